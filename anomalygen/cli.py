@@ -1,0 +1,25 @@
+"""The `anomalygen` command line: one sub-command per pipeline stage."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    help="anomalygen: synthesize labelled log sessions from source code and evaluate log anomaly detectors.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+from anomalygen.source import cli as _source_cli  # noqa: E402
+
+_source_cli.register(app)
+
+# stage: evaluate (detectors and the evaluation harness register here)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

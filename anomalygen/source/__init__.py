@@ -1,0 +1,1 @@
+"""Source analysis: log statement inventory, log-oriented CFGs, call graph and paths (Java)."""

@@ -1,0 +1,109 @@
+"""The detector API every model shares, and the input checks that keep bad input from crashing deep inside."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def check_sessions(X, what: str = "X") -> list[list[str]]:
+    if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
+        raise TypeError(f"{what} must be a list of sessions (each a list of event-key strings)")
+    out = []
+    for i, s in enumerate(X):
+        if isinstance(s, (str, bytes)) or not isinstance(s, Sequence):
+            raise TypeError(f"{what}[{i}] must be a list of event keys, got {type(s).__name__}")
+        out.append([str(e) for e in s])
+    return out
+
+
+def check_labels(y, n: int) -> np.ndarray:
+    y = np.asarray(y, dtype=np.int64).reshape(-1)
+    if len(y) != n:
+        raise ValueError(f"y has {len(y)} labels for {n} sessions")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("labels must be 0 (normal) or 1 (anomalous)")
+    return y
+
+
+class BaseDetector:
+    """scikit-learn style: params in `__init__`, learned state in attributes ending in `_`.
+
+    `decision_function` returns an anomaly score (higher = more anomalous); `predict` compares it with
+    `threshold_`, which `fit` sets to the model's natural cut and `tune_threshold` may move using a labelled
+    validation split (never the test set).
+
+    Unsupervised detectors (`supervised = False`) learn normal behaviour only: given `y`, they keep the
+    sessions labelled 0. Supervised ones need both classes.
+    """
+
+    supervised = False
+    name = "base"
+
+    def get_params(self) -> dict:
+        import inspect
+
+        sig = inspect.signature(type(self).__init__)
+        return {k: getattr(self, k) for k in sig.parameters if k != "self"}
+
+    def set_params(self, **params) -> "BaseDetector":
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"{type(self).__name__} has no parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    def _prepare_fit(self, X, y):
+        X = check_sessions(X)
+        if not X:
+            raise ValueError(f"{self.name}: empty training set")
+        if self.supervised:
+            if y is None:
+                raise ValueError(f"{self.name} is supervised: fit(X, y) needs labels")
+            y = check_labels(y, len(X))
+            if len(np.unique(y)) < 2:
+                raise ValueError(f"{self.name} is supervised and needs both classes; training labels are all {y[0]}")
+            return X, y
+        if y is not None:
+            y = check_labels(y, len(X))
+            X = [s for s, lab in zip(X, y) if lab == 0]
+            if not X:
+                raise ValueError(f"{self.name}: no normal session to learn from (all training labels are 1)")
+        return X, None
+
+    def fit(self, X, y=None):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def decision_function(self, X) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, X) -> np.ndarray:
+        if not hasattr(self, "threshold_"):
+            raise RuntimeError(f"{self.name}: call fit before predict")
+        return (self.decision_function(X) > self.threshold_).astype(np.int64)
+
+    def tune_threshold(self, X_val, y_val) -> "BaseDetector":
+        """Pick the score cut with the best F1 on a labelled validation split; keep the natural one if it
+        has no anomaly (nothing to tune against)."""
+        y = check_labels(y_val, len(X_val))
+        if y.sum() == 0 or len(y) == 0:
+            return self
+        self.threshold_ = best_f1_threshold(self.decision_function(X_val), y, self.threshold_)
+        return self
+
+
+def best_f1_threshold(scores: np.ndarray, y: np.ndarray, default: float) -> float:
+    """Cut between consecutive distinct scores that maximises F1 (ties prefer the natural default)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    uniq = np.unique(scores)
+    cands = np.concatenate(([default], (uniq[:-1] + uniq[1:]) / 2, [uniq[0] - 1.0]))
+    best, best_f1 = default, -1.0
+    pos = y == 1
+    for t in cands:
+        pred = scores > t
+        tp = np.sum(pred & pos)
+        f1 = 2 * tp / (pred.sum() + pos.sum()) if (pred.sum() + pos.sum()) else 0.0
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = float(t), f1
+    return best

@@ -1,0 +1,20 @@
+"""Event key -> text for semantic vectors: the template when the data supplies one, else the key itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anomalygen.detect.semantic import embed_texts
+from anomalygen.detect.vocab import EventVocabulary
+
+
+def semantic_matrix(vocab: EventVocabulary, event_texts: dict | None, backend: str, dim: int,
+                    n_specials: int = 3) -> tuple[np.ndarray, str]:
+    """Rows 1..n: the events' vectors; row 0 (OOV) and the specials after the events: zero vectors, so
+    that unseen events carry no made-up meaning."""
+    texts = [(event_texts or {}).get(k, k) for k in vocab.keys_[1:]]
+    vecs, used = embed_texts(texts, backend=backend, dim=dim)
+    d = vecs.shape[1] if len(vecs) else dim
+    out = np.zeros((len(vocab) + n_specials, d), dtype=np.float32)
+    out[1 : len(vocab)] = vecs
+    return out, used

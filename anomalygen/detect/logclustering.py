@@ -1,0 +1,51 @@
+"""LogClustering (Lin et al. ICSE'16, as in loglizer): cluster normal sessions, flag ones far from every cluster."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anomalygen.detect.counts import CountDetector
+
+
+class LogClusteringDetector(CountDetector):
+    """Idf-weighted, l2-normalised count vectors; agglomerative clustering (average linkage, cosine distance)
+    of the distinct normal vectors cut at `max_dist`; the score is the cosine distance to the nearest centroid.
+
+    Clustering runs on distinct vectors (at most `max_unique`, sampled with `random_state`), which keeps it
+    cheap on logs where most sessions repeat a few shapes.
+    """
+
+    name = "LogClustering"
+
+    def __init__(self, max_dist: float = 0.3, anomaly_threshold: float = 0.3, max_unique: int = 3000,
+                 random_state: int = 0):
+        self.max_dist = max_dist
+        self.anomaly_threshold = anomaly_threshold
+        self.max_unique = max_unique
+        self.random_state = random_state
+        self.term_weighting = "tf-idf"
+        self.normalization = "l2"
+
+    def fit(self, X, y=None):
+        from scipy.cluster.hierarchy import fcluster, linkage
+
+        X, _ = self._prepare_fit(X, y)
+        M = np.unique(self._fit_features(X), axis=0)
+        if len(M) > self.max_unique:
+            rng = np.random.default_rng(self.random_state)
+            M = M[rng.choice(len(M), self.max_unique, replace=False)]
+        if len(M) == 1:
+            centroids = M
+        else:
+            Z = linkage(M, method="average", metric="cosine")
+            labels = fcluster(Z, t=self.max_dist, criterion="distance")
+            centroids = np.stack([M[labels == c].mean(axis=0) for c in np.unique(labels)])
+        norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+        self.centroids_ = centroids / np.where(norms == 0, 1.0, norms)
+        self.threshold_ = self.anomaly_threshold
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        M = self._features(X)
+        # an empty session has a zero vector: cosine distance 1 to everything, i.e. maximally unlike normal
+        return 1.0 - (M @ self.centroids_.T).max(axis=1)

@@ -1,0 +1,91 @@
+"""Base of the unsupervised next-event models (DeepLog, LogAnomaly, Transformer).
+
+Each session is read causally from a begin marker: the model predicts every event from the events before it,
+and finally an end marker, so a session that stops early is as suspicious as one with a wrong event.
+The session score is the worst rank of a true next event among the predictions (0 = the top guess);
+DeepLog's top-g rule "anomalous if some event is not in the top g" is `score > g - 0.5`, the natural
+threshold; `tune_threshold` picks g on validation data.
+
+Unseen (OOV) events get the worst rank. An empty session is scored on its end marker alone. Sessions longer
+than `max_len` are cut to their first `max_len` events and not judged on their end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from anomalygen.detect.base import BaseDetector, check_sessions
+from anomalygen.detect.torch_train import batched, train_model
+from anomalygen.detect.vocab import OOV, EventVocabulary
+
+
+class NextEventDetector(BaseDetector):
+    supervised = False
+
+    def _build(self, n_tokens: int, n_classes: int) -> torch.nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _prepare_vocab(self, X) -> None:
+        """Hook for models that need more than indices (LogAnomaly's semantic vectors)."""
+
+    def _encode(self, X) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        v = self.vocab_
+        n_ev, pad, eos, bos = len(v), v.pad_index, v.eos_index, v.eos_index + 1
+        enc = v.encode_many(X)
+        L = min(self.max_len, max((len(e) for e in enc), default=0)) + 1
+        inp = np.full((len(enc), L), pad, dtype=np.int64)
+        tgt = np.full((len(enc), L), -100, dtype=np.int64)
+        lengths = np.zeros(len(enc), dtype=np.int64)
+        for i, e in enumerate(enc):
+            cut = e[: self.max_len]
+            seq_in = [bos, *cut]
+            seq_tgt = [*cut, eos] if len(e) <= self.max_len else [*cut]
+            k = len(seq_tgt)
+            inp[i, :k] = seq_in[:k]
+            tgt[i, :k] = seq_tgt
+            lengths[i] = k
+        del n_ev
+        return torch.from_numpy(inp), torch.from_numpy(tgt), torch.from_numpy(lengths)
+
+    def fit(self, X, y=None):
+        X, _ = self._prepare_fit(X, y)
+        self.vocab_ = EventVocabulary().fit(X)
+        self._prepare_vocab(X)
+        n_classes = len(self.vocab_) + 2  # events (0 = OOV, never a training target), end marker, one spare
+        self.model_ = self._build(len(self.vocab_) + 3, n_classes)
+        inp, tgt, lengths = self._encode(X)
+
+        def loss_fn(batch):
+            b_inp, b_tgt, b_len = batch
+            T = int(b_len.max())
+            logits = self.model_(b_inp[:, :T], b_len)
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b_tgt[:, :T].reshape(-1), ignore_index=-100)
+
+        self.train_info_ = train_model(self.model_, loss_fn, (inp, tgt, lengths), epochs=self.epochs,
+                                       batch_size=self.batch_size, lr=self.lr, seed=self.random_state,
+                                       patience=self.patience, verbose=self.verbose, desc=self.name)
+        self.threshold_ = self.top_g - 0.5
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            raise RuntimeError(f"{self.name}: call fit before decision_function/predict")
+        X = check_sessions(X)
+        if not X:
+            return np.zeros(0)
+        inp, tgt, lengths = self._encode(X)
+        self.model_.eval()
+
+        def score(b_inp, b_tgt, b_len):
+            T = int(b_len.max())
+            logits = self.model_(b_inp[:, :T], b_len)
+            t = b_tgt[:, :T]
+            true = logits.gather(-1, t.clamp(min=0).unsqueeze(-1))
+            rank = (logits > true).sum(-1).float()
+            rank = torch.where(t == OOV, torch.full_like(rank, float(logits.shape[-1])), rank)
+            rank = torch.where(t == -100, torch.full_like(rank, -1.0), rank)
+            return rank.max(dim=1).values
+
+        return batched(score, (inp, tgt, lengths), 512).numpy().astype(np.float64)

@@ -1,0 +1,1 @@
+"""Log data: labelled sessions and (later) raw-log loaders."""

@@ -15,6 +15,9 @@ from anomalygen.source import cli as _source_cli  # noqa: E402
 _source_cli.register(app)
 
 # stage: evaluate (detectors and the evaluation harness register here)
+from anomalygen.evaluate import cli as _evaluate_cli  # noqa: E402
+
+_evaluate_cli.register(app)
 
 
 def main() -> None:

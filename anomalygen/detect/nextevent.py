@@ -53,6 +53,7 @@ class NextEventDetector(BaseDetector):
         X, _ = self._prepare_fit(X, y)
         self.vocab_ = EventVocabulary().fit(X)
         self._prepare_vocab(X)
+        torch.manual_seed(self.random_state)  # weight init is part of the seeded run
         n_classes = len(self.vocab_) + 2  # events (0 = OOV, never a training target), end marker, one spare
         self.model_ = self._build(len(self.vocab_) + 3, n_classes)
         inp, tgt, lengths = self._encode(X)

@@ -37,6 +37,7 @@ class SessionClassifierDetector(BaseDetector):
         X, y = self._prepare_fit(X, y)
         self.vocab_ = EventVocabulary().fit(X)
         self._prepare_vocab(X)
+        torch.manual_seed(self.random_state)  # weight init is part of the seeded run
         self.model_ = self._build()
         idx, lengths = self._encode(X)
         yt = torch.from_numpy(y)

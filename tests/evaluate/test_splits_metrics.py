@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import numpy as np
+
+from anomalygen.evaluate import splits as S
+from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar
+
+
+def test_random_split_is_seeded_disjoint_and_complete():
+    a_tr, a_te = S.random_split(100, 0.2, seed=1)
+    b_tr, b_te = S.random_split(100, 0.2, seed=1)
+    c_tr, _ = S.random_split(100, 0.2, seed=2)
+    assert np.array_equal(a_te, b_te) and not np.array_equal(a_tr, c_tr)
+    assert len(a_te) == 20 and set(a_tr) | set(a_te) == set(range(100)) and not set(a_tr) & set(a_te)
+
+
+def test_chronological_split_has_no_look_ahead():
+    order = np.array([5, 1, 4, 2, 3, 0, 9, 8, 7, 6])
+    tr, te = S.chronological_split(order, 0.3)
+    assert order[tr].max() < order[te].min()
+
+
+def test_sparse_subset_keeps_both_classes_and_validation_gets_an_anomaly():
+    labels = np.array([0] * 990 + [1] * 10)
+    idx = np.arange(1000)
+    sub = S.stratified_subset(idx, labels, 0.01, seed=0)
+    assert labels[sub].sum() == 1 and (labels[sub] == 0).sum() == 10
+    sub5 = S.stratified_subset(idx, labels, 0.2, seed=0)
+    tr, va = S.train_validation(sub5, labels, 0.1, seed=0)
+    assert labels[va].sum() >= 1 and labels[tr].sum() >= 1 and not set(tr) & set(va)
+
+
+def test_metrics_on_the_anomaly_class():
+    m = anomaly_metrics([1, 1, 0, 0, 0], [1, 0, 1, 0, 0])
+    assert (m["tp"], m["fp"], m["fn"], m["false_alarms"]) == (1, 1, 1, 1)
+    assert m["precision"] == 0.5 and m["recall"] == 0.5 and m["f1"] == 0.5
+    assert anomaly_metrics([0, 0], [0, 0])["f1"] == 0.0
+
+
+def test_mcnemar_counts_discordant_sessions():
+    y = np.array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0])
+    a = np.zeros(10, dtype=int)
+    b = y.copy()
+    r = mcnemar(y, a, b)
+    assert r["a_only_correct"] == 0 and r["b_only_correct"] == 8 and r["p_value"] < 0.01
+    assert mcnemar(y, b, b)["p_value"] == 1.0

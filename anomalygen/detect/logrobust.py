@@ -13,12 +13,15 @@ class _AttnBiLSTM(nn.Module):
     def __init__(self, sem: torch.Tensor, hidden: int, layers: int):
         super().__init__()
         self.sem = nn.Embedding.from_pretrained(sem, freeze=True)
+        # unit vectors spread over d dims give inputs of about 1/sqrt(d) each: too faint for the LSTM to learn
+        # from in a few epochs; scaling restores unit-variance inputs
+        self.scale = float(sem.shape[1]) ** 0.5
         self.lstm = nn.LSTM(sem.shape[1], hidden, layers, batch_first=True, bidirectional=True)
         self.attn = nn.Linear(2 * hidden, 1)
         self.out = nn.Linear(2 * hidden, 2)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        h, _ = self.lstm(self.sem(x))
+        h, _ = self.lstm(self.sem(x) * self.scale)
         mask = torch.arange(x.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
         a = self.attn(torch.tanh(h)).squeeze(-1).masked_fill(~mask, float("-inf"))
         return self.out((torch.softmax(a, dim=1).unsqueeze(-1) * h).sum(dim=1))

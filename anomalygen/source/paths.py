@@ -1,0 +1,298 @@
+"""Inter-procedural log paths: exact counts by dynamic programming, enumeration, uniform sampling.
+
+A path starts at an entry method and inlines the paths of the callees at each call node, up to a call depth
+(calls deeper than that, and calls back into the caller's strongly connected component, stay opaque: they
+print nothing). The bounded graph is acyclic, so the number of paths from every node to every exit kind is
+one backward pass per (method, depth); those counts drive uniform sampling and say how much an enumeration
+left out.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from anomalygen.source.analysis import Analysis
+from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT, LCFG
+
+KINDS = ("normal", "exception", "cut")
+_EXIT_INDEX = {EXIT: 0, EXC_EXIT: 1, CUT: 2}
+Counts = tuple[int, int, int]  # paths ending normally, by an exception, cut at a loop bound
+_OPAQUE: Counts = (1, 1, 0)  # a call we do not expand: it returns or throws, printing nothing
+
+
+@dataclass
+class PathConfig:
+    depth: int = 4
+    max_paths: int = 1000
+    max_length: int = 200
+    sample: int | None = None  # sample this many paths uniformly instead of enumerating
+    seed: int = 0
+
+
+@dataclass
+class PathRecord:
+    entry: str
+    events: list[str]
+    conditions: list[dict[str, Any]]
+    exit: str
+    caps: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry": self.entry, "events": self.events, "conditions": self.conditions, "exit": self.exit,
+                "caps": self.caps}
+
+
+@dataclass
+class EntryPaths:
+    entry: str
+    total: Counts
+    paths: list[PathRecord]
+    mode: str  # "enumerated" | "sampled"
+    caps: Counter = field(default_factory=Counter)
+
+    @property
+    def total_paths(self) -> int:
+        return sum(self.total)
+
+    @property
+    def distinct_sequences(self) -> int:
+        return len({tuple(p.events) for p in self.paths})
+
+
+def _add(a: Counts, b: Counts) -> Counts:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def _scale(k: int, a: Counts) -> Counts:
+    return (k * a[0], k * a[1], k * a[2])
+
+
+class PathFinder:
+    def __init__(self, analysis: Analysis, config: PathConfig | None = None):
+        self.a = analysis
+        self.cfg = config or PathConfig()
+        self._suffix: dict[tuple[str, int], list[Counts]] = {}
+        self._scc = _sccs(analysis)
+
+    # ---- counting -----------------------------------------------------------------------------
+    def _expanded(self, caller: str, callee: str, depth: int) -> str | None:
+        """Why a call is not expanded ("depth" / "recursion"), or None when it is."""
+        if depth + 1 > self.cfg.depth:
+            return "depth"
+        if self._scc.get(callee) == self._scc.get(caller):
+            return "recursion"
+        return None
+
+    def callee_counts(self, caller: str, callee: str, depth: int) -> Counts:
+        if self._expanded(caller, callee, depth) is not None:
+            return _OPAQUE
+        return self.suffix(callee, depth + 1)[ENTRY]
+
+    def suffix(self, key: str, depth: int) -> list[Counts]:
+        """For every LCFG node: the number of paths from it to each exit kind, callees inlined."""
+        memo = self._suffix.get((key, depth))
+        if memo is not None:
+            return memo
+        g = self.a.lcfg(key)
+        n = len(g.nodes)
+        s: list[Counts] = [(0, 0, 0)] * n
+        s[EXIT], s[EXC_EXIT], s[CUT] = (1, 0, 0), (0, 1, 0), (0, 0, 1)
+        for v in range(n - 1, -1, -1):
+            if v in _EXIT_INDEX:
+                continue
+            node = g.nodes[v]
+            out = g.out[v]
+            if not out:
+                continue
+            if node.kind == "call":
+                normal: Counts = (0, 0, 0)
+                exc: Counts = (0, 0, 0)
+                for e in out:
+                    if e.exc:
+                        exc = _add(exc, s[e.dst])
+                    else:
+                        normal = _add(normal, s[e.dst])
+                total: Counts = (0, 0, 0)
+                for callee in node.callees:
+                    c = self.callee_counts(key, callee, depth)
+                    total = _add(total, _add(_add(_scale(c[0], normal), _scale(c[1], exc)), (0, 0, c[2])))
+                s[v] = total
+            else:
+                acc: Counts = (0, 0, 0)
+                for e in out:
+                    acc = _add(acc, s[e.dst])
+                s[v] = acc
+        self._suffix[(key, depth)] = s
+        return s
+
+    def count(self, key: str) -> Counts:
+        return self.suffix(key, 0)[ENTRY]
+
+    # ---- enumeration --------------------------------------------------------------------------
+    def _cond(self, g: LCFG, e, frame: str) -> dict[str, Any]:
+        c = g.conds[e.cond]
+        return {"frame": frame, "method": g.method, "cond": c.id, "polarity": e.polarity, "text": c.text,
+                "line": c.line, "kind": c.kind, "iteration": c.iteration, "expr": c.expr}
+
+    def _walk(self, key: str, depth: int, v: int, frame: str) -> Iterator[tuple[list, list, int, list]]:
+        """(events, conditions, exit node, caps) of every path from node v of `key` to an exit."""
+        if v in _EXIT_INDEX:
+            yield [], [], v, []
+            return
+        g = self.a.lcfg(key)
+        node = g.nodes[v]
+        if node.kind == "call":
+            for callee in node.callees:
+                why = self._expanded(key, callee, depth)
+                sub: Iterator = (
+                    iter([([], [], EXIT, [why]), ([], [], EXC_EXIT, [why])]) if why
+                    else self._walk(callee, depth + 1, ENTRY, f"{frame}/{v}")
+                )
+                for ev, cs, ex, caps in sub:
+                    if ex == CUT:
+                        yield ev, cs, CUT, caps
+                        continue
+                    for e in g.out[v]:
+                        if e.exc != (ex == EXC_EXIT):
+                            continue
+                        for ev2, cs2, ex2, caps2 in self._walk(key, depth, e.dst, frame):
+                            yield ev + ev2, cs + cs2, ex2, caps + caps2
+            return
+        head = [node.stmt] if node.kind == "log" and node.stmt else []
+        for e in g.out[v]:
+            cond = [self._cond(g, e, frame)] if e.cond else []
+            for ev, cs, ex, caps in self._walk(key, depth, e.dst, frame):
+                yield head + ev, cond + cs, ex, caps
+
+    def _record(self, entry: str, events: list, conds: list, ex: int, caps: list) -> PathRecord:
+        caps = list(dict.fromkeys(caps))
+        if ex == CUT:
+            caps.append("loop_bound")
+        if len(events) > self.cfg.max_length:
+            events = events[: self.cfg.max_length]
+            caps.append("max_length")
+        return PathRecord(entry, events, conds, KINDS[_EXIT_INDEX[ex]], caps)
+
+    # ---- sampling -----------------------------------------------------------------------------
+    def _sample(self, key: str, depth: int, target: int, frame: str, rng: random.Random) -> tuple[list, list, int, list]:
+        """One path of `key` ending in exit kind `target` (index into KINDS), uniformly among those."""
+        g = self.a.lcfg(key)
+        s = self.suffix(key, depth)
+        events: list[str] = []
+        conds: list[dict[str, Any]] = []
+        caps: list[str] = []
+        v = ENTRY
+        while v not in _EXIT_INDEX:
+            node = g.nodes[v]
+            if node.kind == "log" and node.stmt:
+                events.append(node.stmt)
+            if node.kind == "call":
+                options: list[tuple[int, str, int, Any]] = []
+                for callee in node.callees:
+                    c = self.callee_counts(key, callee, depth)
+                    for e in g.out[v]:
+                        k = 1 if e.exc else 0
+                        options.append((c[k] * s[e.dst][target], callee, k, e))
+                    if target == 2 and c[2]:
+                        options.append((c[2], callee, 2, None))
+                _, callee, k, e = _choose(options, rng)
+                why = self._expanded(key, callee, depth)
+                if why:
+                    caps.append(why)
+                else:
+                    ev, cs, _, cp = self._sample(callee, depth + 1, k, f"{frame}/{v}", rng)
+                    events += ev
+                    conds += cs
+                    caps += cp
+                if e is None:
+                    return events, conds, CUT, caps
+            else:
+                options = [(s[e.dst][target], None, 0, e) for e in g.out[v]]
+                _, _, _, e = _choose(options, rng)
+            if e.cond:
+                conds.append(self._cond(g, e, frame))
+            v = e.dst
+        return events, conds, v, caps
+
+    # ---- per entry ----------------------------------------------------------------------------
+    def entry_paths(self, key: str) -> EntryPaths:
+        total = self.count(key)
+        n_total = sum(total)
+        cfg = self.cfg
+        caps: Counter = Counter()
+        records: list[PathRecord] = []
+        want_sample = cfg.sample is not None or n_total > cfg.max_paths
+        if not want_sample:
+            for ev, cs, ex, cp in self._walk(key, 0, ENTRY, "0"):
+                records.append(self._record(key, ev, cs, ex, cp))
+            mode = "enumerated"
+        else:
+            if cfg.sample is None:
+                caps["max_paths"] += 1
+            rng = random.Random(f"{cfg.seed}:{key}")
+            n = min(cfg.sample if cfg.sample is not None else cfg.max_paths, cfg.max_paths)
+            for _ in range(n if n_total else 0):
+                r = rng.randrange(n_total)
+                target = 0 if r < total[0] else (1 if r < total[0] + total[1] else 2)
+                ev, cs, ex, cp = self._sample(key, 0, target, "0", rng)
+                records.append(self._record(key, ev, cs, ex, cp))
+            mode = "sampled"
+        for r in records:
+            caps.update(r.caps)
+        return EntryPaths(key, total, records, mode, caps)
+
+
+def _choose(options: list[tuple[int, Any, int, Any]], rng: random.Random) -> tuple[int, Any, int, Any]:
+    total = sum(o[0] for o in options)
+    r = rng.randrange(total)
+    for o in options:
+        if r < o[0]:
+            return o
+        r -= o[0]
+    raise AssertionError("weights changed during sampling")
+
+
+def _sccs(a: Analysis) -> dict[str, int]:
+    """Strongly connected components of the logging part of the call graph (iterative Tarjan)."""
+    graph = {k: [c for c in a.callgraph.callees_of.get(k, ()) if c in a.callgraph.logging] for k in a.callgraph.logging}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    comp: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            for w in it:
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(graph.get(w, []))))
+                    break
+                if w in on:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    while True:
+                        w = stack.pop()
+                        on.discard(w)
+                        comp[w] = index[v]
+                        if w == v:
+                            break
+    return comp

@@ -9,6 +9,7 @@ left out.
 
 from __future__ import annotations
 
+import bisect
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,12 +37,13 @@ class PathConfig:
 class PathRecord:
     entry: str
     events: list[str]
-    conditions: list[dict[str, Any]]
+    conditions: list[tuple[str, str, str, bool]]  # (call frame, method key, cond id, polarity), in path order
     exit: str
     caps: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"entry": self.entry, "events": self.events, "conditions": self.conditions, "exit": self.exit,
+        conds = [{"frame": f, "method": m, "cond": c, "polarity": p} for f, m, c, p in self.conditions]
+        return {"entry": self.entry, "events": self.events, "conditions": conds, "exit": self.exit,
                 "caps": self.caps}
 
 
@@ -75,6 +77,7 @@ class PathFinder:
         self.a = analysis
         self.cfg = config or PathConfig()
         self._suffix: dict[tuple[str, int], list[Counts]] = {}
+        self._tables: dict[tuple[str, int, int], list] = {}
         self._scc = _sccs(analysis)
 
     # ---- counting -----------------------------------------------------------------------------
@@ -132,11 +135,6 @@ class PathFinder:
         return self.suffix(key, 0)[ENTRY]
 
     # ---- enumeration --------------------------------------------------------------------------
-    def _cond(self, g: LCFG, e, frame: str) -> dict[str, Any]:
-        c = g.conds[e.cond]
-        return {"frame": frame, "method": g.method, "cond": c.id, "polarity": e.polarity, "text": c.text,
-                "line": c.line, "kind": c.kind, "iteration": c.iteration, "expr": c.expr}
-
     def _walk(self, key: str, depth: int, v: int, frame: str) -> Iterator[tuple[list, list, int, list]]:
         """(events, conditions, exit node, caps) of every path from node v of `key` to an exit."""
         if v in _EXIT_INDEX:
@@ -163,7 +161,7 @@ class PathFinder:
             return
         head = [node.stmt] if node.kind == "log" and node.stmt else []
         for e in g.out[v]:
-            cond = [self._cond(g, e, frame)] if e.cond else []
+            cond = [(frame, key, e.cond, e.polarity)] if e.cond else []
             for ev, cs, ex, caps in self._walk(key, depth, e.dst, frame):
                 yield head + ev, cond + cs, ex, caps
 
@@ -177,45 +175,70 @@ class PathFinder:
         return PathRecord(entry, events, conds, KINDS[_EXIT_INDEX[ex]], caps)
 
     # ---- sampling -----------------------------------------------------------------------------
-    def _sample(self, key: str, depth: int, target: int, frame: str, rng: random.Random) -> tuple[list, list, int, list]:
-        """One path of `key` ending in exit kind `target` (index into KINDS), uniformly among those."""
+    def _table(self, key: str, depth: int, target: int) -> list[tuple[list[int] | None, list[Any]] | None]:
+        """Per node, the choices that lead to exit kind `target` with their cumulative path counts.
+
+        A choice is an edge, or for a call node (callee, callee exit kind, edge | None for a cut in the callee).
+        """
+        memo = self._tables.get((key, depth, target))
+        if memo is not None:
+            return memo
         g = self.a.lcfg(key)
         s = self.suffix(key, depth)
-        events: list[str] = []
-        conds: list[dict[str, Any]] = []
-        caps: list[str] = []
-        v = ENTRY
-        while v not in _EXIT_INDEX:
-            node = g.nodes[v]
-            if node.kind == "log" and node.stmt:
-                events.append(node.stmt)
+        table: list[tuple[list[int] | None, list[Any]] | None] = [None] * len(g.nodes)
+        for v, node in enumerate(g.nodes):
+            if v in _EXIT_INDEX or not g.out[v] or not s[v][target]:
+                continue
+            weighted: list[tuple[int, Any]] = []
             if node.kind == "call":
-                options: list[tuple[int, str, int, Any]] = []
                 for callee in node.callees:
                     c = self.callee_counts(key, callee, depth)
                     for e in g.out[v]:
                         k = 1 if e.exc else 0
-                        options.append((c[k] * s[e.dst][target], callee, k, e))
+                        weighted.append((c[k] * s[e.dst][target], (callee, k, e)))
                     if target == 2 and c[2]:
-                        options.append((c[2], callee, 2, None))
-                _, callee, k, e = _choose(options, rng)
+                        weighted.append((c[2], (callee, 2, None)))
+            else:
+                weighted = [(s[e.dst][target], e) for e in g.out[v]]
+            weighted = [w for w in weighted if w[0]]
+            if len(weighted) == 1:
+                table[v] = (None, [weighted[0][1]])
+            else:
+                cum, acc = [], 0
+                for w, _ in weighted:
+                    acc += w
+                    cum.append(acc)
+                table[v] = (cum, [c for _, c in weighted])
+        self._tables[(key, depth, target)] = table
+        return table
+
+    def _sample_into(self, key: str, depth: int, target: int, frame: str, rng: random.Random,
+                     events: list[str], conds: list[tuple], caps: list[str]) -> int:
+        """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
+        g = self.a.lcfg(key)
+        table = self._table(key, depth, target)
+        v = ENTRY
+        while v not in _EXIT_INDEX:
+            node = g.nodes[v]
+            if node.stmt is not None and node.kind == "log":
+                events.append(node.stmt)
+            cum, choices = table[v]  # type: ignore[misc]
+            choice = choices[0] if cum is None else choices[bisect.bisect_right(cum, rng.randrange(cum[-1]))]
+            if node.kind == "call":
+                callee, k, e = choice
                 why = self._expanded(key, callee, depth)
                 if why:
                     caps.append(why)
                 else:
-                    ev, cs, _, cp = self._sample(callee, depth + 1, k, f"{frame}/{v}", rng)
-                    events += ev
-                    conds += cs
-                    caps += cp
+                    self._sample_into(callee, depth + 1, k, f"{frame}/{v}", rng, events, conds, caps)
                 if e is None:
-                    return events, conds, CUT, caps
+                    return CUT
             else:
-                options = [(s[e.dst][target], None, 0, e) for e in g.out[v]]
-                _, _, _, e = _choose(options, rng)
+                e = choice
             if e.cond:
-                conds.append(self._cond(g, e, frame))
+                conds.append((frame, key, e.cond, e.polarity))
             v = e.dst
-        return events, conds, v, caps
+        return v
 
     # ---- per entry ----------------------------------------------------------------------------
     def entry_paths(self, key: str) -> EntryPaths:
@@ -237,22 +260,15 @@ class PathFinder:
             for _ in range(n if n_total else 0):
                 r = rng.randrange(n_total)
                 target = 0 if r < total[0] else (1 if r < total[0] + total[1] else 2)
-                ev, cs, ex, cp = self._sample(key, 0, target, "0", rng)
+                ev: list[str] = []
+                cs: list[tuple] = []
+                cp: list[str] = []
+                ex = self._sample_into(key, 0, target, "0", rng, ev, cs, cp)
                 records.append(self._record(key, ev, cs, ex, cp))
             mode = "sampled"
         for r in records:
             caps.update(r.caps)
         return EntryPaths(key, total, records, mode, caps)
-
-
-def _choose(options: list[tuple[int, Any, int, Any]], rng: random.Random) -> tuple[int, Any, int, Any]:
-    total = sum(o[0] for o in options)
-    r = rng.randrange(total)
-    for o in options:
-        if r < o[0]:
-            return o
-        r -= o[0]
-    raise AssertionError("weights changed during sampling")
 
 
 def _sccs(a: Analysis) -> dict[str, int]:

@@ -243,7 +243,10 @@ class LCFGBuilder:
         self._cond_n += 1
         it = self._iteration[-1] if self._iteration else None
         cid = f"c{self._cond_n}"
-        c = Cond(cid, label if label is not None else text(node).strip(), expr if expr is not None else parse_expr(node),
+        inner = node
+        while inner is not None and inner.type in ("parenthesized_expression", "condition") and inner.named_children:
+            inner = inner.named_children[0]
+        c = Cond(cid, label if label is not None else text(inner).strip(), expr if expr is not None else parse_expr(node),
                  node.start_point[0] + 1 if node is not None else 0, kind, it)
         self.g.conds[cid] = c
         return c
@@ -319,16 +322,42 @@ class LCFGBuilder:
         return frontier + ctx.breaks
 
     def s_if_statement(self, node: Node, frontier: Frontier) -> Frontier:
-        cond_node = node.child_by_field_name("condition")
-        frontier = self.expr(cond_node, frontier)
-        if not frontier:
-            return []
-        c = self._cond(cond_node, "if")
-        b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
-        then = self.stmt(node.child_by_field_name("consequence"), [(b, (c.id, True))])
+        then_in, else_in = self.branch(node.child_by_field_name("condition"), frontier, "if", node.start_point[0] + 1)
+        then = self.stmt(node.child_by_field_name("consequence"), then_in) if then_in else []
         alt = node.child_by_field_name("alternative")
-        other = self.stmt(alt, [(b, (c.id, False))]) if alt is not None else [(b, (c.id, False))]
+        other = self.stmt(alt, else_in) if alt is not None and else_in else else_in
         return then + other
+
+    def branch(self, node: Node | None, frontier: Frontier, kind: str, line: int) -> tuple[Frontier, Frontier]:
+        """Evaluate a condition: the frontiers where it is true and where it is false.
+
+        A condition whose operands call logging code is split at its short-circuit operators so that each
+        operand is evaluated only where Java evaluates it; otherwise it stays one condition, whole.
+        """
+        inner = node
+        while inner is not None and inner.type in ("parenthesized_expression", "condition") and inner.named_children:
+            inner = inner.named_children[0]
+        if inner is None or not frontier:
+            return [], []
+        if self.relevant(inner):
+            if inner.type == "binary_expression":
+                op = text(inner.child_by_field_name("operator"))
+                if op in ("&&", "||"):
+                    lt, lf = self.branch(inner.child_by_field_name("left"), frontier, kind, line)
+                    if op == "&&":
+                        rt, rf = self.branch(inner.child_by_field_name("right"), lt, kind, line)
+                        return rt, lf + rf
+                    rt, rf = self.branch(inner.child_by_field_name("right"), lf, kind, line)
+                    return lt + rt, rf
+            if inner.type == "unary_expression" and text(inner.child_by_field_name("operator")) == "!":
+                t, f = self.branch(inner.child_by_field_name("operand"), frontier, kind, line)
+                return f, t
+        frontier = self.expr(inner, frontier)
+        if not frontier:
+            return [], []
+        c = self._cond(inner, kind)
+        b = self._step(frontier, "branch", line, text=c.text)[0][0]
+        return [(b, (c.id, True))], [(b, (c.id, False))]
 
     def s_return_statement(self, node: Node, frontier: Frontier) -> Frontier:
         frontier = self.expr(node, frontier)
@@ -340,8 +369,9 @@ class LCFGBuilder:
         return self._break(frontier, None)
 
     def s_throw_statement(self, node: Node, frontier: Frontier) -> Frontier:
-        frontier = self.expr(node, frontier)
         arg = node.named_children[0] if node.named_children else None
+        if arg is not None and self.relevant(arg):  # building the exception object is not itself a throw point
+            frontier = self.expr(arg, frontier)
         exc_type = None
         if arg is not None and arg.type == "object_creation_expression":
             exc_type = erase(text(arg.child_by_field_name("type")))
@@ -403,8 +433,6 @@ class LCFGBuilder:
                         break
                     enter = frontier
                 else:
-                    if t != "enhanced_for_statement":
-                        frontier = self.expr(cond_node, frontier)
                     if not frontier:
                         break
                     if t == "enhanced_for_statement":
@@ -412,13 +440,17 @@ class LCFGBuilder:
                         c = self._cond(value, "foreach", {"k": "call", "name": "hasNext", "recv": parse_expr(value),
                                                           "args": [], "text": f"{text(value)}.hasNext()"},
                                        label=f"{text(value)} has element {i}")
+                        b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
+                        go, stop = [(b, (c.id, True))], [(b, (c.id, False))]
                     else:
-                        c = self._cond(cond_node, "loop")
-                    b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
-                    exits.append((b, (c.id, False)))
-                    if i == iterations:
+                        go, stop = self.branch(cond_node, frontier, "loop", node.start_point[0] + 1)
+                    exits.extend(stop)
+                    if not go:
                         break
-                    enter = [(b, (c.id, True))]
+                    if i == iterations:  # one more iteration would pass the bound: the path is cut, and counted
+                        self._connect(go, CUT)
+                        break
+                    enter = go
                 ctx = _Loop(label)
                 self.stack.append(ctx)
                 try:
@@ -631,14 +663,9 @@ class LCFGBuilder:
         if t == "switch_expression":
             return self.s_switch_expression(node, frontier)
         if t == "ternary_expression":
-            cond_node = node.child_by_field_name("condition")
-            frontier = self.expr(cond_node, frontier)
-            if not frontier:
-                return []
-            c = self._cond(cond_node, "ternary")
-            b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
-            return self.expr(node.child_by_field_name("consequence"), [(b, (c.id, True))]) + self.expr(
-                node.child_by_field_name("alternative"), [(b, (c.id, False))]
+            yes, no = self.branch(node.child_by_field_name("condition"), frontier, "ternary", node.start_point[0] + 1)
+            return self.expr(node.child_by_field_name("consequence"), yes) + self.expr(
+                node.child_by_field_name("alternative"), no
             )
         if t == "binary_expression" and text(node.child_by_field_name("operator")) in ("&&", "||"):
             op = text(node.child_by_field_name("operator"))

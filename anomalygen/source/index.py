@@ -162,6 +162,8 @@ class ClassDecl:
     src: "FileIndex | None" = None
     anon_count: int = 0
     lambda_count: int = 0
+    init_counts: dict[str, int] = field(default_factory=dict)  # `<clinit>()`, `<clinit>()#2`, ...
+    local_counts: dict[str, int] = field(default_factory=dict)  # local class simple name -> javac's index
 
     @property
     def display(self) -> str:
@@ -321,21 +323,15 @@ def index_file(src: SourceFile) -> FileIndex:
     return fidx
 
 
-def _top(cls: ClassDecl) -> ClassDecl:
-    while cls.outer is not None:
-        cls = cls.outer
-    return cls
-
-
 def _make_class(
     node: Node, what: str, outer: ClassDecl | None, in_method: MethodDecl | None, package: str, rel: str
 ) -> ClassDecl | None:
     if what == "anon":
         if outer is None:
             return None
-        top = _top(outer)
-        top.anon_count += 1
-        simple = str(top.anon_count)
+        # javac: the enclosing class's flat name + "$" + the next free index within that class
+        outer.anon_count += 1
+        simple = str(outer.anon_count)
         body = next((c for c in node.children if c.type == "class_body"), node)
         supertype = erase(text(node.child_by_field_name("type")))
         cls = ClassDecl(f"{outer.name}${simple}", simple, "anonymous", rel, package, body, outer, superclass=supertype)
@@ -346,9 +342,10 @@ def _make_class(
     if outer is None:
         name = f"{package}.{simple}" if package else simple
     elif in_method is not None:
-        top = _top(outer)
-        top.anon_count += 1
-        name = f"{outer.name}${top.anon_count}{simple}"
+        # javac: Outer$1Local, Outer$2Local for a second local class of that name, Outer$1Other
+        n = outer.local_counts.get(simple, 0) + 1
+        outer.local_counts[simple] = n
+        name = f"{outer.name}${n}{simple}"
     else:
         name = f"{outer.name}${simple}"
     mods, _ = _modifiers(node)
@@ -401,7 +398,10 @@ def _make_method(node: Node, cls: ClassDecl, encl: MethodDecl | None) -> MethodD
         static = t == "static_initializer"
         name = "<clinit>" if static else "<instinit>"
         body = node.named_children[0] if static and node.named_children else node
-        sig = f"{name}()@{line}"
+        # numbered, not located: a statement id must not change when lines above the block move
+        k = cls.init_counts.get(name, 0) + 1
+        cls.init_counts[name] = k
+        sig = f"{name}()" if k == 1 else f"{name}()#{k}"
         return MethodDecl(f"{cls.name}#{sig}", cls, name, sig, [], None, "initializer", static, node, body, line)
     mods, annotations = _modifiers(node)
     params, varargs = _params(node)

@@ -109,7 +109,7 @@ class InventoryBuilder:
             if rest and logger.api in ("slf4j", "log4j2", "unknown"):
                 parts, used = substitute_slf4j(parts, rest, self.folder, m)
             elif rest and logger.api == "jul" and not self._throwable(rest[-1], m):
-                parts = substitute_messageformat(parts, rest, self.folder, m)
+                parts = substitute_messageformat(parts, rest, self.folder, m, jul=True)
                 used = len(rest)
             for i, a in enumerate(rest):
                 typ = self.project.expr_type(a, m)

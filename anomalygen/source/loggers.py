@@ -107,6 +107,7 @@ def logger_of_decl(
 ) -> LoggerInfo | None:
     fidx = ctx.src
     api = _api_of_type(type_text or "", fidx, project, ctx)
+    by_type = api not in (None, "unknown")  # `var x = LoggerFactory.getLogger(..)` is known by its initializer
     factory = _factory_call(init)
     if api is None and factory is None:
         return None
@@ -115,7 +116,7 @@ def logger_of_decl(
         guess = {"LoggerFactory": "slf4j", "LogFactory": "commons", "LogManager": "log4j2"}.get(obj.rsplit(".", 1)[-1])
         api = guess or api or "unknown"
     name = _category(factory, ctx, project) if factory is not None else None
-    return LoggerInfo(api or "unknown", name, "type" if type_text and api != "unknown" else "initializer")
+    return LoggerInfo(api or "unknown", name, "type" if by_type else "initializer")
 
 
 class LoggerResolver:

@@ -19,8 +19,11 @@ from anomalygen.source.project import Project
 WILDCARD = "<*>"
 _INT_TYPES = {"int", "long", "short", "byte"}
 _SLF4J_ANCHOR = re.compile(r"(\\*)\{\}")
-_FORMAT_SPEC = re.compile(r"%(?:\d+\$)?[-#+ 0,(<]*\d*(?:\.\d+)?([a-zA-Z%])")
-_MSGFORMAT_ARG = re.compile(r"\{\d+(?:,[^}]*)?\}")
+# %[index$][flags][width][.precision]conversion, with the two-letter date/time conversions %tX
+_FORMAT_SPEC = re.compile(r"%(?:(\d+)\$)?([-#+ 0,(<]*)(\d*)(?:\.(\d+))?([tT][a-zA-Z]|[a-zA-Z%])")
+_MSGFORMAT_ARG = re.compile(r"\{\s*(\d+)\s*(?:,([^}]*))?\}")
+# what java.text.MessageFormat prints for an integral number in the default (English) locale: 12,345
+_GROUPED_INT = r"-?\d{1,3}(?:,\d{3})*"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "s": " ", "0": "\0", "'": "'", '"': '"', "\\": "\\"}
 
 
@@ -201,6 +204,13 @@ class Folder:
         typ = self.project.expr_type(node, m)
         return SlotPart(text(node), typ, slot_pattern(typ))
 
+    def arg_parts(self, node: Node, m: MethodDecl) -> list[Part]:
+        """An argument as `String.valueOf` prints it: a constant stays literal, anything else is a slot."""
+        value = self.constant(node, m)
+        if value is not None:
+            return [java_str(value)]
+        return [self.slot(node, m)]
+
 
 class _Char(str):
     """A char constant: concatenates as its character."""
@@ -258,41 +268,117 @@ def substitute_slf4j(parts: list[Part], args: list[Node], folder: Folder, m: Met
             return [mt.group(0)]  # SLF4J leaves surplus anchors as they are
         node = args[used]
         used += 1
-        return [slashes[: len(slashes) // 2], folder.slot(node, m)]
+        return [slashes[: len(slashes) // 2], *folder.arg_parts(node, m)]
 
     return _split_literal(parts, _SLF4J_ANCHOR, repl), used
 
 
 def substitute_printf(parts: list[Part], args: list[Node], folder: Folder, m: MethodDecl) -> list[Part]:
-    index = 0
+    """`String.format` conversions -> slots (explicit `2$` and relative `<` indices honoured); a plain `%s`/`%d`
+    of a constant argument stays literal."""
+    ordinary = 0
+    last: int | None = None
 
     def repl(mt: re.Match[str]) -> list[Part]:
-        nonlocal index
-        conv = mt.group(1)
+        nonlocal ordinary, last
+        index, flags, width, precision, conv = mt.groups()
         if conv == "%":
             return ["%"]
         if conv == "n":
             return ["\n"]
-        node = args[index] if index < len(args) else None
-        index += 1
+        if "<" in flags:
+            i = last
+        elif index:
+            i = int(index) - 1
+        else:
+            i = ordinary
+            ordinary += 1
+        last = i
+        node = args[i] if i is not None and 0 <= i < len(args) else None
         if node is None:
-            return [SlotPart("?", None)]
+            return [SlotPart("?", None)]  # String.format would throw MissingFormatArgumentException
+        plain = not flags and not width and precision is None
+        if plain and conv in ("s", "S", "d"):
+            value = folder.constant(node, m)
+            if value is not None and (conv != "d" or (isinstance(value, int) and not isinstance(value, bool))):
+                out = java_str(value)
+                return [out.upper() if conv == "S" else out]
         s = folder.slot(node, m)
-        if conv in "dxXo":
-            s.pattern = r"-?[0-9a-fA-F]+" if conv in "xX" else r"-?\d+"
+        pad = r"[ ]*" if width else ""
+        if conv == "d":
+            s.pattern = pad + (r"[-+ (]?[\d,]+\)?" if flags else r"-?\d+")
+        elif conv in ("x", "X", "o"):
+            s.pattern = pad + (r"-?[0-9a-fA-F]+" if conv != "o" else r"-?[0-7]+")
+        elif conv in ("b", "B"):
+            s.pattern = pad + ("true|false" if conv == "b" else "TRUE|FALSE")
+        elif conv in ("s", "S") and not width:
+            pass  # keep the type's own pattern (an int printed by %s is still digits)
+        else:
+            s.pattern = ".*?"
         return [s]
 
     return _split_literal(parts, _FORMAT_SPEC, repl)
 
 
-def substitute_messageformat(parts: list[Part], args: list[Node], folder: Folder, m: MethodDecl) -> list[Part]:
-    def repl(mt: re.Match[str]) -> list[Part]:
-        idx = int(mt.group(0)[1:].split(",")[0].rstrip("}"))
-        if idx < len(args):
-            return [folder.slot(args[idx], m)]
-        return [mt.group(0)]
+def substitute_messageformat(
+    parts: list[Part], args: list[Node], folder: Folder, m: MethodDecl, jul: bool = False
+) -> list[Part]:
+    """`java.text.MessageFormat` rules: `{n}` / `{n,type,style}` take argument n; `''` is a quote; text between
+    single quotes is literal. Integral numbers print with grouping (12,345). With `jul`, java.util.logging's
+    Formatter rule applies first: the message is formatted only when it contains `{0`, `{1`, `{2` or `{3`."""
+    if jul:
+        literal = "".join(p for p in parts if isinstance(p, str))
+        if not any(f"{{{d}" in literal for d in "0123"):
+            return parts
+    out: list[Part] = []
+    quoted = False
+    for p in parts:
+        if not isinstance(p, str):
+            out.append(p)
+            continue
+        buf: list[str] = []
+        i = 0
+        while i < len(p):
+            ch = p[i]
+            if ch == "'":
+                if p.startswith("''", i):
+                    buf.append("'")
+                    i += 2
+                    continue
+                quoted = not quoted
+                i += 1
+                continue
+            if ch == "{" and not quoted:
+                mt = _MSGFORMAT_ARG.match(p, i)
+                if mt is not None:
+                    idx = int(mt.group(1))
+                    style = (mt.group(2) or "").strip()
+                    out.append("".join(buf))
+                    buf = []
+                    if idx < len(args):
+                        out.append(_messageformat_slot(args[idx], style, folder, m))
+                    else:
+                        out.append(mt.group(0))  # no such argument: MessageFormat prints {n} itself
+                    i = mt.end()
+                    continue
+            buf.append(ch)
+            i += 1
+        out.append("".join(buf))
+    return [p for p in out if p != ""]
 
-    return _split_literal(parts, _MSGFORMAT_ARG, repl)
+
+def _messageformat_slot(node: Node, style: str, folder: Folder, m: MethodDecl) -> Part:
+    value = folder.constant(node, m)
+    if not style and isinstance(value, str):
+        return value
+    s = folder.slot(node, m)
+    if style.startswith("number") and style.replace(" ", "") in ("number", "number,integer"):
+        s.pattern = _GROUPED_INT if (s.type in _INT_TYPES or "integer" in style) else ".*?"
+    elif style:
+        s.pattern = ".*?"
+    elif s.type in _INT_TYPES:
+        s.pattern = _GROUPED_INT
+    return s
 
 
 def render(parts: list[Part]) -> tuple[str, str, list[SlotPart]]:

@@ -1,10 +1,9 @@
 """Inter-procedural log paths: exact counts by dynamic programming, enumeration, uniform sampling.
 
 A path starts at an entry method and inlines the paths of the callees at each call node, up to a call depth
-(calls deeper than that, and calls back into the caller's strongly connected component, stay opaque: they
-print nothing). The bounded graph is acyclic, so the number of paths from every node to every exit kind is
-one backward pass per (method, depth); those counts drive uniform sampling and say how much an enumeration
-left out.
+(calls deeper than that, and calls of a method already on the call stack, stay opaque: they print nothing).
+The bounded graph is acyclic, so the number of paths from every node to every exit kind is one backward pass
+per (method, context); those counts drive uniform sampling and say how much an enumeration left out.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT, LCFG
 
 KINDS = ("normal", "exception", "cut")
 _EXIT_INDEX = {EXIT: 0, EXC_EXIT: 1, CUT: 2}
+Ctx = tuple[int, frozenset]  # call depth, recursion-relevant methods on the call stack
 Counts = tuple[int, int, int]  # paths ending normally, by an exception, cut at a loop bound
 _OPAQUE: Counts = (1, 1, 0)  # a call we do not expand: it returns or throws, printing nothing
 
@@ -76,27 +76,37 @@ class PathFinder:
     def __init__(self, analysis: Analysis, config: PathConfig | None = None):
         self.a = analysis
         self.cfg = config or PathConfig()
-        self._suffix: dict[tuple[str, int], list[Counts]] = {}
-        self._tables: dict[tuple[str, int, int], list] = {}
+        self._suffix: dict[tuple[str, Ctx], list[Counts]] = {}
+        self._tables: dict[tuple[str, Ctx, int], list] = {}
         self._scc = _sccs(analysis)
 
     # ---- counting -----------------------------------------------------------------------------
-    def _expanded(self, caller: str, callee: str, depth: int) -> str | None:
-        """Why a call is not expanded ("depth" / "recursion"), or None when it is."""
+    def root(self, key: str) -> Ctx:
+        return (0, frozenset((key,)))
+
+    def _enter(self, ctx: Ctx, callee: str) -> tuple[str | None, Ctx]:
+        """Why a call is not expanded ("depth" / "recursion", else None), and the callee's context.
+
+        A context is the call depth and the methods on the call stack that share the current method's strongly
+        connected component: only those can be called again, so only they decide where recursion is cut.
+        """
+        depth, stack = ctx
         if depth + 1 > self.cfg.depth:
-            return "depth"
-        if self._scc.get(callee) == self._scc.get(caller):
-            return "recursion"
-        return None
+            return "depth", ctx
+        if callee in stack:
+            return "recursion", ctx
+        scc = self._scc.get(callee)
+        return None, (depth + 1, frozenset([x for x in stack if self._scc.get(x) == scc] + [callee]))
 
-    def callee_counts(self, caller: str, callee: str, depth: int) -> Counts:
-        if self._expanded(caller, callee, depth) is not None:
+    def callee_counts(self, ctx: Ctx, callee: str) -> Counts:
+        why, sub = self._enter(ctx, callee)
+        if why is not None:
             return _OPAQUE
-        return self.suffix(callee, depth + 1)[ENTRY]
+        return self.suffix(callee, sub)[ENTRY]
 
-    def suffix(self, key: str, depth: int) -> list[Counts]:
+    def suffix(self, key: str, ctx: Ctx) -> list[Counts]:
         """For every LCFG node: the number of paths from it to each exit kind, callees inlined."""
-        memo = self._suffix.get((key, depth))
+        memo = self._suffix.get((key, ctx))
         if memo is not None:
             return memo
         g = self.a.lcfg(key)
@@ -120,7 +130,7 @@ class PathFinder:
                         normal = _add(normal, s[e.dst])
                 total: Counts = (0, 0, 0)
                 for callee in node.callees:
-                    c = self.callee_counts(key, callee, depth)
+                    c = self.callee_counts(ctx, callee)
                     total = _add(total, _add(_add(_scale(c[0], normal), _scale(c[1], exc)), (0, 0, c[2])))
                 s[v] = total
             else:
@@ -128,14 +138,14 @@ class PathFinder:
                 for e in out:
                     acc = _add(acc, s[e.dst])
                 s[v] = acc
-        self._suffix[(key, depth)] = s
+        self._suffix[(key, ctx)] = s
         return s
 
     def count(self, key: str) -> Counts:
-        return self.suffix(key, 0)[ENTRY]
+        return self.suffix(key, self.root(key))[ENTRY]
 
     # ---- enumeration --------------------------------------------------------------------------
-    def _walk(self, key: str, depth: int, v: int, frame: str) -> Iterator[tuple[list, list, int, list]]:
+    def _walk(self, key: str, ctx: Ctx, v: int, frame: str) -> Iterator[tuple[list, list, int, list]]:
         """(events, conditions, exit node, caps) of every path from node v of `key` to an exit."""
         if v in _EXIT_INDEX:
             yield [], [], v, []
@@ -144,10 +154,10 @@ class PathFinder:
         node = g.nodes[v]
         if node.kind == "call":
             for callee in node.callees:
-                why = self._expanded(key, callee, depth)
+                why, sub_ctx = self._enter(ctx, callee)
                 sub: Iterator = (
                     iter([([], [], EXIT, [why]), ([], [], EXC_EXIT, [why])]) if why
-                    else self._walk(callee, depth + 1, ENTRY, f"{frame}/{v}")
+                    else self._walk(callee, sub_ctx, ENTRY, f"{frame}/{v}")
                 )
                 for ev, cs, ex, caps in sub:
                     if ex == CUT:
@@ -156,13 +166,13 @@ class PathFinder:
                     for e in g.out[v]:
                         if e.exc != (ex == EXC_EXIT):
                             continue
-                        for ev2, cs2, ex2, caps2 in self._walk(key, depth, e.dst, frame):
+                        for ev2, cs2, ex2, caps2 in self._walk(key, ctx, e.dst, frame):
                             yield ev + ev2, cs + cs2, ex2, caps + caps2
             return
         head = [node.stmt] if node.kind == "log" and node.stmt else []
         for e in g.out[v]:
             cond = [(frame, key, e.cond, e.polarity)] if e.cond else []
-            for ev, cs, ex, caps in self._walk(key, depth, e.dst, frame):
+            for ev, cs, ex, caps in self._walk(key, ctx, e.dst, frame):
                 yield head + ev, cond + cs, ex, caps
 
     def _record(self, entry: str, events: list, conds: list, ex: int, caps: list) -> PathRecord:
@@ -175,16 +185,16 @@ class PathFinder:
         return PathRecord(entry, events, conds, KINDS[_EXIT_INDEX[ex]], caps)
 
     # ---- sampling -----------------------------------------------------------------------------
-    def _table(self, key: str, depth: int, target: int) -> list[tuple[list[int] | None, list[Any]] | None]:
+    def _table(self, key: str, ctx: Ctx, target: int) -> list[tuple[list[int] | None, list[Any]] | None]:
         """Per node, the choices that lead to exit kind `target` with their cumulative path counts.
 
         A choice is an edge, or for a call node (callee, callee exit kind, edge | None for a cut in the callee).
         """
-        memo = self._tables.get((key, depth, target))
+        memo = self._tables.get((key, ctx, target))
         if memo is not None:
             return memo
         g = self.a.lcfg(key)
-        s = self.suffix(key, depth)
+        s = self.suffix(key, ctx)
         table: list[tuple[list[int] | None, list[Any]] | None] = [None] * len(g.nodes)
         for v, node in enumerate(g.nodes):
             if v in _EXIT_INDEX or not g.out[v] or not s[v][target]:
@@ -192,7 +202,7 @@ class PathFinder:
             weighted: list[tuple[int, Any]] = []
             if node.kind == "call":
                 for callee in node.callees:
-                    c = self.callee_counts(key, callee, depth)
+                    c = self.callee_counts(ctx, callee)
                     for e in g.out[v]:
                         k = 1 if e.exc else 0
                         weighted.append((c[k] * s[e.dst][target], (callee, k, e)))
@@ -209,14 +219,14 @@ class PathFinder:
                     acc += w
                     cum.append(acc)
                 table[v] = (cum, [c for _, c in weighted])
-        self._tables[(key, depth, target)] = table
+        self._tables[(key, ctx, target)] = table
         return table
 
-    def _sample_into(self, key: str, depth: int, target: int, frame: str, rng: random.Random,
+    def _sample_into(self, key: str, ctx: Ctx, target: int, frame: str, rng: random.Random,
                      events: list[str], conds: list[tuple], caps: list[str]) -> int:
         """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
         g = self.a.lcfg(key)
-        table = self._table(key, depth, target)
+        table = self._table(key, ctx, target)
         v = ENTRY
         while v not in _EXIT_INDEX:
             node = g.nodes[v]
@@ -226,11 +236,11 @@ class PathFinder:
             choice = choices[0] if cum is None else choices[bisect.bisect_right(cum, rng.randrange(cum[-1]))]
             if node.kind == "call":
                 callee, k, e = choice
-                why = self._expanded(key, callee, depth)
+                why, sub_ctx = self._enter(ctx, callee)
                 if why:
                     caps.append(why)
                 else:
-                    self._sample_into(callee, depth + 1, k, f"{frame}/{v}", rng, events, conds, caps)
+                    self._sample_into(callee, sub_ctx, k, f"{frame}/{v}", rng, events, conds, caps)
                 if e is None:
                     return CUT
             else:
@@ -249,21 +259,21 @@ class PathFinder:
         records: list[PathRecord] = []
         want_sample = cfg.sample is not None or n_total > cfg.max_paths
         if not want_sample:
-            for ev, cs, ex, cp in self._walk(key, 0, ENTRY, "0"):
+            for ev, cs, ex, cp in self._walk(key, self.root(key), ENTRY, "0"):
                 records.append(self._record(key, ev, cs, ex, cp))
             mode = "enumerated"
         else:
             if cfg.sample is None:
                 caps["max_paths"] += 1
             rng = random.Random(f"{cfg.seed}:{key}")
-            n = min(cfg.sample if cfg.sample is not None else cfg.max_paths, cfg.max_paths)
+            n = cfg.sample if cfg.sample is not None else cfg.max_paths
             for _ in range(n if n_total else 0):
                 r = rng.randrange(n_total)
                 target = 0 if r < total[0] else (1 if r < total[0] + total[1] else 2)
                 ev: list[str] = []
                 cs: list[tuple] = []
                 cp: list[str] = []
-                ex = self._sample_into(key, 0, target, "0", rng, ev, cs, cp)
+                ex = self._sample_into(key, self.root(key), target, "0", rng, ev, cs, cp)
                 records.append(self._record(key, ev, cs, ex, cp))
             mode = "sampled"
         for r in records:

@@ -9,6 +9,7 @@ and lambdas become classes and methods of their own, named the way javac names t
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node, Query, QueryCursor
@@ -62,20 +63,23 @@ CLASS_KINDS = {
 }
 
 
+_GENERIC_ARGS = re.compile(r"<[^<>]*>")
+_SPACE = re.compile(r"\s+")
+
+
 def erase(type_text: str | None) -> str | None:
-    """`java.util.List<Foo>[]` -> `java.util.List[]`; annotations and `final` dropped."""
+    """`java.util.List<Foo>[]` -> `java.util.List[]`; whitespace dropped."""
     if not type_text:
         return type_text
-    out: list[str] = []
-    depth = 0
-    for ch in type_text:
-        if ch == "<":
-            depth += 1
-        elif ch == ">":
-            depth -= 1
-        elif depth == 0 and not ch.isspace():
-            out.append(ch)
-    return "".join(out)
+    if "<" not in type_text:
+        return _SPACE.sub("", type_text) if (" " in type_text or "\n" in type_text or "\t" in type_text) else type_text
+    out = _SPACE.sub("", type_text)
+    while "<" in out:
+        nxt = _GENERIC_ARGS.sub("", out)
+        if nxt == out:  # unbalanced: drop from the first '<' to the last '>'
+            return out[: out.index("<")] + out[out.rindex(">") + 1 :] if ">" in out else out[: out.index("<")]
+        out = nxt
+    return out
 
 
 def simple_name(type_text: str) -> str:

@@ -9,6 +9,8 @@ getLogger/getLog initializer) and counts `<receiver>.<level>(` calls on them acr
 compared as (file, line, method) multisets; every difference is listed with a reason. Also listed, for the
 record: the `x.info(`-like matches the careful search rejects (in comments/strings, or on non-logger receivers).
 Exit 0 when both sides agree, 1 otherwise (2 when the inventory could not run at all).
+For information (not part of the exit status), when ../shared/data/zookeeper/Zookeeper_2k.log exists: how many
+of its real lines some statement regex with literal text matches.
 """
 
 from __future__ import annotations
@@ -47,11 +49,44 @@ def rejected_matches(root: Path, accepted: set[tuple[str, int]]) -> tuple[list[s
     return in_text, other
 
 
+ZK_LOG = Path(__file__).resolve().parents[2] / "shared" / "data" / "zookeeper" / "Zookeeper_2k.log"
+_ZK_LINE = re.compile(r"^\S+ \S+ - (\w+)\s+\[(.*?)\] - (.*)$")
+
+
+def real_log_check(statements, path: Path) -> None:
+    from accept_hdfs_templates import Matcher, literal_len
+
+    matcher = Matcher(statements)
+    total = unmatched = other_level = 0
+    examples: list[str] = []
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _ZK_LINE.match(raw)
+        if not m:
+            continue
+        total += 1
+        level, content = m.group(1), m.group(3)
+        found = [s for s in matcher.matches(content) if literal_len(s)]
+        if not found:
+            unmatched += 1
+            examples.append(raw[:140])
+        elif not any(s.level == level for s in found):
+            other_level += 1
+    print(f"real log {path.name}: {total} lines, {total - unmatched} matched by a statement regex with literal text, "
+          f"{unmatched} unmatched, {other_level} matched only at another level")
+    for e in examples[:10]:
+        print(f"  UNMATCHED {e}")
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
-        return 2
-    root = Path(argv[0])
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("src", type=Path, help="Java tree, e.g. ZooKeeper 3.4.5 src/java/main")
+    ap.add_argument("--log", type=Path, default=ZK_LOG if ZK_LOG.is_file() else None,
+                    help="a real log of that system (default: ../shared/data/zookeeper/Zookeeper_2k.log)")
+    ap.add_argument("--no-log", action="store_true", help="skip the real-log check (e.g. for another tree)")
+    a = ap.parse_args(argv)
+    root = a.src
     if not root.is_dir():
         print(f"{root}: not a directory", file=sys.stderr)
         return 2
@@ -91,6 +126,8 @@ def main(argv: list[str]) -> int:
     print(f"naive matches on receivers that are not loggers: {sum(other.values())}")
     for k, n in other.most_common():
         print(f"  {k}(  x{n}")
+    if a.log is not None and not a.no_log:
+        real_log_check(inv.statements, a.log)
     same = not only_text and not only_inv
     print("RESULT: " + ("agree" if same else f"{sum(only_text.values())} textual-only, {sum(only_inv.values())} inventory-only"))
     return 0 if same else 1

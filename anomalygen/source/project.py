@@ -21,6 +21,14 @@ _KNOWN_RETURNS = {
     "size": "int", "length": "int", "indexOf": "int", "hashCode": "int",
     "isEmpty": "boolean", "equals": "boolean", "contains": "boolean", "containsKey": "boolean",
     "currentTimeMillis": "long", "nanoTime": "long", "getCause": "Throwable",
+    # JDK / common-library methods that project code cannot declare away (asked only when no project method
+    # of that name and arity is visible)
+    "toHexString": "String", "toOctalString": "String", "toBinaryString": "String", "hexDump": "String",
+    "getSimpleName": "String", "getCanonicalName": "String", "getKey": None, "remaining": "int",
+    "readableBytes": "int", "getRemoteSocketAddress": "SocketAddress", "getLocalSocketAddress": "SocketAddress",
+    "getInetAddress": "InetAddress", "getPort": "int", "getLocalPort": "int", "isValid": "boolean",
+    "readyOps": "int", "interestOps": "int", "availableProcessors": "int", "activeCount": "int",
+    "freeMemory": "long", "totalMemory": "long", "maxMemory": "long", "lastModified": "long",
 }
 _THROWABLE_ROOTS = {"Throwable", "Exception", "Error", "RuntimeException"}
 

@@ -218,6 +218,7 @@ EDGE_CASES = {
     "code <*> failed": ("org.edge.Child", "failures(IOException,int)"),
     "<*>": ("org.edge.Child", "failures(IOException,int)"),
     "surplus <*> {}": ("org.edge.Child", "failures(IOException,int)"),  # SLF4J leaves a surplus {} as is
+    "session 0x<*> port <*>": ("org.edge.Child", "failures(IOException,int)"),
     "local class": ("org.edge.Child$1Local", "go()"),
     "inner lambda": ("org.edge.Child", "lambda$nested$1()"),
     "anonymous in nested": ("org.edge.Child$Nested$1", "run()"),  # javac numbers per enclosing class
@@ -255,6 +256,12 @@ def test_edge_throwables():
     # SLF4J 1.x fills a {} with the exception's toString when it is the only argument
     consumed = by_template(inv, "failed with <*>")
     assert [x.expr for x in consumed.slots] == ["ioe"]
+
+
+def test_edge_static_types_of_library_calls():
+    s = by_template(inventory(EDGE), "session 0x<*> port <*>")
+    assert [x.type for x in s.slots] == ["String", "int"]
+    assert matches(s, "session 0x1f port 2181") and not matches(s, "session 0x1f port none")
 
 
 def test_edge_regexes():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -15,8 +16,9 @@ from rich.table import Table
 from anomalygen.examples import example_tree
 from anomalygen.manifest import tree_digest, write_manifest
 
-console = Console()
-err_console = Console(stderr=True)
+# piped output keeps rows on one line instead of rich's 80-column default
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 SRC_HELP = "Java source tree (a folder, or one .java file); default: the embedded example service"
 
@@ -173,7 +175,7 @@ def paths(
             caps.update(ep.caps)
             table.add_row(e.short, _big(ep.total_paths), "/".join(_big(x) for x in ep.total),
                           f"{len(ep.paths)} {ep.mode}", str(ep.distinct_sequences),
-                          ", ".join(f"{k}={v}" for k, v in sorted(ep.caps.items())))
+                          " ".join(f"{k}:{v}" for k, v in sorted(ep.caps.items())))
             summary.append({"entry": e.key, "reasons": e.reasons, "total": str(ep.total_paths),
                             "normal": str(ep.total[0]), "exception": str(ep.total[1]), "cut": str(ep.total[2]),
                             "written": len(ep.paths), "mode": ep.mode, "distinct": ep.distinct_sequences,

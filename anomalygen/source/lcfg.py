@@ -246,7 +246,7 @@ class LCFGBuilder:
         inner = node
         while inner is not None and inner.type in ("parenthesized_expression", "condition") and inner.named_children:
             inner = inner.named_children[0]
-        c = Cond(cid, label if label is not None else text(inner).strip(), expr if expr is not None else parse_expr(node),
+        c = Cond(cid, label if label is not None else " ".join(text(inner).split()), expr if expr is not None else parse_expr(node),
                  node.start_point[0] + 1 if node is not None else 0, kind, it)
         self.g.conds[cid] = c
         return c

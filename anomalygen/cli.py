@@ -20,6 +20,12 @@ from anomalygen.evaluate import cli as _evaluate_cli  # noqa: E402
 _evaluate_cli.register(app)
 
 
+# stage: logs (raw-log parsing against the source, sessions, the coverage study)
+from anomalygen.logs import cli as _logs_cli  # noqa: E402
+
+_logs_cli.register(app)
+
+
 def main() -> None:
     app()
 

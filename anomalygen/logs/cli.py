@@ -1,0 +1,161 @@
+"""CLI commands of the logs stage: `parse`, `sessions`, `coverage`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark) or a logparser-style string such as "
+               "'<Date> <Time> <Pid> <Level> <Component>: <Content>'")
+
+
+def _statements(source: Optional[Path], inventory: Optional[Path]):
+    from anomalygen.source.inventory import build_inventory, read_inventory
+
+    if inventory is not None:
+        if not inventory.is_file():
+            raise typer.BadParameter(f"inventory {inventory} not found")
+        return read_inventory(inventory)
+    if source is None:
+        raise typer.BadParameter("give --source SRC (a Java tree) or --inventory inventory.jsonl")
+    if not source.exists():
+        raise typer.BadParameter(f"source tree {source} not found")
+    inv, _ = build_inventory(source)
+    return inv.statements
+
+
+def _format(spec: str, time_format: Optional[str] = None):
+    from anomalygen.logs.formats import FormatError, LogFormat
+
+    try:
+        return LogFormat.parse(spec, time_format)
+    except FormatError as err:
+        raise typer.BadParameter(str(err)) from None
+
+
+def _report_read(read: dict) -> None:
+    typer.echo(f"lines read {read['lines_read']}: parsed {read['parsed']}, rejected {read['rejected']}"
+               + (f" {read['rejected_by_kind']}" if read["rejected"] else ""))
+    if read["warnings_by_kind"]:
+        typer.echo(f"warnings: {read['warnings_by_kind']}")
+    for kind, ex in read["examples"].items():
+        for e in ex:
+            typer.echo(f"  [{kind}] {e}")
+
+
+def parse(
+    logs: list[Path] = typer.Argument(..., help="raw log files (plain or .gz), read in order"),
+    source: Optional[Path] = typer.Option(None, help="Java source tree to build the statement inventory from"),
+    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl written by `anomalygen inventory`"),
+    format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
+    out: Path = typer.Option(Path("parsed"), help="output folder"),
+    parquet: bool = typer.Option(False, help="also write structured.parquet (needs pyarrow: the 'parquet' extra)"),
+    fallback: bool = typer.Option(True, help="Drain3 templates for lines no statement matches"),
+) -> None:
+    """Trace every log line back to the source statement that printed it (Drain3 for the rest)."""
+    from anomalygen.logs.output import write_structured, write_templates
+    from anomalygen.logs.parse import LogParser
+
+    statements = _statements(source, inventory)
+    fmt = _format(format)
+    started = time.perf_counter()
+    parser = LogParser(statements, fmt, fallback=fallback)
+    try:
+        res = write_structured(parser.parse(logs), fmt, out, parquet=parquet)
+    except RuntimeError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    seconds = time.perf_counter() - started
+    drain_final = parser.drain.templates() if parser.drain is not None else {}
+    write_templates(out / "templates.csv", res["counts"], res["templates"], statements, drain_final)
+    summary = parser.summary.to_dict(parser.matcher)
+    summary["seconds"] = round(seconds, 3)
+    summary["format"] = fmt.spec
+    summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    _report_read(summary["read"])
+    parsed = summary["read"]["parsed"]
+    typer.echo(f"matched to a source statement: {summary['matched']} of {parsed} "
+               f"({100 * summary['matched_share']:.2f}%), Drain3 fallback {summary['fallback']}; "
+               f"ambiguous {summary['ambiguous']} ({summary['ambiguous_different_templates']} with different "
+               f"templates); statements seen {summary['statements_seen']} of {summary['statements']}")
+    typer.echo(f"wrote {', '.join(summary['files'].values())} in {seconds:.2f}s")
+
+
+def sessions(
+    logs: list[Path] = typer.Argument(..., help="raw log files, in time order"),
+    source: Optional[Path] = typer.Option(None, help="Java source tree"),
+    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl"),
+    format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
+    by: str = typer.Option("id", help="id (HDFS blk_ ids) | regex:PATTERN | field:NAME | window:count:N[:STEP] | "
+                                      "window:time:SECONDS[:STEP]"),
+    labels: Optional[Path] = typer.Option(None, help="labels: anomaly_label.csv (BlockId,Label) or a sessions "
+                                                     "JSONL with labels"),
+    time_format: Optional[str] = typer.Option(None, help="strptime format of '<Date> <Time>' for time windows"),
+    out: Path = typer.Option(Path("sessions.jsonl"), help="output JSONL"),
+) -> None:
+    """Group parsed lines into sessions (by identifier, header field, or window) and join labels."""
+    from anomalygen.logs.parse import LogParser
+    from anomalygen.logs.sessions import SessionSpec, attach_labels, group, load_labels, write_sessions_jsonl
+
+    try:
+        spec = SessionSpec.parse(by)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    statements = _statements(source, inventory)
+    fmt = _format(format, time_format)
+    if spec.kind == "field" and spec.field not in fmt.fields:
+        raise typer.BadParameter(f"--by {by}: the format has no field {spec.field!r} (fields: {', '.join(fmt.fields)})")
+    label_map = load_labels(labels) if labels else {}
+    parser = LogParser(statements, fmt)
+    bad_time = [0]
+
+    def on_bad(_ln) -> None:
+        bad_time[0] += 1
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    groups = group(parser.parse(logs), spec, fmt, on_bad)
+    counts = write_sessions_jsonl(attach_labels(groups, label_map), out)
+    _report_read(parser.summary.read.to_dict())
+    if bad_time[0]:
+        typer.echo(f"lines without a usable timestamp (left out of time windows): {bad_time[0]}")
+    typer.echo(f"sessions {counts['sessions']} ({counts['labelled']} labelled, {counts['anomalous']} anomalous), "
+               f"events {counts['events']}; wrote {out}")
+
+
+def coverage(
+    source: Optional[Path] = typer.Option(None, help="Java source tree"),
+    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl"),
+    logs: list[Path] = typer.Option([], "--logs", help="raw log file (repeatable): the exact method"),
+    templates: list[Path] = typer.Option([], "--templates", help="loghub templates CSV (repeatable): the token method"),
+    format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
+    title: str = typer.Option("", help="plot title"),
+    out: Path = typer.Option(Path("coverage"), help="output folder (coverage.json, coverage.txt, coverage.png)"),
+) -> None:
+    """How many of the source's log statements appear in real logs (exact) or in loghub templates (token)."""
+    from anomalygen.logs.coverage import measure, render_table, write_outputs
+
+    if not logs and not templates:
+        raise typer.BadParameter("give --logs LOG and/or --templates TEMPLATES.csv")
+    statements = _statements(source, inventory)
+    fmt = _format(format)
+    try:
+        report = measure(statements, logs, fmt, templates).to_dict()
+    except (OSError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    report["inputs"]["source"] = str(source) if source else None
+    report["inputs"]["inventory"] = str(inventory) if inventory else None
+    files = write_outputs(report, out, title)
+    typer.echo(render_table(report))
+    typer.echo(f"wrote {', '.join(files.values())}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("parse")(parse)
+    app.command("sessions")(sessions)
+    app.command("coverage")(coverage)

@@ -1,0 +1,224 @@
+"""Log header formats: logparser-style format strings, compiled to a regex and (when possible) a fast splitter.
+
+A format is written as in logparser/loghub: `<Field>` placeholders between literal text, e.g.
+`<Date> <Time> <Pid> <Level> <Component>: <Content>`. Runs of spaces match any run of whitespace and every field
+is `.*?`. When the format contains a backslash, the literal text is a regex fragment as in logparser (loghub's
+formats write `\\[` for a bracket); without one it is plain text, so `[<Thread>]` means brackets. The field named
+`Content` is the log message.
+
+The regex is the reference semantics. For the common case (literal pieces made of plain characters and
+whitespace runs) a second regex without backtracking gives the same fields about three times faster; it takes
+the first choices the reference regex would and hands the line to the reference whenever those do not work out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+_PLACEHOLDER = re.compile(r"<([^<>]+)>")
+_META = set(".^$*+?{}[]|()\\")
+
+PRESETS: dict[str, str] = {
+    "hdfs": "<Date> <Time> <Pid> <Level> <Component>: <Content>",
+    "zookeeper": r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+    "hadoop": r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
+    "spark": "<Date> <Time> <Level> <Component>: <Content>",
+}
+# strptime formats of `Date + " " + Time` for the presets (time windows)
+TIME_FORMATS: dict[str, str] = {
+    "hdfs": "%y%m%d %H%M%S",
+    "zookeeper": "%Y-%m-%d %H:%M:%S,%f",
+    "hadoop": "%Y-%m-%d %H:%M:%S,%f",
+    "spark": "%y/%m/%d %H:%M:%S",
+}
+_GUESS_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S,%f", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%y%m%d %H%M%S", "%y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+)
+_LEVELS = {"WARNING": "WARN", "SEVERE": "ERROR", "FINE": "DEBUG", "FINER": "TRACE", "FINEST": "TRACE",
+           "CRITICAL": "FATAL", "ERR": "ERROR", "CONFIG": "INFO"}
+
+
+class FormatError(ValueError):
+    """A header format string that cannot be used."""
+
+
+def normalise_level(level: str) -> str:
+    lv = level.strip().upper()
+    return _LEVELS.get(lv, lv)
+
+
+# one element of a literal separator: a plain string, or None for a run of whitespace (`\s+`)
+_Sep = tuple  # tuple[str | None, ...]
+
+
+def _split_literal(fragment: str) -> _Sep | None:
+    """A literal regex fragment as plain text and whitespace runs; None when it uses real regex syntax."""
+    out: list[str | None] = []
+    buf: list[str] = []
+    i = 0
+    while i < len(fragment):
+        c = fragment[i]
+        if c == " ":
+            while i < len(fragment) and fragment[i] == " ":
+                i += 1
+            if buf:
+                out.append("".join(buf))
+                buf = []
+            if out and out[-1] is None:
+                return None
+            out.append(None)
+            continue
+        if c == "\\":
+            nxt = fragment[i + 1 : i + 2]
+            if not nxt or nxt.isalnum():
+                return None  # \s, \d, \1 ...: a real regex
+            buf.append(nxt)
+            i += 2
+            continue
+        if c in _META or c.isspace():
+            return None
+        buf.append(c)
+        i += 1
+    if buf:
+        out.append("".join(buf))
+    return tuple(out)
+
+
+@dataclass
+class LogFormat:
+    spec: str
+    name: str | None = None  # the preset name, when one was used
+    fields: tuple[str, ...] = ()
+    regex: re.Pattern[str] = field(default=None, repr=False)  # type: ignore[assignment]
+    content_index: int = -1
+    level_index: int = -1
+    component_index: int = -1
+    line_index: int = -1  # a field that holds the source line number (ZooKeeper's `@<Id>`, log4j %L)
+    time_format: str | None = None
+    _fast: re.Pattern[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, spec: str, time_format: str | None = None) -> "LogFormat":
+        """A preset name (hdfs, zookeeper, hadoop, spark) or a logparser-style format string."""
+        name = None
+        key = spec.strip().lower()
+        if key in PRESETS:
+            name, spec = key, PRESETS[key]
+            time_format = time_format or TIME_FORMATS.get(key)
+        pieces = _PLACEHOLDER.split(spec)  # literal, field, literal, field, ..., literal
+        fields = tuple(p.strip() for p in pieces[1::2])
+        literals = pieces[0::2]
+        if not fields:
+            raise FormatError(f"format {spec!r} has no <Field> placeholders")
+        if len(set(fields)) != len(fields):
+            raise FormatError(f"format {spec!r} repeats a field name")
+        if "Content" not in fields:
+            raise FormatError(f"format {spec!r} has no <Content> field (the log message)")
+        if "\\" not in spec:
+            literals = [_escape_plain(lit) for lit in literals]
+        parts = ["^"]
+        for i, lit in enumerate(literals):
+            parts.append(re.sub(" +", r"\\s+", lit))
+            if i < len(fields):
+                parts.append(f"(?P<{_group(fields[i])}>.*?)")
+        parts.append("$")
+        try:
+            regex = re.compile("".join(parts))
+        except re.error as err:
+            raise FormatError(f"format {spec!r} does not compile: {err}") from None
+        fmt = cls(spec=spec, name=name, fields=fields, regex=regex, time_format=time_format)
+        fmt.content_index = fields.index("Content")
+        fmt.level_index = _find(fields, ("Level", "Severity", "Type"))
+        fmt.component_index = _find(fields, ("Component", "Class", "Logger"))
+        fmt.line_index = _find(fields, ("Id", "Line", "LineNumber"))
+        fmt._fast = _build_fast(literals)
+        return fmt
+
+    def split(self, line: str) -> tuple[str, ...] | None:
+        """The fields of `line` (without its newline), or None when it does not fit the format."""
+        fast = self._fast
+        if fast is not None and "\n" not in line:
+            m = fast.match(line)
+            if m is not None:
+                return m.groups()
+        m = self.regex.match(line)
+        return m.groups() if m else None
+
+    def timestamp(self, values: tuple[str, ...]) -> float | None:
+        """Seconds since the epoch from Date/Time (or Timestamp) fields; None when absent or unparsable."""
+        names = self.fields
+        parts = [values[names.index(f)] for f in ("Date", "Time") if f in names]
+        if not parts and "Timestamp" in names:
+            parts = [values[names.index("Timestamp")]]
+        if not parts:
+            return None
+        text = " ".join(parts)
+        fmts = (self.time_format,) if self.time_format else _GUESS_TIME_FORMATS
+        for f in fmts:
+            try:
+                return datetime.strptime(text, f).timestamp()
+            except ValueError:
+                continue
+        if not self.time_format and text.strip().lstrip("-").replace(".", "", 1).isdigit():
+            return float(text.strip())
+        return None
+
+
+def _escape_plain(text: str) -> str:
+    """Plain literal text as a logparser-style fragment (spaces stay spaces: they become `\\s+`)."""
+    return "".join(c if c == " " else re.escape(c) for c in text)
+
+
+def _group(name: str) -> str:
+    g = re.sub(r"\W", "_", name)
+    return g if g and not g[0].isdigit() else "_" + g
+
+
+def _find(fields: tuple[str, ...], names: tuple[str, ...]) -> int:
+    for n in names:
+        if n in fields:
+            return fields.index(n)
+    return -1
+
+
+def _build_fast(literals: list[str]) -> re.Pattern[str] | None:
+    """The regex engine's first choices as a regex without backtracking, or None when a literal needs real regex
+    syntax.
+
+    Each field stops at the first place its separator can start (`\\S*+` before whitespace, `[^c\\n]*+` before a
+    text starting with `c`); a line where that first choice does not complete the separator fails here and goes
+    to the reference regex, which searches further. Where this one matches, the reference regex (lazy fields,
+    greedy whitespace runs, depth-first) takes exactly these choices first, so both give the same fields.
+    """
+    seps = []
+    for lit in literals:
+        sp = _split_literal(lit)
+        if sp is None:
+            return None
+        seps.append(sp)
+    if seps[-1]:
+        return None  # text after the last field
+    out = ["^"]
+    for i, sep in enumerate(seps):
+        if 0 < i < len(seps) - 1 and not sep:
+            return None  # two adjacent fields: the split between them is a search
+        if i > 0:
+            if i == len(seps) - 1:
+                out.append("(.*)")
+            elif sep[0] is None:
+                out.append(r"(\S*+)")
+            else:
+                c = sep[0][0]
+                if c.isspace():
+                    return None
+                out.append(f"([^{re.escape(c)}\\n]*+)")
+        for el in sep:
+            out.append(r"\s++" if el is None else re.escape(el))
+    out.append("$")
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return None

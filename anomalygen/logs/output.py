@@ -1,0 +1,94 @@
+"""Writing parsed lines: a loghub-style structured CSV (streamed), optional Parquet, a templates CSV, a summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from anomalygen.logs.formats import LogFormat
+from anomalygen.source.model import LogStatement
+
+EXTRA_COLUMNS = ["EventId", "EventTemplate", "ParameterList", "Match", "Candidates", "File", "FileLine"]
+
+
+def columns(fmt: LogFormat) -> list[str]:
+    return ["LineId", *fmt.fields, *EXTRA_COLUMNS]
+
+
+class _Parquet:
+    def __init__(self, path: Path, cols: list[str], batch: int = 65536):
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise RuntimeError("Parquet output needs pyarrow: pip install 'anomalygen[parquet]'") from None
+        self.pa, self.pq = pa, pq
+        self.cols = cols
+        self.schema = pa.schema([(c, pa.int64() if c in ("LineId", "Candidates", "FileLine") else pa.string())
+                                 for c in cols])
+        self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.rows: list[list] = []
+        self.batch = batch
+
+    def add(self, row: list) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            data = list(zip(*self.rows))
+            self.writer.write_table(self.pa.table([list(c) for c in data], schema=self.schema))
+            self.rows = []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+def write_structured(lines: Iterable[tuple], fmt: LogFormat, out_dir: Path, parquet: bool = False) -> dict:
+    """Stream `ParsedLine` tuples to OUT/structured.csv (and .parquet); returns per-event counts and file paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cols = columns(fmt)
+    csv_path = out_dir / "structured.csv"
+    pq = _Parquet(out_dir / "structured.parquet", cols) if parquet else None
+    counts: Counter = Counter()
+    first_template: dict[str, str] = {}
+    dumps = json.dumps
+    with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        n = 0
+        for file, lineno, values, eid, tpl, params, kind, ncand in lines:
+            n += 1
+            row = [n, *values, eid, tpl, dumps(list(params), ensure_ascii=False), kind, ncand, file, lineno]
+            w.writerow(row)
+            if pq is not None:
+                pq.add(row)
+            counts[eid] += 1
+            if eid not in first_template:
+                first_template[eid] = tpl
+    if pq is not None:
+        pq.close()
+    files = {"structured": str(csv_path)}
+    if pq is not None:
+        files["parquet"] = str(out_dir / "structured.parquet")
+    return {"counts": counts, "templates": first_template, "files": files}
+
+
+def write_templates(path: Path, counts: Counter, templates: dict[str, str], statements: Iterable[LogStatement],
+                    drain_final: dict[str, str]) -> None:
+    """OUT/templates.csv: one row per event seen, most frequent first."""
+    by_id = {s.id: s for s in statements}
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["EventId", "EventTemplate", "Occurrences", "Match", "Level", "Class", "Method", "File", "Line"])
+        for eid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            st = by_id.get(eid)
+            if st is not None:
+                w.writerow([eid, st.template, n, "source", st.level, st.class_name, st.method, st.file, st.line])
+            else:
+                w.writerow([eid, drain_final.get(eid, templates.get(eid, "")), n, "fallback", "", "", "", "", ""])

@@ -1,0 +1,199 @@
+"""`anomalygen parse`: raw log lines -> (source statement, parameters), with a Drain3 fallback.
+
+`LogParser.parse(paths)` streams `ParsedLine` tuples. A line that some statement regex matches gets that
+statement's id as its event id; a line no statement matches (a third-party library, another code version, a
+message the inventory could not fold) gets a Drain3 template, an event id `D<cluster>` and `kind == "fallback"`.
+Drain3 sees only those lines, in file order, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, NamedTuple, Sequence
+
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.matcher import Matcher, _BDIGITS
+from anomalygen.logs.reader import ReadStats, Rejector, iter_chunks
+from anomalygen.source.model import LogStatement
+
+SOURCE = "source"
+FALLBACK = "fallback"
+
+
+class ParsedLine(NamedTuple):
+    file: str
+    lineno: int
+    fields: tuple[str, ...]  # header fields in format order (Content included)
+    event_id: str  # statement id, or D<n> for a Drain3 fallback template
+    template: str
+    params: tuple[str, ...]
+    kind: str  # "source" | "fallback"
+    candidates: int  # statements whose regex matched (0 for fallback lines)
+
+
+class DrainFallback:
+    """Drain3 templates for the lines no statement explains (default Drain3 settings, no persistence)."""
+
+    def __init__(self, sim_th: float = 0.4, depth: int = 4):
+        from drain3 import TemplateMiner
+        from drain3.template_miner_config import TemplateMinerConfig
+
+        logging.getLogger("drain3").setLevel(logging.WARNING)
+        cfg = TemplateMinerConfig()
+        cfg.profiling_enabled = False
+        cfg.drain_sim_th = sim_th
+        cfg.drain_depth = depth
+        self.miner = TemplateMiner(config=cfg)
+        self.counts: Counter = Counter()
+
+    def add(self, message: str) -> tuple[str, str, tuple[str, ...]]:
+        res = self.miner.add_log_message(message)
+        cid = res["cluster_id"]
+        tpl = res["template_mined"]
+        self.counts[cid] += 1
+        toks = message.split()
+        ttoks = tpl.split()
+        params = tuple(t for t, tt in zip(toks, ttoks) if tt == "<*>") if len(toks) == len(ttoks) else ()
+        return f"D{cid}", tpl, params
+
+    def templates(self) -> dict[str, str]:
+        """The final template of every cluster (Drain3 generalises templates as lines come)."""
+        return {f"D{c.cluster_id}": c.get_template() for c in self.miner.drain.clusters}
+
+
+@dataclass
+class ParseSummary:
+    read: ReadStats
+    matched: int = 0
+    fallback: int = 0
+    statement_counts: Counter = field(default_factory=Counter)  # statement id -> lines
+
+    def to_dict(self, matcher: Matcher) -> dict:
+        parsed = self.read.parsed
+        return {
+            "read": self.read.to_dict(),
+            "matched": self.matched,
+            "fallback": self.fallback,
+            "matched_share": round(self.matched / parsed, 6) if parsed else 0.0,
+            "ambiguous": matcher.stats.ambiguous,
+            "ambiguous_different_templates": matcher.stats.ambiguous_templates,
+            "decided_by_location": matcher.stats.decided_by_location,
+            "statements": len(matcher.statements),
+            "statements_excluded_opaque": len(matcher.excluded),
+            "statements_invalid_regex": len(matcher.invalid),
+            "statements_seen": len(self.statement_counts),
+        }
+
+
+class LogParser:
+    def __init__(self, statements: Sequence[LogStatement], fmt: LogFormat, fallback: bool = True):
+        self.fmt = fmt
+        self.matcher = Matcher(statements)
+        self.drain = DrainFallback() if fallback else None
+        self.summary = ParseSummary(ReadStats())
+
+    def parse(self, paths: Iterable[str | Path], named: bool = False, **read_kw) -> Iterator[tuple]:
+        """Parsed lines in file order: plain tuples in `ParsedLine` field order (NamedTuples if `named`, slower).
+
+        Rejected lines are only counted (`self.summary.read`)."""
+        if named:
+            return (ParsedLine._make(t) for t in self._parse(paths, **read_kw))
+        return self._parse(paths, **read_kw)
+
+    def _parse(self, paths: Iterable[str | Path], **read_kw) -> Iterator[tuple]:
+        fmt = self.fmt
+        fast = fmt._fast.match if fmt._fast is not None else None
+        slow = fmt.regex.match
+        ci, li, cj, lj = fmt.content_index, fmt.level_index, fmt.component_index, fmt.line_index
+        matcher = self.matcher
+        entries = matcher.entries
+        ids = [e.st.id for e in entries]
+        tpls = [e.st.template for e in entries]
+        rxs = [e.regex.match for e in entries]
+        cache_get = matcher._cache.get
+        lookup = matcher.lookup
+        with_digits = matcher.with_digits
+        decide = matcher.decide
+        memo: dict = {}
+        memo_get = memo.get
+        drain = self.drain
+        summary = self.summary
+        stats = summary.read
+        rej = Rejector(stats)
+        counts = [0] * len(entries)
+        parsed = matched = fallback = hits = amb = amb_loc = amb_diff = 0
+        current = None
+        try:
+            for name, first, lines in iter_chunks(paths, stats, **read_kw):
+                if name != current:
+                    current, rej.prev_parsed = name, False
+                lineno = first - 1
+                for line in lines:
+                    lineno += 1
+                    if line is None:
+                        rej.prev_parsed = False
+                        continue
+                    m = fast(line) if fast is not None else None
+                    if m is None:
+                        m = slow(line)
+                        if m is None:
+                            rej.reject(line, f"{name}:{lineno}")
+                            continue
+                    values = m.groups()
+                    parsed += 1
+                    rej.prev_parsed = True
+                    msg = values[ci]
+                    key = msg.encode("utf-8", "surrogatepass").translate(_BDIGITS)
+                    hit = cache_get(key)
+                    if hit is None:
+                        plain, dig = lookup(msg, key)
+                    else:
+                        hits += 1
+                        plain, dig = hit
+                    cands = with_digits(msg, plain, dig) if dig else plain
+                    n = len(cands)
+                    if n:
+                        if n == 1:
+                            k = cands[0]
+                        else:
+                            ctx = (cands, values[li] if li >= 0 else "", values[cj] if cj >= 0 else "",
+                                   values[lj] if lj >= 0 else "")
+                            got = memo_get(ctx)
+                            if got is None:
+                                if len(memo) >= 100_000:
+                                    memo.clear()
+                                got = memo[ctx] = decide(*ctx)
+                            k = got[0]
+                            amb += 1
+                            amb_loc += got[1]
+                            amb_diff += got[2]
+                        pm = rxs[k](msg)
+                        counts[k] += 1
+                        matched += 1
+                        yield (name, lineno, values, ids[k], tpls[k], pm.groups(), SOURCE, n)
+                    elif drain is not None:
+                        fallback += 1
+                        eid, tpl, params = drain.add(msg)
+                        yield (name, lineno, values, eid, tpl, params, FALLBACK, 0)
+                    else:
+                        fallback += 1
+                        yield (name, lineno, values, "", "", (), FALLBACK, 0)
+        finally:
+            stats.parsed += parsed
+            summary.matched += matched
+            summary.fallback += fallback
+            ms = matcher.stats
+            ms.lines += parsed
+            ms.matched += matched
+            ms.unmatched += fallback
+            ms.cache_hits += hits
+            ms.ambiguous += amb
+            ms.decided_by_location += amb_loc
+            ms.ambiguous_templates += amb_diff
+            for k, c in enumerate(counts):
+                if c:
+                    summary.statement_counts[ids[k]] += c
+                    ms.per_statement[entries[k].index] += c

@@ -1,0 +1,273 @@
+"""Grouping parsed log lines into sessions, and joining labels.
+
+Session keys:
+* an identifier found in the message (`--by id` with HDFS's `blk_-?\\d+` by default; a line naming several
+  identifiers goes to each of them, once);
+* a header field (`--by field:Pid`, a thread or node) or an identifier regex (`--by regex:PATTERN`, first group if any);
+* fixed or sliding windows over line counts (`window:count:SIZE[:STEP]`) or time (`window:time:SECONDS[:STEP]`).
+
+Identifier and field sessions are kept in memory as arrays of event numbers (4 bytes an event), the only state
+that grows with the log; windows stream. Sessions come out in order of their first line.
+
+Output rows (`write_sessions_jsonl`) carry `session_id`, `label` (0/1, or null when no label is known), `events`
+(statement ids or `D<n>` fallback ids), `templates`, `start` (`file:line` of the first line), `lines`; with a label
+they load with `anomalygen.logs.sessions_data.load_sessions_jsonl`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from array import array
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from anomalygen.logs.formats import LogFormat
+
+HDFS_BLOCK = r"blk_-?\d+"
+
+
+@dataclass
+class RealSession:
+    session_id: str
+    events: list[str]
+    templates: list[str]
+    start: str = ""  # file:line of the first line
+    label: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = {"session_id": self.session_id, "label": self.label, "events": self.events,
+             "templates": self.templates, "start": self.start, "lines": len(self.events)}
+        d.update(self.extra)
+        return d
+
+
+@dataclass
+class SessionSpec:
+    """What `--by` asked for."""
+
+    kind: str  # id | field | window-count | window-time
+    pattern: str | None = None
+    field: str | None = None
+    size: float = 0
+    step: float = 0
+
+    @classmethod
+    def parse(cls, text: str) -> "SessionSpec":
+        t = text.strip()
+        if t in ("id", "block", "blk"):
+            return cls("id", pattern=HDFS_BLOCK)
+        if t.startswith("regex:"):
+            pat = t[len("regex:"):]
+            try:
+                re.compile(pat)
+            except re.error as err:
+                raise ValueError(f"--by {text!r}: bad regex ({err})") from None
+            return cls("id", pattern=pat)
+        if t.startswith("field:"):
+            return cls("field", field=t[len("field:"):])
+        if t.startswith("window:"):
+            parts = t.split(":")
+            if len(parts) not in (3, 4) or parts[1] not in ("count", "time"):
+                raise ValueError(f"--by {text!r}: expected window:count:SIZE[:STEP] or window:time:SECONDS[:STEP]")
+            try:
+                size = float(parts[2])
+                step = float(parts[3]) if len(parts) == 4 else size
+            except ValueError:
+                raise ValueError(f"--by {text!r}: size and step must be numbers") from None
+            if size <= 0 or step <= 0:
+                raise ValueError(f"--by {text!r}: size and step must be positive")
+            return cls("window-" + parts[1], size=size, step=step)
+        raise ValueError(f"--by {text!r}: expected id, regex:PATTERN, field:NAME, window:count:N[:STEP] "
+                         "or window:time:SECONDS[:STEP]")
+
+
+class _Vocab:
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str], int] = {}
+        self.items: list[tuple[str, str]] = []
+
+    def __call__(self, event: str, template: str) -> int:
+        key = (event, template)
+        i = self.index.get(key)
+        if i is None:
+            i = self.index[key] = len(self.items)
+            self.items.append(key)
+        return i
+
+
+def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFormat | None = None,
+                  field_name: str | None = None) -> Iterator[RealSession]:
+    """Sessions keyed by identifiers in the message (or by a header field). `lines` are `ParsedLine` tuples."""
+    rx = re.compile(pattern) if pattern else None
+    fi = fmt.fields.index(field_name) if (fmt is not None and field_name) else -1
+    if field_name and fi < 0:
+        raise ValueError(f"no header field {field_name!r}")
+    vocab = _Vocab()
+    sessions: dict[str, array] = {}
+    starts: dict[str, str] = {}
+    content_i = fmt.content_index if fmt is not None else None
+    for ln in lines:
+        values = ln[2]
+        if fi >= 0:
+            ids = [values[fi]]
+        else:
+            msg = values[content_i] if content_i is not None else values[-1]
+            found = rx.findall(msg)
+            if not found:
+                continue
+            ids = list(dict.fromkeys(found)) if len(found) > 1 else found
+        ev = vocab(ln[3], ln[4])
+        for sid in ids:
+            arr = sessions.get(sid)
+            if arr is None:
+                arr = sessions[sid] = array("I")
+                starts[sid] = f"{ln[0]}:{ln[1]}"
+            arr.append(ev)
+    items = vocab.items
+    for sid, arr in sessions.items():
+        evs = [items[i] for i in arr]
+        yield RealSession(sid, [e for e, _ in evs], [t for _, t in evs], starts[sid])
+
+
+def by_count(lines: Iterable[tuple], size: int, step: int) -> Iterator[RealSession]:
+    """Windows of `size` consecutive lines, one starting every `step` lines (fixed windows when step == size).
+    The window after the last full one is emitted partial when it holds any line."""
+    size, step = int(size), int(step)
+    win: deque = deque(maxlen=size)
+    n = 0
+    next_start = 0
+    for ln in lines:
+        win.append(ln)
+        n += 1
+        if n - size == next_start:
+            yield _window(f"w{next_start // step}", list(win))
+            next_start += step
+    if next_start < n:
+        yield _window(f"w{next_start // step}", list(win)[len(win) - (n - next_start):])
+
+
+def by_time(lines: Iterable[tuple], timestamp: Callable[[tuple], float | None], size: float, step: float,
+            on_bad: Callable[[tuple], None] | None = None) -> Iterator[RealSession]:
+    """Windows [t0 + k*step, t0 + k*step + size) over line timestamps, t0 being the first line's time.
+
+    A line earlier than every window still open (time went back: logs of several nodes one after the other, as
+    in loghub's ZooKeeper sample) closes the open windows and starts a new segment at its own time; window ids are
+    `t<segment>.<k>`. Empty windows are not emitted. A line without a timestamp goes to `on_bad`."""
+    win: list[tuple[float, tuple]] = []
+    t0 = 0.0
+    k = 0
+    seg = -1
+
+    def emit_one() -> Iterator[RealSession]:
+        nonlocal k, win
+        lo = t0 + k * step
+        got = [x for tx, x in win if lo <= tx < lo + size]
+        if got:
+            yield _window(f"t{seg}.{k}", got, {"window_start": lo})
+        k += 1
+        nxt = t0 + k * step
+        win = [w for w in win if w[0] >= nxt]
+        if win:  # skip the empty windows before the earliest line left
+            first = min(w[0] for w in win)
+            k = max(k, int((first - t0 - size) // step) + 1)
+
+    for ln in lines:
+        t = timestamp(ln)
+        if t is None:
+            if on_bad:
+                on_bad(ln)
+            continue
+        if seg < 0 or t < t0 + k * step:
+            while win:
+                yield from emit_one()
+            seg += 1
+            t0, k = t, 0
+        while t >= t0 + k * step + size:
+            if win:
+                yield from emit_one()
+            else:
+                k = max(k + 1, int((t - t0 - size) // step) + 1)
+        win.append((t, ln))
+    while win:
+        yield from emit_one()
+
+
+def _window(sid: str, lines: list[tuple], extra: dict | None = None) -> RealSession:
+    return RealSession(sid, [x[3] for x in lines], [x[4] for x in lines], f"{lines[0][0]}:{lines[0][1]}",
+                       extra=extra or {})
+
+
+def timestamp_getter(fmt: LogFormat) -> Callable[[tuple], float | None]:
+    """`ParsedLine -> seconds`, memoised on the time fields (consecutive lines share them)."""
+    last: list = [None, None]
+
+    def get(ln: tuple) -> float | None:
+        values = ln[2]
+        if values is last[0]:
+            return last[1]
+        t = fmt.timestamp(values)
+        last[0], last[1] = values, t
+        return t
+
+    return get
+
+
+def group(lines: Iterable[tuple], spec: SessionSpec, fmt: LogFormat,
+          on_bad_time: Callable[[tuple], None] | None = None) -> Iterator[RealSession]:
+    if spec.kind == "id":
+        return by_identifier(lines, spec.pattern or HDFS_BLOCK, fmt)
+    if spec.kind == "field":
+        return by_identifier(lines, "", fmt, field_name=spec.field)
+    if spec.kind == "window-count":
+        return by_count(lines, int(spec.size), int(spec.step))
+    return by_time(lines, timestamp_getter(fmt), spec.size, spec.step, on_bad_time)
+
+
+# -- labels ---------------------------------------------------------------------------------------------------
+
+def load_labels(path: str | Path) -> dict[str, int]:
+    """Session id -> 0/1 from loghub's `anomaly_label.csv` (`BlockId,Label`) or a sessions JSONL with labels
+    (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`)."""
+    from anomalygen.logs.sessions_data import DataFormatError, load_label_csv, parse_label
+
+    path = Path(path)
+    if path.suffix in (".jsonl", ".json"):
+        out: dict[str, int] = {}
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise DataFormatError(f"{path}:{n}: not valid JSON ({err.msg})") from None
+                sid = obj.get("session_id", obj.get("block_id"))
+                if sid is None or obj.get("label") is None:
+                    continue
+                out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
+        return out
+    return load_label_csv(path)
+
+
+def attach_labels(sessions: Iterable[RealSession], labels: dict[str, int]) -> Iterator[RealSession]:
+    for s in sessions:
+        s.label = labels.get(s.session_id)
+        yield s
+
+
+def write_sessions_jsonl(sessions: Iterable[RealSession], path: str | Path) -> dict:
+    """Write sessions; returns counts (sessions, labelled, anomalous, lines)."""
+    n = labelled = anomalous = lines = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for s in sessions:
+            fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
+            lines += len(s.events)
+            if s.label is not None:
+                labelled += 1
+                anomalous += s.label == 1
+    return {"sessions": n, "labelled": labelled, "anomalous": anomalous, "events": lines}

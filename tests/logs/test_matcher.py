@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import csv
+import random
+import re
+from collections import defaultdict
+
+from anomalygen.logs.matcher import Matcher, bounded_tokens, first_line_regex
+
+
+def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
+    """HDFS_2k (loghub's sample over the whole HDFS_v1 log): each line matches one statement, and each loghub
+    event maps to exactly one statement."""
+    from anomalygen.logs.formats import LogFormat
+    from anomalygen.logs.parse import LogParser
+
+    parser = LogParser(hdfsmini, LogFormat.parse("hdfs"))
+    lines = list(parser.parse([data_dir / "hdfs" / "HDFS_2k.log"], named=True))
+    assert len(lines) == 2000
+    assert all(ln.kind == "source" for ln in lines)
+    with open(data_dir / "hdfs" / "HDFS_2k.log_structured.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    loghub_to_ours = defaultdict(set)
+    for ln, row in zip(lines, rows):
+        loghub_to_ours[row["EventId"]].add(ln.event_id)
+    assert all(len(v) == 1 for v in loghub_to_ours.values()), loghub_to_ours
+    first = lines[0]
+    assert first.template == "PacketResponder <*> for block <*> terminating"
+    assert first.params == ("1", "blk_38865049064139660")
+    by_tpl = {ln.template: ln for ln in lines}
+    served = by_tpl["<*>:Got exception while serving <*> to <*>:\n<*>"]  # only its first line is in the log
+    assert served.params[1].startswith("blk_")
+
+
+def test_cut_at_newline():
+    rx = r"(?s)^(.*?):Got\ exception\ (\d+)\ to\ (.*?):\
+(.*?)$"
+    assert first_line_regex(rx) == r"(?s)^(.*?):Got\ exception\ (\d+)\ to\ (.*?):$"
+    assert first_line_regex(r"(?s)^a\ (x\
+y)\ b$") is None  # a newline inside a group is not cut
+
+
+def test_bounded_tokens():
+    assert bounded_tokens("Receiving block <*> src: <*> dest: <*>") == ["Receiving", "block", "src:", "dest:"]
+    assert bounded_tokens("<*>:DataXceiver: <*>") == []
+    assert bounded_tokens("got <*>ms in total") == ["got", "in", "total"]
+
+
+def _brute(statements, message):
+    return sorted(i for i, s in enumerate(statements) if re.match(s.regex, message))
+
+
+def test_decision_cache_is_exact(stmt):
+    """Messages that differ only in digits share a cache key; statements with digits of their own
+    (`got -1` / `got -2`, `0x<*>`) must still be told apart."""
+    sts = [
+        stmt("PacketResponder <*> got -1", r"(?s)^PacketResponder\ (-?\d+)\ got\ \-1$", sid="A"),
+        stmt("PacketResponder <*> got -2", r"(?s)^PacketResponder\ (-?\d+)\ got\ \-2$", sid="B"),
+        stmt("PacketResponder <*> got <*>", r"(?s)^PacketResponder\ (-?\d+)\ got\ (.*?)$", sid="C"),
+        stmt("session 0x<*> closed", r"(?s)^session\ 0x(.*?)\ closed$", sid="D"),
+        stmt("<*>1 thing", r"(?s)^(.*?)1\ thing$", sid="E"),
+        stmt("size <*>", r"(?s)^size\ (-?\d+)$", sid="F"),
+        stmt("size <*> of <*>", r"(?s)^size\ (.*?)\ of\ (.*?)$", sid="G"),
+    ]
+    m = Matcher(sts)
+    rng = random.Random(7)
+    bases = ["PacketResponder 3 got -1", "PacketResponder 3 got -2", "PacketResponder 3 got -9",
+             "session 0x1f closed", "session 5x1f closed", "a 1 thing", "a 2 thing", "size 12", "size 1 of 2",
+             "size x", "size 00"]
+    seen = 0
+    for _ in range(3000):
+        msg = rng.choice(bases)
+        msg = "".join(rng.choice("0123456789") if c.isdigit() else c for c in msg)
+        got = [m.entries[k].index for k in m.candidates(msg)]
+        assert got == _brute(sts, msg), msg
+        seen += 1
+    assert m.stats.cache_hits > 2000  # the cache did the work
+
+
+def test_ambiguity_rules(stmt):
+    specific = stmt("Received block <*> of size <*> from <*>",
+                              r"(?s)^Received\ block\ (.*?)\ of\ size\ (-?\d+)\ from\ (.*?)$", sid="spec", line=10)
+    loose = stmt("Received block <*>", r"(?s)^Received\ block\ (.*?)$", sid="loose", line=20)
+    twin = stmt("Received block <*> of size <*> from <*>",
+                          r"(?s)^Received\ block\ (.*?)\ of\ size\ (-?\d+)\ from\ (.*?)$", sid="twin",
+                          cls="com.x.Other", line=30, level="WARN")
+    m = Matcher([specific, loose, twin])
+    msg = "Received block blk_1 of size 5 from /1.2.3.4"
+    # most specific template first; between equal templates, the class/level the header names
+    k, params, n = m.match(msg, "WARN", "x.Other", "")
+    assert (m.entries[k].st.id, params, n) == ("twin", ("blk_1", "5", "/1.2.3.4"), 3)
+    k, _, _ = m.match(msg, "INFO", "x.C", "")
+    assert m.entries[k].st.id == "spec"
+    # a header that names class and line (log4j %C@%L) picks that statement even over a more specific one
+    k, _, _ = m.match(msg, "INFO", "C", "20")
+    assert m.entries[k].st.id == "loose"
+    assert m.stats.ambiguous == 3 and m.stats.ambiguous_templates == 3 and m.stats.decided_by_location == 1
+    k, _, n = m.match("Received block blk_1", "INFO", "C", "")
+    assert m.entries[k].st.id == "loose" and n == 1
+
+
+def test_opaque_statements_are_left_out(stmt):
+    sts = [stmt("<*>", r"(?s)^(.*?)$", sid="any"), stmt("<*>: <*>", r"(?s)^(.*?):\ (.*?)$"),
+           stmt("done", r"(?s)^done$", sid="done")]
+    m = Matcher(sts)
+    assert [s.id for s in m.excluded] == ["any", sts[1].id]
+    assert m.match("anything at all")[0] == -1
+    assert m.entries[m.match("done")[0]].st.id == "done"

@@ -40,6 +40,11 @@ def digit_key(message: str) -> bytes:
     return message.encode("utf-8", "surrogatepass").translate(_BDIGITS)
 
 
+def digit_key_plain(message: str) -> bytes:
+    """`digit_key` for text without lone surrogates (decoded with errors='replace'): a bit faster."""
+    return message.encode().translate(_BDIGITS)
+
+
 def first_line_regex(regex: str) -> str | None:
     """The regex cut before its first literal newline (outside any group), anchored at the cut; None if none."""
     depth = 0
@@ -154,14 +159,16 @@ class MatchStats:
 
 
 class Matcher:
-    def __init__(self, statements: Sequence[LogStatement], cache_size: int = 200_000):
+    def __init__(self, statements: Sequence[LogStatement], cache_size: int = 200_000, use_location: bool = True):
         self.statements = list(statements)
         self.entries: list[_Entry] = []
         self.excluded: list[LogStatement] = []  # opaque templates
         self.invalid: list[tuple[LogStatement, str]] = []  # regexes that do not compile
         self.stats = MatchStats()
         self.cache_size = cache_size
-        self._cache: dict[bytes, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self.use_location = use_location  # False: the header never names a line number
+        # key -> (entries that surely match, digit-sensitive entries to test, static winner or -1, ambiguity flag)
+        self._cache: dict[bytes, tuple[tuple[int, ...], tuple[int, ...], int, int]] = {}
         self._choice: dict[tuple, int] = {}
         for i, st in enumerate(self.statements):
             tpl, rx, cut = effective_template(st)
@@ -212,8 +219,10 @@ class Matcher:
                 cands.add(k)
         return cands
 
-    def lookup(self, message: str, key: bytes | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(entries that surely match, digit-sensitive entries still to test) for `message`, through the cache."""
+    def lookup(self, message: str, key: bytes | None = None) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
+        """Through the cache: (entries that surely match, digit-sensitive entries still to test, the winner when
+        no digit-sensitive entry is left to test and the header cannot change the choice else -1, 0 when at most
+        one entry matches / 1 when several share one template / 2 when their templates differ)."""
         if key is None:
             key = digit_key(message)
         hit = self._cache.get(key)
@@ -224,9 +233,19 @@ class Matcher:
         cands = self._shortlist(message)
         plain = tuple(sorted(k for k in cands if not entries[k].digits and entries[k].regex.match(message)))
         dig = tuple(sorted({k for k in cands if entries[k].digits} | set(self._always_digits)))
+        static, flag = -1, 0
+        if len(plain) > 1:
+            flag = 2 if len({entries[k].template for k in plain}) > 1 else 1
+        if not dig:
+            if len(plain) == 1:
+                static = plain[0]
+            elif plain and not self.use_location and len({(entries[k].st.class_name, entries[k].st.level)
+                                                          for k in plain}) == 1:
+                # same class and level: the header cannot tell them apart, the template rule decides
+                static = max((entries[k].rank, -k, k) for k in plain)[2]
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
-        self._cache[key] = hit = (plain, dig)
+        self._cache[key] = hit = (plain, dig, static, flag)
         return hit
 
     def with_digits(self, message: str, plain: tuple[int, ...], dig: tuple[int, ...]) -> tuple[int, ...]:
@@ -236,7 +255,7 @@ class Matcher:
 
     def candidates(self, message: str) -> tuple[int, ...]:
         """Entry numbers whose regex matches `message`, in entry order."""
-        plain, dig = self.lookup(message)
+        plain, dig, _, _ = self.lookup(message)
         return self.with_digits(message, plain, dig) if dig else plain
 
     def match(self, message: str, level: str = "", component: str = "", line: str = "") -> tuple[int, tuple, int]:

@@ -91,7 +91,7 @@ class ParseSummary:
 class LogParser:
     def __init__(self, statements: Sequence[LogStatement], fmt: LogFormat, fallback: bool = True):
         self.fmt = fmt
-        self.matcher = Matcher(statements)
+        self.matcher = Matcher(statements, use_location=fmt.line_index >= 0)
         self.drain = DrainFallback() if fallback else None
         self.summary = ParseSummary(ReadStats())
 
@@ -105,8 +105,8 @@ class LogParser:
 
     def _parse(self, paths: Iterable[str | Path], **read_kw) -> Iterator[tuple]:
         fmt = self.fmt
-        fast = fmt._fast.match if fmt._fast is not None else None
         slow = fmt.regex.match
+        fast = fmt._fast.match if fmt._fast is not None else slow
         ci, li, cj, lj = fmt.content_index, fmt.level_index, fmt.component_index, fmt.line_index
         matcher = self.matcher
         entries = matcher.entries
@@ -126,39 +126,47 @@ class LogParser:
         counts = [0] * len(entries)
         parsed = matched = fallback = hits = amb = amb_loc = amb_diff = 0
         current = None
+        prev_parsed = False  # mirrored into `rej` only when a line is rejected
         try:
             for name, first, lines in iter_chunks(paths, stats, **read_kw):
                 if name != current:
-                    current, rej.prev_parsed = name, False
+                    current, prev_parsed = name, False
                 lineno = first - 1
                 for line in lines:
                     lineno += 1
                     if line is None:
-                        rej.prev_parsed = False
+                        prev_parsed = False
                         continue
-                    m = fast(line) if fast is not None else None
-                    if m is None:
+                    m = fast(line)
+                    if m is None and fast is not slow:
                         m = slow(line)
-                        if m is None:
-                            rej.reject(line, f"{name}:{lineno}")
-                            continue
+                    if m is None:
+                        rej.prev_parsed = prev_parsed
+                        rej.reject(line, f"{name}:{lineno}")
+                        prev_parsed = rej.prev_parsed
+                        continue
                     values = m.groups()
                     parsed += 1
-                    rej.prev_parsed = True
+                    prev_parsed = True
                     msg = values[ci]
-                    key = msg.encode("utf-8", "surrogatepass").translate(_BDIGITS)
+                    key = msg.encode().translate(_BDIGITS)
                     hit = cache_get(key)
                     if hit is None:
-                        plain, dig = lookup(msg, key)
+                        hit = lookup(msg, key)
                     else:
                         hits += 1
-                        plain, dig = hit
-                    cands = with_digits(msg, plain, dig) if dig else plain
-                    n = len(cands)
-                    if n:
+                    plain, dig, k, flag = hit
+                    if k >= 0:
+                        n = len(plain)
+                        if flag:
+                            amb += 1
+                            amb_diff += flag == 2
+                    else:
+                        cands = with_digits(msg, plain, dig) if dig else plain
+                        n = len(cands)
                         if n == 1:
                             k = cands[0]
-                        else:
+                        elif n:
                             ctx = (cands, values[li] if li >= 0 else "", values[cj] if cj >= 0 else "",
                                    values[lj] if lj >= 0 else "")
                             got = memo_get(ctx)
@@ -170,10 +178,10 @@ class LogParser:
                             amb += 1
                             amb_loc += got[1]
                             amb_diff += got[2]
-                        pm = rxs[k](msg)
+                    if n:
                         counts[k] += 1
                         matched += 1
-                        yield (name, lineno, values, ids[k], tpls[k], pm.groups(), SOURCE, n)
+                        yield (name, lineno, values, ids[k], tpls[k], rxs[k](msg).groups(), SOURCE, n)
                     elif drain is not None:
                         fallback += 1
                         eid, tpl, params = drain.add(msg)

@@ -176,7 +176,7 @@ def main() -> int:
                 lambda: run_ours(statements, fmt, big))
     print("peak traced Python memory (MiB):")
     for k, v in peaks.items():
-        print(f"  {k:<55} {v:7.1f}")
+        print(f"  {k:<55} {v:7.2f}")
     print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 

@@ -107,7 +107,11 @@ def _digit_sensitive(regex: str) -> bool:
 
 
 def class_agreement(component: str, class_name: str) -> int:
-    """2: the header's component names the statement's class; 1: the same outer class; 0: no."""
+    """2: the header's component names the statement's class; 1: the same outer class; 0: no.
+
+    Only the text after the last `:` counts: a class name has none, and ZooKeeper's `[<Node>:<Component>@<Id>]`
+    split leaves thread-name pieces in front (`188978561024:QuorumCnxManager$SendWorker`)."""
+    component = component.rsplit(":", 1)[-1].strip()
     if not component:
         return 0
     if class_name == component or class_name.endswith("." + component):

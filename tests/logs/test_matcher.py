@@ -106,3 +106,18 @@ def test_opaque_statements_are_left_out(stmt):
     assert [s.id for s in m.excluded] == ["any", sts[1].id]
     assert m.match("anything at all")[0] == -1
     assert m.entries[m.match("done")[0]].st.id == "done"
+
+
+def test_location_with_zookeeper_thread_prefix(stmt):
+    """ZooKeeper's `[<Node>:<Component>@<Id>]` split leaves thread-name text in front of the class: the twin at
+    the named line still wins (`Cannot open channel ...` is logged at lines 364 and 368 of QuorumCnxManager)."""
+    rx = r"(?s)^Cannot\ open\ channel\ to\ (-?\d+)\ at\ election\ address\ (.*?)$"
+    tpl = "Cannot open channel to <*> at election address <*>"
+    a = stmt(tpl, rx, sid="a", cls="org.apache.zookeeper.server.quorum.QuorumCnxManager", line=364, level="WARN")
+    b = stmt(tpl, rx, sid="b", cls="org.apache.zookeeper.server.quorum.QuorumCnxManager", line=368, level="WARN")
+    m = Matcher([a, b])
+    msg = "Cannot open channel to 3 at election address /10.10.34.13:3888"
+    k, _, n = m.match(msg, "WARN", "0:0:0:0:0:0:0:2181:QuorumCnxManager", "368")
+    assert (m.entries[k].st.id, n) == ("b", 2)
+    k, _, _ = m.match(msg, "WARN", "0:0:0:0:0:0:0:2181:QuorumCnxManager", "364")
+    assert m.entries[k].st.id == "a"

@@ -97,3 +97,14 @@ def test_sessions_cli(tmp_path, data_dir, fixtures):
     assert len(rows) == len({b for ln in text for b in re.findall(r"blk_-?\d+", ln)})
     labelled = [r for r in rows if r["label"] is not None]
     assert 0 < len(labelled) < len(rows)  # HDFS_2k spans the whole log; 100k labels only its start
+
+
+def test_loghub_anomaly_label_csv(tmp_path):
+    p = tmp_path / "anomaly_label.csv"
+    p.write_text("BlockId,Label\nblk_1,Normal\nblk_-2,Anomaly\n")
+    assert load_labels(p) == {"blk_1": 0, "blk_-2": 1}
+    lines = [("f", 1, ("x", "Receiving block blk_1 and blk_-2 and blk_1"), "E", "T", (), "source", 1),
+             ("f", 2, ("x", "no block here"), "E2", "T2", (), "source", 1)]
+    fmt = LogFormat.parse("<Date> <Content>")
+    got = {s.session_id: s for s in attach_labels(by_identifier(lines, fmt=fmt), load_labels(p))}
+    assert {k: (v.label, v.events) for k, v in got.items()} == {"blk_1": (0, ["E"]), "blk_-2": (1, ["E"])}

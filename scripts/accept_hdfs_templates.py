@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from anomalygen.logs.matcher import first_line_regex  # noqa: E402
 from anomalygen.source.inventory import build_inventory  # noqa: E402
 from anomalygen.source.model import LogStatement  # noqa: E402
 
@@ -32,26 +33,6 @@ LINE = re.compile(r"^(\d{6}) (\d{6}) (\d+) (\w+) ([\w.$]+): (.*)$")
 
 def template_regex(tpl: str) -> re.Pattern[str]:
     return re.compile("^" + ".*?".join(re.escape(p) for p in tpl.split("<*>")) + "$", re.S)
-
-
-def first_line_regex(regex: str) -> str | None:
-    """The statement regex cut before its first literal newline: a line-based log keeps only the first line
-    of a message like `host + ":Got exception ...:\\n" + stringifyException(e)`. None when there is none."""
-    depth = 0
-    i = 0
-    while i < len(regex):
-        c = regex[i]
-        if c == "\\":
-            if depth == 0 and regex[i + 1 : i + 2] == "\n":
-                return regex[:i] + "$"
-            i += 2
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        i += 1
-    return None
 
 
 class Matcher:

@@ -39,6 +39,11 @@ def _report_diagnostics(diags: list, files: int, src: Path) -> None:
         raise typer.Exit(2)
 
 
+def _inputs(src: Path, project) -> dict:
+    files = sorted(f.source.path for f in project.files)
+    return {"src": str(src), "files": len(files), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)}
+
+
 def _big(n: int) -> str:
     return f"{n:,}" if n < 10**9 else f"{float(n):.2e}"
 
@@ -93,10 +98,8 @@ def inventory(
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         inv.write_jsonl(out)
-        files = sorted(f.source.path for f in project.files)
         write_manifest(
-            out.with_name(out.stem + ".manifest.json"), "inventory",
-            {"src": str(src), "files": inv.files, "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)},
+            out.with_name(out.stem + ".manifest.json"), "inventory", _inputs(src, project),
             {}, {"inventory": str(out), "statements": len(stmts),
                  "diagnostics": [d.to_dict() for d in inv.diagnostics]},
         )
@@ -191,10 +194,8 @@ def paths(
             for key, g in sorted(a.build_all_lcfgs().items()):
                 fh.write(json.dumps(g.to_dict(), ensure_ascii=False) + "\n")
     secs = time.perf_counter() - t0
-    files = sorted(f.source.path for f in a.project.files)
     write_manifest(
-        out.with_name(out.stem + ".manifest.json"), "paths",
-        {"src": str(src), "files": a.inventory.files, "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)},
+        out.with_name(out.stem + ".manifest.json"), "paths", _inputs(src, a.project),
         {"entries": entry, "max_paths": max_paths, "max_length": max_length, "depth": depth, "loop_bound": loop_bound,
          "sample": sample, "seed": seed, "exceptions": exceptions},
         {"paths": str(out), "conditions": str(conditions_path(out)), "written": writer.written,

@@ -243,9 +243,7 @@ class LCFGBuilder:
         self._cond_n += 1
         it = self._iteration[-1] if self._iteration else None
         cid = f"c{self._cond_n}"
-        inner = node
-        while inner is not None and inner.type in ("parenthesized_expression", "condition") and inner.named_children:
-            inner = inner.named_children[0]
+        inner = _unparen(node)
         c = Cond(cid, label if label is not None else " ".join(text(inner).split()), expr if expr is not None else parse_expr(node),
                  node.start_point[0] + 1 if node is not None else 0, kind, it)
         self.g.conds[cid] = c
@@ -334,9 +332,7 @@ class LCFGBuilder:
         A condition whose operands call logging code is split at its short-circuit operators so that each
         operand is evaluated only where Java evaluates it; otherwise it stays one condition, whole.
         """
-        inner = node
-        while inner is not None and inner.type in ("parenthesized_expression", "condition") and inner.named_children:
-            inner = inner.named_children[0]
+        inner = _unparen(node)
         if inner is None or not frontier:
             return [], []
         if self.relevant(inner):
@@ -713,11 +709,14 @@ def _short(node: Node) -> str:
     return text(node).split("(")[0] + "()"
 
 
+def _unparen(node: Node | None) -> Node | None:
+    while node is not None and node.type in ("parenthesized_expression", "condition") and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
 def _is_true(node: Node) -> bool:
-    n = node
-    while n.type in ("parenthesized_expression", "condition") and n.named_children:
-        n = n.named_children[0]
-    return n.type == "true"
+    return _unparen(node).type == "true"
 
 
 def _jumps(body: Node) -> list[Node]:

@@ -1,0 +1,1 @@
+"""Synthesis stage: feasible paths -> parameterised, labelled log sessions."""

@@ -1,0 +1,112 @@
+"""Ground-truth labels: fault intervals (plus a recovery margin) and the time windows they overlap.
+
+A fault record's labelled interval is [start, max(end, recovered) + margin] (closed). A window [ws, we) is
+anomalous when it overlaps any labelled interval (start < we and stop >= ws); a log line at time t is anomalous
+when some labelled interval holds t.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+
+class LabelError(ValueError):
+    """Bad fault records; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: float
+    stop: float
+    index: int
+    kind: str
+
+
+def intervals(records: Iterable[dict], margin: float) -> list[Interval]:
+    """Labelled intervals of the fault records that started (sorted by start)."""
+    if margin < 0:
+        raise ValueError(f"recovery margin must be >= 0, got {margin}")
+    out = []
+    for r in records:
+        if r.get("start") is None:
+            continue
+        start = float(r["start"])
+        end = max(x for x in (start, r.get("end"), r.get("recovered")) if x is not None)
+        out.append(Interval(start, float(end) + margin, int(r["index"]), str(r["kind"])))
+    return sorted(out, key=lambda i: (i.start, i.index))
+
+
+def read_faults(path: str | Path) -> list[dict]:
+    path = Path(path)
+    recs = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise LabelError(f"{path}:{n}: not valid JSON ({err.msg})") from None
+            if not isinstance(obj, dict):
+                raise LabelError(f"{path}:{n}: expected a JSON object")
+            for key in ("index", "kind"):
+                if key not in obj:
+                    raise LabelError(f"{path}:{n}: missing {key!r}")
+            for key in ("start", "end", "recovered"):
+                v = obj.get(key)
+                if v is not None and not isinstance(v, (int, float)):
+                    raise LabelError(f"{path}:{n}: {key!r} must be a number of seconds (epoch) or null, got {v!r}")
+            recs.append(obj)
+    return recs
+
+
+def covering(t: float, ivs: Sequence[Interval]) -> list[int]:
+    """Indices of the fault intervals that hold time t."""
+    return [iv.index for iv in ivs if iv.start <= t <= iv.stop]
+
+
+def overlapping(ws: float, we: float, ivs: Sequence[Interval]) -> list[int]:
+    """Indices of the fault intervals that overlap the window [ws, we)."""
+    return [iv.index for iv in ivs if iv.start < we and iv.stop >= ws]
+
+
+def window_grid(t0: float, t1: float, size: float, step: float | None = None) -> list[tuple[float, float]]:
+    """Windows [ws, ws + size) from t0 on, every `step`, covering up to t1."""
+    step = step or size
+    if size <= 0 or step <= 0:
+        raise ValueError(f"window size and step must be positive (size {size}, step {step})")
+    if t1 < t0:
+        return []
+    n = int(math.floor((t1 - t0) / step)) + 1
+    return [(t0 + i * step, t0 + i * step + size) for i in range(n)]
+
+
+def windows(rows: Sequence[tuple], ivs: Sequence[Interval], size: float, step: float | None = None,
+            t0: float | None = None, t1: float | None = None, prefix: str = "w") -> Iterator[dict]:
+    """Labelled windows over `rows` = (t, event_id, template, ...) sorted by t; empty windows are skipped.
+
+    Sessions in the evaluation harness's JSONL shape: session_id, label, events, templates, plus start/end
+    (epoch seconds), lines and the fault indices/kinds the window overlaps."""
+    if not rows:
+        return
+    t0 = rows[0][0] if t0 is None else t0
+    t1 = rows[-1][0] if t1 is None else t1
+    kinds = {iv.index: iv.kind for iv in ivs}
+    lo = 0
+    for i, (ws, we) in enumerate(window_grid(t0, t1, size, step)):
+        while lo < len(rows) and rows[lo][0] < ws:
+            lo += 1
+        hi = lo
+        while hi < len(rows) and rows[hi][0] < we:
+            hi += 1
+        if hi == lo:
+            continue
+        hits = overlapping(ws, we, ivs)
+        yield {"session_id": f"{prefix}{i:05d}", "label": int(bool(hits)),
+               "events": [r[1] for r in rows[lo:hi]], "templates": [r[2] for r in rows[lo:hi]],
+               "start": round(ws, 3), "end": round(we, 3), "lines": hi - lo,
+               "faults": hits, "fault_kinds": sorted({kinds[h] for h in hits})}

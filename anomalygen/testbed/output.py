@@ -1,0 +1,140 @@
+"""From a run's raw server logs and fault records to the labelled outputs.
+
+- `structured.csv`: every server's lines in one loghub-format table (time order), parsed with the logs stage
+  (`anomalygen.logs`, zookeeper preset; statement ids when a 3.8 inventory/source is given, Drain3 templates
+  otherwise), with `Server`, `Timestamp`, `Label` (1 when a labelled fault interval holds the line) and `Faults`.
+- `templates.csv`, `parse_summary.json`: as `anomalygen parse` writes them.
+- `sessions.jsonl`: time windows over all servers' lines together; `sessions_by_server.jsonl`: the same windows
+  per server (`zk2/w00012`). Both load with `anomalygen.logs.sessions_data.load_sessions_jsonl`, so
+  `anomalygen evaluate --dataset OUT/sessions.jsonl` runs on them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.output import EXTRA_COLUMNS, write_templates
+from anomalygen.logs.parse import LogParser
+from anomalygen.testbed.labels import Interval, covering, windows
+
+ZK_TIME = "%Y-%m-%d %H:%M:%S,%f"
+_SERVER = re.compile(r"zookeeper-(\d+)\.log$")
+
+
+def log_time(date: str, time_: str) -> float | None:
+    """Epoch seconds of a log4j ISO8601 stamp written in UTC (the servers run with -Duser.timezone=UTC)."""
+    try:
+        return datetime.strptime(f"{date} {time_}", ZK_TIME).replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
+def server_of(path: str) -> str:
+    m = _SERVER.search(str(path))
+    return f"zk{m.group(1)}" if m else Path(path).stem
+
+
+def parse_logs(logs: Sequence[Path], statements, fmt: LogFormat | None = None) -> tuple[list[tuple], LogParser]:
+    """Rows (t, server, fields, event_id, template, params, kind, candidates, file, lineno), sorted by time
+    (stable: a server's lines keep their order); lines without a usable time are dropped (counted by caller)."""
+    fmt = fmt or LogFormat.parse("zookeeper")
+    parser = LogParser(statements, fmt)
+    di, ti = fmt.fields.index("Date"), fmt.fields.index("Time")
+    rows = []
+    for file, lineno, values, eid, tpl, params, kind, ncand in parser.parse(logs):
+        t = log_time(values[di], values[ti])
+        if t is None:
+            parser.summary.read.note("bad_time", f"{file}:{lineno}", values[di] + " " + values[ti], reject=False)
+            continue
+        rows.append((t, server_of(file), values, eid, tpl, params, kind, ncand, file, lineno))
+    rows.sort(key=lambda r: r[0])
+    return rows, parser
+
+
+def phase(t: float, t0: float | None, t1: float | None) -> str:
+    """startup (before the workload), run, or shutdown (after it: the harness stopping the servers)."""
+    if t0 is not None and t < t0:
+        return "startup"
+    if t1 is not None and t >= t1:
+        return "shutdown"
+    return "run"
+
+
+def write_structured(rows: Sequence[tuple], fmt: LogFormat, ivs: Sequence[Interval], path: Path,
+                     t0: float | None = None, t1: float | None = None) -> dict:
+    """The combined CSV; `Label` is 0/1 for lines of the run phase and empty for startup/shutdown lines."""
+    cols = ["LineId", "Server", "Timestamp", "Phase", *fmt.fields, *EXTRA_COLUMNS, "Label", "Faults"]
+    anomalous = 0
+    phases: Counter = Counter()
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for n, (t, server, values, eid, tpl, params, kind, ncand, file, lineno) in enumerate(rows, 1):
+            ph = phase(t, t0, t1)
+            phases[ph] += 1
+            hits = covering(t, ivs) if ph == "run" else []
+            anomalous += bool(hits)
+            label = int(bool(hits)) if ph == "run" else ""
+            w.writerow([n, server, f"{t:.3f}", ph, *values, eid, tpl, json.dumps(list(params), ensure_ascii=False),
+                        kind, ncand, file, lineno, label, " ".join(map(str, hits))])
+    return {"lines": len(rows), "run_lines": phases["run"], "startup_lines": phases["startup"],
+            "shutdown_lines": phases["shutdown"], "anomalous_lines": anomalous}
+
+
+def write_sessions(sessions, path: Path) -> dict:
+    n = anomalous = events = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for s in sessions:
+            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+            n += 1
+            anomalous += s["label"]
+            events += s["lines"]
+    return {"windows": n, "anomalous": anomalous, "normal": n - anomalous, "events": events,
+            "anomalous_share": round(anomalous / n, 4) if n else 0.0}
+
+
+def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], window: float,
+          step: float | None = None, t0: float | None = None, t1: float | None = None) -> dict:
+    """Write the parsed and labelled outputs of a run into OUT; returns their counts.
+
+    Windows cover [t0, t1), the workload's span: the servers' startup and the harness's shutdown are left out
+    of the sessions (their lines stay in structured.csv with Phase startup/shutdown and no label)."""
+    fmt = LogFormat.parse("zookeeper")
+    rows, parser = parse_logs(logs, statements, fmt)
+    res = {"structured": write_structured(rows, fmt, ivs, out / "structured.csv", t0, t1)}
+    counts = Counter(r[3] for r in rows)
+    first: dict[str, str] = {}
+    for r in rows:
+        first.setdefault(r[3], r[4])
+    drain = parser.drain.templates() if parser.drain is not None else {}
+    write_templates(out / "templates.csv", counts, first, statements, drain)
+    summary = parser.summary.to_dict(parser.matcher)
+    (out / "parse_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    res["parse"] = {"lines_read": summary["read"]["lines_read"], "parsed": summary["read"]["parsed"],
+                    "matched": summary["matched"], "fallback": summary["fallback"],
+                    "statements_seen": summary["statements_seen"], "events": len(counts)}
+    run_rows = [r for r in rows if phase(r[0], t0, t1) == "run"]
+    if run_rows:
+        t0 = run_rows[0][0] if t0 is None else t0
+        t1 = run_rows[-1][0] if t1 is None else t1
+    rows = run_rows
+    slim = [(r[0], r[3], r[4]) for r in rows]
+    res["sessions"] = write_sessions(windows(slim, ivs, window, step, t0, t1), out / "sessions.jsonl")
+    per_server = []
+    for server in sorted({r[1] for r in rows}):
+        mine = [(r[0], r[3], r[4]) for r in rows if r[1] == server]
+        for s in windows(mine, ivs, window, step, t0, t1, prefix=f"{server}/w"):
+            s["server"] = server
+            per_server.append(s)
+    per_server.sort(key=lambda s: (s["start"], s["session_id"]))
+    res["sessions_by_server"] = write_sessions(per_server, out / "sessions_by_server.jsonl")
+    res["lines_by_server"] = dict(sorted(Counter(r[1] for r in rows).items()))
+    res["levels"] = dict(sorted(Counter(r[2][fmt.fields.index("Level")] for r in rows).items()))
+    return res

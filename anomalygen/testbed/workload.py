@@ -187,16 +187,25 @@ class Workload:
             except NoNodeError:
                 pass
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the clients, all at once (closing a session to a dead ensemble waits for a timeout)."""
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for t in self._threads:
-            t.join(15)
-        for zk in self._zks:
+            t.join(max(0.1, deadline - time.monotonic()))
+
+        def close(zk) -> None:
             try:
                 zk.stop()
                 zk.close()
             except Exception:
                 pass
+
+        closers = [threading.Thread(target=close, args=(zk,), daemon=True) for zk in self._zks]
+        for t in closers:
+            t.start()
+        for t in closers:
+            t.join(max(0.1, deadline - time.monotonic()))
 
     def stats(self) -> dict:
         with self._lock:

@@ -148,3 +148,40 @@ def test_outputs_and_cleanup(leader_kill_run):
         pid = int((out / "servers" / f"zk{sid}" / "pid").read_text())
         stat = Path(f"/proc/{pid}/stat")
         assert not stat.exists() or stat.read_text().split()[2] == "Z"
+
+
+def test_ctrl_c_stops_every_server_and_keeps_the_record(zk_dist, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "interrupted"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "anomalygen.cli", "testbed", "zookeeper", "--out", str(out),
+                             "--duration", "300", "--faults", "none"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            roles = out / "roles.jsonl"
+            if roles.exists() and '"leading"' in roles.read_text() and (out / "client.log").exists() \
+                    and "CONNECTED" in (out / "client.log").read_text():
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.stdout.read()
+        pids = [int((out / "servers" / f"zk{s}" / "pid").read_text()) for s in (1, 2, 3)]
+        assert all(Path(f"/proc/{p}").exists() for p in pids)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, output
+    assert "interrupted" in output
+    for p in pids:
+        stat = Path(f"/proc/{p}/stat")
+        assert not stat.exists() or stat.read_text().split()[2] == "Z", p
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["faults_run"] == 0
+    assert (out / "faults.jsonl").read_text() == ""

@@ -18,9 +18,9 @@ def test_inventory_on_the_embedded_example(tmp_path):
     r = runner.invoke(app, ["inventory", "--out", str(out)])
     assert r.exit_code == 0, r.output
     stmts = read_inventory(out)
-    assert len(stmts) == 21 and "21 log statements" in r.output
+    assert len(stmts) == 80 and "80 log statements" in r.output
     manifest = json.loads((tmp_path / "inv.manifest.json").read_text())
-    assert manifest["stage"] == "inventory" and manifest["outputs"]["statements"] == 21
+    assert manifest["stage"] == "inventory" and manifest["outputs"]["statements"] == 80
     assert len(manifest["inputs"]["tree_sha256"]) == 64
 
 

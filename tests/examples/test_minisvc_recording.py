@@ -1,0 +1,120 @@
+"""The embedded example service and its recorded logs: the shipped log parses fully against the shipped source,
+labels join with sessions, and a short live run with one injected fault labels that fault's session anomalous."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from anomalygen.examples import example_tree
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import LogParser
+from anomalygen.logs.sessions import SessionSpec, attach_labels, group, load_labels
+from anomalygen.source.inventory import build_inventory
+
+REPO = Path(__file__).resolve().parents[2]
+LOGS = example_tree().parent / "logs"
+
+
+def _recorder():
+    spec = importlib.util.spec_from_file_location("record_minisvc", REPO / "scripts" / "record_minisvc.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, mod)  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def statements():
+    inv, _ = build_inventory(example_tree())
+    return inv.statements
+
+
+def _parse(statements, log: Path):
+    parser = LogParser(statements, LogFormat.parse("zookeeper"))
+    return parser, list(parser.parse([log]))
+
+
+def test_shipped_files_are_present_and_small():
+    for name in ("minisvc.log", "anomaly_label.csv", "faults.csv", "manifest.json"):
+        assert (LOGS / name).is_file(), name
+    assert (LOGS / "minisvc.log").stat().st_size < 3 * 1024 * 1024
+    m = json.loads((LOGS / "manifest.json").read_text())
+    assert m["log_format"] == "zookeeper" and m["counts"]["sessions"] >= 1000
+    assert 0.01 <= m["counts"]["anomalous_share"] <= 0.06
+    assert any(r["crashed"] for r in m["runs"])
+
+
+def test_shipped_log_parses_fully_against_the_shipped_source(statements):
+    parser, lines = _parse(statements, LOGS / "minisvc.log")
+    s = parser.summary.to_dict(parser.matcher)
+    read = s["read"]
+    # every header line is explained by a source statement; the only rejected lines are the one-line
+    # exception summaries the recording runtime prints under a record with a throwable
+    assert read["parsed"] > 10000 and s["matched"] == read["parsed"] and s["fallback"] == 0
+    assert set(read["rejected_by_kind"]) <= {"continuation"}
+    # ... and the header's Class@line names exactly the statement each line was matched to
+    where = {st.id: (Path(st.file).stem, st.line) for st in statements}
+    fmt = parser.fmt
+    ci, li = fmt.component_index, fmt.line_index
+    wrong = [ln for ln in lines if where[ln[3]] != (ln[2][ci], int(ln[2][li]))]
+    assert not wrong, wrong[:3]
+    seen = {ln[3] for ln in lines}
+    assert 0.3 < len(seen) / len(statements) < 0.9  # real runs cover part of the code: the gap synthesis fills
+
+
+def test_labels_join_with_sessions(statements):
+    labels = load_labels(LOGS / "anomaly_label.csv")
+    fmt = LogFormat.parse("zookeeper")
+    parser = LogParser(statements, fmt)
+    sessions = list(attach_labels(group(parser.parse([LOGS / "minisvc.log"]), SessionSpec.parse("id"), fmt), labels))
+    assert len(sessions) == len(labels)
+    assert all(s.label is not None for s in sessions)
+    anomalous = sum(s.label for s in sessions)
+    m = json.loads((LOGS / "manifest.json").read_text())
+    assert anomalous == m["counts"]["anomalous"]
+    # ground truth comes from the driver, not from keywords: some normal sessions carry WARN lines of recovered
+    # transient faults, and every hard-fault session is anomalous
+    with (LOGS / "faults.csv").open() as fh:
+        truth = {r["BlockId"]: r for r in csv.DictReader(fh)}
+    by_id = {s.session_id: s for s in sessions}
+    transient = [b for b, r in truth.items() if r["fault"] in ("flaky-peer", "volume-full", "slow-once")]
+    assert transient and all(by_id[b].label == 0 for b in transient if truth[b]["outcome"] != "UNFINISHED")
+    hard = [b for b, r in truth.items() if r["fault"] not in ("none", "flaky-peer", "volume-full", "slow-once")]
+    assert hard and all(by_id[b].label == 1 for b in hard)
+
+
+def test_crashed_block_is_recovered_in_the_next_run():
+    text = (LOGS / "minisvc.log").read_text()
+    with (LOGS / "faults.csv").open() as fh:
+        crashed = [r["BlockId"] for r in csv.DictReader(fh) if r["fault"] == "crash"]
+    assert len(crashed) == 1
+    assert re.search(rf"Discarding partial {crashed[0]} \(\d+ bytes\)", text)
+
+
+@pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None,
+                    reason="needs a JDK (javac and java on PATH) to compile and run the example service")
+def test_live_run_with_one_injected_fault(tmp_path, statements):
+    rec = _recorder()
+    runs = [rec.RunSpec(blocks=12, fault_rate=0.0, transient_rate=0.0, inject=["disk-full@5", "flaky-peer@7"])]
+    m = rec.record(tmp_path / "out", seed=3, runs=runs)
+    assert m["counts"]["sessions"] == 12 and m["counts"]["anomalous"] == 1
+    with (tmp_path / "out" / "faults.csv").open() as fh:
+        truth = {r["index"]: r for r in csv.DictReader(fh)}
+    disk_full, flaky = truth["5"]["BlockId"], truth["7"]["BlockId"]
+    labels = load_labels(tmp_path / "out" / "anomaly_label.csv")
+    assert labels[disk_full] == 1 and labels[flaky] == 0
+    assert sum(labels.values()) == 1
+    log = tmp_path / "out" / "minisvc.log"
+    parser, lines = _parse(statements, log)
+    assert parser.summary.to_dict(parser.matcher)["fallback"] == 0
+    text = log.read_text()
+    assert f"No volume has space for {disk_full}" in text and "Failed to handle request" in text
+    assert re.search(rf"Retry 1 for {flaky} to peer-\d:50010", text)

@@ -94,5 +94,32 @@ def zookeeper(
         raise typer.Exit(130)
 
 
+@testbed_app.command("relabel")
+def relabel_cmd(
+    run_dir: Path = typer.Argument(..., help="the --out folder of a testbed run"),
+    window: float = typer.Option(10.0, help="window size in seconds"),
+    step: Optional[float] = typer.Option(None, help="window step in seconds (default: the size)"),
+    margin: float = typer.Option(10.0, help="recovery margin in seconds after each fault's end"),
+    source: Optional[Path] = typer.Option(None, help="ZooKeeper 3.8 Java source"),
+    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl of the 3.8 source"),
+) -> None:
+    """Parse and label a finished run again with other windows, margin or statements (no servers started)."""
+    from anomalygen.testbed.labels import LabelError
+    from anomalygen.testbed.runner import RunError, relabel
+
+    for name, path in (("--source", source), ("--inventory", inventory)):
+        if path is not None and not path.exists():
+            raise typer.BadParameter(f"{name} {path} not found")
+    try:
+        res = relabel(run_dir, window, step, margin, source, inventory)
+    except (RunError, LabelError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    s = res["sessions"]
+    typer.echo(f"lines {res['structured']['lines']} ({res['structured']['anomalous_lines']} in fault intervals); "
+               f"windows {s['windows']} ({s['anomalous']} anomalous, {100 * s['anomalous_share']:.1f}%); "
+               f"wrote {run_dir}/sessions.jsonl, sessions_by_server.jsonl, structured.csv")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(testbed_app, name="testbed")

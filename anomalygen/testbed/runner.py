@@ -174,3 +174,43 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
                    params={**opts.to_dict(), "ensemble": cfg.to_dict(), "schedule": [p.to_dict() for p in schedule]},
                    outputs={"files": files, **summary})
     return RunResult(out, records, summary, interrupted, files)
+
+
+def relabel(out: Path, window: float, step: float | None, margin: float, source: Path | None = None,
+            inventory: Path | None = None) -> dict:
+    """Parse and label an existing run again (other window, step, margin or statements); returns the counts.
+
+    Reads OUT/faults.jsonl and OUT/summary.json (the workload's span); rewrites structured.csv, templates.csv,
+    parse_summary.json, sessions.jsonl, sessions_by_server.jsonl and writes relabel.manifest.json."""
+    from datetime import datetime
+
+    from anomalygen.testbed.labels import read_faults
+
+    out = Path(out)
+    for name in ("faults.jsonl", "summary.json"):
+        if not (out / name).is_file():
+            raise RunError(f"{out / name} not found: not a testbed run folder")
+    try:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise RunError(f"{out / 'summary.json'}:{err.lineno}: not valid JSON ({err.msg})") from None
+
+    def epoch(key: str) -> float | None:
+        v = summary.get(key)
+        try:
+            return datetime.fromisoformat(v).timestamp() if v else None
+        except (TypeError, ValueError):
+            raise RunError(f"{out / 'summary.json'}: {key!r} is not an ISO time: {v!r}") from None
+
+    t0, t1 = epoch("workload_started"), epoch("ended")
+    ivs = intervals(read_faults(out / "faults.jsonl"), margin)
+    logs = sorted((out / "logs").glob("zookeeper-*.log"))
+    if not logs:
+        raise RunError(f"{out / 'logs'}: no zookeeper-N.log files")
+    statements = _statements(source, inventory)
+    built = build(out, logs, statements, ivs, window, step, t0, t1 if t0 else None)
+    write_manifest(out / "relabel.manifest.json", "testbed relabel",
+                   inputs={"run": str(out), "logs": [str(p) for p in logs], "source": str(source) if source else None,
+                           "inventory": str(inventory) if inventory else None, "statements": len(statements)},
+                   params={"window": window, "step": step, "margin": margin}, outputs=built)
+    return built

@@ -129,3 +129,32 @@ def test_build_outputs_from_three_logs(tmp_path):
     assert (tmp_path / "templates.csv").exists()
     summary = json.loads((tmp_path / "parse_summary.json").read_text())
     assert summary["read"]["lines_read"] == 11 and summary["read"]["parsed"] == 9
+
+
+def test_relabel_command_on_a_run_folder(tmp_path):
+    from typer.testing import CliRunner
+
+    from anomalygen.cli import app
+
+    run = tmp_path / "run"
+    (run / "logs").mkdir(parents=True)
+    _log(run / "logs" / "zookeeper-1.log", [
+        (5, "INFO", "main", "QuorumPeerMain", 137, "Starting quorum peer"),
+        (12, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x1 with timeout 10000"),
+        (22, "WARN", "QuorumPeer[myid=1]", "Follower", 128, "Exception when following the leader"),
+        (41, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x2 with timeout 10000"),
+    ])
+    (run / "summary.json").write_text(json.dumps({"workload_started": "1970-01-01T00:00:10+00:00",
+                                                  "ended": "1970-01-01T00:00:50+00:00"}))
+    (run / "faults.jsonl").write_text(json.dumps(rec(0, "leader_kill", 21.0, 25.0, 26.0)) + "\n")
+    runner = CliRunner()
+    res = runner.invoke(app, ["testbed", "relabel", str(run), "--window", "20", "--margin", "0"])
+    assert res.exit_code == 0, res.output
+    got = [(s.session_id, s.label, len(s.events)) for s in load_sessions_jsonl(run / "sessions.jsonl")]
+    assert got == [("w00000", 1, 2), ("w00001", 0, 1)]  # [10,30) holds the fault [21,26]; [30,50) does not
+    assert json.loads((run / "relabel.manifest.json").read_text())["params"]["window"] == 20
+    (run / "faults.jsonl").write_text(json.dumps(rec(0, "leader_kill", 21.0)) + "\n" + '{"index": 1}\n')
+    res = runner.invoke(app, ["testbed", "relabel", str(run)])
+    assert res.exit_code == 2 and "faults.jsonl:2: missing 'kind'" in res.output
+    res = runner.invoke(app, ["testbed", "relabel", str(tmp_path / "nothing")])
+    assert res.exit_code == 2 and "not a testbed run folder" in res.output

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from anomalygen.examples import example_tree
+from anomalygen.examples import example_logs, example_tree
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, attach_labels, group, load_labels
 from anomalygen.source.inventory import build_inventory
 
 REPO = Path(__file__).resolve().parents[2]
-LOGS = example_tree().parent / "logs"
+LOGS = example_logs()
 
 
 def _recorder():

@@ -31,6 +31,7 @@ public class Workload {
     long blockId;
     byte[] data;
     int reads;
+    boolean rewrite;
     boolean delete;
     FaultInjector.Fault fault = FaultInjector.Fault.NONE;
   }
@@ -72,6 +73,7 @@ public class Workload {
       double u = rnd.nextDouble();
       s.reads = u < 0.5 ? 1 : u < 0.8 ? 0 : 2;
       s.delete = rnd.nextDouble() < 0.3;
+      s.rewrite = rnd.nextDouble() < 0.02;
       double f = rnd.nextDouble();
       if (f < cfg.faultRate && !hard.isEmpty()) {
         s.fault = hard.get(rnd.nextInt(hard.size()));
@@ -149,6 +151,14 @@ public class Workload {
       o = call(new Request(requestIds.incrementAndGet(), Request.Kind.WRITE, s.blockId, payload, client, checksum));
     }
     String outcome = o.name();
+    if (o == Request.Outcome.OK && s.rewrite) {
+      // a client updating its block in place: a normal, if rare, overwrite
+      byte[] update = s.data.clone();
+      update[0] ^= 0x7f;
+      o = call(new Request(requestIds.incrementAndGet(), Request.Kind.WRITE, s.blockId, update, client,
+          Checksums.crc32(update)));
+      outcome = o == Request.Outcome.OK ? outcome : "REWRITE_" + o.name();
+    }
     if (o == Request.Outcome.OK) {
       int reads = s.fault == FaultInjector.Fault.CORRUPT_CHECKSUM ? Math.max(1, s.reads) : s.reads;
       for (int r = 0; r < reads; r++) {

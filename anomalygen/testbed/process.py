@@ -28,7 +28,7 @@ class _Registry:
 
     def __init__(self) -> None:
         self._procs: dict[int, subprocess.Popen] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: the SIGINT handler may run while the main thread holds it
 
     def add(self, proc: subprocess.Popen) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from tree_sitter import Node
 
+from anomalygen.source import dataflow
 from anomalygen.source.expr import Expr, conj_or, parse_expr
 from anomalygen.source.index import MethodDecl, erase
 from anomalygen.source.java import text
@@ -49,12 +50,19 @@ class Cond:
     text: str
     expr: Expr
     line: int
-    kind: str  # if | loop | foreach | switch | ternary | and | or | catch
+    kind: str  # if | loop | foreach | switch | ternary | and | or | catch | assign | havoc
     iteration: int | None = None
+    # for SSA reading: state epoch (mutating calls before it), loop-iteration scope, which atoms are locals,
+    # and the declared types of atoms where known
+    epoch: int = 0
+    scope: str = ""
+    locals: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "text": self.text, "expr": self.expr, "line": self.line, "kind": self.kind,
-                "iteration": self.iteration}
+                "iteration": self.iteration, "epoch": self.epoch, "scope": self.scope, "locals": self.locals,
+                "types": self.types}
 
 
 @dataclass
@@ -164,6 +172,7 @@ class _Catch:
 class _Try:
     catches: list[_Catch]
     finally_block: Node | None
+    node: Node | None = None
     state: str = "try"  # try | catch | finally
 
 
@@ -213,6 +222,11 @@ class LCFGBuilder:
                 rel.append(n.start_byte)
         self._rel_pos = sorted(rel)
         self.call_pos = sorted(calls)
+        self._tracked = dataflow.condition_names(body)
+        self._sites = dataflow.assign_sites(body, self._tracked)
+        self._site_starts = [s.start for s in self._sites]
+        self._mutating = dataflow.mutating_calls(method.calls, lambda c: log_stmt(c) is not None)
+        self._origin: dict[int, Frontier] = {}  # assign/havoc node -> the frontier it followed
 
     # ---- graph helpers ------------------------------------------------------------------------
     def _node(self, kind: str, line: int = 0, **kw: Any) -> int:
@@ -239,15 +253,91 @@ class LCFGBuilder:
             return frontier[:1] if frontier else []
         return self._step(frontier, "merge", 0)
 
-    def _cond(self, node: Node | None, kind: str, expr: Expr | None = None, label: str | None = None) -> Cond:
+    def _cond(self, node: Node | None, kind: str, expr: Expr | None = None, label: str | None = None,
+              pos: int | None = None) -> Cond:
         self._cond_n += 1
         it = self._iteration[-1] if self._iteration else None
         cid = f"c{self._cond_n}"
         inner = _unparen(node)
-        c = Cond(cid, label if label is not None else " ".join(text(inner).split()), expr if expr is not None else parse_expr(node),
-                 node.start_point[0] + 1 if node is not None else 0, kind, it)
+        expr = expr if expr is not None else parse_expr(node)
+        if pos is None:
+            pos = node.start_byte if node is not None else 0
+        c = Cond(cid, label if label is not None else " ".join(text(inner).split()), expr,
+                 node.start_point[0] + 1 if node is not None else 0, kind, it,
+                 dataflow.epoch(self._mutating, pos), ".".join(map(str, self._iteration)))
+        self._describe_atoms(c, pos)
         self.g.conds[cid] = c
         return c
+
+    def _describe_atoms(self, c: Cond, pos: int) -> None:
+        for name in sorted(_atom_names(c.expr)):
+            if "." in name:
+                if name.startswith("this.") and name[5:] in self.m.cls.fields:
+                    typ = self.m.cls.fields[name[5:]].type
+                    if typ:
+                        c.types[name] = typ
+                continue
+            found, typ, _ = self.m.local_type(name, pos)
+            if found:
+                c.locals.append(name)
+            elif name in self.m.cls.fields:
+                typ = self.m.cls.fields[name].type
+            if typ:
+                c.types[name] = typ
+
+    # ---- data flow: assignments to variables that conditions read -----------------------------
+    def _sites_in(self, node: Node) -> list[dataflow.AssignSite]:
+        i = bisect.bisect_left(self._site_starts, node.start_byte)
+        out = []
+        while i < len(self._sites) and self._sites[i].start < node.end_byte:
+            if self._sites[i].end <= node.end_byte:
+                out.append(self._sites[i])
+            i += 1
+        return out
+
+    def _effects(self, node: Node, frontier: Frontier) -> Frontier:
+        """The assignments inside a statement the LCFG collapses: exact where they always run, else havoc."""
+        if not frontier or not self._sites:
+            return frontier
+        unknown: list[str] = []
+        for site in self._sites_in(node):
+            if dataflow.is_conditional(site, node):
+                unknown.append(site.name)
+                continue
+            if unknown:
+                frontier = self._havoc(unknown, frontier, node)
+                unknown = []
+            frontier = self._assign(site, frontier)
+        return self._havoc(unknown, frontier, node) if unknown else frontier
+
+    def _assign(self, site: dataflow.AssignSite, frontier: Frontier) -> Frontier:
+        var: Expr = {"k": "var", "name": site.name}
+        if site.op == "=":
+            value = parse_expr(site.value)
+        elif site.op in ("++", "--"):
+            value = {"k": "bin", "op": site.op[0], "l": var, "r": {"k": "lit", "v": 1}}
+        else:
+            value = {"k": "bin", "op": site.op[:-1], "l": var, "r": parse_expr(site.value)}
+        c = self._cond(site.node, "assign", {"k": "assign", "name": site.name, "value": value},
+                       label=" ".join(text(site.node).split())[:200], pos=site.end)
+        return self._effect_node(c, frontier)
+
+    def _havoc(self, names: list[str], frontier: Frontier, node: Node | None) -> Frontier:
+        names = sorted(set(names))
+        if not names or not frontier:
+            return frontier
+        c = self._cond(node, "havoc", {"k": "havoc", "names": names}, label="unknown: " + ", ".join(names),
+                       pos=node.end_byte if node is not None else 0)
+        return self._effect_node(c, frontier)
+
+    def _effect_node(self, c: Cond, frontier: Frontier) -> Frontier:
+        nid = self._node(c.kind, c.line, text=c.text)
+        self._connect(frontier, nid)
+        self._origin[nid] = frontier
+        return [(nid, (c.id, True))]
+
+    def _names_in(self, node: Node | None) -> list[str]:
+        return [s.name for s in self._sites_in(node)] if node is not None else []
 
     def _has(self, positions: list[int], node: Node) -> bool:
         i = bisect.bisect_left(positions, node.start_byte)
@@ -284,7 +374,7 @@ class LCFGBuilder:
         if not self.relevant(node):
             if self._may_throw(node):
                 self._throw(frontier, None)
-            return frontier
+            return self._effects(node, frontier)
         handler = getattr(self, "s_" + t, None)
         if handler is not None:
             return handler(node, frontier)
@@ -438,6 +528,9 @@ class LCFGBuilder:
                                        label=f"{text(value)} has element {i}")
                         b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
                         go, stop = [(b, (c.id, True))], [(b, (c.id, False))]
+                        var = dataflow.var_name(node.child_by_field_name("name"))
+                        if var in self._tracked:
+                            go = self._havoc([var], go, node.child_by_field_name("name"))
                     else:
                         go, stop = self.branch(cond_node, frontier, "loop", node.start_point[0] + 1)
                     exits.extend(stop)
@@ -541,7 +634,7 @@ class LCFGBuilder:
                 body = child
             elif child.type == "resource_specification":
                 resources = child
-        ctx = _Try(catches, fin)
+        ctx = _Try(catches, fin, node)
         self.stack.append(ctx)
         try:
             if resources is not None:
@@ -554,6 +647,12 @@ class LCFGBuilder:
                 if not c.pending:
                     continue
                 entry = self._step(c.pending, "catch", c.node.start_point[0] + 1, text="|".join(c.types))
+                param = next((x for x in c.node.named_children if x.type == "catch_formal_parameter"), None)
+                pname = param.child_by_field_name("name") if param is not None else None
+                forget = self._names_in(body) + self._names_in(resources)
+                if pname is not None and text(pname) in self._tracked:
+                    forget.append(text(pname))
+                entry = self._havoc(forget, entry, c.node)
                 block = next((x for x in c.node.named_children if x.type == "block"), None)
                 normal = normal + (self.block(block, entry) if block is not None else entry)
         finally:
@@ -596,7 +695,11 @@ class LCFGBuilder:
         ):
             return
         # the same exception point seen again (consecutive statements that only call out) adds no new path
-        key = (tuple(frontier), tuple((id(c), getattr(c, "state", "")) for c in self.stack))
+        # assignments between two throw points do not make a new one: the handlers forget what the try assigned
+        norm = frontier
+        while len(norm) == 1 and norm[0][0] in self._origin:
+            norm = self._origin[norm[0][0]]
+        key = (tuple(norm), tuple((id(c), getattr(c, "state", "")) for c in self.stack))
         if key in self._thrown:
             return
         self._thrown.add(key)
@@ -616,6 +719,7 @@ class LCFGBuilder:
             if ctx.finally_block is not None and ctx.state != "finally":
                 saved, self.stack = self.stack, self.stack[:i]
                 try:
+                    frontier = self._havoc(self._names_in(ctx.node), frontier, ctx.node)
                     frontier = self.block(ctx.finally_block, frontier)
                 finally:
                     self.stack = saved
@@ -652,7 +756,7 @@ class LCFGBuilder:
         if not self.relevant(node):
             if self._may_throw(node):
                 self._throw(frontier, None)
-            return frontier
+            return self._effects(node, frontier)
         t = node.type
         if t in ("lambda_expression", "class_body"):
             return frontier  # their own methods
@@ -685,6 +789,10 @@ class LCFGBuilder:
             return self._call(node, frontier)
         for child in node.named_children:
             frontier = self.expr(child, frontier)
+        if t in ("assignment_expression", "update_expression", "variable_declarator"):
+            site = next((x for x in self._sites_in(node) if x.node.id == node.id), None)
+            if site is not None and frontier:
+                frontier = self._assign(site, frontier)
         return frontier
 
     def _call(self, node: Node, frontier: Frontier) -> Frontier:
@@ -699,6 +807,24 @@ class LCFGBuilder:
         self._connect(frontier, nid)
         self._throw([(nid, "exc")], None)
         return [(nid, None)]
+
+
+def _atom_names(e: Any) -> set[str]:
+    out: set[str] = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            if x.get("k") == "var":
+                out.add(x["name"])
+            elif x.get("k") == "assign":
+                out.add(x["name"])
+            elif x.get("k") == "havoc":
+                out.update(x["names"])
+            stack.extend(v for k, v in x.items() if k != "text")
+        elif isinstance(x, list):
+            stack.extend(x)
+    return out
 
 
 def _short(node: Node) -> str:

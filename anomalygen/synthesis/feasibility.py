@@ -1,0 +1,218 @@
+"""Path feasibility with z3: the steps of a path, read in SSA form, split into independent parts, each solved once.
+
+A path's condition list holds branch outcomes and, between them, the assignments (and `havoc`s: assignments the
+LCFG could not follow) of the variables those branches read; `smt.py` turns each step into SMT-LIB text. Steps
+that share no symbol cannot contradict each other, so a path is split into connected components and each
+component is solved (and cached) on its own: paths of one entry share most components, so z3 sees few distinct
+problems. A path is dropped only when a component is unsatisfiable; z3 giving up is "unknown" (kept, flagged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import z3
+
+from anomalygen.synthesis.smt import Step, Translator, atom_names, version_key
+
+_EFFECTS = {"assign", "havoc"}
+
+
+@dataclass
+class Verdict:
+    status: str  # "sat" | "unsat" | "unknown"
+    partial: bool = False  # some step was only partly translated (free symbols stood in)
+    reasons: list[str] = field(default_factory=list)  # for unsat: the conflicting steps
+
+    @property
+    def keep(self) -> bool:
+        return self.status != "unsat"
+
+
+class FeasibilityChecker:
+    """Checks paths; verdicts are cached per path, per step translation and per component.
+
+    `min_level` fixes the `isXEnabled()` guards to the logging configuration the logs were recorded with.
+    """
+
+    def __init__(self, timeout_ms: int = 200, min_level: str | None = None, max_cores: int = 200):
+        self.timeout_ms = timeout_ms
+        self.min_level = min_level.upper() if min_level else None
+        self.max_cores = max_cores
+        self.tr = Translator()
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+        self._declared: set[str] = set()
+        self._paths: dict[tuple, Verdict] = {}
+        self._steps: dict[tuple, Step] = {}
+        self._atoms: dict[tuple, list[str]] = {}
+        self._components: dict[tuple[str, ...], str] = {}
+        self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
+        self.checked = 0
+        self.cache_hits = 0
+        self.solved = 0
+        self.cores = 0
+
+    @staticmethod
+    def signature(conditions: Iterable[dict]) -> tuple:
+        return tuple((c["frame"], c.get("method"), c.get("cond", c.get("ref")), c.get("polarity"))
+                     for c in conditions)
+
+    def check(self, conditions: list[dict]) -> Verdict:
+        sig = self.signature(conditions)
+        hit = self._paths.get(sig)
+        if hit is not None:
+            self.cache_hits += 1
+            return hit
+        self.checked += 1
+        verdict = self._check(conditions)
+        self._paths[sig] = verdict
+        return verdict
+
+    def check_many(self, paths: Iterable[list[dict]]) -> list[Verdict]:
+        return [self.check(p) for p in paths]
+
+    # ---- one path -----------------------------------------------------------------------------
+    def _steps_of(self, conditions: list[dict]) -> tuple[list[tuple[Step, dict]], bool]:
+        versions: dict[tuple[str, str], int] = {}
+        out = []
+        partial = False
+        for c in conditions:
+            ck = (c.get("method"), c.get("cond", c.get("ref")))
+            names = self._atoms.get(ck)
+            if names is None:
+                names = self._atoms[ck] = atom_names(c.get("expr"))
+            vks = [version_key(c, n) for n in names]
+            key = (c["frame"], ck, c.get("polarity"), tuple(versions.get(vk, 0) for vk in vks))
+            st = self._steps.get(key)
+            if st is None:
+                st = self._steps[key] = self.tr.step(c, versions)
+            for vk in st.bumps:
+                versions[vk] = versions.get(vk, 0) + 1
+            partial = partial or st.partial
+            if st.assertion is not None:
+                out.append((st, c))
+        return out, partial
+
+    def _check(self, conditions: list[dict]) -> Verdict:
+        steps, partial = self._steps_of(conditions)
+        if not any(c.get("kind") not in _EFFECTS for c in conditions):
+            return Verdict("sat", partial)
+        status = "sat"
+        for comp in _components(steps):
+            r = self._solve(comp)
+            if r == "unsat":
+                return Verdict("unsat", partial, self._core(comp))
+            if r == "unknown":
+                status = "unknown"
+        return Verdict(status, partial)
+
+    def _facts(self, comp: list[tuple[Step, dict]]) -> list[str]:
+        text = {st.assertion for st, _ in comp}
+        for st, _ in comp:
+            text.update(st.side)
+            for sym in st.symbols:
+                fact = self._level_facts.get(sym)
+                if fact is not None:
+                    text.add(fact)
+        return sorted(text)  # type: ignore[arg-type]
+
+    def _declare(self, comp: list[tuple[Step, dict]]) -> None:
+        new = [n for st, _ in comp for n in st.symbols if n not in self._declared]
+        if new:
+            sorts = self.tr.sorts
+            self.solver.from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
+            self._declared.update(new)
+
+    def _solve(self, comp: list[tuple[Step, dict]]) -> str:
+        facts = self._facts(comp)
+        key = tuple(facts)
+        hit = self._components.get(key)
+        if hit is not None:
+            return hit
+        self.solved += 1
+        self._declare(comp)
+        s = self.solver
+        s.push()
+        try:
+            s.from_string("".join(f"(assert {f})" for f in facts))
+            r = s.check()
+        finally:
+            s.pop()
+        status = "sat" if r == z3.sat else ("unsat" if r == z3.unsat else "unknown")
+        self._components[key] = status
+        return status
+
+    def _core(self, comp: list[tuple[Step, dict]]) -> list[str]:
+        """The conflicting steps of an unsat component (tracked assertions, a fresh solver)."""
+        if self.cores >= self.max_cores:
+            return []
+        self.cores += 1
+        sorts = self.tr.sorts
+        decls = {n: (z3.Bool(n) if sorts[n] == "Bool" else z3.Int(n)) for st, _ in comp for n in st.symbols}
+        s = z3.Solver()
+        s.set("timeout", self.timeout_ms)
+        for f in self._facts([]) + [f for st, _ in comp for f in st.side] + [
+                fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact]:
+            s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls))
+        labels = {}
+        for i, (st, c) in enumerate(comp):
+            lab = z3.Bool(f"__step{i}")
+            labels[str(lab)] = c
+            s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls)), lab)
+        if s.check() != z3.unsat:
+            return []
+        out = []
+        for lab in s.unsat_core():
+            c = labels[str(lab)]
+            what = c.get("text", "")
+            if c.get("kind") not in _EFFECTS:
+                what = f"{what} is {'true' if c.get('polarity', True) else 'false'}"
+            out.append(f"{c.get('method', '?')}:{c.get('line', 0)}: {what}")
+        return sorted(out)
+
+
+def _components(steps: list[tuple[Step, dict]]) -> list[list[tuple[Step, dict]]]:
+    """Steps grouped by shared symbols (union-find)."""
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    lonely: list[list[tuple[Step, dict]]] = []
+    for st, _ in steps:
+        syms = list(st.symbols)
+        for n in syms:
+            parent.setdefault(n, n)
+        for n in syms[1:]:
+            ra, rb = find(syms[0]), find(n)
+            if ra != rb:
+                parent[rb] = ra
+    groups: dict[str, list[tuple[Step, dict]]] = {}
+    for item in steps:
+        syms = item[0].symbols
+        if not syms:
+            lonely.append([item])
+        else:
+            groups.setdefault(find(next(iter(syms))), []).append(item)
+    return lonely + list(groups.values())
+
+
+def condition_dicts(record: Any, analysis: Any) -> list[dict]:
+    """The condition dicts of an in-memory PathRecord, shaped as `pathio.read_paths` yields them."""
+    cache = _BASE.setdefault(id(analysis), {})
+    out = []
+    for frame, method, cid, pol in record.conditions:
+        base = cache.get((method, cid))
+        if base is None:
+            base = cache[(method, cid)] = {**analysis.lcfg(method).conds[cid].to_dict(), "method": method,
+                                           "cond": cid}
+        out.append({**base, "frame": frame, "polarity": pol})
+    return out
+
+
+_BASE: dict[int, dict] = {}

@@ -26,11 +26,13 @@ def kazoo_logger(path) -> logging.Logger:
     log = logging.getLogger("kazoo")
     log.setLevel(logging.INFO)
     log.propagate = False
-    if not any(getattr(h, "_testbed", False) for h in log.handlers):
-        h = logging.FileHandler(path)
-        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-        h._testbed = True  # type: ignore[attr-defined]
-        log.addHandler(h)
+    for old in [h for h in log.handlers if getattr(h, "_testbed", False)]:  # a previous run's file
+        log.removeHandler(old)
+        old.close()
+    h = logging.FileHandler(path)
+    h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    h._testbed = True  # type: ignore[attr-defined]
+    log.addHandler(h)
     return log
 
 

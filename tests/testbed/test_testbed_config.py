@@ -169,3 +169,19 @@ def test_cli_plan_and_bad_faults():
     assert res.exit_code == 2 and "unknown kind 'leader_kil'" in res.output
     res = runner.invoke(app, ["testbed", "zookeeper", "--plan", "--faults", "all", "--duration", "30"])
     assert res.exit_code == 2 and "too short" in res.output
+
+
+def test_kazoo_log_follows_the_current_run(tmp_path):
+    import logging
+
+    from anomalygen.testbed.workload import kazoo_logger
+
+    log = kazoo_logger(tmp_path / "a.log")
+    log.info("first run")
+    log = kazoo_logger(tmp_path / "b.log")
+    log.info("second run")
+    for h in log.handlers:
+        h.flush()
+    assert "first run" in (tmp_path / "a.log").read_text() and "second run" not in (tmp_path / "a.log").read_text()
+    assert "second run" in (tmp_path / "b.log").read_text()
+    assert sum(getattr(h, "_testbed", False) for h in logging.getLogger("kazoo").handlers) == 1

@@ -31,6 +31,12 @@ from anomalygen.testbed import cli as _testbed_cli  # noqa: E402
 _testbed_cli.register(app)
 
 
+# stage: synthesis (feasible paths -> labelled synthetic sessions)
+from anomalygen.synthesis import cli as _synthesis_cli  # noqa: E402
+
+_synthesis_cli.register(app)
+
+
 def main() -> None:
     app()
 

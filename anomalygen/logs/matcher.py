@@ -92,9 +92,17 @@ def effective_template(st: LogStatement) -> tuple[str, str, bool]:
     """(template, regex, cut): a template with a literal newline is cut before it (log files hold only its first line)."""
     cut = first_line_regex(st.regex)
     if cut is None:
-        return st.template, st.regex, False
+        return st.template, _loose_start(st.regex), False
     tpl = st.template.split("\n", 1)[0]
-    return tpl, cut, True
+    return tpl, _loose_start(cut), True
+
+
+_LEADING_SPACE = re.compile(r"^(\(\?s\))?\^((?:\\ )+)")
+
+
+def _loose_start(regex: str) -> str:
+    """A message that starts with spaces loses them to the header's separator (`: <Content>`): match without."""
+    return _LEADING_SPACE.sub(lambda m: (m.group(1) or "") + "^\\s*", regex, count=1)
 
 
 def is_opaque(template: str) -> bool:

@@ -1,0 +1,146 @@
+"""`anomalygen generate`: synthetic labelled log sessions from a Java tree (and, optionally, its real logs)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from anomalygen.examples import example_tree
+from anomalygen.manifest import tree_digest, write_manifest
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+
+def generate(
+    src: Optional[Path] = typer.Argument(None, help="Java source tree; default: the embedded example service"),
+    out: Path = typer.Option(..., "--out", "-o", help="output folder"),
+    logs: List[Path] = typer.Option([], "--logs", "-l", help="real logs of the same system (repeatable): "
+                                    "parameter values, header fields, timing and the statements already seen"),
+    fmt: str = typer.Option("hdfs", "--format", "-f", help="header format: hdfs | zookeeper | hadoop | spark | "
+                            "a logparser format string"),
+    n: int = typer.Option(1000, "--n", help="sessions to generate"),
+    seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
+    session_key: str = typer.Option("auto", "--session-key", help="block: one HDFS block per session, lines "
+                                    "without a block id left out; none: one session per path; auto: block "
+                                    "for the hdfs format"),
+    min_level: Optional[str] = typer.Option(None, "--min-level", help="lowest level printed (default: the "
+                                            "lowest in the real logs, else INFO)"),
+    max_paths: int = typer.Option(1000, "--max-paths", help="paths per entry: enumerated up to this, sampled beyond"),
+    loop_bound: int = typer.Option(2, "--loop-bound", "-k", help="loop unrolling bound"),
+    depth: int = typer.Option(4, "--depth", help="call depth inlined into a path"),
+    entries: List[str] = typer.Option([], "--entry", "-e", help="only entries matching (repeatable)"),
+    rules: Optional[Path] = typer.Option(None, "--rules", help="label rules YAML (default: the shipped rules)"),
+    new_share: float = typer.Option(0.5, "--new-share", help="share of sessions drawn from paths that print a "
+                                    "statement the real logs never showed"),
+    anomalous_share: Optional[float] = typer.Option(0.1, "--anomalous-share", help="share of anomalous "
+                                                    "sessions to draw (a negative value: as the paths fall)"),
+    llm: str = typer.Option("none", "--llm", help="none | openai | local: optional LLM check of paths z3 could "
+                            "only partly read, and value proposals for statements real logs never showed"),
+    llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),
+) -> None:
+    """Feasible paths -> realistic, consistent, labelled sessions in loghub format (offline by default)."""
+    from anomalygen.logs.formats import FormatError, LogFormat
+    from anomalygen.synthesis.generate import GenerateConfig, Generator, analyse, learn
+    from anomalygen.synthesis.labels import RulesError, load_rules
+    from anomalygen.synthesis.output import parse_back, write_entries, write_sessions
+
+    src = src if src is not None else example_tree()
+    if not src.exists():
+        err.print(f"[red]error[/]: {src}: no such file or folder")
+        raise typer.Exit(2)
+    try:
+        log_format = LogFormat.parse(fmt)
+        rule_set = load_rules(rules)
+    except (FormatError, RulesError) as e:
+        err.print(f"[red]error[/]: {e}")
+        raise typer.Exit(2)
+    key = None if session_key == "none" else ("block" if session_key == "auto" and log_format.name == "hdfs"
+                                              else (None if session_key == "auto" else session_key))
+    for p in logs:
+        if not p.exists():
+            err.print(f"[red]error[/]: {p}: no such log file")
+            raise typer.Exit(2)
+    t0 = time.perf_counter()
+    a = analyse(src, loop_bound)
+    statements = a.inventory.statements
+    for d in a.diagnostics[:10]:
+        err.print(f"[yellow]warning[/]: {d}", highlight=False)
+    model = seen = parse_info = None
+    if logs:
+        model, seen, parse_info = learn(statements, logs, log_format, key)
+        console.print(f"learned from {model.lines:,} real lines: {len(seen)} statements seen, "
+                      f"{len(model.slots)} slots with values")
+    cfg = GenerateConfig(n=n, seed=seed, fmt=fmt, session_key=key, min_level=min_level, loop_bound=loop_bound,
+                         depth=depth, max_paths=max_paths, entries=list(entries), rules=rule_set,
+                         new_share=new_share,
+                         anomalous_share=None if anomalous_share is None or anomalous_share < 0 else anomalous_share)
+    try:
+        gen = Generator(a, cfg, model, seen)
+    except ValueError as e:
+        err.print(f"[red]error[/]: {e}")
+        raise typer.Exit(2)
+    llm_usage = None
+    verify = None
+    if llm != "none":
+        from anomalygen.synthesis.llm_bridge import LLMBridge
+
+        try:
+            bridge = LLMBridge.create(llm, seed, llm_max, {s.id: s for s in statements})
+        except Exception as e:  # configuration problems: say which setting is missing
+            err.print(f"[red]error[/]: LLM backend {llm!r}: {e}")
+            raise typer.Exit(2)
+        verify = bridge.verify
+        bridge.propose(gen)
+    t1 = time.perf_counter()
+    gen.explore(verify)
+    t2 = time.perf_counter()
+    if llm != "none":
+        llm_usage = bridge.usage()
+    out.mkdir(parents=True, exist_ok=True)
+    counts = write_sessions(gen.sessions(), log_format, out, "BlockId" if key == "block" else "SessionId")
+    t3 = time.perf_counter()
+    write_entries(gen.reports, out)
+    back = parse_back(out, statements, log_format)
+    reps = gen.reports
+    totals = {k: sum(getattr(r, k) for r in reps) for k in ("paths", "infeasible", "unknown", "partial", "kept",
+                                                            "llm_rejected", "sequences", "seen", "new")}
+    new_statements = sorted({s for c in gen.candidates if c.new for s in c.events if s not in (seen or set())})
+    files = sorted(f.source.path for f in a.project.files) if hasattr(a, "project") else []
+    write_manifest(
+        out / "manifest.json", "generate",
+        {"src": str(src), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent),
+         "logs": [str(p) for p in logs]},
+        {"n": n, "seed": seed, "format": log_format.spec, "session_key": key,
+                   "min_level": gen.min_level, "max_paths": max_paths, "loop_bound": loop_bound, "depth": depth,
+                   "entries": list(entries), "rules": rule_set, "new_share": new_share, "llm": llm},
+        {"counts": {**counts, "statements": len(statements), "entries": len(reps), **totals,
+                   "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
+        "feasibility": {"checked": gen.checker.checked, "cache_hits": gen.checker.cache_hits,
+                        "components_solved": gen.checker.solved},
+        "real_logs": parse_info,
+        "parse_back": back,
+        "llm_usage": llm_usage,
+        "seconds": {"analysis": round(t1 - t0, 3), "paths_and_feasibility": round(t2 - t1, 3),
+                    "sessions": round(t3 - t2, 3)}})
+    table = Table(title=f"paths of {len(reps)} entries (feasibility by z3)")
+    for c in ("paths", "infeasible", "unknown", "kept", "sequences", "new"):
+        table.add_column(c, justify="right")
+    table.add_row(*(f"{totals[c]:,}" for c in ("paths", "infeasible", "unknown", "kept", "sequences", "new")))
+    console.print(table)
+    console.print(f"{counts['sessions']:,} sessions ({counts['anomalous']:,} anomalous), {counts['lines']:,} lines "
+                  f"-> {out}; parse-back: {back['same_statement']:,}/{back['lines']:,} lines give back their "
+                  f"statement, {back['regex_match']:,} match its regex")
+    if counts["sessions"] == 0:
+        err.print("[yellow]warning[/]: no session could be generated (no feasible path prints a visible line)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)

@@ -1,0 +1,271 @@
+"""The synthesis stage end to end: paths -> feasible paths -> filled, labelled sessions -> loghub-format files.
+
+Stages talk through plain records: `PathRecord`s from the path finder, `Verdict`s from the checker, a
+`ValueModel` learned from real logs, and `SynthSession`s that the writer turns into files.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import LogParser
+from anomalygen.source.analysis import Analysis, AnalysisConfig
+from anomalygen.source.entries import find_entries, select_entries
+from anomalygen.source.model import LEVELS, LogStatement
+from anomalygen.source.paths import PathConfig, PathFinder, PathRecord
+from anomalygen.synthesis.feasibility import FeasibilityChecker, condition_dicts
+from anomalygen.synthesis.labels import Labeler
+from anomalygen.synthesis.render import HeaderRenderer
+from anomalygen.synthesis.session import SessionContext, _shapes
+from anomalygen.synthesis.values import ValueModel
+
+KEYS = {"block": r"blk_-?\d+"}
+KEY_SAMPLES = {"block": "blk_-1"}
+
+
+@dataclass
+class GenerateConfig:
+    n: int = 1000
+    seed: int = 0
+    fmt: str = "hdfs"
+    session_key: str | None = None  # "block" (HDFS) or None (one session per path)
+    min_level: str | None = None  # lowest level printed; default: the lowest the real logs show, else INFO
+    loop_bound: int = 2
+    depth: int = 4
+    max_paths: int = 1000  # per entry: enumerate up to this many, sample beyond
+    entries: list[str] = field(default_factory=list)
+    rules: dict[str, Any] | None = None
+    start: float | None = None  # first timestamp (default: the real logs' first, else 2026-01-01)
+    new_share: float = 0.5  # share of sessions drawn from paths that print a statement real logs never showed
+    anomalous_share: float | None = 0.1  # share of anomalous sessions (None: as the paths fall)
+
+
+@dataclass
+class EntryReport:
+    entry: str
+    total: int
+    paths: int
+    infeasible: int = 0
+    unknown: int = 0
+    partial: int = 0
+    kept: int = 0
+    sequences: int = 0  # distinct event sequences among kept paths (after level/key filtering)
+    seen: int = 0  # ... of which real logs showed every statement
+    new: int = 0  # ... of which print at least one statement real logs never showed
+    llm_rejected: int = 0
+    caps: dict[str, int] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SynthLine:
+    stmt: LogStatement
+    content: str
+    params: list[str]
+    ts: float
+    raw: str = ""
+    state: str = "normal"
+
+
+@dataclass
+class SynthSession:
+    session_id: str
+    label: int
+    reasons: list[str]
+    entry: str
+    path: int
+    exit: str
+    lines: list[SynthLine]
+
+
+@dataclass
+class Candidate:
+    entry: str
+    index: int
+    record: PathRecord
+    events: tuple[str, ...]
+    new: bool
+    label: int = 0
+
+
+def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
+          session_key: str | None) -> tuple[ValueModel, set[str], dict]:
+    """Parse the real logs against the statements: a value model, the statement ids seen, parse figures."""
+    by_id = {s.id: s for s in statements}
+    parser = LogParser(statements, fmt)
+    key_rx = re.compile(KEYS[session_key]) if session_key in KEYS else None
+
+    def session_of(params):
+        if key_rx is None:
+            return None
+        for p in params:
+            m = key_rx.search(p)
+            if m:
+                return m.group(0)
+        return None
+
+    seen: Counter = Counter()
+
+    def tap(lines):
+        for t in lines:
+            if t[6] == "source":
+                seen[t[3]] += 1
+            yield t
+
+    model = ValueModel.fit(tap(parser.parse([str(p) for p in logs])), fmt.fields, by_id,
+                           timestamp=fmt.timestamp, session_of=session_of)
+    return model, set(seen), parser.summary.to_dict(parser.matcher)
+
+
+class Generator:
+    def __init__(self, analysis: Analysis, config: GenerateConfig, model: ValueModel | None = None,
+                 seen: set[str] | None = None, progress: Callable[[str, int, int], None] | None = None):
+        self.a = analysis
+        self.cfg = config
+        self.model = model or ValueModel()
+        self.seen = seen or set()
+        self.by_id = {s.id: s for s in analysis.inventory.statements}
+        self.progress = progress or (lambda stage, done, total: None)
+        lvl = (config.min_level or self.model.min_level or "INFO").upper()
+        if lvl not in LEVELS:
+            raise ValueError(f"min level {lvl!r} is not one of {', '.join(LEVELS)}")
+        self.min_level = lvl
+        self.checker = FeasibilityChecker(min_level=lvl)
+        self.labeler = Labeler(config.rules)
+        self.reports: list[EntryReport] = []
+        self.candidates: list[Candidate] = []
+        self.caps: Counter = Counter()
+
+    # ---- paths and feasibility ----------------------------------------------------------------
+    def visible(self, events: list[str]) -> tuple[str, ...]:
+        """The events a log would show: at or above the recorded level; with a session key, only lines that
+        carry the key (others never land in the session)."""
+        lo = LEVELS.index(self.min_level)
+        out = []
+        for sid in events:
+            st = self.by_id[sid]
+            if LEVELS.index(st.level) < lo:
+                continue
+            if self.cfg.session_key and not self._has_key(st):
+                continue
+            out.append(sid)
+        return tuple(out)
+
+    def _has_key(self, st: LogStatement) -> bool:
+        """A slot of the key's kind that can show the key as written (a `long` block id prints no `blk_`)."""
+        key, sample = self.cfg.session_key, KEY_SAMPLES.get(self.cfg.session_key or "", "")
+        shapes = _shapes(st)
+        return any(self.model.kind(st, i) == key and shapes.fits(i, sample) for i in range(st.template.count("<*>")))
+
+    def explore(self, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None) -> None:
+        cfg = self.cfg
+        entries = find_entries(self.a)
+        if cfg.entries:
+            entries = select_entries(entries, cfg.entries, self.a)
+        pf = PathFinder(self.a, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed))
+        for n, e in enumerate(entries):
+            ep = pf.entry_paths(e.key)
+            rep = EntryReport(e.key, ep.total_paths, len(ep.paths), caps=dict(ep.caps))
+            verdicts = self.checker.check_many([condition_dicts(p, self.a) for p in ep.paths])
+            kept: list[tuple[int, PathRecord]] = []
+            for i, (p, v) in enumerate(zip(ep.paths, verdicts)):
+                rep.partial += v.partial
+                if v.status == "unsat":
+                    rep.infeasible += 1
+                    if len(rep.reasons) < 3 and v.reasons:
+                        rep.reasons.append("; ".join(v.reasons))
+                    continue
+                rep.unknown += v.status == "unknown"
+                kept.append((i, p))
+            if verify is not None and kept:
+                answers = verify([p for _, p in kept])
+                rep.llm_rejected = sum(1 for x in answers if x is False)
+                kept = [k for k, ok in zip(kept, answers) if ok is not False]
+            rep.kept = len(kept)
+            sequences: dict[tuple[str, ...], Candidate] = {}
+            for i, p in kept:
+                ev = self.visible(p.events)
+                if not ev or ev in sequences:
+                    continue
+                label, _ = self.labeler.session([self.by_id[s] for s in ev], p.exit)
+                sequences[ev] = Candidate(e.key, i, p, ev, any(s not in self.seen for s in ev), label)
+            rep.sequences = len(sequences)
+            rep.new = sum(c.new for c in sequences.values())
+            rep.seen = rep.sequences - rep.new
+            self.candidates.extend(sequences.values())
+            self.reports.append(rep)
+            self.progress("paths", n + 1, len(entries))
+
+    # ---- sessions -----------------------------------------------------------------------------
+    def _pools(self) -> dict:
+        """For a drawn label (0, 1, or None for any): candidates by entry and novelty, and the entry lists."""
+        out = {}
+        for mode in (0, 1, None):
+            by_entry: dict[str, dict[bool, list[Candidate]]] = {}
+            for c in self.candidates:
+                if mode is None or c.label == mode:
+                    by_entry.setdefault(c.entry, {True: [], False: []})[c.new].append(c)
+            out[mode] = (by_entry, sorted(e for e, g in by_entry.items() if g[True]), sorted(by_entry),
+                         {e: g[True] + g[False] for e, g in by_entry.items()})
+        return out
+
+    def _draw(self, pools: dict, rng: random.Random) -> Candidate:
+        share = self.cfg.anomalous_share
+        mode = None
+        if share is not None:
+            mode = 1 if rng.random() < share else 0
+            if not pools[mode][2]:
+                mode = 1 - mode
+        by_entry, new_entries, all_entries, both = pools[mode]
+        if new_entries and rng.random() < self.cfg.new_share:
+            return rng.choice(by_entry[rng.choice(new_entries)][True])
+        return rng.choice(both[rng.choice(all_entries)])
+
+    def sessions(self):
+        """`cfg.n` sessions: an entry drawn uniformly, then one of its distinct visible sequences uniformly
+        (so long, branchy entries do not crowd out the rest), favouring sequences real logs never showed."""
+        cfg = self.cfg
+        rng = random.Random(cfg.seed)
+        if not self.candidates:
+            return
+        pools = self._pools()
+        start = cfg.start or self.model.start or 1767225600.0  # 2026-01-01
+        renderer = HeaderRenderer(LogFormat.parse(cfg.fmt), self.model, rng)
+        clock = start
+        used_keys: set[str] = set()
+        for k in range(cfg.n):
+            cand = self._draw(pools, rng)
+            ctx = SessionContext(self.model, rng, cfg.session_key)
+            if cfg.session_key:
+                while ctx.entity(cfg.session_key) in used_keys:  # a fresh key per session
+                    ctx.entities.pop(cfg.session_key)
+                used_keys.add(ctx.key)
+            sid = ctx.key if cfg.session_key else f"syn{k:06d}"
+            clock += rng.expovariate(1.0 / self.model.session_gap_s)
+            t = clock
+            lines = []
+            for eid in cand.events:
+                st = self.by_id[eid]
+                filled = ctx.fill(st)
+                if not filled.valid:
+                    self.caps["unfillable_line"] += 1
+                    continue
+                t += rng.expovariate(1.0 / max(self.model.gap_s, 0.001))
+                ln = SynthLine(st, filled.content, filled.params, t)
+                ln.raw = renderer.line(st, filled.content, t, sid)
+                ln.state = self.labeler.line(st).state
+                lines.append(ln)
+            self.caps["rejected_values"] += ctx.rejected
+            label, reasons = self.labeler.session([ln.stmt for ln in lines], cand.record.exit)
+            yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines)
+            self.progress("sessions", k + 1, cfg.n)
+
+
+def analyse(src: Path, loop_bound: int = 2) -> Analysis:
+    return Analysis.run(src, AnalysisConfig(loop_bound=loop_bound))

@@ -1,0 +1,121 @@
+"""Raw log lines in the dataset's own header format (the `LogFormat` the real logs were parsed with)."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime
+
+from anomalygen.logs.formats import LogFormat, PRESETS
+from anomalygen.source.model import LogStatement
+from anomalygen.synthesis.values import ValueModel
+
+_PLACEHOLDER = re.compile(r"<([^<>]+)>")
+_UNESCAPE = re.compile(r"\\(.)")
+_DEFAULT_TIME = "%Y-%m-%d %H:%M:%S,%f"
+_ZK_LEVEL = re.compile(r" - ([A-Z]+) +\[")
+
+
+class HeaderRenderer:
+    """Fills every header field: time from the session clock, level and line from the statement, the rest
+    (component, thread, pid, ...) from what real lines of the same class carried, else a rule."""
+
+    def __init__(self, fmt: LogFormat, model: ValueModel, rng: random.Random):
+        self.fmt = fmt
+        self.model = model
+        self.rng = rng
+        spec = fmt.spec
+        pieces = _PLACEHOLDER.split(spec)
+        literals = pieces[0::2]
+        if "\\" in spec:  # logparser-style regex literals: `\[` -> `[`, `\s+` -> one space
+            literals = [_UNESCAPE.sub(lambda m: " " if m.group(1) == "s" else m.group(1),
+                                      lit.replace("\\s+", " ")) for lit in literals]
+        self.literals = literals
+        self.fields = [p.strip() for p in pieces[1::2]]
+        self.time_format = fmt.time_format or _DEFAULT_TIME
+        self._component_depth = self._learn_component_depth()
+        self._sticky: dict[tuple[str, str], str] = {}
+        self._stamps: dict[int, tuple[str, str]] = {}
+
+    def _learn_component_depth(self) -> int | None:
+        """How many trailing segments of the class name the component shows (log4j %c{n} / %C{n})."""
+        votes: dict[int, int] = {}
+        for cls, fields in self.model.headers.items():
+            for comp, n in fields.get("Component", {}).items():
+                segs = cls.split(".")
+                for d in range(1, len(segs) + 1):
+                    if ".".join(segs[-d:]) == comp:
+                        votes[d] = votes.get(d, 0) + n
+        return max(votes, key=votes.get) if votes else None
+
+    def component(self, st: LogStatement) -> str:
+        seen = self.model.header_value(st.class_name, "Component", self.rng)
+        if seen is not None:
+            return seen
+        segs = st.class_name.split(".")
+        if self._component_depth:
+            return ".".join(segs[-self._component_depth:])
+        if self.fmt.name == "zookeeper":
+            return segs[-1]
+        return st.class_name
+
+    def field(self, name: str, st: LogStatement, session: str) -> str:
+        seen = self.model.header_value(st.class_name, name, self.rng)
+        if seen is not None:
+            # one thread/pid per class within a session, as one request is served by one thread
+            return self._sticky.setdefault((session, f"{st.class_name}:{name}"), seen)
+        anyv = self.model.any_header_value(name, self.rng)
+        if anyv is not None:
+            return self._sticky.setdefault((session, f"{st.class_name}:{name}"), anyv)
+        if name in ("Pid", "Process"):
+            return self._sticky.setdefault((session, f"{st.class_name}:{name}"), str(self.rng.randint(10, 999)))
+        if name in ("Node", "Thread"):
+            return self._sticky.setdefault((session, st.class_name), f"{st.class_name.rsplit('.', 1)[-1]}-{self.rng.randint(1, 9)}")
+        return "-"
+
+    def stamp(self, ts: float) -> tuple[str, str]:
+        if "%f" not in self.time_format:  # second resolution: one strftime per second
+            sec = int(ts)
+            hit = self._stamps.get(sec)
+            if hit is None:
+                if len(self._stamps) > 4096:
+                    self._stamps.clear()
+                date, _, time = datetime.fromtimestamp(sec).strftime(self.time_format).partition(" ")
+                hit = self._stamps[sec] = (date, time)
+            return hit
+        dt = datetime.fromtimestamp(ts)
+        fmt = self.time_format
+        text = dt.strftime(fmt.replace("%f", "\0"))
+        if "\0" in text:  # log4j's ISO8601 shows milliseconds
+            text = text.replace("\0", f"{dt.microsecond // 1000:03d}")
+        date, _, time = text.partition(" ")
+        return date, time
+
+    def line(self, st: LogStatement, content: str, ts: float, session: str) -> str:
+        date, time = self.stamp(ts)
+        out = [self.literals[0]]
+        for i, name in enumerate(self.fields):
+            if name == "Content":
+                v = content
+            elif name == "Date":
+                v = date
+            elif name == "Time":
+                v = time
+            elif name in ("Level", "Severity", "Type"):
+                v = st.level
+            elif name in ("Component", "Class", "Logger"):
+                v = self.component(st)
+            elif name in ("Id", "Line", "LineNumber"):
+                v = str(st.line)
+            else:
+                v = self.field(name, st, session)
+            out.append(v)
+            out.append(self.literals[i + 1])
+        text = "".join(out)
+        if self.fmt.name == "zookeeper":  # log4j's %-5p pads the level, then one space
+            text = _ZK_LEVEL.sub(lambda m: f" - {m.group(1):<5} [", text, count=1)
+        return text
+
+
+def preset_for(name: str | None) -> str:
+    return PRESETS.get((name or "").lower(), PRESETS["hdfs"])

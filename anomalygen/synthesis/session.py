@@ -1,0 +1,145 @@
+"""Filling one session's lines: entities bound once per session, values drawn per slot, every line validated.
+
+Entity kinds (block ids, addresses, hosts, session ids) are chosen when the session starts and reused by every
+line, so an HDFS session talks about one block and one small set of datanodes; other slots draw from what real
+logs showed for that statement, else from this cluster's pool for the kind, else from a generator.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+from anomalygen.logs.matcher import first_line_regex
+from anomalygen.source.model import LogStatement
+from anomalygen.synthesis.kinds import ENTITY_KINDS, slot_contexts
+from anomalygen.synthesis.slots import SlotShapes
+from anomalygen.synthesis.values import ValueModel, draw, generate
+
+_IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+@dataclass
+class Filled:
+    content: str
+    params: list[str]
+    valid: bool
+
+
+@dataclass
+class SessionContext:
+    model: ValueModel
+    rng: random.Random
+    key_kind: str | None = None  # the session key's kind (e.g. "block"); one value per session
+    replicas: int = 3
+    entities: dict[str, str] = field(default_factory=dict)
+    nodes: list[str] = field(default_factory=list)
+    rejected: int = 0
+
+    def __post_init__(self) -> None:
+        pool = self.model.pools.get("ip_port")
+        k = self.replicas
+        if pool and len(pool) >= k:
+            cache = self.model.__dict__.setdefault("_lists", {})
+            values = cache.get("ip_port") or cache.setdefault("ip_port", list(pool))
+            rnd, n = self.rng.random, len(values)
+            self.nodes = [values[int(rnd() * n)] for _ in range(k)]  # a repeat now and then is harmless
+        else:
+            self.nodes = [generate("ip_port", self.rng) for _ in range(k)]
+
+    def entity(self, kind: str) -> str:
+        if kind == "ip_port":
+            return self.rng.choice(self.nodes)
+        if kind == "ip":
+            m = _IP.search(self.rng.choice(self.nodes))
+            return m.group(0) if m else generate("ip", self.rng)
+        v = self.entities.get(kind)
+        if v is None:
+            pool = self.model.pools.get(kind)
+            # a session key must be new (another session may already use a real one); other entities may repeat
+            v = draw(pool, self.rng) if pool and kind != self.key_kind else generate(kind, self.rng)
+            self.entities[kind] = v
+        return v
+
+    @property
+    def key(self) -> str | None:
+        return self.entities.get(self.key_kind) if self.key_kind else None
+
+    def value(self, st: LogStatement, i: int, before: str) -> str:
+        kind = self.model.kind(st, i)
+        if kind in ENTITY_KINDS:
+            v = self.entity(kind)
+            if kind in ("ip", "ip_port"):
+                v = v.lstrip("/")
+                if not before.endswith("/") and _slashed(self.model, st, i):
+                    v = "/" + v  # InetSocketAddress.toString() and what real lines of this statement showed
+        else:
+            seen = self.model.observed(st, i)
+            if seen and self.rng.random() < 0.95:
+                v = draw(seen, self.rng)
+            else:
+                pool = self.model.pools.get(kind)
+                v = draw(pool, self.rng) if pool and self.rng.random() < 0.8 else generate(kind, self.rng, st.in_catch)
+        if before.endswith("0x") and v.startswith("0x"):
+            v = v[2:]
+        return v
+
+    def fill(self, st: LogStatement) -> Filled:
+        """The message of `st` with its slots filled; checked against the statement's regex."""
+        ctx = slot_contexts(st.template)
+        shapes = _shapes(st)
+        params = [shapes.repair(i, self.value(st, i, ctx[i]), self.rng) for i in range(len(ctx))]
+        rx = _regex(st)
+        content = _one_line(_render(st.template, params))
+        if rx.fullmatch(content):
+            return Filled(content, params, True)
+        self.rejected += 1
+        params = [generate("number", self.rng) for _ in ctx]  # digits fit nearly every slot pattern
+        content = _one_line(_render(st.template, params))
+        return Filled(content, params, bool(rx.fullmatch(content)))
+
+
+def _slashed(model: ValueModel, st: LogStatement, i: int) -> bool:
+    seen = model.observed(st, i)
+    if seen:
+        return sum(v.startswith("/") for v in seen) * 2 > len(seen)
+    slot = st.slots[i] if i < len(st.slots) else None
+    code = f"{slot.expr} {slot.type}" if slot else ""
+    return "SocketAddress" in code or "getInetAddress" in code
+
+
+_REGEX: dict[str, re.Pattern] = {}
+_SHAPES: dict[str, SlotShapes] = {}
+
+
+def _shapes(st: LogStatement) -> SlotShapes:
+    sh = _SHAPES.get(st.regex)
+    if sh is None:
+        sh = _SHAPES[st.regex] = SlotShapes(st.regex)
+    return sh
+
+
+def _regex(st: LogStatement) -> re.Pattern:
+    """The statement regex, cut at its first newline: a log line shows a multi-line message's first line and
+    continuation lines after it, which the logs stage reads as part of the same record."""
+    rx = _REGEX.get(st.regex)
+    if rx is None:
+        text = st.regex
+        if "\\n" in text or "\n" in text:
+            text = first_line_regex(text) or text
+        rx = _REGEX[st.regex] = re.compile(text, re.DOTALL)
+    return rx
+
+
+def _one_line(content: str) -> str:
+    return content.split("\n", 1)[0]
+
+
+def _render(template: str, params: list[str]) -> str:
+    parts = template.split("<*>")
+    out = [parts[0]]
+    for p, lit in zip(params, parts[1:]):
+        out.append(p)
+        out.append(lit)
+    return "".join(out)

@@ -223,9 +223,10 @@ class Generator:
             if not pools[mode][2]:
                 mode = 1 - mode
         by_entry, new_entries, all_entries, both = pools[mode]
+        pick = _pick
         if new_entries and rng.random() < self.cfg.new_share:
-            return rng.choice(by_entry[rng.choice(new_entries)][True])
-        return rng.choice(both[rng.choice(all_entries)])
+            return pick(by_entry[pick(new_entries, rng)][True], rng)
+        return pick(both[pick(all_entries, rng)], rng)
 
     def sessions(self):
         """`cfg.n` sessions: an entry drawn uniformly, then one of its distinct visible sequences uniformly
@@ -265,6 +266,10 @@ class Generator:
             label, reasons = self.labeler.session([ln.stmt for ln in lines], cand.record.exit)
             yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines)
             self.progress("sessions", k + 1, cfg.n)
+
+
+def _pick(seq: list, rng: random.Random):
+    return seq[int(rng.random() * len(seq))]  # Random.choice's rejection sampling costs more than it buys here
 
 
 def analyse(src: Path, loop_bound: int = 2) -> Analysis:

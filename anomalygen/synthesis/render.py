@@ -34,7 +34,8 @@ class HeaderRenderer:
         self.fields = [p.strip() for p in pieces[1::2]]
         self.time_format = fmt.time_format or _DEFAULT_TIME
         self._component_depth = self._learn_component_depth()
-        self._sticky: dict[tuple[str, str], str] = {}
+        self._sticky: dict[tuple, str] = {}
+        self._components: dict[str, str] = {}
         self._stamps: dict[int, tuple[str, str]] = {}
 
     def _learn_component_depth(self) -> int | None:
@@ -49,28 +50,46 @@ class HeaderRenderer:
         return max(votes, key=votes.get) if votes else None
 
     def component(self, st: LogStatement) -> str:
-        seen = self.model.header_value(st.class_name, "Component", self.rng)
-        if seen is not None:
-            return seen
+        """The component real lines of this class showed most, else the class name cut as they cut others."""
+        hit = self._components.get(st.class_name)
+        if hit is not None:
+            return hit
+        seen = self.model.headers.get(st.class_name, {}).get("Component")
         segs = st.class_name.split(".")
-        if self._component_depth:
-            return ".".join(segs[-self._component_depth:])
-        if self.fmt.name == "zookeeper":
-            return segs[-1]
-        return st.class_name
+        if seen:
+            comp = max(seen, key=seen.get)
+        elif self._component_depth:
+            comp = ".".join(segs[-self._component_depth:])
+        elif self.fmt.name == "zookeeper":
+            comp = segs[-1]
+        else:
+            comp = st.class_name
+        self._components[st.class_name] = comp
+        return comp
 
     def field(self, name: str, st: LogStatement, session: str) -> str:
+        key = (session, st.class_name, name)
+        hit = self._sticky.get(key)
+        if hit is not None:
+            return hit
+        self._sticky[key] = v = self._new_field(name, st, session)
+        if len(self._sticky) > 100_000:  # sessions are written one after the other: old ones are done
+            self._sticky.clear()
+            self._sticky[key] = v
+        return v
+
+    def _new_field(self, name: str, st: LogStatement, session: str) -> str:
+        """One thread/pid per class within a session, as one request is served by one thread."""
         seen = self.model.header_value(st.class_name, name, self.rng)
         if seen is not None:
-            # one thread/pid per class within a session, as one request is served by one thread
-            return self._sticky.setdefault((session, f"{st.class_name}:{name}"), seen)
+            return seen
         anyv = self.model.any_header_value(name, self.rng)
         if anyv is not None:
-            return self._sticky.setdefault((session, f"{st.class_name}:{name}"), anyv)
+            return anyv
         if name in ("Pid", "Process"):
-            return self._sticky.setdefault((session, f"{st.class_name}:{name}"), str(self.rng.randint(10, 999)))
+            return str(self.rng.randint(10, 999))
         if name in ("Node", "Thread"):
-            return self._sticky.setdefault((session, st.class_name), f"{st.class_name.rsplit('.', 1)[-1]}-{self.rng.randint(1, 9)}")
+            return f"{st.class_name.rsplit('.', 1)[-1]}-{self.rng.randint(1, 9)}"
         return "-"
 
     def stamp(self, ts: float) -> tuple[str, str]:

@@ -50,9 +50,9 @@ class SessionContext:
 
     def entity(self, kind: str) -> str:
         if kind == "ip_port":
-            return self.rng.choice(self.nodes)
+            return self.nodes[int(self.rng.random() * len(self.nodes))]
         if kind == "ip":
-            m = _IP.search(self.rng.choice(self.nodes))
+            m = _IP.search(self.nodes[int(self.rng.random() * len(self.nodes))])
             return m.group(0) if m else generate("ip", self.rng)
         v = self.entities.get(kind)
         if v is None:

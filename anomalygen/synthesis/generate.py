@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.matcher import is_opaque
 from anomalygen.logs.parse import LogParser
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
@@ -119,7 +120,7 @@ def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
             yield t
 
     model = ValueModel.fit(tap(parser.parse([str(p) for p in logs])), fmt.fields, by_id,
-                           timestamp=fmt.timestamp, session_of=session_of)
+                           timestamp=fmt.timestamp, session_of=session_of, line_index=fmt.line_index)
     return model, set(seen), parser.summary.to_dict(parser.matcher)
 
 
@@ -151,6 +152,9 @@ class Generator:
         for sid in events:
             st = self.by_id[sid]
             if LEVELS.index(st.level) < lo:
+                continue
+            if is_opaque(st.template):  # `<*><*>`: the text is all runtime data, no parser can tell its source
+                self.caps["opaque_statement_left_out"] += 1
                 continue
             if self.cfg.session_key and not self._has_key(st):
                 continue

@@ -104,9 +104,8 @@ class HeaderRenderer:
             return hit
         dt = datetime.fromtimestamp(ts)
         fmt = self.time_format
-        text = dt.strftime(fmt.replace("%f", "\0"))
-        if "\0" in text:  # log4j's ISO8601 shows milliseconds
-            text = text.replace("\0", f"{dt.microsecond // 1000:03d}")
+        text = dt.strftime(fmt.replace("%f", "@@MS@@"))  # log4j's ISO8601 shows milliseconds, not micro
+        text = text.replace("@@MS@@", f"{dt.microsecond // 1000:03d}")
         date, _, time = text.partition(" ")
         return date, time
 

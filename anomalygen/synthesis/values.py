@@ -43,8 +43,11 @@ class ValueModel:
     # ---- learning -----------------------------------------------------------------------------
     @classmethod
     def fit(cls, parsed: Iterable[tuple], fields: tuple[str, ...], statements: dict[str, LogStatement],
-            timestamp=None, session_of=None) -> "ValueModel":
-        """From `LogParser` tuples (file, lineno, fields, event id, template, params, kind, candidates)."""
+            timestamp=None, session_of=None, line_index: int = -1) -> "ValueModel":
+        """From `LogParser` tuples (file, lineno, fields, event id, template, params, kind, candidates).
+
+        With a header field that names the source line (`line_index`), a line attributed to a statement at
+        another line is not learned from: its values belong to some statement the inventory could not use."""
         slots: dict[str, Counter] = defaultdict(Counter)
         headers: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
         levels: Counter = Counter()
@@ -57,8 +60,10 @@ class ValueModel:
         for _file, _ln, values, eid, _tpl, params, kind, _c in parsed:
             if kind != "source" or eid not in statements:
                 continue
-            n += 1
             st = statements[eid]
+            if line_index >= 0 and values[line_index].strip() != str(st.line):
+                continue
+            n += 1
             for i, p in enumerate(params):
                 slots[f"{eid}#{i}"][p] += 1
             for fname, v in zip(fields, values):

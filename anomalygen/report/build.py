@@ -1,0 +1,43 @@
+"""Assembling the report: one section per stage, each rendered on its own so that a missing or broken part of
+the run directory costs only that section (it then says what is missing or what went wrong)."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from anomalygen.report.load import RunDir
+from anomalygen.report.markup import note, page, section
+from anomalygen.report.sections import coverage, detectors, manifests, overview, paths, synthetic
+
+SECTIONS = [overview, coverage, paths, synthetic, detectors, manifests]
+
+
+def render_section(mod, run: RunDir) -> str:
+    try:
+        body = mod.render(run)
+    except Exception as e:  # never let one section take the report down
+        tb = traceback.format_exception_only(type(e), e)[-1].strip()
+        body = note(f"this section could not be built: {tb}", "error")
+    return section(mod.ID, mod.TITLE, body)
+
+
+def render_report(run_dir: Path) -> str:
+    run = RunDir(Path(run_dir))
+    title = f"anomalygen run report — {run.root.resolve().name}"
+    body = "".join(render_section(m, run) for m in SECTIONS)
+    if not run.root.is_dir():
+        body = note(f"{run.root} is not a directory") + body
+    return page(title, [(m.ID, m.TITLE.split(":")[0]) for m in SECTIONS], body)
+
+
+def build_report(run_dir: Path, out: Path | None = None) -> Path:
+    """Write the self-contained HTML report of `run_dir` to `out` (default `run_dir/report.html`); return its path."""
+    run_dir = Path(run_dir)
+    out = Path(out) if out is not None else run_dir / "report.html"
+    html_text = render_report(run_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html_text, encoding="utf-8")
+    tmp.replace(out)
+    return out

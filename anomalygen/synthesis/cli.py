@@ -33,7 +33,7 @@ def generate(
                                     "for the hdfs format"),
     min_level: Optional[str] = typer.Option(None, "--min-level", help="lowest level printed (default: the "
                                             "lowest in the real logs, else INFO)"),
-    max_paths: int = typer.Option(1000, "--max-paths", help="paths per entry: enumerated up to this, sampled beyond"),
+    max_paths: int = typer.Option(200, "--max-paths", help="paths per entry: enumerated up to this, sampled beyond"),
     loop_bound: int = typer.Option(2, "--loop-bound", "-k", help="loop unrolling bound"),
     depth: int = typer.Option(4, "--depth", help="call depth inlined into a path"),
     entries: List[str] = typer.Option([], "--entry", "-e", help="only entries matching (repeatable)"),

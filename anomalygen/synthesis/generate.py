@@ -39,7 +39,7 @@ class GenerateConfig:
     min_level: str | None = None  # lowest level printed; default: the lowest the real logs show, else INFO
     loop_bound: int = 2
     depth: int = 4
-    max_paths: int = 1000  # per entry: enumerate up to this many, sample beyond
+    max_paths: int = 200  # per entry: enumerate up to this many, sample uniformly beyond (cost: see BENCHMARKS)
     entries: list[str] = field(default_factory=list)
     rules: dict[str, Any] | None = None
     start: float | None = None  # first timestamp (default: the real logs' first, else 2026-01-01)
@@ -178,6 +178,7 @@ class Generator:
             rep = EntryReport(e.key, ep.total_paths, len(ep.paths), caps=dict(ep.caps))
             verdicts = self.checker.check_many([condition_dicts(p, self.a) for p in ep.paths])
             kept: list[tuple[int, PathRecord]] = []
+            partial: set[int] = set()
             for i, (p, v) in enumerate(zip(ep.paths, verdicts)):
                 rep.partial += v.partial
                 if v.status == "unsat":
@@ -186,11 +187,14 @@ class Generator:
                         rep.reasons.append("; ".join(v.reasons))
                     continue
                 rep.unknown += v.status == "unknown"
+                if v.partial or v.status == "unknown":
+                    partial.add(i)
                 kept.append((i, p))
-            if verify is not None and kept:
-                answers = verify([p for _, p in kept])
-                rep.llm_rejected = sum(1 for x in answers if x is False)
-                kept = [k for k, ok in zip(kept, answers) if ok is not False]
+            ask = [(i, p) for i, p in kept if i in partial]  # only what z3 could not fully read
+            if verify is not None and ask:
+                answers = dict(zip((i for i, _ in ask), verify([p for _, p in ask])))
+                rep.llm_rejected = sum(1 for x in answers.values() if x is False)
+                kept = [(i, p) for i, p in kept if answers.get(i) is not False]
             rep.kept = len(kept)
             sequences: dict[tuple[str, ...], Candidate] = {}
             for i, p in kept:

@@ -259,3 +259,18 @@ def test_each_evaluate_file_may_be_missing(run_dir, name, parse_html):
     text = build_report(run_dir).read_text(encoding="utf-8")
     assert "could not be built" not in text
     assert parse_html(text).errors == []
+
+
+def test_long_class_and_file_tables_are_cut(run_dir, section_of):
+    from anomalygen.report.sections import coverage
+
+    inv = run_dir / "inventory" / "statements.jsonl"
+    extra = [{"id": f"L9{i:011d}", "file": f"z/F{i:03d}.java", "line": 1, "class_name": f"z.F{i:03d}",
+              "method": "m()", "level": "WARN", "template": f"w{i}"} for i in range(coverage.MAX_GROUPS + 5)]
+    with open(inv, "a", encoding="utf-8") as fh:
+        fh.write("".join(json.dumps(s) + "\n" for s in extra))
+    cov = section_of(build_report(run_dir).read_text(encoding="utf-8"), "coverage")
+    n_groups = coverage.MAX_GROUPS + 5 + 2
+    assert f"... and {n_groups - coverage.MAX_GROUPS} more classes" in cov
+    assert f"... and {n_groups - coverage.MAX_GROUPS} more files" in cov
+    assert f"Statements never seen in the real logs ({2 + coverage.MAX_GROUPS + 5})" in cov

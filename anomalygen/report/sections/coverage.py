@@ -15,6 +15,7 @@ TITLE = "Coverage of the source's log statements"
 LEVELS = ["TRACE", "FINEST", "FINER", "FINE", "DEBUG", "CONFIG", "INFO", "WARN", "WARNING", "ERROR", "SEVERE",
           "FATAL"]
 MAX_UNSEEN = 60
+MAX_GROUPS = 40
 COVERAGE = ("coverage/coverage.json", "logs/coverage.json", "coverage.json")
 
 
@@ -59,6 +60,10 @@ def _breakdown(statements: list[dict], key, seen: set[str], synth: set[str] | No
     return rows
 
 
+def _more(n: int, what: str) -> str:
+    return note(f"... and {n - MAX_GROUPS} more {what} (fewer unseen statements)", "info") if n > MAX_GROUPS else ""
+
+
 def _from_inventory(statements: list[dict], seen: set[str], source: str, synth: set[str] | None) -> str:
     parts = [note(f"seen statements from {source}", "info")]
     heads = ["", "statements", "seen", "unseen", "seen %"]
@@ -69,10 +74,12 @@ def _from_inventory(statements: list[dict], seen: set[str], source: str, synth: 
     parts += [h3("By level"), table(["level", *heads[1:]], by_level)]
     by_class = sorted(_breakdown(statements, lambda s: str(s.get("class_name", "?")).split("$")[0], seen, synth),
                       key=lambda r: (-r[3], r[0]))
-    parts += [h3("By class (most unseen first)"), table(["class", *heads[1:]], by_class)]
+    parts += [h3("By class (most unseen first)"), table(["class", *heads[1:]], by_class[:MAX_GROUPS]),
+              _more(len(by_class), "classes")]
     by_file = sorted(_breakdown(statements, lambda s: str(s.get("file", "?")), seen, synth),
                      key=lambda r: (-r[3], r[0]))
-    parts += [h3("By file (most unseen first)"), table(["file", *heads[1:]], by_file)]
+    parts += [h3("By file (most unseen first)"), table(["file", *heads[1:]], by_file[:MAX_GROUPS]),
+              _more(len(by_file), "files")]
     unseen = sorted((s for s in statements if s.get("id") not in seen),
                     key=lambda s: (_level_key(str(s.get("level", ""))), str(s.get("file", "")), to_int(s.get("line"))))
     parts.append(h3(f"Statements never seen in the real logs ({len(unseen)})"))

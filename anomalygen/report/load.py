@@ -122,6 +122,8 @@ class RunDir:
         status = str(info.get("status", "unknown"))
         if status.startswith("failed"):
             return f"{what}: the {name} stage failed ({status})"
+        if status.startswith("not run"):
+            return f"{what}: the {name} stage was {status}"
         return f"{what}: missing although the {name} stage reports '{status}'"
 
 

@@ -274,3 +274,28 @@ def test_long_class_and_file_tables_are_cut(run_dir, section_of):
     assert f"... and {n_groups - coverage.MAX_GROUPS} more classes" in cov
     assert f"... and {n_groups - coverage.MAX_GROUPS} more files" in cov
     assert f"Statements never seen in the real logs ({2 + coverage.MAX_GROUPS + 5})" in cov
+
+
+def test_stage_statuses_as_anomalygen_run_writes_them(run_dir, section_of):
+    """Statuses, notes and absolute output paths as `anomalygen run` records them; a failed stage's log tail."""
+    man = json.loads((run_dir / "run.json").read_text())
+    log = run_dir / "stage-logs" / "generate.log"
+    log.parent.mkdir()
+    log.write_text("".join(f"line {i}\n" for i in range(100)) + "Traceback: <boom>\n")
+    man["stages"]["paths"] = {"status": "skipped", "note": "inputs and parameters unchanged", "seconds": 0.5,
+                              "outputs": [str(run_dir / "paths" / "paths.jsonl")]}
+    man["stages"]["generate"] = {"status": "failed (exit 2)", "seconds": 0.25, "log": str(log), "outputs": []}
+    man["stages"]["evaluate"] = {"status": "not run (an earlier stage failed)"}
+    man["stages"]["report"] = {"status": "done", "seconds": 99.0}
+    (run_dir / "run.json").write_text(json.dumps(man))
+    shutil.rmtree(run_dir / "evaluate")
+    text = build_report(run_dir).read_text(encoding="utf-8")
+    ov = section_of(text, "overview")
+    assert '<span class="skip">skipped</span></td><td>0.5</td><td>inputs and parameters unchanged</td>' \
+           '<td><code>paths/paths.jsonl</code></td>' in ov
+    assert '<span class="fail">failed (exit 2)</span>' in ov
+    assert "<td>report</td>" not in ov and "99.0" not in ov
+    assert "last 30 lines of stage-logs/generate.log" in ov
+    assert "Traceback: &lt;boom&gt;" in ov and "line 71\n" in ov and "line 70\n" not in ov
+    assert "evaluation (evaluate/ not found): the evaluate stage was not run (an earlier stage failed)" \
+        in section_of(text, "detectors")

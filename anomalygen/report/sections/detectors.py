@@ -98,7 +98,8 @@ HEADERS = ["model", "train fraction", "ratio", "seeds", "F1 base", "F1 aug", "Δ
 
 def render(run: RunDir) -> str:
     if run.path("evaluate") is None:
-        return note(run.why_missing("evaluation (evaluate/ not found)", "evaluate"))
+        hint = "" if run.stage("evaluate") else " (`anomalygen run` evaluates only when labels are given)"
+        return note(run.why_missing("evaluation (evaluate/ not found)", "evaluate") + hint)
     runs, problem = load_runs(run)
     if runs is None:
         return note(run.why_missing(f"evaluation results ({problem})", "evaluate"))

@@ -2,27 +2,59 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from anomalygen.report.load import RunDir, to_float, to_int
-from anomalygen.report.markup import esc, h3, kv_table, note, num, pct, table
+from anomalygen.report.markup import details, esc, h3, kv_table, note, num, pct, pre, table
 
 ID = "overview"
 TITLE = "Overview"
 
 
+LOG_TAIL = 30
+HIDDEN = {"report"}  # the report cannot show its own status: it is being written
+
+
 def _status_class(status: str) -> str:
     if status == "done" or status.startswith("done"):
         return "ok"
-    if status.startswith("skipped"):
+    if status.startswith(("skipped", "not run")):
         return "skip"
     if status.startswith("failed"):
         return "fail"
     return ""
 
 
-def _stage_table(stages: dict) -> str:
+def _rel(path: str, run: RunDir) -> str:
+    """A path under the run directory relative to it; others as they are."""
+    try:
+        return str(Path(path).resolve().relative_to(run.root.resolve()))
+    except (ValueError, OSError):
+        return path
+
+
+def _log_tail(run: RunDir, name: str, info: dict) -> str:
+    """The end of a failed stage's captured output (stage-logs/NAME.log or the stage's `log`)."""
+    cands = [Path(str(info["log"]))] if info.get("log") else []
+    cands.append(run.root / "stage-logs" / f"{name}.log")
+    for p in cands:
+        p = p if p.is_absolute() else run.root / p
+        try:
+            lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        return details(f"{name}: last {min(LOG_TAIL, len(lines))} lines of {_rel(str(p), run)}",
+                       pre("\n".join(lines[-LOG_TAIL:])), open_=True)
+    return ""
+
+
+def _stage_table(run: RunDir, stages: dict) -> str:
     rows = []
+    tails = []
     total = 0.0
     for name, info in stages.items():
+        if name in HIDDEN:
+            continue
         info = info if isinstance(info, dict) else {"status": info}
         status = str(info.get("status", "unknown"))
         secs = to_float(info.get("seconds"))
@@ -30,10 +62,12 @@ def _stage_table(stages: dict) -> str:
         outs = info.get("outputs") or []
         outs = outs if isinstance(outs, list) else [outs]
         rows.append([esc(name), f'<span class="{_status_class(status)}">{esc(status)}</span>',
-                     "" if secs is None else f"{secs:.1f}",
-                     "<br>".join(f"<code>{esc(o)}</code>" for o in outs)])
-    rows.append(["<b>total</b>", "", f"<b>{total:.1f}</b>", ""])
-    return table(["stage", "status", "seconds", "outputs"], rows, cls="text", raw=True)
+                     "" if secs is None else f"{secs:.1f}", esc(info.get("note", "")),
+                     "<br>".join(f"<code>{esc(_rel(str(o), run))}</code>" for o in outs)])
+        if status.startswith("failed"):
+            tails.append(_log_tail(run, name, info))
+    rows.append(["<b>total</b>", "", f"<b>{total:.1f}</b>", "", ""])
+    return table(["stage", "status", "seconds", "note", "outputs"], rows, cls="text", raw=True) + "".join(tails)
 
 
 def key_figures(run: RunDir) -> list[tuple[str, str]]:
@@ -80,5 +114,5 @@ def render(run: RunDir) -> str:
     parts.append(h3("Parameters"))
     parts.append(kv_table(params) if isinstance(params, dict) and params else note("no parameters recorded in run.json"))
     parts.append(h3("Stages"))
-    parts.append(_stage_table(stages) if isinstance(stages, dict) and stages else note("no stages recorded in run.json"))
+    parts.append(_stage_table(run, stages) if isinstance(stages, dict) and stages else note("no stages recorded in run.json"))
     return "".join(parts)

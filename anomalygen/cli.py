@@ -37,6 +37,12 @@ from anomalygen.synthesis import cli as _synthesis_cli  # noqa: E402
 _synthesis_cli.register(app)
 
 
+# the whole pipeline in one command, with its report
+from anomalygen.run import cli as _run_cli  # noqa: E402
+
+_run_cli.register(app)
+
+
 def main() -> None:
     app()
 

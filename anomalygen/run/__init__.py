@@ -1,0 +1,1 @@
+"""`anomalygen run`: every stage in order, resumable, ending in one HTML report."""

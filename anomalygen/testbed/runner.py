@@ -153,6 +153,7 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
     summary = {
         "zookeeper": dist.version, "interrupted": interrupted,
         "started": iso(started), "workload_started": iso(t_work), "ended": iso(t_end),
+        "workload_started_t": t_work, "ended_t": t_end,
         "seconds": round(t_end - (t_work or started), 1),
         "faults_planned": len(schedule), "faults_run": len([r for r in records if r.start is not None]),
         "faults_failed": [{"index": r.index, "kind": r.kind, "error": r.error} for r in records if r.error],
@@ -196,6 +197,9 @@ def relabel(out: Path, window: float, step: float | None, margin: float, source:
         raise RunError(f"{out / 'summary.json'}:{err.lineno}: not valid JSON ({err.msg})") from None
 
     def epoch(key: str) -> float | None:
+        exact = summary.get(key + "_t")
+        if isinstance(exact, (int, float)):
+            return float(exact)
         v = summary.get(key)
         try:
             return datetime.fromisoformat(v).timestamp() if v else None

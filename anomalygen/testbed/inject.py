@@ -100,12 +100,19 @@ class Injector:
         self.ens = ensemble
         self.victim = victim
         self.sleep = sleep
+        self.current: FaultRecord | None = None
 
     def run(self, pf: PlannedFault) -> FaultRecord:
         rec = FaultRecord(pf.index, pf.kind, pf.at, pf.hold)
         rec.roles = self.ens.roles()
+        self.current = rec  # what a Ctrl-C in the middle of a fault leaves to be recorded
         try:
             getattr(self, "_" + pf.kind)(pf, rec)
+        except KeyboardInterrupt:
+            rec.error = "interrupted"
+            if rec.start is not None and rec.end is None:
+                rec.end = time.time()
+            raise
         except Exception as err:  # the run goes on; the record says what failed
             rec.error = f"{type(err).__name__}: {err}"
             if rec.start is not None and rec.end is None:
@@ -114,6 +121,7 @@ class Injector:
             ok = self.ens.wait_for(self.ens.healthy, pf.settle)
             rec.recovered = time.time() if ok else None
         rec.details["leader_after"] = self.ens.leader()
+        self.current = None
         return rec
 
     # -- helpers ---------------------------------------------------------------------------------------------

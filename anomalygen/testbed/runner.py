@@ -97,7 +97,7 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
     install_cleanup()
     ens = Ensemble(cfg, dist)
     records: list[FaultRecord] = []
-    workload = victim = None
+    workload = victim = injector = None
     interrupted = False
     started = time.time()
     t_work = None
@@ -134,6 +134,10 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: stopping every process and writing what was recorded")
+        if injector is not None and injector.current is not None and injector.current.start is not None:
+            records.append(injector.current)  # the fault in progress: labelled up to the interruption
+            with open(out / "faults.jsonl", "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(injector.current.to_dict()) + "\n")
     finally:
         t_end = time.time()
         if workload is not None:

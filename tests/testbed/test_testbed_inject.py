@@ -212,3 +212,16 @@ def test_a_fault_that_cannot_run_is_recorded_not_raised(ens):
     assert rec.start is None and rec.error.startswith("RuntimeError: no leader")
     rec = Injector(ens, victim=None).run(pf("session_expiry"))
     assert rec.error == "RuntimeError: no session-expiry client running"
+
+
+def test_ctrl_c_during_a_fault_leaves_a_closed_record(ens):
+    def sleep(s):
+        raise KeyboardInterrupt
+
+    inj = Injector(ens, sleep=sleep)
+    with pytest.raises(KeyboardInterrupt):
+        inj.run(pf("pause", pick=0.0))
+    rec = inj.current
+    assert rec is not None and rec.kind == "pause" and rec.error == "interrupted"
+    assert rec.start is not None and rec.end is not None and rec.end >= rec.start
+    assert ens.servers[1].signals == [signal.SIGSTOP, signal.SIGCONT]  # the pause was undone on the way out

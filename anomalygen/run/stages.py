@@ -29,13 +29,17 @@ def plan(cfg: dict) -> list[Stage]:
         Stage("generate", ["generate", src, "--out", str(r / "synthetic"), *[x for p in logs for x in ("--logs", p)],
                            "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
+                           "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
+                           *(["--hosts", str(r / "logs" / "sessions.jsonl"), "--host-fraction", "0.8"]
+                             if cfg["labels"] else []),
                            "--llm", cfg["llm"]],
-              [cfg["source"], *log_paths], [r / "synthetic" / "sessions.jsonl"]),
+              [cfg["source"], *log_paths], [r / "synthetic" / "sessions.jsonl"], after=["sessions"]),
     ]
     if cfg["labels"] is not None:
         stages.append(Stage(
             "evaluate", ["evaluate", "--dataset", str(r / "logs" / "sessions.jsonl"), "--augment", str(r / "synthetic"),
                          "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
+                         "--split", "chronological", "--test-fraction", "0.2",
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--out", str(r / "evaluate"), "--quiet"],
             [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -31,6 +32,9 @@ class PathConfig:
     max_length: int = 200
     sample: int | None = None  # sample this many paths uniformly instead of enumerating
     seed: int = 0
+    # the lowest level the logs were recorded at: `isDebugEnabled()`-style guards then have a fixed outcome and
+    # the branch they exclude is left out of every count, enumeration and sample (None: both outcomes)
+    min_level: str | None = None
 
 
 @dataclass
@@ -79,6 +83,19 @@ class PathFinder:
         self._suffix: dict[tuple[str, Ctx], list[Counts]] = {}
         self._tables: dict[tuple[str, Ctx, int], list] = {}
         self._scc = _sccs(analysis)
+        self._outs: dict[str, list[list]] = {}
+
+    # ---- edges --------------------------------------------------------------------------------
+    def out(self, key: str) -> list[list]:
+        """Out-edges per node of `key`'s LCFG, without the branches a fixed log level rules out."""
+        outs = self._outs.get(key)
+        if outs is None:
+            g = self.a.lcfg(key)
+            fixed = _guard_outcomes(g, self.cfg.min_level)
+            outs = g.out if not fixed else [
+                [e for e in es if not (e.cond in fixed and e.polarity != fixed[e.cond])] for es in g.out]
+            self._outs[key] = outs
+        return outs
 
     # ---- counting -----------------------------------------------------------------------------
     def root(self, key: str) -> Ctx:
@@ -110,6 +127,7 @@ class PathFinder:
         if memo is not None:
             return memo
         g = self.a.lcfg(key)
+        outs = self.out(key)
         n = len(g.nodes)
         s: list[Counts] = [(0, 0, 0)] * n
         s[EXIT], s[EXC_EXIT], s[CUT] = (1, 0, 0), (0, 1, 0), (0, 0, 1)
@@ -117,7 +135,7 @@ class PathFinder:
             if v in _EXIT_INDEX:
                 continue
             node = g.nodes[v]
-            out = g.out[v]
+            out = outs[v]
             if not out:
                 continue
             if node.kind == "call":
@@ -163,14 +181,14 @@ class PathFinder:
                     if ex == CUT:
                         yield ev, cs, CUT, caps
                         continue
-                    for e in g.out[v]:
+                    for e in self.out(key)[v]:
                         if e.exc != (ex == EXC_EXIT):
                             continue
                         for ev2, cs2, ex2, caps2 in self._walk(key, ctx, e.dst, frame):
                             yield ev + ev2, cs + cs2, ex2, caps + caps2
             return
         head = [node.stmt] if node.kind == "log" and node.stmt else []
-        for e in g.out[v]:
+        for e in self.out(key)[v]:
             cond = [(frame, key, e.cond, e.polarity)] if e.cond else []
             for ev, cs, ex, caps in self._walk(key, ctx, e.dst, frame):
                 yield head + ev, cond + cs, ex, caps
@@ -197,19 +215,20 @@ class PathFinder:
         s = self.suffix(key, ctx)
         table: list[tuple[list[int] | None, list[Any]] | None] = [None] * len(g.nodes)
         for v, node in enumerate(g.nodes):
-            if v in _EXIT_INDEX or not g.out[v] or not s[v][target]:
+            outs = self.out(key)
+            if v in _EXIT_INDEX or not outs[v] or not s[v][target]:
                 continue
             weighted: list[tuple[int, Any]] = []
             if node.kind == "call":
                 for callee in node.callees:
                     c = self.callee_counts(ctx, callee)
-                    for e in g.out[v]:
+                    for e in outs[v]:
                         k = 1 if e.exc else 0
                         weighted.append((c[k] * s[e.dst][target], (callee, k, e)))
                     if target == 2 and c[2]:
                         weighted.append((c[2], (callee, 2, None)))
             else:
-                weighted = [(s[e.dst][target], e) for e in g.out[v]]
+                weighted = [(s[e.dst][target], e) for e in outs[v]]
             weighted = [w for w in weighted if w[0]]
             if len(weighted) == 1:
                 table[v] = (None, [weighted[0][1]])
@@ -279,6 +298,27 @@ class PathFinder:
         for r in records:
             caps.update(r.caps)
         return EntryPaths(key, total, records, mode, caps)
+
+
+_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+_GUARD = re.compile(r"^is(Trace|Debug|Info|Warn|Error|Fatal)Enabled$")
+
+
+def _guard_outcomes(g: LCFG, min_level: str | None) -> dict[str, bool]:
+    """cond id -> the outcome a level guard (`LOG.isDebugEnabled()`, `!LOG.isTraceEnabled()`) must have."""
+    if not min_level or min_level.upper() not in _LEVELS:
+        return {}
+    lo = _LEVELS.index(min_level.upper())
+    out = {}
+    for cid, c in g.conds.items():
+        e, neg = c.expr, False
+        if e.get("k") == "not":
+            e, neg = e["arg"], True
+        m = _GUARD.match(e.get("name", "")) if e.get("k") == "call" and not e.get("args") else None
+        if m:
+            enabled = _LEVELS.index(m.group(1).upper()) >= lo
+            out[cid] = enabled != neg
+    return out
 
 
 def _sccs(a: Analysis) -> dict[str, int]:

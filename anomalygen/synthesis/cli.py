@@ -42,6 +42,12 @@ def generate(
                                     "statement the real logs never showed"),
     anomalous_share: Optional[float] = typer.Option(0.1, "--anomalous-share", help="share of anomalous "
                                                     "sessions to draw (a negative value: as the paths fall)"),
+    hosts: Optional[Path] = typer.Option(None, "--hosts", help="real sessions (a sessions JSONL of the logs "
+                                         "stage, events = statement ids): each synthetic path is spliced into one "
+                                         "of its normal sessions, so a session reads like a real one plus a path "
+                                         "the logs never showed"),
+    host_fraction: float = typer.Option(0.8, "--host-fraction", help="use only the first share of --hosts "
+                                        "(keep the rest out: the chronological test split of an evaluation)"),
     llm: str = typer.Option("none", "--llm", help="none | openai | local: optional LLM check of paths z3 could "
                             "only partly read, and value proposals for statements real logs never showed"),
     llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),
@@ -68,11 +74,26 @@ def generate(
         if not p.exists():
             err.print(f"[red]error[/]: {p}: no such log file")
             raise typer.Exit(2)
+    host_events = None
+    if hosts is not None:
+        from anomalygen.synthesis.hosts import load_hosts
+
+        try:
+            host_events = load_hosts(hosts, host_fraction)
+        except (OSError, ValueError) as e:
+            err.print(f"[red]error[/]: {e}")
+            raise typer.Exit(2)
     t0 = time.perf_counter()
     a = analyse(src, loop_bound)
     statements = a.inventory.statements
     for d in a.diagnostics[:10]:
         err.print(f"[yellow]warning[/]: {d}", highlight=False)
+    if host_events is not None:
+        known = {s.id for s in statements}
+        host_events = [h for h in ([e for e in hs if e in known] for hs in host_events) if h]
+        if not host_events:
+            err.print(f"[red]error[/]: {hosts}: no normal session whose events are statements of {src}")
+            raise typer.Exit(2)
     model = seen = parse_info = None
     if logs:
         model, seen, parse_info = learn(statements, logs, log_format, key)
@@ -81,7 +102,8 @@ def generate(
     cfg = GenerateConfig(n=n, seed=seed, fmt=fmt, session_key=key, min_level=min_level, loop_bound=loop_bound,
                          depth=depth, max_paths=max_paths, entries=list(entries), rules=rule_set,
                          new_share=new_share,
-                         anomalous_share=None if anomalous_share is None or anomalous_share < 0 else anomalous_share)
+                         anomalous_share=None if anomalous_share is None or anomalous_share < 0 else anomalous_share,
+                         hosts=host_events)
     try:
         gen = Generator(a, cfg, model, seen)
     except ValueError as e:
@@ -120,7 +142,9 @@ def generate(
          "logs": [str(p) for p in logs]},
         {"n": n, "seed": seed, "format": log_format.spec, "session_key": key,
                    "min_level": gen.min_level, "max_paths": max_paths, "loop_bound": loop_bound, "depth": depth,
-                   "entries": list(entries), "rules": rule_set, "new_share": new_share, "llm": llm},
+                   "entries": list(entries), "rules": rule_set, "new_share": new_share, "llm": llm,
+                   "hosts": str(hosts) if hosts else None, "host_fraction": host_fraction,
+                   "host_sessions": len(host_events) if host_events else 0},
         {"counts": {**counts, "statements": len(statements), "entries": len(reps), **totals,
                    "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
         "feasibility": {"checked": gen.checker.checked, "cache_hits": gen.checker.cache_hits,

@@ -21,6 +21,7 @@ from anomalygen.source.entries import find_entries, select_entries
 from anomalygen.source.model import LEVELS, LogStatement
 from anomalygen.source.paths import PathConfig, PathFinder, PathRecord
 from anomalygen.synthesis.feasibility import FeasibilityChecker, condition_dicts
+from anomalygen.synthesis.kinds import slot_contexts
 from anomalygen.synthesis.labels import Labeler
 from anomalygen.synthesis.render import HeaderRenderer
 from anomalygen.synthesis.session import SessionContext, _shapes
@@ -45,6 +46,9 @@ class GenerateConfig:
     start: float | None = None  # first timestamp (default: the real logs' first, else 2026-01-01)
     new_share: float = 0.5  # share of sessions drawn from paths that print a statement real logs never showed
     anomalous_share: float | None = 0.1  # share of anomalous sessions (None: as the paths fall)
+    sample_rounds: int = 5  # sampling rounds per entry while fewer than half the sampled paths are feasible
+    # real normal sessions (event = statement id lists) to splice synthetic paths into; None: a session is a path
+    hosts: list[list[str]] | None = None
 
 
 @dataclass
@@ -83,6 +87,8 @@ class SynthSession:
     path: int
     exit: str
     lines: list[SynthLine]
+    host: int | None = None  # index of the real session the path was spliced into
+    at: int | None = None  # position of the first synthetic event in it
 
 
 @dataclass
@@ -165,21 +171,30 @@ class Generator:
         """A slot of the key's kind that can show the key as written (a `long` block id prints no `blk_`)."""
         key, sample = self.cfg.session_key, KEY_SAMPLES.get(self.cfg.session_key or "", "")
         shapes = _shapes(st)
-        return any(self.model.kind(st, i) == key and shapes.fits(i, sample) for i in range(st.template.count("<*>")))
+        ctx = slot_contexts(st.template)
+        for i, before in enumerate(ctx):
+            if self.model.kind(st, i) != key:
+                continue
+            if shapes.fits(i, sample):
+                return True
+            if before.endswith("blk_") and sample.startswith("blk_") and shapes.fits(i, sample[4:]):
+                return True  # `"blk_" + id`: the template prints the prefix
+        return False
 
     def explore(self, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None) -> None:
         cfg = self.cfg
         entries = find_entries(self.a)
         if cfg.entries:
             entries = select_entries(entries, cfg.entries, self.a)
-        pf = PathFinder(self.a, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed))
+        pf = PathFinder(self.a, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed,
+                                           min_level=self.min_level))
         for n, e in enumerate(entries):
-            ep = pf.entry_paths(e.key)
-            rep = EntryReport(e.key, ep.total_paths, len(ep.paths), caps=dict(ep.caps))
-            verdicts = self.checker.check_many([condition_dicts(p, self.a) for p in ep.paths])
+            paths, total, caps = self._paths(pf, e.key)
+            rep = EntryReport(e.key, total, len(paths), caps=caps)
+            verdicts = self.checker.check_many([condition_dicts(p, self.a) for p in paths])
             kept: list[tuple[int, PathRecord]] = []
             partial: set[int] = set()
-            for i, (p, v) in enumerate(zip(ep.paths, verdicts)):
+            for i, (p, v) in enumerate(zip(paths, verdicts)):
                 rep.partial += v.partial
                 if v.status == "unsat":
                     rep.infeasible += 1
@@ -210,7 +225,36 @@ class Generator:
             self.reports.append(rep)
             self.progress("paths", n + 1, len(entries))
 
+    def _paths(self, pf: PathFinder, key: str) -> tuple[list[PathRecord], int, dict]:
+        """An entry's paths: all of them when few, else uniform samples; when most samples are infeasible,
+        more rounds (other seeds) until half the budget is feasible or `sample_rounds` are spent."""
+        cfg = self.cfg
+        ep = pf.entry_paths(key)
+        paths, caps = list(ep.paths), Counter(ep.caps)
+        if ep.mode != "sampled":
+            return paths, ep.total_paths, dict(caps)
+        seen = {(tuple(p.events), tuple(p.conditions)) for p in paths}
+        for r in range(1, cfg.sample_rounds):
+            ok = sum(self.checker.check(condition_dicts(p, self.a)).keep for p in paths)
+            if ok >= cfg.max_paths // 2:
+                break
+            pf.cfg.seed = cfg.seed + 7919 * r
+            try:
+                more = pf.entry_paths(key)
+            finally:
+                pf.cfg.seed = cfg.seed
+            for p in more.paths:
+                sig = (tuple(p.events), tuple(p.conditions))
+                if sig not in seen:
+                    seen.add(sig)
+                    paths.append(p)
+            caps["sample_rounds"] = r + 1
+        return paths, ep.total_paths, dict(caps)
+
     # ---- sessions -----------------------------------------------------------------------------
+    def _reasons(self, cand: Candidate) -> list[str]:
+        return self.labeler.session([self.by_id[s] for s in cand.events], cand.record.exit)[1]
+
     def _pools(self) -> dict:
         """For a drawn label (0, 1, or None for any): candidates by entry and novelty, and the entry lists."""
         out = {}
@@ -259,7 +303,14 @@ class Generator:
             clock += rng.expovariate(1.0 / self.model.session_gap_s)
             t = clock
             lines = []
-            for eid in cand.events:
+            events: tuple[str, ...] = cand.events
+            host = at = None
+            if cfg.hosts:
+                host = int(rng.random() * len(cfg.hosts))
+                base = cfg.hosts[host]
+                at = int(rng.random() * (len(base) + 1))
+                events = (*base[:at], *cand.events, *base[at:])
+            for eid in events:
                 st = self.by_id[eid]
                 filled = ctx.fill(st)
                 if not filled.valid:
@@ -271,8 +322,9 @@ class Generator:
                 ln.state = self.labeler.line(st).state
                 lines.append(ln)
             self.caps["rejected_values"] += ctx.rejected
-            label, reasons = self.labeler.session([ln.stmt for ln in lines], cand.record.exit)
-            yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines)
+            # the label is the synthetic path's: a host is a real session labelled normal
+            label, reasons = cand.label, self._reasons(cand)
+            yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines, host, at)
             self.progress("sessions", k + 1, cfg.n)
 
 

@@ -81,8 +81,9 @@ class SessionContext:
             else:
                 pool = self.model.pools.get(kind)
                 v = draw(pool, self.rng) if pool and self.rng.random() < 0.8 else generate(kind, self.rng, st.in_catch)
-        if before.endswith("0x") and v.startswith("0x"):
-            v = v[2:]
+        for prefix in ("0x", "blk_"):  # the template already prints the prefix: `blk_<*>`, `0x<*>`
+            if before.endswith(prefix) and v.startswith(prefix):
+                v = v[len(prefix):]
         return v
 
     def fill(self, st: LogStatement) -> Filled:

@@ -93,3 +93,25 @@ def test_bad_inputs_are_named(tmp_path):
     assert r.exit_code == 2 and "rules.yaml:" in r.output
     r = runner.invoke(app, ["generate", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "nowhere" in r.output
+
+
+def test_paths_are_spliced_into_real_normal_sessions_from_the_first_part_only(tmp_path):
+    stmts = build_inventory(FIX / "hdfsish")[0].statements
+    by_tpl = {s.template.split(" <*>")[0]: s.id for s in stmts}
+    recv, got = by_tpl["Receiving block"], by_tpl["Received block"]
+    hosts = tmp_path / "hosts.jsonl"
+    rows = [{"session_id": "a", "label": 0, "events": [recv, got]},
+            {"session_id": "b", "label": 1, "events": [recv]},  # anomalous: never a host
+            {"session_id": "c", "label": 0, "events": [recv, recv, got, got, got]}]  # the held-out last part
+    hosts.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = gen(tmp_path, "--n", "60", "--hosts", str(hosts), "--host-fraction", "0.67", "--logs",
+              str(FIX / "hdfsish.log"))
+    sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
+    for s in sessions:
+        assert s["host"] == 0  # only session a: b is anomalous, c lies in the held-out part
+        at, ev = s["inserted_at"], s["events"]
+        k = len(ev) - 2
+        assert ev[:at] + ev[at + k:] == [recv, got]  # the host's events around the synthetic path
+        assert all("blk_" in p for ps in s["params"] for p in ps if p.startswith("blk")) and s["session_id"]
+    back = json.loads((out / "manifest.json").read_text())["outputs"]["parse_back"]
+    assert back["same_statement"] == back["lines"]

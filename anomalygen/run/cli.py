@@ -53,6 +53,10 @@ def run(
     ratios: Optional[str] = typer.Option(None, "--ratios", help="synthetic/real training ratios (default 0,1)"),
     train_fractions: Optional[str] = typer.Option(None, "--train-fractions", help="share of the real training "
                                                   "pool used, the sparse regime of a young system (default 0.05)"),
+    split: Optional[str] = typer.Option(None, "--split", help="chronological (default: the first 80% of sessions "
+                                        "train, the rest test; synthetic paths are spliced into training sessions "
+                                        "only) | random (80/20 per seed; then synthetic sessions are whole paths, "
+                                        "since any real session may be a test one)"),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="seeds per setting (default 3)"),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="epochs of the deep detectors (default 3)"),
     llm: Optional[str] = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
@@ -70,10 +74,13 @@ def run(
         cfg = resolve({"source": source, "logs": list(logs), "labels": labels, "format": fmt,
                        "sessions_by": sessions_by, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
                        "anomalous_share": anomalous_share, "models": models, "ratios": ratios,
-                       "train_fractions": train_fractions, "seeds": seeds, "epochs": epochs, "llm": llm},
+                       "train_fractions": train_fractions, "split": split, "seeds": seeds, "epochs": epochs, "llm": llm},
                       load_config(config))
     except ConfigError as e:
         err.print(f"[red]error[/]: {e}")
+        raise typer.Exit(2)
+    if cfg["split"] not in ("chronological", "random"):
+        err.print(f"[red]error[/]: --split must be chronological or random, not {cfg['split']!r}")
         raise typer.Exit(2)
     example = cfg["source"] is None
     if example:

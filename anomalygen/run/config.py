@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "models": "all",
     "ratios": "0,1",
     "train_fractions": "0.05",
+    "split": "chronological",
     "seeds": 3,
     "epochs": 3,
     "llm": "none",

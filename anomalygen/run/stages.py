@@ -31,7 +31,7 @@ def plan(cfg: dict) -> list[Stage]:
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
                            "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
                            *(["--hosts", str(r / "logs" / "sessions.jsonl"), "--host-fraction", "0.8"]
-                             if cfg["labels"] else []),
+                             if cfg["labels"] and cfg["split"] == "chronological" else []),
                            "--llm", cfg["llm"]],
               [cfg["source"], *log_paths], [r / "synthetic" / "sessions.jsonl"], after=["sessions"]),
     ]
@@ -39,7 +39,7 @@ def plan(cfg: dict) -> list[Stage]:
         stages.append(Stage(
             "evaluate", ["evaluate", "--dataset", str(r / "logs" / "sessions.jsonl"), "--augment", str(r / "synthetic"),
                          "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
-                         "--split", "chronological", "--test-fraction", "0.2",
+                         "--split", str(cfg["split"]), "--test-fraction", "0.2",
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--out", str(r / "evaluate"), "--quiet"],
             [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))

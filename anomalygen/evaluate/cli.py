@@ -55,7 +55,8 @@ def evaluate(
     test_fraction: float = typer.Option(0.2),
     epochs: int = typer.Option(None, help="epochs for the deep models (default: each model's own)"),
     semantic: str = typer.Option("auto", help="semantic vectors: auto | minilm | hashed"),
-    template_map: Path = typer.Option(None, help="JSON {event key: template} to key synthetic sessions by template"),
+    template_map: str = typer.Option(None, help="JSON {event key: template} to key synthetic sessions by template, "
+                                     "or 'auto': match each synthetic line against the real data's templates"),
     out: Path = typer.Option(Path("eval_out"), help="output folder"),
     quiet: bool = typer.Option(False, help="no progress bars"),
 ) -> None:
@@ -83,7 +84,13 @@ def evaluate(
     try:
         real = load_dataset(path)
         synthetic = load_augment_dir(augment) if augment else []
-        tmap = load_template_map(template_map)
+        if template_map == "auto":
+            from anomalygen.evaluate.keys import auto_template_map
+
+            tmap = auto_template_map(real, synthetic)
+            console.print(f"template map: {len(tmap)} synthetic events matched a real template")
+        else:
+            tmap = load_template_map(template_map)
         resolve_backend(semantic)
     except (DataFormatError, ValueError, RuntimeError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")

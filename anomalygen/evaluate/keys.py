@@ -39,6 +39,8 @@ def session_keys(s: Session, field: str, template_map: dict[str, str]) -> list[s
     if field == "events":
         return list(s.events)
     if s.templates is not None:
+        if template_map and s.extra.get("has_event_ids"):
+            return [norm_template(template_map.get(e, t)) for e, t in zip(s.events, s.templates)]
         return [norm_template(t) for t in s.templates]
     if not s.extra.get("has_event_ids", False):
         return [norm_template(t) for t in s.events]  # a templates-only file: its events are templates
@@ -58,3 +60,38 @@ def event_texts(sessions: list[Session], field: str, template_map: dict[str, str
             if s.templates:
                 texts.update(zip(s.events, s.templates))
     return texts
+
+
+def _template_regex(t: str) -> re.Pattern:
+    parts = [re.escape(p) for p in norm_template(t).split("<*>")]
+    return re.compile(r"\s*" + "(.*?)".join(p.replace(r"\ ", r"\s+") for p in parts) + r"\s*", re.DOTALL)
+
+
+def auto_template_map(real: list[Session], synthetic: list[Session]) -> dict[str, str]:
+    """Statement id -> the real data's template, found by matching the synthetic lines themselves.
+
+    Synthetic sessions written by `generate` carry each line's template and parameters; a line rendered from
+    them is matched against every template of the real data (most literal text first). Statements whose lines
+    match no real template keep their own template: they are events the real data never showed."""
+    real_templates = sorted({norm_template(t) for s in real for t in (s.templates or [])},
+                            key=lambda t: -len(t.replace("<*>", "")))
+    compiled = [(t, _template_regex(t)) for t in real_templates]
+    out: dict[str, str] = {}
+    tried: set[str] = set()
+    for s in synthetic:
+        params = s.extra.get("params")
+        if not s.templates or not params or not s.extra.get("has_event_ids"):
+            continue
+        for e, tpl, ps in zip(s.events, s.templates, params):
+            if e in tried:
+                continue
+            tried.add(e)
+            pieces = tpl.split("<*>")
+            if len(ps) != len(pieces) - 1:
+                continue
+            line = pieces[0] + "".join(str(v) + lit for v, lit in zip(ps, pieces[1:]))
+            line = line.split("\n", 1)[0]
+            hit = next((t for t, rx in compiled if rx.fullmatch(line)), None)
+            if hit is not None:
+                out[e] = hit
+    return out

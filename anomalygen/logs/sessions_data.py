@@ -90,7 +90,8 @@ def load_sessions_jsonl(path: str | Path, source: str = "real") -> list[Session]
                     order=lineno,
                     source=source,
                     reason=obj.get("reason"),
-                    extra={"has_event_ids": events is not None},
+                    extra={"has_event_ids": events is not None,
+                           **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {})},
                 )
             )
     return sessions

@@ -74,3 +74,20 @@ def test_loghub_structured_csv_with_labels(data_dir, tmp_path):
     assert len(load_dataset(tmp_path)) == len(ss)
     with pytest.raises(DataFormatError, match="not a sessions"):
         load_dataset(tmp_path / "missing.txt")
+
+
+def test_auto_template_map_matches_synthetic_lines_to_real_templates(tmp_path):
+    from anomalygen.evaluate.keys import auto_template_map, session_keys
+    from anomalygen.logs.sessions_data import Session, load_sessions_jsonl
+
+    real = [Session("b1", 0, ["Receiving block <*> src: /<*> dest: /<*>"],
+                    templates=["Receiving block <*> src: /<*> dest: /<*>"], extra={"has_event_ids": False})]
+    p = tmp_path / "syn.jsonl"
+    p.write_text(json.dumps({"session_id": "s", "label": 0, "events": ["L1", "L2"],
+                             "templates": ["Receiving block <*> src: <*> dest: <*>", "Block <*> was aligned"],
+                             "params": [["blk_1", "/10.0.0.1:5", "/10.0.0.2:50010"], ["blk_1"]]}) + "\n")
+    syn = load_sessions_jsonl(p, source="synthetic")
+    tmap = auto_template_map(real, syn)
+    assert tmap == {"L1": "Receiving block <*> src: /<*> dest: /<*>"}  # L2 matches nothing real: a new event
+    assert session_keys(syn[0], "templates", tmap) == ["Receiving block <*> src: /<*> dest: /<*>",
+                                                       "Block <*> was aligned"]

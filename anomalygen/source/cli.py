@@ -146,6 +146,8 @@ def paths(
     loop_bound: int = typer.Option(2, min=0, help="loop iterations unrolled (0..k)"),
     sample: Optional[int] = typer.Option(None, min=1, help="sample this many paths per entry even when all would fit"),
     seed: int = typer.Option(0, help="seed of the uniform sampler"),
+    min_level: Optional[str] = typer.Option(None, help="the level the logs are recorded at (e.g. INFO): branches a "
+                                            "level guard such as isDebugEnabled() rules out are left out"),
     exceptions: str = typer.Option("all", help="all: any project call may throw; try: only inside try blocks"),
     lcfg_out: Optional[Path] = typer.Option(None, help="also write every LCFG (JSONL, one method a line)"),
 ) -> None:
@@ -162,7 +164,8 @@ def paths(
     except KeyError as err:
         err_console.print(f"[red]error[/]: {err.args[0]}")
         raise typer.Exit(2) from None
-    cfg = PathConfig(depth=depth, max_paths=max_paths, max_length=max_length, sample=sample, seed=seed)
+    cfg = PathConfig(depth=depth, max_paths=max_paths, max_length=max_length, sample=sample, seed=seed,
+                     min_level=min_level)
     pf = PathFinder(a, cfg)
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = PathWriter(a, out)

@@ -117,3 +117,16 @@ def test_sampling_is_uniform_over_paths_not_over_branches(tmp_path):
     # a random walk would give A half of the samples; uniform over the 4 paths gives each a quarter
     assert set(freq) == {"A", "B", "C", "D"}
     assert all(abs(n / 4000 - 0.25) < 0.04 for n in freq.values()), freq
+
+
+def test_min_level_leaves_out_the_branch_a_level_guard_rules_out(tmp_path):
+    a = one(tmp_path, """
+  void m() {
+    if (LOG.isDebugEnabled()) { LOG.info("debug on"); }
+    if (!LOG.isTraceEnabled()) { LOG.info("trace off"); }
+    LOG.info("end");
+  }""")
+    assert normal(a, "A.m") == {("debug on", "trace off", "end"), ("debug on", "end"), ("trace off", "end"), ("end",)}
+    assert normal(a, "A.m", min_level="INFO") == {("trace off", "end")}
+    assert normal(a, "A.m", min_level="DEBUG") == {("debug on", "trace off", "end")}
+    assert normal(a, "A.m", min_level="TRACE") == {("debug on", "end")}

@@ -236,19 +236,14 @@ def load_labels(path: str | Path) -> dict[str, int]:
 
     path = Path(path)
     if path.suffix in (".jsonl", ".json"):
+        from anomalygen.jsonl import read_jsonl
+
         out: dict[str, int] = {}
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise DataFormatError(f"{path}:{n}: not valid JSON ({err.msg})") from None
-                sid = obj.get("session_id", obj.get("block_id"))
-                if sid is None or obj.get("label") is None:
-                    continue
-                out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
+        for n, obj in read_jsonl(path, DataFormatError):
+            sid = obj.get("session_id", obj.get("block_id"))
+            if sid is None or obj.get("label") is None:
+                continue
+            out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
         return out
     return load_label_csv(path)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from anomalygen.jsonl import read_jsonl
 from anomalygen.source.analysis import Analysis
 from anomalygen.source.paths import PathRecord
 
@@ -65,23 +66,12 @@ def read_paths(path: Path) -> Iterator[dict[str, Any]]:
     table: dict[int, dict[str, Any]] = {}
     cpath = conditions_path(path)
     if cpath.exists():
-        for n, doc in _jsonl(cpath):
+        for n, doc in read_jsonl(cpath):
             table[doc["ref"]] = doc
-    for n, doc in _jsonl(path):
+    for n, doc in read_jsonl(path):
         try:
             doc["conditions"] = [{"frame": f, "polarity": p, **table[ref]} if ref in table else
                                  {"frame": f, "polarity": p, "ref": ref} for f, ref, p in doc["conditions"]]
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"{path}:{n}: not a path record ({err!r})") from err
         yield doc
-
-
-def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield n, json.loads(line)
-            except ValueError as err:
-                raise ValueError(f"{path}:{n}: not JSON ({err})") from err

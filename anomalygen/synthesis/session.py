@@ -74,6 +74,12 @@ class SessionContext:
                 v = v.lstrip("/")
                 if not before.endswith("/") and _slashed(self.model, st, i):
                     v = "/" + v  # InetSocketAddress.toString() and what real lines of this statement showed
+        elif kind in ("size", "number") and before.rstrip().lower().endswith("size"):
+            # "of size <*>", "size <*>": the block's size, the same on every line of the session
+            v = self.entities.get("size")
+            if v is None:
+                seen = self.model.observed(st, i) or self.model.pools.get("size")
+                v = self.entities["size"] = draw(seen, self.rng) if seen else generate("size", self.rng)
         else:
             seen = self.model.observed(st, i)
             if seen and self.rng.random() < 0.95:

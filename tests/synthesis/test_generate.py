@@ -115,3 +115,20 @@ def test_paths_are_spliced_into_real_normal_sessions_from_the_first_part_only(tm
         assert all("blk_" in p for ps in s["params"] for p in ps if p.startswith("blk")) and s["session_id"]
     back = json.loads((out / "manifest.json").read_text())["outputs"]["parse_back"]
     assert back["same_statement"] == back["lines"]
+
+
+def test_block_sizes_agree_across_the_lines_of_a_session(tmp_path):
+    out = gen(tmp_path, "--logs", str(FIX / "hdfsish.log"), "--n", "200", "--hosts", str(_hosts(tmp_path)),
+              "--host-fraction", "1")
+    for s in (json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()):
+        sizes = {ps[1] for t, ps in zip(s["templates"], s["params"]) if t.startswith("Received block <*> of size")}
+        assert len(sizes) <= 1
+
+
+def _hosts(tmp: Path) -> Path:
+    stmts = build_inventory(FIX / "hdfsish")[0].statements
+    by_tpl = {s.template.split(" <*>")[0]: s.id for s in stmts}
+    p = tmp / "hosts.jsonl"
+    p.write_text(json.dumps({"session_id": "a", "label": 0, "events": [
+        by_tpl["Receiving block"], by_tpl["Received block"], by_tpl["Received block"]]}) + "\n")
+    return p

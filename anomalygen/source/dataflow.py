@@ -9,15 +9,13 @@ values (a "state epoch"). Getters and predicates, judged by name, are taken not 
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
-from anomalygen.source.java import text
+from anomalygen.source.java import JAVA, text
 
-_COND_OWNERS = {"if_statement", "while_statement", "do_statement", "for_statement", "ternary_expression",
-                "switch_expression", "switch_statement"}
-_NESTED = {"lambda_expression", "class_body"}
 # call names taken to read state without changing it (heuristic; documented in the README)
 _PURE_PREFIXES = ("get", "is", "has", "can", "contains", "equals", "size", "length", "to", "hash", "compare",
                   "starts", "ends", "index", "char", "trim", "matches", "valueOf", "format", "name", "ordinal",
@@ -51,12 +49,22 @@ def var_name(node: Node | None) -> str | None:
     return None
 
 
-def _walk(node: Node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(c for c in n.named_children if c.type not in _NESTED)
+_CONDS = Query(JAVA, """
+(if_statement condition: (_) @c)
+(while_statement condition: (_) @c)
+(do_statement condition: (_) @c)
+(for_statement condition: (_) @c)
+(ternary_expression condition: (_) @c)
+(switch_expression condition: (_) @c)
+(enhanced_for_statement value: (_) @c)
+(identifier) @id
+(field_access object: (this) field: (identifier)) @this
+""")
+_ASSIGNS = Query(JAVA, """
+(assignment_expression left: [(identifier) (field_access)]) @a
+(update_expression) @u
+(variable_declarator name: (identifier) value: (_)) @d
+""")
 
 
 def condition_names(body: Node | None) -> set[str]:
@@ -64,44 +72,46 @@ def condition_names(body: Node | None) -> set[str]:
     names: set[str] = set()
     if body is None:
         return names
-    for n in _walk(body):
-        cond = None
-        if n.type in _COND_OWNERS:
-            cond = n.child_by_field_name("condition")
-        elif n.type == "enhanced_for_statement":
-            cond = n.child_by_field_name("value")
-        if cond is None:
-            continue
-        for m in _walk(cond):
-            name = var_name(m)
-            if name is not None:
-                names.add(name)
-                names.add(name[5:] if name.startswith("this.") else "this." + name)
-    return names
+    caps = QueryCursor(_CONDS).captures(body)
+    conds = sorted((c.start_byte, c.end_byte) for c in caps.get("c", ()))
+    if not conds:
+        return names
+    starts = [a for a, _ in conds]
+    ends = list(itertools.accumulate((b for _, b in conds), max))  # furthest end among conditions so far
+
+    def inside(n: Node) -> bool:
+        i = bisect.bisect_right(starts, n.start_byte) - 1
+        return i >= 0 and ends[i] >= n.end_byte
+
+    for n in caps.get("id", ()):
+        if inside(n):
+            names.add(text(n))
+    for n in caps.get("this", ()):
+        if inside(n):
+            names.add("this." + text(n.child_by_field_name("field")))
+    return names | {x[5:] if x.startswith("this.") else "this." + x for x in names}
 
 
 def assign_sites(body: Node | None, tracked: set[str]) -> list[AssignSite]:
     sites: list[AssignSite] = []
     if body is None or not tracked:
         return sites
-    for n in _walk(body):
-        t = n.type
-        if t == "assignment_expression":
-            name = var_name(n.child_by_field_name("left"))
-            if name in tracked:
-                sites.append(AssignSite(n.start_byte, n.end_byte, name, text(n.child_by_field_name("operator")),
-                                        n.child_by_field_name("right"), n))
-        elif t == "update_expression":
-            arg = n.named_children[0] if n.named_children else None
-            name = var_name(arg)
-            if name in tracked:
-                sites.append(AssignSite(n.start_byte, n.end_byte, name, "++" if "++" in text(n) else "--", None, n))
-        elif t == "variable_declarator":
-            name = var_name(n.child_by_field_name("name"))
-            value = n.child_by_field_name("value")
-            if name in tracked and value is not None:
-                sites.append(AssignSite(n.start_byte, n.end_byte, name, "=", value, n))
-    sites.sort(key=lambda s: s.start)
+    caps = QueryCursor(_ASSIGNS).captures(body)
+    for n in caps.get("a", ()):
+        name = var_name(n.child_by_field_name("left"))
+        if name in tracked:
+            sites.append(AssignSite(n.start_byte, n.end_byte, name, text(n.child_by_field_name("operator")),
+                                    n.child_by_field_name("right"), n))
+    for n in caps.get("u", ()):
+        arg = n.named_children[0] if n.named_children else None
+        name = var_name(arg)
+        if name in tracked:
+            sites.append(AssignSite(n.start_byte, n.end_byte, name, "++" if "++" in text(n) else "--", None, n))
+    for n in caps.get("d", ()):
+        name = var_name(n.child_by_field_name("name"))
+        if name in tracked:
+            sites.append(AssignSite(n.start_byte, n.end_byte, name, "=", n.child_by_field_name("value"), n))
+    sites.sort(key=lambda x: x.start)
     return sites
 
 

@@ -67,53 +67,99 @@ class SessionContext:
         return self.entities.get(self.key_kind) if self.key_kind else None
 
     def value(self, st: LogStatement, i: int, before: str) -> str:
-        kind = self.model.kind(st, i)
-        if kind in ENTITY_KINDS:
+        return self._value(st, _plan(self.model, st).slots[i])
+
+    def _value(self, st: LogStatement, slot: "_Slot") -> str:
+        kind = slot.kind
+        rng = self.rng
+        if slot.entity:
             v = self.entity(kind)
             if kind in ("ip", "ip_port"):
                 v = v.lstrip("/")
-                if not before.endswith("/") and _slashed(self.model, st, i):
+                if slot.slash:
                     v = "/" + v  # InetSocketAddress.toString() and what real lines of this statement showed
-        elif kind in ("size", "number") and before.rstrip().lower().endswith("size"):
+        elif slot.session_size:
             # "of size <*>", "size <*>": the block's size, the same on every line of the session
             v = self.entities.get("size")
             if v is None:
-                seen = self.model.observed(st, i) or self.model.pools.get("size")
-                v = self.entities["size"] = draw(seen, self.rng) if seen else generate("size", self.rng)
+                seen = slot.seen or self.model.pools.get("size")
+                v = self.entities["size"] = draw(seen, rng) if seen else generate("size", rng)
+        elif slot.seen and rng.random() < 0.95:
+            v = draw(slot.seen, rng)
         else:
-            seen = self.model.observed(st, i)
-            if seen and self.rng.random() < 0.95:
-                v = draw(seen, self.rng)
-            else:
-                pool = self.model.pools.get(kind)
-                v = draw(pool, self.rng) if pool and self.rng.random() < 0.8 else generate(kind, self.rng, st.in_catch)
-        for prefix in ("0x", "blk_"):  # the template already prints the prefix: `blk_<*>`, `0x<*>`
-            if before.endswith(prefix) and v.startswith(prefix):
-                v = v[len(prefix):]
+            pool = slot.pool
+            v = draw(pool, rng) if pool and rng.random() < 0.8 else generate(kind, rng, st.in_catch)
+        if slot.prefix and v.startswith(slot.prefix):  # the template already prints `blk_<*>`, `0x<*>`
+            v = v[len(slot.prefix):]
         return v
 
     def fill(self, st: LogStatement) -> Filled:
         """The message of `st` with its slots filled; checked against the statement's regex."""
-        ctx = slot_contexts(st.template)
-        shapes = _shapes(st)
-        params = [shapes.repair(i, self.value(st, i, ctx[i]), self.rng) for i in range(len(ctx))]
-        rx = _regex(st)
+        plan = _plan(self.model, st)
+        shapes, rng = plan.shapes, self.rng
+        params = [shapes.repair(i, self._value(st, slot), rng) for i, slot in enumerate(plan.slots)]
+        rx = plan.regex
         content = _one_line(_render(st.template, params))
         if rx.fullmatch(content):
             return Filled(content, params, True)
         self.rejected += 1
-        params = [generate("number", self.rng) for _ in ctx]  # digits fit nearly every slot pattern
+        params = [generate("number", rng) for _ in plan.slots]  # digits fit nearly every slot pattern
         content = _one_line(_render(st.template, params))
         return Filled(content, params, bool(rx.fullmatch(content)))
 
 
 def _slashed(model: ValueModel, st: LogStatement, i: int) -> bool:
+    cache = model.__dict__.setdefault("_slashed", {})
+    key = (st.id, i)
+    hit = cache.get(key)
+    if hit is None:
+        hit = cache[key] = _slashed_uncached(model, st, i)
+    return hit
+
+
+def _slashed_uncached(model: ValueModel, st: LogStatement, i: int) -> bool:
     seen = model.observed(st, i)
     if seen:
         return sum(v.startswith("/") for v in seen) * 2 > len(seen)
     slot = st.slots[i] if i < len(st.slots) else None
     code = f"{slot.expr} {slot.type}" if slot else ""
     return "SocketAddress" in code or "getInetAddress" in code
+
+
+@dataclass
+class _Slot:
+    kind: str
+    entity: bool
+    slash: bool
+    session_size: bool
+    prefix: str
+    seen: dict | None
+    pool: dict | None
+
+
+@dataclass
+class _Plan:
+    slots: list[_Slot]
+    shapes: SlotShapes
+    regex: re.Pattern
+
+
+def _plan(model: ValueModel, st: LogStatement) -> _Plan:
+    """What filling `st` needs, worked out once per statement and value model."""
+    cache = model.__dict__.setdefault("_plans", {})
+    plan = cache.get(st.id)
+    if plan is not None:
+        return plan
+    slots = []
+    for i, before in enumerate(slot_contexts(st.template)):
+        kind = model.kind(st, i)
+        prefix = next((p for p in ("0x", "blk_") if before.endswith(p)), "")
+        slots.append(_Slot(kind, kind in ENTITY_KINDS,
+                           kind in ("ip", "ip_port") and not before.endswith("/") and _slashed(model, st, i),
+                           kind in ("size", "number") and before.rstrip().lower().endswith("size"),
+                           prefix, model.observed(st, i), model.pools.get(kind)))
+    plan = cache[st.id] = _Plan(slots, _shapes(st), _regex(st))
+    return plan
 
 
 _REGEX: dict[str, re.Pattern] = {}

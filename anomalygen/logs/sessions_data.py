@@ -12,10 +12,11 @@ Formats accepted:
 from __future__ import annotations
 
 import csv
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from anomalygen.jsonl import read_jsonl
 
 _BLOCK_RE = re.compile(r"(blk_-?\d+)")
 _LABELS = {"0": 0, "1": 1, "normal": 0, "anomaly": 1, "anomalous": 1, "abnormal": 1, "success": 0, "fail": 1}
@@ -56,44 +57,35 @@ def load_sessions_jsonl(path: str | Path, source: str = "real") -> list[Session]
     """Read a sessions JSONL file; a malformed line raises `DataFormatError` naming file and line."""
     path = Path(path)
     sessions: list[Session] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataFormatError(f"{where}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict):
-                raise DataFormatError(f"{where}: expected a JSON object")
-            sid = obj.get("session_id", obj.get("block_id", obj.get("id")))
-            if sid is None:
-                sid = f"{path.stem}:{lineno}"
-            if "label" not in obj:
-                raise DataFormatError(f"{where}: missing 'label'")
-            events, templates = obj.get("events"), obj.get("templates")
-            if events is None and templates is None:
-                raise DataFormatError(f"{where}: needs 'events' or 'templates'")
-            for name, seq in (("events", events), ("templates", templates)):
-                if seq is not None and (not isinstance(seq, list) or not all(isinstance(e, str) for e in seq)):
-                    raise DataFormatError(f"{where}: '{name}' must be a list of strings")
-            if events is not None and templates is not None and len(events) != len(templates):
-                raise DataFormatError(f"{where}: 'events' and 'templates' differ in length")
-            sessions.append(
-                Session(
-                    session_id=str(sid),
-                    label=parse_label(obj["label"], where),
-                    events=list(events) if events is not None else list(templates),
-                    templates=list(templates) if templates is not None else None,
-                    split=obj.get("split"),
-                    order=lineno,
-                    source=source,
-                    reason=obj.get("reason"),
-                    extra={"has_event_ids": events is not None,
-                           **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {})},
-                )
+    for lineno, obj in read_jsonl(path, DataFormatError):
+        where = f"{path}:{lineno}"
+        sid = obj.get("session_id", obj.get("block_id", obj.get("id")))
+        if sid is None:
+            sid = f"{path.stem}:{lineno}"
+        if "label" not in obj:
+            raise DataFormatError(f"{where}: missing 'label'")
+        events, templates = obj.get("events"), obj.get("templates")
+        if events is None and templates is None:
+            raise DataFormatError(f"{where}: needs 'events' or 'templates'")
+        for name, seq in (("events", events), ("templates", templates)):
+            if seq is not None and (not isinstance(seq, list) or not all(isinstance(e, str) for e in seq)):
+                raise DataFormatError(f"{where}: '{name}' must be a list of strings")
+        if events is not None and templates is not None and len(events) != len(templates):
+            raise DataFormatError(f"{where}: 'events' and 'templates' differ in length")
+        sessions.append(
+            Session(
+                session_id=str(sid),
+                label=parse_label(obj["label"], where),
+                events=list(events) if events is not None else list(templates),
+                templates=list(templates) if templates is not None else None,
+                split=obj.get("split"),
+                order=lineno,
+                source=source,
+                reason=obj.get("reason"),
+                extra={"has_event_ids": events is not None,
+                       **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {})},
             )
+        )
     return sessions
 
 

@@ -7,11 +7,12 @@ when some labelled interval holds t.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
+
+from anomalygen.jsonl import read_jsonl
 
 
 class LabelError(ValueError):
@@ -43,24 +44,15 @@ def intervals(records: Iterable[dict], margin: float) -> list[Interval]:
 def read_faults(path: str | Path) -> list[dict]:
     path = Path(path)
     recs = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise LabelError(f"{path}:{n}: not valid JSON ({err.msg})") from None
-            if not isinstance(obj, dict):
-                raise LabelError(f"{path}:{n}: expected a JSON object")
-            for key in ("index", "kind"):
-                if key not in obj:
-                    raise LabelError(f"{path}:{n}: missing {key!r}")
-            for key in ("start", "end", "recovered"):
-                v = obj.get(key)
-                if v is not None and not isinstance(v, (int, float)):
-                    raise LabelError(f"{path}:{n}: {key!r} must be a number of seconds (epoch) or null, got {v!r}")
-            recs.append(obj)
+    for n, obj in read_jsonl(path, LabelError):
+        for key in ("index", "kind"):
+            if key not in obj:
+                raise LabelError(f"{path}:{n}: missing {key!r}")
+        for key in ("start", "end", "recovered"):
+            v = obj.get(key)
+            if v is not None and not isinstance(v, (int, float)):
+                raise LabelError(f"{path}:{n}: {key!r} must be a number of seconds (epoch) or null, got {v!r}")
+        recs.append(obj)
     return recs
 
 

@@ -66,9 +66,6 @@ class SessionContext:
     def key(self) -> str | None:
         return self.entities.get(self.key_kind) if self.key_kind else None
 
-    def value(self, st: LogStatement, i: int, before: str) -> str:
-        return self._value(st, _plan(self.model, st).slots[i])
-
     def _value(self, st: LogStatement, slot: "_Slot") -> str:
         kind = slot.kind
         rng = self.rng

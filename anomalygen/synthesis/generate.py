@@ -108,14 +108,12 @@ def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
     parser = LogParser(statements, fmt)
     key_rx = re.compile(KEYS[session_key]) if session_key in KEYS else None
 
-    def session_of(params):
+    def session_of(values):
+        """The session key in a line's message (searched in the text: `"blk_" + id` prints it in two parts)."""
         if key_rx is None:
             return None
-        for p in params:
-            m = key_rx.search(p)
-            if m:
-                return m.group(0)
-        return None
+        m = key_rx.search(values[fmt.content_index])
+        return m.group(0) if m else None
 
     seen: Counter = Counter()
 

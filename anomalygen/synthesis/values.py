@@ -74,7 +74,7 @@ class ValueModel:
                 ts = timestamp(values)
                 if ts is not None:
                     start = ts if start is None else min(start, ts)
-                    sid = session_of(params) if session_of else None
+                    sid = session_of(values) if session_of else None
                     if sid is not None:
                         if sid in last_ts:
                             if len(gaps) < 100_000:

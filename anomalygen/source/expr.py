@@ -87,3 +87,32 @@ def conj_or(options: list[Expr]) -> Expr:
     for o in options[1:]:
         out = {"k": "bin", "op": "||", "l": out, "r": o}
     return out
+
+
+def atom_names(e: Expr | None) -> list[str]:
+    """The variable names an expression (or an `assign`/`havoc` step) reads or writes, sorted."""
+    out: set[str] = set()
+
+    def walk(x: Expr | None) -> None:
+        if not x:
+            return
+        k = x.get("k")
+        if k == "var":
+            out.add(x["name"])
+        elif k == "bin":
+            walk(x["l"])
+            walk(x["r"])
+        elif k in ("not", "neg", "instanceof"):
+            walk(x["arg"])
+        elif k == "call":
+            walk(x.get("recv"))
+            for a in x.get("args", ()):
+                walk(a)
+        elif k == "assign":
+            out.add(x["name"])
+            walk(x["value"])
+        elif k == "havoc":
+            out.update(x["names"])
+
+    walk(e)
+    return sorted(out)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from tree_sitter import Node
 
 from anomalygen.source import dataflow
-from anomalygen.source.expr import Expr, conj_or, parse_expr
+from anomalygen.source.expr import Expr, atom_names, conj_or, parse_expr
 from anomalygen.source.index import MethodDecl, erase
 from anomalygen.source.java import text
 
@@ -270,7 +270,7 @@ class LCFGBuilder:
         return c
 
     def _describe_atoms(self, c: Cond, pos: int) -> None:
-        for name in sorted(_atom_names(c.expr)):
+        for name in atom_names(c.expr):
             if "." in name:
                 if name.startswith("this.") and name[5:] in self.m.cls.fields:
                     typ = self.m.cls.fields[name[5:]].type
@@ -807,24 +807,6 @@ class LCFGBuilder:
         self._connect(frontier, nid)
         self._throw([(nid, "exc")], None)
         return [(nid, None)]
-
-
-def _atom_names(e: Any) -> set[str]:
-    out: set[str] = set()
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, dict):
-            if x.get("k") == "var":
-                out.add(x["name"])
-            elif x.get("k") == "assign":
-                out.add(x["name"])
-            elif x.get("k") == "havoc":
-                out.update(x["names"])
-            stack.extend(v for k, v in x.items() if k != "text")
-        elif isinstance(x, list):
-            stack.extend(x)
-    return out
 
 
 def _short(node: Node) -> str:

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 
 import z3
 
-from anomalygen.synthesis.smt import Step, Translator, atom_names, version_key
+from anomalygen.source.expr import atom_names
+from anomalygen.synthesis.smt import Step, Translator, version_key
 
 _EFFECTS = {"assign", "havoc"}
 

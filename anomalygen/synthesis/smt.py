@@ -42,24 +42,6 @@ def declared_sort(typ: str | None) -> str | None:
     return "ref"
 
 
-def atom_names(e: Any) -> list[str]:
-    """Variable names an expression reads or writes, in a stable order."""
-    out: dict[str, None] = {}
-    stack = [e]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, dict):
-            k = x.get("k")
-            if k in ("var", "assign"):
-                out[x["name"]] = None
-            elif k == "havoc":
-                out.update(dict.fromkeys(x["names"]))
-            stack.extend(v for key, v in x.items() if key != "text")
-        elif isinstance(x, list):
-            stack.extend(x)
-    return sorted(out)
-
-
 def version_key(c: dict, name: str) -> tuple[str, str]:
     """What an assignment to `name` bumps: (frame, local name) or (frame, "this.field")."""
     if name in c.get("locals", ()):

@@ -6,7 +6,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 csv.field_size_limit(1 << 30)
 
@@ -69,29 +69,26 @@ class RunDir:
                     yield rec
 
     def jsonl_all(self, rel: str) -> Got:
-        key = ("jsonl", rel)
-        if key not in self._cache:
-            p = self.root / rel
-            if not p.exists():
-                self._cache[key] = Got(problem=f"{rel} not found")
-            else:
-                try:
-                    self._cache[key] = Got(list(self.jsonl(rel)), path=p)
-                except OSError as e:
-                    self._cache[key] = Got(problem=f"{rel} could not be read: {e}", path=p)
-        return self._cache[key]
+        return self._whole("jsonl", rel, lambda p: list(self.jsonl(rel)), (OSError,))
 
     def csv_rows(self, rel: str) -> Got:
-        key = ("csv", rel)
+        def read(p: Path) -> list[dict]:
+            with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+                return list(csv.DictReader(fh))
+
+        return self._whole("csv", rel, read, (OSError, csv.Error))
+
+    def _whole(self, kind: str, rel: str, read: Callable[[Path], Any], errors: tuple) -> Got:
+        """A whole file read once (cached), or why it could not be."""
+        key = (kind, rel)
         if key not in self._cache:
             p = self.root / rel
             if not p.exists():
                 self._cache[key] = Got(problem=f"{rel} not found")
             else:
                 try:
-                    with open(p, encoding="utf-8", errors="replace", newline="") as fh:
-                        self._cache[key] = Got(list(csv.DictReader(fh)), path=p)
-                except (OSError, csv.Error) as e:
+                    self._cache[key] = Got(read(p), path=p)
+                except errors as e:
                     self._cache[key] = Got(problem=f"{rel} could not be read: {e}", path=p)
         return self._cache[key]
 

@@ -27,6 +27,12 @@ def tree_digest(files: list[Path], root: Path) -> str:
     return h.hexdigest()
 
 
+def source_inputs(src: Path, project: Any) -> dict[str, Any]:
+    """The manifest's description of an analysed source tree: where, how many files, a digest of them."""
+    files = sorted(f.source.path for f in project.files)
+    return {"src": str(src), "files": len(files), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)}
+
+
 def write_manifest(path: Path, stage: str, inputs: dict[str, Any], params: dict[str, Any],
                    outputs: dict[str, Any]) -> None:
     doc = {

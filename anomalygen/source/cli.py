@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from anomalygen.examples import example_tree
-from anomalygen.manifest import tree_digest, write_manifest
+from anomalygen.manifest import source_inputs, write_manifest
 
 # piped output keeps rows on one line instead of rich's 80-column default
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -37,11 +37,6 @@ def _report_diagnostics(diags: list, files: int, src: Path) -> None:
     if files == 0:
         err_console.print(f"[red]error[/]: no Java source could be analysed in {src}")
         raise typer.Exit(2)
-
-
-def _inputs(src: Path, project) -> dict:
-    files = sorted(f.source.path for f in project.files)
-    return {"src": str(src), "files": len(files), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)}
 
 
 def _big(n: int) -> str:
@@ -99,7 +94,7 @@ def inventory(
         out.parent.mkdir(parents=True, exist_ok=True)
         inv.write_jsonl(out)
         write_manifest(
-            out.with_name(out.stem + ".manifest.json"), "inventory", _inputs(src, project),
+            out.with_name(out.stem + ".manifest.json"), "inventory", source_inputs(src, project),
             {}, {"inventory": str(out), "statements": len(stmts),
                  "diagnostics": [d.to_dict() for d in inv.diagnostics]},
         )
@@ -198,7 +193,7 @@ def paths(
                 fh.write(json.dumps(g.to_dict(), ensure_ascii=False) + "\n")
     secs = time.perf_counter() - t0
     write_manifest(
-        out.with_name(out.stem + ".manifest.json"), "paths", _inputs(src, a.project),
+        out.with_name(out.stem + ".manifest.json"), "paths", source_inputs(src, a.project),
         {"entries": entry, "max_paths": max_paths, "max_length": max_length, "depth": depth, "loop_bound": loop_bound,
          "sample": sample, "seed": seed, "exceptions": exceptions},
         {"paths": str(out), "conditions": str(conditions_path(out)), "written": writer.written,

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from anomalygen.examples import example_tree
-from anomalygen.manifest import tree_digest, write_manifest
+from anomalygen.manifest import source_inputs, write_manifest
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -135,11 +135,9 @@ def generate(
     totals = {k: sum(getattr(r, k) for r in reps) for k in ("paths", "infeasible", "unknown", "partial", "kept",
                                                             "llm_rejected", "sequences", "seen", "new")}
     new_statements = sorted({s for c in gen.candidates if c.new for s in c.events if s not in (seen or set())})
-    files = sorted(f.source.path for f in a.project.files) if hasattr(a, "project") else []
     write_manifest(
         out / "manifest.json", "generate",
-        {"src": str(src), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent),
-         "logs": [str(p) for p in logs]},
+        {**source_inputs(src, a.project), "logs": [str(p) for p in logs]},
         {"n": n, "seed": seed, "format": log_format.spec, "session_key": key,
                    "min_level": gen.min_level, "max_paths": max_paths, "loop_bound": loop_bound, "depth": depth,
                    "entries": list(entries), "rules": rule_set, "new_share": new_share, "llm": llm,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable
@@ -85,8 +86,6 @@ def parse_back(out: Path, statements: list[LogStatement], fmt: LogFormat) -> dic
     same = regex_ok = twins = 0
     wrong: list[dict] = []
     by_id = {s.id: s for s in statements}
-    import re
-
     compiled: dict[str, re.Pattern] = {}
     for k, t in enumerate(parser.parse([str(out / RAW)])):
         want = expected[k] if k < len(expected) else None

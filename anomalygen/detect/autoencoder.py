@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from anomalygen.detect.counts import CountDetector
+from anomalygen.detect.state import load_module, module_tensors
 from anomalygen.detect.torch_train import batched, train_model
 
 
@@ -29,6 +30,10 @@ class AutoEncoderDetector(CountDetector):
         self.random_state = random_state
         self.verbose = verbose
 
+    def _build(self, d: int) -> nn.Module:
+        return nn.Sequential(nn.Linear(d, self.hidden), nn.ReLU(), nn.Linear(self.hidden, self.bottleneck),
+                             nn.ReLU(), nn.Linear(self.bottleneck, self.hidden), nn.ReLU(), nn.Linear(self.hidden, d))
+
     def _scaled(self, M: np.ndarray) -> torch.Tensor:
         return torch.from_numpy((np.log1p(M) / self.scale_).astype(np.float32))
 
@@ -40,9 +45,7 @@ class AutoEncoderDetector(CountDetector):
         A = self._scaled(M)
         d = A.shape[1]
         torch.manual_seed(self.random_state)
-        self.model_ = nn.Sequential(nn.Linear(d, self.hidden), nn.ReLU(), nn.Linear(self.hidden, self.bottleneck),
-                                    nn.ReLU(), nn.Linear(self.bottleneck, self.hidden), nn.ReLU(),
-                                    nn.Linear(self.hidden, d))
+        self.model_ = self._build(d)
         self.train_info_ = train_model(self.model_, lambda b: ((self.model_(b[0]) - b[0]) ** 2).mean(), (A,),
                                        epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                                        seed=self.random_state, patience=self.patience, verbose=self.verbose,
@@ -55,3 +58,13 @@ class AutoEncoderDetector(CountDetector):
 
     def decision_function(self, X) -> np.ndarray:
         return self._errors(self._scaled(self._features(X)))
+
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.arrays["scale"] = self.scale_
+        st.tensors.update(module_tensors(self.model_))
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.scale_ = st.arrays["scale"]
+        self.model_ = load_module(self._build(len(self.scale_)), st.tensors)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from anomalygen.detect.state import DetectorState
+
 
 def check_sessions(X, what: str = "X") -> list[list[str]]:
     if isinstance(X, (str, bytes)) or not isinstance(X, Sequence):
@@ -76,6 +78,27 @@ class BaseDetector:
         raise NotImplementedError
 
     def decision_function(self, X) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def get_state(self) -> DetectorState:
+        """What a fitted detector must keep to score again: with `get_params()`, enough for `from_state`."""
+        if not hasattr(self, "threshold_"):
+            raise RuntimeError(f"{self.name}: call fit before saving")
+        st = DetectorState(meta={"threshold": float(self.threshold_)})
+        self._save_state(st)
+        return st
+
+    @classmethod
+    def from_state(cls, params: dict, st: DetectorState) -> "BaseDetector":
+        det = cls(**params)
+        det.threshold_ = float(st.meta["threshold"])
+        det._load_state(st)
+        return det
+
+    def _save_state(self, st: DetectorState) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _load_state(self, st: DetectorState) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def predict(self, X) -> np.ndarray:

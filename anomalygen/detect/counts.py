@@ -6,6 +6,7 @@ import numpy as np
 
 from anomalygen.detect.base import BaseDetector, check_sessions
 from anomalygen.detect.features import CountFeaturizer
+from anomalygen.detect.state import DetectorState, vocab_from_keys, vocab_keys
 from anomalygen.detect.vocab import EventVocabulary
 
 
@@ -22,3 +23,20 @@ class CountDetector(BaseDetector):
         if not hasattr(self, "featurizer_"):
             raise RuntimeError(f"{self.name}: call fit before decision_function/predict")
         return self.featurizer_.transform(check_sessions(X))
+
+    def _save_state(self, st: DetectorState) -> None:
+        st.meta["vocab"] = vocab_keys(self.vocab_)
+        f = self.featurizer_
+        if f.term_weighting == "tf-idf":
+            st.arrays["idf"] = f.idf_
+        if f.mean_ is not None:
+            st.arrays["mean"] = f.mean_
+
+    def _load_state(self, st: DetectorState) -> None:
+        self.vocab_ = vocab_from_keys(st.meta["vocab"])
+        f = CountFeaturizer(self.term_weighting, self.normalization)
+        f.vocab_ = self.vocab_
+        if "idf" in st.arrays:
+            f.idf_ = st.arrays["idf"]
+        f.mean_ = st.arrays.get("mean")
+        self.featurizer_ = f

@@ -33,3 +33,11 @@ class IsolationForestDetector(CountDetector):
 
     def decision_function(self, X):
         return -self.model_.score_samples(self._features(X))
+
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.estimator = self.model_
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.model_ = st.estimator

@@ -67,6 +67,16 @@ class InvariantsMiningDetector(CountDetector):
             score += np.abs(M[:, cols] @ coef - const) > 1e-9
         return score
 
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.meta["invariants"] = [[list(map(int, cols)), [float(c) for c in coef], float(const)]
+                                 for cols, coef, const in self.invariants_]
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.invariants_ = [(tuple(cols), np.asarray(coef, dtype=np.float64), float(const))
+                            for cols, coef, const in st.meta["invariants"]]
+
 
 def _coefficient_grid(size: int, max_coef: int) -> np.ndarray:
     """Integer vectors with no zero entry, first entry positive, ordered by L1 norm so the simplest wins."""

@@ -60,5 +60,14 @@ class LogAnomalyDetector(NextEventDetector):
         sem[bos, 0] = 1.0  # the begin marker needs some input signal; the pad row stays zero
         self.sem_ = torch.from_numpy(sem)
 
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.tensors["sem"] = self.sem_.clone()
+        st.meta["semantic_backend"] = self.semantic_backend_
+
+    def _restore_vocab(self, st) -> None:
+        self.sem_ = st.tensors["sem"]
+        self.semantic_backend_ = st.meta["semantic_backend"]
+
     def _build(self, n_tokens, n_classes):
         return _SemCountLSTM(self.sem_, n_classes, self.hidden, self.layers, len(self.vocab_))

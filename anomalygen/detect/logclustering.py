@@ -49,3 +49,11 @@ class LogClusteringDetector(CountDetector):
         M = self._features(X)
         # an empty session has a zero vector: cosine distance 1 to everything, i.e. maximally unlike normal
         return 1.0 - (M @ self.centroids_.T).max(axis=1)
+
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.arrays["centroids"] = self.centroids_
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.centroids_ = st.arrays["centroids"]

@@ -57,5 +57,14 @@ class LogRobustDetector(SessionClassifierDetector):
                                                       self.semantic_dim)
         self.sem_ = torch.from_numpy(sem)
 
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.tensors["sem"] = self.sem_.clone()
+        st.meta["semantic_backend"] = self.semantic_backend_
+
+    def _restore_vocab(self, st) -> None:
+        self.sem_ = st.tensors["sem"]
+        self.semantic_backend_ = st.meta["semantic_backend"]
+
     def _build(self):
         return _AttnBiLSTM(self.sem_, self.hidden, self.layers)

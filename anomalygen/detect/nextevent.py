@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from anomalygen.detect.base import BaseDetector, check_sessions
+from anomalygen.detect.state import DetectorState, load_module, module_tensors, vocab_from_keys, vocab_keys
 from anomalygen.detect.torch_train import batched, train_model
 from anomalygen.detect.vocab import OOV, EventVocabulary
 
@@ -29,6 +30,18 @@ class NextEventDetector(BaseDetector):
 
     def _prepare_vocab(self, X) -> None:
         """Hook for models that need more than indices (LogAnomaly's semantic vectors)."""
+
+    def _save_state(self, st: DetectorState) -> None:
+        st.meta["vocab"] = vocab_keys(self.vocab_)
+        st.tensors.update(module_tensors(self.model_))
+
+    def _load_state(self, st: DetectorState) -> None:
+        self.vocab_ = vocab_from_keys(st.meta["vocab"])
+        self._restore_vocab(st)
+        self.model_ = load_module(self._build(len(self.vocab_) + 3, len(self.vocab_) + 2), st.tensors)
+
+    def _restore_vocab(self, st: DetectorState) -> None:
+        """Hook: what `_prepare_vocab` computed, read back instead of recomputed."""
 
     def _encode(self, X) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         v = self.vocab_

@@ -53,3 +53,13 @@ class PCADetector(CountDetector):
     def decision_function(self, X) -> np.ndarray:
         R = self._features(X) @ self.residual_proj_
         return np.sum(R * R, axis=1)
+
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.meta["k"] = self.k_
+        st.arrays["residual_proj"] = self.residual_proj_
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.k_ = int(st.meta["k"])
+        self.residual_proj_ = st.arrays["residual_proj"]

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from anomalygen.detect.base import BaseDetector, check_sessions
 from anomalygen.detect.features import pad_sequences
+from anomalygen.detect.state import DetectorState, load_module, module_tensors, vocab_from_keys, vocab_keys
 from anomalygen.detect.torch_train import batched, train_model
 from anomalygen.detect.vocab import EventVocabulary
 
@@ -24,6 +25,18 @@ class SessionClassifierDetector(BaseDetector):
 
     def _prepare_vocab(self, X) -> None:
         pass
+
+    def _save_state(self, st: DetectorState) -> None:
+        st.meta["vocab"] = vocab_keys(self.vocab_)
+        st.tensors.update(module_tensors(self.model_))
+
+    def _load_state(self, st: DetectorState) -> None:
+        self.vocab_ = vocab_from_keys(st.meta["vocab"])
+        self._restore_vocab(st)
+        self.model_ = load_module(self._build(), st.tensors)
+
+    def _restore_vocab(self, st: DetectorState) -> None:
+        """Hook: what `_prepare_vocab` computed, read back instead of recomputed."""
 
     def _encode(self, X):
         idx, lengths = pad_sequences(self.vocab_, X, self.max_len)

@@ -27,6 +27,14 @@ class _SklearnClassifier(CountDetector):
             return np.asarray(self.model_.decision_function(M), dtype=np.float64)
         return self.model_.predict_proba(M)[:, 1]
 
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.estimator = self.model_
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.model_ = st.estimator
+
 
 class LogisticRegressionDetector(_SklearnClassifier):
     name = "LR"

@@ -37,6 +37,12 @@ from anomalygen.synthesis import cli as _synthesis_cli  # noqa: E402
 _synthesis_cli.register(app)
 
 
+# from evaluation to use: a saved detector scoring new logs, streaming
+from anomalygen.deploy import cli as _deploy_cli  # noqa: E402
+
+_deploy_cli.register(app)
+
+
 # the whole pipeline in one command, with its report
 from anomalygen.run import cli as _run_cli  # noqa: E402
 

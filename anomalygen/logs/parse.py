@@ -104,6 +104,11 @@ class LogParser:
         return self._parse(paths, **read_kw)
 
     def _parse(self, paths: Iterable[str | Path], **read_kw) -> Iterator[tuple]:
+        return self.parse_chunks(iter_chunks(paths, self.summary.read, **read_kw))
+
+    def parse_chunks(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple]:
+        """As `parse`, over `(file name, first line number, lines)` blocks from any line source (a followed
+        file, stdin) that counts `lines_read` in `self.summary.read` as `iter_chunks` does."""
         fmt = self.fmt
         slow = fmt.regex.match
         fast = fmt._fast.match if fmt._fast is not None else slow
@@ -128,7 +133,7 @@ class LogParser:
         current = None
         prev_parsed = False  # mirrored into `rej` only when a line is rejected
         try:
-            for name, first, lines in iter_chunks(paths, stats, **read_kw):
+            for name, first, lines in chunks:
                 if name != current:
                     current, prev_parsed = name, False
                 lineno = first - 1

@@ -1,0 +1,19 @@
+"""From evaluation to use: `train` saves one detector as a model folder, `load_detector(...).score(...)` and
+`anomalygen detect` score new logs with it, streaming, and explain each alarm with the source statements.
+
+Names are resolved on first use: the CLI registers these commands without importing torch."""
+
+_WHERE = {
+    "DetectRequest": "detector", "DetectResult": "detector", "Detector": "detector", "Verdict": "detector",
+    "load_detector": "detector", "ModelError": "folder", "TrainError": "train", "TrainRequest": "train",
+    "TrainResult": "train", "train": "train",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f"anomalygen.deploy.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'anomalygen.deploy' has no attribute {name!r}")

@@ -1,0 +1,148 @@
+"""`anomalygen train` and `anomalygen detect`: thin layers over `deploy.train` and `Detector.stream`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+FORMAT_HELP = "header format (default: the model's): hdfs | zookeeper | hadoop | spark | a logparser format string"
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _params(model: str, items: list[str], epochs: Optional[int]) -> dict:
+    import inspect
+
+    from anomalygen.detect.registry import DETECTORS
+
+    if model not in DETECTORS:
+        _fail(f"unknown detector {model!r}; choose from {', '.join(DETECTORS)}")
+    accepted = set(inspect.signature(DETECTORS[model].__init__).parameters) - {"self"}
+    out: dict = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or key not in accepted:
+            _fail(f"--param {item!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(accepted))}")
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
+    if epochs is not None:
+        if "epochs" not in accepted:
+            _fail(f"--epochs: {model} is not trained in epochs")
+        out["epochs"] = epochs
+    return out
+
+
+def train(
+    model: str = typer.Option("DeepLog", "--model", "-m", help="detector to train (any of the 14)"),
+    source: Optional[Path] = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
+    logs: List[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="session labels: anomaly_label.csv or a labelled "
+                                          "sessions JSONL (without them every real session counts as normal)"),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="header format (default: zookeeper for the "
+                                      "example, else hdfs)"),
+    sessions_by: str = typer.Option("id", "--sessions-by", help="id | regex:PATTERN | field:NAME | window:count:N"),
+    augment: Optional[Path] = typer.Option(None, "--augment", help="synthetic sessions from `anomalygen generate`"),
+    synthesize: int = typer.Option(0, "--synthesize", help="or generate this many synthetic sessions now"),
+    out: Path = typer.Option(Path("anomalygen_model"), "--out", "-o", help="model folder to write"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="epochs of a deep detector"),
+    param: List[str] = typer.Option([], "--param", help="detector parameter KEY=VALUE (JSON value), repeatable"),
+    val_fraction: float = typer.Option(0.2, "--val-fraction", help="share of real sessions that choose the "
+                                       "threshold (stratified)"),
+    idle_lines: int = typer.Option(100_000, "--idle-lines", help="detect's default: a session closes after this "
+                                   "many lines without one of its events"),
+    seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
+) -> None:
+    """Train one detector on real (+ synthetic) sessions and save it as a model folder for `detect`."""
+    from anomalygen.deploy.train import TrainError, TrainRequest
+    from anomalygen.deploy.train import train as run_train
+
+    if augment is not None and synthesize:
+        _fail("give --augment DIR or --synthesize N, not both")
+    req = TrainRequest(model=model, source=source, logs=list(logs), labels=labels, format=fmt,
+                       sessions_by=sessions_by, augment=augment, synthesize=synthesize, out=out,
+                       params=_params(model, param, epochs), val_fraction=val_fraction, seed=seed,
+                       idle_lines=idle_lines)
+    try:
+        res = run_train(req)
+    except (TrainError, OSError) as e:
+        _fail(str(e))
+    r = res.read
+    typer.echo(f"lines read {r['lines_read']}: parsed {r['parsed']}, rejected {r['rejected']}")
+    s = res.sessions
+    typer.echo(f"sessions: {s['real']} real ({s['anomalous']} anomalous): {s['train']} train, {s['validation']} "
+               f"validation; {s['synthetic']} synthetic")
+    v = res.validation
+    if v.get("f1") is not None:
+        typer.echo(f"validation ({v['sessions']} sessions, {v['anomalies']} anomalous): precision {v['precision']}, "
+                   f"recall {v['recall']}, F1 {v['f1']}, false alarms {v['false_alarms']}")
+    typer.echo(f"{res.detector}: threshold {res.threshold:.6g}; wrote {res.out} in {res.seconds:.1f}s")
+
+
+def detect(
+    model: Path = typer.Argument(..., help="model folder written by `anomalygen train`"),
+    logs: List[str] = typer.Argument(..., help="log files (plain or .gz) in order, or - for stdin"),
+    follow: bool = typer.Option(False, "--follow", "-F", help="follow the last file as it grows, across rotation"),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="session rule (default: the model's)"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write each alarm as a JSON line here"),
+    source: Optional[Path] = typer.Option(None, "--source", help="check the model against this source tree"),
+    allow_other_source: bool = typer.Option(False, "--allow-other-source", help="use a model trained on another "
+                                            "inventory (lines are parsed against --source's)"),
+    idle_lines: Optional[int] = typer.Option(None, "--idle-lines", help="close a session after this many lines "
+                                             "without one of its events (default: the model's)"),
+    idle_seconds: float = typer.Option(30.0, "--idle-seconds", help="with --follow: also after this many seconds"),
+    max_open: int = typer.Option(100_000, "--max-open", help="open sessions kept; beyond, the least recent is "
+                                 "scored early (counted as evicted)"),
+    exit_idle: Optional[float] = typer.Option(None, "--exit-idle", help="with --follow: stop after this many "
+                                              "seconds without a new line"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary"),
+) -> None:
+    """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
+    from anomalygen.deploy.detector import DetectRequest, load_detector
+    from anomalygen.deploy.explain import format_alarm
+    from anomalygen.deploy.folder import ModelError
+    from anomalygen.logs.formats import FormatError
+
+    for p in logs:
+        if p != "-" and not (follow and p == logs[-1]) and not Path(p).is_file():
+            _fail(f"{p}: no such log file")
+    try:
+        det = load_detector(model, source, allow_other_source)
+    except ModelError as e:
+        _fail(str(e))
+    for d in det.differences:
+        typer.echo(f"warning: inventory differs: {d}", err=True)
+    req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
+                        idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
+                        json_out=json_out)
+
+    def on_alarm(v) -> None:
+        if not quiet:
+            typer.echo(format_alarm(v.to_dict()))
+            sys.stdout.flush()
+
+    try:
+        res = det.stream(req, on_alarm)
+    except (FormatError, ValueError, OSError) as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        raise typer.Exit(130)
+    r, s = res.read, res.sessions
+    typer.echo(f"{det.name}: {res.alarms} alarms in {res.scored} sessions; lines read {r['lines_read']}: parsed "
+               f"{r['parsed']}, rejected {r['rejected']}" + (f" {r['rejected_by_kind']}" if r["rejected"] else "")
+               + f"; sessions closed idle {s['closed_idle']}, at end {s['closed_end']}, evicted {s['evicted']} "
+               f"(most open at once {s['max_open']}); {res.seconds:.2f}s", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("detect")(detect)

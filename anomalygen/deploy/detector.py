@@ -1,0 +1,191 @@
+"""A saved detector at work: `load_detector(path).score(lines_or_sessions)`, and the streaming `detect` loop
+(read -> parse against the model's inventory -> online sessions -> score each closed session -> alarms with
+explanations, as they happen)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from anomalygen.deploy.explain import Explainer
+from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
+from anomalygen.deploy.online import OpenSession, Sessionizer
+from anomalygen.deploy.stream import line_source
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import LogParser
+from anomalygen.logs.sessions import SessionSpec
+
+
+@dataclass
+class Verdict:
+    session: str
+    score: float
+    threshold: float
+    anomalous: bool
+    lines: int
+    start: str | None = None  # file:line of the session's first line
+    closed_by: str = ""
+    explanation: dict | None = None  # for anomalous sessions
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DetectRequest:
+    model: Path
+    logs: list = field(default_factory=list)  # paths; "-" is stdin
+    follow: bool = False  # follow the last log like `tail -F`
+    format: str | None = None  # default: the model's
+    sessions_by: str | None = None  # default: the model's
+    source: Path | None = None  # compare the model's inventory with this source tree's
+    allow_other_source: bool = False
+    idle_lines: int | None = None  # default: the model's
+    idle_seconds: float | None = 30.0  # with follow only: wall time without a line before a session closes
+    max_open: int = 100_000
+    exit_idle: float | None = None  # with follow: stop after this many seconds without a new line
+    poll: float = 0.2
+    batch: int = 64
+    json_out: Path | None = None  # alarms as JSON lines, written as they happen
+
+
+@dataclass
+class DetectResult:
+    alarms: int
+    scored: int
+    read: dict
+    sessions: dict
+    seconds: float
+    inventory_differences: list[str] = field(default_factory=list)
+
+
+class Detector:
+    def __init__(self, folder: ModelFolder, statements=None, differences: list[str] | None = None):
+        self.folder = folder
+        self.det = folder.detector
+        self.manifest = folder.manifest
+        self.statements = statements if statements is not None else folder.statements
+        self.differences = differences or []
+        records = {k: dict(v) for k, v in folder.vocabulary.items()}
+        for s in self.statements:  # where the code is now, when another inventory was allowed
+            records[s.id] = {"file": s.file, "line": s.line, "method": s.method, "level": s.level,
+                             "template": s.template}
+        self.explainer = Explainer(self.det, records, set(folder.vocabulary) | _extra_known(folder),
+                                   folder.profile)
+
+    @property
+    def name(self) -> str:
+        return self.det.name
+
+    @property
+    def threshold(self) -> float:
+        return float(self.det.threshold_)
+
+    def judge(self, sessions: Sequence[OpenSession]) -> list[Verdict]:
+        if not sessions:
+            return []
+        scores = self.det.decision_function([s.events for s in sessions])
+        out = []
+        for s, sc in zip(sessions, scores):
+            bad = bool(sc > self.det.threshold_)
+            out.append(Verdict(s.key, float(sc), self.threshold, bad, len(s.events), s.where[0] if s.where else None,
+                               s.closed_by, self.explainer.explain(s.events, s.where, s.text) if bad else None))
+        return out
+
+    def score(self, items: Sequence) -> list[Verdict]:
+        """Raw log lines (strings, parsed with the model's format and grouped by its session rule), or sessions
+        (lists of statement ids); a verdict per session, in order of first line."""
+        items = list(items)
+        if items and all(isinstance(x, str) for x in items):
+            fmt = LogFormat.parse(self.manifest["detect"]["format"])
+            parser = LogParser(self.statements, fmt, fallback=False)
+            grouper = Sessionizer(SessionSpec.parse(self.manifest["detect"]["sessions_by"]), fmt,
+                                  idle_lines=1 << 62, max_open=1 << 62)
+            for ln in parser.parse_chunks([("<lines>", 1, [x.rstrip("\r\n") for x in items])]):
+                grouper.add(ln)
+            return self.judge(sorted(grouper.close_all(), key=lambda s: s.first))
+        sessions = []
+        for i, x in enumerate(items):
+            if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+                raise TypeError(f"item {i}: expected raw log lines (all strings) or sessions (lists of event ids)")
+            sessions.append(OpenSession(str(i), i, [str(e) for e in x]))
+        return self.judge(sessions)
+
+    def stream(self, req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:
+        t0 = time.perf_counter()
+        d = self.manifest["detect"]
+        fmt = LogFormat.parse(req.format or d["format"])
+        spec = SessionSpec.parse(req.sessions_by or d["sessions_by"])
+        parser = LogParser(self.statements, fmt, fallback=False)
+        grouper = Sessionizer(spec, fmt, idle_lines=req.idle_lines or d["idle_lines"],
+                              idle_seconds=req.idle_seconds if req.follow else None, max_open=req.max_open)
+        stats = parser.summary.read
+        last_data = [time.monotonic()]
+
+        def stop() -> bool:
+            return req.exit_idle is not None and time.monotonic() - last_data[0] >= req.exit_idle
+
+        alarms = scored = 0
+        pending: list[OpenSession] = []
+        out = open(req.json_out, "w", encoding="utf-8") if req.json_out else None
+
+        def flush() -> None:
+            nonlocal alarms, scored
+            for v in self.judge(pending):
+                scored += 1
+                if v.anomalous:
+                    alarms += 1
+                    if out is not None:
+                        out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+                        out.flush()
+                    if on_alarm is not None:
+                        on_alarm(v)
+            pending.clear()
+
+        try:
+            for chunk in line_source(req.logs, stats, req.follow, stop, req.poll):
+                now = time.monotonic()
+                if chunk[2]:
+                    last_data[0] = now
+                for ln in parser.parse_chunks([chunk]):
+                    pending.extend(grouper.add(ln, now))
+                pending.extend(grouper.expire(now))
+                # a quiet poll scores what closed so far: alarms must not wait for a full batch
+                if len(pending) >= req.batch or (pending and not chunk[2]):
+                    flush()
+            pending.extend(grouper.close_all())
+            flush()
+        finally:
+            if out is not None:
+                out.close()
+        return DetectResult(alarms, scored, stats.to_dict(), grouper.counts.to_dict(),
+                            round(time.perf_counter() - t0, 3), self.differences)
+
+
+def _extra_known(folder: ModelFolder) -> set[str]:
+    return {"UNMATCHED"} if folder.manifest.get("training", {}).get("unmatched_event") else set()
+
+
+def load_detector(path: str | Path, source: str | Path | None = None, allow_other_source: bool = False) -> Detector:
+    """Load a model folder (checked against its manifest). With `source`, that tree's inventory is compared with
+    the model's: a different one is refused, naming the statements that differ, unless `allow_other_source`
+    (then lines are parsed against the new inventory)."""
+    folder = load_model(Path(path))
+    if source is None:
+        return Detector(folder)
+    from anomalygen.source.inventory import build_inventory
+
+    if not Path(source).exists():
+        raise ModelError(f"{source}: no such source tree")
+    inv, _ = build_inventory(Path(source))
+    if inventory_digest(inv.statements) == folder.manifest["inventory_digest"]:
+        return Detector(folder)
+    diffs = inventory_differences(folder.statements, inv.statements, limit=1 << 30)
+    if not allow_other_source:
+        more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
+        raise ModelError(f"{path}: trained on another inventory than {source}: {'; '.join(diffs[:3])}{more}; "
+                         "pass --allow-other-source to use it anyway")
+    return Detector(folder, inv.statements, diffs)

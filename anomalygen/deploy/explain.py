@@ -1,0 +1,134 @@
+"""Why a session was flagged, in terms of the source code.
+
+- Next-event models (DeepLog, LogAnomaly, Transformer): the first events the model did not expect (rank above
+  the threshold), each with its source statement, the few statements the model expected there instead, and
+  the session's lines around it.
+- Every other model: the statements whose counts deviate most from the normal training sessions, in units
+  of their normal standard deviation (+0.5, so that statements that never vary do not divide by zero).
+- For all: statements never seen in training or synthesis, named as such: a code path the model cannot judge.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from anomalygen.detect.nextevent import NextEventDetector
+from anomalygen.deploy.online import UNMATCHED
+
+MAX_UNEXPECTED = 3
+TOP_EXPECTED = 3
+TOP_DEVIATIONS = 3
+CONTEXT = 2  # lines either side
+
+
+def count_profile(sessions: list[list[str]]) -> dict[str, np.ndarray]:
+    """Per event key: mean and standard deviation of its count per normal session."""
+    keys = sorted({e for s in sessions for e in s})
+    index = {k: i for i, k in enumerate(keys)}
+    M = np.zeros((len(sessions), len(keys)))
+    for r, s in enumerate(sessions):
+        for e, c in Counter(s).items():
+            M[r, index[e]] = c
+    if not len(sessions):
+        return {"keys": np.array([], dtype=str), "mean": np.zeros(0), "std": np.zeros(0)}
+    return {"keys": np.array(keys, dtype=str), "mean": M.mean(axis=0), "std": M.std(axis=0)}
+
+
+class Explainer:
+    def __init__(self, detector, statements: dict[str, dict], known: set[str], profile: dict[str, np.ndarray]):
+        """`statements`: event key -> statement record (file, line, method, level, template); `known`: the keys
+        seen in training or synthesis; `profile`: `count_profile` of the normal training sessions."""
+        self.det = detector
+        self.statements = statements
+        self.known = known
+        keys = [str(k) for k in profile.get("keys", [])]
+        self.mean = dict(zip(keys, map(float, profile.get("mean", []))))
+        self.std = dict(zip(keys, map(float, profile.get("std", []))))
+
+    def statement(self, key: str) -> dict:
+        if key == UNMATCHED:
+            return {"event": key, "note": "a line no statement of the inventory prints"}
+        if key == "<end>":
+            return {"event": key, "note": "the session ends here"}
+        rec = self.statements.get(key)
+        if rec is None:
+            return {"event": key, "note": "not in the inventory"}
+        return {"event": key, "location": f"{rec['file']}:{rec['line']}", "method": rec.get("method", ""),
+                "level": rec.get("level", ""), "template": rec.get("template", "")}
+
+    def explain(self, events: list[str], where: list[str], text: list[str]) -> dict:
+        out: dict = {"unseen": self._unseen(events, where)}
+        if isinstance(self.det, NextEventDetector):
+            out["kind"] = "next-event"
+            out["unexpected"] = self._unexpected(events, where, text)
+        else:
+            out["kind"] = "counts"
+            out["deviations"] = self._deviations(events)
+        return out
+
+    def _unseen(self, events: list[str], where: list[str]) -> list[dict]:
+        seen: dict[str, dict] = {}
+        for i, e in enumerate(events):
+            if e in self.known:
+                continue
+            if e not in seen:
+                seen[e] = {**self.statement(e), "first_at": where[i] if i < len(where) else None, "count": 0}
+            seen[e]["count"] += 1
+        return list(seen.values())
+
+    def _unexpected(self, events: list[str], where: list[str], text: list[str]) -> list[dict]:
+        ranks, expected = self.det.step_ranks(events, TOP_EXPECTED)
+        out = []
+        for pos in np.flatnonzero(ranks > self.det.threshold_)[:MAX_UNEXPECTED]:
+            pos = int(pos)
+            ev = events[pos] if pos < len(events) else "<end>"
+            lo, hi = max(0, pos - CONTEXT), min(len(where), pos + CONTEXT + 1)
+            out.append({
+                "position": pos,
+                **self.statement(ev),
+                "at": where[pos] if pos < len(where) else None,
+                "rank": int(ranks[pos]),
+                "expected": [self.statement(k) for k in expected[pos]],
+                "context": [{"at": where[i], "text": text[i], "this": i == pos} for i in range(lo, hi)],
+            })
+        return out
+
+    def _deviations(self, events: list[str]) -> list[dict]:
+        counts = Counter(e for e in events if e in self.known)
+        rows = []
+        for key in set(counts) | {k for k, m in self.mean.items() if m > 0}:
+            c, m, sd = counts.get(key, 0), self.mean.get(key, 0.0), self.std.get(key, 0.0)
+            z = (c - m) / (sd + 0.5)
+            if abs(z) > 1e-9:
+                rows.append((abs(z), key, c, m, z))
+        rows.sort(key=lambda r: (-r[0], r[1]))
+        return [{**self.statement(key), "count": c, "normal_mean": round(m, 3), "deviation": round(z, 2)}
+                for _, key, c, m, z in rows[:TOP_DEVIATIONS]]
+
+
+def format_alarm(alarm: dict) -> str:
+    """The alarm as a few plain-text lines for the terminal."""
+    head = (f"ALARM {alarm['session']}  score {alarm['score']:.4g} > threshold {alarm['threshold']:.4g}  "
+            f"({alarm['lines']} lines from {alarm['start']}, closed: {alarm['closed_by']})")
+    lines = [head]
+    ex = alarm.get("explanation") or {}
+    for u in ex.get("unexpected", []):
+        lines.append(f"  unexpected {_stmt(u)}  at {u.get('at')} (rank {u['rank']})")
+        for e in u["expected"]:
+            lines.append(f"    expected {_stmt(e)}")
+        for c in u["context"]:
+            lines.append(f"    {'>' if c['this'] else ' '} {c['at']}: {c['text'][:160]}")
+    for d in ex.get("deviations", []):
+        lines.append(f"  count {d['count']} (normal {d['normal_mean']:g}, deviation {d['deviation']:+g}) {_stmt(d)}")
+    for u in ex.get("unseen", []):
+        lines.append(f"  never seen in training or synthesis: {_stmt(u)}  first at {u.get('first_at')} "
+                     f"({u['count']}x)")
+    return "\n".join(lines)
+
+
+def _stmt(s: dict) -> str:
+    if "location" in s:
+        return f"{s['location']} {s['method']} {s['level']} \"{s['template']}\""
+    return f"{s['event']} ({s['note']})"

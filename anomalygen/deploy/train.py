@@ -1,0 +1,189 @@
+"""`anomalygen train`: one detector trained on real sessions (plus synthetic ones), its threshold chosen on a
+validation split of the real sessions, saved as a model folder that `detect` and `load_detector` use.
+
+Real sessions are formed by the same online sessionizer `detect` uses (with no idle limit, as in the `sessions`
+command), so training and detection see identical sessions. Lines no statement prints are kept as one event,
+`UNMATCHED`, rather than Drain3 clusters whose numbers would differ between runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from anomalygen.deploy.explain import count_profile
+from anomalygen.deploy.folder import ModelFolder, save_model, sha256_file, statement_record
+from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import LogParser
+from anomalygen.logs.reader import iter_chunks
+from anomalygen.logs.sessions import SessionSpec, load_labels
+
+
+class TrainError(ValueError):
+    """Bad input to `train`; the message is one line naming what is wrong."""
+
+
+@dataclass
+class TrainRequest:
+    model: str = "DeepLog"
+    source: Path | None = None  # None: the embedded example service (with its logs and labels)
+    logs: list[Path] = field(default_factory=list)
+    labels: Path | None = None
+    format: str | None = None  # default: zookeeper for the example, else hdfs
+    sessions_by: str = "id"
+    augment: Path | None = None  # a `generate` output folder
+    synthesize: int = 0  # or generate this many synthetic sessions now
+    out: Path = Path("anomalygen_model")
+    params: dict = field(default_factory=dict)  # detector parameters, e.g. {"epochs": 5}
+    val_fraction: float = 0.2
+    seed: int = 0
+    idle_lines: int = 100_000  # detect's default idle timeout, recorded in the manifest
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    detector: str
+    threshold: float
+    sessions: dict  # real / labelled / train / validation / synthetic counts
+    validation: dict  # precision, recall, f1, false alarms at the chosen threshold (None without anomalies)
+    read: dict  # lines read / parsed / rejected
+    seconds: float
+
+
+def resolve_inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str]:
+    from anomalygen.examples import example_logs, example_tree
+
+    if req.source is None:
+        logs = list(req.logs) or [example_logs() / "minisvc.log"]
+        labels = req.labels or (example_logs() / "anomaly_label.csv" if not req.logs else None)
+        return example_tree(), logs, labels, req.format or "zookeeper"
+    if not req.logs:
+        raise TrainError("--logs is needed with --source (the logs that source printed)")
+    return Path(req.source), [Path(p) for p in req.logs], req.labels, req.format or "hdfs"
+
+
+def real_sessions(statements, logs: list[Path], fmt: LogFormat, spec: SessionSpec) -> tuple[list[OpenSession], dict]:
+    parser = LogParser(statements, fmt, fallback=False)
+    grouper = Sessionizer(spec, fmt, idle_lines=1 << 62, max_open=1 << 62, keep_events=0)
+    for ln in parser.parse_chunks(iter_chunks(logs, parser.summary.read)):
+        grouper.add(ln)
+    sessions = sorted(grouper.close_all(), key=lambda s: s.first)
+    return sessions, parser.summary.read.to_dict()
+
+
+def synthetic_sessions(req: TrainRequest, src: Path, logs: list[Path], fmt: str) -> tuple[list, dict]:
+    from anomalygen.logs.sessions_data import load_augment_dir
+
+    if req.augment is not None:
+        syn = load_augment_dir(req.augment)
+        info = {"augment": str(req.augment)}
+    elif req.synthesize > 0:
+        from anomalygen.cli import app
+
+        with tempfile.TemporaryDirectory(prefix="anomalygen-synth-") as tmp:
+            args = ["generate", str(src), "--out", tmp, *[x for p in logs for x in ("--logs", str(p))],
+                    "--format", fmt, "--n", str(req.synthesize), "--seed", str(req.seed),
+                    "--session-key", "block" if req.sessions_by == "id" else "none"]
+            code = app(args, standalone_mode=False)
+            if code not in (0, None):
+                raise TrainError(f"generating {req.synthesize} synthetic sessions failed (exit {code})")
+            syn = load_augment_dir(Path(tmp))
+        info = {"synthesize": req.synthesize, "seed": req.seed}
+    else:
+        return [], {}
+    if not all(s.extra.get("has_event_ids") for s in syn):
+        raise TrainError("synthetic sessions must carry statement ids ('events'), as `anomalygen generate` writes")
+    info["sessions"] = len(syn)
+    info["anomalous"] = sum(s.label for s in syn)
+    return syn, info
+
+
+def _metrics(y: np.ndarray, pred: np.ndarray) -> dict:
+    from sklearn.metrics import precision_recall_fscore_support
+
+    if y.sum() == 0:
+        return {"anomalies": 0, "false_alarms": int(pred.sum()), "precision": None, "recall": None, "f1": None}
+    p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
+    return {"anomalies": int(y.sum()), "false_alarms": int(((pred == 1) & (y == 0)).sum()),
+            "precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
+
+
+def train(req: TrainRequest) -> TrainResult:
+    from anomalygen.detect.registry import DETECTORS, make_detector
+    from anomalygen.evaluate.splits import train_validation
+    from anomalygen.logs.formats import FormatError
+    from anomalygen.source.inventory import build_inventory
+
+    t0 = time.perf_counter()
+    if req.model not in DETECTORS:
+        raise TrainError(f"unknown detector {req.model!r}; choose from {', '.join(DETECTORS)}")
+    src, logs, labels_path, fmt_spec = resolve_inputs(req)
+    for p in [src, *logs, *([labels_path] if labels_path else []), *([req.augment] if req.augment else [])]:
+        if not Path(p).exists():
+            raise TrainError(f"{p}: no such file or folder")
+    try:
+        fmt = LogFormat.parse(fmt_spec)
+        spec = SessionSpec.parse(req.sessions_by)
+    except (FormatError, ValueError) as e:
+        raise TrainError(str(e)) from None
+    inv, _ = build_inventory(src)
+    sessions, read = real_sessions(inv.statements, logs, fmt, spec)
+    if not sessions:
+        raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
+                         f"{req.sessions_by}): is the format right?")
+    label_map = load_labels(labels_path) if labels_path else {}
+    if label_map:
+        labelled = [s for s in sessions if s.key in label_map]
+        if not labelled:
+            raise TrainError(f"{labels_path}: labels none of the {len(sessions)} sessions of the logs")
+        sessions = labelled
+    X = [s.events for s in sessions]
+    y = np.array([label_map.get(s.key, 0) for s in sessions], dtype=np.int64)
+    tr, va = train_validation(np.arange(len(X)), y, req.val_fraction, req.seed)
+    syn, syn_info = synthetic_sessions(req, src, logs, fmt_spec)
+    X_fit = [X[i] for i in tr] + [s.events for s in syn]
+    y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
+    texts = {s.id: s.template for s in inv.statements}
+    det = make_detector(req.model, random_state=req.seed, event_texts=texts, **req.params)
+    if det.supervised and len(np.unique(y_fit)) < 2:
+        raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
+                         "anomalous sessions via --augment/--synthesize)")
+    try:
+        det.fit(X_fit, y_fit)
+    except ValueError as e:
+        raise TrainError(f"{req.model}: {e}") from None
+    X_val, y_val = [X[i] for i in va], y[va]
+    if len(X_val) and y_val.sum():
+        det.tune_threshold(X_val, y_val)
+    validation = _metrics(y_val, det.predict(X_val)) if len(X_val) else {}
+    validation["sessions"] = len(X_val)
+    by_id = {s.id: s for s in inv.statements}
+    known = sorted({e for s in X_fit for e in s})
+    vocabulary = {k: statement_record(by_id[k]) for k in known if k in by_id}
+    normal = [s for s, lab in zip(X_fit, y_fit) if lab == 0]
+    manifest = {
+        "training": {
+            "source": str(src),
+            "logs": [{"path": str(p), "sha256": sha256_file(p)} for p in logs],
+            "labels": {"path": str(labels_path), "sha256": sha256_file(labels_path)} if labels_path else None,
+            "synthetic": syn_info,
+            "read": read,
+            "sessions": {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
+                         "synthetic": len(syn)},
+            "validation": validation,
+            "seed": req.seed,
+            "events_known": len(known),
+            "unmatched_event": UNMATCHED in known,
+            "train_info": getattr(det, "train_info_", None),
+        },
+        "detect": {"format": fmt_spec, "sessions_by": req.sessions_by, "idle_lines": req.idle_lines},
+    }
+    save_model(req.out, ModelFolder(det, manifest, inv.statements, vocabulary, count_profile(normal)))
+    return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
+                       read, round(time.perf_counter() - t0, 2))

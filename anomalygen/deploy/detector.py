@@ -148,14 +148,14 @@ class Detector:
         try:
             for chunk in line_source(req.logs, stats, req.follow, stop, req.poll):
                 now = time.monotonic()
-                if chunk[2]:
-                    last_data[0] = now
                 for ln in parser.parse_chunks([chunk]):
                     pending.extend(grouper.add(ln, now))
                 pending.extend(grouper.expire(now))
                 # a quiet poll scores what closed so far: alarms must not wait for a full batch
                 if len(pending) >= req.batch or (pending and not chunk[2]):
                     flush()
+                if chunk[2]:  # idle time counts from the end of the work on the last data
+                    last_data[0] = time.monotonic()
             pending.extend(grouper.close_all())
             flush()
         finally:

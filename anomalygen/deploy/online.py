@@ -53,9 +53,10 @@ class Sessionizer:
         if self.window and spec.step != spec.size:
             raise ValueError("detect supports fixed windows only (window:count:N, no step)")
         self.rx = re.compile(spec.pattern or HDFS_BLOCK) if spec.kind == "id" else None
+        if spec.kind == "field" and spec.field not in fmt.fields:
+            raise ValueError(f"--sessions-by field:{spec.field}: the format has no field {spec.field!r} "
+                             f"(fields: {', '.join(fmt.fields)})")
         self.fi = fmt.fields.index(spec.field) if spec.kind == "field" else -1
-        if spec.kind == "field" and self.fi < 0:
-            raise ValueError(f"the format has no field {spec.field!r}")
         self.ci = fmt.content_index
         self.idle_lines, self.idle_seconds = idle_lines, idle_seconds
         self.max_open, self.keep = max_open, keep_events

@@ -1,0 +1,68 @@
+"""Online sessions: closed when idle (lines or seconds), capped with eviction, windows, unmatched lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from anomalygen.deploy.online import UNMATCHED, Sessionizer
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.sessions import SessionSpec
+
+FMT = LogFormat.parse("<Level> <Content>")
+
+
+def line(n: int, msg: str, event: str = "E1") -> tuple:
+    return ("f.log", n, ("INFO", msg), event, "t", (), "source", 1)
+
+
+def test_idle_lines_close_sessions_in_order_of_inactivity():
+    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=3)
+    closed = []
+    msgs = ["blk_1 a", "blk_2 b", "blk_1 c", "no id here", "x blk_3", "y blk_3", "z blk_3", "w blk_3"]
+    for i, m in enumerate(msgs, 1):
+        closed += [(c.key, list(c.where)) for c in s.add(line(i, m))]
+    # blk_2 went idle first (last seen on line 2), then blk_1 (line 3); a line without a key counts for nothing
+    assert closed == [("blk_2", ["f.log:2"]), ("blk_1", ["f.log:1", "f.log:3"])]
+    rest = s.close_all()
+    assert [(c.key, c.closed_by, len(c.events)) for c in rest] == [("blk_3", "end", 4)]
+    assert (s.counts.opened, s.counts.closed_idle, s.counts.closed_end, s.counts.evicted) == (3, 2, 1, 0)
+
+
+def test_cap_evicts_the_least_recent_session_and_counts_it():
+    s = Sessionizer(SessionSpec.parse("id"), FMT, max_open=2)
+    assert s.add(line(1, "blk_1")) == [] and s.add(line(2, "blk_2")) == []
+    s.add(line(3, "blk_1"))
+    out = s.add(line(4, "blk_3"))
+    assert [(c.key, c.closed_by) for c in out] == [("blk_2", "evicted")]
+    assert s.counts.evicted == 1 and s.counts.max_open == 2 and len(s.open) == 2
+
+
+def test_idle_seconds_only_when_a_time_is_given():
+    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_seconds=5.0)
+    s.add(line(1, "blk_1"), now=100.0)
+    s.add(line(2, "blk_2"), now=103.0)
+    assert s.expire() == []
+    assert [c.key for c in s.expire(now=106.0)] == ["blk_1"]
+
+
+def test_a_line_naming_two_keys_goes_to_both_and_unmatched_lines_get_one_event():
+    s = Sessionizer(SessionSpec.parse("id"), FMT)
+    s.add(line(1, "copy blk_1 to blk_2", event=""))
+    out = {c.key: c.events for c in s.close_all()}
+    assert out == {"blk_1": [UNMATCHED], "blk_2": [UNMATCHED]}
+
+
+def test_field_keys_and_count_windows():
+    f = Sessionizer(SessionSpec.parse("field:Level"), FMT)
+    f.add(line(1, "a"))
+    assert [c.key for c in f.close_all()] == ["INFO"]
+    w = Sessionizer(SessionSpec.parse("window:count:2"), FMT)
+    got = [c.events for i in range(1, 6) for c in w.add(line(i, "m", f"E{i}"))] + [c.events for c in w.close_all()]
+    assert got == [["E1", "E2"], ["E3", "E4"], ["E5"]]
+
+
+@pytest.mark.parametrize("spec,msg", [("window:time:60", "window:time"), ("window:count:4:2", "fixed windows"),
+                                      ("field:Pid", "no field")])
+def test_unsupported_rules_are_refused(spec, msg):
+    with pytest.raises(ValueError, match=msg):
+        Sessionizer(SessionSpec.parse(spec), FMT)

@@ -114,7 +114,7 @@ def test_other_source_is_refused_unless_allowed(example_model, tmp_path):
     shutil.copytree(example_tree(), src)
     java = src / "com/example/minisvc/RequestHandler.java"
     java.write_text(java.read_text().replace('"Served block blk_{} ({} bytes)"', '"Sent block blk_{} ({} bytes)"'))
-    with pytest.raises(ModelError, match=r"trained on another inventory .*RequestHandler\.java:49 now logs INFO "
+    with pytest.raises(ModelError, match=r"trained on another inventory .*RequestHandler\.java:49\) now logs INFO "
                                          r"'Sent block") as e:
         load_detector(example_model[0], source=src)
     assert "--allow-other-source" in str(e.value) and "\n" not in str(e.value)

@@ -8,6 +8,8 @@ command), so training and detection see identical sessions. Lines no statement p
 
 from __future__ import annotations
 
+import contextlib
+import io
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -43,6 +45,7 @@ class TrainRequest:
     val_fraction: float = 0.2
     seed: int = 0
     idle_lines: int = 100_000  # detect's default idle timeout, recorded in the manifest
+    holdout: float = 0.0  # the last share of real sessions (log order), kept out of training and validation
 
 
 @dataclass
@@ -54,6 +57,8 @@ class TrainResult:
     validation: dict  # precision, recall, f1, false alarms at the chosen threshold (None without anomalies)
     read: dict  # lines read / parsed / rejected
     seconds: float
+    holdout: list[OpenSession] = field(default_factory=list)  # with their lines' text, for a test of the model
+    holdout_labels: list[int] = field(default_factory=list)
 
 
 def resolve_inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str]:
@@ -68,9 +73,10 @@ def resolve_inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, st
     return Path(req.source), [Path(p) for p in req.logs], req.labels, req.format or "hdfs"
 
 
-def real_sessions(statements, logs: list[Path], fmt: LogFormat, spec: SessionSpec) -> tuple[list[OpenSession], dict]:
+def real_sessions(statements, logs: list[Path], fmt: LogFormat, spec: SessionSpec,
+                  keep_events: int = 0) -> tuple[list[OpenSession], dict]:
     parser = LogParser(statements, fmt, fallback=False)
-    grouper = Sessionizer(spec, fmt, idle_lines=1 << 62, max_open=1 << 62, keep_events=0)
+    grouper = Sessionizer(spec, fmt, idle_lines=1 << 62, max_open=1 << 62, keep_events=keep_events)
     for ln in parser.parse_chunks(iter_chunks(logs, parser.summary.read)):
         grouper.add(ln)
     sessions = sorted(grouper.close_all(), key=lambda s: s.first)
@@ -90,7 +96,8 @@ def synthetic_sessions(req: TrainRequest, src: Path, logs: list[Path], fmt: str)
             args = ["generate", str(src), "--out", tmp, *[x for p in logs for x in ("--logs", str(p))],
                     "--format", fmt, "--n", str(req.synthesize), "--seed", str(req.seed),
                     "--session-key", "block" if req.sessions_by == "id" else "none"]
-            code = app(args, standalone_mode=False)
+            with contextlib.redirect_stdout(io.StringIO()):  # its summary names a temporary folder
+                code = app(args, standalone_mode=False)
             if code not in (0, None):
                 raise TrainError(f"generating {req.synthesize} synthetic sessions failed (exit {code})")
             syn = load_augment_dir(Path(tmp))
@@ -133,7 +140,7 @@ def train(req: TrainRequest) -> TrainResult:
     except (FormatError, ValueError) as e:
         raise TrainError(str(e)) from None
     inv, _ = build_inventory(src)
-    sessions, read = real_sessions(inv.statements, logs, fmt, spec)
+    sessions, read = real_sessions(inv.statements, logs, fmt, spec, keep_events=256 if req.holdout > 0 else 0)
     if not sessions:
         raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
                          f"{req.sessions_by}): is the format right?")
@@ -143,6 +150,10 @@ def train(req: TrainRequest) -> TrainResult:
         if not labelled:
             raise TrainError(f"{labels_path}: labels none of the {len(sessions)} sessions of the logs")
         sessions = labelled
+    n_hold = int(round(len(sessions) * req.holdout))
+    sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold:]
+    if not sessions:
+        raise TrainError(f"--holdout {req.holdout} leaves no session to train on")
     X = [s.events for s in sessions]
     y = np.array([label_map.get(s.key, 0) for s in sessions], dtype=np.int64)
     tr, va = train_validation(np.arange(len(X)), y, req.val_fraction, req.seed)
@@ -175,7 +186,7 @@ def train(req: TrainRequest) -> TrainResult:
             "synthetic": syn_info,
             "read": read,
             "sessions": {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
-                         "synthetic": len(syn)},
+                         "synthetic": len(syn), "held_out": len(holdout)},
             "validation": validation,
             "seed": req.seed,
             "events_known": len(known),
@@ -186,4 +197,5 @@ def train(req: TrainRequest) -> TrainResult:
     }
     save_model(req.out, ModelFolder(det, manifest, inv.statements, vocabulary, count_profile(normal)))
     return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
-                       read, round(time.perf_counter() - t0, 2))
+                       read, round(time.perf_counter() - t0, 2), holdout,
+                       [label_map.get(s.key, 0) for s in holdout])

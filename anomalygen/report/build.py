@@ -8,9 +8,9 @@ from pathlib import Path
 
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
-from anomalygen.report.sections import coverage, detectors, manifests, overview, paths, synthetic
+from anomalygen.report.sections import alarms, coverage, detectors, manifests, overview, paths, synthetic
 
-SECTIONS = [overview, coverage, paths, synthetic, detectors, manifests]
+SECTIONS = [overview, coverage, paths, synthetic, detectors, alarms, manifests]
 
 
 def render_section(mod, run: RunDir) -> str:

@@ -43,6 +43,11 @@ def plan(cfg: dict) -> list[Stage]:
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--out", str(r / "evaluate"), "--quiet"],
             [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))
+        stages.append(Stage(
+            "alarms", ["alarms", "--models", str(cfg["models"]), "--epochs", str(cfg["epochs"]), "--seed",
+                       str(cfg["seed"]), "--format", fmt, "--sessions-by", cfg["sessions_by"]],
+            [cfg["source"], *log_paths, cfg["labels"]], [r / "alarms" / "alarms.json"], after=["generate"],
+            call=lambda: _alarms(cfg)))
     stages.append(Stage("report", ["report"], [], [r / "report.html"],
                         after=[s.name for s in stages], call=lambda: _report(r), always=True))
     return stages
@@ -52,3 +57,10 @@ def _report(run_dir: Path) -> None:
     from anomalygen.report import build_report
 
     build_report(run_dir)
+
+
+def _alarms(cfg: dict) -> None:
+    from anomalygen.deploy.preview import preview_alarms
+
+    preview_alarms(cfg["out"], cfg["source"], cfg["logs"], cfg["labels"], cfg["format"], cfg["sessions_by"],
+                   str(cfg["models"]), int(cfg["epochs"]), int(cfg["seed"]))

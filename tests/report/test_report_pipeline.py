@@ -33,9 +33,12 @@ def real_run(tmp_path_factory):
          "--max-paths", "100"])
     _ok(["evaluate", "--dataset", run / "logs" / "sessions.jsonl", "--augment", run / "synthetic",
          "--ratios", "0,0.5", "--models", "PCA", "--out", run / "evaluate", "--quiet"])
+    from anomalygen.deploy.preview import preview_alarms
+
+    preview_alarms(run, src, [log], logs / "anomaly_label.csv", "zookeeper", "id", "PCA", 1, 0)
     (run / "run.json").write_text(json.dumps({
         "stages": {s: {"status": "done", "seconds": 1.0, "outputs": [s]}
-                   for s in ("inventory", "paths", "parse", "generate", "evaluate")},
+                   for s in ("inventory", "paths", "parse", "generate", "evaluate", "alarms")},
         "inputs": {"source": str(src), "logs": [str(log)]}, "params": {"n": 60}}))
     return run
 
@@ -68,3 +71,9 @@ def test_report_on_real_outputs(real_run, parse_html, section_of):
     assert shown
     for tag, attr, value in c.refs:
         assert value.startswith("#") or value.startswith("data:image/png;base64,")
+    # the alarm preview: held-out alarms of the saved model, each naming a statement of the example's source
+    doc = json.loads((real_run / "alarms" / "alarms.json").read_text())
+    a = section_of(text, "alarms")
+    assert doc["top"] and a.count('<div class="example">') == len(doc["top"])
+    assert f"<td>{doc['alarms']:,}, of which labelled anomalous {doc['alarms_labelled_anomalous']:,}" in a
+    assert "com/example/minisvc/" in a

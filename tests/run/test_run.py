@@ -34,7 +34,7 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     r = runner.invoke(app, ["run", "--out", str(out), *SMALL])
     assert r.exit_code == 0, r.output
     st = stages(out)
-    assert list(st) == ["inventory", "parse", "sessions", "coverage", "generate", "evaluate", "report"]
+    assert list(st) == ["inventory", "parse", "sessions", "coverage", "generate", "evaluate", "alarms", "report"]
     assert all(v["status"] == "done" for v in st.values()), st
     runs = (out / "evaluate" / "runs.csv").read_text().splitlines()
     assert len(runs) == 1 + 2 * 2  # header + 2 models x (baseline, augmented)
@@ -53,7 +53,7 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     assert r.exit_code == 0, r.output
     status = {k: v["status"] for k, v in stages(out).items()}
     assert status == {"inventory": "skipped", "parse": "skipped", "sessions": "skipped", "coverage": "skipped",
-                      "generate": "done", "evaluate": "done", "report": "done"}
+                      "generate": "done", "evaluate": "done", "alarms": "done", "report": "done"}
     man = json.loads((out / "synthetic" / "manifest.json").read_text())
     assert man["outputs"]["counts"]["sessions"] == 300
 

@@ -59,6 +59,8 @@ def train(
                                        "threshold (stratified)"),
     idle_lines: int = typer.Option(100_000, "--idle-lines", help="detect's default: a session closes after this "
                                    "many lines without one of its events"),
+    holdout: float = typer.Option(0.0, "--holdout", help="keep the last share of real sessions (log order) out "
+                                  "of training and validation; their keys go to the manifest, to test on"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
 ) -> None:
     """Train one detector on real (+ synthetic) sessions and save it as a model folder for `detect`."""
@@ -70,7 +72,7 @@ def train(
     req = TrainRequest(model=model, source=source, logs=list(logs), labels=labels, format=fmt,
                        sessions_by=sessions_by, augment=augment, synthesize=synthesize, out=out,
                        params=_params(model, param, epochs), val_fraction=val_fraction, seed=seed,
-                       idle_lines=idle_lines)
+                       idle_lines=idle_lines, holdout=holdout)
     try:
         res = run_train(req)
     except (TrainError, OSError) as e:
@@ -79,7 +81,7 @@ def train(
     typer.echo(f"lines read {r['lines_read']}: parsed {r['parsed']}, rejected {r['rejected']}")
     s = res.sessions
     typer.echo(f"sessions: {s['real']} real ({s['anomalous']} anomalous): {s['train']} train, {s['validation']} "
-               f"validation; {s['synthetic']} synthetic")
+               f"validation; {s['synthetic']} synthetic" + (f"; {s['held_out']} held out" if s["held_out"] else ""))
     v = res.validation
     if v.get("f1") is not None:
         typer.echo(f"validation ({v['sessions']} sessions, {v['anomalies']} anomalous): precision {v['precision']}, "
@@ -94,6 +96,8 @@ def detect(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
     sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="session rule (default: the model's)"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="write each alarm as a JSON line here"),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="session labels: the summary then counts true "
+                                          "and false alarms (separately on the sessions training held out)"),
     source: Optional[Path] = typer.Option(None, "--source", help="check the model against this source tree"),
     allow_other_source: bool = typer.Option(False, "--allow-other-source", help="use a model trained on another "
                                             "inventory (lines are parsed against --source's)"),
@@ -112,9 +116,9 @@ def detect(
     from anomalygen.deploy.folder import ModelError
     from anomalygen.logs.formats import FormatError
 
-    for p in logs:
+    for p in [*logs, *([str(labels)] if labels else [])]:
         if p != "-" and not (follow and p == logs[-1]) and not Path(p).is_file():
-            _fail(f"{p}: no such log file")
+            _fail(f"{p}: no such file")
     try:
         det = load_detector(model, source, allow_other_source)
     except ModelError as e:
@@ -123,7 +127,7 @@ def detect(
         typer.echo(f"warning: inventory differs: {d}", err=True)
     req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
                         idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
-                        json_out=json_out)
+                        json_out=json_out, labels=labels)
 
     def on_alarm(v) -> None:
         if not quiet:
@@ -141,6 +145,11 @@ def detect(
                f"{r['parsed']}, rejected {r['rejected']}" + (f" {r['rejected_by_kind']}" if r["rejected"] else "")
                + f"; sessions closed idle {s['closed_idle']}, at end {s['closed_end']}, evicted {s['evicted']} "
                f"(most open at once {s['max_open']}); {res.seconds:.2f}s", err=True)
+    for part, m in res.labelled.items():
+        what = "labelled sessions" if part == "all" else "labelled sessions training held out"
+        typer.echo(f"{what}: {m['sessions']} ({m['anomalies']} anomalous): {m['true_alarms']} true alarms, "
+                   f"{m['false_alarms']} false alarms, {m['missed']} missed; precision {m['precision']}, "
+                   f"recall {m['recall']}", err=True)
 
 
 def register(app: typer.Typer) -> None:

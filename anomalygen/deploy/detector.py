@@ -16,7 +16,7 @@ from anomalygen.deploy.online import OpenSession, Sessionizer
 from anomalygen.deploy.stream import line_source
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
-from anomalygen.logs.sessions import SessionSpec
+from anomalygen.logs.sessions import SessionSpec, load_labels
 
 
 @dataclass
@@ -50,6 +50,8 @@ class DetectRequest:
     poll: float = 0.2
     batch: int = 64
     json_out: Path | None = None  # alarms as JSON lines, written as they happen
+    labels: Path | None = None  # session labels: the summary then scores the alarms against them
+    threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
 
 
 @dataclass
@@ -60,6 +62,7 @@ class DetectResult:
     sessions: dict
     seconds: float
     inventory_differences: list[str] = field(default_factory=list)
+    labelled: dict = field(default_factory=dict)  # with labels: "all" and "held_out" (sessions training left out)
 
 
 class Detector:
@@ -88,11 +91,11 @@ class Detector:
         if not sessions:
             return []
         scores = self.det.decision_function([s.events for s in sessions])
-        out = []
-        for s, sc in zip(sessions, scores):
-            bad = bool(sc > self.det.threshold_)
-            out.append(Verdict(s.key, float(sc), self.threshold, bad, len(s.events), s.where[0] if s.where else None,
-                               s.closed_by, self.explainer.explain(s.events, s.where, s.text) if bad else None))
+        out = [Verdict(s.key, float(sc), self.threshold, bool(sc > self.det.threshold_), len(s.events),
+                       s.where[0] if s.where else None, s.closed_by) for s, sc in zip(sessions, scores)]
+        bad = [(v, s) for v, s in zip(out, sessions) if v.anomalous]
+        for (v, _), ex in zip(bad, self.explainer.explain_many([(s.events, s.where, s.text) for _, s in bad])):
+            v.explanation = ex
         return out
 
     def score(self, items: Sequence) -> list[Verdict]:
@@ -128,6 +131,9 @@ class Detector:
         def stop() -> bool:
             return req.exit_idle is not None and time.monotonic() - last_data[0] >= req.exit_idle
 
+        label_map = load_labels(req.labels) if req.labels else {}
+        held_out = set(self.manifest.get("training", {}).get("held_out_sessions", []))
+        outcomes: list[tuple[int, bool, bool]] = []  # (label, flagged, held out) of labelled sessions
         alarms = scored = 0
         pending: list[OpenSession] = []
         out = open(req.json_out, "w", encoding="utf-8") if req.json_out else None
@@ -136,6 +142,8 @@ class Detector:
             nonlocal alarms, scored
             for v in self.judge(pending):
                 scored += 1
+                if v.session in label_map:
+                    outcomes.append((label_map[v.session], v.anomalous, v.session in held_out))
                 if v.anomalous:
                     alarms += 1
                     if out is not None:
@@ -145,6 +153,10 @@ class Detector:
                         on_alarm(v)
             pending.clear()
 
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(req.threads)
         try:
             for chunk in line_source(req.logs, stats, req.follow, stop, req.poll):
                 now = time.monotonic()
@@ -159,10 +171,25 @@ class Detector:
             pending.extend(grouper.close_all())
             flush()
         finally:
+            torch.set_num_threads(threads)
             if out is not None:
                 out.close()
+        labelled = {}
+        if label_map:
+            labelled["all"] = _score([(lab, bad) for lab, bad, _ in outcomes])
+            if held_out:
+                labelled["held_out"] = _score([(lab, bad) for lab, bad, h in outcomes if h])
         return DetectResult(alarms, scored, stats.to_dict(), grouper.counts.to_dict(),
-                            round(time.perf_counter() - t0, 3), self.differences)
+                            round(time.perf_counter() - t0, 3), self.differences, labelled)
+
+
+def _score(pairs: list[tuple[int, bool]]) -> dict:
+    tp = sum(1 for lab, bad in pairs if lab and bad)
+    fp = sum(1 for lab, bad in pairs if not lab and bad)
+    fn = sum(1 for lab, bad in pairs if lab and not bad)
+    return {"sessions": len(pairs), "anomalies": tp + fn, "alarms": tp + fp, "true_alarms": tp,
+            "false_alarms": fp, "missed": fn, "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+            "recall": round(tp / (tp + fn), 4) if tp + fn else None}
 
 
 def _extra_known(folder: ModelFolder) -> set[str]:

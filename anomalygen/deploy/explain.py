@@ -59,14 +59,18 @@ class Explainer:
                 "level": rec.get("level", ""), "template": rec.get("template", "")}
 
     def explain(self, events: list[str], where: list[str], text: list[str]) -> dict:
-        out: dict = {"unseen": self._unseen(events, where)}
+        return self.explain_many([(events, where, text)])[0]
+
+    def explain_many(self, sessions: list[tuple[list[str], list[str], list[str]]]) -> list[dict]:
+        """Explanations of several sessions, each `(events, file:line of its lines, their text)`; next-event
+        models read them in one batch."""
         if isinstance(self.det, NextEventDetector):
-            out["kind"] = "next-event"
-            out["unexpected"] = self._unexpected(events, where, text)
-        else:
-            out["kind"] = "counts"
-            out["deviations"] = self._deviations(events)
-        return out
+            steps = self.det.step_ranks([ev for ev, _, _ in sessions], TOP_EXPECTED)
+            return [{"kind": "next-event", "unseen": self._unseen(ev, where),
+                     "unexpected": self._unexpected(ev, where, text, *st)}
+                    for (ev, where, text), st in zip(sessions, steps)]
+        return [{"kind": "counts", "unseen": self._unseen(ev, where), "deviations": self._deviations(ev)}
+                for ev, where, _ in sessions]
 
     def _unseen(self, events: list[str], where: list[str]) -> list[dict]:
         seen: dict[str, dict] = {}
@@ -78,8 +82,8 @@ class Explainer:
             seen[e]["count"] += 1
         return list(seen.values())
 
-    def _unexpected(self, events: list[str], where: list[str], text: list[str]) -> list[dict]:
-        ranks, expected = self.det.step_ranks(events, TOP_EXPECTED)
+    def _unexpected(self, events: list[str], where: list[str], text: list[str], ranks: np.ndarray,
+                    expected: list[list[str]]) -> list[dict]:
         out = []
         for pos in np.flatnonzero(ranks > self.det.threshold_)[:MAX_UNEXPECTED]:
             pos = int(pos)

@@ -187,6 +187,7 @@ def train(req: TrainRequest) -> TrainResult:
             "read": read,
             "sessions": {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
                          "synthetic": len(syn), "held_out": len(holdout)},
+            "held_out_sessions": [s.key for s in holdout],
             "validation": validation,
             "seed": req.seed,
             "events_known": len(known),

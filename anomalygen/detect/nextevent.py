@@ -105,24 +105,32 @@ class NextEventDetector(BaseDetector):
         return batched(score, (inp, tgt, lengths), 512).numpy().astype(np.float64)
 
     @torch.no_grad()
-    def step_ranks(self, session: list[str], top: int = 3) -> tuple[np.ndarray, list[list[str]]]:
-        """For one session, per judged step (each event, then the end unless cut at `max_len`): the rank of the
-        true event as `decision_function` counts it, and the `top` keys the model expected there (`<end>` for
-        the end marker). The session's score is the largest rank."""
+    def step_ranks(self, sessions: list[list[str]], top: int = 3) -> list[tuple[np.ndarray, list[list[str]]]]:
+        """Per session, per judged step (each event, then the end unless cut at `max_len`): the rank of the true
+        event as `decision_function` counts it, and the `top` keys the model expected there (`<end>` for the end
+        marker). A session's score is its largest rank."""
         if not hasattr(self, "model_"):
             raise RuntimeError(f"{self.name}: call fit before step_ranks")
-        inp, tgt, lengths = self._encode(check_sessions([session]))
+        sessions = check_sessions(sessions)
+        if not sessions:
+            return []
+        inp, tgt, lengths = self._encode(sessions)
         self.model_.eval()
-        k = int(lengths[0])
-        logits = self.model_(inp[:, :k], lengths)[0]
-        t = tgt[0, :k]
-        true = logits.gather(-1, t.clamp(min=0).unsqueeze(-1)).squeeze(-1)
-        rank = (logits > true.unsqueeze(-1)).sum(-1).float()
-        rank = torch.where(t == OOV, torch.full_like(rank, float(logits.shape[-1])), rank)
         v = self.vocab_
-        # OOV and padding are never a prediction worth showing
-        logits[:, OOV] = float("-inf")
-        logits[:, v.pad_index] = float("-inf")
-        best = logits.topk(min(top, logits.shape[-1] - 2), dim=-1).indices.tolist()
-        names = [[v.keys_[i] if i < len(v) else "<end>" for i in row] for row in best]
-        return rank.numpy().astype(np.float64), names
+        out = []
+        for start in range(0, len(sessions), 256):
+            b_inp, b_tgt, b_len = inp[start:start + 256], tgt[start:start + 256], lengths[start:start + 256]
+            T = int(b_len.max())
+            logits = self.model_(b_inp[:, :T], b_len)
+            t = b_tgt[:, :T]
+            true = logits.gather(-1, t.clamp(min=0).unsqueeze(-1))
+            rank = (logits > true).sum(-1).float()
+            rank = torch.where(t == OOV, torch.full_like(rank, float(logits.shape[-1])), rank)
+            # OOV and padding are never a prediction worth showing
+            logits[..., OOV] = float("-inf")
+            logits[..., v.pad_index] = float("-inf")
+            best = logits.topk(min(top, logits.shape[-1] - 2), dim=-1).indices.tolist()
+            for i, k in enumerate(b_len.tolist()):
+                names = [[v.keys_[j] if j < len(v) else "<end>" for j in row] for row in best[i][:k]]
+                out.append((rank[i, :k].numpy().astype(np.float64), names))
+        return out

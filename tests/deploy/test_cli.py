@@ -40,7 +40,7 @@ def test_bad_arguments_exit_2_with_one_line(example_model, tmp_path):
         (["train", "--param", "bogus=1"], "--param 'bogus=1'"),
         (["train", "--model", "PCA", "--epochs", "3"], "not trained in epochs"),
         (["train", "--source", str(tmp_path)], "--logs is needed"),
-        (["detect", str(example_model[0]), str(tmp_path / "missing.log")], "missing.log: no such log file"),
+        (["detect", str(example_model[0]), str(tmp_path / "missing.log")], "missing.log: no such file"),
         (["detect", str(tmp_path), str(example_logs() / "minisvc.log")], "manifest.json: missing"),
     ]
     for args, msg in cases:

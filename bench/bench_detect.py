@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Throughput and memory of `anomalygen detect` next to parsing alone, in the same run.
+
+    python bench/bench_detect.py --model hdfs_model --log ../shared/data/hdfs/HDFS_20000.log
+    python bench/bench_detect.py --model MODEL_DIR --log LOG --scale 10 --repeats 3 --json out.json
+
+Each measurement runs in a fresh child process (so peak RSS is its own), on the log repeated 1x and `--scale`x,
+block ids renamed per copy (`blk_123` -> `blk_123` + copy number) so that every copy's sessions are new ones:
+* parse: `LogParser` over the file with the model's inventory and format (the reader, header split, statement
+  match, parameters) consumed without writing: what `detect` does before sessions and scoring;
+* detect: `Detector.stream` (parse + online sessions + scoring every closed session + explanations of alarms),
+  alarms discarded.
+Lines/s is lines read over wall time (median of `--repeats`, interleaved); peak RSS is the child's ru_maxrss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BLOCK = re.compile(rb"(blk_-?\d+)")
+
+
+def scaled_log(src: Path, copies: int, dest: Path) -> Path:
+    with open(src, "rb") as fh:
+        data = fh.read()
+    with open(dest, "wb") as out:
+        for c in range(copies):
+            out.write(data if c == 0 else BLOCK.sub(lambda m: m.group(1) + str(c).encode(), data))
+    return dest
+
+
+def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
+    from anomalygen.deploy.detector import DetectRequest, load_detector
+    from anomalygen.logs.formats import LogFormat
+    from anomalygen.logs.parse import LogParser
+    from anomalygen.logs.reader import iter_chunks
+
+    det = load_detector(model)
+    t0 = time.perf_counter()
+    if kind == "parse":
+        parser = LogParser(det.statements, LogFormat.parse(det.manifest["detect"]["format"]), fallback=False)
+        for _ in parser.parse_chunks(iter_chunks([log], parser.summary.read)):
+            pass
+        lines = parser.summary.read.lines_read
+        extra = {}
+    else:
+        res = det.stream(DetectRequest(model=Path(model), logs=[log], idle_lines=idle_lines))
+        lines = res.read["lines_read"]
+        extra = {"alarms": res.alarms, "sessions": res.scored, "max_open": res.sessions["max_open"],
+                 "evicted": res.sessions["evicted"]}
+    secs = time.perf_counter() - t0
+    return {"kind": kind, "lines": lines, "seconds": secs, "lines_per_s": lines / secs,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
+
+
+def measure(kind: str, model: str, log: Path, idle_lines: int | None) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, "--model", model, "--log", str(log)]
+    if idle_lines:
+        cmd += ["--idle-lines", str(idle_lines)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT),
+                                                                               "PATH": "/usr/bin:/bin"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def follow_demo(model: str, log: Path, rate: float, idle_lines: int | None, rotate_every: int) -> dict:
+    """A writer process grows a file at `rate` lines/s while `anomalygen detect --follow` reads it: when do the
+    alarms arrive, relative to the writer?"""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        live = Path(tmp) / "live.log"
+        live.write_text("")
+        cmd = [sys.executable, "-m", "anomalygen.cli", "detect", model, str(live), "--follow", "--exit-idle", "3",
+               *(["--idle-lines", str(idle_lines)] if idle_lines else []), "--json", str(Path(tmp) / "a.jsonl")]
+        det = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(8)  # let the detector load before the first line is written
+        t0 = time.monotonic()
+        writer = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grow_log.py"), str(log), str(live),
+                                   "--rate", str(rate), "--rotate-every", str(rotate_every)], env=env,
+                                  stdout=subprocess.DEVNULL)
+        done: list[float] = []
+        waiter = threading.Thread(target=lambda: (writer.wait(), done.append(time.monotonic() - t0)))
+        waiter.start()
+        times = [time.monotonic() - t0 for line in det.stdout if line.startswith("ALARM ")]
+        waiter.join()
+        summary = det.stderr.read().strip().splitlines()[-1]
+        det.wait()
+    return {"rate": rate, "writer_seconds": round(done[0], 1), "alarms": len(times),
+            "alarms_while_growing": sum(t < done[0] for t in times),
+            "first_alarm_s": round(times[0], 1) if times else None, "summary": summary}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True, help="model folder from `anomalygen train`")
+    ap.add_argument("--log", required=True, type=Path)
+    ap.add_argument("--scale", type=int, default=10, help="also measure the log repeated this many times")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--idle-lines", type=int, default=None, help="detect's idle timeout (default: the model's)")
+    ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    ap.add_argument("--follow-rate", type=float, default=0, help="instead: the --follow demo, a writer growing "
+                    "the log at this many lines/s")
+    ap.add_argument("--rotate-every", type=int, default=0, help="with --follow-rate: rotate after this many lines")
+    ap.add_argument("--child", choices=["parse", "detect"], help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        print(json.dumps(child(a.child, a.model, str(a.log), a.idle_lines)))
+        return
+    if a.follow_rate:
+        r = follow_demo(a.model, a.log, a.follow_rate, a.idle_lines, a.rotate_every)
+        print(f"writer: {r['writer_seconds']}s at {r['rate']:g} lines/s; {r['alarms']} alarms, "
+              f"{r['alarms_while_growing']} while the file was growing, first after {r['first_alarm_s']}s\n"
+              f"{r['summary']}")
+        if a.json:
+            a.json.write_text(json.dumps(r, indent=1) + "\n")
+        return
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for copies in sorted({1, a.scale}):
+            log = a.log if copies == 1 else scaled_log(a.log, copies, Path(tmp) / f"x{copies}.log")
+            runs: dict[str, list[dict]] = {"parse": [], "detect": []}
+            for _ in range(a.repeats):
+                for kind in ("parse", "detect"):
+                    runs[kind].append(measure(kind, a.model, log, a.idle_lines))
+            row = {}
+            for kind, rs in runs.items():
+                best = sorted(rs, key=lambda r: r["lines_per_s"])[len(rs) // 2]
+                row[kind] = {**best, "lines_per_s": statistics.median(r["lines_per_s"] for r in rs)}
+            row["detect_vs_parse"] = row["detect"]["lines_per_s"] / row["parse"]["lines_per_s"]
+            results[f"x{copies}"] = row
+            p, d = row["parse"], row["detect"]
+            print(f"x{copies}: {p['lines']:,} lines; parse {p['lines_per_s']:,.0f} lines/s (peak RSS "
+                  f"{p['peak_rss_mb']:.0f} MB); detect {d['lines_per_s']:,.0f} lines/s = "
+                  f"{row['detect_vs_parse']:.2f} of parse (peak RSS {d['peak_rss_mb']:.0f} MB, {d['sessions']:,} "
+                  f"sessions, {d['alarms']:,} alarms, at most {d['max_open']:,} open, {d['evicted']} evicted)")
+    if a.scale != 1:
+        r1, rn = results["x1"]["detect"]["peak_rss_mb"], results[f"x{a.scale}"]["detect"]["peak_rss_mb"]
+        results["detect_rss_growth"] = rn / r1 - 1
+        print(f"detect peak RSS x{a.scale} vs x1: {100 * (rn / r1 - 1):+.1f}%")
+    if a.json:
+        a.json.write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.online import OpenSession, Sessionizer
@@ -90,7 +92,10 @@ class Detector:
     def judge(self, sessions: Sequence[OpenSession]) -> list[Verdict]:
         if not sessions:
             return []
-        scores = self.det.decision_function([s.events for s in sessions])
+        # shortest first: sequence models pad each batch to its longest session
+        order = sorted(range(len(sessions)), key=lambda i: len(sessions[i].events))
+        scores = np.empty(len(sessions))
+        scores[order] = self.det.decision_function([sessions[i].events for i in order])
         out = [Verdict(s.key, float(sc), self.threshold, bool(sc > self.det.threshold_), len(s.events),
                        s.where[0] if s.where else None, s.closed_by) for s, sc in zip(sessions, scores)]
         bad = [(v, s) for v, s in zip(out, sessions) if v.anomalous]

@@ -1,8 +1,9 @@
 """Sessions formed while lines stream in, closed when idle, so that each can be scored as soon as it ends.
 
 Keys are those of the logs stage (`--sessions-by id | regex:PATTERN | field:NAME`), or fixed windows of
-`window:count:N` lines. A keyed session closes when `idle_lines` lines went by without one of its events, or
-(when following a live file) `idle_seconds` of wall time; at the end of the input every open session closes.
+`window:count:N` lines. A keyed session closes when `idle_lines` lines went by without one of its events
+(checked every `check_every` lines: cheap, and the same on every run), or (when following a live file)
+`idle_seconds` of wall time; at the end of the input every open session closes.
 Memory is bounded by the open sessions: above `max_open`, the least recently active one is closed early and
 counted as evicted. Sessions longer than `keep_events` keep counting events but only their first
 `keep_events` lines' text, for the explanation's context.
@@ -46,7 +47,8 @@ class SessionCounts:
 
 class Sessionizer:
     def __init__(self, spec: SessionSpec, fmt: LogFormat, idle_lines: int = 100_000,
-                 idle_seconds: float | None = None, max_open: int = 100_000, keep_events: int = 256):
+                 idle_seconds: float | None = None, max_open: int = 100_000, keep_events: int = 256,
+                 check_every: int = 256):
         if spec.kind == "window-time":
             raise ValueError("detect groups sessions by key or by window:count; window:time is not supported")
         self.window = int(spec.size) if spec.kind == "window-count" else 0
@@ -59,7 +61,7 @@ class Sessionizer:
         self.fi = fmt.fields.index(spec.field) if spec.kind == "field" else -1
         self.ci = fmt.content_index
         self.idle_lines, self.idle_seconds = idle_lines, idle_seconds
-        self.max_open, self.keep = max_open, keep_events
+        self.max_open, self.keep, self.check_every = max_open, keep_events, check_every
         self.open: OrderedDict[str, OpenSession] = OrderedDict()
         self.counts = SessionCounts()
         self.n = 0  # parsed lines seen
@@ -102,7 +104,7 @@ class Sessionizer:
         self.counts.max_open = max(self.counts.max_open, len(self.open))
         if self.window and self.n % self.window == 0:
             out.extend(self._close_all("window"))
-        elif self.open:
+        elif self.open and self.n % self.check_every == 0:
             out.extend(self.expire())
         return out
 

@@ -16,7 +16,7 @@ def line(n: int, msg: str, event: str = "E1") -> tuple:
 
 
 def test_idle_lines_close_sessions_in_order_of_inactivity():
-    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=3)
+    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=3, check_every=1)
     closed = []
     msgs = ["blk_1 a", "blk_2 b", "blk_1 c", "no id here", "x blk_3", "y blk_3", "z blk_3", "w blk_3"]
     for i, m in enumerate(msgs, 1):
@@ -66,3 +66,9 @@ def test_field_keys_and_count_windows():
 def test_unsupported_rules_are_refused(spec, msg):
     with pytest.raises(ValueError, match=msg):
         Sessionizer(SessionSpec.parse(spec), FMT)
+
+
+def test_idle_check_runs_every_check_every_lines():
+    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=1, check_every=4)
+    closed = [[c.key for c in s.add(line(i, f"blk_{i}"))] for i in range(1, 9)]
+    assert closed == [[], [], [], ["blk_1", "blk_2", "blk_3"], [], [], [], ["blk_4", "blk_5", "blk_6", "blk_7"]]

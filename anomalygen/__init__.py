@@ -2,7 +2,8 @@
 
 __version__ = "0.1.0"
 
-_API = {"train", "load_detector", "TrainRequest", "TrainResult", "DetectRequest", "Verdict"}
+# `ag.detect` is the detectors' package; the streaming stage is `anomalygen.deploy.detect`
+_API = {"train", "load_detector", "TrainRequest", "TrainResult", "DetectRequest", "DetectResult", "Verdict"}
 
 
 def __getattr__(name: str):

@@ -5,8 +5,8 @@ Names are resolved on first use: the CLI registers these commands without import
 
 _WHERE = {
     "DetectRequest": "detector", "DetectResult": "detector", "Detector": "detector", "Verdict": "detector",
-    "load_detector": "detector", "ModelError": "folder", "TrainError": "train", "TrainRequest": "train",
-    "TrainResult": "train", "train": "train",
+    "detect": "detector", "load_detector": "detector", "ModelError": "folder", "TrainError": "trainer",
+    "TrainRequest": "trainer", "TrainResult": "trainer", "train": "trainer",
 }
 __all__ = sorted(_WHERE)
 

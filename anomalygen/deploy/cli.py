@@ -64,8 +64,8 @@ def train(
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
 ) -> None:
     """Train one detector on real (+ synthetic) sessions and save it as a model folder for `detect`."""
-    from anomalygen.deploy.train import TrainError, TrainRequest
-    from anomalygen.deploy.train import train as run_train
+    from anomalygen.deploy.trainer import TrainError, TrainRequest
+    from anomalygen.deploy.trainer import train as run_train
 
     if augment is not None and synthesize:
         _fail("give --augment DIR or --synthesize N, not both")

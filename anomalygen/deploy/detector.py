@@ -221,3 +221,8 @@ def load_detector(path: str | Path, source: str | Path | None = None, allow_othe
         raise ModelError(f"{path}: trained on another inventory than {source}: {'; '.join(diffs[:3])}{more}; "
                          "pass --allow-other-source to use it anyway")
     return Detector(folder, inv.statements, diffs)
+
+
+def detect(req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:
+    """The `detect` stage as one call: load `req.model` (checked against `req.source` when given) and stream."""
+    return load_detector(req.model, req.source, req.allow_other_source).stream(req, on_alarm)

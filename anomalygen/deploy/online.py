@@ -135,3 +135,12 @@ class Sessionizer:
         if why == "end":
             self.counts.closed_end += len(out)
         return out
+
+
+def supports(sessions_by: str) -> bool:
+    """Whether `detect` can form sessions by this `--sessions-by` rule."""
+    try:
+        spec = SessionSpec.parse(sessions_by)
+    except ValueError:
+        return False
+    return spec.kind in ("id", "field") or (spec.kind == "window-count" and spec.step == spec.size)

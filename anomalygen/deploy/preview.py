@@ -10,7 +10,7 @@ from pathlib import Path
 
 from anomalygen.deploy.detector import Detector
 from anomalygen.deploy.folder import load_model
-from anomalygen.deploy.train import TrainRequest, train
+from anomalygen.deploy.trainer import TrainRequest, train
 
 TOP = 10
 HOLDOUT = 0.2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anomalygen.deploy.online import supports
 from anomalygen.evaluate.harness import default_jobs
 from anomalygen.run.pipeline import Stage
 
@@ -45,6 +46,7 @@ def plan(cfg: dict) -> list[Stage]:
                          "--epochs", str(cfg["epochs"]), "--jobs", str(default_jobs()),
                          "--out", str(r / "evaluate"), "--quiet"],
             [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))
+    if cfg["labels"] is not None and supports(cfg["sessions_by"]):
         stages.append(Stage(
             "alarms", ["alarms", "--models", str(cfg["models"]), "--epochs", str(cfg["epochs"]), "--seed",
                        str(cfg["seed"]), "--format", fmt, "--sessions-by", cfg["sessions_by"]],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalygen.deploy.train import TrainRequest, train
+from anomalygen.deploy.trainer import TrainRequest, train
 
 TINY_DEEPLOG = {"epochs": 2, "hidden": 16, "embed_dim": 8, "layers": 1}
 

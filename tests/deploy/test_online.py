@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalygen.deploy.online import UNMATCHED, Sessionizer
+from anomalygen.deploy.online import UNMATCHED, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.sessions import SessionSpec
 
@@ -72,3 +72,8 @@ def test_idle_check_runs_every_check_every_lines():
     s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=1, check_every=4)
     closed = [[c.key for c in s.add(line(i, f"blk_{i}"))] for i in range(1, 9)]
     assert closed == [[], [], [], ["blk_1", "blk_2", "blk_3"], [], [], [], ["blk_4", "blk_5", "blk_6", "blk_7"]]
+
+
+def test_supports_names_the_rules_detect_can_follow():
+    assert [supports(x) for x in ("id", "regex:x(\\d+)", "field:Pid", "window:count:10", "window:count:10:5",
+                                  "window:time:60", "nonsense")] == [True, True, True, True, False, False, False]

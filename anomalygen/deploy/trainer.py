@@ -19,7 +19,7 @@ import numpy as np
 
 from anomalygen.deploy.explain import count_profile
 from anomalygen.deploy.folder import ModelFolder, save_model, sha256_file, statement_record
-from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer
+from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
@@ -139,8 +139,14 @@ def train(req: TrainRequest) -> TrainResult:
         spec = SessionSpec.parse(req.sessions_by)
     except (FormatError, ValueError) as e:
         raise TrainError(str(e)) from None
+    if not supports(req.sessions_by):
+        raise TrainError(f"--sessions-by {req.sessions_by}: detect forms sessions by id, regex:, field: or "
+                         "window:count:N (no step)")
     inv, _ = build_inventory(src)
-    sessions, read = real_sessions(inv.statements, logs, fmt, spec, keep_events=256 if req.holdout > 0 else 0)
+    try:
+        sessions, read = real_sessions(inv.statements, logs, fmt, spec, keep_events=256 if req.holdout > 0 else 0)
+    except ValueError as e:  # a header field the format does not have
+        raise TrainError(str(e)) from None
     if not sessions:
         raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
                          f"{req.sessions_by}): is the format right?")
@@ -161,7 +167,7 @@ def train(req: TrainRequest) -> TrainResult:
     X_fit = [X[i] for i in tr] + [s.events for s in syn]
     y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
     texts = {s.id: s.template for s in inv.statements}
-    det = make_detector(req.model, random_state=req.seed, event_texts=texts, **req.params)
+    det = make_detector(req.model, **{"random_state": req.seed, "event_texts": texts, **req.params})
     if det.supervised and len(np.unique(y_fit)) < 2:
         raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
                          "anomalous sessions via --augment/--synthesize)")

@@ -199,7 +199,8 @@ def load_model(folder: Path) -> ModelFolder:
     try:
         det = cls.from_state(det_doc["params"], st)
     except (KeyError, RuntimeError, TypeError, ValueError) as e:
-        raise ModelError(f"{folder}: the saved state does not fit {doc['detector']} ({type(e).__name__}: {e})") from None
+        raise ModelError(f"{folder}: the saved state does not fit {doc['detector']} "
+                         f"({type(e).__name__}: {e})") from None
     statements = []
     with open(folder / "inventory.jsonl", encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):

@@ -5,7 +5,8 @@ A real session interleaves several threads that print the same key (an HDFS bloc
 the NameNode, three DataXceiver and three PacketResponder threads, addStoredBlock RPCs, deletions). Events of one
 execution keep their order; events of different executions may interleave. The code says which entry prints a
 statement and what one execution can print (the multiset of its feasible visible paths); a session is cut by
-giving each event to the oldest open execution of its entry that can still print it, else a new one.
+giving each event to the newest open execution of its entry that can still print it (the nearest thread that
+can have printed it), else a new one.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class ThreadModel:
             r = self.role_of(e)
             shapes = self.shapes.get(r)
             if shapes:
-                for seg, have in open_.get(r, []):
+                for seg, have in reversed(open_.get(r, [])):
                     if any(have[e] + 1 <= cap.get(e, 0) and all(have[k] <= cap.get(k, 0) for k in have)
                            for cap in shapes):
                         seg.positions.append(i)

@@ -57,8 +57,9 @@ def generate(
                                       "ones and written with session_model.json; off: one path per session"),
     no_feasibility: bool = typer.Option(False, "--no-feasibility", help="keep paths without the z3 check "
                                         "(an ablation)"),
-    prior: float = typer.Option(0.02, "--prior", help="weight of code paths and entries the real sessions never "
-                                "showed, against 1 for the others"),
+    prior: float = typer.Option(0.0, "--prior", help="weight of code paths and entries that print statements "
+                                "the real normal sessions never showed, against 1 for the others (0: composed "
+                                "normal sessions print only statements real normal sessions print)"),
     llm: str = typer.Option("none", "--llm", help="none | openai | local: optional LLM check of paths z3 could "
                             "only partly read, and value proposals for statements real logs never showed"),
     llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),

@@ -35,8 +35,9 @@ class ComposeConfig:
     p_add: float = 0.3
     p_drop: float = 0.2
     p_replace: float = 0.1
-    prior: float = 0.02  # weight of events/entries the bases never showed, against 1 for the others
+    prior: float = 0.0  # weight of events/entries the bases never showed, against 1 for the others
     min_support: int = 1  # sessions holding both sides before an order constraint is kept
+    min_share: float = 0.99  # ... and the share of them that must agree
     p_shuffle: float = 0.3  # a whole new interleaving; else 1..max_swaps exchanges of concurrent neighbours
     max_swaps: int = 3
 
@@ -115,7 +116,7 @@ class _Composer:
         self.m = model
         self.cfg = model.config
         self.bases = bases
-        self.prec = Precedence.learn(bases, self.cfg.min_support)
+        self.prec = Precedence.learn(bases, self.cfg.min_support, self.cfg.min_share)
         self.vocab = {e for b in bases for e in b}
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
@@ -129,9 +130,11 @@ class _Composer:
         self.alts: dict[str, list[tuple[list[str], float]]] = {}
         self.foreign: list[tuple[str, list[str], float]] = []
         for r, paths in sorted(model.alternatives.items()):
-            weighted = [(p, 1.0 if set(p) <= self.vocab else self.cfg.prior) for p in paths if p]
+            weighted = [(p, w) for p in paths if p
+                        for w in [1.0 if set(p) <= self.vocab else self.cfg.prior] if w > 0]
             if r in active:
-                self.alts[r] = weighted
+                if weighted:
+                    self.alts[r] = weighted
             else:
                 self.foreign.extend((r, p, w * self.cfg.prior) for p, w in weighted)
 

@@ -1,7 +1,8 @@
 """Order constraints between the events of different threads, learned from real sessions, and random
 interleavings of segments that keep each segment's own order and every learned constraint.
 
-Two kinds of "always precedes", each kept only when every session holding both sides agrees:
+Two kinds of "always precedes", each kept when the sessions holding both sides agree (all of them, or a share
+`min_share` of them: one odd session among hundreds must not free every order):
 - between events: every `a` before every `b` (the block is allocated before any replica is stored);
 - between occurrences: the i-th `a` before the j-th `b` (the first replica received before the first addStoredBlock).
 Learning them from the very sessions that are recombined is the conservative choice: with few sessions, more
@@ -32,9 +33,11 @@ class Precedence:
     occs: dict[Occ, set[Occ]] = field(default_factory=dict)  # (b, j) -> every (a, i) always before it
 
     @classmethod
-    def learn(cls, sessions: list[list[str]], min_support: int = 1) -> "Precedence":
-        return cls(_always_before([list(s) for s in sessions], min_support),
-                   _always_before([occurrences(s) for s in sessions], min_support))
+    def learn(cls, sessions: list[list[str]], min_support: int = 1, min_share: float = 1.0) -> "Precedence":
+        if not 0.5 < min_share <= 1:
+            raise ValueError(f"min_share {min_share} is not in (0.5, 1]")
+        return cls(_always_before([list(s) for s in sessions], min_support, min_share),
+                   _always_before([occurrences(s) for s in sessions], min_support, min_share))
 
     def predecessors(self, labels: list[Occ]) -> list[set[int]]:
         """Per position of a session (its events labelled by occurrence), the positions that must come first."""
@@ -56,7 +59,7 @@ class Precedence:
         return out
 
 
-def _always_before(sessions: list[list], min_support: int) -> dict:
+def _always_before(sessions: list[list], min_support: int, min_share: float) -> dict:
     support: Counter = Counter()
     held: Counter = Counter()
     for s in sessions:
@@ -75,7 +78,7 @@ def _always_before(sessions: list[list], min_support: int) -> dict:
                         held[(a, b)] += 1
     out: dict = defaultdict(set)
     for (a, b), n in held.items():
-        if n == support[(a, b)] and n >= min_support:
+        if n >= min_support and n >= min_share * support[(a, b)]:  # above one half: never both ways
             out[b].add(a)
     return dict(out)
 

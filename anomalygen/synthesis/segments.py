@@ -69,8 +69,8 @@ class ThreadModel:
 def attribute(sequences: dict[str, list[tuple[str, ...]]], in_loop: set[str]) -> ThreadModel:
     """A thread model from the code: `sequences[entry]` are the visible event sequences of an entry's feasible,
     normal paths. An event printed by several entries goes to the most specific one (fewest distinct events,
-    then name), the innermost thread body that prints it; shapes are the distinct multisets of its paths, with
-    events printed inside a loop uncapped."""
+    then name), the innermost thread body that prints it; shapes are the distinct sets of its paths' events,
+    each once, except a loop printing an entry's only event, which may repeat."""
     vocab = {e: {k for seq in seqs for k in seq} for e, seqs in sequences.items()}
     role: dict[str, str] = {}
     for entry in sorted(vocab, key=lambda e: (len(vocab[e]), e)):
@@ -80,7 +80,10 @@ def attribute(sequences: dict[str, list[tuple[str, ...]]], in_loop: set[str]) ->
     for entry, seqs in sorted(sequences.items()):
         distinct: dict[tuple, dict[str, int]] = {}
         for seq in seqs:
-            c = {k: (LOOP_CAP if k in in_loop else n) for k, n in Counter(k for k in seq if role[k] == entry).items()}
+            own = Counter(k for k in seq if role[k] == entry)
+            # a loop that prints the key's only event (deleting a block from each of its datanodes) may repeat;
+            # beside other events, a loop's line is about another key on its other iterations: once per session
+            c = {k: (LOOP_CAP if k in in_loop and len(own) == 1 else 1) for k in own}
             if c:
                 distinct.setdefault(tuple(sorted(c.items())), c)
         if any(sum(min(v, 2) for v in c.values()) > 1 for c in distinct.values()):

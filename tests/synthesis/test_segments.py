@@ -26,16 +26,17 @@ def test_unknown_events_are_their_own_segments():
     assert cut(model, ["a", "x", "a", "x"]) == [("A", ["a", "a"]), ("event:x", ["x"]), ("event:x", ["x"])]
 
 
-def test_attribute_gives_each_event_to_the_most_specific_entry_and_uncaps_loops():
+def test_attribute_gives_each_event_to_the_most_specific_entry_and_uncaps_lone_loops():
     sequences = {
         "Server.main": [("start", "recv", "term"), ("start",)],
-        "Responder.run": [("recv", "term"), ("recv", "recv", "term")],
+        "Responder.run": [("recv", "term"), ("recv", "recv", "term"), ("exc", "term")],
         "Deleter.run": [("del", "del")],
     }
     model = attribute(sequences, in_loop={"del"})
     assert model.role == {"start": "Server.main", "recv": "Responder.run", "term": "Responder.run",
-                          "del": "Deleter.run"}
-    assert model.shapes["Responder.run"] == [{"recv": 2, "term": 1}]  # the smaller multiset is contained
+                          "exc": "Responder.run", "del": "Deleter.run"}
+    # each event once per execution: a loop beside other events prints this key's line once
+    assert model.shapes["Responder.run"] == [{"exc": 1, "term": 1}, {"recv": 1, "term": 1}]
     assert model.shapes["Deleter.run"] == [{"del": LOOP_CAP}]
     assert "Server.main" not in model.shapes  # one event per execution: nothing to group
     back = ThreadModel.from_dict(model.to_dict())

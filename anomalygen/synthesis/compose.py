@@ -125,7 +125,11 @@ class _Composer:
             self.pieces.append(pieces)
             for r, p in pieces:
                 self.pool[r].append(p_copy(r, p))
-        self.phases, self.counts = _variation([Counter(r for r, _ in p) for p in self.pieces])
+        self.role_counts = [Counter(r for r, _ in p) for p in self.pieces]
+        self.phases, self.counts = _variation(self.role_counts)
+        # how many bases hold each phase, and each role at each count: changes follow what the bases show
+        self.holding = {ph: sum(1 for c in self.role_counts if all(c[r] for r in ph)) for ph in self.phases}
+        self.at_count = {r: Counter(c[r] for c in self.role_counts if c[r]) for r in self.counts}
         active = set(self.pool)
         self.alts: dict[str, list[tuple[list[str], float]]] = {}
         self.foreign: list[tuple[str, list[str], float]] = []
@@ -162,13 +166,17 @@ class _Composer:
 
     def _add(self, bi: int, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
         """A phase the base lacks, copied whole from a base that has it; or one more segment of a thread kind
-        whose count the bases show varying on its own."""
+        whose count the bases show varying on its own. Each option is weighted by the share of bases that show
+        it (a phase two bases in a thousand hold is rarely added)."""
         have = Counter(r for r, _ in pieces)
-        options = [("phase", ph) for ph in self.phases if not any(have[r] for r in ph)]
-        options += [("count", r) for r, counts in self.counts.items() if 0 < have[r] < max(counts)]
+        nb = len(self.bases)
+        options = [(("phase", ph), self.holding[ph] / nb) for ph in self.phases if not any(have[r] for r in ph)]
+        options += [(("count", r), sum(n for k, n in self.at_count[r].items() if k > have[r]) / nb)
+                    for r, counts in self.counts.items() if 0 < have[r] < max(counts)]
+        options = [(o, w) for o, w in options if w > 0]
         if not options:
             return
-        kind, what = options[int(rng.random() * len(options))]
+        kind, what = _weighted([o for o, _ in options], [w for _, w in options], rng)
         if kind == "count":
             donor = self.pool[what][int(rng.random() * len(self.pool[what]))]
             pieces.append(p_copy(*donor))
@@ -185,11 +193,14 @@ class _Composer:
         """A phase the base has and other bases lack, removed whole; or one segment fewer of a thread kind whose
         count the bases show varying on its own."""
         have = Counter(r for r, _ in pieces)
-        options = [("phase", ph) for ph in self.phases if all(have[r] for r in ph)]
-        options += [("count", r) for r, counts in self.counts.items() if have[r] > min(counts)]
+        nb = len(self.bases)
+        options = [(("phase", ph), 1 - self.holding[ph] / nb) for ph in self.phases if all(have[r] for r in ph)]
+        options += [(("count", r), sum(n for k, n in self.at_count[r].items() if k < have[r]) / nb)
+                    for r, counts in self.counts.items() if have[r] > min(counts)]
+        options = [(o, w) for o, w in options if w > 0]
         if not options:
             return
-        kind, what = options[int(rng.random() * len(options))]
+        kind, what = _weighted([o for o, _ in options], [w for _, w in options], rng)
         if kind == "phase":
             gone = [p for p in pieces if p[0] in what]
             pieces[:] = [p for p in pieces if p[0] not in what]

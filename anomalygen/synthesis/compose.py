@@ -218,7 +218,7 @@ class _Composer:
         i = idx[int(rng.random() * len(idx))]
         r, old = pieces[i]
         keys = [e for e, _ in old]
-        options = [(p, w) for p, w in self.alts[r] if p != keys]
+        options = [(p, w) for p, w in self.alts[r] if set(p) != set(keys)]  # another branch, not a loop count
         if not options:
             return
         path = _weighted([p for p, _ in options], [w for _, w in options], rng)

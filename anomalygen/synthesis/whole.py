@@ -90,8 +90,24 @@ def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> Sessio
             sequences.setdefault(c.entry, []).append(c.events)
     in_loop = {s.id for s in gen.a.inventory.statements if s.in_loop}
     threads = attribute(sequences, in_loop)
-    alts = {e: [list(p) for p in ps] for e, ps in sorted(sequences.items())}
+    alts = {e: _once(ps, threads.shapes.get(e)) for e, ps in sorted(sequences.items())}
     return SessionModel(threads, alts, config, manifest)
+
+
+def _once(paths: list[tuple[str, ...]], shapes: list[dict[str, int]] | None) -> list[list[str]]:
+    """An entry's paths as one execution prints them for one key: beside other events, a loop's line once
+    (its other iterations are about other keys), as the thread model's shapes say."""
+    out: dict[tuple, list[str]] = {}
+    for p in paths:
+        cap = {k: max(c.get(k, 1) for c in shapes) for k in p} if shapes else {}
+        seen: dict[str, int] = {}
+        keep = []
+        for k in p:
+            seen[k] = seen.get(k, 0) + 1
+            if seen[k] <= cap.get(k, 1 << 30):
+                keep.append(k)
+        out.setdefault(tuple(keep), keep)
+    return list(out.values())
 
 
 def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, markers: Markers | None,

@@ -117,7 +117,7 @@ class _Composer:
         self.cfg = model.config
         self.bases = bases
         self.prec = Precedence.learn(bases, self.cfg.min_support, self.cfg.min_share)
-        self.vocab = {e for b in bases for e in b}
+        self.vocab = {model.threads.key(e) for b in bases for e in b}
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:
@@ -218,7 +218,8 @@ class _Composer:
         i = idx[int(rng.random() * len(idx))]
         r, old = pieces[i]
         keys = [e for e, _ in old]
-        options = [(p, w) for p, w in self.alts[r] if set(p) != set(keys)]  # another branch, not a loop count
+        now = {self.m.threads.key(e) for e in keys}
+        options = [(p, w) for p, w in self.alts[r] if set(p) != now]  # another branch, not a loop count
         if not options:
             return
         path = _weighted([p for p, _ in options], [w for _, w in options], rng)

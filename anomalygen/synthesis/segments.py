@@ -30,14 +30,20 @@ class ThreadModel:
 
     role: dict[str, str] = field(default_factory=dict)
     shapes: dict[str, list[dict[str, int]]] = field(default_factory=dict)
+    alias: dict[str, str] = field(default_factory=dict)  # identical twin -> the statement id it is known by
+
+    def key(self, e: str) -> str:
+        return self.alias.get(e, e)
 
     def role_of(self, key: str) -> str:
+        key = self.alias.get(key, key)
         return self.role.get(key, f"event:{key}")
 
     def segment(self, events: list[str]) -> list[Segment]:
         out: list[Segment] = []
         open_: dict[str, list[tuple[Segment, Counter]]] = {}
         for i, e in enumerate(events):
+            e = self.alias.get(e, e)
             r = self.role_of(e)
             shapes = self.shapes.get(r)
             if shapes:
@@ -57,13 +63,15 @@ class ThreadModel:
 
     def to_dict(self) -> dict:
         return {"role": dict(sorted(self.role.items())),
-                "shapes": {r: [dict(sorted(c.items())) for c in cs] for r, cs in sorted(self.shapes.items())}}
+                "shapes": {r: [dict(sorted(c.items())) for c in cs] for r, cs in sorted(self.shapes.items())},
+                "alias": dict(sorted(self.alias.items()))}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ThreadModel":
         return cls({str(k): str(v) for k, v in d.get("role", {}).items()},
                    {str(r): [{str(k): int(v) for k, v in c.items()} for c in cs]
-                    for r, cs in d.get("shapes", {}).items()})
+                    for r, cs in d.get("shapes", {}).items()},
+                   {str(k): str(v) for k, v in d.get("alias", {}).items()})
 
 
 def attribute(sequences: dict[str, list[tuple[str, ...]]], in_loop: set[str]) -> ThreadModel:

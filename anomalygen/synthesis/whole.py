@@ -84,14 +84,28 @@ def log_sessions(by_key: dict[str, list[str]], gen: Generator, logs: list[Path])
 
 def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> SessionModel:
     """From the explored code: every statement's entry and each entry's normal, feasible visible paths."""
+    twin = twins(gen.a.inventory.statements)
     sequences: dict[str, list[tuple[str, ...]]] = {}
     for c in gen.candidates:
         if c.label == 0:
-            sequences.setdefault(c.entry, []).append(c.events)
-    in_loop = {s.id for s in gen.a.inventory.statements if s.in_loop}
+            sequences.setdefault(c.entry, []).append(tuple(twin.get(e, e) for e in c.events))
+    in_loop = {twin.get(s.id, s.id) for s in gen.a.inventory.statements if s.in_loop}
     threads = attribute(sequences, in_loop)
+    threads.alias = twin
     alts = {e: _once(ps, threads.shapes.get(e)) for e, ps in sorted(sequences.items())}
     return SessionModel(threads, alts, config, manifest)
+
+
+def twins(statements: list[LogStatement]) -> dict[str, str]:
+    """Statements no log line can tell apart (same template, level and class: one message written in two
+    places) -> the first of them (file, line): one key for all, as a parser or a template map gives them."""
+    first: dict[tuple, str] = {}
+    out = {}
+    for s in sorted(statements, key=lambda s: (s.file, s.line, s.id)):
+        c = first.setdefault((s.template, s.level, s.class_name), s.id)
+        if c != s.id:
+            out[s.id] = c
+    return out
 
 
 def _once(paths: list[tuple[str, ...]], shapes: list[dict[str, int]] | None) -> list[list[str]]:

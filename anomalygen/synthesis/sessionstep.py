@@ -78,10 +78,12 @@ class SessionModelStep:
                "composed": len(self.made), "changes": dict(sorted(changes.items())),
                "with_relaxed_order": sum(1 for s in self.made if (s.provenance or {}).get("relaxed"))}
         if self.markers is not None:
-            events = [[ln.stmt.id for ln in s.lines] for s in self.made]
+            anomalous = [[ln.stmt.id for ln in s.lines] for s in self.made if s.label]
+            normal = [[ln.stmt.id for ln in s.lines] for s in self.made if not s.label]
             out["markers"] = {"events": len(self.markers.events), "transitions": len(self.markers.transitions),
                               "learned_from": self.markers.sessions,
-                              "sessions_labelled": {m: n for m, n in _per_marker(self.markers, events).items()}}
+                              "anomalous_sessions_per_marker": _per_marker(self.markers, anomalous),
+                              "normal_sessions_with_a_marker": sum(1 for ev in normal if self.markers.found(ev))}
         return out
 
 

@@ -155,3 +155,14 @@ def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tm
     off = gen(tmp_path / "off", "--logs", str(FIX / "hdfsish.log"), "--n", "20", "--session-model", "off")
     assert not (off / "session_model.json").exists()
     assert all(json.loads(x)["entry"] != "composed" for x in (off / "sessions.jsonl").read_text().splitlines())
+
+
+def test_bad_real_sessions_are_named(tmp_path):
+    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
+                            str(tmp_path / "nope.jsonl")])
+    assert r.exit_code == 2 and "nope.jsonl" in r.output and "Traceback" not in r.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"events": ["x"], "label": "maybe"}\n')
+    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
+                            str(bad)])
+    assert r.exit_code == 2 and "bad.jsonl:1" in r.output

@@ -95,7 +95,9 @@ def synthetic_sessions(req: TrainRequest, src: Path, logs: list[Path], fmt: str)
         with tempfile.TemporaryDirectory(prefix="anomalygen-synth-") as tmp:
             args = ["generate", str(src), "--out", tmp, *[x for p in logs for x in ("--logs", str(p))],
                     "--format", fmt, "--n", str(req.synthesize), "--seed", str(req.seed),
-                    "--session-key", "block" if req.sessions_by == "id" else "none"]
+                    "--session-key", "block" if req.sessions_by == "id" else "none",
+                    # real sessions seed the synthetic ones: never those held out
+                    *(["--host-fraction", str(1.0 - req.holdout)] if req.holdout > 0 else [])]
             with contextlib.redirect_stdout(io.StringIO()):  # its summary names a temporary folder
                 code = app(args, standalone_mode=False)
             if code not in (0, None):

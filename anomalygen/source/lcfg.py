@@ -447,7 +447,7 @@ class LCFGBuilder:
 
     def s_return_statement(self, node: Node, frontier: Frontier) -> Frontier:
         frontier = self.expr(node, frontier)
-        self._jump(frontier, len(self.stack), EXIT)
+        self._jump(frontier, EXIT)
         return []
 
     def s_yield_statement(self, node: Node, frontier: Frontier) -> Frontier:
@@ -676,7 +676,7 @@ class LCFGBuilder:
                     self.stack = saved
         return frontier
 
-    def _jump(self, frontier: Frontier, depth: int, target: int) -> None:
+    def _jump(self, frontier: Frontier, target: int) -> None:
         self._connect(self._through_finally(frontier, 0), target)
 
     def _may_throw(self, node: Node) -> bool:

@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from anomalygen.logs.matcher import first_line_regex
+from anomalygen.core.templates import first_line_regex
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import ENTITY_KINDS, slot_contexts
 from anomalygen.synthesis.slots import SlotShapes

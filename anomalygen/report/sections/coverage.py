@@ -6,21 +6,20 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from anomalygen.core.levels import rank as level_rank
 from anomalygen.report.load import RunDir, to_int
 from anomalygen.report.markup import h3, img_file, note, pct, table
 
 ID = "coverage"
 TITLE = "Coverage of the source's log statements"
 
-LEVELS = ["TRACE", "FINEST", "FINER", "FINE", "DEBUG", "CONFIG", "INFO", "WARN", "WARNING", "ERROR", "SEVERE",
-          "FATAL"]
 MAX_UNSEEN = 60
 MAX_GROUPS = 40
 COVERAGE = ("coverage/coverage.json", "logs/coverage.json", "coverage.json")
 
 
 def _level_key(level: str):
-    return (LEVELS.index(level) if level in LEVELS else len(LEVELS), level)
+    return (level_rank(level), level)
 
 
 def _seen_ids(run: RunDir) -> tuple[set[str] | None, str]:

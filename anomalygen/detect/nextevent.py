@@ -23,6 +23,7 @@ from anomalygen.detect.vocab import OOV, EventVocabulary
 
 class NextEventDetector(BaseDetector):
     supervised = False
+    tags = frozenset({"deep"})
 
     def _build(self, n_tokens: int, n_classes: int) -> torch.nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -12,7 +12,8 @@ FAST = {"epochs": 4, "random_state": 0, "semantic": "hashed", "max_len": 64}
 
 
 def _make(name, texts=None):
-    return make_detector(name, **FAST, event_texts=texts)
+    params = {**FAST, "event_texts": texts}
+    return make_detector(name, **{k: v for k, v in params.items() if k in DETECTORS[name].param_names()})
 
 
 @pytest.mark.parametrize("name", list(DETECTORS))

@@ -1,4 +1,4 @@
-"""Run manifests: what went in (with content digests), which parameters, what came out."""
+"""Run manifests: what went in (with content digests), which parameters, what came out; the digests themselves."""
 
 from __future__ import annotations
 
@@ -13,17 +13,45 @@ from typing import Any
 from anomalygen import __version__
 
 
+def _feed(h: Any, path: Path, missing: bytes) -> None:
+    """Hash a file's bytes in 1 MiB blocks (bounded memory at any size); `missing` stands for an unreadable one."""
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        h.update(missing)
+
+
+def file_digest(path: Path | None) -> str | None:
+    """sha256 of one file's bytes (what `sha256sum` prints); None when there is no such file."""
+    if path is None or not path.is_file():
+        return None
+    h = hashlib.sha256()
+    _feed(h, path, b"")
+    return h.hexdigest()
+
+
 def tree_digest(files: list[Path], root: Path) -> str:
     """sha256 over the relative paths and bytes of the given files, in sorted order."""
     h = hashlib.sha256()
     for f in sorted(files):
         rel = f.relative_to(root).as_posix() if f != root else f.name
         h.update(rel.encode() + b"\0")
-        try:
-            h.update(f.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
+        _feed(h, f, b"<unreadable>")
         h.update(b"\0")
+    return h.hexdigest()
+
+
+def paths_digest(paths: list[Path]) -> str:
+    """sha256 over the paths as given and the bytes of files and of every file under folders: a stage's inputs
+    in `anomalygen run`'s fingerprints (a moved input counts as changed)."""
+    h = hashlib.sha256()
+    for p in paths:
+        files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
+        for f in files:
+            h.update(str(f).encode() + b"\0")
+            _feed(h, f, b"<missing>")
     return h.hexdigest()
 
 

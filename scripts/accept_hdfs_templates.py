@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anomalygen.logs.matcher import first_line_regex  # noqa: E402
+from anomalygen.core.templates import first_line_regex  # noqa: E402
 from anomalygen.source.inventory import build_inventory  # noqa: E402
 from anomalygen.source.model import LogStatement  # noqa: E402
 

@@ -16,6 +16,7 @@ class AutoEncoderDetector(CountDetector):
     event is a large error). Natural threshold: the `quantile` of training errors."""
 
     name = "AutoEncoder"
+    tags = frozenset({"deep"})
 
     def __init__(self, hidden: int = 32, bottleneck: int = 8, epochs: int = 30, batch_size: int = 64,
                  lr: float = 3e-3, patience: int = 5, quantile: float = 0.99, random_state: int = 0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,12 +44,26 @@ class BaseDetector:
 
     supervised = False
     name = "base"
+    # "deep": a neural network trained for `epochs`; "semantic": reads template text (`semantic`, `event_texts`)
+    tags: frozenset[str] = frozenset()
 
-    def get_params(self) -> dict:
-        import inspect
+    @classmethod
+    def param_names(cls) -> tuple[str, ...]:
+        return tuple(k for k in inspect.signature(cls.__init__).parameters if k != "self")
 
-        sig = inspect.signature(type(self).__init__)
-        return {k: getattr(self, k) for k in sig.parameters if k != "self"}
+    def get_params(self, deep: bool = False) -> dict:
+        """The constructor's parameters as set. No parameter is itself an estimator, so `deep` (scikit-learn's
+        signature) adds nothing."""
+        return {k: getattr(self, k) for k in self.param_names()}
+
+    def clone(self) -> "BaseDetector":
+        """An unfitted detector with the same parameters (copies, as scikit-learn's `clone` makes)."""
+        return type(self)(**copy.deepcopy(self.get_params()))
+
+    def __repr__(self) -> str:
+        defaults = {k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()}
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))]
+        return f"{type(self).__name__}({', '.join(changed)})"
 
     def set_params(self, **params) -> "BaseDetector":
         for k, v in params.items():
@@ -114,6 +130,13 @@ class BaseDetector:
             return self
         self.threshold_ = best_f1_threshold(self.decision_function(X_val), y, self.threshold_)
         return self
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays and the like: compared by identity
+        return a is b
 
 
 def best_f1_threshold(scores: np.ndarray, y: np.ndarray, default: float) -> float:

@@ -34,6 +34,7 @@ class LogAnomalyDetector(NextEventDetector):
     absent); `semantic` picks the backend ("auto": packaged MiniLM if installed, else hashed word vectors)."""
 
     name = "LogAnomaly"
+    tags = frozenset({"deep", "semantic"})
 
     def __init__(self, top_g: int = 9, hidden: int = 64, layers: int = 2, max_len: int = 128, epochs: int = 10,
                  batch_size: int = 64, lr: float = 3e-3, patience: int = 3, semantic: str = "auto",

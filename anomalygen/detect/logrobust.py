@@ -33,6 +33,7 @@ class LogRobustDetector(SessionClassifierDetector):
     seed flagged 500 normal test sessions at its best validation epoch), hence 1e-3."""
 
     name = "LogRobust"
+    tags = frozenset({"deep", "semantic"})
 
     def __init__(self, hidden: int = 64, layers: int = 1, max_len: int = 128, epochs: int = 15,
                  batch_size: int = 64, lr: float = 1e-3, patience: int = 4, class_weight: str | None = None,

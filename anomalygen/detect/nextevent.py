@@ -24,6 +24,7 @@ from anomalygen.detect.vocab import OOV, EventVocabulary
 
 class NextEventDetector(BaseDetector):
     supervised = False
+    tags = frozenset({"deep"})
 
     def _build(self, n_tokens: int, n_classes: int) -> torch.nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -45,7 +46,7 @@ class NextEventDetector(BaseDetector):
 
     def _encode(self, X) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         v = self.vocab_
-        n_ev, pad, eos, bos = len(v), v.pad_index, v.eos_index, v.eos_index + 1
+        pad, eos, bos = v.pad_index, v.eos_index, v.eos_index + 1
         enc = v.encode_many(X)
         L = min(self.max_len, max((len(e) for e in enc), default=0)) + 1
         inp = np.full((len(enc), L), pad, dtype=np.int64)
@@ -59,7 +60,6 @@ class NextEventDetector(BaseDetector):
             inp[i, :k] = seq_in[:k]
             tgt[i, :k] = seq_tgt
             lengths[i] = k
-        del n_ev
         return torch.from_numpy(inp), torch.from_numpy(tgt), torch.from_numpy(lengths)
 
     def fit(self, X, y=None):

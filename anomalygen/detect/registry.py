@@ -1,4 +1,4 @@
-"""Name -> detector class, and which of them read template text."""
+"""Name -> detector class; the names of the deep and of the text-reading ones, from the classes' tags."""
 
 from __future__ import annotations
 
@@ -28,15 +28,15 @@ DETECTORS = {
         AutoEncoderDetector,
     )
 }
-DEEP = {"DeepLog", "LogAnomaly", "LogRobust", "CNN", "Transformer", "AutoEncoder"}
-SEMANTIC = {"LogAnomaly", "LogRobust"}
+DEEP = {n for n, c in DETECTORS.items() if "deep" in c.tags}
+SEMANTIC = {n for n, c in DETECTORS.items() if "semantic" in c.tags}
 
 
 def make_detector(name: str, **params):
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; choose from {', '.join(DETECTORS)}")
     cls = DETECTORS[name]
-    import inspect
-
-    accepted = inspect.signature(cls.__init__).parameters
-    return cls(**{k: v for k, v in params.items() if k in accepted})
+    unknown = sorted(set(params) - set(cls.param_names()))
+    if unknown:
+        raise ValueError(f"{name} has no parameter {', '.join(unknown)}; it takes {', '.join(cls.param_names())}")
+    return cls(**params)

@@ -19,6 +19,7 @@ class SessionClassifierDetector(BaseDetector):
     `class_weight="balanced"`, since anomalies are rare."""
 
     supervised = True
+    tags = frozenset({"deep"})
 
     def _build(self) -> torch.nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -3,7 +3,6 @@ results out. The command line (`evaluate/cli.py`) and `anomalygen run` are layer
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -17,6 +16,7 @@ from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, EvalResult, run_evaluation, sources_from_sessions
 from anomalygen.evaluate.keys import KeyPlan, load_template_map, plan_keys
 from anomalygen.logs.sessions_data import DataFormatError, Session, load_augment_dir, load_dataset
+from anomalygen.manifest import file_digest
 
 ALIASES = {"hdfs_100k": "hdfs/HDFS_100k.sessions.jsonl", "hdfs_deeplog": "hdfs/deeplog"}
 SESSION_MODEL = "session_model.json"
@@ -132,16 +132,6 @@ def _describe(plan: KeyPlan) -> str:
     return f"keys: {plan.mode}; shared keys: {i.get('shared_keys', 'n/a')}"
 
 
-def _digest(path: Path | None) -> str | None:
-    if path is None or not path.is_file():
-        return None
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _manifest(req: EvaluateRequest, path: Path, dirs: dict[str, Path], result: EvalResult, started: float) -> dict:
     import numpy
     import sklearn
@@ -153,9 +143,9 @@ def _manifest(req: EvaluateRequest, path: Path, dirs: dict[str, Path], result: E
     return {
         "command": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
         "seconds": round(time.time() - started, 1),
-        "inputs": {"dataset": str(path), "dataset_sha256": _digest(path),
-                   "augment": {k: {"path": str(d), "sha256": _digest(sessions_file(d)),
-                                   "session_model_sha256": _digest(d / SESSION_MODEL) if d.is_dir() else None}
+        "inputs": {"dataset": str(path), "dataset_sha256": file_digest(path),
+                   "augment": {k: {"path": str(d), "sha256": file_digest(sessions_file(d)),
+                                   "session_model_sha256": file_digest(d / SESSION_MODEL) if d.is_dir() else None}
                                for k, d in dirs.items()},
                    "template_map": req.template_map, "source": str(req.source) if req.source else None,
                    "inventory": str(req.inventory) if req.inventory else None},

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.templates import WILDCARD
 from anomalygen.logs.sessions_data import Session
 
 _WS = re.compile(r"\s+")
@@ -63,12 +64,12 @@ def session_keys(s: Session, field: str, template_map: dict[str, str]) -> list[s
 
 
 def _template_regex(t: str) -> re.Pattern:
-    parts = [re.escape(p) for p in norm_template(t).split("<*>")]
+    parts = [re.escape(p) for p in norm_template(t).split(WILDCARD)]
     return re.compile(r"\s*" + "(.*?)".join(p.replace(r"\ ", r"\s*") for p in parts) + r"\s*", re.DOTALL)
 
 
 def _literal_len(text: str) -> int:
-    return len(_WS.sub("", text.replace("<*>", "")))
+    return len(_WS.sub("", text.replace(WILDCARD, "")))
 
 
 def real_event_templates(real: list[Session]) -> dict[str, str]:
@@ -103,7 +104,7 @@ def auto_template_map(real: list[Session], synthetic: list[Session], to: str = "
             if e in tried:
                 continue
             tried.add(e)
-            pieces = tpl.split("<*>")
+            pieces = tpl.split(WILDCARD)
             if len(ps) != len(pieces) - 1:
                 continue
             line = pieces[0] + "".join(str(v) + lit for v, lit in zip(ps, pieces[1:]))
@@ -142,7 +143,7 @@ def _event_order(e: str):
 
 def _loose_regex(template: str) -> re.Pattern:
     """A loghub-style template (`<*>` for whole tokens, spacing not kept) as a regex over a filled-in template."""
-    pieces = [r"\s*".join(re.escape(c) for c in _WS.sub("", p)) for p in template.split("<*>")]
+    pieces = [r"\s*".join(re.escape(c) for c in _WS.sub("", p)) for p in template.split(WILDCARD)]
     return re.compile(r"\s*" + r".*?".join(pieces) + r".*?", re.DOTALL)
 
 
@@ -157,8 +158,8 @@ def event_statement_map(event_templates: dict[str, str], statements) -> EventMap
     for st in statements:
         if not _literal_len(st.template):
             continue
-        filled = st.template.replace("<*>", " x1 ")
-        first = st.template.split("\n", 1)[0].replace("<*>", " x1 ")
+        filled = st.template.replace(WILDCARD, " x1 ")
+        first = st.template.split("\n", 1)[0].replace(WILDCARD, " x1 ")
         hits = [e for e, rx in compiled.items() if rx.fullmatch(filled) or rx.fullmatch(first)]
         if hits:
             best = max(hits, key=lambda e: (_literal_len(event_templates[e]), _event_order(e)))

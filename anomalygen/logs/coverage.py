@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from anomalygen.logs.matcher import WILDCARD, is_opaque
-from anomalygen.source.model import LEVELS, LogStatement
+from anomalygen.core.levels import LEVELS
+from anomalygen.core.templates import WILDCARD, is_opaque
+from anomalygen.source.model import LogStatement
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 

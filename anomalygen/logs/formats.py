@@ -37,17 +37,10 @@ _GUESS_TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S,%f", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%y%m%d %H%M%S", "%y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M:%S",
 )
-_LEVELS = {"WARNING": "WARN", "SEVERE": "ERROR", "FINE": "DEBUG", "FINER": "TRACE", "FINEST": "TRACE",
-           "CRITICAL": "FATAL", "ERR": "ERROR", "CONFIG": "INFO"}
 
 
 class FormatError(ValueError):
     """A header format string that cannot be used."""
-
-
-def normalise_level(level: str) -> str:
-    lv = level.strip().upper()
-    return _LEVELS.get(lv, lv)
 
 
 # one element of a literal separator: a plain string, or None for a run of whitespace (`\s+`)

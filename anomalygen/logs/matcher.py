@@ -27,46 +27,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from anomalygen.core.levels import normalise as normalise_level
+from anomalygen.core.templates import effective_template, is_opaque, literal_parts
 from anomalygen.source.model import LogStatement
 
-WILDCARD = "<*>"
 _BDIGITS = bytes.maketrans(b"0123456789", b"0000000000")
-_ALNUM = re.compile(r"[A-Za-z0-9]")
 _HAS_DIGIT = re.compile(r"[0-9]")
 
 
 def digit_key(message: str) -> bytes:
     """The decision-cache key: the message's UTF-8 bytes with every ASCII digit set to 0."""
     return message.encode("utf-8", "surrogatepass").translate(_BDIGITS)
-
-
-def digit_key_plain(message: str) -> bytes:
-    """`digit_key` for text without lone surrogates (decoded with errors='replace'): a bit faster."""
-    return message.encode().translate(_BDIGITS)
-
-
-def first_line_regex(regex: str) -> str | None:
-    """The regex cut before its first literal newline (outside any group), anchored at the cut; None if none."""
-    depth = 0
-    i = 0
-    n = len(regex)
-    while i < n:
-        c = regex[i]
-        if c == "\\":
-            if depth == 0 and regex[i + 1 : i + 2] == "\n":
-                return regex[:i] + "$"
-            i += 2
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        i += 1
-    return None
-
-
-def literal_parts(template: str) -> list[str]:
-    return template.split(WILDCARD)
 
 
 def bounded_tokens(template: str) -> list[str]:
@@ -86,27 +57,6 @@ def bounded_tokens(template: str) -> list[str]:
             if left_ok and right_ok:
                 out.append(tok)
     return out
-
-
-def effective_template(st: LogStatement) -> tuple[str, str, bool]:
-    """(template, regex, cut): a template with a literal newline is cut before it (log files hold only its first line)."""
-    cut = first_line_regex(st.regex)
-    if cut is None:
-        return st.template, _loose_start(st.regex), False
-    tpl = st.template.split("\n", 1)[0]
-    return tpl, _loose_start(cut), True
-
-
-_LEADING_SPACE = re.compile(r"^(\(\?s\))?\^((?:\\ )+)")
-
-
-def _loose_start(regex: str) -> str:
-    """A message that starts with spaces loses them to the header's separator (`: <Content>`): match without."""
-    return _LEADING_SPACE.sub(lambda m: (m.group(1) or "") + "^\\s*", regex, count=1)
-
-
-def is_opaque(template: str) -> bool:
-    return not _ALNUM.search("".join(literal_parts(template)))
 
 
 def _digit_sensitive(regex: str) -> bool:
@@ -304,8 +254,7 @@ class Matcher:
             return got
         entries = self.entries
         lineno = int(line) if line.isdigit() else None
-        lv = level.strip().upper()
-        lv = "WARN" if lv == "WARNING" else lv
+        lv = normalise_level(level)
         keyed = []
         for c in cands:
             e = entries[c]

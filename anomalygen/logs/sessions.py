@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.logs.formats import LogFormat
 
-HDFS_BLOCK = r"blk_-?\d+"
 
 
 @dataclass

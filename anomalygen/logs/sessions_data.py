@@ -12,13 +12,12 @@ Formats accepted:
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.keys import HDFS_BLOCK_RE
 from anomalygen.jsonl import read_jsonl
 
-_BLOCK_RE = re.compile(r"(blk_-?\d+)")
 _LABELS = {"0": 0, "1": 1, "normal": 0, "anomaly": 1, "anomalous": 1, "abnormal": 1, "success": 0, "fail": 1}
 
 
@@ -122,7 +121,7 @@ def load_loghub_structured(
         if col is None and "Content" not in cols:
             raise DataFormatError(f"{structured_csv}:1: no session column and no 'Content' to find block ids in")
         for lineno, row in enumerate(reader, 2):
-            ids = [row[col]] if col else sorted(set(_BLOCK_RE.findall(row["Content"])))
+            ids = [row[col]] if col else sorted(set(HDFS_BLOCK_RE.findall(row["Content"])))
             for sid in ids:
                 s = groups.get(sid)
                 if s is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from anomalygen.core import layout
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
 from anomalygen.report.sections import alarms, coverage, detectors, manifests, overview, paths, synthetic
@@ -34,7 +35,7 @@ def render_report(run_dir: Path) -> str:
 def build_report(run_dir: Path, out: Path | None = None) -> Path:
     """Write the self-contained HTML report of `run_dir` to `out` (default `run_dir/report.html`); return its path."""
     run_dir = Path(run_dir)
-    out = Path(out) if out is not None else run_dir / "report.html"
+    out = Path(out) if out is not None else run_dir / layout.REPORT
     html_text = render_report(run_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

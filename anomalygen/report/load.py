@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from anomalygen.core import layout
+
 csv.field_size_limit(1 << 30)
 
 
@@ -96,7 +98,7 @@ class RunDir:
 
     @property
     def run(self) -> dict:
-        got = self.json("run.json")
+        got = self.json(layout.STATE)
         return got.value if got.ok and isinstance(got.value, dict) else {}
 
     def stage(self, *names: str) -> tuple[str, dict] | None:

@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
+from anomalygen.core import layout
 from anomalygen.run.config import ConfigError, load_config, resolve
 
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -131,8 +132,8 @@ def run(
 
         state = Pipeline(cfg["out"], stages, params, inputs, force, on_event).run(invoke)
     failed = [k for k, v in state.get("stages", {}).items() if not str(v.get("status", "")).startswith(("done", "skipped"))]
-    report = cfg["out"] / "report.html"
-    summary = cfg["out"] / "evaluate" / "summary.md"
+    report = cfg["out"] / layout.REPORT
+    summary = cfg["out"] / layout.EVALUATE_SUMMARY
     if summary.exists() and "evaluate" not in failed:
         typer.echo(summary.read_text(encoding="utf-8"))
     if report.exists():

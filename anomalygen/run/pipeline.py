@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from anomalygen.core import layout
+from anomalygen.manifest import paths_digest
+
 
 @dataclass
 class Stage:
@@ -29,21 +32,6 @@ class Stage:
     always: bool = False  # runs even after a failed stage (the report says what is missing)
 
 
-def digest_paths(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
-        for f in files:
-            h.update(str(f).encode() + b"\0")
-            try:
-                with open(f, "rb") as fh:
-                    for chunk in iter(lambda: fh.read(1 << 20), b""):
-                        h.update(chunk)
-            except OSError:
-                h.update(b"<missing>")
-    return h.hexdigest()
-
-
 class Pipeline:
     def __init__(self, run_dir: Path, stages: list[Stage], params: dict, inputs: dict, force: bool = False,
                  on_event: Callable[[str, str, dict], None] | None = None):
@@ -53,7 +41,7 @@ class Pipeline:
         self.inputs = inputs
         self.force = force
         self.on_event = on_event or (lambda stage, what, info: None)
-        self.state_path = run_dir / "run.json"
+        self.state_path = run_dir / layout.STATE
         self.state = self._load()
 
     def _load(self) -> dict:
@@ -73,7 +61,7 @@ class Pipeline:
     def fingerprint(self, st: Stage, done: dict[str, str]) -> str:
         h = hashlib.sha256()
         h.update(json.dumps(st.args).encode())
-        h.update(digest_paths(st.inputs).encode())
+        h.update(paths_digest(st.inputs).encode())
         for up in st.after:
             h.update(done.get(up, "").encode())
         return h.hexdigest()
@@ -100,7 +88,7 @@ class Pipeline:
                 self._save()
                 continue
             self.on_event(st.name, "start", {})
-            log = self.dir / "stage-logs" / f"{st.name}.log"
+            log = self.dir / layout.STAGE_LOGS / f"{st.name}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             buf = io.StringIO()
             t0 = time.perf_counter()

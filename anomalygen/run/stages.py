@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anomalygen.core import layout
 from anomalygen.deploy.online import supports
 from anomalygen.evaluate.harness import default_jobs
 from anomalygen.run.pipeline import Stage
@@ -16,46 +17,47 @@ def plan(cfg: dict) -> list[Stage]:
     fmt = cfg["format"]
     log_paths = list(cfg["logs"])
     stages = [
-        Stage("inventory", ["inventory", src, "--out", str(r / "inventory" / "statements.jsonl")],
-              [cfg["source"]], [r / "inventory" / "statements.jsonl"]),
-        Stage("parse", ["parse", *logs, "--source", src, "--format", fmt, "--out", str(r / "logs")],
-              [cfg["source"], *log_paths], [r / "logs" / "structured.csv"]),
+        Stage("inventory", ["inventory", src, "--out", str(r / layout.INVENTORY)],
+              [cfg["source"]], [r / layout.INVENTORY]),
+        Stage("parse", ["parse", *logs, "--source", src, "--format", fmt, "--out", str(r / layout.PARSED)],
+              [cfg["source"], *log_paths], [r / layout.STRUCTURED]),
         Stage("sessions", ["sessions", *logs, "--source", src, "--format", fmt, "--by", cfg["sessions_by"],
                            *(["--labels", str(cfg["labels"])] if cfg["labels"] else []),
-                           "--out", str(r / "logs" / "sessions.jsonl")],
+                           "--out", str(r / layout.SESSIONS)],
               [cfg["source"], *log_paths, *([cfg["labels"]] if cfg["labels"] else [])],
-              [r / "logs" / "sessions.jsonl"]),
+              [r / layout.SESSIONS]),
         Stage("coverage", ["coverage", "--source", src, *[x for p in logs for x in ("--logs", p)], "--format", fmt,
-                           "--out", str(r / "coverage")],
-              [cfg["source"], *log_paths], [r / "coverage" / "coverage.json"]),
-        Stage("generate", ["generate", src, "--out", str(r / "synthetic"), *[x for p in logs for x in ("--logs", p)],
+                           "--out", str(r / layout.COVERAGE)],
+              [cfg["source"], *log_paths], [r / layout.COVERAGE_JSON]),
+        Stage("generate", ["generate", src, "--out", str(r / layout.SYNTHETIC),
+                           *[x for p in logs for x in ("--logs", p)],
                            "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
                            "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
                            # whole sessions composed from the run's own labelled sessions; with a chronological
                            # split only from the first 80%, so no test session reaches sessions.jsonl
-                           *(["--real-sessions", str(r / "logs" / "sessions.jsonl")] if cfg["labels"] else []),
+                           *(["--real-sessions", str(r / layout.SESSIONS)] if cfg["labels"] else []),
                            *(["--host-fraction", "0.8"] if cfg["labels"] and cfg["split"] == "chronological"
                              else []),
                            "--llm", cfg["llm"]],
-              [cfg["source"], *log_paths], [r / "synthetic" / "sessions.jsonl"], after=["sessions"]),
+              [cfg["source"], *log_paths], [r / layout.SYNTHETIC_SESSIONS], after=["sessions"]),
     ]
     if cfg["labels"] is not None:
         stages.append(Stage(
-            "evaluate", ["evaluate", "--dataset", str(r / "logs" / "sessions.jsonl"), "--augment", str(r / "synthetic"),
+            "evaluate", ["evaluate", "--dataset", str(r / layout.SESSIONS), "--augment", str(r / layout.SYNTHETIC),
                          "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
                          "--split", str(cfg["split"]), "--test-fraction", "0.2",
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--jobs", str(default_jobs()),
-                         "--out", str(r / "evaluate"), "--quiet"],
-            [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))
+                         "--out", str(r / layout.EVALUATE), "--quiet"],
+            [], [r / layout.RUNS_CSV], after=["sessions", "generate"]))
     if cfg["labels"] is not None and supports(cfg["sessions_by"]):
         stages.append(Stage(
             "alarms", ["alarms", "--models", str(cfg["models"]), "--epochs", str(cfg["epochs"]), "--seed",
                        str(cfg["seed"]), "--format", fmt, "--sessions-by", cfg["sessions_by"]],
             [cfg["source"], *log_paths, cfg["labels"]], [r / "alarms" / "alarms.json"], after=["generate"],
             call=lambda: _alarms(cfg)))
-    stages.append(Stage("report", ["report"], [], [r / "report.html"],
+    stages.append(Stage("report", ["report"], [], [r / layout.REPORT],
                         after=[s.name for s in stages], call=lambda: _report(r), always=True))
     return stages
 

@@ -10,7 +10,9 @@ from tree_sitter import Node
 from anomalygen.source.callgraph import CallGraph
 from anomalygen.source.index import MethodDecl
 from anomalygen.source.inventory import Inventory, build_inventory
-from anomalygen.source.lcfg import JDK_EXCEPTION_PARENT, LCFG, LCFGBuilder
+from anomalygen.source.lcfg import LCFG
+from anomalygen.source.lcfg_builder import LCFGBuilder
+from anomalygen.source.lcfg_jumps import JDK_EXCEPTION_PARENT
 from anomalygen.source.project import Project
 
 

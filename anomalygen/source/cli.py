@@ -195,7 +195,7 @@ def paths(
     write_manifest(
         out.with_name(out.stem + ".manifest.json"), "paths", source_inputs(src, a.project),
         {"entries": entry, "max_paths": max_paths, "max_length": max_length, "depth": depth, "loop_bound": loop_bound,
-         "sample": sample, "seed": seed, "exceptions": exceptions},
+         "sample": sample, "seed": seed, "exceptions": exceptions, "min_level": min_level},
         {"paths": str(out), "conditions": str(conditions_path(out)), "written": writer.written,
          "conditions_written": writer.conditions, "caps": dict(caps), "calls": how,
          "unresolved_examples": a.callgraph.unresolved_examples, "per_entry": summary, "seconds": round(secs, 3),

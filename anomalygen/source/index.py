@@ -82,11 +82,6 @@ def erase(type_text: str | None) -> str | None:
     return out
 
 
-def simple_name(type_text: str) -> str:
-    base = erase(type_text) or ""
-    return base.rsplit(".", 1)[-1]
-
-
 @dataclass
 class LocalDecl:
     name: str
@@ -168,11 +163,6 @@ class ClassDecl:
     lambda_count: int = 0
     init_counts: dict[str, int] = field(default_factory=dict)  # `<clinit>()`, `<clinit>()#2`, ...
     local_counts: dict[str, int] = field(default_factory=dict)  # local class simple name -> javac's index
-
-    @property
-    def display(self) -> str:
-        """Name without the package, as log components and humans write it: DataNode$DataXceiver."""
-        return self.name[len(self.package) + 1 :] if self.package else self.name
 
 
 @dataclass

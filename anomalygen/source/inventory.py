@@ -6,7 +6,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from tree_sitter import Node
 
@@ -16,7 +15,7 @@ from anomalygen.source.java import text
 from anomalygen.source.loggers import GENERIC_METHODS, LEVEL_METHODS, LEVEL_NAMES, LoggerInfo, LoggerResolver
 from anomalygen.source.model import LogArg, LogStatement, Slot
 from anomalygen.source.project import Project
-from anomalygen.source.templates import Folder, Part, SlotPart, render, substitute_messageformat, substitute_slf4j
+from anomalygen.source.templates import Folder, Part, render, substitute_messageformat, substitute_slf4j
 
 _LOOPS = {"for_statement", "enhanced_for_statement", "while_statement", "do_statement"}
 _METHOD_LIKE = {
@@ -215,9 +214,3 @@ def build_inventory(root: Path | str, project: Project | None = None) -> tuple[I
     inv.statements.sort(key=lambda s: (s.file, s.line, s.ordinal))
     return inv, project
 
-
-def iter_levels(statements: Iterable[LogStatement]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for s in statements:
-        counts[s.level] = counts.get(s.level, 0) + 1
-    return counts

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from anomalygen.core.levels import ALIASES, LEVELS
 from anomalygen.source.index import ClassDecl, FileIndex, MethodDecl, erase
 from anomalygen.source.java import text
 from anomalygen.source.project import Project
@@ -32,11 +33,7 @@ LEVEL_METHODS = {
     "trace": "TRACE", "debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR", "fatal": "FATAL",
     "finest": "TRACE", "finer": "DEBUG", "fine": "DEBUG", "config": "INFO", "warning": "WARN", "severe": "ERROR",
 }
-LEVEL_NAMES = {
-    "TRACE": "TRACE", "DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARN", "ERROR": "ERROR", "FATAL": "FATAL",
-    "FINEST": "TRACE", "FINER": "DEBUG", "FINE": "DEBUG", "CONFIG": "INFO", "WARNING": "WARN", "SEVERE": "ERROR",
-    "ALL": "TRACE", "OFF": "FATAL",
-}
+LEVEL_NAMES = {**{lv: lv for lv in LEVELS}, **ALIASES, "ALL": "TRACE", "OFF": "FATAL"}
 GENERIC_METHODS = {"log", "logp"}  # level passed as the first argument
 CONVENTIONAL_NAME = re.compile(r"^(?:[a-zA-Z]*_)?(?:log|LOG|Log|logger|LOGGER|Logger|logr|LOGR)$")
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-
 
 @dataclass
 class LogArg:
@@ -30,7 +28,7 @@ class LogStatement:
     line: int
     class_name: str
     method: str  # signature, e.g. "write(long,byte[])"
-    level: str  # one of LEVELS
+    level: str  # one of core.levels.LEVELS
     call: str  # the logging method as written: info, warn, log, severe, ...
     api: str  # slf4j | log4j | log4j2 | commons | jul | unknown
     logger: str  # receiver expression, e.g. "LOG", "NameNode.stateChangeLog"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import bisect
 import random
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from anomalygen.core import levels
 from anomalygen.source.analysis import Analysis
 from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT, LCFG
 
@@ -300,24 +300,18 @@ class PathFinder:
         return EntryPaths(key, total, records, mode, caps)
 
 
-_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
-_GUARD = re.compile(r"^is(Trace|Debug|Info|Warn|Error|Fatal)Enabled$")
-
-
 def _guard_outcomes(g: LCFG, min_level: str | None) -> dict[str, bool]:
     """cond id -> the outcome a level guard (`LOG.isDebugEnabled()`, `!LOG.isTraceEnabled()`) must have."""
-    if not min_level or min_level.upper() not in _LEVELS:
+    if not min_level or min_level.upper() not in levels.LEVELS:
         return {}
-    lo = _LEVELS.index(min_level.upper())
     out = {}
     for cid, c in g.conds.items():
         e, neg = c.expr, False
         if e.get("k") == "not":
             e, neg = e["arg"], True
-        m = _GUARD.match(e.get("name", "")) if e.get("k") == "call" and not e.get("args") else None
-        if m:
-            enabled = _LEVELS.index(m.group(1).upper()) >= lo
-            out[cid] = enabled != neg
+        lv = levels.guard_level(e.get("name", "")) if e.get("k") == "call" and not e.get("args") else None
+        if lv:
+            out[cid] = levels.enabled(lv, min_level.upper()) != neg
     return out
 
 

@@ -41,7 +41,7 @@ class Project:
     classes: dict[str, ClassDecl] = field(default_factory=dict)
     by_simple: dict[str, list[ClassDecl]] = field(default_factory=lambda: defaultdict(list))
     methods: dict[str, MethodDecl] = field(default_factory=dict)
-    _type_cache: dict[tuple[str, str], ClassDecl | None] = field(default_factory=dict)
+    _type_cache: dict[tuple[str, str, bool], ClassDecl | None] = field(default_factory=dict)
     _subclasses: dict[str, list[ClassDecl]] | None = None
 
     # ---- construction -------------------------------------------------------------------------
@@ -75,42 +75,49 @@ class Project:
     # ---- types --------------------------------------------------------------------------------
     def resolve_type(self, type_text: str | None, ctx: ClassDecl) -> ClassDecl | None:
         """The project class a type name denotes in the context of `ctx`, or None (primitive/external)."""
+        return self._resolve(type_text, ctx, header=False)
+
+    def _resolve(self, type_text: str | None, ctx: ClassDecl, header: bool) -> ClassDecl | None:
+        """`resolve_type`; with `header`, for a name in ctx's own extends/implements clause, where ctx's members
+        and the members of its supertypes are not in scope (consulting the supertypes would recurse)."""
         if not type_text:
             return None
         t = erase(type_text) or ""
         t = t.rstrip("[]").removeprefix("final")
         if not t or t in _PRIMITIVES:
             return None
-        key = (t, ctx.name)
+        key = (t, ctx.name, header)
         if key in self._type_cache:
             return self._type_cache[key]
-        found = self._resolve_uncached(t, ctx)
+        self._type_cache[key] = None  # cut cycles
+        found = self._resolve_qualified(t, ctx, header) if "." in t else self._resolve_simple(t, ctx, header)
         self._type_cache[key] = found
         return found
 
-    def _resolve_uncached(self, t: str, ctx: ClassDecl) -> ClassDecl | None:
-        if "." in t:
-            if t in self.classes:
-                return self.classes[t]
-            head, _, rest = t.partition(".")
-            base = self.resolve_type(head, ctx)
-            if base is not None:
-                return self.classes.get(base.name + "$" + rest.replace(".", "$"))
-            # a qualified name of a nested class: pkg.Outer.Inner
-            parts = t.split(".")
-            for i in range(len(parts) - 1, 0, -1):
-                cand = ".".join(parts[:i]) + "$" + "$".join(parts[i:])
-                if cand in self.classes:
-                    return self.classes[cand]
-            return None
-        c: ClassDecl | None = ctx
+    def _resolve_qualified(self, t: str, ctx: ClassDecl, header: bool) -> ClassDecl | None:
+        if t in self.classes:
+            return self.classes[t]
+        head, _, rest = t.partition(".")
+        base = self._resolve(head, ctx, header)
+        if base is not None:
+            return self.classes.get(base.name + "$" + rest.replace(".", "$"))
+        # a qualified name of a nested class: pkg.Outer.Inner
+        parts = t.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            cand = ".".join(parts[:i]) + "$" + "$".join(parts[i:])
+            if cand in self.classes:
+                return self.classes[cand]
+        return None
+
+    def _resolve_simple(self, t: str, ctx: ClassDecl, header: bool) -> ClassDecl | None:
+        c: ClassDecl | None = ctx.outer if header else ctx
         while c is not None:  # member types of the enclosing classes and of their supertypes
             if c.simple == t and c.kind != "anonymous":
                 return c
             nested = self.classes.get(f"{c.name}${t}")
             if nested is not None:
                 return nested
-            for sup in self._direct_supers(c):
+            for sup in () if header else self._direct_supers(c):
                 nested = self.classes.get(f"{sup.name}${t}")
                 if nested is not None:
                     return nested
@@ -134,40 +141,10 @@ class Project:
     def _direct_supers(self, c: ClassDecl) -> list[ClassDecl]:
         out: list[ClassDecl] = []
         for name in ([c.superclass] if c.superclass else []) + c.interfaces:
-            s = self._resolve_super(name, c) if name else None
+            s = self._resolve(name, c, header=True)
             if s is not None and s is not c:
                 out.append(s)
         return out
-
-    def _resolve_super(self, name: str, c: ClassDecl) -> ClassDecl | None:
-        """Resolve an extends/implements name without consulting supertypes (which would recurse)."""
-        key = ("super:" + name, c.name)
-        if key in self._type_cache:
-            return self._type_cache[key]
-        self._type_cache[key] = None  # cut cycles
-        bare = erase(name) or ""
-        found = self.classes.get(bare)
-        if found is None and "." in bare:
-            head, _, rest = bare.partition(".")
-            base = self._resolve_super(head, c)
-            found = self.classes.get(base.name + "$" + rest.replace(".", "$")) if base else None
-        k = c.outer
-        while found is None and k is not None:
-            found = self.classes.get(f"{k.name}${bare}") or (k if k.simple == bare else None)
-            k = k.outer
-        fidx = c.src
-        if found is None and fidx is not None:
-            if bare in fidx.imports:
-                found = self.classes.get(fidx.imports[bare])
-            else:
-                found = self.classes.get(f"{fidx.package}.{bare}" if fidx.package else bare)
-                for w in fidx.wildcard:
-                    found = found or self.classes.get(f"{w}.{bare}")
-        if found is None and "." not in bare and fidx is not None and bare not in fidx.imports:
-            cands = [k for k in self.by_simple.get(bare, []) if k.outer is None]
-            found = cands[0] if len(cands) == 1 else None
-        self._type_cache[key] = found
-        return found
 
     def supertypes(self, c: ClassDecl) -> list[ClassDecl]:
         """All project supertypes, nearest first (no duplicates, cycles cut)."""
@@ -210,7 +187,7 @@ class Project:
         names: set[str] = set()
         for k in [c, *self.supertypes(c)]:
             for n in ([k.superclass] if k.superclass else []) + k.interfaces:
-                if n and self._resolve_super(n, k) is None:
+                if n and self._resolve(n, k, header=True) is None:
                     names.add((erase(n) or "").rsplit(".", 1)[-1])
         return names
 

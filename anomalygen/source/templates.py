@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from anomalygen.core.templates import WILDCARD
 from anomalygen.source.index import MethodDecl
 from anomalygen.source.java import text
 from anomalygen.source.project import Project
 
-WILDCARD = "<*>"
 _INT_TYPES = {"int", "long", "short", "byte"}
 _SLF4J_ANCHOR = re.compile(r"(\\*)\{\}")
 # %[index$][flags][width][.precision]conversion, with the two-letter date/time conversions %tX

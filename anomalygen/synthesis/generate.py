@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from anomalygen.core.keys import HDFS_BLOCK
+from anomalygen.core.levels import LEVELS
+from anomalygen.core.templates import is_opaque
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.matcher import is_opaque
 from anomalygen.logs.parse import LogParser
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
-from anomalygen.source.model import LEVELS, LogStatement
+from anomalygen.source.model import LogStatement
 from anomalygen.source.paths import PathConfig, PathFinder, PathRecord
 from anomalygen.synthesis.feasibility import FeasibilityChecker, Verdict, condition_dicts
 from anomalygen.synthesis.kinds import slot_contexts
@@ -27,7 +29,7 @@ from anomalygen.synthesis.render import HeaderRenderer
 from anomalygen.synthesis.session import SessionContext, _shapes
 from anomalygen.synthesis.values import ValueModel
 
-KEYS = {"block": r"blk_-?\d+"}
+KEYS = {"block": HDFS_BLOCK}
 KEY_SAMPLES = {"block": "blk_-1"}
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 
+from anomalygen.core.keys import HDFS_BLOCK
+
 KINDS = ("block", "ip_port", "ip", "host", "path", "size", "count", "duration", "timestamp", "thread", "session_id",
          "zxid", "id", "enum", "exception", "bool", "number", "text")
 ENTITY_KINDS = {"block", "ip_port", "ip", "host", "session_id"}
 
 _VALUE_PATTERNS = [  # kind from observed values (real logs), most specific first
-    ("block", re.compile(r"^blk_-?\d+$")),
+    ("block", re.compile(f"^{HDFS_BLOCK}$")),
     ("ip_port", re.compile(r"^/?\d{1,3}(?:\.\d{1,3}){3}:\d+$")),
     ("ip", re.compile(r"^/?\d{1,3}(?:\.\d{1,3}){3}$")),
     ("session_id", re.compile(r"^0x[0-9a-f]{9,16}$")),

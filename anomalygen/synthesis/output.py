@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.matcher import effective_template
+from anomalygen.core.templates import effective_template
 from anomalygen.logs.parse import LogParser
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.generate import EntryReport, SynthSession

@@ -6,7 +6,7 @@ import random
 import re
 from datetime import datetime
 
-from anomalygen.logs.formats import LogFormat, PRESETS
+from anomalygen.logs.formats import LogFormat
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.values import ValueModel
 
@@ -134,6 +134,3 @@ class HeaderRenderer:
             text = _ZK_LEVEL.sub(lambda m: f" - {m.group(1):<5} [", text, count=1)
         return text
 
-
-def preset_for(name: str | None) -> str:
-    return PRESETS.get((name or "").lower(), PRESETS["hdfs"])

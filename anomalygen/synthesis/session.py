@@ -11,14 +11,15 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from anomalygen.logs.matcher import first_line_regex
+from anomalygen.core.keys import HDFS_BLOCK_RE
+from anomalygen.core.templates import first_line_regex
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import ENTITY_KINDS, slot_contexts
 from anomalygen.synthesis.slots import SlotShapes
 from anomalygen.synthesis.values import ValueModel, draw, generate
 
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_KEY_TEXT = {"block": re.compile(r"blk_-?\d+")}  # a session key as it shows inside other values (paths, lists)
+_KEY_TEXT = {"block": HDFS_BLOCK_RE}  # a session key as it shows inside other values (paths, lists)
 
 
 @dataclass

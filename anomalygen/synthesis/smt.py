@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from anomalygen.core import levels
+
 _INT_TYPES = {"int", "long", "short", "byte", "char", "Integer", "Long", "Short", "Byte", "Character",
               "AtomicInteger", "AtomicLong"}
 _BOOL_TYPES = {"boolean", "Boolean"}
@@ -27,7 +29,6 @@ CONST = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)*[A-Z][A-Z0-9_]*$")
 _SIZE_CALLS = {"size", "length"}
 _CMP = {"<", "<=", ">", ">="}
 _ARITH = {"+", "-", "*", "/", "%"}
-LEVEL_GUARD = re.compile(r"^is(Trace|Debug|Info|Warn|Error|Fatal)Enabled$")
 _INT_LITERAL = re.compile(r"^-?\d+$|^\(- \d+\)$")
 
 
@@ -225,9 +226,9 @@ class Translator:
     def _call(self, x: _Ctx, e: dict, want: str) -> str:
         name, recv, args = e["name"], e.get("recv"), e.get("args", [])
         c = x.c
-        level = LEVEL_GUARD.match(name)
+        level = levels.guard_level(name)
         if level and not args and want == "bool":
-            return self._name(x, ("LEVEL", level.group(1).upper()), "bool")
+            return self._name(x, ("LEVEL", level), "bool")
         if name == "isEmpty" and not args:
             return f"(= {self._size(x, recv)} 0)" if want == "bool" else self.fresh(x, want)
         if name in _SIZE_CALLS and not args:
@@ -275,12 +276,9 @@ class Translator:
 
     def level_facts(self, min_level: str) -> list[tuple[str, str]]:
         """(symbol, assertion) fixing each `isXEnabled()` flag for logs recorded at `min_level`."""
-        from anomalygen.source.model import LEVELS
-
-        lo = LEVELS.index(min_level)
         x = _Ctx({"frame": ""}, {})
         out = []
-        for i, lv in enumerate(LEVELS):
+        for lv in levels.LEVELS:
             name = self._name(x, ("LEVEL", lv), "bool")
-            out.append((name, name if i >= lo else f"(not {name})"))
+            out.append((name, name if levels.enabled(lv, min_level) else f"(not {name})"))
         return out

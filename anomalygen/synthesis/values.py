@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from anomalygen.source.model import LEVELS, LogStatement
+from anomalygen.core.levels import LEVELS
+from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values, slot_contexts
 
 _CAP = 300  # distinct values kept per statement slot and per field

@@ -1,4 +1,4 @@
-"""Server processes: start, signals, restart, roles over the four-letter words, and cleanup by pid.
+"""Server processes: start, signals, restart, roles from their own logs, and cleanup by pid.
 
 Every child process started here is registered in `REGISTRY`; `install_cleanup()` makes sure each is killed
 (SIGCONT first, for paused ones, then SIGTERM, then SIGKILL) on normal exit (atexit), on SIGINT/SIGTERM, and the
@@ -13,13 +13,11 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 
-from anomalygen.testbed.config import HOST, EnsembleConfig, NodeConfig, java_command
+from anomalygen.testbed.config import EnsembleConfig, NodeConfig, java_command
 from anomalygen.testbed.install import MAIN_CLASS, ZkDist
 
 
@@ -115,23 +113,6 @@ def spawn(cmd: list[str], **kw) -> subprocess.Popen:
     return proc
 
 
-def four_letter(port: int, word: str = "srvr", timeout: float = 2.0) -> str | None:
-    """A four-letter-word answer from the server on `port`, or None when it does not answer."""
-    try:
-        with socket.create_connection((HOST, port), timeout=timeout) as s:
-            s.settimeout(timeout)
-            s.sendall(word.encode())
-            chunks = []
-            while True:
-                b = s.recv(4096)
-                if not b:
-                    break
-                chunks.append(b)
-            return b"".join(chunks).decode("utf-8", "replace")
-    except OSError:
-        return None
-
-
 _ROLE_MARKS = ((b" - LEADING - LEADER ELECTION TOOK", "leading"), (b" - FOLLOWING - LEADER ELECTION TOOK", "following"),
                (b" - LOOKING", "looking"), (b" - PeerState set to LOOKING", "looking"))
 
@@ -143,16 +124,6 @@ def role_of_line(line: bytes) -> str | None:
             if role == "looking" and not line.rstrip().endswith(b"LOOKING"):
                 continue
             return role
-    return None
-
-
-def parse_mode(srvr: str | None) -> str | None:
-    """'leader' / 'follower' / 'standalone' / 'observer' from a `srvr` answer, None if not serving."""
-    if not srvr:
-        return None
-    for line in srvr.splitlines():
-        if line.startswith("Mode:"):
-            return line.split(":", 1)[1].strip()
     return None
 
 
@@ -255,12 +226,6 @@ class Server:
             rc = self.proc.returncode
         return rc
 
-    def mode(self) -> str | None:
-        if not self.alive() or self.paused:
-            return None
-        return parse_mode(four_letter(self.node.client_port))
-
-
 class Ensemble:
     def __init__(self, cfg: EnsembleConfig, dist: ZkDist):
         self.cfg, self.dist = cfg, dist
@@ -285,10 +250,6 @@ class Ensemble:
     def start_all(self) -> None:
         for s in self.servers.values():
             s.start()
-
-    def modes(self) -> dict[int, str | None]:
-        """Modes as the servers answer `srvr` (each call is logged by the servers: use sparingly)."""
-        return {sid: s.mode() for sid, s in self.servers.items()}
 
     def roles(self) -> dict[int, str | None]:
         """Peer states from the servers' own logs; None for a stopped or paused server."""
@@ -327,10 +288,3 @@ class Ensemble:
         with self._lock:
             self._role_log.close()
 
-
-def tail_text(path: Path, limit: int = 2000) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return ""
-    return data[-limit:].decode("utf-8", "replace")

@@ -5,7 +5,7 @@ import random
 import re
 from collections import defaultdict
 
-from anomalygen.logs.matcher import Matcher, bounded_tokens, first_line_regex
+from anomalygen.logs.matcher import Matcher, bounded_tokens
 
 
 def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
@@ -30,14 +30,6 @@ def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
     by_tpl = {ln.template: ln for ln in lines}
     served = by_tpl["<*>:Got exception while serving <*> to <*>:\n<*>"]  # only its first line is in the log
     assert served.params[1].startswith("blk_")
-
-
-def test_cut_at_newline():
-    rx = r"(?s)^(.*?):Got\ exception\ (\d+)\ to\ (.*?):\
-(.*?)$"
-    assert first_line_regex(rx) == r"(?s)^(.*?):Got\ exception\ (\d+)\ to\ (.*?):$"
-    assert first_line_regex(r"(?s)^a\ (x\
-y)\ b$") is None  # a newline inside a group is not cut
 
 
 def test_bounded_tokens():

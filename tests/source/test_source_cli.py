@@ -45,6 +45,17 @@ def test_paths_writes_records_conditions_and_manifest(tmp_path):
     assert sum(1 for _ in open(tmp_path / "lcfg.jsonl")) >= 5
 
 
+def test_paths_manifest_records_min_level(tmp_path):
+    outs = {}
+    for level in (None, "INFO"):
+        out = tmp_path / f"{level}.jsonl"
+        r = runner.invoke(app, ["paths", "--out", str(out), "--entry", "Server.run", "--max-paths", "20",
+                                *(["--min-level", level] if level else [])])
+        assert r.exit_code == 0, r.output
+        outs[level] = json.loads(out.with_name(out.stem + ".manifest.json").read_text())["params"]["min_level"]
+    assert outs == {None: None, "INFO": "INFO"}
+
+
 def read_inventory_from_cli(tmp_path):
     out = tmp_path / "ids.jsonl"
     runner.invoke(app, ["inventory", "--out", str(out)])

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 from anomalygen.testbed import config as cfgmod
 from anomalygen.testbed import install
-from anomalygen.testbed.process import REGISTRY, parse_mode, role_of_line, spawn
+from anomalygen.testbed.process import REGISTRY, role_of_line, spawn
 
 
 def test_config_ports_dirs_and_zoo_cfg(tmp_path):
@@ -68,12 +68,6 @@ def test_roles_from_real_3_8_log_lines():
     assert role_of_line(b"2026-11-24 20:42:46,580 - INFO  [WorkerReceiver[myid=1]:FastLeaderElection$Messenger"
                         b"$WorkerReceiver@391] - Notification: my state:LOOKING; n.sid:1, n.state:LOOKING\n") is None
     assert role_of_line(qp + b"QuorumPeer@1537] - FOLLOWING\n") is None  # before the election is done
-
-
-def test_parse_mode():
-    assert parse_mode("Zookeeper version: 3.8.0\nLatency min/avg/max: 0/0.0/0\nMode: leader\nNode count: 5\n") == "leader"
-    assert parse_mode("This ZooKeeper instance is not currently serving requests\n") is None
-    assert parse_mode(None) is None
 
 
 def test_registry_kills_running_and_paused_children():

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from anomalygen.core import layout
+from anomalygen.core.levels import rank as level_rank
 from anomalygen.report.load import RunDir, to_int
 from anomalygen.report.markup import h3, img_file, note, pct, table
 
 ID = "coverage"
 TITLE = "Coverage of the source's log statements"
 
-LEVELS = ["TRACE", "FINEST", "FINER", "FINE", "DEBUG", "CONFIG", "INFO", "WARN", "WARNING", "ERROR", "SEVERE",
-          "FATAL"]
 MAX_UNSEEN = 60
 MAX_GROUPS = 40
-COVERAGE = ("coverage/coverage.json", "logs/coverage.json", "coverage.json")
+COVERAGE = (layout.COVERAGE_JSON, "logs/coverage.json", "coverage.json")
 
 
 def _level_key(level: str):
-    return (LEVELS.index(level) if level in LEVELS else len(LEVELS), level)
+    return (level_rank(level), level)
 
 
 def _seen_ids(run: RunDir) -> tuple[set[str] | None, str]:
@@ -30,7 +30,7 @@ def _seen_ids(run: RunDir) -> tuple[set[str] | None, str]:
         covered = cov.value.get("covered")
         if isinstance(covered, dict) and isinstance(covered.get("exact"), list):
             return set(covered["exact"]), "coverage.json (exact match of real lines)"
-    tpl = run.csv_rows("logs/templates.csv")
+    tpl = run.csv_rows(layout.TEMPLATES)
     if tpl.ok:
         return ({r["EventId"] for r in tpl.value if r.get("Match", "source") != "fallback" and r.get("EventId")},
                 "logs/templates.csv (statements the parser matched)")
@@ -38,7 +38,7 @@ def _seen_ids(run: RunDir) -> tuple[set[str] | None, str]:
 
 
 def _synthetic_ids(run: RunDir) -> set[str] | None:
-    got = run.jsonl_all("synthetic/sessions.jsonl")
+    got = run.jsonl_all(layout.SYNTHETIC_SESSIONS)
     if not got.ok:
         return None
     return {e for s in got.value for e in (s.get("events") or []) if isinstance(e, str)}
@@ -140,7 +140,7 @@ def render(run: RunDir) -> str:
         parts.append(_summary(cov.value))
     else:
         parts.append(note(run.why_missing(f"coverage report ({cov.problem})", "coverage", "parse")))
-    inv = run.jsonl_all("inventory/statements.jsonl")
+    inv = run.jsonl_all(layout.INVENTORY)
     seen, source = _seen_ids(run)
     synth = _synthetic_ids(run)
     if inv.ok and seen is not None:
@@ -155,7 +155,7 @@ def render(run: RunDir) -> str:
         levels = Counter(str(s.get("level", "?")) for s in inv.value)
         parts.append(h3("Statements by level (inventory only)"))
         parts.append(table(["level", "statements"], sorted(levels.items(), key=lambda kv: _level_key(kv[0]))))
-    png = run.path("coverage/coverage.png", "logs/coverage.png", "coverage.png")
+    png = run.path(layout.COVERAGE_PNG, "logs/coverage.png", "coverage.png")
     if png is not None:
         parts.append(img_file(png, "coverage plot (anomalygen coverage)"))
     elif cov.ok:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from statistics import mean
 
+from anomalygen.core import layout
 from anomalygen.report.load import RunDir, to_float
 from anomalygen.report.markup import esc, h3, img_file, kv_table, note, signed, table
 
@@ -18,10 +19,10 @@ METRICS = ("f1", "f1_prior", "precision", "recall", "fpr", "false_alarms")
 
 
 def load_runs(run: RunDir) -> tuple[list[dict] | None, str | None]:
-    got = run.json("evaluate/runs.json")
+    got = run.json(layout.RUNS_JSON)
     if got.ok and isinstance(got.value, list):
         return [r for r in got.value if isinstance(r, dict)], None
-    rows = run.csv_rows("evaluate/runs.csv")
+    rows = run.csv_rows(layout.RUNS_CSV)
     if rows.ok:
         return rows.value, None
     return None, f"{got.problem}; {rows.problem}"
@@ -81,7 +82,7 @@ def verdict_table(rows: list[dict]) -> str:
 
 
 def render(run: RunDir) -> str:
-    if run.path("evaluate") is None:
+    if run.path(layout.EVALUATE) is None:
         hint = "" if run.stage("evaluate") else " (`anomalygen run` evaluates only when labels are given)"
         return note(run.why_missing("evaluation (evaluate/ not found)", "evaluate") + hint)
     runs, problem = load_runs(run)
@@ -89,7 +90,7 @@ def render(run: RunDir) -> str:
         return note(run.why_missing(f"evaluation results ({problem})", "evaluate"))
     agg = aggregate(runs)
     parts = []
-    verdict = run.csv_rows("evaluate/verdict.csv")
+    verdict = run.csv_rows(layout.VERDICT_CSV)
     if verdict.ok and verdict.value:
         parts.append(verdict_table(verdict.value))
         parts.append(note("the synthetic arm against the baseline and against the best control (real sessions "
@@ -119,7 +120,7 @@ def render(run: RunDir) -> str:
         parts.append(table(["model", "seed", "train fraction", "arm", "status", "error"],
                            [[r.get("model", ""), r.get("seed", ""), r.get("train_fraction", ""), r.get("arm", ""),
                              r.get("status", ""), r.get("error", "")] for r in failed], cls="text"))
-    man = run.json("evaluate/manifest.json")
+    man = run.json(layout.EVALUATE_MANIFEST)
     if man.ok and isinstance(man.value, dict):
         data = man.value.get("data")
         if isinstance(data, dict) and data:
@@ -129,7 +130,7 @@ def render(run: RunDir) -> str:
         if isinstance(cfg, dict) and cfg:
             parts.append(h3("Evaluation settings"))
             parts.append(kv_table(cfg))
-    pngs = sorted((run.root / "evaluate").glob("*.png"))
+    pngs = sorted((run.root / layout.EVALUATE).glob("*.png"))
     for p in pngs:
         parts.append(img_file(p, f"evaluate: {p.stem}"))
     if not pngs:

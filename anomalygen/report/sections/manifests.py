@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anomalygen.core import layout
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import json_block, note
 
@@ -9,12 +10,12 @@ ID = "manifest"
 TITLE = "Manifests"
 
 FILES = [
-    ("run manifest (run.json)", ("run.json",)),
-    ("inventory", ("inventory/statements.manifest.json", "inventory/manifest.json")),
-    ("parse summary (logs/summary.json)", ("logs/summary.json",)),
-    ("coverage summary", ("coverage/coverage.json", "logs/coverage.json")),
-    ("generate (synthetic/manifest.json)", ("synthetic/manifest.json",)),
-    ("evaluate (evaluate/manifest.json)", ("evaluate/manifest.json",)),
+    ("run manifest (run.json)", (layout.STATE,)),
+    ("inventory", (layout.INVENTORY_MANIFEST, "inventory/manifest.json")),
+    ("parse summary (logs/summary.json)", (layout.PARSE_SUMMARY,)),
+    ("coverage summary", (layout.COVERAGE_JSON, "logs/coverage.json")),
+    ("generate (synthetic/manifest.json)", (layout.SYNTHETIC_MANIFEST,)),
+    ("evaluate (evaluate/manifest.json)", (layout.EVALUATE_MANIFEST,)),
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anomalygen.core import layout
 from anomalygen.report.load import RunDir, to_float, to_int
 from anomalygen.report.markup import details, esc, h3, kv_table, note, num, pct, pre, table
 
@@ -36,7 +37,7 @@ def _rel(path: str, run: RunDir) -> str:
 def _log_tail(run: RunDir, name: str, info: dict) -> str:
     """The end of a failed stage's captured output (stage-logs/NAME.log or the stage's `log`)."""
     cands = [Path(str(info["log"]))] if info.get("log") else []
-    cands.append(run.root / "stage-logs" / f"{name}.log")
+    cands.append(run.root / layout.STAGE_LOGS / f"{name}.log")
     for p in cands:
         p = p if p.is_absolute() else run.root / p
         try:
@@ -72,7 +73,7 @@ def _stage_table(run: RunDir, stages: dict) -> str:
 
 def key_figures(run: RunDir) -> list[tuple[str, str]]:
     figs: list[tuple[str, str]] = []
-    cov = run.json("coverage/coverage.json", "logs/coverage.json", "coverage.json")
+    cov = run.json(layout.COVERAGE_JSON, "logs/coverage.json", "coverage.json")
     if cov.ok and isinstance(cov.value, dict):
         s = cov.value.get("summary", {})
         total = to_int(s.get("statements"))
@@ -81,12 +82,12 @@ def key_figures(run: RunDir) -> list[tuple[str, str]]:
             figs.append(("log statements in the source", num(total)))
             figs.append(("seen in real logs", f"{num(to_int(exact.get('covered')))} ({pct(to_int(exact.get('covered')), total)})"))
     else:
-        inv = run.json("inventory/statements.manifest.json", "inventory/manifest.json")
+        inv = run.json(layout.INVENTORY_MANIFEST, "inventory/manifest.json")
         if inv.ok and isinstance(inv.value, dict):
             n = (inv.value.get("outputs") or {}).get("statements")
             if n is not None:
                 figs.append(("log statements in the source", num(to_int(n))))
-    syn = run.json("synthetic/manifest.json")
+    syn = run.json(layout.SYNTHETIC_MANIFEST)
     if syn.ok and isinstance(syn.value, dict):
         c = (syn.value.get("outputs") or {}).get("counts") or {}
         if "sessions" in c:
@@ -99,7 +100,7 @@ def key_figures(run: RunDir) -> list[tuple[str, str]]:
 
 def render(run: RunDir) -> str:
     parts = []
-    got = run.json("run.json")
+    got = run.json(layout.STATE)
     figs = key_figures(run)
     if figs:
         parts.append('<table class="kv"><tbody>' + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>"

@@ -3,6 +3,7 @@ check, undecided, kept, how many distinct event sequences they print and how man
 
 from __future__ import annotations
 
+from anomalygen.core import layout
 from anomalygen.report.load import RunDir, to_int
 from anomalygen.report.markup import h3, img, note, table
 from anomalygen.report.plots import paths_bar
@@ -28,7 +29,7 @@ def _rows(raw: list[dict]) -> list[dict]:
 
 
 def render(run: RunDir) -> str:
-    got = run.csv_rows("synthetic/entries.csv")
+    got = run.csv_rows(layout.SYNTHETIC_ENTRIES)
     if not got.ok:
         return note(run.why_missing(f"per-entry path report ({got.problem})", "generate", "paths"))
     rows = _rows(got.value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from anomalygen.core import layout
 from anomalygen.report.examples import pick, raw_lines, rebuilt_lines
 from anomalygen.report.load import RunDir, to_int
 from anomalygen.report.markup import esc, h3, kv_table, note, num, pct, table
@@ -24,7 +25,7 @@ def reason_kinds(reason: str) -> list[str]:
 
 
 def _counts(run: RunDir, sessions: list[dict] | None) -> str:
-    man = run.json("synthetic/manifest.json")
+    man = run.json(layout.SYNTHETIC_MANIFEST)
     parts = []
     counts = {}
     if man.ok and isinstance(man.value, dict):
@@ -129,7 +130,7 @@ def _examples(run: RunDir, sessions: list[dict]) -> str:
              note("chosen deterministically: the first sessions of sessions.jsonl, preferring different entry "
                   "points, then different exits (normal) or reasons (anomalous); lines a label rule marks are "
                   "tagged [suspicious] or [anomalous]", "info")]
-    structured, raw = run.path("synthetic/synthetic.log_structured.csv"), run.path("synthetic/synthetic.log")
+    structured, raw = run.path(layout.SYNTHETIC_STRUCTURED), run.path(layout.SYNTHETIC_LOG)
     found: dict[str, dict] = {}
     if structured is not None and raw is not None:
         try:
@@ -140,7 +141,7 @@ def _examples(run: RunDir, sessions: list[dict]) -> str:
         parts.append(note("synthetic.log or its structured CSV missing: lines rebuilt from templates and parameters"))
     real: dict[str, dict] = {}
     if any(isinstance(s.get("provenance"), dict) for s in chosen):
-        got = run.jsonl_all("logs/sessions.jsonl")
+        got = run.jsonl_all(layout.SESSIONS)
         real = {str(r.get("session_id")): r for r in got.value} if got.ok else {}
     for title, group in (("Normal", normal), ("Anomalous", anomalous)):
         parts.append(f"<h4>{esc(title)} ({len(group)})</h4>")
@@ -155,9 +156,9 @@ def _examples(run: RunDir, sessions: list[dict]) -> str:
 
 
 def render(run: RunDir) -> str:
-    got = run.jsonl_all("synthetic/sessions.jsonl")
+    got = run.jsonl_all(layout.SYNTHETIC_SESSIONS)
     sessions = got.value if got.ok else None
-    if sessions is None and not run.json("synthetic/manifest.json").ok:
+    if sessions is None and not run.json(layout.SYNTHETIC_MANIFEST).ok:
         return note(run.why_missing(f"synthetic sessions ({got.problem})", "generate", "synthesis"))
     parts = [_counts(run, sessions)]
     if sessions is None:

@@ -15,9 +15,9 @@ import re
 import string
 from typing import Any, Iterable
 
+from anomalygen.core.templates import WILDCARD
 from anomalygen.synthesis.llm.client import LLMClient, LLMError
 
-WILDCARD = "<*>"
 MAX_N = 50
 
 

@@ -1,0 +1,1 @@
+"""Vocabulary every stage shares (log levels, session keys, template text); imports nothing of the project."""

@@ -101,7 +101,8 @@ def write_sessions(sessions, path: Path) -> dict:
 
 
 def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], window: float,
-          step: float | None = None, t0: float | None = None, t1: float | None = None) -> dict:
+          step: float | None = None, t0: float | None = None, t1: float | None = None,
+          ops: Sequence[Interval] = ()) -> dict:
     """Write the parsed and labelled outputs of a run into OUT; returns their counts.
 
     Windows cover [t0, t1), the workload's span: the servers' startup and the harness's shutdown are left out
@@ -126,11 +127,11 @@ def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], 
         t1 = run_rows[-1][0] if t1 is None else t1
     rows = run_rows
     slim = [(r[0], r[3], r[4]) for r in rows]
-    res["sessions"] = write_sessions(windows(slim, ivs, window, step, t0, t1), out / "sessions.jsonl")
+    res["sessions"] = write_sessions(windows(slim, ivs, window, step, t0, t1, ops=ops), out / "sessions.jsonl")
     per_server = []
     for server in sorted({r[1] for r in rows}):
         mine = [(r[0], r[3], r[4]) for r in rows if r[1] == server]
-        for s in windows(mine, ivs, window, step, t0, t1, prefix=f"{server}/w"):
+        for s in windows(mine, ivs, window, step, t0, t1, prefix=f"{server}/w", ops=ops):
             s["server"] = server
             per_server.append(s)
     per_server.sort(key=lambda s: (s["start"], s["session_id"]))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
-from anomalygen.report.sections import coverage, detectors, manifests, overview, paths, synthetic
+from anomalygen.report.sections import coverage, detectors, manifests, overview, paths, results, synthetic
 
-SECTIONS = [overview, coverage, paths, synthetic, detectors, manifests]
+SECTIONS = [overview, results, coverage, paths, synthetic, detectors, manifests]
 
 
 def render_section(mod, run: RunDir) -> str:

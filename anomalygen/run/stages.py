@@ -20,6 +20,7 @@ def plan(cfg: dict) -> list[Stage]:
               [cfg["source"], *log_paths], [r / "logs" / "structured.csv"]),
         Stage("sessions", ["sessions", *logs, "--source", src, "--format", fmt, "--by", cfg["sessions_by"],
                            *(["--labels", str(cfg["labels"])] if cfg["labels"] else []),
+                           *(["--weak-labels", cfg["weak_labels"]] if cfg.get("weak_labels") else []),
                            "--out", str(r / "logs" / "sessions.jsonl")],
               [cfg["source"], *log_paths, *([cfg["labels"]] if cfg["labels"] else [])],
               [r / "logs" / "sessions.jsonl"]),
@@ -31,11 +32,11 @@ def plan(cfg: dict) -> list[Stage]:
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
                            "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
                            *(["--hosts", str(r / "logs" / "sessions.jsonl"), "--host-fraction", "0.8"]
-                             if cfg["labels"] and cfg["split"] == "chronological" else []),
+                             if _hosts(cfg) else []),
                            "--llm", cfg["llm"]],
               [cfg["source"], *log_paths], [r / "synthetic" / "sessions.jsonl"], after=["sessions"]),
     ]
-    if cfg["labels"] is not None:
+    if cfg["labels"] is not None or cfg.get("weak_labels"):
         stages.append(Stage(
             "evaluate", ["evaluate", "--dataset", str(r / "logs" / "sessions.jsonl"), "--augment", str(r / "synthetic"),
                          "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
@@ -43,12 +44,37 @@ def plan(cfg: dict) -> list[Stage]:
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--out", str(r / "evaluate"), "--quiet"],
             [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))
+    else:
+        stages.append(Stage(
+            "evaluate", ["alarm-rates", str(cfg["models"]), str(cfg["seeds"]), str(cfg["epochs"])], [],
+            [r / "evaluate" / "alarm_rates.json"], after=["sessions", "generate"], call=lambda: _alarms(cfg, r)))
     stages.append(Stage("report", ["report"], [], [r / "report.html"],
-                        after=[s.name for s in stages], call=lambda: _report(r), always=True))
+                        after=[s.name for s in stages], call=lambda: report(r), always=True))
     return stages
 
 
-def _report(run_dir: Path) -> None:
+def _hosts(cfg: dict) -> bool:
+    """Splice synthetic paths into real sessions: with labels and a chronological split (the first 80% host
+    them, never a test session), and for window sessions (a synthetic session then has a window's shape; without
+    labels the windows are presumed normal)."""
+    labelled = cfg["labels"] or cfg.get("weak_labels")
+    return bool((labelled and cfg["split"] == "chronological")
+                or (str(cfg["sessions_by"]).startswith("window:") and not labelled))
+
+
+def _alarms(cfg: dict, r: Path) -> None:
+    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.evaluate.alarms import AlarmConfig, run_alarms
+
+    unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
+    models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
+    acfg = AlarmConfig(models=[m for m in models if m in unsupervised], seeds=list(range(int(cfg["seeds"]))),
+                       epochs=cfg["epochs"])
+    rows = run_alarms(r / "logs" / "sessions.jsonl", r / "synthetic", r / "evaluate", acfg)
+    print(f"alarm rates: {len(rows)} runs; wrote {r / 'evaluate' / 'summary.md'}")
+
+
+def report(run_dir: Path) -> None:
     from anomalygen.report import build_report
 
     build_report(run_dir)

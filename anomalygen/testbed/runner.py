@@ -198,11 +198,12 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
 
 
 def relabel(out: Path, window: float, step: float | None, margin: float, source: Path | None = None,
-            inventory: Path | None = None) -> dict:
+            inventory: Path | None = None, dest: Path | None = None) -> dict:
     """Parse and label an existing run again (other window, step, margin or statements); returns the counts.
 
-    Reads OUT/faults.jsonl and OUT/summary.json (the workload's span); rewrites structured.csv, templates.csv,
-    parse_summary.json, sessions.jsonl, sessions_by_server.jsonl and writes relabel.manifest.json."""
+    Reads OUT/faults.jsonl (and operations.jsonl) and OUT/summary.json (the workload's span); rewrites
+    structured.csv, templates.csv, parse_summary.json, sessions*.jsonl and writes relabel.manifest.json, in OUT
+    or, given `dest`, in that folder (the run itself left as it is)."""
     from datetime import datetime
 
     from anomalygen.testbed.labels import read_faults
@@ -234,8 +235,10 @@ def relabel(out: Path, window: float, step: float | None, margin: float, source:
     if not logs:
         raise RunError(f"{out / 'logs'}: no zookeeper-N.log files")
     statements = _statements(source, inventory)
-    built = build(out, logs, statements, ivs, window, step, t0, t1 if t0 else None, op_ivs)
-    write_manifest(out / "relabel.manifest.json", "testbed relabel",
+    dest = Path(dest) if dest is not None else out
+    dest.mkdir(parents=True, exist_ok=True)
+    built = build(dest, logs, statements, ivs, window, step, t0, t1 if t0 else None, op_ivs)
+    write_manifest(dest / "relabel.manifest.json", "testbed relabel",
                    inputs={"run": str(out), "logs": [str(p) for p in logs], "source": str(source) if source else None,
                            "inventory": str(inventory) if inventory else None, "statements": len(statements)},
                    params={"window": window, "step": step, "margin": margin}, outputs=built)

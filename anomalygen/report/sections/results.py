@@ -37,15 +37,16 @@ def markdown_blocks(text: str) -> str:
 
 def render(run: RunDir) -> str:
     params = run.run.get("params", {}) if isinstance(run.run, dict) else {}
+    labelled_eval = run.path("evaluate/runs.json", "evaluate/runs.csv") is not None
     parts = []
     if params.get("testbed"):
         parts.append(kv_table({"train on": params.get("testbed"),
                                "test on": params.get("test_testbed") or "the second half of the same run"}))
     else:
-        parts.append(kv_table({"sessions by": params.get("sessions_by"),
+        weak = "weak: a session with an ERROR line is anomalous" if params.get("weak_labels") else None
+        parts.append(kv_table({"sessions by": params.get("sessions_by", "not recorded"),
                                "why": params.get("session_rule") or "given by --sessions-by",
-                               "labels": params.get("labels") or ("weak: a session with an ERROR line is anomalous"
-                                                                  if params.get("weak_labels") else "none")}))
+                               "labels": params.get("labels") or weak or ("given" if labelled_eval else "none")}))
     if params.get("weak_labels"):
         parts.append(note("WEAK LABELS: every label in this report comes from the ERROR rule, not from ground "
                           "truth; precision, recall and F1 in the detector table are against these weak labels.",
@@ -53,6 +54,6 @@ def render(run: RunDir) -> str:
     summary = run.path("evaluate/summary.md")
     if run.path("evaluate/alarm_rates.json", "evaluate/testbed.json") and summary is not None:
         parts.append(markdown_blocks(summary.read_text(encoding="utf-8")))
-    elif not params.get("labels") and not params.get("weak_labels"):
+    elif not labelled_eval:
         parts.append(note(run.why_missing("evaluate/summary.md", "evaluate")))
     return "".join(parts)

@@ -106,7 +106,7 @@ def test_run_with_weak_labels_marks_them(tmp_path):
 
     out = tmp_path / "weak"
     r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", str(example_logs() / "minisvc.log"),
-                            "--format", "zookeeper", "--sessions-by", "window:time:60", "--weak-labels", "error",
+                            "--format", "zookeeper", "--sessions-by", "id", "--weak-labels", "error",
                             "--out", str(out), "--models", "PCA", "--n", "100", "--seeds", "1", "--epochs", "1"])
     assert r.exit_code == 0, r.output
     assert "sessions by" not in r.output  # given, not chosen

@@ -6,9 +6,9 @@ window detector can speak. For every fault interval [start, stop] (stop = end or
   - time to detect: the first such alarm's time minus the fault's start (a window that began before the fault
     but closes after its start counts: it saw the fault's first lines).
 False alarms are alarmed windows that overlap no fault interval; they are counted per hour of the time those
-windows cover (the normal time of the run). Fault and operation intervals are `testbed.labels.intervals` of
-`faults.jsonl` / `operations.jsonl` (with `planned=True`), margins included, and split into those that overlap a planned operation (labelled
-normal: a restart, a hand-over) and those in steady state.
+windows cover (the normal time of the run), and split into those that overlap a planned operation (labelled
+normal: a restart, a hand-over) and those in steady state. Fault and operation intervals are
+`testbed.labels.intervals` of `faults.jsonl` / `operations.jsonl` (with `planned=True`), margins included.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ def _overlaps(w: Window, s: Interval) -> bool:
     return s.start < w.end and s.stop >= w.start
 
 
-def operator_metrics(windows: Sequence[Window], faults: Sequence[Interval], operations: Sequence[Interval] = ()) -> dict:
+def operator_metrics(windows: Sequence[Window], faults: Sequence[Interval],
+                     operations: Sequence[Interval] = ()) -> dict:
     """Per-fault detection and time to detect, false alarms per hour (all, during planned operations, steady)."""
     per_fault = []
     for f in faults:

@@ -7,6 +7,8 @@ threshold. Training arms, each on the same real training windows (those labelled
     windows by `generate --hosts`, so they have the windows' shape;
   - real-duplicate: plus as many real training windows drawn again (more data, nothing new: the control that
     tells "more sessions" from "new behaviour");
+  - naive: plus as many real training windows with code-free random edits (drop, duplicate, swap, insert a
+    seen event): new sequences without the source code (`arms.naive`, the evaluation's control);
   - startup: plus the windows of the servers' start-up (logs every operator has; the fair control, since a
     planned restart prints much of what a start-up prints).
 Test: the other run's windows, labelled by its fault intervals (planned operations are normal). Reported per
@@ -23,6 +25,7 @@ from statistics import mean, median
 import numpy as np
 
 from anomalygen.detect.registry import DETECTORS
+from anomalygen.evaluate import arms
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic
 from anomalygen.evaluate.metrics import anomaly_metrics
 from anomalygen.evaluate.operator import Window, operator_metrics
@@ -30,7 +33,7 @@ from anomalygen.jsonl import read_jsonl
 from anomalygen.logs.sessions_data import DataFormatError
 from anomalygen.testbed.labels import Interval, intervals, read_faults
 
-ARMS = ("baseline", "synthetic", "real-duplicate", "startup")
+ARMS = (arms.BASELINE, arms.SYNTHETIC, arms.DUPLICATE, arms.NAIVE, "startup")
 
 
 @dataclass
@@ -79,15 +82,16 @@ def evaluate_testbed(train: TestbedWindows, test: TestbedWindows, synthetic: dic
     y_test = np.array([int(w["label"]) for w in test.windows])
     if not X_train or not X_test:
         raise ValueError(f"{len(X_train)} normal training windows and {len(X_test)} test windows: nothing to evaluate")
+    y_train = np.zeros(len(X_train), dtype=np.int64)
+    n = len(X_train)
     rows = []
     for seed in cfg.seeds:
-        rng = np.random.default_rng(seed)
-        added = {"baseline": [], "synthetic": sample_synthetic(synthetic.get(seed, []), len(X_train), seed),
-                 "real-duplicate": [X_train[i] for i in rng.choice(len(X_train), len(X_train))],
-                 "startup": X_start}
+        added = {arms.BASELINE: [], arms.SYNTHETIC: sample_synthetic(synthetic.get(seed, []), n, seed),
+                 arms.DUPLICATE: arms.duplicate(X_train, y_train, n, 0, seed).X,
+                 arms.NAIVE: arms.naive(X_train, y_train, n, 0, seed).X, "startup": X_start}
         for model in cfg.models:
             for arm in ARMS:
-                if arm != "baseline" and not added[arm]:
+                if arm != arms.BASELINE and not added[arm]:
                     continue
                 pred = fit_predict(model, seed, X_train + added[arm], X_test, cfg.epochs)
                 wins = [Window(float(w["start"]), float(w["end"]), bool(p)) for w, p in zip(test.windows, pred)]
@@ -153,7 +157,8 @@ def write_results(rows: list[dict], out: Path, info: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "testbed.json").write_text(json.dumps({"info": info, "rows": rows}, indent=1) + "\n", encoding="utf-8")
     note = (f"Train: {info.get('train')} ({info.get('n_train')} normal windows); test: {info.get('test')} "
-            f"({info.get('n_test')} windows, {info.get('n_test_anomalous')} in fault intervals + {info.get('margin')} s "
-            f"margin). Windows of {info.get('window')} s over all servers; an alarm is raised when its window closes. "
+            f"({info.get('n_test')} windows, {info.get('n_test_anomalous')} in fault intervals + "
+            f"{info.get('margin')} s margin). Windows of {info.get('window')} s over all servers; an alarm is "
+            "raised when its window closes. "
             "Each detector at its natural threshold (no anomaly in training to tune one).")
     (out / "summary.md").write_text(summary_markdown(rows, note), encoding="utf-8")

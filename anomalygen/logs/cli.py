@@ -133,9 +133,10 @@ def sessions(
         bad_time[0] += 1
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    is_error = (lambda ln: ln[2][fmt.level_index].strip().upper() == "ERROR") if weak_labels and fmt.level_index >= 0 else None
-    if weak_labels and is_error is None:
-        raise typer.BadParameter(f"--weak-labels error: the format has no level field (fields: {', '.join(fmt.fields)})")
+    if weak_labels and fmt.level_index < 0:
+        raise typer.BadParameter(f"--weak-labels error: the format has no level field "
+                                 f"(fields: {', '.join(fmt.fields)})")
+    is_error = (lambda ln: ln[2][fmt.level_index].strip().upper() == "ERROR") if weak_labels else None
     groups = group(parser.parse(logs), spec, fmt, on_bad, flag=is_error)
     labelled = weak_error_labels(groups) if weak_labels else attach_labels(groups, label_map)
     counts = write_sessions_jsonl(labelled, out)

@@ -178,7 +178,8 @@ def _plan(cfg: dict, example: bool) -> list:
         from anomalygen.logs.session_rule import infer_rule
         from anomalygen.logs.sessions import load_labels
 
-        rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), load_labels(cfg["labels"]) if cfg["labels"] else ())
+        label_ids = load_labels(cfg["labels"]) if cfg["labels"] else ()
+        rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
         cfg["sessions_by"] = rule.by
         cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings
         err.print(f"sessions by {rule.by}: {rule.reason} (--sessions-by overrides)")

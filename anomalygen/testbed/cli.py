@@ -81,8 +81,9 @@ def zookeeper(
             raise typer.BadParameter(f"{name} {path} not found")
     from anomalygen.testbed.runner import RunError, run
 
-    opts = RunOptions(out=out, duration=duration, faults=faults, operations=operations, seed=seed, rate=rate, clients=clients, churn=churn,
-                      window=window, step=step, margin=margin, warmup=warmup, base_port=base_port)
+    opts = RunOptions(out=out, duration=duration, faults=faults, operations=operations, seed=seed, rate=rate,
+                      clients=clients, churn=churn, window=window, step=step, margin=margin, warmup=warmup,
+                      base_port=base_port)
     try:
         res = run(opts, dist, source, inventory, log=typer.echo)
     except RunError as err:
@@ -92,7 +93,8 @@ def zookeeper(
     typer.echo(f"lines {s['structured']['lines']} ({s['structured']['anomalous_lines']} in fault intervals); "
                f"windows {s['sessions']['windows']} ({s['sessions']['anomalous']} anomalous, "
                f"{100 * s['sessions']['anomalous_share']:.1f}%); faults {s['faults_run']}/{s['faults_planned']}; "
-               f"operations {s['operations_run']}/{s['operations_planned']}; leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
+               f"operations {s['operations_run']}/{s['operations_planned']}; "
+               f"leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
                f"(errors {s['workload'].get('errors_total', 0)})")
     typer.echo(f"wrote {out}/ (summary.json, faults.jsonl, sessions.jsonl, structured.csv, logs/)")
     if res.interrupted:

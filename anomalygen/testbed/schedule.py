@@ -106,8 +106,9 @@ def plan(counts: dict[str, int], duration: float, seed: int, warmup: float = 20.
          extra_hold: dict[str, float] | None = None) -> list[PlannedFault]:
     """Non-overlapping faults in a seeded random order, with seeded holds, spread over the run.
 
-    `counts` may mix fault kinds and operation kinds. Each item takes `hold + settle` seconds; the slack (duration minus warmup, tail and those slots) is split
-    into random gaps. Raises SpecError when the faults do not fit."""
+    `counts` may mix fault kinds and operation kinds. Each item takes `hold + settle` seconds; the slack
+    (duration minus warmup, tail and those slots) is split into random gaps. Raises SpecError when they do not
+    fit."""
     rng = random.Random(seed)
     kinds = [k for k, n in counts.items() for _ in range(n)]
     rng.shuffle(kinds)

@@ -21,8 +21,8 @@ def _win(i, events, label=0):
 
 def _data():
     rng = random.Random(0)
-    train = tb.TestbedWindows([_win(i, _events(rng)) for i in range(40)], [_win(i, _events(rng, ["s"])) for i in range(3)],
-                           [], [])
+    train = tb.TestbedWindows([_win(i, _events(rng)) for i in range(40)],
+                              [_win(i, _events(rng, ["s"])) for i in range(3)], [], [])
     kinds = ["n"] * 5 + ["f"] * 2 + ["n"] * 3 + ["o"] * 2 + ["n"] * 4
     extra = {"n": [], "f": ["x", "y"], "o": ["r", "q"]}
     test = tb.TestbedWindows([_win(i, _events(rng, extra[k]), int(k == "f")) for i, k in enumerate(kinds)], [],
@@ -35,7 +35,7 @@ def test_arms_and_operator_metrics():
     train, test, synthetic = _data()
     rows = tb.evaluate_testbed(train, test, synthetic, tb.TestbedEvalConfig(models=["PCA"], seeds=[0]))
     by_arm = {r["arm"]: r for r in rows}
-    assert set(by_arm) == {"baseline", "synthetic", "real-duplicate", "startup"}
+    assert set(by_arm) == {"baseline", "synthetic", "real-duplicate", "naive", "startup"}
     base, syn = by_arm["baseline"], by_arm["synthetic"]
     assert (base["faults_detected"], base["faults_total"], base["median_ttd_s"]) == (1, 1, 8.0)
     assert base["operations_alarmed"] == 1 and base["fa_per_hour_operations"] > 0
@@ -43,7 +43,7 @@ def test_arms_and_operator_metrics():
     assert syn["f1"] == 1.0 and base["f1"] < 1.0 and syn["n_added"] == 40 and by_arm["startup"]["n_added"] == 3
     assert rows == tb.evaluate_testbed(train, test, synthetic, tb.TestbedEvalConfig(models=["PCA"], seeds=[0]))
     md = tb.summary_markdown(rows)
-    assert "| PCA | synthetic | 1.0 of 1 |" in md and "| rolling_restart | 1/1 | 0/1 | 1/1 | 1/1 |" in md
+    assert "| PCA | synthetic | 1.0 of 1 |" in md and "| rolling_restart | 1/1 | 0/1 | 1/1 | 1/1 | 1/1 |" in md
 
 
 def test_load_run_reads_windows_faults_and_operations(tmp_path):

@@ -71,6 +71,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--prior", type=float, default=0.029)
     ap.add_argument("--jobs", type=int, default=default_jobs())
+    ap.add_argument("--arms", default=None, help="comma-separated arms (default: all the inputs allow)")
+    ap.add_argument("--cache", type=Path, default=None, help="cell cache (default OUT/cache)")
     ap.add_argument("--reuse", action="store_true", help="keep generator outputs and the inventory found in --out")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -91,7 +93,8 @@ def main() -> None:
     models = list(DETECTORS) if args.models == "all" else args.models.split(",")
     cfg = EvalConfig(models=models, ratios=[1.0], seeds=list(range(args.seeds)),
                      train_fractions=[float(x) for x in args.fractions.split(",")], prior=args.prior,
-                     epochs=args.epochs, jobs=args.jobs)
+                     epochs=args.epochs, jobs=args.jobs, arms=args.arms.split(",") if args.arms else None,
+                     cache_dir=str(args.cache or args.out / "cache"))
     t0 = time.perf_counter()
     done = []
     outcome = evaluate(EvaluateRequest(

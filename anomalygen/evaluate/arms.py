@@ -58,10 +58,12 @@ class Addition:
 
 
 def counts(n_train: int, ratio: float, anomalous_share: float) -> tuple[int, int]:
-    """(normal, anomalous) sessions every arm adds for a training set of `n_train` at `ratio`."""
-    k = int(round(ratio * n_train))
-    n_anom = int(round(k * anomalous_share))
-    return k - n_anom, n_anom
+    """(normal, anomalous) sessions every arm adds for a training set of `n_train` at `ratio`: `ratio * n_train`
+    normal ones (what every detector gets), and anomalous ones on top in the synthetic data's own proportion
+    (for the supervised detectors)."""
+    n_normal = int(round(ratio * n_train))
+    share = min(max(anomalous_share, 0.0), 0.9)
+    return n_normal, int(round(n_normal * share / (1.0 - share)))
 
 
 def from_source(src: SyntheticSource, X_train: list[list[str]], y_train: np.ndarray, n_normal: int,

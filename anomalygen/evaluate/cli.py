@@ -59,6 +59,8 @@ def evaluate(
     source: Path = typer.Option(None, help="Java source of the system (keys event-id data by statement ids)"),
     inventory: Path = typer.Option(None, help="or an inventory.jsonl of it"),
     jobs: int = typer.Option(1, min=1, help="worker processes for the evaluation cells (same results for any N)"),
+    cache: Path = typer.Option(None, help="keep finished cells here; a re-run trains only cells whose inputs "
+                                          "changed"),
     out: Path = typer.Option(Path("eval_out"), help="output folder"),
     quiet: bool = typer.Option(False, help="no progress lines"),
 ) -> None:
@@ -81,7 +83,8 @@ def evaluate(
                      train_fractions=_floats(train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
                      val_min_normal=val_min_normal, val_min_anomalous=val_min_anomalous, prior=prior,
                      arms=None if arms == "auto" else [a.strip() for a in arms.split(",") if a.strip()],
-                     epochs=epochs, semantic=semantic, verbose=False, jobs=jobs)
+                     epochs=epochs, semantic=semantic, verbose=False, jobs=jobs,
+                     cache_dir=str(cache) if cache else None)
 
     def on_run(row: dict) -> None:
         if not quiet:

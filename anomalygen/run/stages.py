@@ -32,6 +32,11 @@ def plan(cfg: dict) -> list[Stage]:
                            "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
                            "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
+                           # whole sessions composed from the run's own labelled sessions; with a chronological
+                           # split only from the first 80%, so no test session reaches sessions.jsonl
+                           *(["--real-sessions", str(r / "logs" / "sessions.jsonl")] if cfg["labels"] else []),
+                           *(["--host-fraction", "0.8"] if cfg["labels"] and cfg["split"] == "chronological"
+                             else []),
                            *(["--hosts", str(r / "logs" / "sessions.jsonl"), "--host-fraction", "0.8"]
                              if _hosts(cfg) else []),
                            "--llm", cfg["llm"]],
@@ -56,12 +61,9 @@ def plan(cfg: dict) -> list[Stage]:
 
 
 def _hosts(cfg: dict) -> bool:
-    """Splice synthetic paths into real sessions: with labels and a chronological split (the first 80% host
-    them, never a test session), and for window sessions (a synthetic session then has a window's shape; without
-    labels the windows are presumed normal)."""
-    labelled = cfg["labels"] or cfg.get("weak_labels")
-    return bool((labelled and cfg["split"] == "chronological")
-                or (str(cfg["sessions_by"]).startswith("window:") and not labelled))
+    """Window sessions without ground-truth labels: splice synthetic paths into the first 80% of the windows
+    (presumed normal, or normal by the weak rule), so that a synthetic session has a window's shape."""
+    return str(cfg["sessions_by"]).startswith("window:") and not cfg["labels"]
 
 
 def _alarms(cfg: dict, r: Path) -> None:

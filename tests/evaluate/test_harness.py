@@ -194,3 +194,18 @@ def test_cli_writes_every_output(data_dir, tmp_path, hdfs100k):
     bad.write_text('{"label": 0, "templates": ["a"]}\nnot json\n')
     r = CliRunner().invoke(app, ["evaluate", "--dataset", str(bad), "--out", str(out), "--quiet"])
     assert r.exit_code == 2 and "bad.jsonl:2" in r.output
+
+
+def test_cell_cache_serves_finished_cells_and_misses_on_changed_additions(hdfs100k, tmp_path):
+    real = _subset(hdfs100k, 300, 30)
+    syn = load_augment_dir(_synthetic_dir(tmp_path, _subset(hdfs100k, 100, 10, seed=1)))
+    cfg = EvalConfig(models=["PCA"], seeds=[0], train_fractions=[0.2], val_min_normal=20, val_min_anomalous=5,
+                     cache_dir=str(tmp_path / "cache"))
+    first = run_evaluation(cfg, real, syn)
+    files = sorted((tmp_path / "cache").glob("*.json"))
+    assert len(files) == 4  # one per arm
+    again = run_evaluation(cfg, real, syn)
+    assert again.runs == first.runs  # timings too: served from the cache
+    (tmp_path / "o").mkdir()
+    run_evaluation(cfg, real, load_augment_dir(_synthetic_dir(tmp_path / "o", _subset(hdfs100k, 100, 10, seed=2))))
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 5  # only the synthetic arm changed

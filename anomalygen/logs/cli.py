@@ -91,26 +91,41 @@ def sessions(
     source: Optional[Path] = typer.Option(None, help="Java source tree"),
     inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl"),
     format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
-    by: str = typer.Option("id", help="id (HDFS blk_ ids) | regex:PATTERN | field:NAME | window:count:N[:STEP] | "
-                                      "window:time:SECONDS[:STEP]"),
+    by: str = typer.Option("auto", help="auto (chosen from the logs: an identifier most lines carry, else time "
+                                        "windows per server) | id (HDFS blk_ ids) | regex:PATTERN | field:NAME | "
+                                        "window:count:N[:STEP] | window:time:SECONDS[:STEP]"),
     labels: Optional[Path] = typer.Option(None, help="labels: anomaly_label.csv (BlockId,Label) or a sessions "
                                                      "JSONL with labels"),
     time_format: Optional[str] = typer.Option(None, help="strptime format of '<Date> <Time>' for time windows"),
+    weak_labels: Optional[str] = typer.Option(None, "--weak-labels", help="error: a session with an ERROR line is "
+                                              "anomalous, the others normal (weak labels, recorded as such)"),
     out: Path = typer.Option(Path("sessions.jsonl"), help="output JSONL"),
 ) -> None:
     """Group parsed lines into sessions (by identifier, header field, or window) and join labels."""
     from anomalygen.logs.parse import LogParser
-    from anomalygen.logs.sessions import SessionSpec, attach_labels, group, load_labels, write_sessions_jsonl
+    from anomalygen.logs.session_rule import infer_rule
+    from anomalygen.logs.sessions import (SessionSpec, attach_labels, group, load_labels, weak_error_labels,
+                                          write_sessions_jsonl)
+    from anomalygen.manifest import write_manifest
 
+    if weak_labels not in (None, "error"):
+        raise typer.BadParameter(f"--weak-labels {weak_labels!r}: the one rule is 'error'")
+    if weak_labels and labels:
+        raise typer.BadParameter("--weak-labels and --labels exclude each other")
+    fmt = _format(format, time_format)
+    label_map = load_labels(labels) if labels else {}
+    rule = None
+    if by == "auto":
+        rule = infer_rule(logs, fmt, label_map)
+        by = rule.by
+        typer.echo(f"sessions by {by}: {rule.reason}")
     try:
         spec = SessionSpec.parse(by)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
     statements = _statements(source, inventory)
-    fmt = _format(format, time_format)
     if spec.kind == "field" and spec.field not in fmt.fields:
         raise typer.BadParameter(f"--by {by}: the format has no field {spec.field!r} (fields: {', '.join(fmt.fields)})")
-    label_map = load_labels(labels) if labels else {}
     parser = LogParser(statements, fmt)
     bad_time = [0]
 
@@ -118,8 +133,17 @@ def sessions(
         bad_time[0] += 1
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    groups = group(parser.parse(logs), spec, fmt, on_bad)
-    counts = write_sessions_jsonl(attach_labels(groups, label_map), out)
+    if weak_labels and fmt.level_index < 0:
+        raise typer.BadParameter(f"--weak-labels error: the format has no level field "
+                                 f"(fields: {', '.join(fmt.fields)})")
+    is_error = (lambda ln: ln[2][fmt.level_index].strip().upper() == "ERROR") if weak_labels else None
+    groups = group(parser.parse(logs), spec, fmt, on_bad, flag=is_error)
+    labelled = weak_error_labels(groups) if weak_labels else attach_labels(groups, label_map)
+    counts = write_sessions_jsonl(labelled, out)
+    write_manifest(out.with_name(out.stem + ".manifest.json"), "sessions",
+                   inputs={"logs": [str(p) for p in logs], "labels": str(labels) if labels else None},
+                   params={"by": by, "rule": rule.to_dict() if rule else "given by --by", "format": fmt.spec,
+                           "weak_labels": weak_labels}, outputs=counts)
     _report_read(parser.summary.read.to_dict())
     if bad_time[0]:
         typer.echo(f"lines without a usable timestamp (left out of time windows): {bad_time[0]}")

@@ -100,8 +100,9 @@ class _Vocab:
 
 
 def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFormat | None = None,
-                  field_name: str | None = None) -> Iterator[RealSession]:
-    """Sessions keyed by identifiers in the message (or by a header field). `lines` are `ParsedLine` tuples."""
+                  field_name: str | None = None, flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
+    """Sessions keyed by identifiers in the message (or by a header field). `lines` are `ParsedLine` tuples;
+    with `flag`, each session's `extra["flagged"]` counts its lines for which flag(line) holds."""
     rx = re.compile(pattern) if pattern else None
     fi = fmt.fields.index(field_name) if (fmt is not None and field_name) else -1
     if field_name and fi < 0:
@@ -109,6 +110,7 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
     vocab = _Vocab()
     sessions: dict[str, array] = {}
     starts: dict[str, str] = {}
+    flagged: dict[str, int] = {}
     content_i = fmt.content_index if fmt is not None else None
     for ln in lines:
         values = ln[2]
@@ -121,7 +123,10 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
                 continue
             ids = list(dict.fromkeys(found)) if len(found) > 1 else found
         ev = vocab(ln[3], ln[4])
+        hit = flag is not None and flag(ln)
         for sid in ids:
+            if hit:
+                flagged[sid] = flagged.get(sid, 0) + 1
             arr = sessions.get(sid)
             if arr is None:
                 arr = sessions[sid] = array("I")
@@ -130,10 +135,12 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
     items = vocab.items
     for sid, arr in sessions.items():
         evs = [items[i] for i in arr]
-        yield RealSession(sid, [e for e, _ in evs], [t for _, t in evs], starts[sid])
+        yield RealSession(sid, [e for e, _ in evs], [t for _, t in evs], starts[sid],
+                          extra={"flagged": flagged.get(sid, 0)} if flag is not None else {})
 
 
-def by_count(lines: Iterable[tuple], size: int, step: int) -> Iterator[RealSession]:
+def by_count(lines: Iterable[tuple], size: int, step: int,
+             flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
     """Windows of `size` consecutive lines, one starting every `step` lines (fixed windows when step == size).
     The window after the last full one is emitted partial when it holds any line."""
     size, step = int(size), int(step)
@@ -144,14 +151,15 @@ def by_count(lines: Iterable[tuple], size: int, step: int) -> Iterator[RealSessi
         win.append(ln)
         n += 1
         if n - size == next_start:
-            yield _window(f"w{next_start // step}", list(win))
+            yield _window(f"w{next_start // step}", list(win), flag=flag)
             next_start += step
     if next_start < n:
-        yield _window(f"w{next_start // step}", list(win)[len(win) - (n - next_start):])
+        yield _window(f"w{next_start // step}", list(win)[len(win) - (n - next_start):], flag=flag)
 
 
 def by_time(lines: Iterable[tuple], timestamp: Callable[[tuple], float | None], size: float, step: float,
-            on_bad: Callable[[tuple], None] | None = None) -> Iterator[RealSession]:
+            on_bad: Callable[[tuple], None] | None = None,
+            flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
     """Windows [t0 + k*step, t0 + k*step + size) over line timestamps, t0 being the first line's time.
 
     A line earlier than every window still open (time went back: logs of several nodes one after the other, as
@@ -167,7 +175,7 @@ def by_time(lines: Iterable[tuple], timestamp: Callable[[tuple], float | None], 
         lo = t0 + k * step
         got = [x for tx, x in win if lo <= tx < lo + size]
         if got:
-            yield _window(f"t{seg}.{k}", got, {"window_start": lo})
+            yield _window(f"t{seg}.{k}", got, {"window_start": lo}, flag)
         k += 1
         nxt = t0 + k * step
         win = [w for w in win if w[0] >= nxt]
@@ -196,9 +204,13 @@ def by_time(lines: Iterable[tuple], timestamp: Callable[[tuple], float | None], 
         yield from emit_one()
 
 
-def _window(sid: str, lines: list[tuple], extra: dict | None = None) -> RealSession:
+def _window(sid: str, lines: list[tuple], extra: dict | None = None,
+            flag: Callable[[tuple], bool] | None = None) -> RealSession:
+    extra = dict(extra or {})
+    if flag is not None:
+        extra["flagged"] = sum(1 for x in lines if flag(x))
     return RealSession(sid, [x[3] for x in lines], [x[4] for x in lines], f"{lines[0][0]}:{lines[0][1]}",
-                       extra=extra or {})
+                       extra=extra)
 
 
 def timestamp_getter(fmt: LogFormat) -> Callable[[tuple], float | None]:
@@ -217,14 +229,15 @@ def timestamp_getter(fmt: LogFormat) -> Callable[[tuple], float | None]:
 
 
 def group(lines: Iterable[tuple], spec: SessionSpec, fmt: LogFormat,
-          on_bad_time: Callable[[tuple], None] | None = None) -> Iterator[RealSession]:
+          on_bad_time: Callable[[tuple], None] | None = None,
+          flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
     if spec.kind == "id":
-        return by_identifier(lines, spec.pattern or HDFS_BLOCK, fmt)
+        return by_identifier(lines, spec.pattern or HDFS_BLOCK, fmt, flag=flag)
     if spec.kind == "field":
-        return by_identifier(lines, "", fmt, field_name=spec.field)
+        return by_identifier(lines, "", fmt, field_name=spec.field, flag=flag)
     if spec.kind == "window-count":
-        return by_count(lines, int(spec.size), int(spec.step))
-    return by_time(lines, timestamp_getter(fmt), spec.size, spec.step, on_bad_time)
+        return by_count(lines, int(spec.size), int(spec.step), flag)
+    return by_time(lines, timestamp_getter(fmt), spec.size, spec.step, on_bad_time, flag)
 
 
 # -- labels ---------------------------------------------------------------------------------------------------
@@ -246,6 +259,15 @@ def load_labels(path: str | Path) -> dict[str, int]:
             out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
         return out
     return load_label_csv(path)
+
+
+def weak_error_labels(sessions: Iterable[RealSession]) -> Iterator[RealSession]:
+    """The paper's ZooKeeper rule: a session with an ERROR line (counted in `extra["flagged"]`) is anomalous.
+    Weak: an ERROR line is not a failure, nor its absence health; each row says `label_source: weak:error`."""
+    for s in sessions:
+        s.label = int(s.extra.pop("flagged", 0) > 0)
+        s.extra["label_source"] = "weak:error"
+        yield s
 
 
 def attach_labels(sessions: Iterable[RealSession], labels: dict[str, int]) -> Iterator[RealSession]:

@@ -9,9 +9,9 @@ from pathlib import Path
 from anomalygen.core import layout
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
-from anomalygen.report.sections import alarms, coverage, detectors, manifests, overview, paths, synthetic
+from anomalygen.report.sections import alarms, coverage, detectors, manifests, overview, paths, results, synthetic
 
-SECTIONS = [overview, coverage, paths, synthetic, detectors, alarms, manifests]
+SECTIONS = [overview, results, coverage, paths, synthetic, detectors, alarms, manifests]
 
 
 def render_section(mod, run: RunDir) -> str:

@@ -41,8 +41,18 @@ def run(
                                           "or a labelled sessions JSONL; without them nothing can be scored"),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="hdfs | zookeeper | hadoop | spark | a "
                                       "logparser format string (default: zookeeper for the example, else hdfs)"),
-    sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="how lines form sessions: id (blk_ ids) "
-                                              "| regex:PATTERN | field:NAME | window:count:N | window:time:SECONDS"),
+    sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="how lines form sessions: auto (default: "
+                                              "an identifier most lines carry, else time windows per server, "
+                                              "chosen from the logs) | id (blk_ ids) | regex:PATTERN | field:NAME | "
+                                              "window:count:N | window:time:SECONDS"),
+    weak_labels: Optional[str] = typer.Option(None, "--weak-labels", help="without labels: 'error' marks a "
+                                              "session with an ERROR line anomalous (weak labels, marked as such); "
+                                              "without either, detectors are compared by their alarm rates"),
+    testbed: Optional[Path] = typer.Option(None, "--testbed", help="a testbed run folder (`anomalygen testbed "
+                                           "zookeeper --out`) to train on, instead of --logs; --source is then "
+                                           "the ZooKeeper 3.8 source"),
+    test_testbed: Optional[Path] = typer.Option(None, "--test-testbed", help="a testbed run to test on (default: "
+                                                "the second half of --testbed)"),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="run folder (default: anomalygen_run)"),
     n: Optional[int] = typer.Option(None, "--n", help="synthetic sessions to generate (default 1000)"),
     seed: Optional[int] = typer.Option(None, "--seed", help="seed of every random choice (default 0)"),
@@ -69,11 +79,11 @@ def run(
     from anomalygen.cli import app
     from anomalygen.examples import example_logs, example_tree
     from anomalygen.run.pipeline import Pipeline
-    from anomalygen.run.stages import plan
 
     try:
         cfg = resolve({"source": source, "logs": list(logs), "labels": labels, "format": fmt,
-                       "sessions_by": sessions_by, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
+                       "sessions_by": sessions_by, "weak_labels": weak_labels, "testbed": testbed,
+                       "test_testbed": test_testbed, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
                        "anomalous_share": anomalous_share, "models": models, "ratios": ratios,
                        "train_fractions": train_fractions, "split": split, "seeds": seeds, "epochs": epochs, "llm": llm},
                       load_config(config))
@@ -95,14 +105,18 @@ def run(
     cfg["logs"] = [Path(p) for p in cfg["logs"]]
     cfg["labels"] = Path(cfg["labels"]) if cfg["labels"] else None
     cfg["out"] = Path(cfg["out"])
-    for p in [cfg["source"], *cfg["logs"], *([cfg["labels"]] if cfg["labels"] else [])]:
+    for key in ("testbed", "test_testbed"):
+        cfg[key] = Path(cfg[key]) if cfg[key] else None
+    extra = [p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None]
+    for p in [cfg["source"], *cfg["logs"], *([cfg["labels"]] if cfg["labels"] else []), *extra]:
         if not p.exists():
             err.print(f"[red]error[/]: {p}: no such file or folder")
             raise typer.Exit(2)
-    if not cfg["logs"]:
-        err.print("[red]error[/]: --logs is needed with --source (the logs that source printed)")
+    try:
+        stages = _plan(cfg, example)
+    except ValueError as e:
+        err.print(f"[red]error[/]: {e}")
         raise typer.Exit(2)
-    stages = plan(cfg)
 
     def invoke(args: list[str]) -> None:
         code = app(args, standalone_mode=False)
@@ -140,6 +154,37 @@ def run(
         err.print(f"report: {report}")
     if failed:
         raise typer.Exit(1)
+
+
+def _plan(cfg: dict, example: bool) -> list:
+    """The stages: over testbed runs, or over logs with the session rule chosen from them unless given."""
+    from anomalygen.run.stages import plan
+
+    if cfg["test_testbed"] and not cfg["testbed"]:
+        raise ValueError("--test-testbed needs --testbed (the run to train on)")
+    if cfg["testbed"]:
+        from anomalygen.run.testbed import plan_testbed
+
+        if example:
+            raise ValueError("--testbed needs --source: the ZooKeeper 3.8 source (scripts/zk38_source.sh)")
+        return plan_testbed(cfg)
+    if not cfg["logs"]:
+        raise ValueError("--logs is needed with --source (the logs that source printed)")
+    if cfg["weak_labels"] not in (None, "error"):
+        raise ValueError(f"--weak-labels {cfg['weak_labels']!r}: the one rule is 'error'")
+    if cfg["weak_labels"] and cfg["labels"]:
+        raise ValueError("--weak-labels and --labels exclude each other")
+    if cfg["sessions_by"] == "auto":
+        from anomalygen.logs.formats import LogFormat
+        from anomalygen.logs.session_rule import infer_rule
+        from anomalygen.logs.sessions import load_labels
+
+        label_ids = load_labels(cfg["labels"]) if cfg["labels"] else ()
+        rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
+        cfg["sessions_by"] = rule.by
+        cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings
+        err.print(f"sessions by {rule.by}: {rule.reason} (--sessions-by overrides)")
+    return plan(cfg)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,10 @@ DEFAULTS: dict[str, Any] = {
     "logs": [],  # [] with the example: its recorded logs
     "labels": None,
     "format": None,  # None: zookeeper for the example, else hdfs
-    "sessions_by": "id",
+    "sessions_by": "auto",  # auto: chosen from the logs (anomalygen.logs.session_rule)
+    "weak_labels": None,  # error: a session with an ERROR line is anomalous
+    "testbed": None,  # a testbed run folder to train on (then --source is the ZooKeeper 3.8 source)
+    "test_testbed": None,  # a testbed run folder to test on
     "out": "anomalygen_run",
     "n": 1000,
     "seed": 0,

@@ -23,6 +23,7 @@ def plan(cfg: dict) -> list[Stage]:
               [cfg["source"], *log_paths], [r / layout.STRUCTURED]),
         Stage("sessions", ["sessions", *logs, "--source", src, "--format", fmt, "--by", cfg["sessions_by"],
                            *(["--labels", str(cfg["labels"])] if cfg["labels"] else []),
+                           *(["--weak-labels", cfg["weak_labels"]] if cfg.get("weak_labels") else []),
                            "--out", str(r / layout.SESSIONS)],
               [cfg["source"], *log_paths, *([cfg["labels"]] if cfg["labels"] else [])],
               [r / layout.SESSIONS]),
@@ -39,10 +40,12 @@ def plan(cfg: dict) -> list[Stage]:
                            *(["--real-sessions", str(r / layout.SESSIONS)] if cfg["labels"] else []),
                            *(["--host-fraction", "0.8"] if cfg["labels"] and cfg["split"] == "chronological"
                              else []),
+                           *(["--hosts", str(r / layout.SESSIONS), "--host-fraction", "0.8"]
+                             if _hosts(cfg) else []),
                            "--llm", cfg["llm"]],
               [cfg["source"], *log_paths], [r / layout.SYNTHETIC_SESSIONS], after=["sessions"]),
     ]
-    if cfg["labels"] is not None:
+    if cfg["labels"] is not None or cfg.get("weak_labels"):
         stages.append(Stage(
             "evaluate", ["evaluate", "--dataset", str(r / layout.SESSIONS), "--augment", str(r / layout.SYNTHETIC),
                          "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
@@ -51,6 +54,11 @@ def plan(cfg: dict) -> list[Stage]:
                          "--epochs", str(cfg["epochs"]), "--jobs", str(default_jobs()),
                          "--out", str(r / layout.EVALUATE), "--quiet"],
             [], [r / layout.RUNS_CSV], after=["sessions", "generate"]))
+    else:
+        stages.append(Stage(
+            "evaluate", ["alarm-rates", str(cfg["models"]), str(cfg["seeds"]), str(cfg["epochs"])], [],
+            [r / layout.EVALUATE / "alarm_rates.json"], after=["sessions", "generate"],
+            call=lambda: _alarm_rates(cfg, r)))
     if cfg["labels"] is not None and supports(cfg["sessions_by"]):
         stages.append(Stage(
             "alarms", ["alarms", "--models", str(cfg["models"]), "--epochs", str(cfg["epochs"]), "--seed",
@@ -58,11 +66,29 @@ def plan(cfg: dict) -> list[Stage]:
             [cfg["source"], *log_paths, cfg["labels"]], [r / "alarms" / "alarms.json"], after=["generate"],
             call=lambda: _alarms(cfg)))
     stages.append(Stage("report", ["report"], [], [r / layout.REPORT],
-                        after=[s.name for s in stages], call=lambda: _report(r), always=True))
+                        after=[s.name for s in stages], call=lambda: report(r), always=True))
     return stages
 
 
-def _report(run_dir: Path) -> None:
+def _hosts(cfg: dict) -> bool:
+    """Window sessions without ground-truth labels: splice synthetic paths into the first 80% of the windows
+    (presumed normal, or normal by the weak rule), so that a synthetic session has a window's shape."""
+    return str(cfg["sessions_by"]).startswith("window:") and not cfg["labels"]
+
+
+def _alarm_rates(cfg: dict, r: Path) -> None:
+    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.evaluate.alarms import AlarmConfig, run_alarms
+
+    unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
+    models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
+    acfg = AlarmConfig(models=[m for m in models if m in unsupervised], seeds=list(range(int(cfg["seeds"]))),
+                       epochs=cfg["epochs"])
+    rows = run_alarms(r / layout.SESSIONS, r / layout.SYNTHETIC, r / layout.EVALUATE, acfg)
+    print(f"alarm rates: {len(rows)} runs; wrote {r / 'evaluate' / 'summary.md'}")
+
+
+def report(run_dir: Path) -> None:
     from anomalygen.report import build_report
 
     build_report(run_dir)

@@ -1,7 +1,8 @@
 """Host sessions: real normal sessions that synthetic paths are spliced into.
 
 Only the first `fraction` of the file is used, so that an evaluation with a chronological split of the same
-sessions never sees a test session's sequence inside a synthetic training session.
+sessions never sees a test session's sequence inside a synthetic training session. In a file without any label
+(every `label` null: a user's own logs), every session is presumed normal and may host.
 """
 
 from __future__ import annotations
@@ -20,4 +21,7 @@ def load_hosts(path: Path, fraction: float = 0.8) -> list[list[str]]:
             raise ValueError(f"{path}:{n}: a session needs an 'events' list")
         rows.append(doc)
     keep = rows[: int(round(len(rows) * fraction))]
-    return [[str(e) for e in d["events"]] for d in keep if d.get("label") in (0, "0", "Normal", "normal")]
+    normal = (0, "0", "Normal", "normal")
+    if all(d.get("label") is None for d in rows):
+        normal = (None,)
+    return [[str(e) for e in d["events"]] for d in keep if d.get("label") in normal]

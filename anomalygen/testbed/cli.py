@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from anomalygen.testbed.schedule import KINDS
+from anomalygen.testbed.schedule import KINDS, OPERATIONS
 
 testbed_app = typer.Typer(help="Fault-injection testbeds that produce logs labelled by ground truth.",
                           no_args_is_help=True)
@@ -18,6 +18,8 @@ def zookeeper(
     out: Optional[Path] = typer.Option(None, help="output folder (a new one per run)"),
     duration: float = typer.Option(300.0, help="seconds of workload (faults included)"),
     faults: str = typer.Option("all", help="KIND[:COUNT],... or all[:COUNT] or none; kinds: " + ", ".join(KINDS)),
+    operations: str = typer.Option("none", help="planned operations, labelled normal: KIND[:COUNT],... or "
+                                                "all[:COUNT] or none; kinds: " + ", ".join(OPERATIONS)),
     seed: int = typer.Option(0, help="seed of the fault schedule, its targets and the workload's choices"),
     rate: float = typer.Option(20.0, help="client operations per second (all clients together)"),
     clients: int = typer.Option(3, help="long-lived workload client sessions"),
@@ -41,6 +43,7 @@ def zookeeper(
     and write the servers' logs, a structured CSV, ground-truth-labelled windows and a manifest into OUT."""
     from anomalygen.testbed.install import MissingServer, default_cache, install_debian, locate
     from anomalygen.testbed.schedule import SpecError, parse_spec, plan
+    from anomalygen.testbed.runner import RunOptions
 
     if install:
         try:
@@ -52,13 +55,15 @@ def zookeeper(
         typer.echo(f"ZooKeeper {dist.version} ready: {dist.home}")
         return
     try:
-        counts = parse_spec(faults)
-        schedule = plan(counts, duration, seed, warmup, extra_hold={"session_expiry": 6.0})
+        counts = {**parse_spec(faults), **parse_spec(operations, OPERATIONS, "--operations")}
+        timeout = RunOptions.victim_timeout
+        schedule = plan(counts, duration, seed, warmup, extra_hold={"session_expiry": timeout, "client_away": timeout})
     except SpecError as err:
         raise typer.BadParameter(str(err)) from None
     if plan_only:
         for p in schedule:
-            typer.echo(f"{p.at:8.1f}s  {p.kind:15s} hold {p.hold:5.1f}s  settle {p.settle:g}s")
+            typer.echo(f"{p.at:8.1f}s  {p.kind:16s} hold {p.hold:5.1f}s  settle {p.settle:g}s"
+                       + ("  (planned operation, normal)" if p.planned else ""))
         return
     try:
         dist = locate(zk_home)
@@ -74,10 +79,11 @@ def zookeeper(
     for name, path in (("--source", source), ("--inventory", inventory)):
         if path is not None and not path.exists():
             raise typer.BadParameter(f"{name} {path} not found")
-    from anomalygen.testbed.runner import RunError, RunOptions, run
+    from anomalygen.testbed.runner import RunError, run
 
-    opts = RunOptions(out=out, duration=duration, faults=faults, seed=seed, rate=rate, clients=clients, churn=churn,
-                      window=window, step=step, margin=margin, warmup=warmup, base_port=base_port)
+    opts = RunOptions(out=out, duration=duration, faults=faults, operations=operations, seed=seed, rate=rate,
+                      clients=clients, churn=churn, window=window, step=step, margin=margin, warmup=warmup,
+                      base_port=base_port)
     try:
         res = run(opts, dist, source, inventory, log=typer.echo)
     except RunError as err:
@@ -87,6 +93,7 @@ def zookeeper(
     typer.echo(f"lines {s['structured']['lines']} ({s['structured']['anomalous_lines']} in fault intervals); "
                f"windows {s['sessions']['windows']} ({s['sessions']['anomalous']} anomalous, "
                f"{100 * s['sessions']['anomalous_share']:.1f}%); faults {s['faults_run']}/{s['faults_planned']}; "
+               f"operations {s['operations_run']}/{s['operations_planned']}; "
                f"leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
                f"(errors {s['workload'].get('errors_total', 0)})")
     typer.echo(f"wrote {out}/ (summary.json, faults.jsonl, sessions.jsonl, structured.csv, logs/)")

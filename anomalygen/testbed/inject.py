@@ -46,6 +46,7 @@ class FaultRecord:
     recovered: float | None = None
     details: dict = field(default_factory=dict)
     error: str | None = None
+    planned: bool = False  # a planned operation (labelled normal), not a fault
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -27,13 +27,14 @@ class Interval:
     kind: str
 
 
-def intervals(records: Iterable[dict], margin: float) -> list[Interval]:
-    """Labelled intervals of the fault records that started (sorted by start)."""
+def intervals(records: Iterable[dict], margin: float, planned: bool = False) -> list[Interval]:
+    """Labelled intervals of the fault records that started (sorted by start); with `planned`, those of the
+    planned operations instead (labelled normal, kept to tell their windows apart)."""
     if margin < 0:
         raise ValueError(f"recovery margin must be >= 0, got {margin}")
     out = []
     for r in records:
-        if r.get("start") is None:
+        if r.get("start") is None or bool(r.get("planned")) != planned:
             continue
         start = float(r["start"])
         end = max(x for x in (start, r.get("end"), r.get("recovered")) if x is not None)
@@ -78,16 +79,19 @@ def window_grid(t0: float, t1: float, size: float, step: float | None = None) ->
 
 
 def windows(rows: Sequence[tuple], ivs: Sequence[Interval], size: float, step: float | None = None,
-            t0: float | None = None, t1: float | None = None, prefix: str = "w") -> Iterator[dict]:
+            t0: float | None = None, t1: float | None = None, prefix: str = "w",
+            ops: Sequence[Interval] = ()) -> Iterator[dict]:
     """Labelled windows over `rows` = (t, event_id, template, ...) sorted by t; empty windows are skipped.
 
     Sessions in the evaluation harness's JSONL shape: session_id, label, events, templates, plus start/end
-    (epoch seconds), lines and the fault indices/kinds the window overlaps."""
+    (epoch seconds), lines, the fault indices/kinds the window overlaps and, when `ops` (planned operations,
+    with their margin) are given, the operations it overlaps (they do not change the label)."""
     if not rows:
         return
     t0 = rows[0][0] if t0 is None else t0
     t1 = rows[-1][0] if t1 is None else t1
     kinds = {iv.index: iv.kind for iv in ivs}
+    op_kinds = {iv.index: iv.kind for iv in ops}
     lo = 0
     for i, (ws, we) in enumerate(window_grid(t0, t1, size, step)):
         while lo < len(rows) and rows[lo][0] < ws:
@@ -98,7 +102,11 @@ def windows(rows: Sequence[tuple], ivs: Sequence[Interval], size: float, step: f
         if hi == lo:
             continue
         hits = overlapping(ws, we, ivs)
-        yield {"session_id": f"{prefix}{i:05d}", "label": int(bool(hits)),
-               "events": [r[1] for r in rows[lo:hi]], "templates": [r[2] for r in rows[lo:hi]],
-               "start": round(ws, 3), "end": round(we, 3), "lines": hi - lo,
-               "faults": hits, "fault_kinds": sorted({kinds[h] for h in hits})}
+        w = {"session_id": f"{prefix}{i:05d}", "label": int(bool(hits)),
+             "events": [r[1] for r in rows[lo:hi]], "templates": [r[2] for r in rows[lo:hi]],
+             "start": round(ws, 3), "end": round(we, 3), "lines": hi - lo,
+             "faults": hits, "fault_kinds": sorted({kinds[h] for h in hits})}
+        if ops:
+            op_hits = overlapping(ws, we, ops)
+            w["operations"], w["operation_kinds"] = op_hits, sorted({op_kinds[h] for h in op_hits})
+        yield w

@@ -4,7 +4,8 @@
   (`anomalygen.logs`, zookeeper preset; statement ids when a 3.8 inventory/source is given, Drain3 templates
   otherwise), with `Server`, `Timestamp`, `Label` (1 when a labelled fault interval holds the line) and `Faults`.
 - `templates.csv`, `parse_summary.json`: as `anomalygen parse` writes them.
-- `sessions.jsonl`: time windows over all servers' lines together; `sessions_by_server.jsonl`: the same windows
+- `sessions.jsonl`: time windows over all servers' lines together (`sessions_startup.jsonl`: the same over the
+  servers' start-up, before the workload); `sessions_by_server.jsonl`: the same windows
   per server (`zk2/w00012`). Both load with `anomalygen.logs.sessions_data.load_sessions_jsonl`, so
   `anomalygen evaluate --dataset OUT/sessions.jsonl` runs on them.
 """
@@ -101,7 +102,8 @@ def write_sessions(sessions, path: Path) -> dict:
 
 
 def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], window: float,
-          step: float | None = None, t0: float | None = None, t1: float | None = None) -> dict:
+          step: float | None = None, t0: float | None = None, t1: float | None = None,
+          ops: Sequence[Interval] = ()) -> dict:
     """Write the parsed and labelled outputs of a run into OUT; returns their counts.
 
     Windows cover [t0, t1), the workload's span: the servers' startup and the harness's shutdown are left out
@@ -120,17 +122,21 @@ def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], 
     res["parse"] = {"lines_read": summary["read"]["lines_read"], "parsed": summary["read"]["parsed"],
                     "matched": summary["matched"], "fallback": summary["fallback"],
                     "statements_seen": summary["statements_seen"], "events": len(counts)}
+    startup = [(r[0], r[3], r[4]) for r in rows if phase(r[0], t0, t1) == "startup"]
+    # the servers' start-up, windowed like the run: what an operator who also trains on start-up logs has
+    res["sessions_startup"] = write_sessions(windows(startup, [], window, step, prefix="s"),
+                                             out / "sessions_startup.jsonl")
     run_rows = [r for r in rows if phase(r[0], t0, t1) == "run"]
     if run_rows:
         t0 = run_rows[0][0] if t0 is None else t0
         t1 = run_rows[-1][0] if t1 is None else t1
     rows = run_rows
     slim = [(r[0], r[3], r[4]) for r in rows]
-    res["sessions"] = write_sessions(windows(slim, ivs, window, step, t0, t1), out / "sessions.jsonl")
+    res["sessions"] = write_sessions(windows(slim, ivs, window, step, t0, t1, ops=ops), out / "sessions.jsonl")
     per_server = []
     for server in sorted({r[1] for r in rows}):
         mine = [(r[0], r[3], r[4]) for r in rows if r[1] == server]
-        for s in windows(mine, ivs, window, step, t0, t1, prefix=f"{server}/w"):
+        for s in windows(mine, ivs, window, step, t0, t1, prefix=f"{server}/w", ops=ops):
             s["server"] = server
             per_server.append(s)
     per_server.sort(key=lambda s: (s["start"], s["session_id"]))

@@ -4,6 +4,7 @@ Layout of OUT:
   logs/zookeeper-{1,2,3}.log   the servers' logs (loghub's layout)
   servers/zkN/{conf,data}/     zoo.cfg, log4j.properties, myid, snapshots and transaction logs; jvm.out, pid
   faults.jsonl                 one record per fault (planned and real times, targets, roles, outcome)
+  operations.jsonl             one record per planned operation (labelled normal), in the same shape
   schedule.json                the planned schedule
   roles.jsonl                  every peer-state change the servers logged (looking/following/leading)
   client.log, victim.jsonl     kazoo's log; the session-expiry client's sessions
@@ -20,12 +21,13 @@ from pathlib import Path
 
 from anomalygen.manifest import write_manifest
 from anomalygen.testbed import config as cfgmod
-from anomalygen.testbed.inject import FaultRecord, Injector, Victim, iso
+from anomalygen.testbed.inject import FaultRecord, Victim, iso
 from anomalygen.testbed.install import ZkDist
 from anomalygen.testbed.labels import intervals
 from anomalygen.testbed.output import build
 from anomalygen.testbed.process import REGISTRY, Ensemble, install_cleanup
-from anomalygen.testbed.schedule import parse_spec, plan
+from anomalygen.testbed.operations import Operator
+from anomalygen.testbed.schedule import OPERATIONS, parse_spec, plan
 from anomalygen.testbed.workload import Workload, kazoo_logger
 
 
@@ -38,6 +40,7 @@ class RunOptions:
     out: Path
     duration: float = 300.0
     faults: str = "all"
+    operations: str = "none"
     seed: int = 0
     rate: float = 20.0
     clients: int = 3
@@ -84,12 +87,14 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
     if (out / "faults.jsonl").exists():
         raise RunError(f"{out} already holds a testbed run (faults.jsonl); choose another --out")
     counts = parse_spec(opts.faults)
-    schedule = plan(counts, opts.duration, opts.seed, opts.warmup, opts.tail,
-                    extra_hold={"session_expiry": opts.victim_timeout})
+    op_counts = parse_spec(opts.operations, OPERATIONS, "--operations")
+    schedule = plan({**counts, **op_counts}, opts.duration, opts.seed, opts.warmup, opts.tail,
+                    extra_hold={"session_expiry": opts.victim_timeout, "client_away": opts.victim_timeout})
     out.mkdir(parents=True, exist_ok=True)
     cfg = cfgmod.make_config(out, base_port=opts.base_port)
     cfgmod.write_files(cfg, dist.logging)
     (out / "schedule.json").write_text(json.dumps({"seed": opts.seed, "faults": opts.faults, "counts": counts,
+                                                   "operations": opts.operations, "operation_counts": op_counts,
                                                    "planned": [p.to_dict() for p in schedule]}, indent=1) + "\n",
                                        encoding="utf-8")
     statements = _statements(source, inventory)  # before the run: a bad --source fails early
@@ -114,17 +119,19 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
         workload = Workload(cfg.hosts, opts.rate, opts.clients, opts.seed, opts.session_timeout, opts.churn)
         workload.start()
         t_work = time.time()
-        injector = Injector(ens, victim)
-        with open(out / "faults.jsonl", "w", encoding="utf-8") as fh:
+        injector = Operator(ens, victim, cfg.hosts, out, opts.victim_timeout)
+        with open(out / "faults.jsonl", "w", encoding="utf-8") as fh, \
+                open(out / "operations.jsonl", "w", encoding="utf-8") as ops_fh:
             for pf in schedule:
                 wait = t_work + pf.at - time.time()
                 if wait > 0:
                     time.sleep(wait)
-                log(f"[{time.time() - t_work:7.1f}s] fault {pf.index}: {pf.kind} (hold {pf.hold:g}s)")
+                what = "operation" if pf.planned else "fault"
+                log(f"[{time.time() - t_work:7.1f}s] {what} {pf.index}: {pf.kind} (hold {pf.hold:g}s)")
                 rec = injector.run(pf)
                 records.append(rec)
-                fh.write(json.dumps(rec.to_dict()) + "\n")
-                fh.flush()
+                (ops_fh if rec.planned else fh).write(json.dumps(rec.to_dict()) + "\n")
+                (ops_fh if rec.planned else fh).flush()
                 log(f"           targets {rec.targets} roles {rec.roles} -> leader {rec.details.get('leader_after')}"
                     + (f" ERROR {rec.error}" if rec.error else "")
                     + ("" if rec.recovered or rec.start is None else " (not recovered within settle)"))
@@ -135,9 +142,11 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
         interrupted = True
         log("interrupted: stopping every process and writing what was recorded")
         if injector is not None and injector.current is not None and injector.current.start is not None:
-            records.append(injector.current)  # the fault in progress: labelled up to the interruption
-            with open(out / "faults.jsonl", "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(injector.current.to_dict()) + "\n")
+            cur = injector.current  # the fault in progress: labelled up to the interruption
+            cur.planned = cur.kind in OPERATIONS
+            records.append(cur)
+            with open(out / ("operations.jsonl" if cur.planned else "faults.jsonl"), "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(cur.to_dict()) + "\n")
     finally:
         t_end = time.time()
         if workload is not None:
@@ -151,17 +160,23 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
     log("parsing and labelling the logs")
     fault_dicts = [r.to_dict() for r in records]
     ivs = intervals(fault_dicts, opts.margin)
+    op_ivs = intervals(fault_dicts, opts.margin, planned=True)
     logs = [cfg.log_path(n.sid) for n in cfg.nodes]
-    built = build(out, logs, statements, ivs, opts.window, opts.step, t_work, t_end if t_work else None)
+    built = build(out, logs, statements, ivs, opts.window, opts.step, t_work, t_end if t_work else None, op_ivs)
+    faults_only = [r for r in records if not r.planned]
     elections = ens.elections(t_work or started)
     summary = {
         "zookeeper": dist.version, "interrupted": interrupted,
         "started": iso(started), "workload_started": iso(t_work), "ended": iso(t_end),
         "workload_started_t": t_work, "ended_t": t_end,
         "seconds": round(t_end - (t_work or started), 1),
-        "faults_planned": len(schedule), "faults_run": len([r for r in records if r.start is not None]),
+        "faults_planned": sum(not p.planned for p in schedule),
+        "faults_run": len([r for r in faults_only if r.start is not None]),
         "faults_failed": [{"index": r.index, "kind": r.kind, "error": r.error} for r in records if r.error],
-        "faults_by_kind": {k: sum(r.kind == k for r in records) for k in counts},
+        "faults_by_kind": {k: sum(r.kind == k for r in faults_only) for k in counts},
+        "operations_planned": sum(p.planned for p in schedule),
+        "operations_run": len([r for r in records if r.planned and r.start is not None]),
+        "operations_by_kind": {k: sum(r.kind == k for r in records if r.planned) for k in op_counts},
         "not_recovered": [r.index for r in records if r.start is not None and r.recovered is None],
         "leader_elections": len(elections),
         "leaders": [e["sid"] for e in elections],
@@ -171,6 +186,7 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     files = {"logs": [str(p) for p in logs], "faults": str(out / "faults.jsonl"),
+             "operations": str(out / "operations.jsonl"),
              "structured": str(out / "structured.csv"), "sessions": str(out / "sessions.jsonl"),
              "sessions_by_server": str(out / "sessions_by_server.jsonl"), "summary": str(out / "summary.json")}
     write_manifest(out / "testbed.manifest.json", "testbed zookeeper",
@@ -182,11 +198,12 @@ def run(opts: RunOptions, dist: ZkDist, source: Path | None = None, inventory: P
 
 
 def relabel(out: Path, window: float, step: float | None, margin: float, source: Path | None = None,
-            inventory: Path | None = None) -> dict:
+            inventory: Path | None = None, dest: Path | None = None) -> dict:
     """Parse and label an existing run again (other window, step, margin or statements); returns the counts.
 
-    Reads OUT/faults.jsonl and OUT/summary.json (the workload's span); rewrites structured.csv, templates.csv,
-    parse_summary.json, sessions.jsonl, sessions_by_server.jsonl and writes relabel.manifest.json."""
+    Reads OUT/faults.jsonl (and operations.jsonl) and OUT/summary.json (the workload's span); rewrites
+    structured.csv, templates.csv, parse_summary.json, sessions*.jsonl and writes relabel.manifest.json, in OUT
+    or, given `dest`, in that folder (the run itself left as it is)."""
     from datetime import datetime
 
     from anomalygen.testbed.labels import read_faults
@@ -212,12 +229,16 @@ def relabel(out: Path, window: float, step: float | None, margin: float, source:
 
     t0, t1 = epoch("workload_started"), epoch("ended")
     ivs = intervals(read_faults(out / "faults.jsonl"), margin)
+    ops_path = out / "operations.jsonl"
+    op_ivs = intervals(read_faults(ops_path), margin, planned=True) if ops_path.is_file() else []
     logs = sorted((out / "logs").glob("zookeeper-*.log"))
     if not logs:
         raise RunError(f"{out / 'logs'}: no zookeeper-N.log files")
     statements = _statements(source, inventory)
-    built = build(out, logs, statements, ivs, window, step, t0, t1 if t0 else None)
-    write_manifest(out / "relabel.manifest.json", "testbed relabel",
+    dest = Path(dest) if dest is not None else out
+    dest.mkdir(parents=True, exist_ok=True)
+    built = build(dest, logs, statements, ivs, window, step, t0, t1 if t0 else None, op_ivs)
+    write_manifest(dest / "relabel.manifest.json", "testbed relabel",
                    inputs={"run": str(out), "logs": [str(p) for p in logs], "source": str(source) if source else None,
                            "inventory": str(inventory) if inventory else None, "statements": len(statements)},
                    params={"window": window, "step": step, "margin": margin}, outputs=built)

@@ -84,3 +84,43 @@ def test_missing_inputs_are_named(tmp_path):
     assert r.exit_code == 2 and "nowhere" in r.output
     r = runner.invoke(app, ["run", "--source", str(tmp_path), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--logs" in r.output
+
+
+def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
+    from anomalygen.examples import example_logs, example_tree
+
+    out = tmp_path / "nolabels"
+    log = str(example_logs() / "minisvc.log")
+    r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", log, "--format", "zookeeper",
+                            "--out", str(out), "--models", "PCA", "--n", "100", "--seeds", "1", "--epochs", "1"])
+    assert r.exit_code == 0, r.output
+    assert "sessions by id: 84% of" in r.output and "HDFS block id" in r.output
+    st = stages(out)
+    assert all(v["status"] == "done" for v in st.values()), st
+    params = json.loads((out / "run.json").read_text())["params"]
+    assert params["sessions_by"] == "id" and "HDFS block id" in params["session_rule"]
+    doc = json.loads((out / "evaluate" / "alarm_rates.json").read_text())
+    assert {row["arm"] for row in doc["rows"]} == {"real only", "+ synthetic"}
+    assert all(row["n_test"] > 0 and 0 <= row["alarm_rate"] <= 1 for row in doc["rows"])
+    summary = (out / "evaluate" / "summary.md").read_text()
+    assert "presumed normal" in summary and "| PCA |" in summary
+    page = (out / "report.html").read_text()
+    assert "Alarm rates on held-out sessions presumed normal" in page
+
+
+def test_run_with_weak_labels_marks_them(tmp_path):
+    from anomalygen.examples import example_logs, example_tree
+
+    out = tmp_path / "weak"
+    r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", str(example_logs() / "minisvc.log"),
+                            "--format", "zookeeper", "--sessions-by", "id", "--weak-labels", "error",
+                            "--out", str(out), "--models", "PCA", "--n", "100", "--seeds", "1", "--epochs", "1"])
+    assert r.exit_code == 0, r.output
+    assert "sessions by" not in r.output  # given, not chosen
+    rows = [json.loads(ln) for ln in (out / "logs" / "sessions.jsonl").read_text().splitlines()]
+    assert {row["label_source"] for row in rows} == {"weak:error"} and {row["label"] for row in rows} == {0, 1}
+    assert (out / "evaluate" / "runs.csv").is_file()
+    assert "WEAK LABELS" in (out / "report.html").read_text()
+    r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", str(example_logs() / "minisvc.log"),
+                            "--weak-labels", "warn", "--out", str(out)])
+    assert r.exit_code == 2 and "the one rule is 'error'" in r.output

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from anomalygen.logs.sessions_data import load_sessions_jsonl
-from anomalygen.testbed.labels import (LabelError, covering, intervals, overlapping, read_faults, window_grid,
-                                       windows)
+from anomalygen.testbed.labels import (Interval, LabelError, covering, intervals, overlapping, read_faults,
+                                       window_grid, windows)
 from anomalygen.testbed.output import build, log_time, phase, server_of
 
 
@@ -158,3 +158,14 @@ def test_relabel_command_on_a_run_folder(tmp_path):
     assert res.exit_code == 2 and "faults.jsonl:2: missing 'kind'" in res.output
     res = runner.invoke(app, ["testbed", "relabel", str(tmp_path / "nothing")])
     assert res.exit_code == 2 and "not a testbed run folder" in res.output
+
+
+def test_windows_note_planned_operations_without_changing_labels():
+    rows = [(float(t), "E1", "tpl") for t in range(0, 40, 2)]
+    faults = [Interval(5.0, 8.0, 0, "pause")]
+    ops = [Interval(21.0, 24.0, 1, "graceful_restart")]
+    got = list(windows(rows, faults, 10.0, t0=0.0, t1=39.0, ops=ops))
+    assert [w["label"] for w in got] == [1, 0, 0, 0]
+    assert [w["operations"] for w in got] == [[], [], [1], []]
+    assert got[2]["operation_kinds"] == ["graceful_restart"]
+    assert "operations" not in next(windows(rows, faults, 10.0, t0=0.0, t1=39.0))

@@ -87,3 +87,19 @@ def test_choose_maps_pick_over_sorted_candidates():
     assert choose([3, 1, 2], 0.999) == 3
     with pytest.raises(ValueError):
         choose([], 0.5)
+
+
+def test_operations_spec_and_a_mixed_schedule():
+    from anomalygen.testbed.schedule import OPERATIONS
+
+    assert parse_spec("all", OPERATIONS, "--operations") == {k: 1 for k in OPERATIONS}
+    with pytest.raises(SpecError, match=r"--operations 'leader_kill': item 1: unknown kind"):
+        parse_spec("leader_kill", OPERATIONS, "--operations")
+    counts = {"leader_kill": 1, "graceful_restart": 2, "rolling_restart": 1}
+    sched = plan(counts, 400, seed=5)
+    assert sorted(p.kind for p in sched) == ["graceful_restart", "graceful_restart", "leader_kill", "rolling_restart"]
+    assert [p.planned for p in sched] == [p.kind != "leader_kill" for p in sched]
+    for a, b in zip(sched, sched[1:]):  # faults and operations never overlap
+        assert a.at + a.hold + a.settle <= b.at + 1e-6
+    assert plan(counts, 400, seed=5) == sched
+    assert min_duration(counts, 20, 15) == 20 + 15 + (15 + 20) + 2 * (3 + 20) + (2 + 60)

@@ -1,4 +1,5 @@
-"""CI smoke test of the ZooKeeper testbed: a real 3-server ensemble, about a minute of workload, one leader kill.
+"""CI smoke tests of the ZooKeeper testbed: a real 3-server ensemble, about a minute of workload, one leader kill;
+and the same with one planned follower restart (labelled normal) instead.
 
 Needs Java and Debian's ZooKeeper 3.8 jars. When the jars are not there, the test fetches them itself into the
 user cache (`apt-get download` + `dpkg -x`, no install; `apt-get update` first when running as root and apt has no
@@ -66,6 +67,16 @@ def leader_kill_run(zk_dist, tmp_path_factory):
                       warmup=15, tail=10)
     res = run(opts, zk_dist, log=lambda msg: None)
     return res
+
+
+@pytest.fixture(scope="module")
+def planned_restart_run(zk_dist, tmp_path_factory):
+    from anomalygen.testbed.runner import RunOptions, run
+
+    out = tmp_path_factory.mktemp("zk_smoke_planned") / "run"
+    opts = RunOptions(out=out, duration=60, faults="none", operations="graceful_restart", seed=1, rate=20, churn=1.0,
+                      window=5, margin=10, warmup=15, tail=10)
+    return run(opts, zk_dist, log=lambda msg: None)
 
 
 def _log_lines(path: Path):
@@ -185,3 +196,29 @@ def test_ctrl_c_stops_every_server_and_keeps_the_record(zk_dist, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] is True and summary["faults_run"] == 0
     assert (out / "faults.jsonl").read_text() == ""
+
+
+def test_planned_restart_is_recorded_and_labelled_normal(planned_restart_run):
+    res = planned_restart_run
+    assert not res.interrupted and len(res.faults) == 1
+    op = res.faults[0]
+    assert op.kind == "graceful_restart" and op.planned and op.error is None, op
+    assert op.start < op.end and op.recovered is not None
+    (sid,) = op.targets
+    assert op.roles[sid] == "following" and op.details["exit_code"] is not None
+    assert (res.out / "faults.jsonl").read_text() == ""
+    (rec,) = [json.loads(ln) for ln in _log_lines(res.out / "operations.jsonl")]
+    assert rec["kind"] == "graceful_restart" and rec["planned"] is True and rec["start_iso"]
+    # the restarted server logged a second start-up after the stop, and followed the same leader again
+    starts = [ln for ln in _log_lines(res.out / "logs" / f"zookeeper-{sid}.log") if "Starting quorum peer" in ln]
+    assert len(starts) >= 2, starts[:3]
+    roles = [json.loads(ln) for ln in _log_lines(res.out / "roles.jsonl")]
+    assert any(r["sid"] == sid and r["role"] == "following" and r["t"] >= op.end for r in roles)
+    assert res.summary["leader_elections"] == 0 and res.summary["operations_run"] == 1
+    # every window is normal; those around the restart say which operation they saw
+    raw = [json.loads(ln) for ln in _log_lines(res.out / "sessions.jsonl")]
+    assert raw and all(w["label"] == 0 and w["faults"] == [] for w in raw)
+    during = [w for w in raw if w["start"] < op.end and w["end"] > op.start]
+    assert during and all(w["operations"] == [0] and w["operation_kinds"] == ["graceful_restart"] for w in during)
+    assert res.summary["sessions"]["anomalous"] == 0
+    assert REGISTRY.pids() == []

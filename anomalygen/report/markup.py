@@ -67,6 +67,10 @@ def note(text: str, kind: str = "missing") -> str:
     return f'<p class="note {esc(kind)}">{esc(text)}</p>'
 
 
+def para(text: str) -> str:
+    return f"<p>{esc(text)}</p>"
+
+
 def h3(text: str) -> str:
     return f"<h3>{esc(text)}</h3>"
 

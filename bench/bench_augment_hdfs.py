@@ -58,6 +58,10 @@ def _generate(args, out: Path) -> dict[str, Path]:
     return dirs
 
 
+def cfg_metric(cfg: EvalConfig) -> str:
+    return "f1_prior" if cfg.prior is not None else "f1"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, help="Hadoop 0.17.2 tree (needed unless --reuse finds everything)")
@@ -109,6 +113,12 @@ def main() -> None:
     text = (f"Command: `{command}`\n\n{len(outcome.result.runs)} runs in {secs:.0f} s with {args.jobs} worker "
             f"processes; keys: {outcome.plan.mode} ({outcome.plan.info.get('real_events_mapped')} real events "
             f"mapped, {outcome.plan.info.get('shared_keys')} keys shared with synthetic data)\n\n{verdict}")
+    means = [p for p in outcome.result.paired if p["model"] == "mean of models" and p["metric"] == cfg_metric(cfg)]
+    text += ("\n## Every arm and ablation, mean over the detectors\n\n| training share | arm | versus | mean: arm / "
+             "versus | Δ (paired t-test p) | seeds better / worse | verdict |\n|---|---|---|---|---|---|---|\n" +
+             "".join(f"| {p['train_fraction']:g} | {p['arm']} | {p['versus']} | {p['mean_arm']:.3f} / "
+                     f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['seeds_better']} / "
+                     f"{p['seeds_worse']} | {p['verdict']} |\n" for p in means))
     (args.out / "bench.md").write_text(text, encoding="utf-8")
     print(text)
 

@@ -169,7 +169,7 @@ def train(req: TrainRequest) -> TrainResult:
     X_fit = [X[i] for i in tr] + [s.events for s in syn]
     y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
     texts = {s.id: s.template for s in inv.statements}
-    det = make_detector(req.model, **{"random_state": req.seed, "event_texts": texts, **req.params})
+    det = make_detector(req.model, {"random_state": req.seed, "event_texts": texts}, **req.params)
     if det.supervised and len(np.unique(y_fit)) < 2:
         raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
                          "anomalous sessions via --augment/--synthesize)")

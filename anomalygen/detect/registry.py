@@ -32,10 +32,13 @@ DEEP = {n for n, c in DETECTORS.items() if "deep" in c.tags}
 SEMANTIC = {n for n, c in DETECTORS.items() if "semantic" in c.tags}
 
 
-def make_detector(name: str, **params):
+def make_detector(name: str, offered: dict | None = None, **params):
+    """A detector with `params` (each must be one it takes) and those of the `offered` settings it takes (the
+    seed, event texts, epochs: what a harness offers every detector alike)."""
     if name not in DETECTORS:
         raise ValueError(f"unknown detector {name!r}; choose from {', '.join(DETECTORS)}")
     cls = DETECTORS[name]
+    params = {**{k: v for k, v in (offered or {}).items() if k in cls.param_names()}, **params}
     unknown = sorted(set(params) - set(cls.param_names()))
     if unknown:
         raise ValueError(f"{name} has no parameter {', '.join(unknown)}; it takes {', '.join(cls.param_names())}")

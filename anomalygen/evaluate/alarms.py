@@ -49,7 +49,7 @@ def fit_predict(model: str, seed: int, X_train: list[list[str]], X_test: list[li
     params = {"random_state": seed, "verbose": False}
     if epochs is not None and model in DEEP:
         params["epochs"] = epochs
-    det = make_detector(model, **params)
+    det = make_detector(model, params)
     det.fit(X_train)
     return np.asarray(det.predict(X_test), dtype=np.int64)
 

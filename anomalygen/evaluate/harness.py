@@ -294,9 +294,7 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     params = {"random_state": cell.seed, "verbose": cfg.verbose, "semantic": cfg.semantic, "event_texts": sh.texts}
     if cfg.epochs is not None and cell.model in DEEP:
         params["epochs"] = cfg.epochs
-    if cell.model in DETECTORS:  # the settings every cell offers, given to the detectors that take them
-        params = {k: v for k, v in params.items() if k in DETECTORS[cell.model].param_names()}
-    det = sh.factory(cell.model, **params)
+    det = sh.factory(cell.model, params)  # the settings every cell offers; each detector takes its own
     try:
         pred, extra = _fit_score(det, X_fit, y_fit, X_val, y_val, X_test, cfg)
     except ValueError as exc:  # e.g. one class only in a sparse supervised training set

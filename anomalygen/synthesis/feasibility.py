@@ -37,13 +37,15 @@ class FeasibilityChecker:
     `min_level` fixes the `isXEnabled()` guards to the logging configuration the logs were recorded with.
     """
 
-    def __init__(self, timeout_ms: int = 200, min_level: str | None = None, max_cores: int = 200):
-        self.timeout_ms = timeout_ms
+    # z3's resource limit, not a wall-clock timeout: a check that runs out gives "unknown" on every machine and
+    # under any load, so the same inputs give the same paths (a 200 ms timeout made them depend on the load)
+    def __init__(self, rlimit: int = 5_000_000, min_level: str | None = None, max_cores: int = 200):
+        self.rlimit = rlimit
         self.min_level = min_level.upper() if min_level else None
         self.max_cores = max_cores
         self.tr = Translator()
         self.solver = z3.Solver()
-        self.solver.set("timeout", timeout_ms)
+        self.solver.set("rlimit", rlimit)
         self._declared: set[str] = set()
         self._paths: dict[tuple, Verdict] = {}
         self._steps: dict[tuple, Step] = {}
@@ -153,7 +155,7 @@ class FeasibilityChecker:
         sorts = self.tr.sorts
         decls = {n: (z3.Bool(n) if sorts[n] == "Bool" else z3.Int(n)) for st, _ in comp for n in st.symbols}
         s = z3.Solver()
-        s.set("timeout", self.timeout_ms)
+        s.set("rlimit", self.rlimit)
         for f in self._facts([]) + [f for st, _ in comp for f in st.side] + [
                 fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact]:
             s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls))

@@ -21,7 +21,7 @@ def test_count_profile_is_mean_and_std_per_statement():
 
 def test_count_model_names_the_most_deviating_statements_and_unseen_ones(tiny_sessions, tiny_params):
     X, y = tiny_sessions
-    det = make_detector("PCA", **tiny_params).fit(X, y)
+    det = make_detector("PCA", tiny_params).fit(X, y)
     normal = [s for s, lab in zip(X, y) if lab == 0]
     ex = Explainer(det, STATEMENTS, {"A", "B", "C", "D", "X"}, count_profile(normal))
     out = ex.explain(["A", "B", "B", "B", "B", "NEW", UNMATCHED], [f"f:{i}" for i in range(7)], ["m"] * 7)
@@ -41,7 +41,7 @@ def test_count_model_names_the_most_deviating_statements_and_unseen_ones(tiny_se
 
 def test_next_event_model_points_at_the_first_unexpected_event(tiny_sessions, tiny_params):
     X, y = tiny_sessions
-    det = make_detector("DeepLog", **{**tiny_params, "epochs": 30, "hidden": 16}).fit(X, y)
+    det = make_detector("DeepLog", {**tiny_params, "epochs": 30, "hidden": 16}).fit(X, y)
     det.threshold_ = 0.5  # anything but the top guess is unexpected
     ex = Explainer(det, STATEMENTS, {"A", "B", "C", "D"}, count_profile(X))
     out = ex.explain(["A", "B", "X", "D"], ["f:1", "f:2", "f:3", "f:4"], ["a", "b", "x", "d"])

@@ -25,7 +25,7 @@ def _statement(sid: str, line: int, template: str = "t <*>") -> LogStatement:
 
 def _save(tmp_path: Path, name: str, data, params):
     X, y = data
-    det = make_detector(name, **params).fit(X, y)
+    det = make_detector(name, params).fit(X, y)
     stmts = [_statement(k, i) for i, k in enumerate("ABCDX")]
     out = tmp_path / name
     save_model(out, ModelFolder(det, {"detect": {"format": "hdfs", "sessions_by": "id", "idle_lines": 10}},

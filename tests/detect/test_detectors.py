@@ -16,7 +16,7 @@ TINY = {"hidden": 16, "layers": 1, "embed_dim": 16, "d_model": 16, "nhead": 2, "
 
 def _make(name, texts=None, tiny=True):
     params = {**FAST, **(TINY if tiny else {}), "event_texts": texts}
-    return make_detector(name, **{k: v for k, v in params.items() if k in DETECTORS[name].param_names()})
+    return make_detector(name, params)
 
 
 @pytest.mark.parametrize("name", list(DETECTORS))

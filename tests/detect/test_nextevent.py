@@ -11,7 +11,7 @@ from anomalygen.detect import make_detector
 @pytest.mark.parametrize("name", ["DeepLog", "LogAnomaly", "Transformer"])
 def test_step_ranks_agree_with_the_score(name, tiny_sessions, tiny_params):
     X, y = tiny_sessions
-    det = make_detector(name, **tiny_params).fit(X, y)
+    det = make_detector(name, tiny_params).fit(X, y)
     probe = X[:30] + [["A"], ["A", "unseen", "D"], ["A", "B"] * 40]  # the last is cut at max_len=32
     steps = det.step_ranks(probe, top=2)
     np.testing.assert_array_equal([r.max() for r, _ in steps], det.decision_function(probe))

@@ -11,7 +11,7 @@ from anomalygen.detect import DETECTORS, make_detector
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_state_round_trip_scores_identically(name, tiny_sessions, tiny_params):
     X, y = tiny_sessions
-    det = make_detector(name, **tiny_params).fit(X, y)
+    det = make_detector(name, tiny_params).fit(X, y)
     det.threshold_ = det.threshold_ + 0.125  # a tuned threshold must survive too
     probe = X[:20] + [[], ["never-seen"], ["A", "Z", "D"]]
     st = det.get_state()

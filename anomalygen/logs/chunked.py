@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +19,13 @@ from typing import Sequence
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
-from anomalygen.logs.output import columns
+from anomalygen.logs.output import columns, params_json
 from anomalygen.logs.parse import FALLBACK, LogParser, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span
 from anomalygen.parallel import Shared, imap_ordered
 from anomalygen.source.model import LogStatement
 
-SPAN_BYTES = 8 << 20
+SPAN_BYTES = 1 << 20
 _PROBE_BYTES = 1 << 20  # how far past a cut point to look for a line that fits the header
 
 
@@ -107,7 +106,6 @@ def parse_part(parser: LogParser, part: str | Span) -> PartResult:
     segments: list = []
     buf = io.StringIO()
     w = csv.writer(buf)
-    dumps = json.dumps
     counts: Counter = Counter()
     templates: dict[str, str] = {}
     n = 0
@@ -120,7 +118,7 @@ def parse_part(parser: LogParser, part: str | Span) -> PartResult:
                 w = csv.writer(buf)
             segments.append((file, lineno, values))
             continue
-        w.writerow([*values, eid, tpl, dumps(list(params), ensure_ascii=False), kind, ncand, file, lineno])
+        w.writerow([*values, eid, tpl, params_json(params), kind, ncand, file, lineno])
         counts[eid] += 1
         if eid not in templates:
             templates[eid] = tpl
@@ -169,7 +167,7 @@ def _write_part(res: PartResult, fh, w, n: int, parser: LogParser, counts: Count
         file, lineno, values = seg
         eid, tpl, params = drain.add(values[ci]) if drain is not None else ("", "", ())
         n += 1
-        w.writerow([n, *values, eid, tpl, json.dumps(list(params), ensure_ascii=False), FALLBACK, 0, file, lineno])
+        w.writerow([n, *values, eid, tpl, params_json(params), FALLBACK, 0, file, lineno])
         counts[eid] += 1
         if eid not in first:
             first[eid] = tpl

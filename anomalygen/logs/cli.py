@@ -55,7 +55,7 @@ def parse(
     out: Path = typer.Option(Path("parsed"), help="output folder"),
     parquet: bool = typer.Option(False, help="also write structured.parquet (needs pyarrow: the 'parquet' extra)"),
     fallback: bool = typer.Option(True, help="Drain3 templates for lines no statement matches"),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="processes for big plain files, cut into 8 MiB spans at line "
+    jobs: int = typer.Option(0, "--jobs", "-j", help="processes for big plain files, cut into 1 MiB spans at line "
                              "starts (0: every core of this machine); the output is the same for any number"),
     executor: str = typer.Option("process", "--executor", help="process: a pool on this machine; ray: Ray tasks "
                                  "(the 'ray' extra), on the cluster at --ray-address / RAY_ADDRESS or a local one"),

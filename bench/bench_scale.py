@@ -41,12 +41,16 @@ OUTPUTS = ["synthetic.log", "synthetic.log_structured.csv", "anomaly_label.csv",
            "entries.jsonl"]
 
 
+CPU: list[float] = []
+
+
 def load() -> str:
     return "load average %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count() or 0)
 
 
 def run(cmd: list[str], pythonpath: Path = ROOT) -> tuple[float, int, str]:
-    """(wall seconds, peak RSS in MiB of the largest process of the run, output) of a command."""
+    """(wall seconds, peak RSS in MiB of the largest process of the run, output) of a command; its CPU seconds
+    (its own and its workers') in CPU[-1]."""
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
@@ -55,6 +59,7 @@ def run(cmd: list[str], pythonpath: Path = ROOT) -> tuple[float, int, str]:
     wall = time.perf_counter() - t
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed ({status}): {' '.join(cmd)}\n{out[-3000:]}")
+    CPU.append(usage.ru_utime + usage.ru_stime)
     return wall, usage.ru_maxrss // 1024, out
 
 
@@ -78,18 +83,20 @@ def bench_generate(args) -> None:
         man = json.loads((out / "manifest.json").read_text())["outputs"]
         secs = man["seconds"]["paths_and_feasibility"]
         paths = man["counts"]["paths"]
-        runs[name] = (out, secs, paths)
+        runs[name] = (out, secs, paths, CPU[-1] - man["seconds"]["analysis"] - man["seconds"]["sessions"])
         print(f"{name:9s}: paths + feasibility {secs:7.2f} s for {paths:,} paths ({1000 * secs / max(paths, 1):.3f} "
-              f"ms/path); end to end {wall:.1f} s, peak RSS {rss} MiB; {load()}")
+              f"ms/path); end to end {wall:.1f} s, CPU {CPU[-1]:.1f} s, peak RSS {rss} MiB; {load()}")
     one, two = runs["jobs 1"], runs["jobs 2"]
     same = all(filecmp.cmp(one[0] / f, two[0] / f, shallow=False) for f in OUTPUTS)
     print(f"jobs 2 vs jobs 1: {one[1] / two[1]:.2f}x faster; outputs byte-identical: {same}")
     if "baseline" in runs:
         base = runs["baseline"]
         per = (one[1] / one[2]) / (base[1] / base[2])
+        cpu = (one[3] / one[2]) / (base[3] / base[2])
         same_sessions = all(filecmp.cmp(one[0] / f, base[0] / f, shallow=False) for f in OUTPUTS[:4])
-        print(f"per-path cost, jobs 1 vs baseline: {per:.2f} of the baseline's; sessions byte-identical to the "
-              f"baseline's: {same_sessions}")
+        print(f"per-path cost, jobs 1 vs baseline: {per:.2f} of the baseline's in wall time, {cpu:.2f} in CPU time "
+              f"(the run's CPU seconds less its analysis and sessions wall seconds: {1000 * one[3] / one[2]:.3f} vs "
+              f"{1000 * base[3] / base[2]:.3f} ms/path); sessions byte-identical to the baseline's: {same_sessions}")
     shutil.rmtree(tmp)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -16,10 +16,10 @@ from typing import Any, Callable
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import is_opaque
 from anomalygen.logs.parse import LogParser
+from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
 from anomalygen.source.model import LEVELS, LogStatement
-from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.paths import PathRecord
 from anomalygen.synthesis.explore import EntryExplorer, EntryOutcome, EntryReport, explore_entry, explorer_for
 from anomalygen.synthesis.kinds import slot_contexts

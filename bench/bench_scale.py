@@ -250,6 +250,8 @@ def bench_tree(args) -> None:
               f"{len(a.callgraph.logging):,} methods that log); every LCFG {t2 - t1:.1f} s ({len(lcfgs):,}); "
               f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); peak RSS {rss} MiB")
         del a, lcfgs
+        if args.gen_jobs <= 0:
+            return
         wall, rss, out = run(anomalygen("generate", str(tree), "--format", args.format, "--out", str(tmp / "gen"),
                                         "--jobs", str(args.gen_jobs), "--n", str(args.n)))
         man = json.loads((tmp / "gen" / "manifest.json").read_text())["outputs"]
@@ -281,7 +283,7 @@ def main() -> None:
     t.add_argument("--source", type=Path, required=True)
     t.add_argument("--as-is", action="store_true", help="analyse the folder itself, not its */src/main/java")
     t.add_argument("--format", default="hadoop")
-    t.add_argument("--gen-jobs", type=int, default=2)
+    t.add_argument("--gen-jobs", type=int, default=2, help="0: analysis only, no generate")
     t.add_argument("--n", type=int, default=1000)
     args = ap.parse_args()
     {"generate": bench_generate, "parse": bench_parse, "tree": bench_tree}[args.what](args)

@@ -4,6 +4,7 @@
     python bench/bench_scale.py generate --source /work/src/hadoop --logs ../shared/data/hdfs/HDFS_20000.log \
         [--baseline /tmp/base]          # also the per-path cost of an older checkout (`git archive REV`) here
     python bench/bench_scale.py generate --source /work/src/zk38/src/zookeeper-server/src/main/java --format zookeeper
+    python bench/bench_scale.py cpu --source /work/src/hadoop --baseline /tmp/base   # per-path CPU, in process
     python bench/bench_scale.py parse --source /work/src/hadoop --lines 11200000
     python bench/bench_scale.py tree --source /work/src/hadoop25      # Hadoop 2.5.0: */src/main/java only
 
@@ -98,6 +99,32 @@ def bench_generate(args) -> None:
               f"(the run's CPU seconds less its analysis and sessions wall seconds: {1000 * one[3] / one[2]:.3f} vs "
               f"{1000 * base[3] / base[2]:.3f} ms/path); sessions byte-identical to the baseline's: {same_sessions}")
     shutil.rmtree(tmp)
+
+
+_EXPLORE = """
+import sys, time
+from pathlib import Path
+from anomalygen.synthesis.generate import GenerateConfig, Generator, analyse
+a = analyse(Path(sys.argv[1]))
+gen = Generator(a, GenerateConfig(n=1000, session_key=None, fmt=sys.argv[2]))
+c, w = time.process_time(), time.perf_counter()
+gen.explore()
+c, w = time.process_time() - c, time.perf_counter() - w
+print(c, w, sum(r.paths for r in gen.reports))
+"""
+
+
+def bench_cpu(args) -> None:
+    """Paths + feasibility in one process (`Generator.explore`, no CLI), CPU seconds: this checkout vs another."""
+    res = {}
+    for name, path in (("baseline", args.baseline), ("now", ROOT)):
+        print(load())
+        _, _, out = run([sys.executable, "-c", _EXPLORE, str(args.source), args.format], path)
+        cpu, wall, paths = out.split()[-3:]
+        res[name] = float(cpu) / int(paths)
+        print(f"{name:8s}: {float(cpu):.1f} s CPU ({float(wall):.1f} s wall) for {int(paths):,} paths: "
+              f"{1000 * res[name]:.3f} ms of CPU per path")
+    print(f"per-path CPU now vs baseline: {res['now'] / res['baseline']:.2f}x; {load()}")
 
 
 # ---- parse ----------------------------------------------------------------------------------------------
@@ -274,6 +301,10 @@ def main() -> None:
     g.add_argument("--n", type=int, default=1000)
     g.add_argument("--max-paths", type=int, default=200)
     g.add_argument("--baseline", type=Path, help="an older checkout to run the same generate with")
+    c = sub.add_parser("cpu")
+    c.add_argument("--source", type=Path, required=True)
+    c.add_argument("--format", default="hdfs")
+    c.add_argument("--baseline", type=Path, required=True, help="an older checkout (`git archive REV`)")
     p = sub.add_parser("parse")
     p.add_argument("--source", type=Path, required=True, help="the Java tree whose statements parse the log")
     p.add_argument("--lines", type=int, default=11_200_000)
@@ -286,7 +317,7 @@ def main() -> None:
     t.add_argument("--gen-jobs", type=int, default=2, help="0: analysis only, no generate")
     t.add_argument("--n", type=int, default=1000)
     args = ap.parse_args()
-    {"generate": bench_generate, "parse": bench_parse, "tree": bench_tree}[args.what](args)
+    {"generate": bench_generate, "cpu": bench_cpu, "parse": bench_parse, "tree": bench_tree}[args.what](args)
 
 
 if __name__ == "__main__":

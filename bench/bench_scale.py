@@ -54,7 +54,9 @@ def run(cmd: list[str], pythonpath: Path = ROOT) -> tuple[float, int, str]:
     (its own and its workers') in CPU[-1]."""
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    # run in the checkout: `python -m` and `-c` put the working folder first on sys.path
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+                         cwd=str(pythonpath))
     out = p.stdout.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
@@ -76,7 +78,7 @@ def bench_generate(args) -> None:
               *[x for log in args.logs for x in ("--logs", str(log))]]
     runs = {}
     variants = [("jobs 1", ["--jobs", "1"], ROOT), ("jobs 2", ["--jobs", "2"], ROOT)]
-    if args.baseline:
+    if args.baseline:  # an older checkout has no --jobs and runs in one process
         variants.append(("baseline", [], args.baseline))
     for name, extra, path in variants:
         out = tmp / name.replace(" ", "")
@@ -317,6 +319,11 @@ def main() -> None:
     t.add_argument("--gen-jobs", type=int, default=2, help="0: analysis only, no generate")
     t.add_argument("--n", type=int, default=1000)
     args = ap.parse_args()
+    for k, v in vars(args).items():  # subprocesses run in the checkout they measure
+        if isinstance(v, Path):
+            setattr(args, k, v.resolve())
+        elif isinstance(v, list) and v and isinstance(v[0], Path):
+            setattr(args, k, [x.resolve() for x in v])
     {"generate": bench_generate, "cpu": bench_cpu, "parse": bench_parse, "tree": bench_tree}[args.what](args)
 
 

@@ -77,13 +77,19 @@ class EntryExplorer:
         work = Counter(checked=checker.checked, cache_hits=checker.cache_hits, components_solved=checker.solved)
         return EntryOutcome(rep, kept, partial, work)
 
+    def _check(self, checker: FeasibilityChecker):
+        if not self.cfg.feasibility:  # the `no-feasibility` ablation: every path kept
+            return lambda p: Verdict("sat")
+        return lambda p: checker.check_record(p, self.a)
+
     def _paths(self, key: str, checker: FeasibilityChecker) -> tuple[list[PathRecord], list[Verdict], int, dict]:
         """An entry's paths and verdicts: all paths when few, else uniform samples; when most samples are
         infeasible, more rounds (other seeds) until half the budget is feasible or `sample_rounds` are spent."""
         cfg, pf = self.cfg, self.pf
         ep = pf.entry_paths(key)
         paths, caps = list(ep.paths), Counter(ep.caps)
-        verdicts = [checker.check_record(p, self.a) for p in paths]
+        check = self._check(checker)
+        verdicts = [check(p) for p in paths]
         if ep.mode != "sampled":
             return paths, verdicts, ep.total_paths, dict(caps)
         seen = {(tuple(p.events), tuple(p.conditions)) for p in paths}
@@ -100,7 +106,7 @@ class EntryExplorer:
                 if sig not in seen:
                     seen.add(sig)
                     paths.append(p)
-                    verdicts.append(checker.check_record(p, self.a))
+                    verdicts.append(check(p))
             caps["sample_rounds"] = r + 1
         return paths, verdicts, ep.total_paths, dict(caps)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
@@ -12,6 +14,20 @@ from anomalygen.logs.formats import LogFormat
 from anomalygen.source.model import LogStatement
 
 EXTRA_COLUMNS = ["EventId", "EventTemplate", "ParameterList", "Match", "Candidates", "File", "FileLine"]
+
+
+_ESCAPED = re.compile(r'["\\\x00-\x1f]')
+
+
+def params_json(params) -> str:
+    """`json.dumps(list(params), ensure_ascii=False)`, without the encoder for the usual plain values."""
+    if not params:
+        return "[]"
+    try:
+        plain = _ESCAPED.search("".join(params)) is None
+    except TypeError:  # a value that is not a string
+        plain = False
+    return '["' + '", "'.join(params) + '"]' if plain else json.dumps(list(params), ensure_ascii=False)
 
 
 def columns(fmt: LogFormat) -> list[str]:
@@ -57,20 +73,25 @@ def write_structured(lines: Iterable[tuple], fmt: LogFormat, out_dir: Path, parq
     pq = _Parquet(out_dir / "structured.parquet", cols) if parquet else None
     counts: Counter = Counter()
     first_template: dict[str, str] = {}
-    dumps = json.dumps
     with open(csv_path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
+        buf = io.StringIO()  # rows go to the file in large writes: one write per row costs more than the row
+        w = csv.writer(buf)
         w.writerow(cols)
         n = 0
         for file, lineno, values, eid, tpl, params, kind, ncand in lines:
             n += 1
-            row = [n, *values, eid, tpl, dumps(list(params), ensure_ascii=False), kind, ncand, file, lineno]
+            row = [n, *values, eid, tpl, params_json(params), kind, ncand, file, lineno]
             w.writerow(row)
             if pq is not None:
                 pq.add(row)
             counts[eid] += 1
             if eid not in first_template:
                 first_template[eid] = tpl
+            if n & 4095 == 0:
+                fh.write(buf.getvalue())
+                buf.seek(0)
+                buf.truncate()
+        fh.write(buf.getvalue())
     if pq is not None:
         pq.close()
     files = {"structured": str(csv_path)}

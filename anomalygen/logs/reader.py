@@ -21,7 +21,7 @@ import gzip
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from anomalygen.logs.formats import LogFormat
 
@@ -69,6 +69,15 @@ class ReadStats:
         }
 
 
+class Span(NamedTuple):
+    """Part of a plain file that starts and ends at line starts: what one parallel parse task reads."""
+
+    path: str
+    start: int  # byte offset of its first line
+    end: int  # byte offset just past its last line (the file's size for the last part)
+    first_line: int  # line number of its first line
+
+
 def _open(path: Path):
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
@@ -102,20 +111,26 @@ def _decode_block(block: bytes, name: str, first: int, stats: ReadStats) -> list
 
 
 def iter_chunks(
-    paths: Iterable[str | Path], stats: ReadStats, chunk_bytes: int = CHUNK_BYTES, max_line_bytes: int = 1 << 20
+    paths: Iterable[str | Path | Span], stats: ReadStats, chunk_bytes: int = CHUNK_BYTES,
+    max_line_bytes: int = 1 << 20,
 ) -> Iterator[tuple[str, int, list[str | None]]]:
-    """(file name, line number of the first line, lines) blocks. Counts `lines_read`; a None line is already
-    rejected (and counted); the caller parses or rejects every other line."""
+    """(file name, line number of the first line, lines) blocks of whole files or `Span`s of them. Counts
+    `lines_read`; a None line is already rejected (and counted); the caller parses or rejects every other line."""
     for p in paths:
-        path = Path(p)
-        name = str(p)
-        stats.files += 1
+        span = p if isinstance(p, Span) else None
+        path = Path(span.path if span else p)
+        name = str(span.path if span else p)
+        stats.files += span is None or span.start == 0
         try:
             fh = _open(path)
         except OSError as err:
             stats.note("unreadable_file", name, f"{type(err).__name__}: {err.strerror or err}", reject=False)
             continue
-        lineno = 1  # number of the next line to hand out
+        left = -1  # bytes of the span still to read (-1: to the end of the file)
+        if span is not None:
+            fh.seek(span.start)
+            left = span.end - span.start
+        lineno = span.first_line if span else 1  # number of the next line to hand out
         carry = b""
         skipping = False  # inside an over-long line
         broken = False
@@ -124,7 +139,8 @@ def iter_chunks(
         with fh:
             while True:
                 try:
-                    data = fh.read(size)
+                    data = fh.read(size if left < 0 else min(size, left))
+                    left -= len(data) if left > 0 else 0
                 except EOFError:
                     stats.note("truncated_archive", f"{name}:{lineno}", "compressed stream ends early", reject=False)
                     data = b""
@@ -171,7 +187,7 @@ def iter_chunks(
                 stats.lines_read += len(lines)
                 yield name, lineno, lines
                 lineno += len(lines)
-        if lineno == 1 and not broken:
+        if lineno == 1 and not broken and span is None:
             stats.note("empty_file", name, "no lines", reject=False)
 
 

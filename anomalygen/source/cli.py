@@ -145,11 +145,18 @@ def paths(
                                             "level guard such as isDebugEnabled() rules out are left out"),
     exceptions: str = typer.Option("all", help="all: any project call may throw; try: only inside try blocks"),
     lcfg_out: Optional[Path] = typer.Option(None, help="also write every LCFG (JSONL, one method a line)"),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="processes, one entry point a task (0: every core of this "
+                             "machine); the output is the same for any number"),
+    executor: str = typer.Option("process", "--executor", help="process: a pool on this machine; ray: Ray tasks "
+                                 "(the 'ray' extra), on the cluster at --ray-address / RAY_ADDRESS or a local one"),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: "
+                                              "RAY_ADDRESS, else a local Ray instance)"),
 ) -> None:
     """Inter-procedural log paths of each entry point: exact counts, enumerated or uniformly sampled paths."""
+    from anomalygen.parallel import Shared, map_ordered
     from anomalygen.source.entries import find_entries, select_entries
     from anomalygen.source.pathio import PathWriter, conditions_path
-    from anomalygen.source.paths import PathConfig, PathFinder
+    from anomalygen.source.paths import PathConfig, PathFinder, entry_task, finder_for
 
     src = _src(src)
     t0 = time.perf_counter()
@@ -161,7 +168,17 @@ def paths(
         raise typer.Exit(2) from None
     cfg = PathConfig(depth=depth, max_paths=max_paths, max_length=max_length, sample=sample, seed=seed,
                      min_level=min_level)
-    pf = PathFinder(a, cfg)
+    shared = Shared(finder_for, (str(src), loop_bound, exceptions, cfg)).prime(PathFinder(a, cfg))
+    keys = [e.key for e in chosen]
+    pf = shared.get()
+    cost = [float(min(sum(pf.count(k)), cfg.sample or max_paths)) for k in keys]  # biggest entries start first
+    try:
+        found = map_ordered(entry_task, keys, jobs, executor, shared, ray_address, cost)
+    except (ValueError, RuntimeError) as e:  # an unknown executor, Ray missing or unreachable
+        err_console.print(f"[red]error[/]: {e}")
+        raise typer.Exit(2) from None
+    finally:
+        shared.release()
     out.parent.mkdir(parents=True, exist_ok=True)
     writer = PathWriter(a, out)
     caps: Counter = Counter()
@@ -170,8 +187,7 @@ def paths(
         table.add_column(col, overflow="fold")
     summary = []
     try:
-        for e in chosen:
-            ep = pf.entry_paths(e.key)
+        for e, ep in zip(chosen, found):
             writer.write(ep.paths)
             caps.update(ep.caps)
             table.add_row(e.short, _big(ep.total_paths), "/".join(_big(x) for x in ep.total),
@@ -195,7 +211,8 @@ def paths(
     write_manifest(
         out.with_name(out.stem + ".manifest.json"), "paths", source_inputs(src, a.project),
         {"entries": entry, "max_paths": max_paths, "max_length": max_length, "depth": depth, "loop_bound": loop_bound,
-         "sample": sample, "seed": seed, "exceptions": exceptions, "min_level": min_level},
+         "sample": sample, "seed": seed, "exceptions": exceptions, "min_level": min_level, "jobs": jobs,
+         "executor": executor},
         {"paths": str(out), "conditions": str(conditions_path(out)), "written": writer.written,
          "conditions_written": writer.conditions, "caps": dict(caps), "calls": how,
          "unresolved_examples": a.callgraph.unresolved_examples, "per_entry": summary, "seconds": round(secs, 3),

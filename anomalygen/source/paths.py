@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from anomalygen.core import levels
-from anomalygen.source.analysis import Analysis
+from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT, LCFG
 
 KINDS = ("normal", "exception", "cut")
@@ -84,6 +84,7 @@ class PathFinder:
         self._tables: dict[tuple[str, Ctx, int], list] = {}
         self._scc = _sccs(analysis)
         self._outs: dict[str, list[list]] = {}
+        self._entered: dict[tuple[Ctx, str], tuple[str | None, Ctx]] = {}
 
     # ---- edges --------------------------------------------------------------------------------
     def out(self, key: str) -> list[list]:
@@ -107,13 +108,19 @@ class PathFinder:
         A context is the call depth and the methods on the call stack that share the current method's strongly
         connected component: only those can be called again, so only they decide where recursion is cut.
         """
+        hit = self._entered.get((ctx, callee))
+        if hit is not None:
+            return hit
         depth, stack = ctx
         if depth + 1 > self.cfg.depth:
-            return "depth", ctx
-        if callee in stack:
-            return "recursion", ctx
-        scc = self._scc.get(callee)
-        return None, (depth + 1, frozenset([x for x in stack if self._scc.get(x) == scc] + [callee]))
+            out: tuple[str | None, Ctx] = ("depth", ctx)
+        elif callee in stack:
+            out = ("recursion", ctx)
+        else:
+            scc = self._scc.get(callee)
+            out = (None, (depth + 1, frozenset([x for x in stack if self._scc.get(x) == scc] + [callee])))
+        self._entered[(ctx, callee)] = out
+        return out
 
     def callee_counts(self, ctx: Ctx, callee: str) -> Counts:
         why, sub = self._enter(ctx, callee)
@@ -244,16 +251,18 @@ class PathFinder:
     def _sample_into(self, key: str, ctx: Ctx, target: int, frame: str, rng: random.Random,
                      events: list[str], conds: list[tuple], caps: list[str]) -> int:
         """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
-        g = self.a.lcfg(key)
+        nodes = self.a.lcfg(key).nodes
         table = self._table(key, ctx, target)
+        draw = rng._randbelow  # what rng.randrange(n) returns for n > 0, without its argument checks
         v = ENTRY
         while v not in _EXIT_INDEX:
-            node = g.nodes[v]
-            if node.stmt is not None and node.kind == "log":
+            node = nodes[v]
+            kind = node.kind
+            if kind == "log" and node.stmt is not None:
                 events.append(node.stmt)
             cum, choices = table[v]  # type: ignore[misc]
-            choice = choices[0] if cum is None else choices[bisect.bisect_right(cum, rng.randrange(cum[-1]))]
-            if node.kind == "call":
+            choice = choices[0] if cum is None else choices[bisect.bisect_right(cum, draw(cum[-1]))]
+            if kind == "call":
                 callee, k, e = choice
                 why, sub_ctx = self._enter(ctx, callee)
                 if why:
@@ -298,6 +307,15 @@ class PathFinder:
         for r in records:
             caps.update(r.caps)
         return EntryPaths(key, total, records, mode, caps)
+
+
+def finder_for(src: str, loop_bound: int, exceptions: str, cfg: PathConfig) -> PathFinder:
+    """A worker's path finder built from plain data (Ray workers, spawned processes)."""
+    return PathFinder(Analysis.run(src, AnalysisConfig(loop_bound=loop_bound, exceptions=exceptions)), cfg)
+
+
+def entry_task(pf: PathFinder, key: str) -> EntryPaths:
+    return pf.entry_paths(key)
 
 
 def _guard_outcomes(g: LCFG, min_level: str | None) -> dict[str, bool]:

@@ -63,6 +63,12 @@ def generate(
     llm: str = typer.Option("none", "--llm", help="none | openai | local: optional LLM check of paths z3 could "
                             "only partly read, and value proposals for statements real logs never showed"),
     llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="processes for paths + feasibility, one entry point a task "
+                             "(0: every core of this machine); the output is the same for any number"),
+    executor: str = typer.Option("process", "--executor", help="process: a pool on this machine; ray: Ray tasks "
+                                 "(the 'ray' extra), on the cluster at --ray-address / RAY_ADDRESS or a local one"),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: "
+                                              "RAY_ADDRESS, else a local Ray instance)"),
 ) -> None:
     """Feasible paths -> realistic, consistent, labelled sessions in loghub format (offline by default)."""
     from anomalygen.logs.formats import FormatError, LogFormat
@@ -149,7 +155,11 @@ def generate(
         verify = bridge.verify
         bridge.propose(gen)
     t1 = time.perf_counter()
-    gen.explore(verify)
+    try:
+        gen.explore(verify, jobs, executor, ray_address)
+    except (ValueError, RuntimeError) as e:  # an unknown executor, Ray missing or unreachable
+        err.print(f"[red]error[/]: {e}")
+        raise typer.Exit(2)
     t2 = time.perf_counter()
     if llm != "none":
         llm_usage = bridge.usage()
@@ -172,13 +182,12 @@ def generate(
         {"n": n, "seed": seed, "format": log_format.spec, "session_key": key,
                    "min_level": gen.min_level, "max_paths": max_paths, "loop_bound": loop_bound, "depth": depth,
                    "entries": list(entries), "rules": rule_set, "new_share": new_share, "llm": llm,
-                   "hosts": str(hosts) if hosts else None, "host_fraction": host_fraction,
-                   "session_model": step.params(), "feasibility": not no_feasibility,
+                   "hosts": str(hosts) if hosts else None, "host_fraction": host_fraction, "jobs": jobs,
+                   "executor": executor, "session_model": step.params(), "feasibility": not no_feasibility,
                    "host_sessions": len(host_events) if host_events else 0},
         {"counts": {**counts, "statements": len(statements), "entries": len(reps), **totals,
                    "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
-        "feasibility": {"checked": gen.checker.checked, "cache_hits": gen.checker.cache_hits,
-                        "components_solved": gen.checker.solved},
+        "feasibility": dict(gen.work),
         "real_logs": parse_info,
         "session_model": step.summary(),
         "parse_back": back,

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import z3
 
 from anomalygen.source.expr import atom_names
-from anomalygen.synthesis.smt import Step, Translator, version_key
+from anomalygen.synthesis.smt import Step, Translator
 
 _EFFECTS = {"assign", "havoc"}
 
@@ -49,7 +49,8 @@ class FeasibilityChecker:
         self._declared: set[str] = set()
         self._paths: dict[tuple, Verdict] = {}
         self._steps: dict[tuple, Step] = {}
-        self._atoms: dict[tuple, list[str]] = {}
+        self._vnames: dict[tuple, tuple[str, ...]] = {}  # (method, cond) -> version keys of the names it reads
+        self._by_steps: dict[frozenset, str] = {}
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
         self.checked = 0
@@ -63,44 +64,74 @@ class FeasibilityChecker:
                      for c in conditions)
 
     def check(self, conditions: list[dict]) -> Verdict:
+        """A path given as condition dicts (`pathio.read_paths`, `condition_dicts`)."""
         sig = self.signature(conditions)
         hit = self._paths.get(sig)
         if hit is not None:
             self.cache_hits += 1
             return hit
-        self.checked += 1
-        verdict = self._check(conditions)
-        self._paths[sig] = verdict
-        return verdict
+        items = [(c["frame"], (c.get("method"), c.get("cond", c.get("ref"))), c.get("polarity"), c)
+                 for c in conditions]
+        return self._verdict(sig, items)
+
+    def check_record(self, record: Any, analysis: Any) -> Verdict:
+        """An in-memory PathRecord: the same verdict as `check(condition_dicts(record, analysis))`, without
+        building a dict per condition (its conditions are already the signature)."""
+        sig = tuple(record.conditions)
+        hit = self._paths.get(sig)
+        if hit is not None:
+            self.cache_hits += 1
+            return hit
+        base = _BASE.setdefault(id(analysis), {})
+        items = []
+        for frame, method, cid, pol in sig:
+            c = base.get((method, cid))
+            if c is None:
+                c = base[(method, cid)] = _base_dict(analysis, method, cid)
+            items.append((frame, (method, cid), pol, c))
+        return self._verdict(sig, items)
 
     def check_many(self, paths: Iterable[list[dict]]) -> list[Verdict]:
         return [self.check(p) for p in paths]
 
+    def _verdict(self, sig: tuple, items: list[tuple]) -> Verdict:
+        self.checked += 1
+        verdict = self._check(items)
+        self._paths[sig] = verdict
+        return verdict
+
     # ---- one path -----------------------------------------------------------------------------
-    def _steps_of(self, conditions: list[dict]) -> tuple[list[tuple[Step, dict]], bool]:
+    def _steps_of(self, items: list[tuple]) -> tuple[list[tuple[Step, tuple]], bool]:
+        """(step, item) of each constraining step in SSA form; an item is (frame, (method, cond), polarity,
+        condition dict): the dict of `check` (frame and polarity in it) or the shared one of `check_record`."""
         versions: dict[tuple[str, str], int] = {}
+        get = versions.get
         out = []
         partial = False
-        for c in conditions:
-            ck = (c.get("method"), c.get("cond", c.get("ref")))
-            names = self._atoms.get(ck)
+        steps, vnames = self._steps, self._vnames
+        for item in items:
+            frame, ck, pol, c = item
+            names = vnames.get(ck)
             if names is None:
-                names = self._atoms[ck] = atom_names(c.get("expr"))
-            vks = [version_key(c, n) for n in names]
-            key = (c["frame"], ck, c.get("polarity"), tuple(versions.get(vk, 0) for vk in vks))
-            st = self._steps.get(key)
+                local = c.get("locals", ())
+                names = vnames[ck] = tuple(n if n in local or n.startswith("this.") else "this." + n
+                                           for n in atom_names(c.get("expr")))
+            key = (frame, ck, pol, tuple([get((frame, n), 0) for n in names]) if names else ())
+            st = steps.get(key)
             if st is None:
-                st = self._steps[key] = self.tr.step(c, versions)
+                full = c if "frame" in c else {**c, "frame": frame, "polarity": pol}
+                st = steps[key] = self.tr.step(full, versions)
             for vk in st.bumps:
-                versions[vk] = versions.get(vk, 0) + 1
-            partial = partial or st.partial
+                versions[vk] = get(vk, 0) + 1
+            if st.partial:
+                partial = True
             if st.assertion is not None:
-                out.append((st, c))
+                out.append((st, item))
         return out, partial
 
-    def _check(self, conditions: list[dict]) -> Verdict:
-        steps, partial = self._steps_of(conditions)
-        if not any(c.get("kind") not in _EFFECTS for c in conditions):
+    def _check(self, items: list[tuple]) -> Verdict:
+        steps, partial = self._steps_of(items)
+        if all(c.get("kind") in _EFFECTS for _, _, _, c in items):
             return Verdict("sat", partial)
         status = "sat"
         for comp in _components(steps):
@@ -111,7 +142,7 @@ class FeasibilityChecker:
                 status = "unknown"
         return Verdict(status, partial)
 
-    def _facts(self, comp: list[tuple[Step, dict]]) -> list[str]:
+    def _facts(self, comp: list[tuple[Step, tuple]]) -> list[str]:
         text = {st.assertion for st, _ in comp}
         for st, _ in comp:
             text.update(st.side)
@@ -121,14 +152,23 @@ class FeasibilityChecker:
                     text.add(fact)
         return sorted(text)  # type: ignore[arg-type]
 
-    def _declare(self, comp: list[tuple[Step, dict]]) -> None:
+    def _declare(self, comp: list[tuple[Step, tuple]]) -> None:
         new = [n for st, _ in comp for n in st.symbols if n not in self._declared]
         if new:
             sorts = self.tr.sorts
             self.solver.from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
             self._declared.update(new)
 
-    def _solve(self, comp: list[tuple[Step, dict]]) -> str:
+    def _solve(self, comp: list[tuple[Step, tuple]]) -> str:
+        # steps are interned (`self._steps` keeps them alive), so their identities name a component cheaply
+        ids = frozenset([id(st) for st, _ in comp])
+        hit = self._by_steps.get(ids)
+        if hit is not None:
+            return hit
+        status = self._by_steps[ids] = self._solve_facts(comp)
+        return status
+
+    def _solve_facts(self, comp: list[tuple[Step, tuple]]) -> str:
         facts = self._facts(comp)
         key = tuple(facts)
         hit = self._components.get(key)
@@ -147,7 +187,7 @@ class FeasibilityChecker:
         self._components[key] = status
         return status
 
-    def _core(self, comp: list[tuple[Step, dict]]) -> list[str]:
+    def _core(self, comp: list[tuple[Step, tuple]]) -> list[str]:
         """The conflicting steps of an unsat component (tracked assertions, a fresh solver)."""
         if self.cores >= self.max_cores:
             return []
@@ -160,23 +200,23 @@ class FeasibilityChecker:
                 fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact]:
             s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls))
         labels = {}
-        for i, (st, c) in enumerate(comp):
+        for i, (st, (_, _, pol, c)) in enumerate(comp):
             lab = z3.Bool(f"__step{i}")
-            labels[str(lab)] = c
+            labels[str(lab)] = (c, c.get("polarity", True) if "frame" in c else pol)
             s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls)), lab)
         if s.check() != z3.unsat:
             return []
         out = []
         for lab in s.unsat_core():
-            c = labels[str(lab)]
+            c, pol = labels[str(lab)]
             what = c.get("text", "")
             if c.get("kind") not in _EFFECTS:
-                what = f"{what} is {'true' if c.get('polarity', True) else 'false'}"
+                what = f"{what} is {'true' if pol else 'false'}"
             out.append(f"{c.get('method', '?')}:{c.get('line', 0)}: {what}")
         return sorted(out)
 
 
-def _components(steps: list[tuple[Step, dict]]) -> list[list[tuple[Step, dict]]]:
+def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]]]:
     """Steps grouped by shared symbols (union-find)."""
     parent: dict[str, str] = {}
 
@@ -186,7 +226,7 @@ def _components(steps: list[tuple[Step, dict]]) -> list[list[tuple[Step, dict]]]
             a = parent[a]
         return a
 
-    lonely: list[list[tuple[Step, dict]]] = []
+    lonely: list[list[tuple[Step, tuple]]] = []
     for st, _ in steps:
         syms = list(st.symbols)
         for n in syms:
@@ -195,7 +235,7 @@ def _components(steps: list[tuple[Step, dict]]) -> list[list[tuple[Step, dict]]]
             ra, rb = find(syms[0]), find(n)
             if ra != rb:
                 parent[rb] = ra
-    groups: dict[str, list[tuple[Step, dict]]] = {}
+    groups: dict[str, list[tuple[Step, tuple]]] = {}
     for item in steps:
         syms = item[0].symbols
         if not syms:
@@ -212,10 +252,13 @@ def condition_dicts(record: Any, analysis: Any) -> list[dict]:
     for frame, method, cid, pol in record.conditions:
         base = cache.get((method, cid))
         if base is None:
-            base = cache[(method, cid)] = {**analysis.lcfg(method).conds[cid].to_dict(), "method": method,
-                                           "cond": cid}
+            base = cache[(method, cid)] = _base_dict(analysis, method, cid)
         out.append({**base, "frame": frame, "polarity": pol})
     return out
+
+
+def _base_dict(analysis: Any, method: str, cid: str) -> dict:
+    return {**analysis.lcfg(method).conds[cid].to_dict(), "method": method, "cond": cid}
 
 
 _BASE: dict[int, dict] = {}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,11 +18,12 @@ from anomalygen.core.levels import LEVELS
 from anomalygen.core.templates import is_opaque
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
+from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
 from anomalygen.source.model import LogStatement
-from anomalygen.source.paths import PathConfig, PathFinder, PathRecord
-from anomalygen.synthesis.feasibility import FeasibilityChecker, Verdict, condition_dicts
+from anomalygen.source.paths import PathRecord
+from anomalygen.synthesis.explore import EntryExplorer, EntryOutcome, EntryReport, explore_entry, explorer_for
 from anomalygen.synthesis.kinds import slot_contexts
 from anomalygen.synthesis.labels import Labeler
 from anomalygen.synthesis.render import HeaderRenderer
@@ -52,23 +53,6 @@ class GenerateConfig:
     # real normal sessions (event = statement id lists) to splice synthetic paths into; None: a session is a path
     hosts: list[list[str]] | None = None
     feasibility: bool = True  # False: paths are not checked by z3 (the `no-feasibility` ablation)
-
-
-@dataclass
-class EntryReport:
-    entry: str
-    total: int
-    paths: int
-    infeasible: int = 0
-    unknown: int = 0
-    partial: int = 0
-    kept: int = 0
-    sequences: int = 0  # distinct event sequences among kept paths (after level/key filtering)
-    seen: int = 0  # ... of which real logs showed every statement
-    new: int = 0  # ... of which print at least one statement real logs never showed
-    llm_rejected: int = 0
-    caps: dict[str, int] = field(default_factory=dict)
-    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -150,7 +134,8 @@ class Generator:
         if lvl not in LEVELS:
             raise ValueError(f"min level {lvl!r} is not one of {', '.join(LEVELS)}")
         self.min_level = lvl
-        self.checker = FeasibilityChecker(min_level=lvl)
+        self._shown: dict[str, str] = {}  # statement id -> how `visible` treats it
+        self.work: Counter = Counter()  # feasibility checker counters, summed over entries
         self.labeler = Labeler(config.rules)
         self.reports: list[EntryReport] = []
         self.candidates: list[Candidate] = []
@@ -160,19 +145,26 @@ class Generator:
     def visible(self, events: list[str]) -> tuple[str, ...]:
         """The events a log would show: at or above the recorded level; with a session key, only lines that
         carry the key (others never land in the session)."""
-        lo = LEVELS.index(self.min_level)
+        shown = self._shown
         out = []
         for sid in events:
-            st = self.by_id[sid]
-            if LEVELS.index(st.level) < lo:
-                continue
-            if is_opaque(st.template):  # `<*><*>`: the text is all runtime data, no parser can tell its source
+            how = shown.get(sid)
+            if how is None:
+                how = shown[sid] = self._shown_how(self.by_id[sid])
+            if how == "opaque":  # `<*><*>`: the text is all runtime data, no parser can tell its source
                 self.caps["opaque_statement_left_out"] += 1
-                continue
-            if self.cfg.session_key and not self._has_key(st):
-                continue
-            out.append(sid)
+            elif how == "shown":
+                out.append(sid)
         return tuple(out)
+
+    def _shown_how(self, st: LogStatement) -> str:
+        if LEVELS.index(st.level) < LEVELS.index(self.min_level):
+            return "below_level"
+        if is_opaque(st.template):
+            return "opaque"
+        if self.cfg.session_key and not self._has_key(st):
+            return "no_key"
+        return "shown"
 
     def _has_key(self, st: LogStatement) -> bool:
         """A slot of the key's kind that can show the key as written (a `long` block id prints no `blk_`)."""
@@ -188,77 +180,50 @@ class Generator:
                 return True  # `"blk_" + id`: the template prints the prefix
         return False
 
-    def explore(self, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None) -> None:
+    def explore(self, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None, jobs: int | None = 1,
+                executor: str = "process", address: str | None = None) -> None:
+        """Paths + feasibility of every entry (`jobs` processes or Ray tasks, one entry a task), then, in entry
+        order, the optional LLM check and the distinct visible sequences: the same candidates for any `jobs`."""
         cfg = self.cfg
         entries = find_entries(self.a)
         if cfg.entries:
             entries = select_entries(entries, cfg.entries, self.a)
-        pf = PathFinder(self.a, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed,
-                                           min_level=self.min_level))
-        for n, e in enumerate(entries):
-            paths, total, caps = self._paths(pf, e.key)
-            rep = EntryReport(e.key, total, len(paths), caps=caps)
-            verdicts = (self.checker.check_many([condition_dicts(p, self.a) for p in paths]) if cfg.feasibility
-                        else [Verdict("sat") for _ in paths])  # the `no-feasibility` ablation
-            kept: list[tuple[int, PathRecord]] = []
-            partial: set[int] = set()
-            for i, (p, v) in enumerate(zip(paths, verdicts)):
-                rep.partial += v.partial
-                if v.status == "unsat":
-                    rep.infeasible += 1
-                    if len(rep.reasons) < 3 and v.reasons:
-                        rep.reasons.append("; ".join(v.reasons))
-                    continue
-                rep.unknown += v.status == "unknown"
-                if v.partial or v.status == "unknown":
-                    partial.add(i)
-                kept.append((i, p))
-            ask = [(i, p) for i, p in kept if i in partial]  # only what z3 could not fully read
-            if verify is not None and ask:
-                answers = dict(zip((i for i, _ in ask), verify([p for _, p in ask])))
-                rep.llm_rejected = sum(1 for x in answers.values() if x is False)
-                kept = [(i, p) for i, p in kept if answers.get(i) is not False]
-            rep.kept = len(kept)
-            sequences: dict[tuple[str, ...], Candidate] = {}
-            for i, p in kept:
-                ev = self.visible(p.events)
-                if not ev or ev in sequences:
-                    continue
-                label, _ = self.labeler.session([self.by_id[s] for s in ev], p.exit)
-                sequences[ev] = Candidate(e.key, i, p, ev, any(s not in self.seen for s in ev), label)
-            rep.sequences = len(sequences)
-            rep.new = sum(c.new for c in sequences.values())
-            rep.seen = rep.sequences - rep.new
-            self.candidates.extend(sequences.values())
-            self.reports.append(rep)
+        keys = [e.key for e in entries]
+        task_cfg = replace(cfg, hosts=None, rules=None)  # what a worker needs, without the bulky parts
+        shared = Shared(explorer_for, (str(self.a.project.root), cfg.loop_bound, task_cfg, self.min_level))
+        shared.prime(EntryExplorer(self.a, task_cfg, self.min_level))
+        # biggest entries first: one long entry submitted last would leave the other workers idle
+        pf = shared.get().pf
+        cost = [float(min(sum(pf.count(k)), cfg.max_paths * cfg.sample_rounds)) for k in keys]
+        try:
+            outcomes = map_ordered(explore_entry, keys, jobs, executor, shared, address, cost)
+        finally:
+            shared.release()
+        for n, out in enumerate(outcomes):
+            self._merge(out, verify)
             self.progress("paths", n + 1, len(entries))
 
-    def _paths(self, pf: PathFinder, key: str) -> tuple[list[PathRecord], int, dict]:
-        """An entry's paths: all of them when few, else uniform samples; when most samples are infeasible,
-        more rounds (other seeds) until half the budget is feasible or `sample_rounds` are spent."""
-        cfg = self.cfg
-        ep = pf.entry_paths(key)
-        paths, caps = list(ep.paths), Counter(ep.caps)
-        if ep.mode != "sampled":
-            return paths, ep.total_paths, dict(caps)
-        seen = {(tuple(p.events), tuple(p.conditions)) for p in paths}
-        for r in range(1, cfg.sample_rounds):
-            ok = sum(self.checker.check(condition_dicts(p, self.a)).keep for p in paths) if cfg.feasibility \
-                else len(paths)
-            if ok >= cfg.max_paths // 2:
-                break
-            pf.cfg.seed = cfg.seed + 7919 * r
-            try:
-                more = pf.entry_paths(key)
-            finally:
-                pf.cfg.seed = cfg.seed
-            for p in more.paths:
-                sig = (tuple(p.events), tuple(p.conditions))
-                if sig not in seen:
-                    seen.add(sig)
-                    paths.append(p)
-            caps["sample_rounds"] = r + 1
-        return paths, ep.total_paths, dict(caps)
+    def _merge(self, out: EntryOutcome, verify: Callable[[list[PathRecord]], list[bool | None]] | None) -> None:
+        rep, kept = out.report, out.kept
+        self.work.update(out.checker)
+        ask = [(i, p) for i, p in kept if i in out.partial]  # only what z3 could not fully read
+        if verify is not None and ask:
+            answers = dict(zip((i for i, _ in ask), verify([p for _, p in ask])))
+            rep.llm_rejected = sum(1 for x in answers.values() if x is False)
+            kept = [(i, p) for i, p in kept if answers.get(i) is not False]
+        rep.kept = len(kept)
+        sequences: dict[tuple[str, ...], Candidate] = {}
+        for i, p in kept:
+            ev = self.visible(p.events)
+            if not ev or ev in sequences:
+                continue
+            label, _ = self.labeler.session([self.by_id[s] for s in ev], p.exit)
+            sequences[ev] = Candidate(rep.entry, i, p, ev, any(s not in self.seen for s in ev), label)
+        rep.sequences = len(sequences)
+        rep.new = sum(c.new for c in sequences.values())
+        rep.seen = rep.sequences - rep.new
+        self.candidates.extend(sequences.values())
+        self.reports.append(rep)
 
     # ---- sessions -----------------------------------------------------------------------------
     def _reasons(self, cand: Candidate) -> list[str]:

@@ -14,7 +14,8 @@ from anomalygen.logs.formats import LogFormat
 from anomalygen.core.templates import effective_template
 from anomalygen.logs.parse import LogParser
 from anomalygen.source.model import LogStatement
-from anomalygen.synthesis.generate import EntryReport, SynthSession
+from anomalygen.synthesis.explore import EntryReport
+from anomalygen.synthesis.generate import SynthSession
 
 RAW = "synthetic.log"
 

@@ -95,3 +95,13 @@ def test_syntax_error_is_reported_and_the_rest_analysed(tmp_path):
     assert r.exit_code == 0, r.output
     assert "Bad.java:2" in r.output.replace("\n", "")
     assert [s.template for s in read_inventory(out)] == ["fine"]
+
+
+def test_paths_with_several_processes_writes_the_same_files(tmp_path):
+    files = {}
+    for jobs in ("1", "3"):
+        out = tmp_path / f"p{jobs}.jsonl"
+        r = runner.invoke(app, ["paths", "--out", str(out), "--max-paths", "30", "--seed", "4", "--jobs", jobs])
+        assert r.exit_code == 0, r.output
+        files[jobs] = (out.read_bytes(), (tmp_path / f"p{jobs}.conditions.jsonl").read_bytes())
+    assert files["1"][0].count(b"\n") > 30 and files["3"] == files["1"]

@@ -1,0 +1,164 @@
+"""One way to fan tasks out: `map_ordered(fn, items, jobs, executor)` runs `fn(context, item)` for every item on a
+local process pool or as Ray tasks and returns the results in item order, so every stage's merge is the same
+for any number of workers.
+
+The context is what every task needs and is costly to build (an analysed source tree): a `Shared` recipe of plain
+data that each worker process builds once and keeps. The calling process can `prime` it with the object it
+already built; forked pool workers then inherit it instead of rebuilding. Ray workers build it from the recipe,
+so on a cluster the recipe's inputs (a source tree's path) must be readable on every node.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+EXECUTORS = ("process", "ray")
+
+_BUILT: dict[str, Any] = {}  # token -> context, per process
+
+
+@dataclass(frozen=True)
+class Shared:
+    build: Callable[..., Any]  # a module-level function, so Ray and spawned workers can import it
+    args: tuple = ()
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def get(self) -> Any:
+        obj = _BUILT.get(self.token)
+        if obj is None:
+            obj = _BUILT[self.token] = self.build(*self.args)
+        return obj
+
+    def prime(self, obj: Any) -> "Shared":
+        _BUILT[self.token] = obj
+        return self
+
+    def release(self) -> None:
+        _BUILT.pop(self.token, None)
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    return default_jobs() if jobs is None or jobs <= 0 else jobs
+
+
+def map_ordered(fn: Callable[[Any, Any], Any], items: Sequence[Any], jobs: int | None = 1,
+                executor: str = "process", shared: Shared | None = None, address: str | None = None,
+                cost: Sequence[float] | None = None) -> list[Any]:
+    """[fn(shared.get(), item) for item in items], computed by `jobs` processes or by Ray.
+
+    `cost` (optional, one number per item) only orders the submission, largest first, so that one long task
+    does not start last; it never changes the results or their order.
+    """
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor {executor!r} is not one of {', '.join(EXECUTORS)}")
+    items = list(items)
+    order = sorted(range(len(items)), key=lambda i: -cost[i]) if cost is not None else list(range(len(items)))
+    if executor == "ray":
+        return _ray_map(fn, items, order, shared, address, jobs)
+    jobs = min(resolve_jobs(jobs), len(items))
+    if jobs <= 1:
+        ctx = shared.get() if shared is not None else None
+        return [fn(ctx, x) for x in items]
+    out: list[Any] = [None] * len(items)
+    with _pool(jobs, fn, shared) as pool:
+        for i, r in pool.imap_unordered(_run_one, [(i, items[i]) for i in order], chunksize=1):
+            out[i] = r
+    return out
+
+
+def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int | None = 1,
+                 executor: str = "process", shared: Shared | None = None, address: str | None = None,
+                 window: int = 2) -> Iterator[Any]:
+    """fn(shared.get(), item) for each item, yielded in item order as they complete, with at most
+    `window` tasks per worker in flight: the results of a long input never pile up in memory."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor {executor!r} is not one of {', '.join(EXECUTORS)}")
+    if executor == "ray":
+        ray = _ray(address, jobs)
+        task = ray.remote(_ray_task)
+        fn_ref, shared_ref = ray.put(fn), ray.put(shared)
+        width = max(1, int(ray.cluster_resources().get("CPU", 1))) * window
+        yield from _windowed(lambda x: task.remote(fn_ref, shared_ref, x), ray.get, items, width)
+        return
+    jobs = resolve_jobs(jobs)
+    if jobs <= 1:
+        ctx = shared.get() if shared is not None else None
+        for x in items:
+            yield fn(ctx, x)
+        return
+    with _pool(jobs, fn, shared) as pool:
+        yield from _windowed(lambda x: pool.apply_async(_run_one, ((0, x),)), lambda r: r.get()[1], items,
+                             jobs * window)
+
+
+def _windowed(submit: Callable, wait: Callable, items: Iterable[Any], width: int) -> Iterator[Any]:
+    pending: deque = deque()
+    for x in items:
+        pending.append(submit(x))
+        if len(pending) >= width:
+            yield wait(pending.popleft())
+    while pending:
+        yield wait(pending.popleft())
+
+
+def _pool(jobs: int, fn: Callable, shared: Shared | None):
+    # fork: workers inherit a primed context instead of building it again
+    mp = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    return mp.Pool(jobs, initializer=_init_worker, initargs=(fn, shared))
+
+
+_WORKER: tuple[Callable, Shared | None] | None = None
+
+
+def _init_worker(fn: Callable, shared: Shared | None) -> None:
+    global _WORKER
+    _WORKER = (fn, shared)
+
+
+def _run_one(job: tuple[int, Any]) -> tuple[int, Any]:
+    fn, shared = _WORKER  # type: ignore[misc]
+    i, item = job
+    return i, fn(shared.get() if shared is not None else None, item)
+
+
+def _ray_task(fn: Callable, shared: Shared | None, item: Any) -> Any:
+    return fn(shared.get() if shared is not None else None, item)
+
+
+def _ray(address: str | None, jobs: int | None):
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("--executor ray needs Ray: pip install 'anomalygen[ray]'") from None
+    if not ray.is_initialized():
+        address = address or os.environ.get("RAY_ADDRESS")
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:  # a local instance with this machine's cores
+                ray.init(num_cpus=resolve_jobs(jobs), include_dashboard=False, log_to_driver=False)
+        except ConnectionError as err:
+            raise RuntimeError(f"Ray cluster at {address}: {err}") from None
+    return ray
+
+
+def _ray_map(fn: Callable, items: list, order: list[int], shared: Shared | None, address: str | None,
+             jobs: int | None) -> list[Any]:
+    ray = _ray(address, jobs)
+    task = ray.remote(_ray_task)
+    fn_ref, shared_ref = ray.put(fn), ray.put(shared)
+    futures = {i: task.remote(fn_ref, shared_ref, items[i]) for i in order}
+    return ray.get([futures[i] for i in range(len(items))])

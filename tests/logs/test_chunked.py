@@ -1,0 +1,73 @@
+"""Parallel parsing (`anomalygen/logs/chunked.py`): spans cut at line starts, the same files as one process."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from anomalygen.logs.chunked import plan, write_structured_parallel
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.output import write_structured, write_templates
+from anomalygen.logs.parse import LogParser
+from anomalygen.logs.reader import Span
+
+FMT = LogFormat.parse("hdfs")
+
+
+def messy_log(data_dir, tmp_path):
+    """HDFS_2k with lines no statement explains, stack traces, blank and binary lines, CRLF, no final newline."""
+    lines = (data_dir / "hdfs" / "HDFS_2k.log").read_text().splitlines()
+    out = []
+    for i, ln in enumerate(lines):
+        out.append(ln)
+        if i % 97 == 5:
+            out += ["java.io.IOException: Connection reset", "\tat org.x.Y.z(Y.java:1)", "\tat org.x.Y.w(Y.java:2)"]
+        if i % 131 == 7:
+            out += ["", "garbage without a header", "081109 203615 148 INFO dfs.Other: a line from another library 7"]
+        if i % 211 == 3:
+            out.append(ln + "\r")
+        if i % 307 == 11:
+            out.append("081109 203615 148 INFO dfs.X: bin\x00ary")
+    p = tmp_path / "messy.log"
+    p.write_text("\n".join(out), encoding="utf-8")  # no final newline
+    return p
+
+
+def run(statements, logs, out, jobs, span_bytes=None):
+    parser = LogParser(statements, FMT)
+    if span_bytes is None:
+        res = write_structured(parser.parse(logs), FMT, out)
+    else:
+        res = write_structured_parallel(parser, statements, logs, out, jobs, span_bytes=span_bytes)
+    write_templates(out / "templates.csv", res["counts"], res["templates"], statements, parser.drain.templates())
+    return (out / "structured.csv").read_bytes(), (out / "templates.csv").read_bytes(), \
+        json.dumps(parser.summary.to_dict(parser.matcher), sort_keys=True)
+
+
+@pytest.mark.parametrize("jobs,span", [(1, 4096), (2, 4096), (3, 20_000)])
+def test_spans_give_the_sequential_files_and_summary(data_dir, tmp_path, hdfsmini, jobs, span):
+    messy = messy_log(data_dir, tmp_path)
+    gz = tmp_path / "small.log.gz"
+    gz.write_bytes(gzip.compress((data_dir / "hdfs" / "HDFS_2k.log").read_bytes()[:50_000]))
+    logs = [messy, gz, data_dir / "hdfs" / "HDFS_2k.log"]
+    seq = run(hdfsmini, logs, tmp_path / "seq", 1)
+    assert b"fallback" in seq[0]
+    summary = json.loads(seq[2])
+    assert summary["read"]["rejected_by_kind"].get("continuation") and summary["fallback"] > 0
+    assert run(hdfsmini, logs, tmp_path / f"par{jobs}", jobs, span) == seq
+
+
+def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tmp_path):
+    messy = messy_log(data_dir, tmp_path)
+    spans = plan([messy], FMT, 4096)
+    assert len(spans) > 20 and all(isinstance(s, Span) for s in spans)
+    raw = messy.read_bytes()
+    assert spans[0].start == 0 and spans[-1].end == len(raw)
+    for a, b in zip(spans, spans[1:]):
+        assert a.end == b.start and raw[b.start - 1:b.start] == b"\n"
+        line = raw[b.start:raw.index(b"\n", b.start)].decode()
+        assert FMT.split(line) is not None  # never a continuation line or a rejected line
+        assert b.first_line == raw[:b.start].count(b"\n") + 1
+    assert plan([messy], FMT, len(raw)) == [str(messy)]  # small files stay whole

@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 
+from anomalygen import atomic
+
 FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark) or a logparser-style string such as "
                "'<Date> <Time> <Pid> <Level> <Component>: <Content>'")
 
@@ -76,7 +78,7 @@ def parse(
     summary["seconds"] = round(seconds, 3)
     summary["format"] = fmt.spec
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     _report_read(summary["read"])
     parsed = summary["read"]["parsed"]
     typer.echo(f"matched to a source statement: {summary['matched']} of {parsed} "

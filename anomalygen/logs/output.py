@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from anomalygen.atomic import atomic_open, temp_name
 from anomalygen.logs.formats import LogFormat
 from anomalygen.source.model import LogStatement
 
@@ -29,7 +31,8 @@ class _Parquet:
         self.cols = cols
         self.schema = pa.schema([(c, pa.int64() if c in ("LineId", "Candidates", "FileLine") else pa.string())
                                  for c in cols])
-        self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.path, self.tmp = path, temp_name(path)
+        self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
         self.rows: list[list] = []
         self.batch = batch
 
@@ -47,6 +50,7 @@ class _Parquet:
     def close(self) -> None:
         self.flush()
         self.writer.close()
+        os.replace(self.tmp, self.path)
 
 
 def write_structured(lines: Iterable[tuple], fmt: LogFormat, out_dir: Path, parquet: bool = False) -> dict:
@@ -58,7 +62,7 @@ def write_structured(lines: Iterable[tuple], fmt: LogFormat, out_dir: Path, parq
     counts: Counter = Counter()
     first_template: dict[str, str] = {}
     dumps = json.dumps
-    with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(csv_path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         n = 0
@@ -83,7 +87,7 @@ def write_templates(path: Path, counts: Counter, templates: dict[str, str], stat
                     drain_final: dict[str, str]) -> None:
     """OUT/templates.csv: one row per event seen, most frequent first."""
     by_id = {s.id: s for s in statements}
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["EventId", "EventTemplate", "Occurrences", "Match", "Level", "Class", "Method", "File", "Line"])
         for eid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):

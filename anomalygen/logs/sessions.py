@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from anomalygen.atomic import atomic_open
 from anomalygen.logs.formats import LogFormat
 
 HDFS_BLOCK = r"blk_-?\d+"
@@ -257,7 +258,7 @@ def attach_labels(sessions: Iterable[RealSession], labels: dict[str, int]) -> It
 def write_sessions_jsonl(sessions: Iterable[RealSession], path: str | Path) -> dict:
     """Write sessions; returns counts (sessions, labelled, anomalous, lines)."""
     n = labelled = anomalous = lines = 0
-    with open(path, "w", encoding="utf-8") as fh:
+    with atomic_open(path, "w") as fh:
         for s in sessions:
             fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
             n += 1

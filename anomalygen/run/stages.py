@@ -15,9 +15,10 @@ def plan(cfg: dict) -> list[Stage]:
     log_paths = list(cfg["logs"])
     stages = [
         Stage("inventory", ["inventory", src, "--out", str(r / "inventory" / "statements.jsonl")],
-              [cfg["source"]], [r / "inventory" / "statements.jsonl"]),
+              [cfg["source"]], [r / "inventory"]),
         Stage("parse", ["parse", *logs, "--source", src, "--format", fmt, "--out", str(r / "logs")],
-              [cfg["source"], *log_paths], [r / "logs" / "structured.csv"]),
+              [cfg["source"], *log_paths],
+              [r / "logs" / f for f in ("structured.csv", "templates.csv", "summary.json")]),
         Stage("sessions", ["sessions", *logs, "--source", src, "--format", fmt, "--by", cfg["sessions_by"],
                            *(["--labels", str(cfg["labels"])] if cfg["labels"] else []),
                            "--out", str(r / "logs" / "sessions.jsonl")],
@@ -25,7 +26,7 @@ def plan(cfg: dict) -> list[Stage]:
               [r / "logs" / "sessions.jsonl"]),
         Stage("coverage", ["coverage", "--source", src, *[x for p in logs for x in ("--logs", p)], "--format", fmt,
                            "--out", str(r / "coverage")],
-              [cfg["source"], *log_paths], [r / "coverage" / "coverage.json"]),
+              [cfg["source"], *log_paths], [r / "coverage"]),
         Stage("generate", ["generate", src, "--out", str(r / "synthetic"), *[x for p in logs for x in ("--logs", p)],
                            "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
@@ -33,7 +34,7 @@ def plan(cfg: dict) -> list[Stage]:
                            *(["--hosts", str(r / "logs" / "sessions.jsonl"), "--host-fraction", "0.8"]
                              if cfg["labels"] and cfg["split"] == "chronological" else []),
                            "--llm", cfg["llm"]],
-              [cfg["source"], *log_paths], [r / "synthetic" / "sessions.jsonl"], after=["sessions"]),
+              [cfg["source"], *log_paths], [r / "synthetic"], after=["sessions"]),
     ]
     if cfg["labels"] is not None:
         stages.append(Stage(
@@ -42,7 +43,7 @@ def plan(cfg: dict) -> list[Stage]:
                          "--split", str(cfg["split"]), "--test-fraction", "0.2",
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--out", str(r / "evaluate"), "--quiet"],
-            [], [r / "evaluate" / "runs.csv"], after=["sessions", "generate"]))
+            [], [r / "evaluate"], after=["sessions", "generate"]))
     stages.append(Stage("report", ["report"], [], [r / "report.html"],
                         after=[s.name for s in stages], call=lambda: _report(r), always=True))
     return stages

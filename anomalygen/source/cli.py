@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalygen import atomic
 from anomalygen.examples import example_tree
 from anomalygen.manifest import source_inputs, write_manifest
 
@@ -125,7 +126,7 @@ def entries(
         table.add_row(e.short, e.method, ",".join(e.reasons), _big(total))
     console.print(table)
     if json_out is not None:
-        json_out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        atomic.write_text(json_out, "".join(json.dumps(r) + "\n" for r in rows))
         console.print(f"wrote {json_out}")
 
 
@@ -181,14 +182,16 @@ def paths(
                             "normal": str(ep.total[0]), "exception": str(ep.total[1]), "cut": str(ep.total[2]),
                             "written": len(ep.paths), "mode": ep.mode, "distinct": ep.distinct_sequences,
                             "caps": dict(ep.caps)})
-    finally:
-        writer.close()
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
     console.print(table)
     how = dict(a.callgraph.how)
     console.print(f"calls: {how}; unresolved {how.get('unresolved', 0)}")
     console.print(f"caps hit: {dict(caps) or 'none'}")
     if lcfg_out is not None:
-        with open(lcfg_out, "w", encoding="utf-8") as fh:
+        with atomic.atomic_open(lcfg_out, "w") as fh:
             for key, g in sorted(a.build_all_lcfgs().items()):
                 fh.write(json.dumps(g.to_dict(), ensure_ascii=False) + "\n")
     secs = time.perf_counter() - t0

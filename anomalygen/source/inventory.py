@@ -10,6 +10,7 @@ from typing import Iterable
 
 from tree_sitter import Node
 
+from anomalygen.atomic import atomic_open
 from anomalygen.source.diagnostics import Diagnostic
 from anomalygen.source.index import MethodDecl
 from anomalygen.source.java import text
@@ -39,7 +40,7 @@ class Inventory:
     by_call: dict[int, LogStatement] = field(default_factory=dict)  # call node id -> statement
 
     def write_jsonl(self, path: Path) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
+        with atomic_open(path, "w") as fh:
             for s in self.statements:
                 fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
 

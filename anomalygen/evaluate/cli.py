@@ -11,6 +11,10 @@ from pathlib import Path
 
 import typer
 
+from anomalygen.checks import in_range, number_list, writable
+from anomalygen.errors import InputError
+from anomalygen.jsonl import Skipped
+
 ALIASES = {"hdfs_100k": "hdfs/HDFS_100k.sessions.jsonl", "hdfs_deeplog": "hdfs/deeplog"}
 
 
@@ -35,13 +39,6 @@ def _digest(path: Path) -> str | None:
     return h.hexdigest()
 
 
-def _floats(text: str, what: str) -> list[float]:
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise typer.BadParameter(f"{what}: expected comma-separated numbers, got {text!r}") from None
-
-
 def evaluate(
     dataset: str = typer.Option(..., help="sessions .jsonl, a DeepLog HDFS folder, a loghub structured-CSV folder, "
                                           "or an alias: hdfs_100k, hdfs_deeplog (from ../shared/data)"),
@@ -52,7 +49,7 @@ def evaluate(
     models: str = typer.Option("all", help="comma-separated detector names, or 'all'"),
     split: str = typer.Option("random", help="random (80/20) | chronological | given (the dataset's split field)"),
     train_fractions: str = typer.Option("1", help="fractions of the training pool to train on, e.g. 1,0.05,0.01"),
-    test_fraction: float = typer.Option(0.2),
+    test_fraction: float = typer.Option(0.2, help="share of the sessions held out for testing, in (0, 1)"),
     epochs: int = typer.Option(None, help="epochs for the deep models (default: each model's own)"),
     semantic: str = typer.Option("auto", help="semantic vectors: auto | minilm | hashed"),
     template_map: str = typer.Option(None, help="JSON {event key: template} to key synthetic sessions by template, "
@@ -76,14 +73,25 @@ def evaluate(
     if not path.exists():
         raise typer.BadParameter(f"dataset {dataset!r} not found at {path}")
     names = list(DETECTORS) if models == "all" else [m.strip() for m in models.split(",") if m.strip()]
-    cfg = EvalConfig(models=names, ratios=_floats(ratios, "--ratios"), seeds=list(range(seeds)), split=split,
-                     test_fraction=test_fraction, train_fractions=_floats(train_fractions, "--train-fractions"),
+    unknown = [m for m in names if m not in DETECTORS]
+    if unknown or not names:
+        raise InputError(f"--models: unknown detector(s) {', '.join(unknown) or models!r} "
+                         f"(known: {', '.join(DETECTORS)})")
+    # every setting is checked here, before minutes of training could end in an error
+    writable(out, folder=True)
+    cfg = EvalConfig(models=names, ratios=number_list(ratios, "--ratios", 0.0), seeds=list(range(seeds)),
+                     split=split, test_fraction=in_range(test_fraction, "--test-fraction", 0, 1, True, True),
+                     train_fractions=number_list(train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
                      epochs=epochs, semantic=semantic, verbose=not quiet)
     if 0.0 not in cfg.ratios:
         cfg.ratios.insert(0, 0.0)  # the baseline is what every augmented run is compared with
     try:
-        real = load_dataset(path)
-        synthetic = load_augment_dir(augment) if augment else []
+        skipped = {"dataset": Skipped(), "augment": Skipped()}
+        real = load_dataset(path, skipped["dataset"])
+        synthetic = load_augment_dir(augment, skipped["augment"]) if augment else []
+        for what, sk in skipped.items():
+            for line in sk.lines(f"the {what} {path if what == 'dataset' else augment}"):
+                console.print(line, highlight=False, markup=False)
         if template_map == "auto":
             from anomalygen.evaluate.keys import auto_template_map
 
@@ -124,6 +132,7 @@ def evaluate(
                    _digest(augment) if augment else None,
                    "template_map": str(template_map) if template_map else None},
         "data": {k: v for k, v in result.info.items() if k != "config"},
+        "skipped_records": {k: v.to_dict() for k, v in skipped.items()},
         "config": result.info["config"],
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
                      "scikit-learn": sklearn.__version__},

@@ -10,6 +10,9 @@ from typing import Optional
 import typer
 
 from anomalygen import atomic
+from anomalygen.checks import readable, writable
+from anomalygen.errors import InputError
+from anomalygen.jsonl import Skipped
 
 FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark) or a logparser-style string such as "
                "'<Date> <Time> <Pid> <Level> <Component>: <Content>'")
@@ -19,15 +22,27 @@ def _statements(source: Optional[Path], inventory: Optional[Path]):
     from anomalygen.source.inventory import build_inventory, read_inventory
 
     if inventory is not None:
-        if not inventory.is_file():
-            raise typer.BadParameter(f"inventory {inventory} not found")
-        return read_inventory(inventory)
+        readable([inventory], "inventory file")
+        skipped = Skipped()
+        statements = read_inventory(inventory, skipped)
+        for line in skipped.lines(str(inventory)):
+            typer.echo(line, err=True)
+        return statements
     if source is None:
         raise typer.BadParameter("give --source SRC (a Java tree) or --inventory inventory.jsonl")
-    if not source.exists():
-        raise typer.BadParameter(f"source tree {source} not found")
+    readable([source], "source file or folder", folder_ok=True)
     inv, _ = build_inventory(source)
     return inv.statements
+
+
+def _nothing_read(read: dict, logs: list[Path]) -> None:
+    """Exit 2 with one line when no line of the logs could be parsed: an empty result is not a success."""
+    if read["parsed"]:
+        return
+    why = (f"all {read['lines_read']} lines rejected ({read['rejected_by_kind']})" if read["lines_read"]
+           else "no lines (empty or unreadable)")
+    first = next((e for ex in read["examples"].values() for e in ex), "")
+    raise InputError(f"{', '.join(map(str, logs))}: nothing parsed: {why}" + (f"; first: {first}" if first else ""))
 
 
 def _format(spec: str, time_format: Optional[str] = None):
@@ -62,8 +77,10 @@ def parse(
     from anomalygen.logs.output import write_structured, write_templates
     from anomalygen.logs.parse import LogParser
 
-    statements = _statements(source, inventory)
+    readable(logs, "log file")
+    writable(out, folder=True)
     fmt = _format(format)
+    statements = _statements(source, inventory)
     started = time.perf_counter()
     parser = LogParser(statements, fmt, fallback=fallback)
     try:
@@ -80,6 +97,7 @@ def parse(
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     _report_read(summary["read"])
+    _nothing_read(summary["read"], logs)
     parsed = summary["read"]["parsed"]
     typer.echo(f"matched to a source statement: {summary['matched']} of {parsed} "
                f"({100 * summary['matched_share']:.2f}%), Drain3 fallback {summary['fallback']}; "
@@ -108,11 +126,17 @@ def sessions(
         spec = SessionSpec.parse(by)
     except ValueError as err:
         raise typer.BadParameter(str(err)) from None
-    statements = _statements(source, inventory)
+    readable(logs, "log file")
+    readable([labels] if labels else [], "labels file")
+    writable(out, folder=False)
     fmt = _format(format, time_format)
     if spec.kind == "field" and spec.field not in fmt.fields:
         raise typer.BadParameter(f"--by {by}: the format has no field {spec.field!r} (fields: {', '.join(fmt.fields)})")
-    label_map = load_labels(labels) if labels else {}
+    statements = _statements(source, inventory)
+    skipped = Skipped()
+    label_map = load_labels(labels, skipped) if labels else {}
+    for line in skipped.lines(f"labels {labels}"):
+        typer.echo(line, err=True)
     parser = LogParser(statements, fmt)
     bad_time = [0]
 
@@ -123,6 +147,7 @@ def sessions(
     groups = group(parser.parse(logs), spec, fmt, on_bad)
     counts = write_sessions_jsonl(attach_labels(groups, label_map), out)
     _report_read(parser.summary.read.to_dict())
+    _nothing_read(parser.summary.read.to_dict(), logs)
     if bad_time[0]:
         typer.echo(f"lines without a usable timestamp (left out of time windows): {bad_time[0]}")
     typer.echo(f"sessions {counts['sessions']} ({counts['labelled']} labelled, {counts['anomalous']} anomalous), "
@@ -143,13 +168,17 @@ def coverage(
 
     if not logs and not templates:
         raise typer.BadParameter("give --logs LOG and/or --templates TEMPLATES.csv")
-    statements = _statements(source, inventory)
+    readable([*logs, *templates], "log or templates file")
+    writable(out, folder=True)
     fmt = _format(format)
+    statements = _statements(source, inventory)
     try:
         report = measure(statements, logs, fmt, templates).to_dict()
     except (OSError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+    if logs:
+        _nothing_read(report["inputs"]["parse"]["read"], logs)
     report["inputs"]["source"] = str(source) if source else None
     report["inputs"]["inventory"] = str(inventory) if inventory else None
     files = write_outputs(report, out, title)

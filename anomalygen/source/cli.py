@@ -29,7 +29,8 @@ def _src(src: Optional[Path]) -> Path:
 
 
 def _report_diagnostics(diags: list, files: int, src: Path) -> None:
-    """Print problems as file:line; stop only when nothing could be analysed."""
+    """Print problems as file:line; stop only when nothing could be analysed (`files`: those read and parsed,
+    unreadable ones are already left out)."""
     by_kind = Counter(d.kind for d in diags)
     for d in diags[:20]:
         err_console.print(f"[yellow]warning[/]: {d}", highlight=False, markup=True)
@@ -50,13 +51,8 @@ def _analysis(src: Path, loop_bound: int, exceptions: str):
     if exceptions not in ("all", "try"):
         raise typer.BadParameter("--exceptions must be 'all' or 'try'")
     a = Analysis.run(src, AnalysisConfig(loop_bound=loop_bound, exceptions=exceptions))
-    _report_diagnostics(a.diagnostics, a.inventory.files - _failed(a.diagnostics), src)
+    _report_diagnostics(a.diagnostics, a.inventory.files, src)
     return a
-
-
-def _failed(diags: list) -> int:
-    """Files that could not be read at all (syntax errors still yield a partial tree and are analysed)."""
-    return len({d.file for d in diags if d.kind in ("unreadable",)})
 
 
 def inventory(
@@ -71,7 +67,7 @@ def inventory(
     t0 = time.perf_counter()
     inv, project = build_inventory(src)
     secs = time.perf_counter() - t0
-    _report_diagnostics(inv.diagnostics, inv.files - _failed(inv.diagnostics), src)
+    _report_diagnostics(inv.diagnostics, inv.files, src)
     stmts = inv.statements
     table = Table(title=f"{len(stmts)} log statements in {inv.files} files ({secs:.2f} s)")
     for col in ("level", "statements"):

@@ -94,6 +94,8 @@ def parse(
     summary = parser.summary.to_dict(parser.matcher)
     summary["seconds"] = round(seconds, 3)
     summary["format"] = fmt.spec
+    if parser.drain is not None:
+        summary["fallback_bounds"] = parser.drain.bounds()
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     _report_read(summary["read"])
@@ -103,6 +105,11 @@ def parse(
                f"({100 * summary['matched_share']:.2f}%), Drain3 fallback {summary['fallback']}; "
                f"ambiguous {summary['ambiguous']} ({summary['ambiguous_different_templates']} with different "
                f"templates); statements seen {summary['statements_seen']} of {summary['statements']}")
+    b = summary.get("fallback_bounds") or {}
+    if b.get("lines_over_leaf_budget") or b.get("lines_over_cluster_cap"):
+        typer.echo(f"warning: Drain3 fallback bounded: {b['lines_over_leaf_budget']} lines compared with only the "
+                   f"{b['leaf_budget']} newest clusters of their leaf; {b['lines_over_cluster_cap']} lines arrived "
+                   f"after the cap of {b['max_clusters']} clusters (event D0)", err=True)
     typer.echo(f"wrote {', '.join(summary['files'].values())} in {seconds:.2f}s")
 
 

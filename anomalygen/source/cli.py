@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from anomalygen import atomic
+from anomalygen.checks import readable, writable
 from anomalygen.examples import example_tree
 from anomalygen.manifest import source_inputs, write_manifest
 
@@ -64,6 +65,9 @@ def inventory(
     from anomalygen.source.inventory import build_inventory
 
     src = _src(src)
+    readable([src], "source file or folder", folder_ok=True)
+    if out is not None:
+        writable(out, folder=False)
     t0 = time.perf_counter()
     inv, project = build_inventory(src)
     secs = time.perf_counter() - t0
@@ -109,6 +113,9 @@ def entries(
     from anomalygen.source.entries import find_entries
     from anomalygen.source.paths import PathConfig, PathFinder
 
+    readable([_src(src)], "source file or folder", folder_ok=True)
+    if json_out is not None:
+        writable(json_out, folder=False)
     a = _analysis(_src(src), loop_bound, exceptions)
     found = find_entries(a)
     pf = PathFinder(a, PathConfig(depth=depth))
@@ -149,6 +156,10 @@ def paths(
     from anomalygen.source.paths import PathConfig, PathFinder
 
     src = _src(src)
+    readable([src], "source file or folder", folder_ok=True)
+    writable(out, folder=False)
+    if lcfg_out is not None:
+        writable(lcfg_out, folder=False)
     t0 = time.perf_counter()
     a = _analysis(src, loop_bound, exceptions)
     try:

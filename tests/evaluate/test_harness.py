@@ -99,6 +99,6 @@ def test_cli_writes_every_output(data_dir, tmp_path, hdfs100k):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["inputs"]["dataset_sha256"] and manifest["config"]["seeds"] == [0, 1]
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"label": 0, "templates": ["a"]}\nnot json\n')
+    bad.write_text('{"label": 0}\nnot json\n')  # no usable record: bad lines are skipped, an all-bad file refused
     r = CliRunner().invoke(app, ["evaluate", "--dataset", str(bad), "--out", str(out), "--quiet"])
-    assert r.exit_code == 2 and "bad.jsonl:2" in r.output
+    assert r.exit_code == 2 and "bad.jsonl" in r.output and "2 bad" in r.output

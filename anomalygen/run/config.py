@@ -118,6 +118,5 @@ def _check(v: Any, kind: tuple, where: str) -> Any:
     if name == "choice" and v in kind[1:]:
         return v
     expected = {"path": "a path", "str": "a non-empty string", "paths": "a list of paths", "int": "an integer",
-                "float": "a number", "numbers": "comma-separated numbers",
-                "choice": "one of " + ", ".join(kind[1:])}[name]
+                "float": "a number", "numbers": "comma-separated numbers"}.get(name) or "one of " + ", ".join(kind[1:])
     raise ConfigError(f"{where}: expected {expected}, got {v!r}")

@@ -73,7 +73,8 @@ def run(
     from anomalygen.examples import example_logs, example_tree
     from anomalygen.logs.formats import LogFormat
     from anomalygen.run.pipeline import Interrupted, Pipeline
-    from anomalygen.run.stages import _report, plan
+    from anomalygen.report import build_report
+    from anomalygen.run.stages import plan
 
     cfg = resolve({"source": source, "logs": list(logs), "labels": labels, "format": fmt,
                    "sessions_by": sessions_by, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
@@ -134,7 +135,7 @@ def run(
             state = Pipeline(cfg["out"], stages, params, inputs, force, on_event).run(invoke)
         except Interrupted:
             if report_on_interrupt:
-                _report(cfg["out"])
+                build_report(cfg["out"])
             raise
     failed = [k for k, v in state.get("stages", {}).items() if not str(v.get("status", "")).startswith(("done", "skipped"))]
     report = cfg["out"] / "report.html"

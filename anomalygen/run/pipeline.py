@@ -154,6 +154,7 @@ class Pipeline:
             if why is None:
                 prev["status"] = "skipped"
                 prev["note"] = "inputs, parameters and outputs unchanged"
+                prev.pop("why", None)
                 done[st.name] = key
                 self.on_event(st.name, "skipped", prev)
                 self._save()

@@ -138,7 +138,7 @@ class FeasibilityChecker:
         s.push()
         try:
             s.from_string("".join(f"(assert {f})" for f in facts))
-            r = s.check()
+            r = _check(s)
         finally:
             s.pop()
         status = "sat" if r == z3.sat else ("unsat" if r == z3.unsat else "unknown")
@@ -162,7 +162,7 @@ class FeasibilityChecker:
             lab = z3.Bool(f"__step{i}")
             labels[str(lab)] = c
             s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls)), lab)
-        if s.check() != z3.unsat:
+        if _check(s) != z3.unsat:
             return []
         out = []
         for lab in s.unsat_core():
@@ -217,3 +217,12 @@ def condition_dicts(record: Any, analysis: Any) -> list[dict]:
 
 
 _BASE: dict[int, dict] = {}
+
+
+def _check(solver: "z3.Solver"):
+    """`solver.check()`, except that Ctrl-C stays Ctrl-C: z3 catches SIGINT during a check and answers "unknown",
+    which would silently keep a path the run was asked to stop deciding."""
+    r = solver.check()
+    if r == z3.unknown and "interrupted" in solver.reason_unknown():
+        raise KeyboardInterrupt
+    return r

@@ -62,3 +62,26 @@ def test_ctrl_c_during_run_exits_130_without_a_report(tmp_path, monkeypatch):
     res = invoke("run", "--out", out, "--report-on-interrupt", *SMALL)
     assert res.code == 130 and (out / "report.html").exists()
     assert _stages(out)["coverage"]["status"] == "skipped"
+
+
+def test_ctrl_c_inside_a_z3_check_stays_ctrl_c():
+    # z3 catches SIGINT during check() and answers "unknown": that must not pass for a kept, undecided path
+    import pytest
+    import z3
+
+    from anomalygen.synthesis.feasibility import _check
+
+    class Interrupted:
+        def check(self):
+            return z3.unknown
+
+        def reason_unknown(self):
+            return "interrupted from keyboard"
+
+    class GaveUp(Interrupted):
+        def reason_unknown(self):
+            return "timeout"
+
+    with pytest.raises(KeyboardInterrupt):
+        _check(Interrupted())
+    assert _check(GaveUp()) == z3.unknown

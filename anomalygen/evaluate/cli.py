@@ -1,145 +1,111 @@
-"""`anomalygen evaluate`: the baseline-vs-augmented harness from the command line."""
+"""`anomalygen evaluate`: arms on identical splits from the command line (a layer over `evaluate.api`)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import platform
-import sys
-import time
 from pathlib import Path
 
 import typer
 
-from anomalygen.checks import in_range, number_list, writable
-from anomalygen.errors import InputError
-from anomalygen.jsonl import Skipped
-
-ALIASES = {"hdfs_100k": "hdfs/HDFS_100k.sessions.jsonl", "hdfs_deeplog": "hdfs/deeplog"}
+from anomalygen.checks import writable
+from anomalygen.evaluate.api import ALIASES, resolve_dataset, shared_data_dir  # noqa: F401  (re-exported)
 
 
-def shared_data_dir() -> Path:
-    env = os.environ.get("ANOMALYGEN_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+def _floats(text: str, what: str, low: float, high: float, low_open: bool = False) -> list[float]:
+    try:
+        vals = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{what}: expected comma-separated numbers, got {text!r}") from None
+    bad = [v for v in vals if v > high or v < low or (low_open and v == low)]
+    if not vals or bad:
+        raise typer.BadParameter(f"{what}: {bad[0] if bad else text!r} is not in "
+                                 f"{'(' if low_open else '['}{low:g}, {high:g}]")
+    return vals
 
 
-def resolve_dataset(spec: str) -> Path:
-    if spec in ALIASES:
-        return shared_data_dir() / ALIASES[spec]
-    return Path(spec)
-
-
-def _digest(path: Path) -> str | None:
-    if not path.is_file():
-        return None
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def _ablations(specs: list[str]) -> dict[str, Path]:
+    out = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path.strip():
+            raise typer.BadParameter(f"--augment-ablation: expected NAME=DIR, got {spec!r}")
+        out[name.strip()] = Path(path.strip())
+    return out
 
 
 def evaluate(
     dataset: str = typer.Option(..., help="sessions .jsonl, a DeepLog HDFS folder, a loghub structured-CSV folder, "
-                                          "or an alias: hdfs_100k, hdfs_deeplog (from ../shared/data)"),
-    augment: Path = typer.Option(None, help="synthetic sessions: DIR/sessions.jsonl or DIR with a loghub "
-                                           "structured CSV + anomaly_label.csv"),
-    ratios: str = typer.Option("0", help="synthetic/real training-session ratios; 0 is the baseline"),
-    seeds: int = typer.Option(1, min=1, help="number of seeds (0..N-1)"),
+                                          f"or an alias: {', '.join(ALIASES)} (from ../shared/data)"),
+    augment: Path = typer.Option(None, help="synthetic sessions (the `synthetic` arm): a `generate` output DIR "
+                                           "(sessions.jsonl; with session_model.json, normal sessions are composed "
+                                           "from each cell's real training sessions) or a loghub CSV folder"),
+    augment_ablation: list[str] = typer.Option([], help="NAME=DIR: another generator output as arm NAME, e.g. "
+                                                        "whole-path=DIR (repeatable)"),
+    arms: str = typer.Option("auto", help="comma-separated arms: baseline, synthetic, real-duplicate, naive, "
+                                          "ablation names; auto: all that the inputs allow"),
+    ratios: str = typer.Option("1", help="sessions each arm adds, as a share of the real training sessions"),
+    seeds: int = typer.Option(5, min=1, help="number of seeds (0..N-1)"),
     models: str = typer.Option("all", help="comma-separated detector names, or 'all'"),
     split: str = typer.Option("random", help="random (80/20) | chronological | given (the dataset's split field)"),
     train_fractions: str = typer.Option("1", help="fractions of the training pool to train on, e.g. 1,0.05,0.01"),
-    test_fraction: float = typer.Option(0.2, help="share of the sessions held out for testing, in (0, 1)"),
-    epochs: int = typer.Option(None, help="epochs for the deep models (default: each model's own)"),
+    test_fraction: float = typer.Option(0.2, help="share of sessions held out for the test, in (0, 1)"),
+    val_min_normal: int = typer.Option(200, min=0, help="validation floor: normal sessions (topped up from the "
+                                                        "unused training pool)"),
+    val_min_anomalous: int = typer.Option(50, min=0, help="validation floor: anomalous sessions"),
+    prior: float = typer.Option(None, help="in (0, 1): the anomaly share to re-weight F1 to (HDFS_v1's logs: 0.029); thresholds "
+                                     "then maximise that F1"),
+    epochs: int = typer.Option(None, min=1, help="epochs for the deep models (default: each model's own)"),
     semantic: str = typer.Option("auto", help="semantic vectors: auto | minilm | hashed"),
-    template_map: str = typer.Option(None, help="JSON {event key: template} to key synthetic sessions by template, "
-                                     "or 'auto': match each synthetic line against the real data's templates"),
+    template_map: str = typer.Option(None, help="'auto': key both sides alike by matching (statement ids with "
+                                                "--source/--inventory), or a JSON {event key: template}"),
+    source: Path = typer.Option(None, help="Java source of the system (keys event-id data by statement ids)"),
+    inventory: Path = typer.Option(None, help="or an inventory.jsonl of it"),
+    jobs: int = typer.Option(1, min=1, help="worker processes for the evaluation cells (same results for any N)"),
+    cache: Path = typer.Option(None, help="keep finished cells here; a re-run trains only cells whose inputs "
+                                          "changed"),
     out: Path = typer.Option(Path("eval_out"), help="output folder"),
-    quiet: bool = typer.Option(False, help="no progress bars"),
+    quiet: bool = typer.Option(False, help="no progress lines"),
 ) -> None:
-    """Train each detector with and without synthetic sessions and score identical test sets."""
+    """Train each detector once per arm (baseline, synthetic, controls, ablations) on identical splits and say
+    whether synthetic data helps, with paired tests over seeds."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from anomalygen.detect.registry import DETECTORS
-    from anomalygen.detect.semantic import resolve_backend
-    from anomalygen.evaluate.harness import EvalConfig, run_evaluation
-    from anomalygen.evaluate.keys import load_template_map
-    from anomalygen.evaluate.report import write_report
-    from anomalygen.logs.sessions_data import DataFormatError, load_augment_dir, load_dataset
+    from anomalygen.evaluate.api import EvaluateRequest
+    from anomalygen.evaluate.api import evaluate as run
+    from anomalygen.evaluate.harness import EvalConfig
 
     console = Console(stderr=True)
-    path = resolve_dataset(dataset)
-    if not path.exists():
-        raise typer.BadParameter(f"dataset {dataset!r} not found at {path}")
+    writable(out, folder=True)  # before minutes of training, not after
+    for name, v in (("--test-fraction", test_fraction), ("--prior", prior)):
+        if v is not None and not 0 < v < 1:
+            raise typer.BadParameter(f"{name}: {v:g} is not in (0, 1)")
     names = list(DETECTORS) if models == "all" else [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in DETECTORS]
-    if unknown or not names:
-        raise InputError(f"--models: unknown detector(s) {', '.join(unknown) or models!r} "
-                         f"(known: {', '.join(DETECTORS)})")
-    # every setting is checked here, before minutes of training could end in an error
-    writable(out, folder=True)
-    cfg = EvalConfig(models=names, ratios=number_list(ratios, "--ratios", 0.0), seeds=list(range(seeds)),
-                     split=split, test_fraction=in_range(test_fraction, "--test-fraction", 0, 1, True, True),
-                     train_fractions=number_list(train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
-                     epochs=epochs, semantic=semantic, verbose=not quiet)
-    if 0.0 not in cfg.ratios:
-        cfg.ratios.insert(0, 0.0)  # the baseline is what every augmented run is compared with
-    try:
-        skipped = {"dataset": Skipped(), "augment": Skipped()}
-        real = load_dataset(path, skipped["dataset"])
-        synthetic = load_augment_dir(augment, skipped["augment"]) if augment else []
-        for what, sk in skipped.items():
-            for line in sk.lines(f"the {what} {path if what == 'dataset' else augment}"):
-                console.print(line, highlight=False, markup=False)
-        if template_map == "auto":
-            from anomalygen.evaluate.keys import auto_template_map
+    cfg = EvalConfig(models=names, ratios=_floats(ratios, "--ratios", 0.0, 100.0), seeds=list(range(seeds)),
+                     split=split, test_fraction=test_fraction,
+                     train_fractions=_floats(train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
+                     val_min_normal=val_min_normal, val_min_anomalous=val_min_anomalous, prior=prior,
+                     arms=None if arms == "auto" else [a.strip() for a in arms.split(",") if a.strip()],
+                     epochs=epochs, semantic=semantic, verbose=False, jobs=jobs,
+                     cache_dir=str(cache) if cache else None)
 
-            tmap = auto_template_map(real, synthetic)
-            console.print(f"template map: {len(tmap)} synthetic events matched a real template")
-        else:
-            tmap = load_template_map(template_map)
+    def on_run(row: dict) -> None:
+        if not quiet:
+            msg = f"F1 {row['f1']:.3f} FPR {row['fpr']:.4f}" if row.get("status") == "ok" else row.get("error", "")
+            console.print(f"{row['model']:16s} seed {row['seed']} frac {row['train_fraction']:g} "
+                          f"{row['arm']} x{row['ratio']:g}: {msg}")
+
+    req = EvaluateRequest(dataset, out, cfg, augment, _ablations(augment_ablation), template_map, source, inventory,
+                          on_run=on_run, on_info=lambda m: console.print(m))
+    try:
+        from anomalygen.detect.semantic import resolve_backend
+
         resolve_backend(semantic)
-    except (DataFormatError, ValueError, RuntimeError, OSError) as exc:
+        outcome = run(req)
+    except (ValueError, RuntimeError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
-    total = len(cfg.seeds) * len(cfg.train_fractions) * len(cfg.ratios) * len(names)
-    started = time.time()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, disable=quiet) as progress:
-        task = progress.add_task("evaluate", total=total)
-
-        def on_run(row: dict) -> None:
-            msg = f"F1 {row['f1']:.3f}" if row.get("status") == "ok" else row.get("error", "")
-            progress.console.print(f"{row['model']:16s} seed {row['seed']} frac {row['train_fraction']:g} "
-                                   f"ratio {row['ratio']:g}: {msg}")
-            progress.update(task, advance=1)
-
-        try:
-            result = run_evaluation(cfg, real, synthetic, tmap, on_run=on_run)
-        except ValueError as exc:
-            console.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from None
-    import numpy
-    import sklearn
-    import torch
-
-    manifest = {
-        "command": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
-        "seconds": round(time.time() - started, 1),
-        "inputs": {"dataset": str(path), "dataset_sha256": _digest(path), "augment": str(augment) if augment else None,
-                   "augment_sha256": _digest(augment / "sessions.jsonl") if augment and augment.is_dir() else
-                   _digest(augment) if augment else None,
-                   "template_map": str(template_map) if template_map else None},
-        "data": {k: v for k, v in result.info.items() if k != "config"},
-        "skipped_records": {k: v.to_dict() for k, v in skipped.items()},
-        "config": result.info["config"],
-        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
-                     "scikit-learn": sklearn.__version__},
-    }
-    files = write_report(result, out, manifest)
-    typer.echo((out / "summary.md").read_text(encoding="utf-8"))
-    console.print(f"wrote {', '.join(str(p) for p in files.values())}")
+    typer.echo(outcome.files["summary_md"].read_text(encoding="utf-8"))
+    console.print(f"wrote {', '.join(str(p) for p in outcome.files.values())}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from anomalygen import atomic
+from anomalygen.evaluate.compare import MEAN_OF_MODELS, headline
 from anomalygen.evaluate.harness import EvalResult
 from anomalygen.evaluate.metrics import mean_std
 
@@ -24,96 +25,124 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
+METRICS = ("precision", "recall", "f1", "f1_prior", "fpr", "false_alarms", "fit_s", "predict_s")
+
+
 def summarize(runs: list[dict]) -> list[dict]:
     groups = defaultdict(list)
     for r in runs:
         if r.get("status") == "ok":
-            groups[(r["model"], r["train_fraction"], r["ratio"])].append(r)
+            groups[(r["model"], r["train_fraction"], r["arm"], r["ratio"])].append(r)
     out = []
-    for (model, frac, ratio), rs in groups.items():
-        row = {"model": model, "train_fraction": frac, "ratio": ratio, "n_seeds": len(rs)}
-        for m in ("precision", "recall", "f1", "false_alarms", "fit_s", "predict_s"):
-            row[f"{m}_mean"], row[f"{m}_std"] = mean_std(r[m] for r in rs)
+    for (model, frac, arm, ratio), rs in groups.items():
+        row = {"model": model, "train_fraction": frac, "arm": arm, "ratio": ratio, "n_seeds": len(rs)}
+        for m in METRICS:
+            if all(m in r for r in rs):
+                row[f"{m}_mean"], row[f"{m}_std"] = mean_std(r[m] for r in rs)
         out.append(row)
     return out
 
 
-def summarize_paired(paired: list[dict]) -> list[dict]:
-    groups = defaultdict(list)
-    for p in paired:
-        groups[(p["model"], p["train_fraction"], p["ratio"])].append(p)
-    out = []
-    for (model, frac, ratio), ps in groups.items():
-        d_mean, d_std = mean_std(p["delta_f1"] for p in ps)
-        out.append({"model": model, "train_fraction": frac, "ratio": ratio, "n_seeds": len(ps),
-                    "delta_f1_mean": d_mean, "delta_f1_std": d_std,
-                    "seeds_better": sum(p["delta_f1"] > 0 for p in ps),
-                    "seeds_worse": sum(p["delta_f1"] < 0 for p in ps),
-                    "min_mcnemar_p": min(p["p_value"] for p in ps)})
-    return out
+def _p(v) -> str:
+    return "n/a" if v is None else f"{v:.3g}"
 
 
-def markdown_table(summary: list[dict], paired: list[dict]) -> str:
-    lines = ["| model | train fraction | ratio | seeds | precision | recall | F1 | false alarms | fit s |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in sorted(summary, key=lambda r: (r["train_fraction"], r["model"], r["ratio"])):
-        lines.append(f"| {r['model']} | {r['train_fraction']:g} | {r['ratio']:g} | {r['n_seeds']} | "
-                     f"{r['precision_mean']:.3f} ± {r['precision_std']:.3f} | {r['recall_mean']:.3f} ± {r['recall_std']:.3f} | "
-                     f"**{r['f1_mean']:.3f}** ± {r['f1_std']:.3f} | {r['false_alarms_mean']:.1f} | {r['fit_s_mean']:.1f} |")
-    if paired:
-        lines += ["", "Paired on identical test sessions (augmented minus baseline):", "",
-                  "| model | train fraction | ratio | seeds | ΔF1 mean ± std | better / worse seeds | min McNemar p |",
-                  "|---|---|---|---|---|---|---|"]
-        for p in sorted(summarize_paired(paired), key=lambda r: (r["train_fraction"], r["model"], r["ratio"])):
-            lines.append(f"| {p['model']} | {p['train_fraction']:g} | {p['ratio']:g} | {p['n_seeds']} | "
-                         f"{p['delta_f1_mean']:+.3f} ± {p['delta_f1_std']:.3f} | {p['seeds_better']} / {p['seeds_worse']} | "
-                         f"{p['min_mcnemar_p']:.3g} |")
+def verdict_rows(result: EvalResult) -> list[dict]:
+    primary = "f1_prior" if result.info.get("config", {}).get("prior") is not None else "f1"
+    return headline(result.paired, primary, result.info.get("arms", []))
+
+
+def verdict_md(result: EvalResult) -> str:
+    """The answer first: per model, does the synthetic arm beat the baseline and the best control?"""
+    rows = verdict_rows(result)
+    primary = rows[0]["metric"] if rows else "f1"
+    if not rows:
+        return ""
+    label = "F1 at the stated prior" if primary == "f1_prior" else "F1"
+    lines = [f"## Verdict: does synthetic data help? ({label}; paired t-test over seeds, p < 0.05)", "",
+             "| train fraction | model | baseline | synthetic | Δ vs baseline (p) | verdict | best control | "
+             "Δ vs best control (p) | verdict | FPR baseline → synthetic | FPR verdict |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ctrl = (f"{r['best_control']} {r['best_control_value']:.3f}", f"{r['vs_best_control']:+.3f} "
+                f"({_p(r['p_vs_best_control'])})", r["verdict_vs_best_control"]) if "best_control" in r else \
+            ("n/a", "n/a", "n/a")
+        fpr = (f"{r['fpr_baseline']:.4f} → {r['fpr_synthetic']:.4f}", r["fpr_verdict_vs_baseline"]) \
+            if "fpr_baseline" in r else ("n/a", "n/a")
+        name = f"**{r['model']}**" if r["model"] == MEAN_OF_MODELS else r["model"]
+        lines.append(f"| {r['train_fraction']:g} | {name} | {r['baseline']:.3f} | {r['synthetic']:.3f} | "
+                     f"{r['vs_baseline']:+.3f} ({_p(r['p_vs_baseline'])}) | {r['verdict_vs_baseline']} | "
+                     f"{ctrl[0]} | {ctrl[1]} | {ctrl[2]} | {fpr[0]} | {fpr[1]} |")
+    better = sum(r["verdict_vs_baseline"] == "better" and r.get("verdict_vs_best_control") == "better"
+                 for r in rows if r["model"] != MEAN_OF_MODELS)
+    n = sum(r["model"] != MEAN_OF_MODELS for r in rows)
+    lines += ["", f"Settings where synthetic beats both the baseline and the best control: {better} of {n}. "
+              "A delta without a significant p is noise: \"no significant change\"."]
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(summary: list[dict], paired: list[dict] | None = None) -> str:
+    prior = any("f1_prior_mean" in r for r in summary)
+    head = "| model | train fraction | arm | ratio | seeds | precision | recall | F1 |" + \
+        (" F1 at prior |" if prior else "") + " FPR | false alarms | fit s |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in sorted(summary, key=lambda r: (r["train_fraction"], r["model"], r["arm"] != "baseline", r["arm"],
+                                            r["ratio"])):
+        cells = [r["model"], f"{r['train_fraction']:g}", r["arm"], f"{r['ratio']:g}", str(r["n_seeds"]),
+                 f"{r['precision_mean']:.3f} ± {r['precision_std']:.3f}", f"{r['recall_mean']:.3f} ± {r['recall_std']:.3f}",
+                 f"{r['f1_mean']:.3f} ± {r['f1_std']:.3f}"]
+        if prior:
+            cells.append(f"{r.get('f1_prior_mean', float('nan')):.3f} ± {r.get('f1_prior_std', float('nan')):.3f}")
+        cells += [f"{r['fpr_mean']:.4f}", f"{r['false_alarms_mean']:.1f}", f"{r['fit_s_mean']:.1f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def paired_md(paired: list[dict]) -> str:
+    if not paired:
+        return ""
+    lines = ["| train fraction | ratio | model | arm | versus | metric | Δ mean ± std | better / worse seeds | "
+             "t-test p | Wilcoxon p | McNemar p (median) | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p in sorted(paired, key=lambda p: (p["train_fraction"], p["ratio"], p["model"] == MEAN_OF_MODELS,
+                                           p["model"], p["arm"], p["versus"], p["metric"])):
+        lines.append(f"| {p['train_fraction']:g} | {p['ratio']:g} | {p['model']} | {p['arm']} | {p['versus']} | "
+                     f"{p['metric']} | {p['delta_mean']:+.4f} ± {p['delta_std']:.4f} | {p['seeds_better']} / "
+                     f"{p['seeds_worse']} | {_p(p['p_ttest'])} | {_p(p['p_wilcoxon'])} | "
+                     f"{_p(p['mcnemar_p_median'])} | {p['verdict']} |")
     return "\n".join(lines) + "\n"
 
 
 def plots(summary: list[dict], out: Path) -> list[Path]:
+    """One bar chart per training share: the primary metric per model and arm (mean ± std over seeds)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    metric = "f1_prior" if any("f1_prior_mean" in r for r in summary) else "f1"
     files = []
-    fracs = sorted({r["train_fraction"] for r in summary})
-    frac = fracs[-1]
-    rows = [r for r in summary if r["train_fraction"] == frac]
-    models = sorted({r["model"] for r in rows})
-    ratios = sorted({r["ratio"] for r in rows})
-    fig, ax = plt.subplots(figsize=(max(6, len(models) * 0.8), 4))
-    width = 0.8 / max(1, len(ratios))
-    for j, ratio in enumerate(ratios):
-        vals = {r["model"]: r for r in rows if r["ratio"] == ratio}
-        xs = [i + j * width for i in range(len(models))]
-        ax.bar(xs, [vals[m]["f1_mean"] if m in vals else 0 for m in models], width,
-               yerr=[vals[m]["f1_std"] if m in vals else 0 for m in models],
-               label="baseline" if ratio == 0 else f"augmented ×{ratio:g}")
-    ax.set_xticks([i + width * (len(ratios) - 1) / 2 for i in range(len(models))], models, rotation=45, ha="right")
-    ax.set_ylabel("F1 (anomaly class)")
-    ax.set_ylim(0, 1.05)
-    ax.set_title(f"F1 per model (train fraction {frac:g})")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    files.append(out / "f1_per_model.png")
-    atomic.savefig(fig, files[-1], dpi=110)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for m in models:
-        pts = sorted((r["ratio"], r["f1_mean"]) for r in rows if r["model"] == m)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=m)
-    if len(ratios) > 1 and min(r for r in ratios if r > 0) > 0:
-        ax.set_xscale("symlog", linthresh=min(r for r in ratios if r > 0))
-    ax.set_xlabel("synthetic / real training sessions")
-    ax.set_ylabel("F1")
-    ax.set_title("F1 vs augmentation ratio")
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    files.append(out / "f1_vs_ratio.png")
-    atomic.savefig(fig, files[-1], dpi=110)
-    plt.close(fig)
+    for frac in sorted({r["train_fraction"] for r in summary}):
+        rows = [r for r in summary if r["train_fraction"] == frac]
+        models = sorted({r["model"] for r in rows})
+        arms = sorted({(r["arm"], r["ratio"]) for r in rows}, key=lambda a: (a[0] != "baseline", a))
+        fig, ax = plt.subplots(figsize=(max(6, len(models) * 0.9), 4))
+        width = 0.8 / max(1, len(arms))
+        for j, (arm, ratio) in enumerate(arms):
+            vals = {r["model"]: r for r in rows if (r["arm"], r["ratio"]) == (arm, ratio)}
+            xs = [i + j * width for i in range(len(models))]
+            ax.bar(xs, [vals[m][f"{metric}_mean"] if m in vals else 0 for m in models], width,
+                   yerr=[vals[m][f"{metric}_std"] if m in vals else 0 for m in models],
+                   label=arm if arm == "baseline" else f"{arm} ×{ratio:g}")
+        ax.set_xticks([i + width * (len(arms) - 1) / 2 for i in range(len(models))], models, rotation=45,
+                      ha="right")
+        ax.set_ylabel("F1 at the stated prior" if metric == "f1_prior" else "F1 (anomaly class)")
+        ax.set_ylim(0, 1.05)
+        ax.set_title(f"{metric} per model and arm (train fraction {frac:g})")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        files.append(out / f"f1_per_model_{frac:g}.png")
+        atomic.savefig(fig, files[-1], dpi=110)
+        plt.close(fig)
     return files
 
 
@@ -145,31 +174,39 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files = {"runs_csv": out / "runs.csv", "runs_json": out / "runs.json", "paired_csv": out / "paired.csv",
-             "summary_md": out / "summary.md", "report_html": out / "report.html", "manifest": out / "manifest.json"}
+             "mcnemar_csv": out / "mcnemar.csv", "verdict_csv": out / "verdict.csv", "summary_md": out / "summary.md", "report_html": out / "report.html",
+             "manifest": out / "manifest.json"}
     _write_csv(files["runs_csv"], result.runs)
     atomic.write_text(files["runs_json"], json.dumps(result.runs, indent=1), encoding="utf-8")
-    if result.paired:
-        _write_csv(files["paired_csv"], result.paired)
-    else:
-        files.pop("paired_csv")
+    for key, rows in (("paired_csv", result.paired), ("mcnemar_csv", result.mcnemar),
+                      ("verdict_csv", verdict_rows(result))):
+        if rows:
+            _write_csv(files[key], rows)
+        else:
+            files.pop(key)
     summary = summarize(result.runs)
-    md = markdown_table(summary, result.paired)
     amb = result.info.get("ambiguous_test_anomalies", {})
     note = (f"Test anomalies whose exact event sequence is labelled normal in training (no detector can catch "
             f"them), per seed: {amb}\n") if amb else ""
-    atomic.write_text(files["summary_md"], md + "\n" + note, encoding="utf-8")
+    prior = result.info.get("config", {}).get("prior")
+    legend = ("Columns: precision / recall / F1 on the test set as it is; F1 at prior = F1 re-weighted to an "
+              f"anomaly share of {prior} (the system's real share); FPR = false alarms / normal test sessions.\n"
+              if prior is not None else "FPR = false alarms / normal test sessions.\n")
+    md = (verdict_md(result) + "\n## All runs (mean ± std over seeds)\n\n" + legend + "\n" + markdown_table(summary)
+          + ("\n## Paired comparisons\n\n" + paired_md(result.paired) if result.paired else "") + "\n" + note)
+    atomic.write_text(files["summary_md"], md, encoding="utf-8")
     pngs = plots(summary, out) if summary else []
     imgs = "".join(f'<h2>{p.stem}</h2><img src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
                    for p in pngs)
     skipped = [r for r in result.runs if r.get("status") != "ok"]
     skip_html = ("<h2>Skipped runs</h2><ul>" + "".join(
-        f"<li>{html.escape(r['model'])} seed {r['seed']} fraction {r['train_fraction']} ratio {r['ratio']}: "
+        f"<li>{html.escape(r['model'])} seed {r['seed']} fraction {r['train_fraction']} arm {r['arm']}: "
         f"{html.escape(r.get('error', ''))}</li>" for r in skipped) + "</ul>") if skipped else ""
-    atomic.write_text(files["report_html"],
+    atomic.write_text(files["report_html"], 
         "<!doctype html><html><head><meta charset='utf-8'><title>anomalygen evaluation</title><style>"
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
         "padding:3px 8px;text-align:right}</style></head><body><h1>anomalygen evaluation</h1>"
-        f"{_md_to_html_table(md + chr(10) + note)}{imgs}{skip_html}<h2>Manifest</h2><pre>"
+        f"{_md_to_html_table(md)}{imgs}{skip_html}<h2>Manifest</h2><pre>"
         f"{html.escape(json.dumps(manifest, indent=1, default=str))}</pre></body></html>", encoding="utf-8")
     atomic.write_text(files["manifest"], json.dumps(manifest, indent=1, default=str), encoding="utf-8")
     for p in pngs:

@@ -51,14 +51,14 @@ def run(
                                                     "synthetic sessions (default 0.1)"),
     models: Optional[str] = typer.Option(None, "--models", help="detectors, comma-separated, or 'all' "
                                          "(default: all 14)"),
-    ratios: Optional[str] = typer.Option(None, "--ratios", help="synthetic/real training ratios (default 0,1)"),
+    ratios: Optional[str] = typer.Option(None, "--ratios", help="sessions each augmentation arm adds per real training session (default 1)"),
     train_fractions: Optional[str] = typer.Option(None, "--train-fractions", help="share of the real training "
                                                   "pool used, the sparse regime of a young system (default 0.05)"),
     split: Optional[str] = typer.Option(None, "--split", help="chronological (default: the first 80% of sessions "
                                         "train, the rest test; synthetic paths are spliced into training sessions "
                                         "only) | random (80/20 per seed; then synthetic sessions are whole paths, "
                                         "since any real session may be a test one)"),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="seeds per setting (default 3)"),
+    seeds: Optional[int] = typer.Option(None, "--seeds", help="seeds per setting (default 5)"),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="epochs of the deep detectors (default 3)"),
     llm: Optional[str] = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings"),

@@ -20,10 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "max_paths": 200,
     "anomalous_share": 0.1,
     "models": "all",
-    "ratios": "0,1",
+    "ratios": "1",
     "train_fractions": "0.05",
     "split": "chronological",
-    "seeds": 3,
+    "seeds": 5,
     "epochs": 3,
     "llm": "none",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from anomalygen.evaluate.harness import default_jobs
 from anomalygen.run.pipeline import Stage
 
 
@@ -42,7 +43,8 @@ def plan(cfg: dict) -> list[Stage]:
                          "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
                          "--split", str(cfg["split"]), "--test-fraction", "0.2",
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
-                         "--epochs", str(cfg["epochs"]), "--out", str(r / "evaluate"), "--quiet"],
+                         "--epochs", str(cfg["epochs"]), "--jobs", str(default_jobs()),
+                         "--out", str(r / "evaluate"), "--quiet"],
             [], [r / "evaluate"], after=["sessions", "generate"]))
     stages.append(Stage("report", ["report"], [], [r / "report.html"],
                         after=[s.name for s in stages], call=lambda: _report(r), always=True))

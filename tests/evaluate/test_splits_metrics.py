@@ -44,3 +44,27 @@ def test_mcnemar_counts_discordant_sessions():
     r = mcnemar(y, a, b)
     assert r["a_only_correct"] == 0 and r["b_only_correct"] == 8 and r["p_value"] < 0.01
     assert mcnemar(y, b, b)["p_value"] == 1.0
+
+
+def test_validation_floor_draws_from_the_unused_training_pool_only():
+    labels = np.array([0] * 900 + [1] * 100)
+    pool, test = S.random_split(1000, 0.2, seed=3)
+    sub = S.stratified_subset(pool, labels, 0.01, seed=3)
+    tr, va = S.train_validation(sub, labels, 0.1, seed=3)
+    assert (labels[va] == 0).sum() < 200
+    va2 = S.top_up_validation(va, pool, sub, labels, 200, 50, seed=3)
+    assert (labels[va2] == 0).sum() == 200 and (labels[va2] == 1).sum() == 50
+    assert not set(va2) & set(tr) and not set(va2) & set(test) and set(va) <= set(va2)
+    assert np.array_equal(va2, S.top_up_validation(va, pool, sub, labels, 200, 50, seed=3))
+    small = S.top_up_validation(va, pool, sub, labels, 10_000, 0, seed=3)  # not more than the pool holds
+    assert (labels[small] == 0).sum() == (labels[np.setdiff1d(pool, sub)] == 0).sum() + (labels[va] == 0).sum()
+
+
+def test_prior_weighted_f1_discounts_an_anomaly_heavy_test_set():
+    y = np.array([1] * 67 + [0] * 33)
+    flag_all = np.ones(100, dtype=int)
+    m = anomaly_metrics(y, flag_all, prior=0.029)
+    assert abs(m["f1"] - 2 * 0.67 / 1.67) < 1e-9  # flagging everything looks good on the raw share
+    assert abs(m["f1_prior"] - 2 * 0.029 / 1.029) < 1e-9 and m["fpr"] == 1.0
+    perfect = anomaly_metrics(y, y, prior=0.029)
+    assert perfect["f1_prior"] == 1.0 and perfect["fpr"] == 0.0

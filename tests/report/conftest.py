@@ -126,24 +126,32 @@ def make_run_dir(root: Path) -> Path:
                                    "rejected_by_reader": 0,
                                    "mismatches": [{"line": 17, "expected": "L000000000002",
                                                    "parsed": "D1", "content": "odd <content>"}]}}})
-    # evaluate: PCA and LR, 2 seeds, ratios 0 and 0.5; one LR augmented run failed
+    # evaluate: PCA and LR, 2 seeds, arms baseline and synthetic (ratio 0.5); one LR synthetic run failed
     ev = root / "evaluate"
     runs = []
-    f1 = {("PCA", 0.0): [0.8, 0.9], ("PCA", 0.5): [0.9, 1.0], ("LR", 0.0): [0.5, 0.7], ("LR", 0.5): [0.6, None]}
-    for (model, ratio), vals in f1.items():
+    f1 = {("PCA", "baseline"): [0.8, 0.9], ("PCA", "synthetic"): [0.9, 1.0], ("LR", "baseline"): [0.5, 0.7],
+          ("LR", "synthetic"): [0.6, None]}
+    for (model, arm), vals in f1.items():
         for seed, v in enumerate(vals):
-            base = {"model": model, "seed": seed, "train_fraction": 1.0, "ratio": ratio}
+            base = {"model": model, "seed": seed, "train_fraction": 1.0, "arm": arm,
+                    "ratio": 0.0 if arm == "baseline" else 0.5}
             if v is None:
                 runs.append({**base, "status": "error", "error": "CUDA <oom> & co"})
             else:
-                runs.append({**base, "status": "ok", "precision": v, "recall": v, "f1": v, "false_alarms": 2})
+                runs.append({**base, "status": "ok", "precision": v, "recall": v, "f1": v, "false_alarms": 2,
+                             "fpr": 0.02})
     _json(ev / "runs.json", runs)
     cols = sorted({k for r in runs for k in r})
     _write_csv(ev / "runs.csv", cols, [[r.get(c, "") for c in cols] for r in runs])
-    _write_csv(ev / "paired.csv", ["model", "seed", "train_fraction", "ratio", "f1_baseline", "f1_augmented",
-                                   "delta_f1", "a_only_correct", "b_only_correct", "p_value"],
-               [["PCA", 0, 1.0, 0.5, 0.8, 0.9, 0.1, 0, 2, 0.0123], ["PCA", 1, 1.0, 0.5, 0.9, 1.0, 0.1, 0, 1, 0.5],
-                ["LR", 0, 1.0, 0.5, 0.5, 0.6, 0.1, 0, 1, 0.75]])
+    _write_csv(ev / "verdict.csv", ["model", "train_fraction", "ratio", "metric", "baseline", "synthetic",
+                                    "vs_baseline", "p_vs_baseline", "verdict_vs_baseline", "fpr_baseline",
+                                    "fpr_synthetic", "fpr_verdict_vs_baseline"],
+               [["PCA", 1.0, 0.5, "f1", 0.85, 0.95, 0.1, 0.0123, "better", 0.02, 0.02, "no significant change"],
+                ["LR", 1.0, 0.5, "f1", 0.6, 0.6, 0.0, 1.0, "no significant change", 0.02, 0.02,
+                 "no significant change"]])
+    _write_csv(ev / "paired.csv", ["model", "train_fraction", "ratio", "arm", "versus", "metric", "delta_mean",
+                                   "p_ttest", "verdict"],
+               [["PCA", 1.0, 0.5, "synthetic", "baseline", "f1", 0.1, 0.0123, "better"]])
     _json(ev / "manifest.json", {"data": {"n_real": 555, "n_synthetic": 20}, "config": {"models": ["PCA", "LR"]}})
     (ev / "f1_per_model.png").write_bytes(png)
     return root

@@ -134,39 +134,41 @@ def test_examples_rebuilt_from_templates_without_raw_log(run_dir, section_of):
     assert "bad x &amp; y blk_2" in syn  # template 'bad <*> & <*> blk_<*>' with s02's parameters
 
 
-def test_detectors_table_deltas_and_mcnemar(run_dir, section_of):
+def test_detectors_verdict_first_and_colour_only_when_significant(run_dir, section_of):
     d = section_of(build_report(run_dir).read_text(encoding="utf-8"), "detectors")
-    # PCA: baseline mean F1 0.85, augmented 0.95; min McNemar p over seeds 0.0123; both seeds better
-    row = re.search(r"<tr><td>PCA</td>.*?</tr>", d).group(0)
-    assert "<td>0.850</td><td>0.950</td><td><span class=\"pos\">+0.100</span></td>" in row
-    assert "<td>2 / 0</td><td>0.0123</td>" in row
-    # LR: the failed augmented seed is left out of the mean (0.6), so ΔF1 is 0 against baseline 0.6
-    lr = re.search(r"<tr><td>LR</td><td>1</td><td>0.5</td>.*?</tr>", d).group(0)
-    assert "<td>1</td><td>0.600</td><td>0.600</td><td>+0.000</td>" in lr
+    assert d.index("f1 baseline") < d.index("Every arm")
+    pca = re.search(r"<tr><td>1</td><td>PCA</td>.*?</tr>", d).group(0)
+    assert "<td>0.850</td><td>0.950</td><td>+0.100 (0.0123)</td><td><span class=\"pos\">better</span></td>" in pca
+    lr = re.search(r"<tr><td>1</td><td>LR</td>.*?</tr>", d).group(0)
+    assert "no significant change" in lr and "class=\"pos\"" not in lr and "class=\"neg\"" not in lr
+    # every arm's means: the failed LR seed is left out of the mean
+    lr_syn = re.search(r"<tr><td>LR</td><td>1</td><td>synthetic</td><td>0.5</td>.*?</tr>", d).group(0)
+    assert "<td>1</td><td>0.600</td>" in lr_syn
     assert "Runs that did not finish (1)" in d
     assert "<th>n_real</th><td>555</td>" in d
     assert d.count("data:image/png;base64,") == 1
 
 
-def test_detectors_without_paired_csv_has_no_p_values(run_dir, section_of):
-    (run_dir / "evaluate" / "paired.csv").unlink()
+def test_detectors_without_verdict_csv_says_so(run_dir, section_of):
+    (run_dir / "evaluate" / "verdict.csv").unlink()
     d = section_of(build_report(run_dir).read_text(encoding="utf-8"), "detectors")
-    assert "paired.csv missing" in d
-    assert "+0.100" in d
+    assert "no verdict (evaluate/verdict.csv missing)" in d
+    assert "<td>PCA</td><td>1</td><td>synthetic</td>" in d
 
 
 def test_detectors_from_runs_csv_when_runs_json_missing(run_dir, section_of):
     (run_dir / "evaluate" / "runs.json").unlink()
     d = section_of(build_report(run_dir).read_text(encoding="utf-8"), "detectors")
-    assert '<td>0.850</td><td>0.950</td><td><span class="pos">+0.100</span></td>' in d
+    assert "<td>PCA</td><td>1</td><td>synthetic</td><td>0.5</td><td>2</td><td>0.950</td>" in d
 
 
 def test_baseline_only_evaluation(run_dir, section_of):
     runs = json.loads((run_dir / "evaluate" / "runs.json").read_text())
-    (run_dir / "evaluate" / "runs.json").write_text(json.dumps([r for r in runs if r["ratio"] == 0.0]))
+    (run_dir / "evaluate" / "runs.json").write_text(json.dumps([r for r in runs if r["arm"] == "baseline"]))
+    (run_dir / "evaluate" / "verdict.csv").unlink()
     d = section_of(build_report(run_dir).read_text(encoding="utf-8"), "detectors")
     assert "baseline only" in d
-    assert "<td>PCA</td><td>1</td><td>0</td><td>2</td><td>0.850</td>" in d
+    assert "<td>PCA</td><td>1</td><td>baseline</td><td>0</td><td>2</td><td>0.850</td>" in d
 
 
 def _drop_stage(run_dir, name):
@@ -253,7 +255,7 @@ def test_report_is_deterministic(run_dir, tmp_path):
     assert a == b
 
 
-@pytest.mark.parametrize("name", ["runs.json", "paired.csv", "manifest.json", "f1_per_model.png"])
+@pytest.mark.parametrize("name", ["runs.json", "verdict.csv", "paired.csv", "manifest.json", "f1_per_model.png"])
 def test_each_evaluate_file_may_be_missing(run_dir, name, parse_html):
     (run_dir / "evaluate" / name).unlink()
     text = build_report(run_dir).read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ def real_run(tmp_path_factory):
     _ok(["generate", "--out", run / "synthetic", "--format", "zookeeper", "--logs", log, "--n", "60",
          "--max-paths", "100"])
     _ok(["evaluate", "--dataset", run / "logs" / "sessions.jsonl", "--augment", run / "synthetic",
-         "--ratios", "0,0.5", "--models", "PCA", "--out", run / "evaluate", "--quiet"])
+         "--ratios", "0.5", "--models", "PCA", "--seeds", "2", "--out", run / "evaluate", "--quiet"])
     (run / "run.json").write_text(json.dumps({
         "stages": {s: {"status": "done", "seconds": 1.0, "outputs": [s]}
                    for s in ("inventory", "paths", "parse", "generate", "evaluate")},
@@ -61,7 +61,8 @@ def test_report_on_real_outputs(real_run, parse_html, section_of):
     for line in entries:
         assert f"<td>{line.split(',')[0].replace('<', '&lt;').replace('>', '&gt;')}</td>" in p
     d = section_of(text, "detectors")
-    assert re.search(r"<tr><td>PCA</td><td>1</td><td>0.5</td>", d)
+    assert re.search(r"<tr><td>PCA</td><td>1</td><td>synthetic</td><td>0.5</td>", d)
+    assert re.search(r"<tr><td>1</td><td>PCA</td>", d)  # the verdict row
     # real raw lines of the synthetic log come through unchanged (escaped)
     first = (real_run / "synthetic" / "synthetic.log").read_text().splitlines()
     shown = [ln for ln in first if ln.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in syn]

@@ -37,7 +37,7 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     assert list(st) == ["inventory", "parse", "sessions", "coverage", "generate", "evaluate", "report"]
     assert all(v["status"] == "done" for v in st.values()), st
     runs = (out / "evaluate" / "runs.csv").read_text().splitlines()
-    assert len(runs) == 1 + 2 * 2  # header + 2 models x (baseline, augmented)
+    assert len(runs) == 1 + 2 * 4  # header + 2 models x (baseline, synthetic, real-duplicate, naive)
     page = (out / "report.html").read_text()
     tags = _Tags()
     tags.feed(page)

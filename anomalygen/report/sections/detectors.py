@@ -1,5 +1,7 @@
-"""Detectors: baseline (ratio 0) against augmented training per detector, with deltas and the paired McNemar
-test from evaluate's outputs, the evaluation's data figures, failed runs, and evaluate's plots."""
+"""Detectors: the verdict first (does the synthetic arm beat the baseline and the best control, by a paired test
+over seeds?), then every arm's means, the evaluation's data figures, failed runs, and evaluate's plots.
+
+Colour marks only verdicts a paired test supports: a delta inside the noise is printed plainly."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from anomalygen.report.load import RunDir, to_float
 from anomalygen.report.markup import esc, h3, img_file, kv_table, note, signed, table
 
 ID = "detectors"
-TITLE = "Detectors: baseline vs augmented"
+TITLE = "Detectors: does synthetic data help?"
 
-METRICS = ("f1", "precision", "recall", "false_alarms")
+METRICS = ("f1", "f1_prior", "precision", "recall", "fpr", "false_alarms")
 
 
 def load_runs(run: RunDir) -> tuple[list[dict] | None, str | None]:
@@ -26,13 +28,13 @@ def load_runs(run: RunDir) -> tuple[list[dict] | None, str | None]:
 
 
 def aggregate(runs: list[dict]) -> dict[tuple, dict]:
-    """(model, train_fraction, ratio) -> {"seeds": n, metric: mean} over the runs with status ok."""
+    """(model, train_fraction, arm, ratio) -> {"seeds": n, metric: mean} over the runs with status ok."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in runs:
         if str(r.get("status", "ok")) != "ok":
             continue
-        groups[(str(r.get("model")), to_float(r.get("train_fraction")) or 0.0, to_float(r.get("ratio")) or 0.0)] \
-            .append(r)
+        groups[(str(r.get("model")), to_float(r.get("train_fraction")) or 0.0, str(r.get("arm", "baseline")),
+                to_float(r.get("ratio")) or 0.0)].append(r)
     out = {}
     for k, rs in groups.items():
         d = {"seeds": len(rs)}
@@ -43,57 +45,39 @@ def aggregate(runs: list[dict]) -> dict[tuple, dict]:
     return out
 
 
-def aggregate_paired(rows: list[dict]) -> dict[tuple, dict]:
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for p in rows:
-        groups[(str(p.get("model")), to_float(p.get("train_fraction")) or 0.0, to_float(p.get("ratio")) or 0.0)] \
-            .append(p)
-    out = {}
-    for k, ps in groups.items():
-        deltas = [v for v in (to_float(p.get("delta_f1")) for p in ps) if v is not None]
-        pvals = [v for v in (to_float(p.get("p_value")) for p in ps) if v is not None]
-        out[k] = {"seeds": len(ps), "delta_f1": mean(deltas) if deltas else None,
-                  "better": sum(d > 0 for d in deltas), "worse": sum(d < 0 for d in deltas),
-                  "p": min(pvals) if pvals else None}
-    return out
-
-
 def _f(v, digits=3) -> str:
     return "n/a" if v is None else f"{v:.{digits}f}"
 
 
-def _delta(v) -> str:
-    if v is None:
-        return "n/a"
-    cls = "pos" if v > 1e-12 else ("neg" if v < -1e-12 else "")
-    return f'<span class="{cls}">{signed(v)}</span>' if cls else signed(v)
+def _p(v) -> str:
+    v = to_float(v)
+    return "n/a" if v is None else f"{v:.3g}"
 
 
-def comparison_rows(agg: dict, paired: dict) -> tuple[list[list[str]], bool]:
-    """Rows of the comparison table (HTML cells) and whether any augmented setting exists."""
-    rows = []
-    augmented = False
-    for (model, frac, ratio) in sorted(agg, key=lambda k: (-k[1], k[0], k[2])):
-        if ratio == 0:
-            continue
-        augmented = True
-        a = agg[(model, frac, ratio)]
-        b = agg.get((model, frac, 0.0))
-        p = paired.get((model, frac, ratio))
-        d = {m: (a[m] - b[m]) if b and a[m] is not None and b[m] is not None else None for m in METRICS}
-        rows.append([esc(model), f"{frac:g}", f"{ratio:g}", str(a["seeds"]),
-                     _f(b["f1"]) if b else "n/a", _f(a["f1"]), _delta(d["f1"]),
-                     _f(b["precision"]) if b else "n/a", _f(a["precision"]), _delta(d["precision"]),
-                     _f(b["recall"]) if b else "n/a", _f(a["recall"]), _delta(d["recall"]),
-                     _f(b["false_alarms"], 1) if b else "n/a", _f(a["false_alarms"], 1),
-                     f"{p['better']} / {p['worse']}" if p else "n/a",
-                     (f"{p['p']:.3g}" if p and p["p"] is not None else "n/a")])
-    return rows, augmented
+def _verdict(v) -> str:
+    v = str(v or "n/a")
+    cls = {"better": "pos", "worse": "neg"}.get(v)
+    return f'<span class="{cls}">{esc(v)}</span>' if cls else esc(v)
 
 
-HEADERS = ["model", "train fraction", "ratio", "seeds", "F1 base", "F1 aug", "ΔF1", "P base", "P aug", "ΔP",
-           "R base", "R aug", "ΔR", "false alarms base", "false alarms aug", "seeds better / worse",
-           "McNemar p (min over seeds)"]
+def verdict_table(rows: list[dict]) -> str:
+    body = []
+    for r in rows:
+        d_base, d_ctrl = to_float(r.get("vs_baseline")), to_float(r.get("vs_best_control"))
+        fb, fs = to_float(r.get("fpr_baseline")), to_float(r.get("fpr_synthetic"))
+        frac = to_float(r.get("train_fraction"))
+        body.append([f"{frac:g}" if frac is not None else "n/a", esc(r.get("model", "")), _f(to_float(r.get("baseline"))),
+                     _f(to_float(r.get("synthetic"))),
+                     f"{signed(d_base) if d_base is not None else 'n/a'} ({_p(r.get('p_vs_baseline'))})",
+                     _verdict(r.get("verdict_vs_baseline")),
+                     esc(r.get("best_control") or "n/a"),
+                     f"{signed(d_ctrl) if d_ctrl is not None else 'n/a'} ({_p(r.get('p_vs_best_control'))})",
+                     _verdict(r.get("verdict_vs_best_control")),
+                     f"{_f(fb, 4)} → {_f(fs, 4)}", _verdict(r.get("fpr_verdict_vs_baseline"))])
+    metric = rows[0].get("metric", "f1") if rows else "f1"
+    return table(["train fraction", "model", f"{metric} baseline", f"{metric} synthetic", "Δ vs baseline (p)",
+                  "verdict", "best control", "Δ vs best control (p)", "verdict", "FPR baseline → synthetic",
+                  "FPR verdict"], body, raw=True)
 
 
 def render(run: RunDir) -> str:
@@ -104,33 +88,36 @@ def render(run: RunDir) -> str:
     if runs is None:
         return note(run.why_missing(f"evaluation results ({problem})", "evaluate"))
     agg = aggregate(runs)
-    paired_rows = run.csv_rows("evaluate/paired.csv")
-    paired = aggregate_paired(paired_rows.value) if paired_rows.ok else {}
     parts = []
-    rows, augmented = comparison_rows(agg, paired)
-    if augmented:
-        parts.append(table(HEADERS, rows, raw=True))
-        parts.append(note("means over seeds of runs that finished; Δ = augmented minus baseline (same test "
-                          "sessions per seed); McNemar p from paired.csv" + ("" if paired_rows.ok else
-                                                                             " (paired.csv missing: no p-values)"),
-                          "info"))
+    verdict = run.csv_rows("evaluate/verdict.csv")
+    if verdict.ok and verdict.value:
+        parts.append(verdict_table(verdict.value))
+        parts.append(note("the synthetic arm against the baseline and against the best control (real sessions "
+                          "duplicated, or edited without the code), paired over seeds on identical test sessions; "
+                          "a verdict needs a paired t-test p < 0.05, otherwise \"no significant change\"; all "
+                          "comparisons with Wilcoxon and McNemar p are in evaluate/paired.csv", "info"))
+    elif any(k[2] != "baseline" for k in agg):
+        parts.append(note("no verdict (evaluate/verdict.csv missing): arms are listed below without a test",
+                          "missing"))
     else:
-        parts.append(note("no augmented run (ratio > 0) in this evaluation: baseline only", "missing"))
+        parts.append(note("no synthetic or control arm in this evaluation: baseline only", "missing"))
     if agg:
-        parts.append(h3("All settings"))
-        parts.append(table(["model", "train fraction", "ratio", "seeds", "F1", "precision", "recall",
-                            "false alarms"],
-                           [[esc(m), f"{f:g}", f"{r:g}", str(d["seeds"]), _f(d["f1"]), _f(d["precision"]),
-                             _f(d["recall"]), _f(d["false_alarms"], 1)]
-                            for (m, f, r), d in sorted(agg.items(), key=lambda kv: (-kv[0][1], kv[0][0], kv[0][2]))],
+        parts.append(h3("Every arm (means over seeds)"))
+        parts.append(table(["model", "train fraction", "arm", "ratio", "seeds", "F1", "F1 at prior", "precision",
+                            "recall", "FPR", "false alarms"],
+                           [[esc(m), f"{f:g}", esc(a), f"{r:g}", str(d["seeds"]), _f(d["f1"]), _f(d["f1_prior"]),
+                             _f(d["precision"]), _f(d["recall"]), _f(d["fpr"], 4), _f(d["false_alarms"], 1)]
+                            for (m, f, a, r), d in sorted(agg.items(),
+                                                          key=lambda kv: (-kv[0][1], kv[0][0], kv[0][2] != "baseline",
+                                                                          kv[0][2], kv[0][3]))],
                            raw=True))
     else:
         parts.append(note("no detector run finished"))
     failed = [r for r in runs if str(r.get("status", "ok")) != "ok"]
     if failed:
         parts.append(h3(f"Runs that did not finish ({len(failed)})"))
-        parts.append(table(["model", "seed", "train fraction", "ratio", "status", "error"],
-                           [[r.get("model", ""), r.get("seed", ""), r.get("train_fraction", ""), r.get("ratio", ""),
+        parts.append(table(["model", "seed", "train fraction", "arm", "status", "error"],
+                           [[r.get("model", ""), r.get("seed", ""), r.get("train_fraction", ""), r.get("arm", ""),
                              r.get("status", ""), r.get("error", "")] for r in failed], cls="text"))
     man = run.json("evaluate/manifest.json")
     if man.ok and isinstance(man.value, dict):

@@ -1,0 +1,170 @@
+"""The evaluate stage as a function: a request (dataset, generator outputs, keys, settings) in, the written
+results out. The command line (`evaluate/cli.py`) and `anomalygen run` are layers over `evaluate`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from anomalygen.evaluate import arms as A
+from anomalygen.evaluate.harness import EvalConfig, EvalResult, run_evaluation, sources_from_sessions
+from anomalygen.evaluate.keys import KeyPlan, load_template_map, plan_keys
+from anomalygen.jsonl import Skipped
+from anomalygen.logs.sessions_data import DataFormatError, Session, load_augment_dir, load_dataset
+
+ALIASES = {"hdfs_100k": "hdfs/HDFS_100k.sessions.jsonl", "hdfs_deeplog": "hdfs/deeplog"}
+SESSION_MODEL = "session_model.json"
+
+
+def shared_data_dir() -> Path:
+    env = os.environ.get("ANOMALYGEN_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def resolve_dataset(spec: str | Path) -> Path:
+    if str(spec) in ALIASES:
+        return shared_data_dir() / ALIASES[str(spec)]
+    return Path(spec)
+
+
+@dataclass
+class EvaluateRequest:
+    dataset: str | Path
+    out: Path
+    config: EvalConfig = field(default_factory=EvalConfig)
+    augment: Path | None = None
+    ablations: dict[str, Path] = field(default_factory=dict)  # arm name -> another generator output
+    template_map: str | None = None  # None, "auto", or a JSON file {event key: template}
+    source: Path | None = None  # Java tree: its statements key event-id data in `auto` mode
+    inventory: Path | None = None  # or the inventory written by `anomalygen inventory`
+    use_session_model: bool = True  # compose from each cell's training sessions when DIR has session_model.json
+    on_run: Callable[[dict], None] | None = None
+    on_info: Callable[[str], None] | None = None
+
+
+@dataclass
+class EvaluateOutcome:
+    result: EvalResult
+    files: dict[str, Path]
+    manifest: dict
+    plan: KeyPlan
+
+
+def _statements(req: EvaluateRequest, augment_dirs: list[Path]):
+    if req.inventory is not None:
+        from anomalygen.source.inventory import read_inventory
+
+        return read_inventory(req.inventory), str(req.inventory)
+    src = req.source
+    if src is None:  # the source the generator read, as its manifest names it
+        for d in augment_dirs:
+            man = d / "manifest.json"
+            if man.is_file():
+                cand = json.loads(man.read_text(encoding="utf-8")).get("inputs", {}).get("src")
+                if cand and Path(cand).exists():
+                    src = Path(cand)
+                    break
+    if src is None:
+        return None, None
+    from anomalygen.source.inventory import build_inventory
+
+    inv, _ = build_inventory(Path(src))
+    return inv.statements, str(src)
+
+
+def _composer(d: Path, use: bool):
+    if not use or not d.is_dir() or not (d / SESSION_MODEL).is_file():
+        return None
+    from anomalygen.synthesis.compose import load_session_model
+
+    return load_session_model(d / SESSION_MODEL)
+
+
+def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
+    say = req.on_info or (lambda _msg: None)
+    path = resolve_dataset(req.dataset)
+    if not path.exists():
+        raise DataFormatError(f"dataset {req.dataset!r} not found at {path}")
+    started = time.time()
+    skipped = Skipped()  # bad session records: left out, counted, named by file:line
+    real = load_dataset(path, skipped)
+    dirs = {A.SYNTHETIC: req.augment} if req.augment else {}
+    dirs.update(req.ablations)
+    loaded: dict[str, list[Session]] = {name: load_augment_dir(d, skipped) for name, d in dirs.items()}
+    for line in skipped.lines("the session files"):
+        say(line)
+    statements, src = (None, None)
+    if req.template_map == "auto":
+        statements, src = _statements(req, list(dirs.values()))
+    everything = [s for ss in loaded.values() for s in ss]
+    plan = plan_keys(real, everything, None if req.template_map in (None, "auto") else
+                     load_template_map(req.template_map), auto=req.template_map == "auto", statements=statements)
+    if src:
+        plan.info["source"] = src
+    say(_describe(plan))
+    sources = {}
+    for name, sessions in loaded.items():
+        comp = _composer(dirs[name], req.use_session_model)
+        sources[name] = sources_from_sessions(sessions, plan, name, comp)
+        if comp is not None:
+            say(f"{name}: normal sessions composed by the session model of {dirs[name]} from each cell's own "
+                f"real normal training sessions")
+    result = run_evaluation(req.config, real, sources, plan, on_run=req.on_run)
+    manifest = _manifest(req, path, dirs, result, started)
+    from anomalygen.evaluate.report import write_report
+
+    files = write_report(result, req.out, manifest)
+    return EvaluateOutcome(result, files, manifest, plan)
+
+
+def _describe(plan: KeyPlan) -> str:
+    i = plan.info
+    if plan.mode == "statements":
+        return (f"keys: real events mapped to source statements ({i['real_events_mapped']} of {i['real_events']} "
+                f"events; {i['statements_in_mapped_events']} statements); shared keys with synthetic data: "
+                f"{i.get('shared_keys', 'n/a')}")
+    if plan.mode in ("real-events", "templates") and "synthetic_statements_mapped" in i:
+        return (f"keys: {plan.mode}; {i['synthetic_statements_mapped']} synthetic statements matched a real event; "
+                f"shared keys: {i.get('shared_keys', 'n/a')}")
+    return f"keys: {plan.mode}; shared keys: {i.get('shared_keys', 'n/a')}"
+
+
+def _digest(path: Path | None) -> str | None:
+    if path is None or not path.is_file():
+        return None
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _manifest(req: EvaluateRequest, path: Path, dirs: dict[str, Path], result: EvalResult, started: float) -> dict:
+    import numpy
+    import sklearn
+    import torch
+
+    def sessions_file(d: Path) -> Path:
+        return d / "sessions.jsonl" if d.is_dir() else d
+
+    return {
+        "command": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
+        "seconds": round(time.time() - started, 1),
+        "inputs": {"dataset": str(path), "dataset_sha256": _digest(path),
+                   "augment": {k: {"path": str(d), "sha256": _digest(sessions_file(d)),
+                                   "session_model_sha256": _digest(d / SESSION_MODEL) if d.is_dir() else None}
+                               for k, d in dirs.items()},
+                   "template_map": req.template_map, "source": str(req.source) if req.source else None,
+                   "inventory": str(req.inventory) if req.inventory else None},
+        "data": {k: v for k, v in result.info.items() if k != "config"},
+        "config": result.info["config"],
+        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
+                     "scikit-learn": sklearn.__version__},
+    }

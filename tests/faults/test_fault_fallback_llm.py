@@ -8,7 +8,7 @@ import random
 import socket
 from pathlib import Path
 
-from conftest import invoke
+from faults_helpers import invoke
 
 from anomalygen.logs.parse import OVERFLOW, DrainFallback
 

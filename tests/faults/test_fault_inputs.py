@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 
-from conftest import error_line, invoke
+from faults_helpers import error_line, invoke
 
 
 def _rows(path):

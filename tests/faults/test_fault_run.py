@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import SMALL, invoke
+from faults_helpers import SMALL, invoke
 
 
 def _stages(out):

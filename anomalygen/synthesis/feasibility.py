@@ -42,6 +42,9 @@ class FeasibilityChecker:
         self.min_level = min_level.upper() if min_level else None
         self.max_cores = max_cores
         self.tr = Translator()
+        # z3 would catch Ctrl-C during a check and answer "unknown" (a path silently kept, the interrupt lost);
+        # without its handler Python's raises KeyboardInterrupt once the check returns (within timeout_ms)
+        z3.set_param("ctrl_c", False)
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self._declared: set[str] = set()
@@ -138,7 +141,7 @@ class FeasibilityChecker:
         s.push()
         try:
             s.from_string("".join(f"(assert {f})" for f in facts))
-            r = _check(s)
+            r = s.check()
         finally:
             s.pop()
         status = "sat" if r == z3.sat else ("unsat" if r == z3.unsat else "unknown")
@@ -162,7 +165,7 @@ class FeasibilityChecker:
             lab = z3.Bool(f"__step{i}")
             labels[str(lab)] = c
             s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls)), lab)
-        if _check(s) != z3.unsat:
+        if s.check() != z3.unsat:
             return []
         out = []
         for lab in s.unsat_core():
@@ -218,11 +221,3 @@ def condition_dicts(record: Any, analysis: Any) -> list[dict]:
 
 _BASE: dict[int, dict] = {}
 
-
-def _check(solver: "z3.Solver"):
-    """`solver.check()`, except that Ctrl-C stays Ctrl-C: z3 catches SIGINT during a check and answers "unknown",
-    which would silently keep a path the run was asked to stop deciding."""
-    r = solver.check()
-    if r == z3.unknown and "interrupted" in solver.reason_unknown():
-        raise KeyboardInterrupt
-    return r

@@ -32,8 +32,11 @@ def plan(cfg: dict) -> list[Stage]:
                            "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
                            "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
                            "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
-                           *(["--hosts", str(r / "logs" / "sessions.jsonl"), "--host-fraction", "0.8"]
-                             if cfg["labels"] and cfg["split"] == "chronological" else []),
+                           # whole sessions composed from the run's own labelled sessions; with a chronological
+                           # split only from the first 80%, so no test session reaches sessions.jsonl
+                           *(["--real-sessions", str(r / "logs" / "sessions.jsonl")] if cfg["labels"] else []),
+                           *(["--host-fraction", "0.8"] if cfg["labels"] and cfg["split"] == "chronological"
+                             else []),
                            "--llm", cfg["llm"]],
               [cfg["source"], *log_paths], [r / "synthetic"], after=["sessions"]),
     ]

@@ -48,8 +48,20 @@ def generate(
                                          "stage, events = statement ids): each synthetic path is spliced into one "
                                          "of its normal sessions, so a session reads like a real one plus a path "
                                          "the logs never showed"),
-    host_fraction: float = typer.Option(0.8, "--host-fraction", help="use only the first share of --hosts "
-                                        "(keep the rest out: the chronological test split of an evaluation)"),
+    host_fraction: Optional[float] = typer.Option(None, "--host-fraction", help="use only the first share of "
+                                                  "--hosts (default 0.8) or --real-sessions (default 1): keep the "
+                                                  "rest out, e.g. the chronological test split of an evaluation"),
+    real_sessions: Optional[str] = typer.Option(None, "--real-sessions", help="real sessions to compose from "
+                                                "(anything `evaluate --dataset` accepts: hdfs_deeplog, a sessions "
+                                                "JSONL, ...); its normal sessions are the bases, its labels teach "
+                                                "anomaly markers. Default: the --logs' own sessions"),
+    session_model: str = typer.Option("on", "--session-model", help="on: whole sessions composed from real "
+                                      "ones and written with session_model.json; off: one path per session"),
+    no_feasibility: bool = typer.Option(False, "--no-feasibility", help="keep paths without the z3 check "
+                                        "(an ablation)"),
+    prior: float = typer.Option(0.0, "--prior", help="weight of code paths and entries that print statements "
+                                "the real normal sessions never showed, against 1 for the others (0: composed "
+                                "normal sessions print only statements real normal sessions print)"),
     llm: str = typer.Option("none", "--llm", help="none | openai | local: optional LLM check of paths z3 could "
                             "only partly read, and value proposals for statements real logs never showed"),
     llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),
@@ -59,6 +71,7 @@ def generate(
     from anomalygen.synthesis.generate import GenerateConfig, Generator, analyse, learn
     from anomalygen.synthesis.labels import RulesError, load_rules
     from anomalygen.synthesis.output import parse_back, write_entries, write_sessions
+    from anomalygen.synthesis.sessionstep import SessionModelStep
 
     src = src if src is not None else example_tree()
     readable([src], "source file or folder", folder_ok=True)
@@ -73,6 +86,15 @@ def generate(
         raise typer.Exit(2)
     key = None if session_key == "none" else ("block" if session_key == "auto" and log_format.name == "hdfs"
                                               else (None if session_key == "auto" else session_key))
+    if session_model not in ("on", "off"):
+        err.print(f"[red]error[/]: --session-model {session_model!r}: expected on or off")
+        raise typer.Exit(2)
+    if host_fraction is not None and not 0 < host_fraction <= 1:
+        err.print(f"[red]error[/]: --host-fraction {host_fraction} is not in (0, 1]")
+        raise typer.Exit(2)
+    step = SessionModelStep(session_model == "on" and hosts is None, real_sessions, prior,
+                            1.0 if host_fraction is None else host_fraction)
+    host_fraction = 0.8 if host_fraction is None else host_fraction
     host_events = None
     if hosts is not None:
         from anomalygen.synthesis.hosts import load_hosts
@@ -96,15 +118,20 @@ def generate(
             err.print(f"[red]error[/]: {hosts}: no normal session whose events are statements of {src}")
             raise typer.Exit(2)
     model = seen = parse_info = None
+    try:
+        step.load(statements)
+    except (OSError, ValueError) as e:
+        err.print(f"[red]error[/]: --real-sessions {real_sessions}: {e}")
+        raise typer.Exit(2)
     if logs:
-        model, seen, parse_info = learn(statements, logs, log_format, key)
+        model, seen, parse_info = learn(statements, logs, log_format, key, step.by_key)
         console.print(f"learned from {model.lines:,} real lines: {len(seen)} statements seen, "
                       f"{len(model.slots)} slots with values")
     cfg = GenerateConfig(n=n, seed=seed, fmt=fmt, session_key=key, min_level=min_level, loop_bound=loop_bound,
                          depth=depth, max_paths=max_paths, entries=list(entries), rules=rule_set,
                          new_share=new_share,
                          anomalous_share=None if anomalous_share is None or anomalous_share < 0 else anomalous_share,
-                         hosts=host_events)
+                         hosts=host_events, feasibility=not no_feasibility)
     try:
         gen = Generator(a, cfg, model, seen)
     except ValueError as e:
@@ -132,7 +159,11 @@ def generate(
             err.print(f"[red]warning[/]: LLM backend {llm!r}: {llm_usage['status']}; the sessions were made without "
                       "it (see manifest.json, outputs.llm_usage)")
     out.mkdir(parents=True, exist_ok=True)
-    counts = write_sessions(gen.sessions(), log_format, out, "BlockId" if key == "block" else "SessionId")
+    composed = step.sessions(gen, out, logs, {**source_inputs(src, a.project), "max_paths": max_paths,
+                                             "loop_bound": loop_bound, "depth": depth,
+                                             "feasibility": not no_feasibility})
+    counts = write_sessions(composed if composed is not None else gen.sessions(), log_format, out,
+                            "BlockId" if key == "block" else "SessionId")
     t3 = time.perf_counter()
     write_entries(gen.reports, out)
     back = parse_back(out, statements, log_format)
@@ -147,12 +178,14 @@ def generate(
                    "min_level": gen.min_level, "max_paths": max_paths, "loop_bound": loop_bound, "depth": depth,
                    "entries": list(entries), "rules": rule_set, "new_share": new_share, "llm": llm,
                    "hosts": str(hosts) if hosts else None, "host_fraction": host_fraction,
+                   "session_model": step.params(), "feasibility": not no_feasibility,
                    "host_sessions": len(host_events) if host_events else 0},
         {"counts": {**counts, "statements": len(statements), "entries": len(reps), **totals,
                    "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
         "feasibility": {"checked": gen.checker.checked, "cache_hits": gen.checker.cache_hits,
                         "components_solved": gen.checker.solved},
         "real_logs": parse_info,
+        "session_model": step.summary(),
         "parse_back": back,
         "llm_usage": llm_usage,
         "seconds": {"analysis": round(t1 - t0, 3), "paths_and_feasibility": round(t2 - t1, 3),

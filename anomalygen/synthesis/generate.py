@@ -20,7 +20,7 @@ from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
 from anomalygen.source.model import LEVELS, LogStatement
 from anomalygen.source.paths import PathConfig, PathFinder, PathRecord
-from anomalygen.synthesis.feasibility import FeasibilityChecker, condition_dicts
+from anomalygen.synthesis.feasibility import FeasibilityChecker, Verdict, condition_dicts
 from anomalygen.synthesis.kinds import slot_contexts
 from anomalygen.synthesis.labels import Labeler
 from anomalygen.synthesis.render import HeaderRenderer
@@ -49,6 +49,7 @@ class GenerateConfig:
     sample_rounds: int = 5  # sampling rounds per entry while fewer than half the sampled paths are feasible
     # real normal sessions (event = statement id lists) to splice synthetic paths into; None: a session is a path
     hosts: list[list[str]] | None = None
+    feasibility: bool = True  # False: paths are not checked by z3 (the `no-feasibility` ablation)
 
 
 @dataclass
@@ -89,6 +90,7 @@ class SynthSession:
     lines: list[SynthLine]
     host: int | None = None  # index of the real session the path was spliced into
     at: int | None = None  # position of the first synthetic event in it
+    provenance: dict | None = None  # how a composed session was made (base, changes)
 
 
 @dataclass
@@ -102,8 +104,9 @@ class Candidate:
 
 
 def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
-          session_key: str | None) -> tuple[ValueModel, set[str], dict]:
-    """Parse the real logs against the statements: a value model, the statement ids seen, parse figures."""
+          session_key: str | None, sessions: dict[str, list[str]] | None = None) -> tuple[ValueModel, set[str], dict]:
+    """Parse the real logs against the statements: a value model, the statement ids seen, parse figures; with
+    a session key and a `sessions` dict, each key's statement ids in log order are collected into it."""
     by_id = {s.id: s for s in statements}
     parser = LogParser(statements, fmt)
     key_rx = re.compile(KEYS[session_key]) if session_key in KEYS else None
@@ -121,6 +124,10 @@ def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
         for t in lines:
             if t[6] == "source":
                 seen[t[3]] += 1
+                if sessions is not None:
+                    k = session_of(t[2])
+                    if k is not None:
+                        sessions.setdefault(k, []).append(t[3])
             yield t
 
     model = ValueModel.fit(tap(parser.parse([str(p) for p in logs])), fmt.fields, by_id,
@@ -189,7 +196,8 @@ class Generator:
         for n, e in enumerate(entries):
             paths, total, caps = self._paths(pf, e.key)
             rep = EntryReport(e.key, total, len(paths), caps=caps)
-            verdicts = self.checker.check_many([condition_dicts(p, self.a) for p in paths])
+            verdicts = (self.checker.check_many([condition_dicts(p, self.a) for p in paths]) if cfg.feasibility
+                        else [Verdict("sat") for _ in paths])  # the `no-feasibility` ablation
             kept: list[tuple[int, PathRecord]] = []
             partial: set[int] = set()
             for i, (p, v) in enumerate(zip(paths, verdicts)):
@@ -233,7 +241,8 @@ class Generator:
             return paths, ep.total_paths, dict(caps)
         seen = {(tuple(p.events), tuple(p.conditions)) for p in paths}
         for r in range(1, cfg.sample_rounds):
-            ok = sum(self.checker.check(condition_dicts(p, self.a)).keep for p in paths)
+            ok = sum(self.checker.check(condition_dicts(p, self.a)).keep for p in paths) if cfg.feasibility \
+                else len(paths)
             if ok >= cfg.max_paths // 2:
                 break
             pf.cfg.seed = cfg.seed + 7919 * r
@@ -292,15 +301,6 @@ class Generator:
         used_keys: set[str] = set()
         for k in range(cfg.n):
             cand = self._draw(pools, rng)
-            ctx = SessionContext(self.model, rng, cfg.session_key)
-            if cfg.session_key:
-                while ctx.entity(cfg.session_key) in used_keys:  # a fresh key per session
-                    ctx.entities.pop(cfg.session_key)
-                used_keys.add(ctx.key)
-            sid = ctx.key if cfg.session_key else f"syn{k:06d}"
-            clock += rng.expovariate(1.0 / self.model.session_gap_s)
-            t = clock
-            lines = []
             events: tuple[str, ...] = cand.events
             host = at = None
             if cfg.hosts:
@@ -308,22 +308,41 @@ class Generator:
                 base = cfg.hosts[host]
                 at = int(rng.random() * (len(base) + 1))
                 events = (*base[:at], *cand.events, *base[at:])
-            for eid in events:
-                st = self.by_id[eid]
-                filled = ctx.fill(st)
-                if not filled.valid:
-                    self.caps["unfillable_line"] += 1
-                    continue
-                t += rng.expovariate(1.0 / max(self.model.gap_s, 0.001))
-                ln = SynthLine(st, filled.content, filled.params, t)
-                ln.raw = renderer.line(st, filled.content, t, sid)
-                ln.state = self.labeler.line(st).state
-                lines.append(ln)
-            self.caps["rejected_values"] += ctx.rejected
+            clock += rng.expovariate(1.0 / self.model.session_gap_s)
+            sid, lines = self.fill_session(list(events), rng, renderer, clock, used_keys, k)
             # the label is the synthetic path's: a host is a real session labelled normal
             label, reasons = cand.label, self._reasons(cand)
             yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines, host, at)
             self.progress("sessions", k + 1, cfg.n)
+
+    def fill_session(self, events: list[str], rng: random.Random, renderer: HeaderRenderer, start: float,
+                     used_keys: set[str], k: int) -> tuple[str, list[SynthLine]]:
+        """One world per session: a fresh session key, one set of entities, times increasing from `start`."""
+        cfg = self.cfg
+        ctx = SessionContext(self.model, rng, cfg.session_key)
+        if cfg.session_key:
+            while ctx.entity(cfg.session_key) in used_keys:  # a fresh key per session
+                ctx.entities.pop(cfg.session_key)
+            used_keys.add(ctx.key)
+        sid = ctx.key if cfg.session_key else f"syn{k:06d}"
+        t = start
+        lines = []
+        for eid in events:
+            st = self.by_id.get(eid)
+            if st is None:
+                self.caps["event_without_statement"] += 1
+                continue
+            filled = ctx.fill(st)
+            if not filled.valid:
+                self.caps["unfillable_line"] += 1
+                continue
+            t += rng.expovariate(1.0 / max(self.model.gap_s, 0.001))
+            ln = SynthLine(st, filled.content, filled.params, t)
+            ln.raw = renderer.line(st, filled.content, t, sid)
+            ln.state = self.labeler.line(st).state
+            lines.append(ln)
+        self.caps["rejected_values"] += ctx.rejected
+        return sid, lines
 
 
 def _pick(seq: list, rng: random.Random):

@@ -49,6 +49,7 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
                 "entry": s.entry, "path": s.path, "exit": s.exit,
                 "params": [ln.params for ln in s.lines],
                 **({"host": s.host, "inserted_at": s.at} if s.host is not None else {}),
+                **({"provenance": s.provenance} if s.provenance is not None else {}),
             }, ensure_ascii=False) + "\n")
     anomalous = sum(s.label for s in sessions)
     return {"sessions": len(sessions), "anomalous": anomalous, "lines": n_lines,

@@ -18,6 +18,7 @@ from anomalygen.synthesis.slots import SlotShapes
 from anomalygen.synthesis.values import ValueModel, draw, generate
 
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_KEY_TEXT = {"block": re.compile(r"blk_-?\d+")}  # a session key as it shows inside other values (paths, lists)
 
 
 @dataclass
@@ -95,6 +96,10 @@ class SessionContext:
         plan = _plan(self.model, st)
         shapes, rng = plan.shapes, self.rng
         params = [shapes.repair(i, self._value(st, slot), rng) for i, slot in enumerate(plan.slots)]
+        key_rx = _KEY_TEXT.get(self.key_kind or "")
+        if key_rx is not None and self.key:
+            # one session, one world: a drawn path or list naming another block names this session's
+            params = [key_rx.sub(self.key, p) if not slot.entity else p for p, slot in zip(params, plan.slots)]
         rx = plan.regex
         content = _one_line(_render(st.template, params))
         if rx.fullmatch(content):

@@ -89,7 +89,7 @@ class ValueModel:
         for key, counter in m.slots.items():
             eid, i = key.rsplit("#", 1)
             st = statements[eid]
-            k = kind_from_values(list(counter)) or _code_kind(st, int(i))
+            k = _prefixed_kind(st, int(i)) or kind_from_values(list(counter)) or _code_kind(st, int(i))
             m.kinds[key] = k
             pools[k].update(counter)
         for k in ("ip", "ip_port"):  # one spelling in the pools; the slash is put back per statement
@@ -138,6 +138,12 @@ class ValueModel:
                 c.update(fs.get(fname, {}))
             pool = cache[fname] = dict(c)
         return draw(pool, rng) if pool else None
+
+
+def _prefixed_kind(st: LogStatement, i: int) -> str | None:
+    """`"blk_" + id`: the values are bare numbers, but the slot is the block id, the session key."""
+    ctx = slot_contexts(st.template)
+    return "block" if i < len(ctx) and ctx[i].endswith("blk_") else None
 
 
 def _code_kind(st: LogStatement, i: int) -> str:

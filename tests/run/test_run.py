@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -44,6 +45,12 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     assert tags.html == 1
     assert {"overview", "coverage", "paths", "synthetic", "detectors"} <= tags.ids
     assert "http://" not in page and "https://" not in page.split("<pre")[0]
+    # whole sessions composed from the run's own sessions, each naming one block: its own
+    synthetic = [json.loads(x) for x in (out / "synthetic" / "sessions.jsonl").read_text().splitlines()]
+    assert (out / "synthetic" / "session_model.json").exists()
+    assert all(s["entry"] == "composed" for s in synthetic)
+    for s in synthetic:
+        assert {b for ps in s["params"] for p in ps for b in re.findall(r"blk_-?\d+", p)} <= {s["session_id"]}
     # nothing changed: every stage is skipped
     r = runner.invoke(app, ["run", "--out", str(out), *SMALL])
     assert r.exit_code == 0, r.output

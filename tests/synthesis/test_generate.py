@@ -132,3 +132,37 @@ def _hosts(tmp: Path) -> Path:
     p.write_text(json.dumps({"session_id": "a", "label": 0, "events": [
         by_tpl["Receiving block"], by_tpl["Received block"], by_tpl["Received block"]]}) + "\n")
     return p
+
+
+def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tmp_path):
+    from anomalygen.synthesis.compose import load_session_model
+
+    out = gen(tmp_path, "--logs", str(FIX / "hdfsish.log"), "--n", "120", "--seed", "5")
+    sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
+    assert len(sessions) == 120 and all(s["entry"] == "composed" and "provenance" in s for s in sessions)
+    assert sum(s["label"] == 0 for s in sessions) > 90
+    back = tmp_path / "back.jsonl"
+    r = runner.invoke(app, ["sessions", str(out / "synthetic.log"), "--source", str(FIX / "hdfsish"),
+                            "--by", "id", "--labels", str(out / "anomaly_label.csv"), "--out", str(back)])
+    assert r.exit_code == 0, r.output
+    again = {s.session_id: s.events for s in load_sessions_jsonl(back, source="synthetic")}
+    assert again == {s["session_id"]: s["events"] for s in sessions}
+    model = load_session_model(out / "session_model.json")
+    doc = json.loads((out / "session_model.json").read_text())
+    assert doc["manifest"]["real_sessions"]["logs"] == [str(FIX / "hdfsish.log")]
+    bases = [s["events"] for s in sessions if s["label"] == 0][:10]
+    assert model.compose(bases, 30, 1) == model.compose(bases, 30, 1)
+    off = gen(tmp_path / "off", "--logs", str(FIX / "hdfsish.log"), "--n", "20", "--session-model", "off")
+    assert not (off / "session_model.json").exists()
+    assert all(json.loads(x)["entry"] != "composed" for x in (off / "sessions.jsonl").read_text().splitlines())
+
+
+def test_bad_real_sessions_are_named(tmp_path):
+    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
+                            str(tmp_path / "nope.jsonl")])
+    assert r.exit_code == 2 and "nope.jsonl" in r.output and "Traceback" not in r.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"events": ["x"], "label": "maybe"}\n')
+    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
+                            str(bad)])
+    assert r.exit_code == 2 and "bad.jsonl:1" in r.output

@@ -1,5 +1,5 @@
 """Synthetic sessions: counts, anomalous share, parse-back figures, labels by entry and reason, and a few normal
-and anomalous example sessions with their raw lines."""
+and anomalous example sessions with their raw lines (a composed one beside the real session it started from)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ ID = "synthetic"
 TITLE = "Synthetic sessions"
 
 N_EXAMPLES = 3
+MAX_SIDE = 40  # events shown side by side with the real base session
 _STMT_PREFIX = re.compile(r"^L[0-9a-f]{12}: ")
 
 
@@ -83,7 +84,25 @@ def _breakdowns(sessions: list[dict]) -> str:
     return "".join(parts)
 
 
-def _example(s: dict, lines: dict) -> str:
+def _made_from(s: dict, real: dict[str, dict]) -> str:
+    """A composed session beside the real session it started from, event by event, with the changes made."""
+    prov = s.get("provenance")
+    if not isinstance(prov, dict):
+        return ""
+    base = real.get(str(prov.get("base")))
+    changes = "; ".join(f"{c.get('change')} {c.get('role') or ', '.join(c.get('roles') or [])}"
+                        for c in prov.get("changes") or [] if isinstance(c, dict)) or "re-interleaved only"
+    head = f"<p>composed from real session <code>{esc(prov.get('base', ''))}</code>: {esc(changes)}</p>"
+    if base is None:
+        return head
+    mine = [str(t) for t in s.get("templates") or s.get("events") or []]
+    theirs = [str(t) for t in base.get("templates") or base.get("events") or []]
+    rows = [[theirs[i] if i < len(theirs) else "", mine[i] if i < len(mine) else ""]
+            for i in range(min(MAX_SIDE, max(len(mine), len(theirs))))]
+    return head + table(["real session (base)", "synthetic session"], rows, cls="text")
+
+
+def _example(s: dict, lines: dict, real: dict[str, dict] | None = None) -> str:
     anomalous = bool(to_int(s.get("label")))
     label = "Anomaly" if anomalous else "Normal"
     head = (f'<p><b>{esc(s.get("session_id", ""))}</b> &middot; label '
@@ -97,7 +116,7 @@ def _example(s: dict, lines: dict) -> str:
                      for t, lab in lines["lines"])
     more = (f'<p class="note info">{lines["total"] - len(lines["lines"])} more lines not shown</p>'
             if lines["total"] > len(lines["lines"]) else "")
-    return f'<div class="example">{head}{why}<pre class="log">{body}</pre>{more}</div>'
+    return f'<div class="example">{head}{why}{_made_from(s, real or {})}<pre class="log">{body}</pre>{more}</div>'
 
 
 def _examples(run: RunDir, sessions: list[dict]) -> str:
@@ -119,6 +138,10 @@ def _examples(run: RunDir, sessions: list[dict]) -> str:
             parts.append(note(f"raw synthetic log could not be read: {e}", "error"))
     else:
         parts.append(note("synthetic.log or its structured CSV missing: lines rebuilt from templates and parameters"))
+    real: dict[str, dict] = {}
+    if any(isinstance(s.get("provenance"), dict) for s in chosen):
+        got = run.jsonl_all("logs/sessions.jsonl")
+        real = {str(r.get("session_id")): r for r in got.value} if got.ok else {}
     for title, group in (("Normal", normal), ("Anomalous", anomalous)):
         parts.append(f"<h4>{esc(title)} ({len(group)})</h4>")
         if not group:
@@ -127,7 +150,7 @@ def _examples(run: RunDir, sessions: list[dict]) -> str:
             lines = found.get(str(s.get("session_id")))
             if not lines or not lines["total"]:
                 lines = rebuilt_lines(s)
-            parts.append(_example(s, lines))
+            parts.append(_example(s, lines, real))
     return "".join(parts)
 
 

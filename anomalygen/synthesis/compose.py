@@ -1,0 +1,292 @@
+"""Whole synthetic sessions composed from real normal sessions by the changes the code allows.
+
+`SessionModel` holds what was learned once (from the code: which entry prints each event and what one of its
+executions can print, the feasible normal visible paths of every entry; written by `generate` as
+`session_model.json`). `compose(bases, n, seed)` is a pure function of that model, the base sessions it is given
+(an evaluation's real normal training sessions), `n` and `seed`; the order constraints are learned inside it from
+the bases alone, so nothing of a test split can reach a synthetic session. Each synthetic session starts from a
+base, cut into per-thread segments, and changes it:
+- re-interleaves all segments (each keeps its own order and every learned constraint) — always;
+- another multiplicity: one more segment of a thread kind whose count varies among the bases (copied from a base
+  that has it), or one fewer, within the counts the bases show (`p_add`, `p_drop`);
+- a segment replaced by another feasible path of the same entry (`p_replace`), a branch the bases never showed;
+- a segment added from an entry that prints the session key but never ran in the bases (`prior`: a low weight,
+  so rarely-run code such as Balancer or upgrade does not crowd out the common lifecycle).
+A path whose events the bases never showed is drawn with weight `prior` against 1 for the others. Anomalous
+code paths (by the label rules) are never used, and only events of the bases or such paths are emitted.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from anomalygen import atomic
+from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
+from anomalygen.synthesis.segments import ThreadModel, remap
+
+FORMAT = "anomalygen.session_model/1"
+
+
+@dataclass
+class ComposeConfig:
+    p_add: float = 0.3
+    p_drop: float = 0.2
+    p_replace: float = 0.1
+    prior: float = 0.0  # weight of events/entries the bases never showed, against 1 for the others
+    min_support: int = 1  # sessions holding both sides before an order constraint is kept
+    min_share: float = 0.99  # ... and the share of them that must agree
+    p_shuffle: float = 0.3  # a whole new interleaving; else 1..max_swaps exchanges of concurrent neighbours
+    max_swaps: int = 3
+
+
+@dataclass
+class Composed:
+    events: list[str]
+    base: int  # index into the bases
+    changes: list[dict] = field(default_factory=list)
+    relaxed: int = 0  # order constraints given up (only after an edit the bases never showed)
+
+
+@dataclass
+class SessionModel:
+    threads: ThreadModel
+    alternatives: dict[str, list[list[str]]] = field(default_factory=dict)  # entry -> normal visible paths
+    config: ComposeConfig = field(default_factory=ComposeConfig)
+    manifest: dict = field(default_factory=dict)  # what went into the model (code, real data)
+
+    # ---- persistence --------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "config": asdict(self.config), "threads": self.threads.to_dict(),
+                "alternatives": {r: [list(p) for p in ps] for r, ps in sorted(self.alternatives.items())},
+                "manifest": self.manifest}
+
+    def save(self, path: Path) -> None:
+        atomic.write_text(path, json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True))
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "session model") -> "SessionModel":
+        if d.get("format") != FORMAT:
+            raise ValueError(f"{where}: not a session model (format {d.get('format')!r}, expected {FORMAT!r})")
+        cfg = ComposeConfig(**{k: v for k, v in d.get("config", {}).items() if k in ComposeConfig.__annotations__})
+        alts = {str(r): [[str(e) for e in p] for p in ps] for r, ps in d.get("alternatives", {}).items()}
+        return cls(ThreadModel.from_dict(d.get("threads", {})), alts, cfg, d.get("manifest", {}))
+
+    def with_keys(self, key_of: dict[str, str]) -> "SessionModel":
+        """The model over a dataset's event keys (statement id -> key; identical twins share one key)."""
+        alts = {r: [[key_of[e] for e in p] for p in ps if all(e in key_of for e in p)]
+                for r, ps in self.alternatives.items()}
+        return SessionModel(remap(self.threads, key_of), {r: ps for r, ps in alts.items() if ps}, self.config,
+                            {**self.manifest, "remapped_keys": len(key_of)})
+
+    # ---- composition --------------------------------------------------------------------------
+    def compose(self, bases: list[list[str]], n: int, seed: int) -> list[list[str]]:
+        return [c.events for c in self.explain(bases, n, seed)]
+
+    def explain(self, bases: list[list[str]], n: int, seed: int) -> list[Composed]:
+        """`n` normal sessions with how each was made; the same inputs give the same sessions."""
+        bases = [list(b) for b in bases if b]
+        if not bases or n <= 0:
+            return []
+        return _Composer(self, bases).run(n, random.Random(seed))
+
+
+def load_session_model(path: str | Path) -> SessionModel:
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{p}:{e.lineno}: not valid JSON ({e.msg})") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"{p}: expected a JSON object")
+    model = SessionModel.from_dict(doc, str(p))
+    keys = doc.get("keys")
+    return model.with_keys(keys) if isinstance(keys, dict) and keys else model
+
+
+Piece = tuple[str, list[tuple[str, float]]]  # a segment: its role and its (event, reference position) pairs
+
+
+class _Composer:
+    """The state learned from one call's bases: segments, counts per thread kind, order constraints."""
+
+    def __init__(self, model: SessionModel, bases: list[list[str]]):
+        self.m = model
+        self.cfg = model.config
+        self.bases = bases
+        self.prec = Precedence.learn(bases, self.cfg.min_support, self.cfg.min_share)
+        self.vocab = {model.threads.key(e) for b in bases for e in b}
+        self.pieces: list[list[Piece]] = []
+        self.pool: dict[str, list[Piece]] = defaultdict(list)
+        for b in bases:
+            pieces = [(s.role, [(b[i], i / len(b)) for i in s.positions]) for s in model.threads.segment(b)]
+            self.pieces.append(pieces)
+            for r, p in pieces:
+                self.pool[r].append(p_copy(r, p))
+        self.role_counts = [Counter(r for r, _ in p) for p in self.pieces]
+        self.phases, self.counts = _variation(self.role_counts)
+        # how many bases hold each phase, and each role at each count: changes follow what the bases show
+        self.holding = {ph: sum(1 for c in self.role_counts if all(c[r] for r in ph)) for ph in self.phases}
+        self.at_count = {r: Counter(c[r] for c in self.role_counts if c[r]) for r in self.counts}
+        active = set(self.pool)
+        self.alts: dict[str, list[tuple[list[str], float]]] = {}
+        self.foreign: list[tuple[str, list[str], float]] = []
+        for r, paths in sorted(model.alternatives.items()):
+            weighted = [(p, w) for p in paths if p
+                        for w in [1.0 if set(p) <= self.vocab else self.cfg.prior] if w > 0]
+            if r in active:
+                if weighted:
+                    self.alts[r] = weighted
+            else:
+                self.foreign.extend((r, p, w * self.cfg.prior) for p, w in weighted)
+
+    def run(self, n: int, rng: random.Random) -> list[Composed]:
+        return [self.one(rng) for _ in range(n)]
+
+    def one(self, rng: random.Random) -> Composed:
+        cfg = self.cfg
+        bi = int(rng.random() * len(self.bases))
+        pieces = [p_copy(r, p) for r, p in self.pieces[bi]]
+        changes: list[dict] = []
+        if rng.random() < cfg.p_add:
+            self._add(bi, pieces, changes, rng)
+        if rng.random() < cfg.p_drop:
+            self._drop(pieces, changes, rng)
+        if self.alts and rng.random() < cfg.p_replace:
+            self._replace(pieces, changes, rng)
+        if self.foreign and rng.random() < cfg.prior:
+            r, path, _ = _weighted(self.foreign, [w for _, _, w in self.foreign], rng)
+            at = rng.random()
+            pieces.append((r, [(e, at + 1e-6 * j) for j, e in enumerate(path)]))
+            changes.append({"change": "add_entry", "role": r, "segment": list(path)})
+        events, relaxed = self._order(pieces, rng)
+        return Composed(events, bi, changes, relaxed)
+
+    def _add(self, bi: int, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
+        """A phase the base lacks, copied whole from a base that has it; or one more segment of a thread kind
+        whose count the bases show varying on its own. Each option is weighted by the share of bases that show
+        it (a phase two bases in a thousand hold is rarely added)."""
+        have = Counter(r for r, _ in pieces)
+        nb = len(self.bases)
+        options = [(("phase", ph), self.holding[ph] / nb) for ph in self.phases if not any(have[r] for r in ph)]
+        options += [(("count", r), sum(n for k, n in self.at_count[r].items() if k > have[r]) / nb)
+                    for r, counts in self.counts.items() if 0 < have[r] < max(counts)]
+        options = [(o, w) for o, w in options if w > 0]
+        if not options:
+            return
+        kind, what = _weighted([o for o, _ in options], [w for _, w in options], rng)
+        if kind == "count":
+            donor = self.pool[what][int(rng.random() * len(self.pool[what]))]
+            pieces.append(p_copy(*donor))
+            changes.append({"change": "add", "role": what, "segment": [e for e, _ in donor[1]]})
+            return
+        holders = [j for j, p in enumerate(self.pieces) if any(r in what for r, _ in p)]
+        donor_base = holders[int(rng.random() * len(holders))]
+        added = [p_copy(r, p) for r, p in self.pieces[donor_base] if r in what]
+        pieces.extend(added)
+        changes.append({"change": "add_phase", "roles": sorted(what), "from_base": donor_base,
+                        "segments": [[e for e, _ in p] for _, p in added]})
+
+    def _drop(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
+        """A phase the base has and other bases lack, removed whole; or one segment fewer of a thread kind whose
+        count the bases show varying on its own."""
+        have = Counter(r for r, _ in pieces)
+        nb = len(self.bases)
+        options = [(("phase", ph), 1 - self.holding[ph] / nb) for ph in self.phases if all(have[r] for r in ph)]
+        options += [(("count", r), sum(n for k, n in self.at_count[r].items() if k < have[r]) / nb)
+                    for r, counts in self.counts.items() if have[r] > min(counts)]
+        options = [(o, w) for o, w in options if w > 0]
+        if not options:
+            return
+        kind, what = _weighted([o for o, _ in options], [w for _, w in options], rng)
+        if kind == "phase":
+            gone = [p for p in pieces if p[0] in what]
+            pieces[:] = [p for p in pieces if p[0] not in what]
+            changes.append({"change": "drop_phase", "roles": sorted(what),
+                            "segments": [[e for e, _ in p] for _, p in gone]})
+            return
+        idx = [i for i, (r, _) in enumerate(pieces) if r == what]
+        _, gone = pieces.pop(idx[int(rng.random() * len(idx))])
+        changes.append({"change": "drop", "role": what, "segment": [e for e, _ in gone]})
+
+    def _replace(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
+        idx = [i for i, (r, p) in enumerate(pieces) if r in self.alts]
+        if not idx:
+            return
+        i = idx[int(rng.random() * len(idx))]
+        r, old = pieces[i]
+        keys = [e for e, _ in old]
+        now = {self.m.threads.key(e) for e in keys}
+        options = [(p, w) for p, w in self.alts[r] if set(p) != now]  # another branch, not a loop count
+        if not options:
+            return
+        path = _weighted([p for p, _ in options], [w for _, w in options], rng)
+        lo, hi = old[0][1], old[-1][1]
+        step = (hi - lo) / max(1, len(path) - 1)
+        pieces[i] = (r, [(e, lo + j * step) for j, e in enumerate(path)])
+        changes.append({"change": "replace", "role": r, "segment": keys, "path": list(path)})
+
+    def _order(self, pieces: list[Piece], rng: random.Random) -> tuple[list[str], int]:
+        """Number every event by reference position, label occurrences in that order, interleave."""
+        flat = sorted((ref, si, j, e) for si, (_, p) in enumerate(pieces) for j, (e, ref) in enumerate(p))
+        pos = {(si, j): k for k, (_, si, j, _) in enumerate(flat)}
+        events = [e for _, _, _, e in flat]
+        segs = [[pos[(si, j)] for j in range(len(p))] for si, (_, p) in enumerate(pieces)]
+        preds = self.prec.predecessors(occurrences(events))
+        segs = [s for s in segs if s]
+        if rng.random() < self.cfg.p_shuffle:
+            order, relaxed = interleave(segs, preds, rng)
+        else:
+            order, relaxed = interleave(segs, preds, None)
+            segment_of = [0] * len(events)
+            for si, s in enumerate(segs):
+                for k in s:
+                    segment_of[k] = si
+            order = swap_nearby(order, segment_of, preds, 1 + int(rng.random() * self.cfg.max_swaps), rng)
+        return [events[k] for k in order], relaxed
+
+
+def _variation(counts: list[Counter]) -> tuple[list[frozenset], dict[str, set[int]]]:
+    """What the bases show varying, and so what a synthetic session may vary.
+
+    Phases: thread kinds present in exactly the same bases, present in some and absent in others (the block's
+    deletion on the NameNode and the datanodes: there or not, together). Counts: thread kinds whose number of
+    segments differs between two bases that agree on every other kind's count (the number of reads of a block),
+    with the counts so seen."""
+    n = len(counts)
+    presence: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(counts):
+        for r in c:
+            presence[r].append(i)
+    by_bases: dict[tuple, set[str]] = defaultdict(set)
+    for r, where in presence.items():
+        if len(where) < n:
+            by_bases[tuple(where)].add(r)
+    phases = sorted((frozenset(rs) for rs in by_bases.values()), key=sorted)
+    free: dict[str, set[int]] = {}
+    for r in sorted(presence):
+        groups: dict[tuple, set[int]] = defaultdict(set)
+        for c in counts:
+            if c[r]:
+                groups[tuple(sorted((k, v) for k, v in c.items() if k != r))].add(c[r])
+        seen = set().union(*(g for g in groups.values() if len(g) > 1)) if groups else set()
+        if seen:
+            free[r] = seen
+    return phases, free
+
+
+def p_copy(role: str, piece: list[tuple[str, float]]) -> Piece:
+    return role, list(piece)
+
+
+def _weighted(items: list, weights: list[float], rng: random.Random):
+    total = sum(weights)
+    x = rng.random() * total
+    for it, w in zip(items, weights):
+        x -= w
+        if x < 0:
+            return it
+    return items[-1]

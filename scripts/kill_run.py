@@ -41,9 +41,12 @@ def start(out: Path, args: list[str]) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     # a shell's background job ignores SIGINT, and so would Python started from it: restore the default
     # what the `anomalygen` console script runs (with -m, CPython may report a handled Ctrl-C as death by SIGINT)
+    # `--out` relative to the folder's parent: every run writes the same paths into its outputs (a digest of a
+    # file that names its folder would differ between two folders and hide nothing)
+    out.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "run", "--out",
-                             str(out), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT,
+                             out.name, *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=out.parent,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
@@ -60,12 +63,11 @@ def _drop_timing(doc):
     return doc
 
 
-def normalize(rel: str, data: bytes, run_dir: Path) -> bytes:
-    """The bytes of an output with its timing columns and its run folder's name taken out."""
+def normalize(rel: str, data: bytes) -> bytes:
+    """The bytes of an output with its timing columns taken out."""
     text = data.decode("utf-8", "replace") if not rel.endswith(".png") else None
     if text is None:
         return data
-    text = text.replace(str(run_dir), "RUN").replace(run_dir.name, "RUN")
     if rel.endswith(".json"):
         return json.dumps(_drop_timing(json.loads(text)), sort_keys=True).encode()
     if rel.endswith(".csv"):
@@ -95,7 +97,7 @@ def outputs(run_dir: Path) -> dict[str, bytes]:
         rel = f.relative_to(run_dir).as_posix()
         if not f.is_file() or is_temp(f) or rel == "run.json" or rel.startswith("stage-logs/"):
             continue
-        got[rel] = normalize(rel, f.read_bytes(), run_dir)
+        got[rel] = normalize(rel, f.read_bytes())
     return got
 
 
@@ -127,7 +129,7 @@ def plan_kills(kills: int, rng: random.Random) -> list[list[str]]:
 
 def campaign(kills: int, seed: int, work: Path, args: list[str] = SMALL, log=print) -> dict:
     rng = random.Random(seed)
-    ref_dir = work / "reference"
+    ref_dir = work / "reference" / "run"
     t0 = time.perf_counter()
     code, text = finish(start(ref_dir, args))
     if code != 0:
@@ -139,7 +141,7 @@ def campaign(kills: int, seed: int, work: Path, args: list[str] = SMALL, log=pri
     problems: list[str] = []
     rows = []
     for c, stages in enumerate(plan_kills(kills, rng)):
-        run_dir = work / f"killed-{c}"
+        run_dir = work / f"killed-{c}" / "run"
         for stage in stages:
             i = len(rows)
             delay = rng.uniform(0, max(0.05, stage_secs.get(stage, 1.0)))
@@ -166,10 +168,10 @@ def campaign(kills: int, seed: int, work: Path, args: list[str] = SMALL, log=pri
                 f"{'(the run finished first) ' if not hit else ''}outputs so far equal the reference: {not bad}")
         code, text = finish(start(run_dir, args))
         if code != 0:
-            problems.append(f"re-run of {run_dir.name} failed ({code}): {text[-2000:]}")
+            problems.append(f"re-run of killed-{c} failed ({code}): {text[-2000:]}")
         bad = differences(ref, outputs(run_dir), partial=False)
-        problems += [f"{run_dir.name} after its re-run: {b}" for b in bad]
-        log(f"{run_dir.name} re-run: exit {code}; every output equals the reference: {not bad}")
+        problems += [f"killed-{c} after its re-run: {b}" for b in bad]
+        log(f"killed-{c} re-run: exit {code}; every output equals the reference: {not bad}")
     return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1)}
 
 

@@ -46,13 +46,16 @@ def start(out: Path, args: list[str]) -> subprocess.Popen:
     out.parent.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "run", "--out",
                              out.name, *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=out.parent,
+                            stdout=(out.parent / "output.txt").open("wb"), stderr=subprocess.STDOUT, env=env,
+                            cwd=out.parent,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def finish(proc: subprocess.Popen, timeout: float = 900) -> tuple[int, str]:
-    out, err = proc.communicate(timeout=timeout)
-    return proc.returncode, (out + err).decode("utf-8", "replace")
+    # output goes to a file, not a pipe: a worker process that outlives a killed run would hold a pipe open
+    code = proc.wait(timeout=timeout)
+    proc.stdout.close()
+    return code, Path(proc.stdout.name).read_text(encoding="utf-8", errors="replace")
 
 
 def _drop_timing(doc):

@@ -44,18 +44,21 @@ def start(out: Path, args: list[str]) -> subprocess.Popen:
     # `--out` relative to the folder's parent: every run writes the same paths into its outputs (a digest of a
     # file that names its folder would differ between two folders and hide nothing)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "run", "--out",
+    log = (out.parent / "output.txt").open("wb")
+    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "run", "--out",
                              out.name, *args],
-                            stdout=(out.parent / "output.txt").open("wb"), stderr=subprocess.STDOUT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, env=env,
                             cwd=out.parent,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc.log = log
+    return proc
 
 
 def finish(proc: subprocess.Popen, timeout: float = 900) -> tuple[int, str]:
     # output goes to a file, not a pipe: a worker process that outlives a killed run would hold a pipe open
     code = proc.wait(timeout=timeout)
-    proc.stdout.close()
-    return code, Path(proc.stdout.name).read_text(encoding="utf-8", errors="replace")
+    proc.log.close()
+    return code, Path(proc.log.name).read_text(encoding="utf-8", errors="replace")
 
 
 def _drop_timing(doc):

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import typer
 
+from anomalygen.errors import SafeGroup
+
 app = typer.Typer(
+    cls=SafeGroup,
     help="anomalygen: synthesize labelled log sessions from source code and evaluate log anomaly detectors.",
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _options(debug: bool = typer.Option(False, "--debug", help="show the Python traceback of an error "
+                                        "(also ANOMALYGEN_DEBUG=1)")) -> None:
+    """anomalygen: synthesize labelled log sessions from source code and evaluate log anomaly detectors."""
 
 from anomalygen.source import cli as _source_cli  # noqa: E402
 

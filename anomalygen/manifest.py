@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from anomalygen import __version__
+from anomalygen import __version__, atomic
 
 
 def _feed(h: Any, path: Path, missing: bytes) -> None:
@@ -74,4 +74,4 @@ def write_manifest(path: Path, stage: str, inputs: dict[str, Any], params: dict[
         "params": params,
         "outputs": outputs,
     }
-    path.write_text(json.dumps(doc, indent=1, default=str) + "\n", encoding="utf-8")
+    atomic.write_text(path, json.dumps(doc, indent=1, default=str) + "\n")

@@ -15,6 +15,7 @@ from typing import Callable
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, EvalResult, run_evaluation, sources_from_sessions
 from anomalygen.evaluate.keys import KeyPlan, load_template_map, plan_keys
+from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions_data import DataFormatError, Session, load_augment_dir, load_dataset
 from anomalygen.manifest import file_digest
 
@@ -92,10 +93,13 @@ def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
     if not path.exists():
         raise DataFormatError(f"dataset {req.dataset!r} not found at {path}")
     started = time.time()
-    real = load_dataset(path)
+    skipped = Skipped()  # bad session records: left out, counted, named by file:line
+    real = load_dataset(path, skipped)
     dirs = {A.SYNTHETIC: req.augment} if req.augment else {}
     dirs.update(req.ablations)
-    loaded: dict[str, list[Session]] = {name: load_augment_dir(d) for name, d in dirs.items()}
+    loaded: dict[str, list[Session]] = {name: load_augment_dir(d, skipped) for name, d in dirs.items()}
+    for line in skipped.lines("the session files"):
+        say(line)
     statements, src = (None, None)
     if req.template_map == "auto":
         statements, src = _statements(req, list(dirs.values()))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from anomalygen.checks import writable
 from anomalygen.evaluate.api import ALIASES, resolve_dataset, shared_data_dir  # noqa: F401  (re-exported)
 
 
@@ -74,6 +75,7 @@ def evaluate(
     from anomalygen.evaluate.harness import EvalConfig
 
     console = Console(stderr=True)
+    writable(out, folder=True)  # before minutes of training, not after
     for name, v in (("--test-fraction", test_fraction), ("--prior", prior)):
         if v is not None and not 0 < v < 1:
             raise typer.BadParameter(f"{name}: {v:g} is not in (0, 1)")

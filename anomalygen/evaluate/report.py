@@ -9,6 +9,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from anomalygen import atomic
 from anomalygen.evaluate.compare import MEAN_OF_MODELS, headline
 from anomalygen.evaluate.harness import EvalResult
 from anomalygen.evaluate.metrics import mean_std
@@ -18,7 +19,7 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
     cols = []
     for r in rows:
         cols.extend(k for k in r if k not in cols)
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with atomic.atomic_open(path, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=cols)
         w.writeheader()
         w.writerows(rows)
@@ -140,7 +141,7 @@ def plots(summary: list[dict], out: Path) -> list[Path]:
         ax.legend(fontsize=7)
         fig.tight_layout()
         files.append(out / f"f1_per_model_{frac:g}.png")
-        fig.savefig(files[-1], dpi=110)
+        atomic.savefig(fig, files[-1], dpi=110)
         plt.close(fig)
     return files
 
@@ -176,7 +177,7 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
              "mcnemar_csv": out / "mcnemar.csv", "verdict_csv": out / "verdict.csv", "summary_md": out / "summary.md", "report_html": out / "report.html",
              "manifest": out / "manifest.json"}
     _write_csv(files["runs_csv"], result.runs)
-    files["runs_json"].write_text(json.dumps(result.runs, indent=1), encoding="utf-8")
+    atomic.write_text(files["runs_json"], json.dumps(result.runs, indent=1), encoding="utf-8")
     for key, rows in (("paired_csv", result.paired), ("mcnemar_csv", result.mcnemar),
                       ("verdict_csv", verdict_rows(result))):
         if rows:
@@ -193,7 +194,7 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
               if prior is not None else "FPR = false alarms / normal test sessions.\n")
     md = (verdict_md(result) + "\n## All runs (mean ± std over seeds)\n\n" + legend + "\n" + markdown_table(summary)
           + ("\n## Paired comparisons\n\n" + paired_md(result.paired) if result.paired else "") + "\n" + note)
-    files["summary_md"].write_text(md, encoding="utf-8")
+    atomic.write_text(files["summary_md"], md, encoding="utf-8")
     pngs = plots(summary, out) if summary else []
     imgs = "".join(f'<h2>{p.stem}</h2><img src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
                    for p in pngs)
@@ -201,13 +202,13 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
     skip_html = ("<h2>Skipped runs</h2><ul>" + "".join(
         f"<li>{html.escape(r['model'])} seed {r['seed']} fraction {r['train_fraction']} arm {r['arm']}: "
         f"{html.escape(r.get('error', ''))}</li>" for r in skipped) + "</ul>") if skipped else ""
-    files["report_html"].write_text(
+    atomic.write_text(files["report_html"], 
         "<!doctype html><html><head><meta charset='utf-8'><title>anomalygen evaluation</title><style>"
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
         "padding:3px 8px;text-align:right}</style></head><body><h1>anomalygen evaluation</h1>"
         f"{_md_to_html_table(md)}{imgs}{skip_html}<h2>Manifest</h2><pre>"
         f"{html.escape(json.dumps(manifest, indent=1, default=str))}</pre></body></html>", encoding="utf-8")
-    files["manifest"].write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
+    atomic.write_text(files["manifest"], json.dumps(manifest, indent=1, default=str), encoding="utf-8")
     for p in pngs:
         files[p.stem] = p
     return files

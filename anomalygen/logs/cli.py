@@ -9,6 +9,11 @@ from typing import Optional
 
 import typer
 
+from anomalygen import atomic
+from anomalygen.checks import readable, writable
+from anomalygen.errors import InputError
+from anomalygen.jsonl import Skipped
+
 FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark) or a logparser-style string such as "
                "'<Date> <Time> <Pid> <Level> <Component>: <Content>'")
 
@@ -17,15 +22,27 @@ def _statements(source: Optional[Path], inventory: Optional[Path]):
     from anomalygen.source.inventory import build_inventory, read_inventory
 
     if inventory is not None:
-        if not inventory.is_file():
-            raise typer.BadParameter(f"inventory {inventory} not found")
-        return read_inventory(inventory)
+        readable([inventory], "inventory file")
+        skipped = Skipped()
+        statements = read_inventory(inventory, skipped)
+        for line in skipped.lines(str(inventory)):
+            typer.echo(line, err=True)
+        return statements
     if source is None:
         raise typer.BadParameter("give --source SRC (a Java tree) or --inventory inventory.jsonl")
-    if not source.exists():
-        raise typer.BadParameter(f"source tree {source} not found")
+    readable([source], "source file or folder", folder_ok=True)
     inv, _ = build_inventory(source)
     return inv.statements
+
+
+def _nothing_read(read: dict, logs: list[Path]) -> None:
+    """Exit 2 with one line when no line of the logs could be parsed: an empty result is not a success."""
+    if read["parsed"]:
+        return
+    why = (f"all {read['lines_read']} lines rejected ({read['rejected_by_kind']})" if read["lines_read"]
+           else "no lines (empty or unreadable)")
+    first = next((e for ex in read["examples"].values() for e in ex), "")
+    raise InputError(f"{', '.join(map(str, logs))}: nothing parsed: {why}" + (f"; first: {first}" if first else ""))
 
 
 def _format(spec: str, time_format: Optional[str] = None):
@@ -68,8 +85,10 @@ def parse(
     from anomalygen.logs.parse import LogParser
     from anomalygen.parallel import resolve_jobs
 
-    statements = _statements(source, inventory)
+    readable(logs, "log file")
+    writable(out, folder=True)
     fmt = _format(format)
+    statements = _statements(source, inventory)
     started = time.perf_counter()
     parser = LogParser(statements, fmt, fallback=fallback)
     jobs = resolve_jobs(jobs) if executor == "process" else max(jobs, 2)
@@ -87,14 +106,22 @@ def parse(
     summary = parser.summary.to_dict(parser.matcher)
     summary["seconds"] = round(seconds, 3)
     summary["format"] = fmt.spec
+    if parser.drain is not None:
+        summary["fallback_bounds"] = parser.drain.bounds()
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
-    (out / "summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     _report_read(summary["read"])
+    _nothing_read(summary["read"], logs)
     parsed = summary["read"]["parsed"]
     typer.echo(f"matched to a source statement: {summary['matched']} of {parsed} "
                f"({100 * summary['matched_share']:.2f}%), Drain3 fallback {summary['fallback']}; "
                f"ambiguous {summary['ambiguous']} ({summary['ambiguous_different_templates']} with different "
                f"templates); statements seen {summary['statements_seen']} of {summary['statements']}")
+    b = summary.get("fallback_bounds") or {}
+    if b.get("lines_over_leaf_budget") or b.get("lines_over_cluster_cap"):
+        typer.echo(f"warning: Drain3 fallback bounded: {b['lines_over_leaf_budget']} lines compared with only the "
+                   f"{b['leaf_budget']} newest clusters of their leaf; {b['lines_over_cluster_cap']} lines arrived "
+                   f"after the cap of {b['max_clusters']} clusters (event D0)", err=True)
     typer.echo(f"wrote {', '.join(summary['files'].values())} in {seconds:.2f}s")
 
 
@@ -124,8 +151,14 @@ def sessions(
         raise typer.BadParameter(f"--weak-labels {weak_labels!r}: the one rule is 'error'")
     if weak_labels and labels:
         raise typer.BadParameter("--weak-labels and --labels exclude each other")
+    readable(logs, "log file")
+    readable([labels] if labels else [], "labels file")
+    writable(out, folder=False)
     fmt = _format(format, time_format)
-    label_map = load_labels(labels) if labels else {}
+    skipped = Skipped()
+    label_map = load_labels(labels, skipped) if labels else {}
+    for line in skipped.lines(f"labels {labels}"):
+        typer.echo(line, err=True)
     rule = None
     if by == "auto":
         rule = infer_rule(logs, fmt, label_map)
@@ -157,6 +190,7 @@ def sessions(
                    params={"by": by, "rule": rule.to_dict() if rule else "given by --by", "format": fmt.spec,
                            "weak_labels": weak_labels}, outputs=counts)
     _report_read(parser.summary.read.to_dict())
+    _nothing_read(parser.summary.read.to_dict(), logs)
     if bad_time[0]:
         typer.echo(f"lines without a usable timestamp (left out of time windows): {bad_time[0]}")
     typer.echo(f"sessions {counts['sessions']} ({counts['labelled']} labelled, {counts['anomalous']} anomalous), "
@@ -177,13 +211,17 @@ def coverage(
 
     if not logs and not templates:
         raise typer.BadParameter("give --logs LOG and/or --templates TEMPLATES.csv")
-    statements = _statements(source, inventory)
+    readable([*logs, *templates], "log or templates file")
+    writable(out, folder=True)
     fmt = _format(format)
+    statements = _statements(source, inventory)
     try:
         report = measure(statements, logs, fmt, templates).to_dict()
     except (OSError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
+    if logs:
+        _nothing_read(report["inputs"]["parse"]["read"], logs)
     report["inputs"]["source"] = str(source) if source else None
     report["inputs"]["inventory"] = str(inventory) if inventory else None
     files = write_outputs(report, out, title)

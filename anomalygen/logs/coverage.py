@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from anomalygen import atomic
 from anomalygen.core.levels import LEVELS
 from anomalygen.core.templates import WILDCARD, is_opaque
 from anomalygen.source.model import LogStatement
@@ -266,7 +267,7 @@ def plot(report: dict, path: str | Path, title: str = "") -> None:
     sub = ", ".join(f"{m} {s[m]['pct']:.1f}%" for m in methods)
     fig.suptitle(f"{title}  {s['statements']} statements: {sub}".strip(), fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    atomic.savefig(fig, path, dpi=110)
     plt.close(fig)
 
 
@@ -274,7 +275,7 @@ def write_outputs(report: dict, out_dir: str | Path, title: str = "") -> dict[st
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"json": str(out / "coverage.json"), "table": str(out / "coverage.txt"), "plot": str(out / "coverage.png")}
-    Path(files["json"]).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    Path(files["table"]).write_text(render_table(report) + "\n", encoding="utf-8")
+    atomic.write_text(files["json"], json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    atomic.write_text(files["table"], render_table(report) + "\n")
     plot(report, files["plot"], title)
     return files

@@ -105,6 +105,9 @@ class LogFormat:
         fields = tuple(p.strip() for p in pieces[1::2])
         literals = pieces[0::2]
         if not fields:
+            if "<" not in spec:  # a word: most likely a misspelt preset
+                raise FormatError(f"unknown log format {spec!r}: give a preset ({', '.join(PRESETS)}) or a format "
+                                  "string with <Field> placeholders such as '<Date> <Time> <Level> <Content>'")
             raise FormatError(f"format {spec!r} has no <Field> placeholders")
         if len(set(fields)) != len(fields):
             raise FormatError(f"format {spec!r} repeats a field name")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from anomalygen.atomic import atomic_open, temp_name
 from anomalygen.logs.formats import LogFormat
 from anomalygen.source.model import LogStatement
 
@@ -45,7 +47,8 @@ class _Parquet:
         self.cols = cols
         self.schema = pa.schema([(c, pa.int64() if c in ("LineId", "Candidates", "FileLine") else pa.string())
                                  for c in cols])
-        self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.path, self.tmp = path, temp_name(path)
+        self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
         self.rows: list[list] = []
         self.batch = batch
 
@@ -63,6 +66,7 @@ class _Parquet:
     def close(self) -> None:
         self.flush()
         self.writer.close()
+        os.replace(self.tmp, self.path)
 
 
 def write_structured(lines: Iterable[tuple], fmt: LogFormat, out_dir: Path, parquet: bool = False) -> dict:
@@ -73,7 +77,7 @@ def write_structured(lines: Iterable[tuple], fmt: LogFormat, out_dir: Path, parq
     pq = _Parquet(out_dir / "structured.parquet", cols) if parquet else None
     counts: Counter = Counter()
     first_template: dict[str, str] = {}
-    with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(csv_path, "w", newline="") as fh:
         buf = io.StringIO()  # rows go to the file in large writes: one write per row costs more than the row
         w = csv.writer(buf)
         w.writerow(cols)
@@ -104,7 +108,7 @@ def write_templates(path: Path, counts: Counter, templates: dict[str, str], stat
                     drain_final: dict[str, str]) -> None:
     """OUT/templates.csv: one row per event seen, most frequent first."""
     by_id = {s.id: s for s in statements}
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(path, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["EventId", "EventTemplate", "Occurrences", "Match", "Level", "Class", "Method", "File", "Line"])
         for eid, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -34,10 +34,19 @@ class ParsedLine(NamedTuple):
     candidates: int  # statements whose regex matched (0 for fallback lines)
 
 
-class DrainFallback:
-    """Drain3 templates for the lines no statement explains (default Drain3 settings, no persistence)."""
+OVERFLOW = "D0"  # the event of fallback lines that arrive once `max_clusters` is reached (Drain3 ids start at 1)
 
-    def __init__(self, sim_th: float = 0.4, depth: int = 4):
+
+class DrainFallback:
+    """Drain3 templates for the lines no statement explains (default Drain3 settings, no persistence).
+
+    Bounded so that messages that never cluster stream in linear time (Drain3 compares a line with every cluster
+    in its tree leaf, and each unclusterable line adds one: quadratic). A line is compared with the `leaf_budget`
+    most recent clusters of its leaf only, and once `max_clusters` exist a line that matches none of them becomes
+    event `D0`, template `<*>`. Both are counted (`bounds()`) and reported; ordinary logs stay far below them.
+    """
+
+    def __init__(self, sim_th: float = 0.4, depth: int = 4, max_clusters: int = 2000, leaf_budget: int = 100):
         from drain3 import TemplateMiner
         from drain3.template_miner_config import TemplateMinerConfig
 
@@ -48,8 +57,27 @@ class DrainFallback:
         cfg.drain_depth = depth
         self.miner = TemplateMiner(config=cfg)
         self.counts: Counter = Counter()
+        self.max_clusters = max_clusters
+        self.leaf_budget = leaf_budget
+        self.budget_hits = 0
+        self.overflow = 0
+        drain = self.miner.drain
+        full_match = drain.fast_match
+
+        def bounded_match(cluster_ids, tokens, sim_th, include_params):
+            if len(cluster_ids) > leaf_budget:
+                self.budget_hits += 1
+                cluster_ids = cluster_ids[-leaf_budget:]
+            return full_match(cluster_ids, tokens, sim_th, include_params)
+
+        drain.fast_match = bounded_match
 
     def add(self, message: str) -> tuple[str, str, tuple[str, ...]]:
+        drain = self.miner.drain
+        if drain.clusters_counter >= self.max_clusters and self.miner.match(message) is None:
+            self.overflow += 1
+            self.counts[0] += 1
+            return OVERFLOW, "<*>", (message,)
         res = self.miner.add_log_message(message)
         cid = res["cluster_id"]
         tpl = res["template_mined"]
@@ -61,7 +89,16 @@ class DrainFallback:
 
     def templates(self) -> dict[str, str]:
         """The final template of every cluster (Drain3 generalises templates as lines come)."""
-        return {f"D{c.cluster_id}": c.get_template() for c in self.miner.drain.clusters}
+        out = {f"D{c.cluster_id}": c.get_template() for c in self.miner.drain.clusters}
+        if self.overflow:
+            out[OVERFLOW] = "<*>"
+        return out
+
+    def bounds(self) -> dict:
+        """How often the bounds acted: lines compared with only part of their leaf, lines past the cluster cap."""
+        return {"max_clusters": self.max_clusters, "leaf_budget": self.leaf_budget,
+                "lines_over_leaf_budget": self.budget_hits, "clusters": self.miner.drain.clusters_counter,
+                "lines_over_cluster_cap": self.overflow}
 
 
 @dataclass

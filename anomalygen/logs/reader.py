@@ -18,6 +18,7 @@ Warnings: `non_utf8` (bytes replaced by U+FFFD, the line is kept), `no_final_new
 from __future__ import annotations
 
 import gzip
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,14 +101,21 @@ def _decode_block(block: bytes, name: str, first: int, stats: ReadStats) -> list
                 stats.note("non_utf8", f"{name}:{first + i}", line, reject=False)
                 lines.append(line)
         text = None
-    if text is None or "\r" in text:
-        lines = [ln[:-1] if ln and ln[-1] == "\r" else ln for ln in lines]
     if text is None or "\x00" in text:
         for i, ln in enumerate(lines):
             if ln is not None and "\x00" in ln:
                 stats.note("binary", f"{name}:{first + i}", ln.replace("\x00", "\\0"))
                 lines[i] = None
     return lines
+
+
+_CR = re.compile(rb"\r+\n|\r+(?=[^\r\n])")
+
+
+def _unify_line_ends(data: bytes) -> bytes:
+    """CRLF (also CRCRLF: a CRLF log passed through a tool that adds CRs) and a lone CR end a line like LF.
+    CRs at the very end stay (their LF may follow in the next block): the caller keeps them back."""
+    return _CR.sub(b"\n", data)
 
 
 def iter_chunks(
@@ -162,14 +170,19 @@ def iter_chunks(
                     lineno += 1
                 if carry:
                     data = carry + data
+                tail_cr = b""  # CRs at the very end: their LF may come with the next read
+                if b"\r" in data:
+                    data = _unify_line_ends(data)
+                    body = data.rstrip(b"\r")
+                    data, tail_cr = body, data[len(body):]
                 cut = data.rfind(b"\n")
                 if cut < 0:
                     if len(data) > max_line_bytes:
                         skipping, carry = True, b""
                     else:
-                        carry = data
+                        carry = data + tail_cr
                     continue
-                block, carry = data[: cut + 1], data[cut + 1 :]
+                block, carry = data[: cut + 1], data[cut + 1 :] + tail_cr
                 if len(carry) > max_line_bytes:
                     skipping, carry = True, b""
                 lines = _decode_block(block, name, lineno, stats)
@@ -180,6 +193,12 @@ def iter_chunks(
                 stats.lines_read += 1
                 stats.note("too_long", f"{name}:{lineno}", f"line longer than {max_line_bytes} bytes")
                 lineno += 1
+            elif carry.endswith(b"\r"):  # the file ends with a CR: its last line is complete
+                if carry.rstrip(b"\r"):
+                    lines = _decode_block(carry.rstrip(b"\r") + b"\n", name, lineno, stats)
+                    stats.lines_read += len(lines)
+                    yield name, lineno, lines
+                    lineno += len(lines)
             elif carry:
                 stats.note("no_final_newline", f"{name}:{lineno}", "last line has no newline (truncated file?)",
                            reject=False)

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from anomalygen.atomic import atomic_open
 from anomalygen.core.keys import HDFS_BLOCK
+from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.logs.formats import LogFormat
 
 
@@ -242,23 +244,25 @@ def group(lines: Iterable[tuple], spec: SessionSpec, fmt: LogFormat,
 
 # -- labels ---------------------------------------------------------------------------------------------------
 
-def load_labels(path: str | Path) -> dict[str, int]:
+def load_labels(path: str | Path, skipped: Skipped | None = None) -> dict[str, int]:
     """Session id -> 0/1 from loghub's `anomaly_label.csv` (`BlockId,Label`) or a sessions JSONL with labels
-    (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`)."""
+    (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`); bad records go to `skipped`."""
     from anomalygen.logs.sessions_data import DataFormatError, load_label_csv, parse_label
 
     path = Path(path)
     if path.suffix in (".jsonl", ".json"):
-        from anomalygen.jsonl import read_jsonl
-
         out: dict[str, int] = {}
-        for n, obj in read_jsonl(path, DataFormatError):
+        for n, obj in read_jsonl(path, DataFormatError, skipped):
             sid = obj.get("session_id", obj.get("block_id"))
             if sid is None or obj.get("label") is None:
                 continue
-            out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
+            try:
+                out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
+            except DataFormatError as err:
+                note_or_raise(skipped, err)
+        require_some(len(out), skipped, path, DataFormatError)
         return out
-    return load_label_csv(path)
+    return load_label_csv(path, skipped)
 
 
 def weak_error_labels(sessions: Iterable[RealSession]) -> Iterator[RealSession]:
@@ -279,7 +283,7 @@ def attach_labels(sessions: Iterable[RealSession], labels: dict[str, int]) -> It
 def write_sessions_jsonl(sessions: Iterable[RealSession], path: str | Path) -> dict:
     """Write sessions; returns counts (sessions, labelled, anomalous, lines)."""
     n = labelled = anomalous = lines = 0
-    with open(path, "w", encoding="utf-8") as fh:
+    with atomic_open(path, "w") as fh:
         for s in sessions:
             fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
             n += 1

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen.core.keys import HDFS_BLOCK_RE
-from anomalygen.jsonl import read_jsonl
+from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 
 _LABELS = {"0": 0, "1": 1, "normal": 0, "anomaly": 1, "anomalous": 1, "abnormal": 1, "success": 0, "fail": 1}
 
@@ -52,53 +52,90 @@ def parse_label(value, where: str) -> int:
     return _LABELS[key]
 
 
-def load_sessions_jsonl(path: str | Path, source: str = "real") -> list[Session]:
-    """Read a sessions JSONL file; a malformed line raises `DataFormatError` naming file and line."""
+def load_sessions_jsonl(path: str | Path, source: str = "real", skipped: Skipped | None = None) -> list[Session]:
+    """Read a sessions JSONL file; a malformed line raises `DataFormatError` naming file and line, or with
+    `skipped` is counted there and left out."""
     path = Path(path)
     sessions: list[Session] = []
-    for lineno, obj in read_jsonl(path, DataFormatError):
-        where = f"{path}:{lineno}"
-        sid = obj.get("session_id", obj.get("block_id", obj.get("id")))
-        if sid is None:
-            sid = f"{path.stem}:{lineno}"
-        if "label" not in obj:
-            raise DataFormatError(f"{where}: missing 'label'")
-        events, templates = obj.get("events"), obj.get("templates")
-        if events is None and templates is None:
-            raise DataFormatError(f"{where}: needs 'events' or 'templates'")
-        for name, seq in (("events", events), ("templates", templates)):
-            if seq is not None and (not isinstance(seq, list) or not all(isinstance(e, str) for e in seq)):
-                raise DataFormatError(f"{where}: '{name}' must be a list of strings")
-        if events is not None and templates is not None and len(events) != len(templates):
-            raise DataFormatError(f"{where}: 'events' and 'templates' differ in length")
-        sessions.append(
-            Session(
-                session_id=str(sid),
-                label=parse_label(obj["label"], where),
-                events=list(events) if events is not None else list(templates),
-                templates=list(templates) if templates is not None else None,
-                split=obj.get("split"),
-                order=lineno,
-                source=source,
-                reason=obj.get("reason"),
-                extra={"has_event_ids": events is not None,
-                       **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {})},
-            )
-        )
+    for lineno, obj in read_jsonl(path, DataFormatError, skipped):
+        try:
+            sessions.append(_session(obj, path, lineno, source))
+        except DataFormatError as err:
+            note_or_raise(skipped, err)
+    require_some(len(sessions), skipped, path, DataFormatError)
     return sessions
 
 
-def load_label_csv(path: str | Path) -> dict[str, int]:
+def _session(obj: dict, path: Path, lineno: int, source: str) -> Session:
+    where = f"{path}:{lineno}"
+    sid = obj.get("session_id", obj.get("block_id", obj.get("id")))
+    if sid is None:
+        sid = f"{path.stem}:{lineno}"
+    if "label" not in obj:
+        raise DataFormatError(f"{where}: missing 'label'")
+    events, templates = obj.get("events"), obj.get("templates")
+    if events is None and templates is None:
+        raise DataFormatError(f"{where}: needs 'events' or 'templates'")
+    for name, seq in (("events", events), ("templates", templates)):
+        if seq is not None and (not isinstance(seq, list) or not all(isinstance(e, str) for e in seq)):
+            raise DataFormatError(f"{where}: '{name}' must be a list of strings")
+    if events is not None and templates is not None and len(events) != len(templates):
+        raise DataFormatError(f"{where}: 'events' and 'templates' differ in length")
+    return Session(
+        session_id=str(sid),
+        label=parse_label(obj["label"], where),
+        events=list(events) if events is not None else list(templates),
+        templates=list(templates) if templates is not None else None,
+        split=obj.get("split"),
+        order=lineno,
+        source=source,
+        reason=obj.get("reason"),
+        extra={"has_event_ids": events is not None,
+               **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {})},
+    )
+
+
+def load_label_csv(path: str | Path, skipped: Skipped | None = None) -> dict[str, int]:
+    """`BlockId,Label` rows; a bad row raises, or with `skipped` is counted there and left out."""
     path = Path(path)
     labels: dict[str, int] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
+    # surrogateescape: a non-UTF-8 byte costs its row, not the file
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as fh:
         reader = csv.DictReader(fh)
-        if not reader.fieldnames or "Label" not in reader.fieldnames:
+        try:
+            names = reader.fieldnames
+        except csv.Error as err:
+            raise DataFormatError(f"{path}:1: not a CSV header ({err})") from None
+        if not names or "Label" not in names or not _utf8(",".join(names)):
             raise DataFormatError(f"{path}:1: expected a header with 'Label' (and 'BlockId')")
-        id_col = "BlockId" if "BlockId" in reader.fieldnames else reader.fieldnames[0]
-        for lineno, row in enumerate(reader, 2):
-            labels[row[id_col]] = parse_label(row["Label"], f"{path}:{lineno}")
+        id_col = "BlockId" if "BlockId" in names else names[0]
+        lineno = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                note_or_raise(skipped, DataFormatError(f"{path}:{reader.line_num}: not a CSV row ({err})"))
+                continue
+            lineno = reader.line_num
+            try:
+                sid, label = row.get(id_col), row.get("Label")
+                if sid is None or label is None or not _utf8(sid + label):
+                    raise DataFormatError(f"{path}:{lineno}: expected {id_col},Label as UTF-8 text")
+                labels[sid] = parse_label(label, f"{path}:{lineno}")
+            except DataFormatError as err:
+                note_or_raise(skipped, err)
+    require_some(len(labels), skipped, path, DataFormatError)
     return labels
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def load_loghub_structured(
@@ -184,14 +221,14 @@ def load_hdfs_deeplog(directory: str | Path, templates_csv: str | Path | None = 
     return sessions
 
 
-def load_augment_dir(path: str | Path) -> list[Session]:
+def load_augment_dir(path: str | Path, skipped: Skipped | None = None) -> list[Session]:
     """Synthetic sessions: `DIR/sessions.jsonl`, or a loghub structured CSV + `anomaly_label.csv` in DIR."""
     path = Path(path)
     if path.is_file():
-        return load_sessions_jsonl(path, source="synthetic")
+        return load_sessions_jsonl(path, source="synthetic", skipped=skipped)
     jsonl = path / "sessions.jsonl"
     if jsonl.exists():
-        return load_sessions_jsonl(jsonl, source="synthetic")
+        return load_sessions_jsonl(jsonl, source="synthetic", skipped=skipped)
     structured = sorted(path.glob("*structured*.csv")) or sorted(path.glob("*parsed*.csv"))
     labels = [p for p in (path / "anomaly_label.csv", *sorted(path.glob("*label*.csv"))) if p.exists()]
     if structured and labels:
@@ -201,11 +238,11 @@ def load_augment_dir(path: str | Path) -> list[Session]:
     )
 
 
-def load_dataset(spec: str | Path) -> list[Session]:
+def load_dataset(spec: str | Path, skipped: Skipped | None = None) -> list[Session]:
     """A dataset by path: a sessions JSONL file, a DeepLog HDFS folder, or a folder with a loghub structured CSV."""
     p = Path(spec)
     if p.is_file() and p.suffix in {".jsonl", ".json"}:
-        return load_sessions_jsonl(p)
+        return load_sessions_jsonl(p, skipped=skipped)
     if p.is_dir():
         if (p / "hdfs_train").exists() or (p / "robust_log_train.csv").exists():
             return load_hdfs_deeplog(p)

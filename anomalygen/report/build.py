@@ -6,6 +6,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from anomalygen import atomic
 from anomalygen.core import layout
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
@@ -38,7 +39,5 @@ def build_report(run_dir: Path, out: Path | None = None) -> Path:
     out = Path(out) if out is not None else run_dir / layout.REPORT
     html_text = render_report(run_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html_text, encoding="utf-8")
-    tmp.replace(out)
+    atomic.write_text(out, html_text)
     return out

@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 
 from anomalygen.core import layout
-from anomalygen.run.config import ConfigError, load_config, resolve
+from anomalygen.errors import INTERRUPTED, InputError
+from anomalygen.run.config import load_config, resolve
 
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -73,26 +74,26 @@ def run(
     llm: Optional[str] = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings"),
     force: bool = typer.Option(False, "--force", help="redo every stage"),
+    report_on_interrupt: bool = typer.Option(False, help="on Ctrl-C, still write report.html from what is done "
+                                             "(by default an interrupted run ends with exit code 130 and no report)"),
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from anomalygen.checks import readable, writable
     from anomalygen.cli import app
     from anomalygen.examples import example_logs, example_tree
-    from anomalygen.run.pipeline import Pipeline
+    from anomalygen.logs.formats import LogFormat
+    from anomalygen.report import build_report
+    from anomalygen.run.pipeline import Interrupted, Pipeline
 
-    try:
-        cfg = resolve({"source": source, "logs": list(logs), "labels": labels, "format": fmt,
-                       "sessions_by": sessions_by, "weak_labels": weak_labels, "testbed": testbed,
-                       "test_testbed": test_testbed, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
-                       "anomalous_share": anomalous_share, "models": models, "ratios": ratios,
-                       "train_fractions": train_fractions, "split": split, "seeds": seeds, "epochs": epochs, "llm": llm},
-                      load_config(config))
-    except ConfigError as e:
-        err.print(f"[red]error[/]: {e}")
-        raise typer.Exit(2)
+    cfg = resolve({"source": source, "logs": list(logs), "labels": labels, "format": fmt,
+                   "sessions_by": sessions_by, "weak_labels": weak_labels, "testbed": testbed,
+                   "test_testbed": test_testbed, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
+                   "anomalous_share": anomalous_share, "models": models, "ratios": ratios,
+                   "train_fractions": train_fractions, "split": split, "seeds": seeds, "epochs": epochs, "llm": llm},
+                  load_config(config), config)
     if cfg["split"] not in ("chronological", "random"):
-        err.print(f"[red]error[/]: --split must be chronological or random, not {cfg['split']!r}")
-        raise typer.Exit(2)
+        raise InputError(f"--split must be chronological or random, not {cfg['split']!r}")
     example = cfg["source"] is None
     if example:
         cfg["source"] = example_tree()
@@ -107,19 +108,21 @@ def run(
     cfg["out"] = Path(cfg["out"])
     for key in ("testbed", "test_testbed"):
         cfg[key] = Path(cfg[key]) if cfg[key] else None
-    extra = [p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None]
-    for p in [cfg["source"], *cfg["logs"], *([cfg["labels"]] if cfg["labels"] else []), *extra]:
-        if not p.exists():
-            err.print(f"[red]error[/]: {p}: no such file or folder")
-            raise typer.Exit(2)
+    readable([cfg["source"]], "source file or folder", folder_ok=True)
+    readable(cfg["logs"], "log file")
+    readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
+    readable([p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None], "testbed run", folder_ok=True)
+    writable(cfg["out"], folder=True)
+    LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
     try:
         stages = _plan(cfg, example)
     except ValueError as e:
-        err.print(f"[red]error[/]: {e}")
-        raise typer.Exit(2)
+        raise InputError(str(e)) from None
 
     def invoke(args: list[str]) -> None:
         code = app(args, standalone_mode=False)
+        if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
+            raise KeyboardInterrupt
         if code not in (0, None):
             raise RuntimeError(f"`anomalygen {args[0]}` exited with {code}")
 
@@ -139,12 +142,18 @@ def run(
             colour = "green" if status in ("done", "skipped") else "red"
             secs = f" {info['seconds']:.1f} s" if "seconds" in info and what == "end" else ""
             extra = f" ({info.get('note')})" if what == "skipped" and info.get("note") else ""
-            progress.console.print(f"[{colour}]{stage:<10}[/] {status}{secs}{extra}")
+            why = f" ({info['why']})" if what == "end" and info.get("why") not in (None, "not run before") else ""
+            progress.console.print(f"[{colour}]{stage:<10}[/] {status}{secs}{extra}{why}")
             if colour == "red":
                 progress.console.print(f"  see {info.get('log')}")
             progress.advance(task)
 
-        state = Pipeline(cfg["out"], stages, params, inputs, force, on_event).run(invoke)
+        try:
+            state = Pipeline(cfg["out"], stages, params, inputs, force, on_event).run(invoke)
+        except Interrupted:
+            if report_on_interrupt:
+                build_report(cfg["out"])
+            raise
     failed = [k for k, v in state.get("stages", {}).items() if not str(v.get("status", "")).startswith(("done", "skipped"))]
     report = cfg["out"] / layout.REPORT
     summary = cfg["out"] / layout.EVALUATE_SUMMARY

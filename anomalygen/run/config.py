@@ -32,6 +32,17 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# the type of each setting, and for numbers the allowed range [low, high] (low excluded where marked open)
+KINDS: dict[str, tuple] = {
+    "source": ("path",), "logs": ("paths",), "labels": ("path",), "format": ("str",), "sessions_by": ("str",),
+    "out": ("path",), "n": ("int", 1), "seed": ("int", 0), "max_paths": ("int", 1),
+    "anomalous_share": ("float", 0.0, 1.0), "models": ("str",), "ratios": ("numbers", 0.0),
+    "train_fractions": ("numbers", 0.0, 1.0, "open"), "split": ("choice", "chronological", "random"),
+    "seeds": ("int", 1), "epochs": ("int", 1), "llm": ("choice", "none", "openai", "local"),
+    "weak_labels": ("choice", "error"), "testbed": ("path",), "test_testbed": ("path",),
+}
+
+
 class ConfigError(ValueError):
     pass
 
@@ -41,7 +52,15 @@ def load_config(path: Path | None) -> dict[str, Any]:
         return {}
     if not path.exists():
         raise ConfigError(f"{path}: no such config file")
-    text = path.read_text(encoding="utf-8")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder, expected a TOML or YAML config file")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = path.read_bytes()[: e.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read ({e.strerror or e})") from None
     try:
         if path.suffix.lower() == ".toml":
             doc = tomllib.loads(text)
@@ -67,11 +86,41 @@ def load_config(path: Path | None) -> dict[str, Any]:
     return out
 
 
-def resolve(flags: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
-    """Flags given on the command line win over the config file, which wins over the defaults."""
+def resolve(flags: dict[str, Any], config: dict[str, Any], config_path: Path | None = None) -> dict[str, Any]:
+    """Flags given on the command line win over the config file, which wins over the defaults; every value is
+    checked against `KINDS` (a wrong one names its flag, or its key and the file)."""
     out = dict(DEFAULTS)
+    origin = {k: f"{config_path}: {k.replace('_', '-')}" for k in config}
     out.update(config)
     for k, v in flags.items():
         if v is not None and v != []:
             out[k] = v
+            origin[k] = f"--{k.replace('_', '-')}"
+    for k, v in out.items():
+        if k in origin:
+            out[k] = _check(v, KINDS[k], origin[k])
     return out
+
+
+def _check(v: Any, kind: tuple, where: str) -> Any:
+    from anomalygen.checks import in_range, number_list
+
+    name = kind[0]
+    if v is None and name == "path":
+        return v
+    if name in ("path", "str") and isinstance(v, (str, Path)) and str(v):
+        return v
+    if name == "paths" and isinstance(v, list) and all(isinstance(x, (str, Path)) and str(x) for x in v):
+        return v
+    if name == "int" and isinstance(v, int) and not isinstance(v, bool):
+        return int(in_range(v, where, kind[1]))
+    if name == "float" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return in_range(float(v), where, kind[1], kind[2])
+    if name == "numbers" and isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        number_list(str(v), where, kind[1], *(kind[2:3] or [float("inf")]), low_open="open" in kind)
+        return str(v)
+    if name == "choice" and v in kind[1:]:
+        return v
+    expected = {"path": "a path", "str": "a non-empty string", "paths": "a list of paths", "int": "an integer",
+                "float": "a number", "numbers": "comma-separated numbers"}.get(name) or "one of " + ", ".join(kind[1:])
+    raise ConfigError(f"{where}: expected {expected}, got {v!r}")

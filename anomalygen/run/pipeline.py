@@ -2,8 +2,9 @@
 
 A stage is one of the ordinary sub-commands, invoked in-process with an argument list, writing into its own folder
 of the run directory. Its fingerprint is the sha256 of its arguments, the bytes of its input files and the
-fingerprints of the stages it reads from; `run.json` keeps each stage's fingerprint, status and time, so a re-run
-redoes only what changed (and what follows from it).
+fingerprints of the stages it reads from. `run.json` marks a stage "started" before it writes and "done" after,
+with the size and sha256 of every output file, so a re-run redoes only what changed (and what follows from it),
+a stage a kill interrupted, and a stage whose outputs are missing or not the recorded ones; it says why.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import typer
+
+from anomalygen import atomic
+from anomalygen.atomic import is_temp, remove_stale
 from anomalygen.core import layout
+from anomalygen.errors import describe
 from anomalygen.manifest import paths_digest
 
 
@@ -26,10 +32,49 @@ class Stage:
     name: str
     args: list[str]  # the sub-command and its arguments
     inputs: list[Path]  # files and folders whose bytes decide the result
-    outputs: list[Path]  # what must exist for the stage to count as done
+    outputs: list[Path]  # files and folders it writes: all must exist, each file's size and digest is recorded
     after: list[str] = field(default_factory=list)
     call: Callable[[], None] | None = None  # a Python step instead of a sub-command
     always: bool = False  # runs even after a failed stage (the report says what is missing)
+
+
+def file_digests(paths: list[Path]) -> dict[str, dict]:
+    """Size and sha256 of every file the stage wrote (a folder stands for the files under it)."""
+    out: dict[str, dict] = {}
+    for p in paths:
+        files = sorted(x for x in p.rglob("*") if x.is_file() and not is_temp(x)) if p.is_dir() else [p]
+        for f in files:
+            h = hashlib.sha256()
+            with open(f, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+            out[str(f)] = {"size": f.stat().st_size, "sha256": h.hexdigest()}
+    return out
+
+
+def outputs_changed(st: Stage, recorded: dict[str, dict] | None) -> str | None:
+    """Why the outputs on disk are not the ones the stage's record names; None when they are."""
+    if not recorded:
+        return "no record of its outputs"
+    for p in st.outputs:
+        if not p.exists():
+            return f"output {p} is missing"
+    for name, rec in recorded.items():
+        f = Path(name)
+        if not f.is_file():
+            return f"output {f} is missing"
+        size = f.stat().st_size
+        if size != rec.get("size"):
+            return f"output {f} has {size} bytes, its record {rec.get('size')}"
+    now = file_digests([Path(n) for n in recorded])
+    for name, rec in recorded.items():
+        if now[name]["sha256"] != rec.get("sha256"):
+            return f"output {name} differs from the one recorded"
+    return None
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a stage: recorded in run.json, then the run ends (exit 130) without a report."""
 
 
 class Pipeline:
@@ -54,9 +99,7 @@ class Pipeline:
     def _save(self) -> None:
         self.state["params"] = self.params
         self.state["inputs"] = self.inputs
-        tmp = self.state_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.state, indent=1, default=str), encoding="utf-8")
-        tmp.replace(self.state_path)
+        atomic.write_text(self.state_path, json.dumps(self.state, indent=1, default=str))
 
     def fingerprint(self, st: Stage, done: dict[str, str]) -> str:
         h = hashlib.sha256()
@@ -65,6 +108,21 @@ class Pipeline:
         for up in st.after:
             h.update(done.get(up, "").encode())
         return h.hexdigest()
+
+    def why_redo(self, st: Stage, key: str, prev: dict) -> str | None:
+        """None when the stage can be skipped, else the reason it runs."""
+        if self.force:
+            return "--force"
+        status = prev.get("status")
+        if status is None:
+            return "not run before"
+        if status == "started":
+            return "the last run stopped during this stage"
+        if status not in ("done", "skipped"):
+            return f"last time: {status}"
+        if prev.get("key") != key:
+            return "inputs or parameters changed"
+        return outputs_changed(st, prev.get("files"))
 
     def run(self, invoke: Callable[[list[str]], None]) -> dict:
         """Run or skip each stage; a failed stage stops the run (later stages need its outputs)."""
@@ -79,20 +137,27 @@ class Pipeline:
                 continue
             key = self.fingerprint(st, done)
             prev = stages_state.get(st.name, {})
-            if (not self.force and not failed and prev.get("key") == key and prev.get("status") in ("done", "skipped")
-                    and all(p.exists() for p in st.outputs)):
+            why = "an earlier stage failed" if failed else self.why_redo(st, key, prev)
+            if why is None:
                 prev["status"] = "skipped"
-                prev["note"] = "inputs and parameters unchanged"
+                prev["note"] = "inputs, parameters and outputs unchanged"
+                prev.pop("why", None)
                 done[st.name] = key
                 self.on_event(st.name, "skipped", prev)
                 self._save()
                 continue
-            self.on_event(st.name, "start", {})
+            # marked before anything is written: a kill from here on leaves "started", which a re-run redoes
+            stages_state[st.name] = {"key": key, "status": "started", "why": why, "args": st.args}
+            self._save()
+            for folder in {p if p.is_dir() else p.parent for p in st.outputs}:
+                remove_stale(folder)
+            self.on_event(st.name, "start", {"why": why})
             log = self.dir / layout.STAGE_LOGS / f"{st.name}.log"
             log.parent.mkdir(parents=True, exist_ok=True)
             buf = io.StringIO()
             t0 = time.perf_counter()
             status = "done"
+            interrupted = False
             try:
                 with contextlib.redirect_stdout(buf):
                     if st.call is not None:
@@ -102,14 +167,25 @@ class Pipeline:
             except SystemExit as e:  # typer/click exit codes
                 if e.code not in (0, None):
                     status = f"failed (exit {e.code})"
+            except (KeyboardInterrupt, typer.Abort):  # click turns Ctrl-C into Abort
+                status, interrupted = "interrupted", True
             except Exception as e:  # noqa: BLE001 - any stage error is reported, the run stops cleanly
-                status = f"failed: {type(e).__name__}: {e}"
-            log.write_text(buf.getvalue(), encoding="utf-8")
-            info = {"key": key, "status": status, "seconds": round(time.perf_counter() - t0, 2),
+                known = describe(e)
+                status = f"failed: {known[0] if known else f'{type(e).__name__}: {e}'}"
+            atomic.write_text(log, buf.getvalue())
+            info = {"key": key, "status": status, "why": why, "seconds": round(time.perf_counter() - t0, 2),
                     "args": st.args, "outputs": [str(p) for p in st.outputs], "log": str(log)}
+            if status == "done":
+                missing = [str(p) for p in st.outputs if not p.exists()]
+                if missing:
+                    info["status"] = status = f"failed: did not write {', '.join(missing)}"
+                else:
+                    info["files"] = file_digests(st.outputs)
             stages_state[st.name] = info
             self._save()
             self.on_event(st.name, "end", info)
+            if interrupted:
+                raise Interrupted()
             if status != "done":
                 failed = True
                 continue

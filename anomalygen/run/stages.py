@@ -18,9 +18,10 @@ def plan(cfg: dict) -> list[Stage]:
     log_paths = list(cfg["logs"])
     stages = [
         Stage("inventory", ["inventory", src, "--out", str(r / layout.INVENTORY)],
-              [cfg["source"]], [r / layout.INVENTORY]),
+              [cfg["source"]], [(r / layout.INVENTORY).parent]),
         Stage("parse", ["parse", *logs, "--source", src, "--format", fmt, "--out", str(r / layout.PARSED)],
-              [cfg["source"], *log_paths], [r / layout.STRUCTURED]),
+              [cfg["source"], *log_paths],
+              [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")]),
         Stage("sessions", ["sessions", *logs, "--source", src, "--format", fmt, "--by", cfg["sessions_by"],
                            *(["--labels", str(cfg["labels"])] if cfg["labels"] else []),
                            *(["--weak-labels", cfg["weak_labels"]] if cfg.get("weak_labels") else []),
@@ -29,7 +30,7 @@ def plan(cfg: dict) -> list[Stage]:
               [r / layout.SESSIONS]),
         Stage("coverage", ["coverage", "--source", src, *[x for p in logs for x in ("--logs", p)], "--format", fmt,
                            "--out", str(r / layout.COVERAGE)],
-              [cfg["source"], *log_paths], [r / layout.COVERAGE_JSON]),
+              [cfg["source"], *log_paths], [r / layout.COVERAGE]),
         Stage("generate", ["generate", src, "--out", str(r / layout.SYNTHETIC),
                            *[x for p in logs for x in ("--logs", p)],
                            "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
@@ -43,7 +44,7 @@ def plan(cfg: dict) -> list[Stage]:
                            *(["--hosts", str(r / layout.SESSIONS), "--host-fraction", "0.8"]
                              if _hosts(cfg) else []),
                            "--llm", cfg["llm"]],
-              [cfg["source"], *log_paths], [r / layout.SYNTHETIC_SESSIONS], after=["sessions"]),
+              [cfg["source"], *log_paths], [r / layout.SYNTHETIC], after=["sessions"]),
     ]
     if cfg["labels"] is not None or cfg.get("weak_labels"):
         stages.append(Stage(
@@ -53,17 +54,16 @@ def plan(cfg: dict) -> list[Stage]:
                          "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
                          "--epochs", str(cfg["epochs"]), "--jobs", str(default_jobs()),
                          "--out", str(r / layout.EVALUATE), "--quiet"],
-            [], [r / layout.RUNS_CSV], after=["sessions", "generate"]))
+            [], [r / layout.EVALUATE], after=["sessions", "generate"]))
     else:
         stages.append(Stage(
             "evaluate", ["alarm-rates", str(cfg["models"]), str(cfg["seeds"]), str(cfg["epochs"])], [],
-            [r / layout.EVALUATE / "alarm_rates.json"], after=["sessions", "generate"],
-            call=lambda: _alarm_rates(cfg, r)))
+            [r / layout.EVALUATE], after=["sessions", "generate"], call=lambda: _alarm_rates(cfg, r)))
     if cfg["labels"] is not None and supports(cfg["sessions_by"]):
         stages.append(Stage(
             "alarms", ["alarms", "--models", str(cfg["models"]), "--epochs", str(cfg["epochs"]), "--seed",
                        str(cfg["seed"]), "--format", fmt, "--sessions-by", cfg["sessions_by"]],
-            [cfg["source"], *log_paths, cfg["labels"]], [r / "alarms" / "alarms.json"], after=["generate"],
+            [cfg["source"], *log_paths, cfg["labels"]], [r / "alarms"], after=["generate"],
             call=lambda: _alarms(cfg)))
     stages.append(Stage("report", ["report"], [], [r / layout.REPORT],
                         after=[s.name for s in stages], call=lambda: report(r), always=True))

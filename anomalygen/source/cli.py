@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalygen import atomic
+from anomalygen.checks import readable, writable
 from anomalygen.examples import example_tree
 from anomalygen.manifest import source_inputs, write_manifest
 
@@ -28,7 +30,8 @@ def _src(src: Optional[Path]) -> Path:
 
 
 def _report_diagnostics(diags: list, files: int, src: Path) -> None:
-    """Print problems as file:line; stop only when nothing could be analysed."""
+    """Print problems as file:line; stop only when nothing could be analysed (`files`: those read and parsed,
+    unreadable ones are already left out)."""
     by_kind = Counter(d.kind for d in diags)
     for d in diags[:20]:
         err_console.print(f"[yellow]warning[/]: {d}", highlight=False, markup=True)
@@ -49,13 +52,8 @@ def _analysis(src: Path, loop_bound: int, exceptions: str):
     if exceptions not in ("all", "try"):
         raise typer.BadParameter("--exceptions must be 'all' or 'try'")
     a = Analysis.run(src, AnalysisConfig(loop_bound=loop_bound, exceptions=exceptions))
-    _report_diagnostics(a.diagnostics, a.inventory.files - _failed(a.diagnostics), src)
+    _report_diagnostics(a.diagnostics, a.inventory.files, src)
     return a
-
-
-def _failed(diags: list) -> int:
-    """Files that could not be read at all (syntax errors still yield a partial tree and are analysed)."""
-    return len({d.file for d in diags if d.kind in ("unreadable",)})
 
 
 def inventory(
@@ -67,10 +65,13 @@ def inventory(
     from anomalygen.source.inventory import build_inventory
 
     src = _src(src)
+    readable([src], "source file or folder", folder_ok=True)
+    if out is not None:
+        writable(out, folder=False)
     t0 = time.perf_counter()
     inv, project = build_inventory(src)
     secs = time.perf_counter() - t0
-    _report_diagnostics(inv.diagnostics, inv.files - _failed(inv.diagnostics), src)
+    _report_diagnostics(inv.diagnostics, inv.files, src)
     stmts = inv.statements
     table = Table(title=f"{len(stmts)} log statements in {inv.files} files ({secs:.2f} s)")
     for col in ("level", "statements"):
@@ -112,6 +113,9 @@ def entries(
     from anomalygen.source.entries import find_entries
     from anomalygen.source.paths import PathConfig, PathFinder
 
+    readable([_src(src)], "source file or folder", folder_ok=True)
+    if json_out is not None:
+        writable(json_out, folder=False)
     a = _analysis(_src(src), loop_bound, exceptions)
     found = find_entries(a)
     pf = PathFinder(a, PathConfig(depth=depth))
@@ -125,7 +129,7 @@ def entries(
         table.add_row(e.short, e.method, ",".join(e.reasons), _big(total))
     console.print(table)
     if json_out is not None:
-        json_out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        atomic.write_text(json_out, "".join(json.dumps(r) + "\n" for r in rows))
         console.print(f"wrote {json_out}")
 
 
@@ -159,6 +163,10 @@ def paths(
     from anomalygen.source.paths import PathConfig, PathFinder, entry_task, finder_for
 
     src = _src(src)
+    readable([src], "source file or folder", folder_ok=True)
+    writable(out, folder=False)
+    if lcfg_out is not None:
+        writable(lcfg_out, folder=False)
     t0 = time.perf_counter()
     a = _analysis(src, loop_bound, exceptions)
     try:
@@ -197,14 +205,16 @@ def paths(
                             "normal": str(ep.total[0]), "exception": str(ep.total[1]), "cut": str(ep.total[2]),
                             "written": len(ep.paths), "mode": ep.mode, "distinct": ep.distinct_sequences,
                             "caps": dict(ep.caps)})
-    finally:
-        writer.close()
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
     console.print(table)
     how = dict(a.callgraph.how)
     console.print(f"calls: {how}; unresolved {how.get('unresolved', 0)}")
     console.print(f"caps hit: {dict(caps) or 'none'}")
     if lcfg_out is not None:
-        with open(lcfg_out, "w", encoding="utf-8") as fh:
+        with atomic.atomic_open(lcfg_out, "w") as fh:
             for key, g in sorted(a.build_all_lcfgs().items()):
                 fh.write(json.dumps(g.to_dict(), ensure_ascii=False) + "\n")
     secs = time.perf_counter() - t0

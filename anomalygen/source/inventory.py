@@ -9,6 +9,8 @@ from pathlib import Path
 
 from tree_sitter import Node
 
+from anomalygen.atomic import atomic_open
+from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.source.diagnostics import Diagnostic
 from anomalygen.source.index import MethodDecl
 from anomalygen.source.java import text
@@ -38,22 +40,23 @@ class Inventory:
     by_call: dict[int, LogStatement] = field(default_factory=dict)  # call node id -> statement
 
     def write_jsonl(self, path: Path) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
+        with atomic_open(path, "w") as fh:
             for s in self.statements:
                 fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
 
 
-def read_inventory(path: Path) -> list[LogStatement]:
-    """Load statements written by `anomalygen inventory`; a bad line is reported with its number."""
+def read_inventory(path: Path, skipped: Skipped | None = None) -> list[LogStatement]:
+    """Load statements written by `anomalygen inventory`; a bad line is named by its number and raises, or with
+    `skipped` is counted there and left out."""
+    from anomalygen.errors import InputError
+
     out: list[LogStatement] = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(LogStatement.from_dict(json.loads(line)))
-            except (ValueError, TypeError) as err:
-                raise ValueError(f"{path}:{n}: not a statement record ({err})") from err
+    for n, doc in read_jsonl(path, InputError, skipped):
+        try:
+            out.append(LogStatement.from_dict(doc))
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            note_or_raise(skipped, InputError(f"{path}:{n}: not a statement record ({err!r})"))
+    require_some(len(out), skipped, path, InputError)
     return out
 
 

@@ -84,6 +84,10 @@ def syntax_problems(tree: Tree, rel: str) -> list[Diagnostic]:
         if node.is_missing:
             out.append(Diagnostic(rel, node.start_point[0] + 1, "syntax", f"missing {node.type!r}"))
             continue
+        if node.type == "ERROR" and any(c.has_error for c in node.children):
+            # a wide ERROR (often the whole class) holds the real fault deeper: report that line, not the class's
+            stack.extend(reversed([c for c in node.children if c.has_error]))
+            continue
         if node.type == "ERROR":
             snippet = (node.text or b"")[:40].decode("utf-8", "replace").split("\n")[0]
             out.append(Diagnostic(rel, node.start_point[0] + 1, "syntax", f"cannot parse near {snippet!r}"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from anomalygen.atomic import AtomicFile
 from anomalygen.jsonl import read_jsonl
 from anomalygen.source.analysis import Analysis
 from anomalygen.source.paths import PathRecord
@@ -32,8 +33,8 @@ class PathWriter:
 
     def __post_init__(self) -> None:
         self._refs: dict[tuple[str, str], int] = {}
-        self._fh = open(self.out, "w", encoding="utf-8")
-        self._cfh = open(conditions_path(self.out), "w", encoding="utf-8")
+        self._files = [AtomicFile(self.out), AtomicFile(conditions_path(self.out))]
+        self._fh, self._cfh = (f.fh for f in self._files)
 
     def _ref(self, method: str, cid: str) -> int:
         ref = self._refs.get((method, cid))
@@ -57,8 +58,12 @@ class PathWriter:
         return len(self._refs)
 
     def close(self) -> None:
-        self._fh.close()
-        self._cfh.close()
+        for f in self._files:
+            f.commit()
+
+    def discard(self) -> None:
+        for f in self._files:
+            f.discard()
 
 
 def read_paths(path: Path) -> Iterator[dict[str, Any]]:

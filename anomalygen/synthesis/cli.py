@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalygen.checks import readable, writable
+from anomalygen.errors import InputError
 from anomalygen.examples import example_tree
 from anomalygen.manifest import source_inputs, write_manifest
 
@@ -26,7 +28,7 @@ def generate(
                                     "parameter values, header fields, timing and the statements already seen"),
     fmt: str = typer.Option("hdfs", "--format", "-f", help="header format: hdfs | zookeeper | hadoop | spark | "
                             "a logparser format string"),
-    n: int = typer.Option(1000, "--n", help="sessions to generate"),
+    n: int = typer.Option(1000, "--n", min=1, help="sessions to generate"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
     session_key: str = typer.Option("auto", "--session-key", help="block: one HDFS block per session, lines "
                                     "without a block id left out; none: one session per path; auto: block "
@@ -78,9 +80,10 @@ def generate(
     from anomalygen.synthesis.sessionstep import SessionModelStep
 
     src = src if src is not None else example_tree()
-    if not src.exists():
-        err.print(f"[red]error[/]: {src}: no such file or folder")
-        raise typer.Exit(2)
+    readable([src], "source file or folder", folder_ok=True)
+    readable(logs, "log file")
+    readable([hosts] if hosts else [], "hosts sessions file")
+    writable(out, folder=True)
     try:
         log_format = LogFormat.parse(fmt)
         rule_set = load_rules(rules)
@@ -89,10 +92,6 @@ def generate(
         raise typer.Exit(2)
     key = None if session_key == "none" else ("block" if session_key == "auto" and log_format.name == "hdfs"
                                               else (None if session_key == "auto" else session_key))
-    for p in logs:
-        if not p.exists():
-            err.print(f"[red]error[/]: {p}: no such log file")
-            raise typer.Exit(2)
     if session_model not in ("on", "off"):
         err.print(f"[red]error[/]: --session-model {session_model!r}: expected on or off")
         raise typer.Exit(2)
@@ -116,6 +115,8 @@ def generate(
     statements = a.inventory.statements
     for d in a.diagnostics[:10]:
         err.print(f"[yellow]warning[/]: {d}", highlight=False)
+    if not statements:
+        raise InputError(f"{src}: no logging statement found in {a.inventory.files} Java file(s): nothing to generate")
     if host_events is not None:
         known = {s.id for s in statements}
         host_events = [h for h in ([e for e in hs if e in known] for hs in host_events) if h]
@@ -163,6 +164,10 @@ def generate(
     t2 = time.perf_counter()
     if llm != "none":
         llm_usage = bridge.usage()
+        if llm_usage and llm_usage.get("calls") and llm_usage.get("failures", 0) >= llm_usage["calls"]:
+            llm_usage["status"] = f"every call failed ({llm_usage['failures']} of {llm_usage['calls']})"
+            err.print(f"[red]warning[/]: LLM backend {llm!r}: {llm_usage['status']}; the sessions were made without "
+                      "it (see manifest.json, outputs.llm_usage)")
     out.mkdir(parents=True, exist_ok=True)
     composed = step.sessions(gen, out, logs, {**source_inputs(src, a.project), "max_paths": max_paths,
                                              "loop_bound": loop_bound, "depth": depth,

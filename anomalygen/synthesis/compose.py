@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from anomalygen import atomic
 from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
 from anomalygen.synthesis.segments import ThreadModel, remap
 
@@ -64,7 +65,7 @@ class SessionModel:
                 "manifest": self.manifest}
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        atomic.write_text(path, json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True))
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "session model") -> "SessionModel":

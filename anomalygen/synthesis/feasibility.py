@@ -44,6 +44,9 @@ class FeasibilityChecker:
         self.min_level = min_level.upper() if min_level else None
         self.max_cores = max_cores
         self.tr = Translator()
+        # z3 would catch Ctrl-C during a check and answer "unknown" (a path silently kept, the interrupt lost);
+        # without its handler Python's raises KeyboardInterrupt once the check returns (within timeout_ms)
+        z3.set_param("ctrl_c", False)
         self.solver = z3.Solver()
         self.solver.set("rlimit", rlimit)
         self._declared: set[str] = set()
@@ -262,3 +265,4 @@ def _base_dict(analysis: Any, method: str, cid: str) -> dict:
 
 
 _BASE: dict[int, dict] = {}
+

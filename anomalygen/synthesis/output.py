@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable
 
+from anomalygen.atomic import atomic_open
 from anomalygen.logs.formats import LogFormat
 from anomalygen.core.templates import effective_template
 from anomalygen.logs.parse import LogParser
@@ -25,8 +26,7 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
     sessions = list(sessions)
     lines = sorted(((ln.ts, i, j) for i, s in enumerate(sessions) for j, ln in enumerate(s.lines)))
     n_lines = 0
-    with open(out / RAW, "w", encoding="utf-8") as raw, \
-            open(out / f"{RAW}_structured.csv", "w", encoding="utf-8", newline="") as sfh:
+    with atomic_open(out / RAW, "w") as raw, atomic_open(out / f"{RAW}_structured.csv", "w", newline="") as sfh:
         w = csv.writer(sfh)
         w.writerow(["LineId", *fmt.fields, "EventId", "EventTemplate", "ParameterList", "SessionId", "LineLabel"])
         for _, i, j in lines:
@@ -37,12 +37,12 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
             values = fmt.split(ln.raw) or ("",) * len(fmt.fields)
             w.writerow([n_lines, *values, ln.stmt.id, ln.stmt.template, json.dumps(ln.params, ensure_ascii=False),
                         s.session_id, ln.state])
-    with open(out / "anomaly_label.csv", "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(out / "anomaly_label.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow([id_column, "Label"])
         for s in sessions:
             w.writerow([s.session_id, "Anomaly" if s.label else "Normal"])
-    with open(out / "sessions.jsonl", "w", encoding="utf-8") as fh:
+    with atomic_open(out / "sessions.jsonl", "w") as fh:
         for s in sessions:
             fh.write(json.dumps({
                 "session_id": s.session_id, "label": s.label, "reason": "; ".join(s.reasons),
@@ -60,13 +60,13 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
 def write_entries(reports: list[EntryReport], out: Path) -> None:
     cols = ["entry", "total", "paths", "infeasible", "unknown", "partial", "kept", "llm_rejected", "sequences",
             "seen", "new"]
-    with open(out / "entries.csv", "w", encoding="utf-8", newline="") as fh:
+    with atomic_open(out / "entries.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
         for r in reports:
             d = asdict(r)
             w.writerow([d[c] for c in cols])
-    with open(out / "entries.jsonl", "w", encoding="utf-8") as fh:
+    with atomic_open(out / "entries.jsonl", "w") as fh:
         for r in reports:
             fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
 

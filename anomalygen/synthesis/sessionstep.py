@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from anomalygen import atomic
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.compose import ComposeConfig
 from anomalygen.synthesis.generate import Generator, SynthSession
@@ -59,7 +60,7 @@ class SessionModelStep:
         if self.markers is not None:
             doc["markers"] = self.markers.to_dict()
         out.mkdir(parents=True, exist_ok=True)
-        (out / MODEL_FILE).write_text(json.dumps(doc, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        atomic.write_text(out / MODEL_FILE, json.dumps(doc, ensure_ascii=False, sort_keys=True))
         keyed = model.with_keys(self.real.key_of) if self.real.key_of else model
         self.model_info = {"roles": len(set(model.threads.role.values())), "statements": len(model.threads.role),
                            "entries_with_shapes": len(model.threads.shapes)}

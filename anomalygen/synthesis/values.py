@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from anomalygen import atomic
 from anomalygen.core.levels import LEVELS
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values, slot_contexts
@@ -108,7 +109,7 @@ class ValueModel:
 
     def to_json(self, path: Path) -> None:
         doc = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        atomic.write_text(path, json.dumps(doc, ensure_ascii=False))
 
     @classmethod
     def from_json(cls, path: Path) -> "ValueModel":

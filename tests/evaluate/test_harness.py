@@ -191,9 +191,9 @@ def test_cli_writes_every_output(data_dir, tmp_path, hdfs100k):
         r = CliRunner().invoke(app, ["evaluate", "--dataset", str(ds), "--out", str(out), "--quiet", *bad_args])
         assert r.exit_code == 2 and why in r.output, (bad_args, r.output)
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"label": 0, "templates": ["a"]}\nnot json\n')
+    bad.write_text('{"label": 0}\nnot json\n')  # no usable record: bad lines are skipped, an all-bad file refused
     r = CliRunner().invoke(app, ["evaluate", "--dataset", str(bad), "--out", str(out), "--quiet"])
-    assert r.exit_code == 2 and "bad.jsonl:2" in r.output
+    assert r.exit_code == 2 and "bad.jsonl:1" in r.output and "2 bad" in r.output
 
 
 def test_cell_cache_serves_finished_cells_and_misses_on_changed_additions(hdfs100k, tmp_path):

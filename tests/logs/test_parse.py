@@ -67,15 +67,19 @@ def test_parse_cli_bad_input_does_not_abort(tmp_path, fixtures):
     log = tmp_path / "x.log"
     log.write_bytes(b"081109 203518 1 INFO cov.Alpha: Alpha started on port 1\nnope\n\xff\xfe\n")
     out = tmp_path / "o"
-    res = CliRunner().invoke(app, ["parse", str(log), str(tmp_path / "missing.log"), "--source",
-                                   str(fixtures / "covtree"), "--out", str(out)])
+    res = CliRunner().invoke(app, ["parse", str(log), "--source", str(fixtures / "covtree"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     s = json.loads((out / "summary.json").read_text())
     r = s["read"]
     assert r["lines_read"] == 3 == r["parsed"] + r["rejected"]
     assert r["rejected_by_kind"] == {"header_mismatch": 2}
-    assert r["warnings_by_kind"] == {"non_utf8": 1, "unreadable_file": 1}
+    assert r["warnings_by_kind"] == {"non_utf8": 1}
     assert f"{log}:2" in res.output
+    # a missing log is refused before any work, by name
+    res = CliRunner().invoke(app, ["parse", str(log), str(tmp_path / "missing.log"), "--source",
+                                   str(fixtures / "covtree"), "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2 and "missing.log: no such log file" in res.output
+    assert not (tmp_path / "o2").exists()
 
 
 def test_parquet_output(tmp_path, data_dir, fixtures):

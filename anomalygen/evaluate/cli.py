@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from anomalygen.checks import writable
-from anomalygen.evaluate.api import ALIASES, resolve_dataset, shared_data_dir  # noqa: F401  (re-exported)
+from anomalygen.evaluate.api import ALIASES
 
 
 def _floats(text: str, what: str, low: float, high: float, low_open: bool = False) -> list[float]:

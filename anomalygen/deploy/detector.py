@@ -5,6 +5,7 @@ explanations, as they happen)."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,7 @@ from anomalygen.deploy.online import OpenSession, Sessionizer
 from anomalygen.deploy.stream import line_source
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
+from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions import SessionSpec, load_labels
 
 
@@ -136,7 +138,10 @@ class Detector:
         def stop() -> bool:
             return req.exit_idle is not None and time.monotonic() - last_data[0] >= req.exit_idle
 
-        label_map = load_labels(req.labels) if req.labels else {}
+        skipped = Skipped()
+        label_map = load_labels(req.labels, skipped) if req.labels else {}
+        for line in skipped.lines(f"labels {req.labels}"):
+            print(line, file=sys.stderr)
         held_out = set(self.manifest.get("training", {}).get("held_out_sessions", []))
         outcomes: list[tuple[int, bool, bool]] = []  # (label, flagged, held out) of labelled sessions
         alarms = scored = 0

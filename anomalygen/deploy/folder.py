@@ -75,7 +75,8 @@ def statement_record(s: LogStatement) -> dict:
 
 
 def _manifest_digest(doc: dict) -> str:
-    body = {k: v for k, v in doc.items() if k != "digest"}
+    # everything but the digest itself and the wall-clock time it was written: the same model, the same digest
+    body = {k: v for k, v in doc.items() if k not in ("digest", "created")}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

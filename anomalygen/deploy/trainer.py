@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import tempfile
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, suppor
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
+from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions import SessionSpec, load_labels
 
 
@@ -152,7 +154,10 @@ def train(req: TrainRequest) -> TrainResult:
     if not sessions:
         raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
                          f"{req.sessions_by}): is the format right?")
-    label_map = load_labels(labels_path) if labels_path else {}
+    skipped = Skipped()
+    label_map = load_labels(labels_path, skipped) if labels_path else {}
+    for line in skipped.lines(f"labels {labels_path}"):
+        print(line, file=sys.stderr)
     if label_map:
         labelled = [s for s in sessions if s.key in label_map]
         if not labelled:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from anomalygen.atomic import atomic_open
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.output import columns, params_json
@@ -142,7 +143,7 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
     shared = Shared(part_parser, (list(statements), fmt.spec))
     shared.prime(part_parser(list(statements), fmt.spec))
     try:
-        with open(csv_path, "w", encoding="utf-8", newline="") as fh:
+        with atomic_open(csv_path, "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(columns(fmt))
             n = 0

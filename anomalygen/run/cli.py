@@ -186,9 +186,11 @@ def _plan(cfg: dict, example: bool) -> list:
     if cfg["sessions_by"] == "auto":
         from anomalygen.logs.formats import LogFormat
         from anomalygen.logs.session_rule import infer_rule
+        from anomalygen.jsonl import Skipped
         from anomalygen.logs.sessions import load_labels
 
-        label_ids = load_labels(cfg["labels"]) if cfg["labels"] else ()
+        # only which identifier the labels name matters here; the sessions stage reports bad label rows
+        label_ids = load_labels(cfg["labels"], Skipped()) if cfg["labels"] else ()
         rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
         cfg["sessions_by"] = rule.by
         cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings

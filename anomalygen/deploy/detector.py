@@ -17,9 +17,9 @@ from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.online import OpenSession, Sessionizer
 from anomalygen.deploy.stream import line_source
+from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
-from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions import SessionSpec, load_labels
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import tempfile
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path

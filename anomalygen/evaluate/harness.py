@@ -239,31 +239,28 @@ class _Cache:
 
 
 def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: _Cache | None = None):
-    runs, preds = [], {}
     done = {i: cache.get(c) for i, c in enumerate(cells)} if cache else {}
     todo = [c for i, c in enumerate(cells) if done.get(i) is None]
     if jobs <= 1 or len(todo) <= 1:
         _init_worker(shared)
-        fresh = iter(map(_run_cell, todo))
-        for i, cell in enumerate(cells):
-            got = done.get(i)
-            if got is None:
-                got = next(fresh)
-                if cache:
-                    cache.put(cell, *got)
-            _collect(cell, *got, runs, preds, on_run)
-        return runs, preds
+        return _gather(cells, done, map(_run_cell, todo), cache, on_run)
     # forkserver: torch in a forked parent's threads can deadlock a fork
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver"),
                              initializer=_init_worker, initargs=(shared,)) as ex:
-        fresh = ex.map(_run_cell, todo, chunksize=1)
-        for i, cell in enumerate(cells):
-            got = done.get(i)
-            if got is None:
-                got = next(fresh)
-                if cache:
-                    cache.put(cell, *got)
-            _collect(cell, *got, runs, preds, on_run)
+        return _gather(cells, done, ex.map(_run_cell, todo, chunksize=1), cache, on_run)
+
+
+def _gather(cells, done, fresh, cache, on_run) -> tuple[list[dict], dict]:
+    """Rows in cell order: cached ones as they were, the others as the workers return them."""
+    runs, preds = [], {}
+    fresh = iter(fresh)
+    for i, cell in enumerate(cells):
+        got = done.get(i)
+        if got is None:
+            got = next(fresh)
+            if cache:
+                cache.put(cell, *got)
+        _collect(cell, *got, runs, preds, on_run)
     return runs, preds
 
 

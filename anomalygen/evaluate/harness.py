@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -184,7 +185,7 @@ class _Shared:
 _SHARED: _Shared | None = None
 
 
-def _init_worker(shared: _Shared) -> None:
+def _init_worker(shared: _Shared, parent: int | None = None) -> None:
     global _SHARED
     _SHARED = shared
     try:
@@ -193,6 +194,21 @@ def _init_worker(shared: _Shared) -> None:
         torch.set_num_threads(1)
     except ImportError:  # pragma: no cover - torch is a dependency
         pass
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker's parent is the forkserver, which outlives a killed evaluation; so each worker watches the
+    evaluating process itself and leaves when it is gone (the forkserver then ends too)."""
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # pragma: no cover - the pid was reused by another user's process
+            os._exit(1)
 
 
 class _Cache:
@@ -246,7 +262,7 @@ def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: _C
         return _gather(cells, done, map(_run_cell, todo), cache, on_run)
     # forkserver: torch in a forked parent's threads can deadlock a fork
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver"),
-                             initializer=_init_worker, initargs=(shared,)) as ex:
+                             initializer=_init_worker, initargs=(shared, os.getpid())) as ex:
         return _gather(cells, done, ex.map(_run_cell, todo, chunksize=1), cache, on_run)
 
 

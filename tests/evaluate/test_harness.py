@@ -209,3 +209,22 @@ def test_cell_cache_serves_finished_cells_and_misses_on_changed_additions(hdfs10
     (tmp_path / "o").mkdir()
     run_evaluation(cfg, real, load_augment_dir(_synthetic_dir(tmp_path / "o", _subset(hdfs100k, 100, 10, seed=2))))
     assert len(list((tmp_path / "cache").glob("*.json"))) == 5  # only the synthetic arm changed
+
+
+def test_a_worker_leaves_when_the_evaluating_process_is_gone():
+    import multiprocessing
+    import subprocess
+    import sys
+
+    from anomalygen.evaluate.harness import _exit_with
+
+    evaluating = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    worker = multiprocessing.get_context("spawn").Process(target=_exit_with, args=(evaluating.pid,))
+    worker.start()
+    try:
+        evaluating.wait()
+        worker.join(timeout=10)
+        assert worker.exitcode == 1  # it noticed and left on its own
+    finally:
+        if worker.is_alive():
+            worker.kill()

@@ -95,12 +95,7 @@ class NextEventDetector(BaseDetector):
         def score(b_inp, b_tgt, b_len):
             T = int(b_len.max())
             logits = self.model_(b_inp[:, :T], b_len)
-            t = b_tgt[:, :T]
-            true = logits.gather(-1, t.clamp(min=0).unsqueeze(-1))
-            rank = (logits > true).sum(-1).float()
-            rank = torch.where(t == OOV, torch.full_like(rank, float(logits.shape[-1])), rank)
-            rank = torch.where(t == -100, torch.full_like(rank, -1.0), rank)
-            return rank.max(dim=1).values
+            return _ranks(logits, b_tgt[:, :T]).max(dim=1).values
 
         return batched(score, (inp, tgt, lengths), 512).numpy().astype(np.float64)
 
@@ -123,9 +118,7 @@ class NextEventDetector(BaseDetector):
             T = int(b_len.max())
             logits = self.model_(b_inp[:, :T], b_len)
             t = b_tgt[:, :T]
-            true = logits.gather(-1, t.clamp(min=0).unsqueeze(-1))
-            rank = (logits > true).sum(-1).float()
-            rank = torch.where(t == OOV, torch.full_like(rank, float(logits.shape[-1])), rank)
+            rank = _ranks(logits, t)
             # OOV and padding are never a prediction worth showing
             logits[..., OOV] = float("-inf")
             logits[..., v.pad_index] = float("-inf")
@@ -134,3 +127,12 @@ class NextEventDetector(BaseDetector):
                 names = [[v.keys_[j] if j < len(v) else "<end>" for j in row] for row in best[i][:k]]
                 out.append((rank[i, :k].numpy().astype(np.float64), names))
         return out
+
+
+def _ranks(logits: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Rank of each true next event among the predictions (0 = the top guess); an unseen event ranks last and a
+    padding step -1, so it never decides a session's score."""
+    true = logits.gather(-1, t.clamp(min=0).unsqueeze(-1))
+    rank = (logits > true).sum(-1).float()
+    rank = torch.where(t == OOV, torch.full_like(rank, float(logits.shape[-1])), rank)
+    return torch.where(t == -100, torch.full_like(rank, -1.0), rank)

@@ -18,3 +18,17 @@ def semantic_matrix(vocab: EventVocabulary, event_texts: dict | None, backend: s
     out = np.zeros((len(vocab) + n_specials, d), dtype=np.float32)
     out[1 : len(vocab)] = vecs
     return out, used
+
+
+class SemanticState:
+    """The state a detector with semantic event vectors saves beyond its base's: the vector matrix (`sem_`) and
+    which backend made it. Mixed in before the base detector class."""
+
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.tensors["sem"] = self.sem_.clone()
+        st.meta["semantic_backend"] = self.semantic_backend_
+
+    def _restore_vocab(self, st) -> None:
+        self.sem_ = st.tensors["sem"]
+        self.semantic_backend_ = st.meta["semantic_backend"]

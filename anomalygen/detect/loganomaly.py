@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from anomalygen.detect.event_text import semantic_matrix
+from anomalygen.detect.event_text import SemanticState, semantic_matrix
 from anomalygen.detect.nextevent import NextEventDetector
 
 
@@ -29,7 +29,7 @@ class _SemCountLSTM(nn.Module):
         return self.out(torch.cat([h1, h2], dim=-1))
 
 
-class LogAnomalyDetector(NextEventDetector):
+class LogAnomalyDetector(SemanticState, NextEventDetector):
     """`event_texts` maps event keys to template text for the semantic vectors (keys are used as text where
     absent); `semantic` picks the backend ("auto": packaged MiniLM if installed, else hashed word vectors)."""
 
@@ -60,15 +60,6 @@ class LogAnomalyDetector(NextEventDetector):
         sem[bos, :] = 0.0
         sem[bos, 0] = 1.0  # the begin marker needs some input signal; the pad row stays zero
         self.sem_ = torch.from_numpy(sem)
-
-    def _save_state(self, st) -> None:
-        super()._save_state(st)
-        st.tensors["sem"] = self.sem_.clone()
-        st.meta["semantic_backend"] = self.semantic_backend_
-
-    def _restore_vocab(self, st) -> None:
-        self.sem_ = st.tensors["sem"]
-        self.semantic_backend_ = st.meta["semantic_backend"]
 
     def _build(self, n_tokens, n_classes):
         return _SemCountLSTM(self.sem_, n_classes, self.hidden, self.layers, len(self.vocab_))

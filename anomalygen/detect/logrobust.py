@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from anomalygen.detect.event_text import semantic_matrix
+from anomalygen.detect.event_text import SemanticState, semantic_matrix
 from anomalygen.detect.sessionclf import SessionClassifierDetector
 
 
@@ -27,7 +27,7 @@ class _AttnBiLSTM(nn.Module):
         return self.out((torch.softmax(a, dim=1).unsqueeze(-1) * h).sum(dim=1))
 
 
-class LogRobustDetector(SessionClassifierDetector):
+class LogRobustDetector(SemanticState, SessionClassifierDetector):
     """Template vectors are frozen; `event_texts` maps keys to template text (the key is the text where absent).
     An event unseen in training maps to OOV, whose vector is zero. lr 3e-3 was unstable on HDFS_100k (one
     seed flagged 500 normal test sessions at its best validation epoch), hence 1e-3."""
@@ -57,15 +57,6 @@ class LogRobustDetector(SessionClassifierDetector):
         sem, self.semantic_backend_ = semantic_matrix(self.vocab_, self.event_texts, self.semantic,
                                                       self.semantic_dim)
         self.sem_ = torch.from_numpy(sem)
-
-    def _save_state(self, st) -> None:
-        super()._save_state(st)
-        st.tensors["sem"] = self.sem_.clone()
-        st.meta["semantic_backend"] = self.semantic_backend_
-
-    def _restore_vocab(self, st) -> None:
-        self.sem_ = st.tensors["sem"]
-        self.semantic_backend_ = st.meta["semantic_backend"]
 
     def _build(self):
         return _AttnBiLSTM(self.sem_, self.hidden, self.layers)

@@ -61,14 +61,17 @@ def source_inputs(src: Path, project: Any) -> dict[str, Any]:
     return {"src": str(src), "files": len(files), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)}
 
 
+def provenance() -> dict[str, str]:
+    """Which anomalygen, Python and platform wrote a file, and when: the head of every manifest."""
+    return {"anomalygen": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
 def write_manifest(path: Path, stage: str, inputs: dict[str, Any], params: dict[str, Any],
                    outputs: dict[str, Any]) -> None:
     doc = {
         "stage": stage,
-        "anomalygen": __version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **provenance(),
         "command": sys.argv,
         "inputs": inputs,
         "params": params,

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
-import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from anomalygen import __version__
 from anomalygen.detect.registry import DETECTORS
 from anomalygen.detect.state import DetectorState
+from anomalygen.manifest import provenance
 from anomalygen.source.model import LogStatement
 
 FORMAT = "anomalygen-model"
@@ -116,10 +113,7 @@ def save_model(out: Path, model: ModelFolder) -> Path:
     doc = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "anomalygen": __version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **provenance(),
         **model.manifest,
         "detector": det.name,
         "params": det.get_params(),

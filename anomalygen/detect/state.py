@@ -40,3 +40,16 @@ def load_module(module, tensors: dict, prefix: str = "model."):
     module.load_state_dict(sd, strict=True)
     module.eval()
     return module
+
+
+class EstimatorState:
+    """The state of a detector built around one scikit-learn estimator (`model_`), saved beyond its base's.
+    Mixed in before the base detector class."""
+
+    def _save_state(self, st) -> None:
+        super()._save_state(st)
+        st.estimator = self.model_
+
+    def _load_state(self, st) -> None:
+        super()._load_state(st)
+        self.model_ = st.estimator

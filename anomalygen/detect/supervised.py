@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from anomalygen.detect.counts import CountDetector
+from anomalygen.detect.state import EstimatorState
 
 
-class _SklearnClassifier(CountDetector):
+class _SklearnClassifier(EstimatorState, CountDetector):
     supervised = True
     threshold_default = 0.0
 
@@ -26,14 +27,6 @@ class _SklearnClassifier(CountDetector):
         if hasattr(self.model_, "decision_function"):
             return np.asarray(self.model_.decision_function(M), dtype=np.float64)
         return self.model_.predict_proba(M)[:, 1]
-
-    def _save_state(self, st) -> None:
-        super()._save_state(st)
-        st.estimator = self.model_
-
-    def _load_state(self, st) -> None:
-        super()._load_state(st)
-        self.model_ = st.estimator
 
 
 class LogisticRegressionDetector(_SklearnClassifier):

@@ -11,11 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.online import OpenSession, Sessionizer
+from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.deploy.stream import line_source
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
@@ -82,6 +82,7 @@ class Detector:
                              "template": s.template}
         self.explainer = Explainer(self.det, records, set(folder.vocabulary) | _extra_known(folder),
                                    folder.profile)
+        self.scorer = SessionScorer(self.det)
 
     @property
     def name(self) -> str:
@@ -92,17 +93,14 @@ class Detector:
         return float(self.det.threshold_)
 
     def judge(self, sessions: Sequence[OpenSession]) -> list[Verdict]:
-        if not sessions:
-            return []
-        # shortest first: sequence models pad each batch to its longest session
-        order = sorted(range(len(sessions)), key=lambda i: len(sessions[i].events))
-        scores = np.empty(len(sessions))
-        scores[order] = self.det.decision_function([sessions[i].events for i in order])
-        out = [Verdict(s.key, float(sc), self.threshold, bool(sc > self.det.threshold_), len(s.events),
-                       s.where[0] if s.where else None, s.closed_by) for s, sc in zip(sessions, scores)]
-        bad = [(v, s) for v, s in zip(out, sessions) if v.anomalous]
-        for (v, _), ex in zip(bad, self.explainer.explain_many([(s.events, s.where, s.text) for _, s in bad])):
-            v.explanation = ex
+        events = [s.events for s in sessions]
+        out = []
+        for s, ev, sc in zip(sessions, events, self.scorer.score(events)):
+            v = Verdict(s.key, sc.score, self.threshold, sc.score > self.det.threshold_, len(ev), s.start,
+                        s.closed_by)
+            if v.anomalous:
+                v.explanation = self.explainer.explain(ev, s.where, s.text, sc)
+            out.append(v)
         return out
 
     def score(self, items: Sequence) -> list[Verdict]:
@@ -114,14 +112,13 @@ class Detector:
             parser = LogParser(self.statements, fmt, fallback=False)
             grouper = Sessionizer(SessionSpec.parse(self.manifest["detect"]["sessions_by"]), fmt,
                                   idle_lines=1 << 62, max_open=1 << 62)
-            for ln in parser.parse_chunks([("<lines>", 1, [x.rstrip("\r\n") for x in items])]):
-                grouper.add(ln)
+            grouper.feed(parser.parse_chunks([("<lines>", 1, [x.rstrip("\r\n") for x in items])]))
             return self.judge(sorted(grouper.close_all(), key=lambda s: s.first))
         sessions = []
         for i, x in enumerate(items):
             if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
                 raise TypeError(f"item {i}: expected raw log lines (all strings) or sessions (lists of event ids)")
-            sessions.append(OpenSession(str(i), i, [str(e) for e in x]))
+            sessions.append(OpenSession.of(str(i), [str(e) for e in x], i))
         return self.judge(sessions)
 
     def stream(self, req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:
@@ -170,8 +167,7 @@ class Detector:
         try:
             for chunk in line_source(req.logs, stats, req.follow, stop, req.poll):
                 now = time.monotonic()
-                for ln in parser.parse_chunks([chunk]):
-                    pending.extend(grouper.add(ln, now))
+                pending.extend(grouper.feed(parser.parse_chunks([chunk]), now))
                 pending.extend(grouper.expire(now))
                 # a quiet poll scores what closed so far: alarms must not wait for a full batch
                 if len(pending) >= req.batch or (pending and not chunk[2]):

@@ -14,11 +14,10 @@ from collections import Counter
 
 import numpy as np
 
-from anomalygen.detect.nextevent import NextEventDetector
 from anomalygen.deploy.online import UNMATCHED
+from anomalygen.deploy.scoring import Scored
+from anomalygen.detect.nextevent import NextEventDetector
 
-MAX_UNEXPECTED = 3
-TOP_EXPECTED = 3
 TOP_DEVIATIONS = 3
 CONTEXT = 2  # lines either side
 
@@ -58,19 +57,13 @@ class Explainer:
         return {"event": key, "location": f"{rec['file']}:{rec['line']}", "method": rec.get("method", ""),
                 "level": rec.get("level", ""), "template": rec.get("template", "")}
 
-    def explain(self, events: list[str], where: list[str], text: list[str]) -> dict:
-        return self.explain_many([(events, where, text)])[0]
-
-    def explain_many(self, sessions: list[tuple[list[str], list[str], list[str]]]) -> list[dict]:
-        """Explanations of several sessions, each `(events, file:line of its lines, their text)`; next-event
-        models read them in one batch."""
+    def explain(self, events: list[str], where: list[str], text: list[str], scored: Scored) -> dict:
+        """Why the session `events` (with the file:line and text of its lines) was flagged; `scored` is its
+        `SessionScorer` result, which for next-event models holds the model's view of its unexpected steps."""
         if isinstance(self.det, NextEventDetector):
-            steps = self.det.step_ranks([ev for ev, _, _ in sessions], TOP_EXPECTED)
-            return [{"kind": "next-event", "unseen": self._unseen(ev, where),
-                     "unexpected": self._unexpected(ev, where, text, *st)}
-                    for (ev, where, text), st in zip(sessions, steps)]
-        return [{"kind": "counts", "unseen": self._unseen(ev, where), "deviations": self._deviations(ev)}
-                for ev, where, _ in sessions]
+            return {"kind": "next-event", "unseen": self._unseen(events, where),
+                    "unexpected": self._unexpected(events, where, text, scored)}
+        return {"kind": "counts", "unseen": self._unseen(events, where), "deviations": self._deviations(events)}
 
     def _unseen(self, events: list[str], where: list[str]) -> list[dict]:
         seen: dict[str, dict] = {}
@@ -82,19 +75,18 @@ class Explainer:
             seen[e]["count"] += 1
         return list(seen.values())
 
-    def _unexpected(self, events: list[str], where: list[str], text: list[str], ranks: np.ndarray,
-                    expected: list[list[str]]) -> list[dict]:
+    def _unexpected(self, events: list[str], where: list[str], text: list[str], scored: Scored) -> list[dict]:
         out = []
-        for pos in np.flatnonzero(ranks > self.det.threshold_)[:MAX_UNEXPECTED]:
-            pos = int(pos)
+        for step in scored.unexpected:
+            pos = step.position
             ev = events[pos] if pos < len(events) else "<end>"
             lo, hi = max(0, pos - CONTEXT), min(len(where), pos + CONTEXT + 1)
             out.append({
                 "position": pos,
                 **self.statement(ev),
                 "at": where[pos] if pos < len(where) else None,
-                "rank": int(ranks[pos]),
-                "expected": [self.statement(k) for k in expected[pos]],
+                "rank": step.rank,
+                "expected": [self.statement(k) for k in step.expected],
                 "context": [{"at": where[i], "text": text[i], "this": i == pos} for i in range(lo, hi)],
             })
         return out

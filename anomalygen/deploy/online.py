@@ -6,31 +6,62 @@ Keys are those of the logs stage (`--sessions-by id | regex:PATTERN | field:NAME
 `idle_seconds` of wall time; at the end of the input every open session closes.
 Memory is bounded by the open sessions: above `max_open`, the least recently active one is closed early and
 counted as evicted. Sessions longer than `keep_events` keep counting events but only their first
-`keep_events` lines' text, for the explanation's context.
+`keep_events` lines' place and text, for the explanation's context. A session stores its events as 4-byte
+codes into one table of event ids, and the place of each kept line as one 8-byte number (file, line), so
+that what an open session costs is little more than the text of its lines.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec
 
 UNMATCHED = "UNMATCHED"  # the event of a line no statement of the inventory prints
+LINE_BITS = 40  # a kept line's place: file index << LINE_BITS | line number
 
 
 @dataclass(slots=True)
 class OpenSession:
     key: str
     first: int = 0  # number of the parsed line that opened it: sessions sort by it into log order
-    events: list[str] = field(default_factory=list)
-    where: list[str] = field(default_factory=list)  # file:line of each kept line
+    names: list[str] = field(default_factory=list)  # event id of each code: one table shared by a Sessionizer
+    files: list[str] = field(default_factory=list)  # file name of each file index: shared likewise
+    codes: array = field(default_factory=lambda: array("I"))  # the event of each line
+    places: array = field(default_factory=lambda: array("q"))  # file and line number of each kept line
     text: list[str] = field(default_factory=list)  # the message of each kept line
     last_line: int = 0
     last_time: float = 0.0
     closed_by: str = ""  # idle | evicted | end | window
+
+    @classmethod
+    def of(cls, key: str, events: Sequence[str], first: int = 0) -> "OpenSession":
+        """A session from a list of event ids (no lines kept)."""
+        names = list(dict.fromkeys(events))
+        code = {e: i for i, e in enumerate(names)}
+        return cls(key, first, names, codes=array("I", [code[e] for e in events]))
+
+    @property
+    def events(self) -> list[str]:
+        names = self.names
+        return [names[c] for c in self.codes]
+
+    @property
+    def where(self) -> list[str]:
+        """file:line of each kept line."""
+        return [self._place(p) for p in self.places]
+
+    @property
+    def start(self) -> str | None:
+        return self._place(self.places[0]) if self.places else None
+
+    def _place(self, p: int) -> str:
+        return f"{self.files[p >> LINE_BITS]}:{p & ((1 << LINE_BITS) - 1)}"
 
 
 @dataclass
@@ -65,47 +96,74 @@ class Sessionizer:
         self.open: OrderedDict[str, OpenSession] = OrderedDict()
         self.counts = SessionCounts()
         self.n = 0  # parsed lines seen
-        self._names: dict[str, str] = {}  # one string object per event id, shared by all sessions
+        self.names: list[str] = []  # event id of each code, shared by all sessions
+        self._codes: dict[str, int] = {}
+        self.files: list[str] = []  # file name of each file index, shared likewise
+        self._file_index: dict[str, int] = {}
 
     def add(self, ln: tuple, now: float = 0.0) -> list[OpenSession]:
         """Take one parsed line (a `ParsedLine` tuple); returns the sessions it closed (windows, evictions)."""
-        self.n += 1
-        values = ln[2]
-        if self.window:
-            keys = [f"w{(self.n - 1) // self.window}"]
-        elif self.fi >= 0:
-            keys = [values[self.fi]]
-        else:
-            found = self.rx.findall(values[self.ci])
-            if not found:
-                return []
-            keys = list(dict.fromkeys(found)) if len(found) > 1 else found
-        ev = ln[3] or UNMATCHED
-        ev = self._names.setdefault(ev, ev)
-        where = f"{ln[0]}:{ln[1]}"
+        return self.feed((ln,), now)
+
+    def feed(self, lines: Iterable[tuple], now: float = 0.0) -> list[OpenSession]:
+        """Take parsed lines (`ParsedLine` tuples) in order; returns the sessions they closed (idle, windows,
+        evictions). The loop is the detect stage's per-line cost, hence the local names."""
         out: list[OpenSession] = []
-        for key in keys:
-            s = self.open.get(key)
-            if s is None:
-                s = self.open[key] = OpenSession(key, self.n)
-                self.counts.opened += 1
-                if len(self.open) > self.max_open:
-                    old = self.open.popitem(last=False)[1]
-                    old.closed_by = "evicted"
-                    self.counts.evicted += 1
-                    out.append(old)
+        window, fi, ci, rx = self.window, self.fi, self.ci, self.rx
+        findall = rx.findall if rx is not None else None
+        sessions, counts, keep = self.open, self.counts, self.keep
+        codes, file_index = self._codes, self._file_index
+        names, files = self.names, self.files
+        n, most = self.n, counts.max_open
+        for ln in lines:
+            n += 1
+            values = ln[2]
+            if window:
+                keys = [f"w{(n - 1) // window}"]
+            elif fi >= 0:
+                keys = [values[fi]]
             else:
-                self.open.move_to_end(key)
-            s.events.append(ev)
-            if len(s.where) < self.keep:
-                s.where.append(where)
-                s.text.append(values[self.ci])
-            s.last_line, s.last_time = self.n, now
-        self.counts.max_open = max(self.counts.max_open, len(self.open))
-        if self.window and self.n % self.window == 0:
-            out.extend(self._close_all("window"))
-        elif self.open and self.n % self.check_every == 0:
-            out.extend(self.expire())
+                keys = findall(values[ci])
+                if not keys:
+                    continue
+                if len(keys) > 1:
+                    keys = list(dict.fromkeys(keys))
+            ev = ln[3] or UNMATCHED
+            code = codes.get(ev)
+            if code is None:
+                code = codes[ev] = len(names)
+                names.append(ev)
+            f = file_index.get(ln[0])
+            if f is None:
+                f = file_index[ln[0]] = len(files)
+                files.append(ln[0])
+            place = f << LINE_BITS | ln[1]
+            for key in keys:
+                s = sessions.get(key)
+                if s is None:
+                    s = sessions[key] = OpenSession(key, n, names, files)
+                    counts.opened += 1
+                    if len(sessions) > self.max_open:
+                        old = sessions.popitem(last=False)[1]
+                        old.closed_by = "evicted"
+                        counts.evicted += 1
+                        out.append(old)
+                else:
+                    sessions.move_to_end(key)
+                s.codes.append(code)
+                if len(s.text) < keep:
+                    s.places.append(place)
+                    s.text.append(values[ci])
+                s.last_line, s.last_time = n, now
+            if len(sessions) > most:
+                most = counts.max_open = len(sessions)
+            if window and n % window == 0:
+                self.n = n
+                out.extend(self._close_all("window"))
+            elif sessions and n % self.check_every == 0:
+                self.n = n
+                out.extend(self.expire())
+        self.n = n
         return out
 
     def expire(self, now: float | None = None) -> list[OpenSession]:

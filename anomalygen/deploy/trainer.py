@@ -79,8 +79,7 @@ def real_sessions(statements, logs: list[Path], fmt: LogFormat, spec: SessionSpe
                   keep_events: int = 0) -> tuple[list[OpenSession], dict]:
     parser = LogParser(statements, fmt, fallback=False)
     grouper = Sessionizer(spec, fmt, idle_lines=1 << 62, max_open=1 << 62, keep_events=keep_events)
-    for ln in parser.parse_chunks(iter_chunks(logs, parser.summary.read)):
-        grouper.add(ln)
+    grouper.feed(parser.parse_chunks(iter_chunks(logs, parser.summary.read)))
     sessions = sorted(grouper.close_all(), key=lambda s: s.first)
     return sessions, parser.summary.read.to_dict()
 

@@ -44,20 +44,23 @@ class NextEventDetector(BaseDetector):
     def _restore_vocab(self, st: DetectorState) -> None:
         """Hook: what `_prepare_vocab` computed, read back instead of recomputed."""
 
+    def _steps(self, e: list[int]) -> tuple[list[int], list[int]]:
+        """Input and target of one encoded session: read from the begin marker, judged on each event and then
+        on the end marker, unless cut at `max_len`."""
+        cut = e[: self.max_len]
+        seq_tgt = [*cut, self.vocab_.eos_index] if len(e) <= self.max_len else cut
+        return [self.vocab_.eos_index + 1, *cut][: len(seq_tgt)], seq_tgt
+
     def _encode(self, X) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        v = self.vocab_
-        pad, eos, bos = v.pad_index, v.eos_index, v.eos_index + 1
-        enc = v.encode_many(X)
+        enc = self.vocab_.encode_many(X)
         L = min(self.max_len, max((len(e) for e in enc), default=0)) + 1
-        inp = np.full((len(enc), L), pad, dtype=np.int64)
+        inp = np.full((len(enc), L), self.vocab_.pad_index, dtype=np.int64)
         tgt = np.full((len(enc), L), -100, dtype=np.int64)
         lengths = np.zeros(len(enc), dtype=np.int64)
         for i, e in enumerate(enc):
-            cut = e[: self.max_len]
-            seq_in = [bos, *cut]
-            seq_tgt = [*cut, eos] if len(e) <= self.max_len else [*cut]
+            seq_in, seq_tgt = self._steps(e)
             k = len(seq_tgt)
-            inp[i, :k] = seq_in[:k]
+            inp[i, :k] = seq_in
             tgt[i, :k] = seq_tgt
             lengths[i] = k
         return torch.from_numpy(inp), torch.from_numpy(tgt), torch.from_numpy(lengths)
@@ -99,34 +102,49 @@ class NextEventDetector(BaseDetector):
 
         return batched(score, (inp, tgt, lengths), 512).numpy().astype(np.float64)
 
-    @torch.no_grad()
-    def step_ranks(self, sessions: list[list[str]], top: int = 3) -> list[tuple[np.ndarray, list[list[str]]]]:
+    @torch.inference_mode()
+    def step_ranks(self, sessions: list[list[str]], top: int = 3, above: float | None = None,
+                   first: int | None = None, budget: int = 1 << 14) -> list[tuple[np.ndarray, dict[int, list[str]]]]:
         """Per session, per judged step (each event, then the end unless cut at `max_len`): the rank of the true
         event as `decision_function` counts it, and the `top` keys the model expected there (`<end>` for the end
-        marker). A session's score is its largest rank."""
+        marker) -- at every step, or with `above` only at the first `first` steps ranked above it (what an
+        alarm's explanation shows). A session's score is its largest rank.
+
+        One forward pass gives both. Sessions are read in groups of equal length, so that no step is padding,
+        and at most `budget` steps at a time, so that memory does not grow with the number of sessions."""
         if not hasattr(self, "model_"):
             raise RuntimeError(f"{self.name}: call fit before step_ranks")
         sessions = check_sessions(sessions)
-        if not sessions:
-            return []
-        inp, tgt, lengths = self._encode(sessions)
+        steps = [self._steps(e) for e in self.vocab_.encode_many(sessions)]
+        by_len: dict[int, list[int]] = {}
+        for i, (_, t) in enumerate(steps):
+            by_len.setdefault(len(t), []).append(i)
         self.model_.eval()
-        v = self.vocab_
-        out = []
-        for start in range(0, len(sessions), 256):
-            b_inp, b_tgt, b_len = inp[start:start + 256], tgt[start:start + 256], lengths[start:start + 256]
-            T = int(b_len.max())
-            logits = self.model_(b_inp[:, :T], b_len)
-            t = b_tgt[:, :T]
-            rank = _ranks(logits, t)
-            # OOV and padding are never a prediction worth showing
-            logits[..., OOV] = float("-inf")
-            logits[..., v.pad_index] = float("-inf")
-            best = logits.topk(min(top, logits.shape[-1] - 2), dim=-1).indices.tolist()
-            for i, k in enumerate(b_len.tolist()):
-                names = [[v.keys_[j] if j < len(v) else "<end>" for j in row] for row in best[i][:k]]
-                out.append((rank[i, :k].numpy().astype(np.float64), names))
+        out: list = [None] * len(sessions)
+        for k, idx in sorted(by_len.items()):
+            per = max(1, budget // k)
+            for start in range(0, len(idx), per):
+                part = idx[start:start + per]
+                inp = torch.tensor([steps[i][0] for i in part])
+                tgt = torch.tensor([steps[i][1] for i in part])
+                logits = self.model_(inp, torch.full((len(part),), k))
+                rank = _ranks(logits, tgt).numpy().astype(np.float64)
+                for row, i in enumerate(part):
+                    where = np.arange(k) if above is None else np.flatnonzero(rank[row] > above)[:first]
+                    out[i] = (rank[row], self._expected(logits[row], where, top))
         return out
+
+    def _expected(self, logits: torch.Tensor, where: np.ndarray, top: int) -> dict[int, list[str]]:
+        """The `top` keys predicted at each step in `where` (`logits`: one session's steps); OOV and padding
+        are never a prediction worth showing."""
+        if not len(where):
+            return {}
+        v = self.vocab_
+        logits = logits[torch.from_numpy(where)]
+        logits[..., OOV] = float("-inf")
+        logits[..., v.pad_index] = float("-inf")
+        best = logits.topk(min(top, logits.shape[-1] - 2), dim=-1).indices.tolist()
+        return {int(p): [v.keys_[j] if j < len(v) else "<end>" for j in row] for p, row in zip(where, best)}
 
 
 def _ranks(logits: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

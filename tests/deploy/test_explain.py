@@ -6,6 +6,7 @@ import numpy as np
 
 from anomalygen.deploy.explain import Explainer, count_profile, format_alarm
 from anomalygen.deploy.online import UNMATCHED
+from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.detect import make_detector
 
 STATEMENTS = {k: {"file": f"x/{k}.java", "line": i, "method": "run()", "level": "INFO", "template": f"{k} <*>"}
@@ -24,7 +25,8 @@ def test_count_model_names_the_most_deviating_statements_and_unseen_ones(tiny_se
     det = make_detector("PCA", tiny_params).fit(X, y)
     normal = [s for s, lab in zip(X, y) if lab == 0]
     ex = Explainer(det, STATEMENTS, {"A", "B", "C", "D", "X"}, count_profile(normal))
-    out = ex.explain(["A", "B", "B", "B", "B", "NEW", UNMATCHED], [f"f:{i}" for i in range(7)], ["m"] * 7)
+    session = ["A", "B", "B", "B", "B", "NEW", UNMATCHED]
+    out = ex.explain(session, [f"f:{i}" for i in range(7)], ["m"] * 7, SessionScorer(det).score([session])[0])
     assert out["kind"] == "counts"
     top = out["deviations"][0]
     assert (top["event"], top["location"], top["count"]) == ("B", "x/B.java:11", 4)
@@ -44,7 +46,9 @@ def test_next_event_model_points_at_the_first_unexpected_event(tiny_sessions, ti
     det = make_detector("DeepLog", {**tiny_params, "epochs": 30, "hidden": 16}).fit(X, y)
     det.threshold_ = 0.5  # anything but the top guess is unexpected
     ex = Explainer(det, STATEMENTS, {"A", "B", "C", "D"}, count_profile(X))
-    out = ex.explain(["A", "B", "X", "D"], ["f:1", "f:2", "f:3", "f:4"], ["a", "b", "x", "d"])
+    session = ["A", "B", "X", "D"]
+    scored = SessionScorer(det).score([session])[0]
+    out = ex.explain(session, ["f:1", "f:2", "f:3", "f:4"], ["a", "b", "x", "d"], scored)
     u = out["unexpected"][0]
     assert (u["position"], u["event"], u["location"], u["at"]) == (2, "X", "x/X.java:14", "f:3")
     assert u["expected"] and all(e["event"] != "X" for e in u["expected"])

@@ -74,9 +74,12 @@ def train(
                        params=_params(model, param, epochs), val_fraction=val_fraction, seed=seed,
                        idle_lines=idle_lines, holdout=holdout)
     try:
-        res = run_train(req)
+        _print_trained(run_train(req))
     except (TrainError, OSError) as e:
         _fail(str(e))
+
+
+def _print_trained(res) -> None:
     r = res.read
     typer.echo(f"lines read {r['lines_read']}: parsed {r['parsed']}, rejected {r['rejected']}")
     s = res.sessions
@@ -111,10 +114,27 @@ def detect(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary"),
 ) -> None:
     """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
-    from anomalygen.deploy.detector import DetectRequest, load_detector
-    from anomalygen.deploy.explain import format_alarm
-    from anomalygen.deploy.folder import ModelError
+    from anomalygen.deploy.detector import DetectRequest
     from anomalygen.logs.formats import FormatError
+
+    det = _load(model, logs, follow, labels, source, allow_other_source)
+    req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
+                        idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
+                        json_out=json_out, labels=labels)
+    try:
+        res = det.stream(req, None if quiet else _print_alarm)
+    except (FormatError, ValueError, OSError) as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        raise typer.Exit(130)
+    _print_detected(det.name, res)
+
+
+def _load(model: Path, logs: list[str], follow: bool, labels: Optional[Path], source: Optional[Path],
+          allow_other_source: bool):
+    """The model, once every named input exists (the followed file may not yet)."""
+    from anomalygen.deploy.detector import load_detector
+    from anomalygen.deploy.folder import ModelError
 
     for p in [*logs, *([str(labels)] if labels else [])]:
         if p != "-" and not (follow and p == logs[-1]) and not Path(p).is_file():
@@ -125,23 +145,19 @@ def detect(
         _fail(str(e))
     for d in det.differences:
         typer.echo(f"warning: inventory differs: {d}", err=True)
-    req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
-                        idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
-                        json_out=json_out, labels=labels)
+    return det
 
-    def on_alarm(v) -> None:
-        if not quiet:
-            typer.echo(format_alarm(v.to_dict()))
-            sys.stdout.flush()
 
-    try:
-        res = det.stream(req, on_alarm)
-    except (FormatError, ValueError, OSError) as e:
-        _fail(str(e))
-    except KeyboardInterrupt:
-        raise typer.Exit(130)
+def _print_alarm(v) -> None:
+    from anomalygen.deploy.explain import format_alarm
+
+    typer.echo(format_alarm(v.to_dict()))
+    sys.stdout.flush()
+
+
+def _print_detected(name: str, res) -> None:
     r, s = res.read, res.sessions
-    typer.echo(f"{det.name}: {res.alarms} alarms in {res.scored} sessions; lines read {r['lines_read']}: parsed "
+    typer.echo(f"{name}: {res.alarms} alarms in {res.scored} sessions; lines read {r['lines_read']}: parsed "
                f"{r['parsed']}, rejected {r['rejected']}" + (f" {r['rejected_by_kind']}" if r["rejected"] else "")
                + f"; sessions closed idle {s['closed_idle']}, at end {s['closed_end']}, evicted {s['evicted']} "
                f"(most open at once {s['max_open']}); {res.seconds:.2f}s", err=True)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.online import OpenSession, Sessionizer

@@ -125,12 +125,61 @@ def _metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 
 
 def train(req: TrainRequest) -> TrainResult:
-    from anomalygen.detect.registry import DETECTORS, make_detector
-    from anomalygen.evaluate.splits import train_validation
-    from anomalygen.logs.formats import FormatError
+    """Read and check the inputs, form the real sessions, fit on their training part (plus synthetic ones),
+    choose the threshold on the validation part, save the model folder."""
     from anomalygen.source.inventory import build_inventory
 
     t0 = time.perf_counter()
+    src, logs, labels_path, fmt_spec, fmt, spec = _inputs(req)
+    inv, _ = build_inventory(src)
+    sessions, read, label_map = _real(req, inv.statements, logs, labels_path, fmt_spec, fmt, spec)
+    n_hold = int(round(len(sessions) * req.holdout))
+    sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold:]
+    if not sessions:
+        raise TrainError(f"--holdout {req.holdout} leaves no session to train on")
+    X = [s.events for s in sessions]
+    y = np.array([label_map.get(s.key, 0) for s in sessions], dtype=np.int64)
+    from anomalygen.evaluate.splits import train_validation
+
+    tr, va = train_validation(np.arange(len(X)), y, req.val_fraction, req.seed)
+    syn, syn_info = synthetic_sessions(req, src, logs, fmt_spec)
+    X_fit = [X[i] for i in tr] + [s.events for s in syn]
+    y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
+    det = _fit(req, inv.statements, X_fit, y_fit)
+    validation = _validate(det, [X[i] for i in va], y[va])
+    counts = {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
+              "synthetic": len(syn), "held_out": len(holdout)}
+    manifest = _manifest(req, src, logs, labels_path, fmt_spec, read, syn_info, counts, holdout, validation)
+    _save(req.out, det, manifest, inv.statements, X_fit, y_fit)
+    return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
+                       read, round(time.perf_counter() - t0, 2), holdout,
+                       [label_map.get(s.key, 0) for s in holdout])
+
+
+def _manifest(req: TrainRequest, src: Path, logs: list[Path], labels_path: Path | None, fmt_spec: str, read: dict,
+              syn_info: dict, counts: dict, holdout: list[OpenSession], validation: dict) -> dict:
+    """What the model folder records of its training data (digests included) and how `detect` reads logs."""
+    return {
+        "training": {
+            "source": str(src),
+            "logs": [{"path": str(p), "sha256": sha256_file(p)} for p in logs],
+            "labels": {"path": str(labels_path), "sha256": sha256_file(labels_path)} if labels_path else None,
+            "synthetic": syn_info,
+            "read": read,
+            "sessions": counts,
+            "held_out_sessions": [s.key for s in holdout],
+            "validation": validation,
+            "seed": req.seed,
+        },
+        "detect": {"format": fmt_spec, "sessions_by": req.sessions_by, "idle_lines": req.idle_lines},
+    }
+
+
+def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogFormat, SessionSpec]:
+    """The request's inputs resolved (the example's by default) and checked, with its format and session rule."""
+    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.logs.formats import FormatError
+
     if req.model not in DETECTORS:
         raise TrainError(f"unknown detector {req.model!r}; choose from {', '.join(DETECTORS)}")
     src, logs, labels_path, fmt_spec = resolve_inputs(req)
@@ -145,9 +194,15 @@ def train(req: TrainRequest) -> TrainResult:
     if not supports(req.sessions_by):
         raise TrainError(f"--sessions-by {req.sessions_by}: detect forms sessions by id, regex:, field: or "
                          "window:count:N (no step)")
-    inv, _ = build_inventory(src)
+    return src, logs, labels_path, fmt_spec, fmt, spec
+
+
+def _real(req: TrainRequest, statements, logs: list[Path], labels_path: Path | None, fmt_spec: str,
+          fmt: LogFormat, spec: SessionSpec) -> tuple[list[OpenSession], dict, dict[str, int]]:
+    """The real sessions in log order (only the labelled ones when labels are given), what reading counted,
+    and the labels."""
     try:
-        sessions, read = real_sessions(inv.statements, logs, fmt, spec, keep_events=256 if req.holdout > 0 else 0)
+        sessions, read = real_sessions(statements, logs, fmt, spec, keep_events=256 if req.holdout > 0 else 0)
     except ValueError as e:  # a header field the format does not have
         raise TrainError(str(e)) from None
     if not sessions:
@@ -162,53 +217,39 @@ def train(req: TrainRequest) -> TrainResult:
         if not labelled:
             raise TrainError(f"{labels_path}: labels none of the {len(sessions)} sessions of the logs")
         sessions = labelled
-    n_hold = int(round(len(sessions) * req.holdout))
-    sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold:]
-    if not sessions:
-        raise TrainError(f"--holdout {req.holdout} leaves no session to train on")
-    X = [s.events for s in sessions]
-    y = np.array([label_map.get(s.key, 0) for s in sessions], dtype=np.int64)
-    tr, va = train_validation(np.arange(len(X)), y, req.val_fraction, req.seed)
-    syn, syn_info = synthetic_sessions(req, src, logs, fmt_spec)
-    X_fit = [X[i] for i in tr] + [s.events for s in syn]
-    y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
-    texts = {s.id: s.template for s in inv.statements}
+    return sessions, read, label_map
+
+
+def _fit(req: TrainRequest, statements, X_fit: list, y_fit: np.ndarray):
+    from anomalygen.detect.registry import make_detector
+
+    texts = {s.id: s.template for s in statements}
     det = make_detector(req.model, {"random_state": req.seed, "event_texts": texts}, **req.params)
     if det.supervised and len(np.unique(y_fit)) < 2:
         raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
                          "anomalous sessions via --augment/--synthesize)")
     try:
-        det.fit(X_fit, y_fit)
+        return det.fit(X_fit, y_fit)
     except ValueError as e:
         raise TrainError(f"{req.model}: {e}") from None
-    X_val, y_val = [X[i] for i in va], y[va]
+
+
+def _validate(det, X_val: list, y_val: np.ndarray) -> dict:
+    """Move the threshold to the best F1 on the validation sessions (when they hold anomalies); its metrics."""
     if len(X_val) and y_val.sum():
         det.tune_threshold(X_val, y_val)
     validation = _metrics(y_val, det.predict(X_val)) if len(X_val) else {}
     validation["sessions"] = len(X_val)
-    by_id = {s.id: s for s in inv.statements}
+    return validation
+
+
+def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.ndarray) -> None:
+    """The model folder: the manifest completed with what the fitted model knows, the vocabulary of the
+    statements it saw, and the count profile of its normal sessions (for count explanations)."""
+    by_id = {s.id: s for s in statements}
     known = sorted({e for s in X_fit for e in s})
+    manifest["training"].update({"events_known": len(known), "unmatched_event": UNMATCHED in known,
+                                 "train_info": getattr(det, "train_info_", None)})
     vocabulary = {k: statement_record(by_id[k]) for k in known if k in by_id}
     normal = [s for s, lab in zip(X_fit, y_fit) if lab == 0]
-    manifest = {
-        "training": {
-            "source": str(src),
-            "logs": [{"path": str(p), "sha256": sha256_file(p)} for p in logs],
-            "labels": {"path": str(labels_path), "sha256": sha256_file(labels_path)} if labels_path else None,
-            "synthetic": syn_info,
-            "read": read,
-            "sessions": {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
-                         "synthetic": len(syn), "held_out": len(holdout)},
-            "held_out_sessions": [s.key for s in holdout],
-            "validation": validation,
-            "seed": req.seed,
-            "events_known": len(known),
-            "unmatched_event": UNMATCHED in known,
-            "train_info": getattr(det, "train_info_", None),
-        },
-        "detect": {"format": fmt_spec, "sessions_by": req.sessions_by, "idle_lines": req.idle_lines},
-    }
-    save_model(req.out, ModelFolder(det, manifest, inv.statements, vocabulary, count_profile(normal)))
-    return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
-                       read, round(time.perf_counter() - t0, 2), holdout,
-                       [label_map.get(s.key, 0) for s in holdout])
+    save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)))

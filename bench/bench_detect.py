@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import statistics
@@ -60,7 +61,7 @@ def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
         res = det.stream(DetectRequest(model=Path(model), logs=[log], idle_lines=idle_lines))
         lines = res.read["lines_read"]
         extra = {"alarms": res.alarms, "sessions": res.scored, "max_open": res.sessions["max_open"],
-                 "evicted": res.sessions["evicted"]}
+                 "evicted": res.sessions["evicted"], "sequences_read": res.scoring["sessions_read"]}
     secs = time.perf_counter() - t0
     return {"kind": kind, "lines": lines, "seconds": secs, "lines_per_s": lines / secs,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
@@ -139,12 +140,14 @@ def main() -> None:
                 best = sorted(rs, key=lambda r: r["lines_per_s"])[len(rs) // 2]
                 row[kind] = {**best, "lines_per_s": statistics.median(r["lines_per_s"] for r in rs)}
             row["detect_vs_parse"] = row["detect"]["lines_per_s"] / row["parse"]["lines_per_s"]
+            row["load_average"] = round(os.getloadavg()[0], 2)  # 1-minute, at the end of this size's runs
             results[f"x{copies}"] = row
             p, d = row["parse"], row["detect"]
             print(f"x{copies}: {p['lines']:,} lines; parse {p['lines_per_s']:,.0f} lines/s (peak RSS "
                   f"{p['peak_rss_mb']:.0f} MB); detect {d['lines_per_s']:,.0f} lines/s = "
                   f"{row['detect_vs_parse']:.2f} of parse (peak RSS {d['peak_rss_mb']:.0f} MB, {d['sessions']:,} "
-                  f"sessions, {d['alarms']:,} alarms, at most {d['max_open']:,} open, {d['evicted']} evicted)")
+                  f"sessions, {d['sequences_read']:,} distinct sequences read by the model, {d['alarms']:,} alarms, "
+                  f"at most {d['max_open']:,} open, {d['evicted']} evicted); load average {row['load_average']:.1f}")
     if a.scale != 1:
         r1, rn = results["x1"]["detect"]["peak_rss_mb"], results[f"x{a.scale}"]["detect"]["peak_rss_mb"]
         results["detect_rss_growth"] = rn / r1 - 1

@@ -4,10 +4,12 @@ explanations, as they happen)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -66,6 +68,7 @@ class DetectResult:
     seconds: float
     inventory_differences: list[str] = field(default_factory=list)
     labelled: dict = field(default_factory=dict)  # with labels: "all" and "held_out" (sessions training left out)
+    scoring: dict = field(default_factory=dict)  # distinct sequences the model read, sessions the cache answered
 
 
 class Detector:
@@ -134,58 +137,85 @@ class Detector:
         def stop() -> bool:
             return req.exit_idle is not None and time.monotonic() - last_data[0] >= req.exit_idle
 
-        skipped = Skipped()
-        label_map = load_labels(req.labels, skipped) if req.labels else {}
-        for line in skipped.lines(f"labels {req.labels}"):
-            print(line, file=sys.stderr)
-        held_out = set(self.manifest.get("training", {}).get("held_out_sessions", []))
-        outcomes: list[tuple[int, bool, bool]] = []  # (label, flagged, held out) of labelled sessions
-        alarms = scored = 0
+        tally = _Tally(req, self.manifest.get("training", {}).get("held_out_sessions", []), on_alarm)
+        hits, misses = self.scorer.hits, self.scorer.misses
         pending: list[OpenSession] = []
-        out = open(req.json_out, "w", encoding="utf-8") if req.json_out else None
-
-        def flush() -> None:
-            nonlocal alarms, scored
-            for v in self.judge(pending):
-                scored += 1
-                if v.session in label_map:
-                    outcomes.append((label_map[v.session], v.anomalous, v.session in held_out))
-                if v.anomalous:
-                    alarms += 1
-                    if out is not None:
-                        out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
-                        out.flush()
-                    if on_alarm is not None:
-                        on_alarm(v)
-            pending.clear()
-
-        import torch
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(req.threads)
-        try:
+        with _long_lived(req.threads), tally:
             for chunk in line_source(req.logs, stats, req.follow, stop, req.poll):
                 now = time.monotonic()
                 pending.extend(grouper.feed(parser.parse_chunks([chunk]), now))
                 pending.extend(grouper.expire(now))
                 # a quiet poll scores what closed so far: alarms must not wait for a full batch
                 if len(pending) >= req.batch or (pending and not chunk[2]):
-                    flush()
+                    tally.take(self.judge(pending))
+                    pending.clear()
                 if chunk[2]:  # idle time counts from the end of the work on the last data
                     last_data[0] = time.monotonic()
-            pending.extend(grouper.close_all())
-            flush()
-        finally:
-            torch.set_num_threads(threads)
-            if out is not None:
-                out.close()
-        labelled = {}
-        if label_map:
-            labelled["all"] = _score([(lab, bad) for lab, bad, _ in outcomes])
-            if held_out:
-                labelled["held_out"] = _score([(lab, bad) for lab, bad, h in outcomes if h])
-        return DetectResult(alarms, scored, stats.to_dict(), grouper.counts.to_dict(),
-                            round(time.perf_counter() - t0, 3), self.differences, labelled)
+            tally.take(self.judge(pending + grouper.close_all()))
+        scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
+        return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
+                            round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)
+
+
+class _Tally:
+    """Where verdicts go as they come: counted, alarms written as JSON lines and handed to `on_alarm`, and with
+    labels, each labelled session's outcome kept for the summary."""
+
+    def __init__(self, req: DetectRequest, held_out: list[str], on_alarm: Callable[[Verdict], None] | None):
+        skipped = Skipped()
+        self.labels = load_labels(req.labels, skipped) if req.labels else {}
+        for line in skipped.lines(f"labels {req.labels}"):
+            print(line, file=sys.stderr)
+        self.held_out = set(held_out)
+        self.on_alarm = on_alarm
+        self.outcomes: list[tuple[int, bool, bool]] = []  # (label, flagged, held out) of labelled sessions
+        self.alarms = self.scored = 0
+        self.out = open(req.json_out, "w", encoding="utf-8") if req.json_out else None
+
+    def __enter__(self) -> "_Tally":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.out is not None:
+            self.out.close()
+
+    def take(self, verdicts: list[Verdict]) -> None:
+        for v in verdicts:
+            self.scored += 1
+            if v.session in self.labels:
+                self.outcomes.append((self.labels[v.session], v.anomalous, v.session in self.held_out))
+            if v.anomalous:
+                self.alarms += 1
+                if self.out is not None:
+                    self.out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+                    self.out.flush()
+                if self.on_alarm is not None:
+                    self.on_alarm(v)
+
+    def labelled(self) -> dict:
+        if not self.labels:
+            return {}
+        out = {"all": _score([(lab, bad) for lab, bad, _ in self.outcomes])}
+        if self.held_out:
+            out["held_out"] = _score([(lab, bad) for lab, bad, h in self.outcomes if h])
+        return out
+
+
+@contextmanager
+def _long_lived(threads: int) -> Iterator[None]:
+    """While streaming: torch on `threads` threads, and the objects that live through the stream (the model,
+    the inventory's matcher) frozen out of the garbage collector's full passes, which otherwise re-scan them
+    again and again as sessions come and go."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        torch.set_num_threads(before)
 
 
 def _score(pairs: list[tuple[int, bool]]) -> dict:

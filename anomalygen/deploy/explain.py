@@ -45,8 +45,16 @@ class Explainer:
         keys = [str(k) for k in profile.get("keys", [])]
         self.mean = dict(zip(keys, map(float, profile.get("mean", []))))
         self.std = dict(zip(keys, map(float, profile.get("std", []))))
+        self._said: dict[str, dict] = {}
 
     def statement(self, key: str) -> dict:
+        """What the explanation says of an event key (a fresh dict: callers extend it)."""
+        rec = self._said.get(key)
+        if rec is None:
+            rec = self._said[key] = self._statement(key)
+        return dict(rec)
+
+    def _statement(self, key: str) -> dict:
         if key == UNMATCHED:
             return {"event": key, "note": "a line no statement of the inventory prints"}
         if key == "<end>":

@@ -115,6 +115,7 @@ class Sessionizer:
         codes, file_index = self._codes, self._file_index
         names, files = self.names, self.files
         n, most = self.n, counts.max_open
+        last_file, base = None, 0
         for ln in lines:
             n += 1
             values = ln[2]
@@ -133,11 +134,14 @@ class Sessionizer:
             if code is None:
                 code = codes[ev] = len(names)
                 names.append(ev)
-            f = file_index.get(ln[0])
-            if f is None:
-                f = file_index[ln[0]] = len(files)
-                files.append(ln[0])
-            place = f << LINE_BITS | ln[1]
+            if ln[0] is not last_file:  # lines come in runs from one file
+                last_file = ln[0]
+                f = file_index.get(last_file)
+                if f is None:
+                    f = file_index[last_file] = len(files)
+                    files.append(last_file)
+                base = f << LINE_BITS
+            place = base | ln[1]
             for key in keys:
                 s = sessions.get(key)
                 if s is None:

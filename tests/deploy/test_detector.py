@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import threading
-import time
 
 import pytest
 
@@ -30,6 +29,9 @@ def test_detect_flags_fault_sessions_and_explains_them_with_their_own_statements
     alarms = []
     res = det.stream(DetectRequest(model=model_dir, logs=[LOG], json_out=tmp_path / "alarms.jsonl"), alarms.append)
     assert res.scored == 2322 and res.alarms == len(alarms) > 0
+    # sessions repeat their event sequences: the model reads each distinct one once
+    assert res.scoring["sessions_read"] + res.scoring["cache_hits"] == res.scored
+    assert 0 < res.scoring["sessions_read"] < res.scored / 2
     assert res.read["lines_read"] == res.read["parsed"] + res.read["rejected"]
     faults = _faults()
     hard = {b for b, f in faults.items() if f in HARD}

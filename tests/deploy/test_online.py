@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalygen.deploy.online import UNMATCHED, Sessionizer, supports
+from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.sessions import SessionSpec
 
@@ -77,3 +77,29 @@ def test_idle_check_runs_every_check_every_lines():
 def test_supports_names_the_rules_detect_can_follow():
     assert [supports(x) for x in ("id", "regex:x(\\d+)", "field:Pid", "window:count:10", "window:count:10:5",
                                   "window:time:60", "nonsense")] == [True, True, True, True, False, False, False]
+
+
+def test_sessions_keep_event_codes_into_one_shared_table_and_places_as_numbers():
+    s = Sessionizer(SessionSpec.parse("id"), FMT, keep_events=2)
+    for i, (msg, ev) in enumerate([("blk_1 a", "E1"), ("blk_2 b", "E2"), ("blk_1 c", "E2"), ("blk_1 d", "E1")], 1):
+        s.add(("f.log" if i < 4 else "g.log", 10 * i, ("INFO", msg), ev, "t", (), "source", 1))
+    closed = {c.key: c for c in s.close_all()}
+    one, two = closed["blk_1"], closed["blk_2"]
+    assert s.names == ["E1", "E2"] and one.names is two.names is s.names
+    assert (one.codes.itemsize, list(one.codes), one.events) == (4, [0, 1, 0], ["E1", "E2", "E1"])
+    # the fourth line is past keep_events: counted as an event, its place and text not kept
+    assert (one.where, one.text, one.start) == (["f.log:10", "f.log:30"], ["blk_1 a", "blk_1 c"], "f.log:10")
+    assert one.places.itemsize == 8 and two.where == ["f.log:20"]
+
+
+def test_feed_takes_many_lines_and_closes_as_add_does_line_by_line():
+    msgs = [f"blk_{i % 7} m{i}" for i in range(300)]
+    one, many = (Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=20, check_every=16) for _ in range(2))
+    by_line = [(c.key, c.events, c.where) for i, m in enumerate(msgs, 1) for c in one.add(line(i, m, f"E{i % 3}"))]
+    fed = [(c.key, c.events, c.where) for c in many.feed([line(i, m, f"E{i % 3}") for i, m in enumerate(msgs, 1)])]
+    assert fed == by_line and many.counts == one.counts and many.n == one.n == 300
+
+
+def test_a_session_made_of_event_ids_reads_them_back():
+    s = OpenSession.of("k", ["B", "A", "B"], first=3)
+    assert (s.events, s.first, s.where, s.start) == (["B", "A", "B"], 3, [], None)

@@ -9,8 +9,10 @@ block ids renamed per copy (`blk_123` -> `blk_123` + copy number) so that every 
 * parse: `LogParser` over the file with the model's inventory and format (the reader, header split, statement
   match, parameters) consumed without writing: what `detect` does before sessions and scoring;
 * detect: `Detector.stream` (parse + online sessions + scoring every closed session + explanations of alarms),
-  alarms discarded.
+  alarms discarded. The model reads each distinct event sequence once (the scorer's cache answers the repeats);
+  the count of sequences it read is printed, since copies of one log repeat the same sequences.
 Lines/s is lines read over wall time (median of `--repeats`, interleaved); peak RSS is the child's ru_maxrss.
+Each size's row ends with the 1-minute load average: on a shared machine the ratio moves with it.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class Sessionizer:
         out: list[OpenSession] = []
         window, fi, ci, rx = self.window, self.fi, self.ci, self.rx
         findall = rx.findall if rx is not None else None
-        sessions, counts, keep = self.open, self.counts, self.keep
+        sessions, counts, keep, check_every = self.open, self.counts, self.keep, self.check_every
         codes, file_index = self._codes, self._file_index
         names, files = self.names, self.files
         n, most = self.n, counts.max_open
@@ -152,6 +152,8 @@ class Sessionizer:
                         old.closed_by = "evicted"
                         counts.evicted += 1
                         out.append(old)
+                    elif len(sessions) > most:  # only a new session makes more open at once
+                        most = counts.max_open = len(sessions)
                 else:
                     sessions.move_to_end(key)
                 s.codes.append(code)
@@ -159,12 +161,10 @@ class Sessionizer:
                     s.places.append(place)
                     s.text.append(values[ci])
                 s.last_line, s.last_time = n, now
-            if len(sessions) > most:
-                most = counts.max_open = len(sessions)
             if window and n % window == 0:
                 self.n = n
                 out.extend(self._close_all("window"))
-            elif sessions and n % self.check_every == 0:
+            elif sessions and n % check_every == 0:
                 self.n = n
                 out.extend(self.expire())
         self.n = n

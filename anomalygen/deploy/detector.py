@@ -97,9 +97,9 @@ class Detector:
     def judge(self, sessions: Sequence[OpenSession]) -> list[Verdict]:
         events = [s.events for s in sessions]
         out = []
+        threshold = self.threshold
         for s, ev, sc in zip(sessions, events, self.scorer.score(events)):
-            v = Verdict(s.key, sc.score, self.threshold, sc.score > self.det.threshold_, len(ev), s.start,
-                        s.closed_by)
+            v = Verdict(s.key, sc.score, threshold, sc.score > threshold, len(ev), s.start, s.closed_by)
             if v.anomalous:
                 v.explanation = self.explainer.explain(ev, s.where, s.text, sc)
             out.append(v)

@@ -51,8 +51,8 @@ class SourceTree:
         t0 = time.perf_counter()
         inv, project = build_inventory(root)
         if inv.files == 0:
-            first = f"; first problem: {inv.diagnostics[0]}" if inv.diagnostics else ""
-            raise InputError(f"{root}: no Java source could be analysed{first}")
+            why = f" ({inv.diagnostics[0].message})" if inv.diagnostics else ""
+            raise InputError(f"{root}: no Java source could be analysed{why}")
         return cls(root, inv, project, time.perf_counter() - t0)
 
     @property

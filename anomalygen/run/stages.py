@@ -57,7 +57,7 @@ def _with_tree(make_req: Callable[[SourceTree], object], fn: Callable, tree: Tre
 def plan(cfg: dict) -> list[Stage]:
     from anomalygen.logs.api import (CoverageRequest, ParseRequest, SessionsRequest, make_sessions,
                                      measure_coverage, parse_logs)
-    from anomalygen.source.api import InventoryRequest, inventory
+    from anomalygen.source.api import InventoryRequest, take_inventory
     from anomalygen.synthesis.api import generate
 
     r: Path = cfg["out"]
@@ -72,7 +72,7 @@ def plan(cfg: dict) -> list[Stage]:
     gen = generate_request(cfg, r)
     stages = [
         Stage("inventory", settings(inv), [src], [(r / layout.INVENTORY).parent],
-              call=_with_tree(lambda t: InventoryRequest(src, inv.out, t), inventory, tree)),
+              call=_with_tree(lambda t: InventoryRequest(src, inv.out, t), take_inventory, tree)),
         Stage("parse", settings(parse), [src, *logs],
               [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")],
               call=_with_tree(lambda t: _tree_in(parse, t), parse_logs, tree)),

@@ -25,7 +25,7 @@ def seeds_of(cfg: dict) -> list[int]:
 
 
 def plan_testbed(cfg: dict) -> list[Stage]:
-    from anomalygen.source.api import InventoryRequest, inventory
+    from anomalygen.source.api import InventoryRequest, take_inventory
     from anomalygen.synthesis.api import GenerateRequest, generate
 
     r: Path = cfg["out"]
@@ -38,7 +38,7 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
         Stage("inventory", settings(inv), [src], [inv.out],
-              call=lambda: call(inventory, replace(inv, tree=tree()))()),
+              call=lambda: call(take_inventory, replace(inv, tree=tree()))()),
         Stage("windows", {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
               [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
               [r / "testbed" / k / "sessions.jsonl" for k in runs], after=["inventory"],

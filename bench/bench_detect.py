@@ -85,10 +85,11 @@ def follow_demo(model: str, log: Path, rate: float, idle_lines: int | None, rota
     with tempfile.TemporaryDirectory() as tmp:
         live = Path(tmp) / "live.log"
         live.write_text("")
-        cmd = [sys.executable, "-m", "anomalygen.cli", "detect", model, str(live), "--follow", "--exit-idle", "3",
+        cmd = [sys.executable, "-m", "anomalygen.cli", "detect", model, str(live), "--follow", "--exit-idle", "12",
                *(["--idle-lines", str(idle_lines)] if idle_lines else []), "--json", str(Path(tmp) / "a.jsonl")]
         det = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        time.sleep(8)  # let the detector load before the first line is written
+        # let the detector load before the first line is written; it waits up to --exit-idle for that line
+        time.sleep(8)
         t0 = time.monotonic()
         writer = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grow_log.py"), str(log), str(live),
                                    "--rate", str(rate), "--rotate-every", str(rotate_every)], env=env,

@@ -15,7 +15,7 @@ def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
     from anomalygen.logs.parse import LogParser
 
     parser = LogParser(hdfsmini, LogFormat.parse("hdfs"))
-    lines = list(parser.parse([data_dir / "hdfs" / "HDFS_2k.log"], named=True))
+    lines = list(parser.parse([data_dir / "hdfs" / "HDFS_2k.log"]))
     assert len(lines) == 2000
     assert all(ln.kind == "source" for ln in lines)
     with open(data_dir / "hdfs" / "HDFS_2k.log_structured.csv", encoding="utf-8", newline="") as fh:

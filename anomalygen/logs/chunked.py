@@ -148,7 +148,7 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
         n += 1
         fh.write("".join(rows.render([ParsedLine(file, lineno, values, eid, tpl, params, FALLBACK, 0)], n)))
     for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's
-        rows.counts[eid] += c
+        rows.counts[eid] = rows.counts.get(eid, 0) + c
         rows.first.setdefault(eid, res.templates[eid])
     return n
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from operator import itemgetter
+from typing import Callable, Sequence
 
 from anomalygen.core.levels import normalise as normalise_level
 from anomalygen.core.templates import effective_template, is_opaque, literal_parts
@@ -38,6 +39,21 @@ _HAS_DIGIT = re.compile(r"[0-9]")
 def digit_key(message: str) -> bytes:
     """The decision-cache key: the message's UTF-8 bytes with every ASCII digit set to 0."""
     return message.encode("utf-8", "surrogatepass").translate(_BDIGITS)
+
+
+def _span_getter(m: re.Match) -> Callable[[str], tuple] | None:
+    """`message -> m.groups()` from slices at the groups' places, for every message with the digit key of the
+    one `m` matched: a regex that cannot tell one digit from another matches all of them at the same places.
+    None when a group did not take part (its value is None, not a slice)."""
+    spans = m.regs[1:]
+    if any(a < 0 for a, _ in spans):
+        return None
+    if not spans:
+        return lambda message: ()
+    if len(spans) == 1:
+        (a, b), = spans
+        return lambda message: (message[a:b],)
+    return itemgetter(*[slice(a, b) for a, b in spans])
 
 
 def bounded_tokens(template: str) -> list[str]:
@@ -137,7 +153,7 @@ class Matcher:
         self.use_location = use_location  # False: the header never names a line number
         self.header = header  # where `fast_decide`'s header holds the level, component and line number (-1: none)
         # key -> (entries that surely match, digit-sensitive entries to test, static winner or -1, ambiguity flag,
-        #         (static winner, candidates) when there is one)
+        #         (static winner, candidates) and the winner's parameters as a function of the message, or Nones)
         self._cache: dict[bytes, tuple] = {}
         self._cache_get = self._cache.get  # clear() keeps the dict, so the bound method stays valid
         self._choice: dict[tuple, tuple[int, bool, bool]] = {}
@@ -219,8 +235,9 @@ class Matcher:
     def lookup(self, message: str, key: bytes | None = None) -> tuple:
         """Through the cache: (entries that surely match, digit-sensitive entries still to test, the winner when
         no digit-sensitive entry is left to test and the header cannot change the choice else -1, 0 when at most
-        one entry matches / 1 when several share one template / 2 when their templates differ, and
-        `(winner, candidates)` when there is such a winner else None)."""
+        one entry matches / 1 when several share one template / 2 when their templates differ, and when there
+        is such a winner `(winner, candidates)` and `message -> parameters` for every message of this key, else
+        None and None)."""
         if key is None:
             key = digit_key(message)
         hit = self._cache_get(key)
@@ -246,7 +263,8 @@ class Matcher:
                 static = max((entries[k].rank, -k, k) for k in plain)[2]
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
-        self._cache[key] = hit = (plain, dig, static, flag, (static, len(plain)) if static >= 0 else None)
+        params = _span_getter(entries[static].regex.match(message)) if static >= 0 else None
+        self._cache[key] = hit = (plain, dig, static, flag, (static, len(plain)) if static >= 0 else None, params)
         return hit
 
     def with_digits(self, message: str, plain: tuple[int, ...], dig: tuple[int, ...]) -> tuple[int, ...]:
@@ -259,10 +277,10 @@ class Matcher:
         plain, dig = self.lookup(message)[:2]
         return self.with_digits(message, plain, dig) if dig else plain
 
-    def fast_decide(self, message: str, header: Sequence[str] = ()) -> tuple[int, int]:
-        """(entry number or -1, number of candidate entries) for one message, counted in `stats`: the parser's
-        hot path. `header` is the line's header fields; only a message that several entries match reads its
-        level, component and line number from it (at the positions `self.header` names)."""
+    def fast_decide(self, message: str, header: Sequence[str] = ()) -> tuple[int, int, tuple]:
+        """(entry number or -1, number of candidate entries, parameter values) for one message, counted in
+        `stats`: the parser's hot path. `header` is the line's header fields; only a message that several entries
+        match reads its level, component and line number from it (at the positions `self.header` names)."""
         key = message.encode().translate(_BDIGITS)  # digit_key's bytes for any text a log file decodes to
         hit = self._cache_get(key)
         if hit is None:
@@ -270,16 +288,20 @@ class Matcher:
             hit = self._fill(message, key)
         decided = hit[4]
         if decided is not None:
-            self._seen[decided[0]] += 1
+            k = decided[0]
+            self._seen[k] += 1
             flag = hit[3]
             if flag:
                 tally = self._tally
                 tally[0] += 1
                 tally[2] += flag == 2
-            return decided
+            params = hit[5]
+            return k, decided[1], params(message) if params is not None else self.entries[k].regex.match(
+                message).groups()
         li, cj, lj = self.header
-        return self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "", header[cj] if cj >= 0 else "",
-                             header[lj] if lj >= 0 else "")
+        k, n = self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "",
+                             header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")
+        return k, n, self.entries[k].regex.match(message).groups() if n else ()
 
     def match(self, message: str, level: str = "", component: str = "", line: str = "") -> tuple[int, tuple, int]:
         """(entry number or -1, parameter values, number of candidates)."""

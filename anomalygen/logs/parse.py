@@ -147,7 +147,6 @@ class LogParser:
         entries = matcher.entries
         ids = [e.st.id for e in entries]
         tpls = [e.st.template for e in entries]
-        rxs = [e.regex.match for e in entries]
         new = tuple.__new__  # ParsedLine(...) through its Python-level __new__ costs twice as much
         drain = self.drain
         summary = self.summary
@@ -179,10 +178,10 @@ class LogParser:
                     parsed += 1
                     prev_parsed = True
                     msg = values[ci]
-                    k, n = decide(msg, values)
+                    k, n, params = decide(msg, values)
                     if n:
                         counts[k] += 1
-                        yield new(ParsedLine, (name, lineno, values, ids[k], tpls[k], rxs[k](msg).groups(), SOURCE, n))
+                        yield new(ParsedLine, (name, lineno, values, ids[k], tpls[k], params, SOURCE, n))
                     elif drain is not None:
                         fallback += 1
                         eid, tpl, params = drain.add(msg)

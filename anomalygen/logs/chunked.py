@@ -19,7 +19,7 @@ from typing import Sequence
 from anomalygen.atomic import atomic_open
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
-from anomalygen.logs.output import CsvRows, columns
+from anomalygen.logs.output import CsvRows, columns, number
 from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span
 from anomalygen.parallel import Shared, imap_ordered
@@ -85,7 +85,7 @@ def _newlines(fh, a: int, b: int) -> int:
 
 @dataclass
 class PartResult:
-    segments: list  # CSV rows without their LineId (one string per run of matched lines) and fallback lines
+    segments: list  # lists of CSV rows without their LineId (`output.number`) and fallback lines, in line order
     counts: Counter
     templates: dict[str, str]
     read: ReadStats
@@ -103,7 +103,7 @@ def parse_part(parser: LogParser, part: str | Span) -> PartResult:
     parser.summary = ParseSummary(ReadStats())
     parser.matcher.reset_stats()
     rows = CsvRows(parser.fmt)
-    segments = [seg if isinstance(seg, str) else (seg.file, seg.lineno, seg.fields)
+    segments = [seg if isinstance(seg, list) else (seg.file, seg.lineno, seg.fields)
                 for seg in rows.render(parser.parse([part]), keep_fallback=True)]
     s = parser.summary
     return PartResult(segments, rows.counts, rows.first, s.read, s.matched, s.fallback, s.statement_counts,
@@ -137,11 +137,9 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
     ci = parser.fmt.content_index
     drain = parser.drain
     for seg in res.segments:
-        if isinstance(seg, str):
-            lines = seg.split("\r\n")  # csv quotes any field holding \r, and no field holds \n
-            lines.pop()
-            fh.write("".join([f"{i},{r}\r\n" for i, r in enumerate(lines, n + 1)]))
-            n += len(lines)
+        if isinstance(seg, list):
+            fh.write(number(seg, n + 1))
+            n += len(seg)
             continue
         file, lineno, values = seg
         eid, tpl, params = drain.add(values[ci]) if drain is not None else ("", "", ())

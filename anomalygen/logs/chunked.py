@@ -144,7 +144,8 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
         file, lineno, values = seg
         eid, tpl, params = drain.add(values[ci]) if drain is not None else ("", "", ())
         n += 1
-        fh.write("".join(rows.render([ParsedLine(file, lineno, values, eid, tpl, params, FALLBACK, 0)], n)))
+        for batch in rows.render([ParsedLine(file, lineno, values, eid, tpl, params, FALLBACK, 0)], n):
+            fh.write("".join(batch))
     for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's
         rows.counts[eid] = rows.counts.get(eid, 0) + c
         rows.first.setdefault(eid, res.templates[eid])

@@ -15,6 +15,8 @@ Speed comes from two things:
   only in which digits sit at the same places, and a statement regex without digits of its own (literal text and
   `\\d`/`.*?`-like slots) cannot tell them apart, so the set of such statements that match is the same. Statements
   whose regex has digits (`got -1`, `sessionid 0x<*>`) are re-tested on every message that could use them.
+  For the same reason such a regex matches every message of a key at the same places, so when the key alone
+  decides the winner, its parameters are sliced out at the places the first message of the key gave.
 
 Statements whose template has no letter or digit outside its slots (`<*>`, `<*>: <*>`) would match anything;
 they are left out (`excluded`) and their lines go to the fallback.
@@ -41,18 +43,18 @@ def digit_key(message: str) -> bytes:
     return message.encode("utf-8", "surrogatepass").translate(_BDIGITS)
 
 
-def _span_getter(m: re.Match) -> Callable[[str], tuple] | None:
-    """`message -> m.groups()` from slices at the groups' places, for every message with the digit key of the
-    one `m` matched: a regex that cannot tell one digit from another matches all of them at the same places.
-    None when a group did not take part (its value is None, not a slice)."""
-    spans = m.regs[1:]
-    if any(a < 0 for a, _ in spans):
-        return None
+def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tuple]:
+    """`m -> regex.match(m).groups()` for every message with `message`'s digit key (see the module text), from
+    slices where it can: a regex that cannot tell one digit from another matches all of them at the same places."""
+    spans = regex.match(message).regs[1:]
+    if any(a < 0 for a, _ in spans):  # a group that took no part has the value None, not a slice
+        match = regex.match
+        return lambda m: match(m).groups()
     if not spans:
-        return lambda message: ()
+        return lambda m: ()
     if len(spans) == 1:
         (a, b), = spans
-        return lambda message: (message[a:b],)
+        return lambda m: (m[a:b],)
     return itemgetter(*[slice(a, b) for a, b in spans])
 
 
@@ -152,8 +154,8 @@ class Matcher:
         self.cache_size = cache_size
         self.use_location = use_location  # False: the header never names a line number
         self.header = header  # where `fast_decide`'s header holds the level, component and line number (-1: none)
-        # key -> (entries that surely match, digit-sensitive entries to test, static winner or -1, ambiguity flag,
-        #         (static winner, candidates) and the winner's parameters as a function of the message, or Nones)
+        # key -> (entries that surely match, digit-sensitive entries to test, ambiguity flag, and when the key
+        #         decides the winner: (winner, candidates, message -> the winner's parameters), else None)
         self._cache: dict[bytes, tuple] = {}
         self._cache_get = self._cache.get  # clear() keeps the dict, so the bound method stays valid
         self._choice: dict[tuple, tuple[int, bool, bool]] = {}
@@ -233,11 +235,10 @@ class Matcher:
         return cands
 
     def lookup(self, message: str, key: bytes | None = None) -> tuple:
-        """Through the cache: (entries that surely match, digit-sensitive entries still to test, the winner when
-        no digit-sensitive entry is left to test and the header cannot change the choice else -1, 0 when at most
-        one entry matches / 1 when several share one template / 2 when their templates differ, and when there
-        is such a winner `(winner, candidates)` and `message -> parameters` for every message of this key, else
-        None and None)."""
+        """Through the cache: (entries that surely match, digit-sensitive entries still to test, 0 when at most
+        one entry matches / 1 when several share one template / 2 when their templates differ, and when no
+        digit-sensitive entry is left to test and the header cannot change the choice `(winner, candidates,
+        message -> parameters)` for every message of this key, else None)."""
         if key is None:
             key = digit_key(message)
         hit = self._cache_get(key)
@@ -263,8 +264,8 @@ class Matcher:
                 static = max((entries[k].rank, -k, k) for k in plain)[2]
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
-        params = _span_getter(entries[static].regex.match(message)) if static >= 0 else None
-        self._cache[key] = hit = (plain, dig, static, flag, (static, len(plain)) if static >= 0 else None, params)
+        decided = (static, len(plain), _params_getter(entries[static].regex, message)) if static >= 0 else None
+        self._cache[key] = hit = (plain, dig, flag, decided)
         return hit
 
     def with_digits(self, message: str, plain: tuple[int, ...], dig: tuple[int, ...]) -> tuple[int, ...]:
@@ -286,18 +287,16 @@ class Matcher:
         if hit is None:
             self._tally[3] += 1
             hit = self._fill(message, key)
-        decided = hit[4]
+        decided = hit[3]
         if decided is not None:
-            k = decided[0]
+            k, n, params = decided
             self._seen[k] += 1
-            flag = hit[3]
+            flag = hit[2]
             if flag:
                 tally = self._tally
                 tally[0] += 1
                 tally[2] += flag == 2
-            params = hit[5]
-            return k, decided[1], params(message) if params is not None else self.entries[k].regex.match(
-                message).groups()
+            return k, n, params(message)
         li, cj, lj = self.header
         k, n = self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "",
                              header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")

@@ -51,7 +51,8 @@ class CsvRows:
 
     def __init__(self, fmt: LogFormat):
         self.commas = len(fmt.fields) - 1
-        # event id -> (template, candidates, file, "EventId,EventTemplate," and ",Match,Candidates,File," pieces)
+        # event id -> (template, candidates, file, kind, and the pieces "EventId,EventTemplate," and
+        # ",Match,Candidates,File," they make)
         self.events: dict[str, tuple] = {}
         self.counts: dict[str, int] = {}  # a plain dict: its item updates are faster than a Counter's
         self.first: dict[str, str] = {}
@@ -75,10 +76,11 @@ class CsvRows:
                 yield ln
                 continue
             ev = events.get(eid)
-            if ev is None or ev[0] != tpl or ev[1] != ncand or ev[2] != file:  # Drain3 templates change as lines come
+            # Drain3 templates change as lines come
+            if ev is None or ev[0] != tpl or ev[1] != ncand or ev[2] != file or ev[3] != kind:
                 first.setdefault(eid, tpl)
                 counts.setdefault(eid, 0)
-                ev = events[eid] = (tpl, ncand, file, f"{csv_field(eid)},{csv_field(tpl)},",
+                ev = events[eid] = (tpl, ncand, file, kind, f"{csv_field(eid)},{csv_field(tpl)},",
                                     f",{csv_field(kind)},{ncand},{csv_field(file)},")
             counts[eid] += 1
             head = ",".join(values)
@@ -89,10 +91,10 @@ class CsvRows:
                 head = ",".join(map(csv_field, values))
                 pj = csv_field(params_json(params))
             if line_id:
-                out.append(f"{n},{head},{ev[3]}{pj}{ev[4]}{lineno}\r\n")
+                out.append(f"{n},{head},{ev[4]}{pj}{ev[5]}{lineno}\r\n")
                 n += 1
             else:
-                out.append(f",{head},{ev[3]}{pj}{ev[4]}{lineno}\r\n")
+                out.append(f",{head},{ev[4]}{pj}{ev[5]}{lineno}\r\n")
             if len(out) >= BATCH:
                 yield out
                 out = []

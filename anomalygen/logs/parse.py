@@ -110,14 +110,15 @@ class ParseSummary:
 
     def to_dict(self, matcher: Matcher) -> dict:
         parsed = self.read.parsed
+        ms = matcher.stats
         return {
             "read": self.read.to_dict(),
             "matched": self.matched,
             "fallback": self.fallback,
             "matched_share": round(self.matched / parsed, 6) if parsed else 0.0,
-            "ambiguous": matcher.stats.ambiguous,
-            "ambiguous_different_templates": matcher.stats.ambiguous_templates,
-            "decided_by_location": matcher.stats.decided_by_location,
+            "ambiguous": ms.ambiguous,
+            "ambiguous_different_templates": ms.ambiguous_templates,
+            "decided_by_location": ms.decided_by_location,
             "statements": len(matcher.statements),
             "statements_excluded_opaque": len(matcher.excluded),
             "statements_invalid_regex": len(matcher.invalid),

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import ParsedLine
 from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec
 
 UNMATCHED = "UNMATCHED"  # the event of a line no statement of the inventory prints
@@ -101,12 +102,12 @@ class Sessionizer:
         self.files: list[str] = []  # file name of each file index, shared likewise
         self._file_index: dict[str, int] = {}
 
-    def add(self, ln: tuple, now: float = 0.0) -> list[OpenSession]:
-        """Take one parsed line (a `ParsedLine` tuple); returns the sessions it closed (windows, evictions)."""
+    def add(self, ln: ParsedLine, now: float = 0.0) -> list[OpenSession]:
+        """Take one parsed line; returns the sessions it closed (windows, evictions)."""
         return self.feed((ln,), now)
 
-    def feed(self, lines: Iterable[tuple], now: float = 0.0) -> list[OpenSession]:
-        """Take parsed lines (`ParsedLine` tuples) in order; returns the sessions they closed (idle, windows,
+    def feed(self, lines: Iterable[ParsedLine], now: float = 0.0) -> list[OpenSession]:
+        """Take parsed lines in order; returns the sessions they closed (idle, windows,
         evictions). The loop is the detect stage's per-line cost, hence the local names."""
         out: list[OpenSession] = []
         window, fi, ci, rx = self.window, self.fi, self.ci, self.rx
@@ -118,7 +119,7 @@ class Sessionizer:
         last_file, base = None, 0
         for ln in lines:
             n += 1
-            values = ln[2]
+            values = ln.fields
             if window:
                 keys = [f"w{(n - 1) // window}"]
             elif fi >= 0:
@@ -129,19 +130,19 @@ class Sessionizer:
                     continue
                 if len(keys) > 1:
                     keys = list(dict.fromkeys(keys))
-            ev = ln[3] or UNMATCHED
+            ev = ln.event_id or UNMATCHED
             code = codes.get(ev)
             if code is None:
                 code = codes[ev] = len(names)
                 names.append(ev)
-            if ln[0] is not last_file:  # lines come in runs from one file
-                last_file = ln[0]
+            if ln.file is not last_file:  # lines come in runs from one file
+                last_file = ln.file
                 f = file_index.get(last_file)
                 if f is None:
                     f = file_index[last_file] = len(files)
                     files.append(last_file)
                 base = f << LINE_BITS
-            place = base | ln[1]
+            place = base | ln.lineno
             for key in keys:
                 s = sessions.get(key)
                 if s is None:

@@ -93,7 +93,7 @@ def plan(cfg: dict) -> list[Stage]:
         stages.append(Stage(
             "alarms", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seed": cfg["seed"], "format": fmt,
                        "sessions_by": cfg["sessions_by"]},
-            [src, *logs, cfg["labels"]], [r / "alarms"], after=["generate"], call=lambda: _alarms(cfg)))
+            [src, *logs, cfg["labels"]], [r / layout.ALARMS], after=["generate"], call=lambda: _alarms(cfg)))
     stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
                         call=lambda: report(r), always=True))
     return stages

@@ -6,13 +6,14 @@ import pytest
 
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import ParsedLine
 from anomalygen.logs.sessions import SessionSpec
 
 FMT = LogFormat.parse("<Level> <Content>")
 
 
-def line(n: int, msg: str, event: str = "E1") -> tuple:
-    return ("f.log", n, ("INFO", msg), event, "t", (), "source", 1)
+def line(n: int, msg: str, event: str = "E1") -> ParsedLine:
+    return ParsedLine("f.log", n, ("INFO", msg), event, "t", (), "source", 1)
 
 
 def test_idle_lines_close_sessions_in_order_of_inactivity():
@@ -82,7 +83,7 @@ def test_supports_names_the_rules_detect_can_follow():
 def test_sessions_keep_event_codes_into_one_shared_table_and_places_as_numbers():
     s = Sessionizer(SessionSpec.parse("id"), FMT, keep_events=2)
     for i, (msg, ev) in enumerate([("blk_1 a", "E1"), ("blk_2 b", "E2"), ("blk_1 c", "E2"), ("blk_1 d", "E1")], 1):
-        s.add(("f.log" if i < 4 else "g.log", 10 * i, ("INFO", msg), ev, "t", (), "source", 1))
+        s.add(ParsedLine("f.log" if i < 4 else "g.log", 10 * i, ("INFO", msg), ev, "t", (), "source", 1))
     closed = {c.key: c for c in s.close_all()}
     one, two = closed["blk_1"], closed["blk_2"]
     assert s.names == ["E1", "E2"] and one.names is two.names is s.names

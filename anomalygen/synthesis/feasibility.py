@@ -47,7 +47,10 @@ class FeasibilityChecker:
         # z3 would catch Ctrl-C during a check and answer "unknown" (a path silently kept, the interrupt lost);
         # without its handler Python's raises KeyboardInterrupt once the check returns (within timeout_ms)
         z3.set_param("ctrl_c", False)
-        self.solver = z3.Solver()
+        # a context of its own: z3's search depends on the ids of the terms it was given, and in the shared global
+        # context those ids depended on what earlier checkers in the process (other entries) had built
+        self.ctx = z3.Context()
+        self.solver = z3.Solver(ctx=self.ctx)
         self.solver.set("rlimit", rlimit)
         self._declared: set[str] = set()
         self._paths: dict[tuple, Verdict] = {}
@@ -195,18 +198,18 @@ class FeasibilityChecker:
         if self.cores >= self.max_cores:
             return []
         self.cores += 1
-        sorts = self.tr.sorts
-        decls = {n: (z3.Bool(n) if sorts[n] == "Bool" else z3.Int(n)) for st, _ in comp for n in st.symbols}
-        s = z3.Solver()
+        sorts, ctx = self.tr.sorts, self.ctx
+        decls = {n: (z3.Bool(n, ctx) if sorts[n] == "Bool" else z3.Int(n, ctx)) for st, _ in comp for n in st.symbols}
+        s = z3.Solver(ctx=ctx)
         s.set("rlimit", self.rlimit)
-        for f in self._facts([]) + [f for st, _ in comp for f in st.side] + [
+        for f in [f for st, _ in comp for f in st.side] + [
                 fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact]:
-            s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls))
+            s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls, ctx=ctx))
         labels = {}
         for i, (st, (_, _, pol, c)) in enumerate(comp):
-            lab = z3.Bool(f"__step{i}")
+            lab = z3.Bool(f"__step{i}", ctx)
             labels[str(lab)] = (c, c.get("polarity", True) if "frame" in c else pol)
-            s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls)), lab)
+            s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls, ctx=ctx)), lab)
         if s.check() != z3.unsat:
             return []
         out = []

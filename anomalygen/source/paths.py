@@ -279,7 +279,9 @@ class PathFinder:
         return v
 
     # ---- per entry ----------------------------------------------------------------------------
-    def entry_paths(self, key: str) -> EntryPaths:
+    def entry_paths(self, key: str, seed: int | None = None) -> EntryPaths:
+        """The entry's paths: all of them when at most `max_paths`, else a uniform sample drawn with `seed`
+        (default: the config's; another seed draws another sample from the same count tables)."""
         total = self.count(key)
         n_total = sum(total)
         cfg = self.cfg
@@ -293,7 +295,7 @@ class PathFinder:
         else:
             if cfg.sample is None:
                 caps["max_paths"] += 1
-            rng = random.Random(f"{cfg.seed}:{key}")
+            rng = random.Random(f"{cfg.seed if seed is None else seed}:{key}")
             n = cfg.sample if cfg.sample is not None else cfg.max_paths
             for _ in range(n if n_total else 0):
                 r = rng.randrange(n_total)

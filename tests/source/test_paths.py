@@ -102,6 +102,9 @@ def test_max_paths_switches_to_sampling_with_exact_counts(tmp_path):
     other = PathFinder(a, PathConfig(max_paths=100, seed=8)).entry_paths(key_of(a, "A.m"))
     assert [p.events for p in again.paths] == [p.events for p in ep.paths]  # a seed fixes the sample
     assert [p.events for p in other.paths] != [p.events for p in ep.paths]
+    pf = PathFinder(a, PathConfig(max_paths=100, seed=7))
+    asked = pf.entry_paths(key_of(a, "A.m"), seed=8)  # another round's sample, from the same finder
+    assert [p.events for p in asked.paths] == [p.events for p in other.paths] and pf.cfg.seed == 7
 
 
 def test_sampling_is_uniform_over_paths_not_over_branches(tmp_path):

@@ -47,11 +47,7 @@ class FeasibilityChecker:
         # z3 would catch Ctrl-C during a check and answer "unknown" (a path silently kept, the interrupt lost);
         # without its handler Python's raises KeyboardInterrupt once the check returns (within timeout_ms)
         z3.set_param("ctrl_c", False)
-        # a context of its own: z3's search depends on the ids of the terms it was given, and in the shared global
-        # context those ids depended on what earlier checkers in the process (other entries) had built
-        self.ctx = z3.Context()
-        self.solver = z3.Solver(ctx=self.ctx)
-        self.solver.set("rlimit", rlimit)
+        self._z3: tuple[z3.Context, z3.Solver] | None = None  # made on the first check that needs z3
         self._declared: set[str] = set()
         self._paths: dict[tuple, Verdict] = {}
         self._steps: dict[tuple, Step] = {}
@@ -158,11 +154,22 @@ class FeasibilityChecker:
                     text.add(fact)
         return sorted(text)  # type: ignore[arg-type]
 
+    def _context(self) -> tuple[z3.Context, z3.Solver]:
+        """A z3 context of this checker's own: z3's search depends on the ids of the terms it was given, and in
+        the shared global context those ids depended on what earlier checkers in the process (other entries)
+        had built, which changed the unsat cores and, near the resource limit, the verdicts."""
+        if self._z3 is None:
+            ctx = z3.Context()
+            solver = z3.Solver(ctx=ctx)
+            solver.set("rlimit", self.rlimit)
+            self._z3 = (ctx, solver)
+        return self._z3
+
     def _declare(self, comp: list[tuple[Step, tuple]]) -> None:
         new = [n for st, _ in comp for n in st.symbols if n not in self._declared]
         if new:
             sorts = self.tr.sorts
-            self.solver.from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
+            self._context()[1].from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
             self._declared.update(new)
 
     def _solve(self, comp: list[tuple[Step, tuple]]) -> str:
@@ -182,7 +189,7 @@ class FeasibilityChecker:
             return hit
         self.solved += 1
         self._declare(comp)
-        s = self.solver
+        s = self._context()[1]
         s.push()
         try:
             s.from_string("".join(f"(assert {f})" for f in facts))
@@ -198,7 +205,7 @@ class FeasibilityChecker:
         if self.cores >= self.max_cores:
             return []
         self.cores += 1
-        sorts, ctx = self.tr.sorts, self.ctx
+        sorts, ctx = self.tr.sorts, self._context()[0]
         decls = {n: (z3.Bool(n, ctx) if sorts[n] == "Bool" else z3.Int(n, ctx)) for st, _ in comp for n in st.symbols}
         s = z3.Solver(ctx=ctx)
         s.set("rlimit", self.rlimit)

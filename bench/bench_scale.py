@@ -2,7 +2,7 @@
 """Scale: `--jobs 2` vs `--jobs 1`, a full-HDFS-size log, and a big real tree, each ratio measured in one run.
 
     python bench/bench_scale.py generate --source /work/src/hadoop --logs ../shared/data/hdfs/HDFS_20000.log \
-        [--baseline /tmp/base]          # also the per-path cost of an older checkout (`git archive REV`) here
+        [--baseline /tmp/base] [--keep DIR]   # also an older checkout (`git archive REV`); keep the outputs
     python bench/bench_scale.py generate --source /work/src/zk38/src/zookeeper-server/src/main/java --format zookeeper
     python bench/bench_scale.py cpu --source /work/src/hadoop --baseline /tmp/base   # per-path CPU, in process
     python bench/bench_scale.py parse --source /work/src/hadoop --lines 11200000
@@ -73,7 +73,8 @@ def anomalygen(*args: str) -> list[str]:
 # ---- generate -------------------------------------------------------------------------------------------
 def bench_generate(args) -> None:
     print(load())
-    tmp = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    tmp.mkdir(parents=True, exist_ok=True)
     common = [str(args.source), "--format", args.format, "--n", str(args.n), "--max-paths", str(args.max_paths),
               *[x for log in args.logs for x in ("--logs", str(log))]]
     runs = {}
@@ -100,7 +101,8 @@ def bench_generate(args) -> None:
         print(f"per-path cost, jobs 1 vs baseline: {per:.2f} of the baseline's in wall time, {cpu:.2f} in CPU time "
               f"(the run's CPU seconds less its analysis and sessions wall seconds: {1000 * one[3] / one[2]:.3f} vs "
               f"{1000 * base[3] / base[2]:.3f} ms/path); sessions byte-identical to the baseline's: {same_sessions}")
-    shutil.rmtree(tmp)
+    if not args.keep:
+        shutil.rmtree(tmp)
 
 
 _EXPLORE = """
@@ -303,6 +305,7 @@ def main() -> None:
     g.add_argument("--n", type=int, default=1000)
     g.add_argument("--max-paths", type=int, default=200)
     g.add_argument("--baseline", type=Path, help="an older checkout to run the same generate with")
+    g.add_argument("--keep", type=Path, help="write the runs' outputs here (one folder per variant) and keep them")
     c = sub.add_parser("cpu")
     c.add_argument("--source", type=Path, required=True)
     c.add_argument("--format", default="hdfs")

@@ -16,7 +16,9 @@ and increasing timestamps, then `anomalygen parse` on it with `--jobs 1` and `--
 alone (wall time, lines/s, peak RSS of the largest process), and Drain3 as logparser runs it (header regex,
 `add_log_message`, structured CSV with EventId/EventTemplate) on the first `--slice` lines.
 tree: the main sources (every */src/main/java) copied into a temporary folder; inventory + call graph + every
-LCFG in this process (one core), then `anomalygen generate --jobs 2` end to end (wall, peak RSS).
+LCFG in this process (one core); with `--sample-entries N`, every entry's path count and N entries (seed 0)
+explored in this process (CPU per path, extrapolated); then `anomalygen generate --jobs 2` end to end (wall,
+peak RSS; `--gen-jobs 0` skips it).
 Every section prints the machine's load (`os.getloadavg`) before and after: the cores may be shared.
 """
 
@@ -261,6 +263,39 @@ def main_sources(src: Path, dst: Path) -> int:
     return n
 
 
+def sample_entries(a, entries: list, n: int) -> None:
+    """What generate's path stage costs on this tree without running all of it: every entry's path count (what
+    generate's main process computes before it hands entries out), then `n` entries drawn with seed 0 explored
+    in this process, one after the other (CPU seconds per path and per entry, extrapolated to every entry)."""
+    import random
+    import resource
+
+    from anomalygen.synthesis.explore import EntryExplorer
+    from anomalygen.synthesis.generate import GenerateConfig
+
+    ex = EntryExplorer(a, GenerateConfig(fmt="hadoop"), "INFO")
+    t, c = time.perf_counter(), time.process_time()
+    keys = sorted(e.key for e in entries)
+    for k in keys:
+        ex.pf.count(k)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"path counts of all {len(keys):,} entries: {time.perf_counter() - t:.1f} s ({time.process_time() - c:.1f} s "
+          f"CPU), {len(ex.pf._suffix):,} count tables, peak RSS {rss} MiB; {load()}")
+    pick = sorted(random.Random(0).sample(keys, min(n, len(keys))))
+    t, c = time.perf_counter(), time.process_time()
+    costs = []
+    for k in pick:
+        c0 = time.process_time()
+        paths = ex(k).report.paths
+        costs.append((time.process_time() - c0, k, paths))
+    cpu = time.process_time() - c
+    paths = sum(x[2] for x in costs)
+    top = sorted(costs, reverse=True)[: max(1, len(costs) // 5)]
+    print(f"{len(pick)} entries (seed 0): {cpu:.1f} s CPU ({time.perf_counter() - t:.1f} s wall), {paths:,} paths, "
+          f"{1000 * cpu / max(paths, 1):.2f} ms CPU per path; the costliest fifth of them {sum(x[0] for x in top):.1f} s; "
+          f"all {len(keys):,} entries at this rate: about {cpu / len(pick) * len(keys) / 60:.0f} CPU minutes; {load()}")
+
+
 def bench_tree(args) -> None:
     from anomalygen.source.analysis import Analysis
     from anomalygen.source.entries import find_entries
@@ -285,6 +320,8 @@ def bench_tree(args) -> None:
         print(f"inventory + call graph {t1 - t:.1f} s ({len(a.inventory.statements):,} statements, "
               f"{len(a.callgraph.logging):,} methods that log); every LCFG {t2 - t1:.1f} s ({len(lcfgs):,}); "
               f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); peak RSS {rss} MiB")
+        if args.sample_entries:
+            sample_entries(a, entries, args.sample_entries)
         del a, lcfgs
         if args.gen_jobs <= 0:
             return
@@ -326,6 +363,7 @@ def main() -> None:
     t.add_argument("--format", default="hadoop")
     t.add_argument("--gen-jobs", type=int, default=2, help="0: analysis only, no generate")
     t.add_argument("--n", type=int, default=1000)
+    t.add_argument("--sample-entries", type=int, default=0, help="also explore this many entries in process")
     args = ap.parse_args()
     for k, v in vars(args).items():  # subprocesses run in the checkout they measure
         if isinstance(v, Path):

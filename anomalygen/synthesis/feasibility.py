@@ -53,7 +53,7 @@ class FeasibilityChecker:
         self._steps: dict[tuple, Step] = {}
         self._vnames: dict[tuple, tuple[str, ...]] = {}  # (method, cond) -> version keys of the names it reads
         self._vkeys: dict[tuple, tuple[tuple[str, str], ...]] = {}  # (frame, (method, cond)) -> (frame, name)s
-        self._items: dict[tuple, tuple] = {}  # a path record's condition -> its item (see `_steps_of`)
+        self._items: dict[tuple, tuple] = {}  # a path record's condition -> its item (one analysis per checker)
         self._by_steps: dict[frozenset, str] = {}
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}

@@ -100,9 +100,6 @@ class FeasibilityChecker:
         item = self._items[cond] = (frame, (method, cid), pol, c)
         return item
 
-    def check_many(self, paths: Iterable[list[dict]]) -> list[Verdict]:
-        return [self.check(p) for p in paths]
-
     def _verdict(self, sig: tuple, items: list[tuple]) -> Verdict:
         self.checked += 1
         verdict = self._check(items)

@@ -73,11 +73,6 @@ def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
         fh.write(text)
 
 
-def write_bytes(path: str | Path, data: bytes) -> None:
-    with atomic_open(path, "wb") as fh:
-        fh.write(data)
-
-
 def savefig(fig, path: str | Path, **kw) -> None:
     """`fig.savefig(path)`, atomically (the format follows the real name's suffix)."""
     with atomic_path(path) as tmp:

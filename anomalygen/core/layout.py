@@ -32,6 +32,14 @@ VERDICT_CSV = "evaluate/verdict.csv"
 EVALUATE_MANIFEST = "evaluate/manifest.json"
 EVALUATE_SUMMARY = "evaluate/summary.md"
 
+ALARM_RATES = "evaluate/alarm_rates.json"  # without labels: detectors compared by their alarm rates
+TESTBED_RESULTS = "evaluate/testbed.json"  # over testbed runs (`run --testbed`)
+TESTBED_WINDOWS = "testbed"  # testbed runs windowed and labelled: testbed/{train,test}/sessions.jsonl
+SYNTHETIC_SEEDS = "synthetic/seed{seed}"  # over testbed runs: one generator output per seed
+
+ALARMS = "alarms"  # what a deployed detector would flag (alarms/alarms.json)
+MODEL = "model"  # the detector trained for that preview
+
 REPORT = "report.html"
 STATE = "run.json"  # each stage's fingerprint, status and time
 STAGE_LOGS = "stage-logs"

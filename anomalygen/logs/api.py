@@ -61,6 +61,7 @@ class ParseResult:
     summary: dict  # summary.json's content
     files: dict[str, str]
     skipped: list[str] = field(default_factory=list)  # inventory records left out, one line each
+    warnings: list[str] = field(default_factory=list)
 
     def describe(self) -> list[str]:
         s = self.summary
@@ -71,13 +72,14 @@ class ParseResult:
                f"with different templates); statements seen {s['statements_seen']} of {s['statements']}"]
         return out + [f"wrote {', '.join(self.files.values())} in {s['seconds']:.2f}s"]
 
-    def warnings(self) -> list[str]:
-        b = self.summary.get("fallback_bounds") or {}
-        if not (b.get("lines_over_leaf_budget") or b.get("lines_over_cluster_cap")):
-            return []
-        return [f"warning: Drain3 fallback bounded: {b['lines_over_leaf_budget']} lines compared with only the "
-                f"{b['leaf_budget']} newest clusters of their leaf; {b['lines_over_cluster_cap']} lines arrived "
-                f"after the cap of {b['max_clusters']} clusters (event D0)"]
+
+def _fallback_bounded(summary: dict) -> list[str]:
+    b = summary.get("fallback_bounds") or {}
+    if not (b.get("lines_over_leaf_budget") or b.get("lines_over_cluster_cap")):
+        return []
+    return [f"Drain3 fallback bounded: {b['lines_over_leaf_budget']} lines compared with only the "
+            f"{b['leaf_budget']} newest clusters of their leaf; {b['lines_over_cluster_cap']} lines arrived "
+            f"after the cap of {b['max_clusters']} clusters (event D0)"]
 
 
 def parse_logs(req: ParseRequest) -> ParseResult:
@@ -114,7 +116,7 @@ def parse_logs(req: ParseRequest) -> ParseResult:
         summary["fallback_bounds"] = parser.drain.bounds()
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    result = ParseResult(summary, summary["files"], skipped.lines(str(req.inventory)))
+    result = ParseResult(summary, summary["files"], skipped.lines(str(req.inventory)), _fallback_bounded(summary))
     _nothing_read(summary["read"], logs)
     return result
 

@@ -38,8 +38,8 @@ def parse(
     res = parse_logs(ParseRequest(list(logs), out, format, source, inventory, None, parquet, fallback, jobs, executor,
                                   ray_address))
     _echo(res)
-    for line in res.warnings():
-        typer.echo(line, err=True)
+    for line in res.warnings:
+        typer.echo(f"warning: {line}", err=True)
 
 
 def sessions(

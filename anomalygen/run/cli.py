@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
-
-from anomalygen.core import layout
-from anomalygen.errors import INTERRUPTED, InputError
-from anomalygen.run.config import load_config, resolve
 
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -77,64 +74,34 @@ def run(
     report_on_interrupt: bool = typer.Option(False, help="on Ctrl-C, still write report.html from what is done "
                                              "(by default an interrupted run ends with exit code 130 and no report)"),
 ) -> None:
+    from anomalygen.run.api import RunRequest, run_pipeline
+
+    req = RunRequest(source, list(logs), labels, fmt, sessions_by, weak_labels, testbed, test_testbed, out, n, seed,
+                     max_paths, anomalous_share, models, ratios, train_fractions, split, seeds, epochs, llm, config,
+                     force, report_on_interrupt)
+    with _progress() as (progress, on_event):
+        res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
+    if res.summary is not None:
+        typer.echo(res.summary)
+    if res.report is not None:
+        err.print(f"report: {res.report}")
+    if res.failed:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress():
+    """A progress bar over the stages and one line per finished or skipped stage, on stderr."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from anomalygen.checks import readable, writable
-    from anomalygen.cli import app
-    from anomalygen.examples import example_logs, example_tree
-    from anomalygen.logs.formats import LogFormat
-    from anomalygen.report import build_report
-    from anomalygen.run.pipeline import Interrupted, Pipeline
-
-    cfg = resolve({"source": source, "logs": list(logs), "labels": labels, "format": fmt,
-                   "sessions_by": sessions_by, "weak_labels": weak_labels, "testbed": testbed,
-                   "test_testbed": test_testbed, "out": out, "n": n, "seed": seed, "max_paths": max_paths,
-                   "anomalous_share": anomalous_share, "models": models, "ratios": ratios,
-                   "train_fractions": train_fractions, "split": split, "seeds": seeds, "epochs": epochs, "llm": llm},
-                  load_config(config), config)
-    if cfg["split"] not in ("chronological", "random"):
-        raise InputError(f"--split must be chronological or random, not {cfg['split']!r}")
-    example = cfg["source"] is None
-    if example:
-        cfg["source"] = example_tree()
-        if not cfg["logs"]:
-            cfg["logs"] = [example_logs() / "minisvc.log"]
-            cfg["labels"] = cfg["labels"] or example_logs() / "anomaly_label.csv"
-        cfg["format"] = cfg["format"] or "zookeeper"
-    cfg["format"] = cfg["format"] or "hdfs"
-    cfg["source"] = Path(cfg["source"])
-    cfg["logs"] = [Path(p) for p in cfg["logs"]]
-    cfg["labels"] = Path(cfg["labels"]) if cfg["labels"] else None
-    cfg["out"] = Path(cfg["out"])
-    for key in ("testbed", "test_testbed"):
-        cfg[key] = Path(cfg[key]) if cfg[key] else None
-    readable([cfg["source"]], "source file or folder", folder_ok=True)
-    readable(cfg["logs"], "log file")
-    readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
-    readable([p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None], "testbed run", folder_ok=True)
-    writable(cfg["out"], folder=True)
-    LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
-    try:
-        stages = _plan(cfg, example)
-    except ValueError as e:
-        raise InputError(str(e)) from None
-
-    def invoke(args: list[str]) -> None:
-        code = app(args, standalone_mode=False)
-        if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
-            raise KeyboardInterrupt
-        if code not in (0, None):
-            raise RuntimeError(f"`anomalygen {args[0]}` exited with {code}")
-
-    params = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-              for k, v in cfg.items()}
-    inputs = {"source": str(cfg["source"]), "logs": [str(p) for p in cfg["logs"]],
-              "labels": str(cfg["labels"]) if cfg["labels"] else None, "example": example}
     with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err) as progress:
-        task = progress.add_task("anomalygen run", total=len(stages))
+        task = progress.add_task("anomalygen run", total=None)
 
         def on_event(stage: str, what: str, info: dict) -> None:
+            if what == "plan":
+                progress.update(task, total=len(info["stages"]))
+                return
             if what == "start":
                 progress.update(task, description=f"{stage} ...")
                 return
@@ -148,54 +115,7 @@ def run(
                 progress.console.print(f"  see {info.get('log')}")
             progress.advance(task)
 
-        try:
-            state = Pipeline(cfg["out"], stages, params, inputs, force, on_event).run(invoke)
-        except Interrupted:
-            if report_on_interrupt:
-                build_report(cfg["out"])
-            raise
-    failed = [k for k, v in state.get("stages", {}).items() if not str(v.get("status", "")).startswith(("done", "skipped"))]
-    report = cfg["out"] / layout.REPORT
-    summary = cfg["out"] / layout.EVALUATE_SUMMARY
-    if summary.exists() and "evaluate" not in failed:
-        typer.echo(summary.read_text(encoding="utf-8"))
-    if report.exists():
-        err.print(f"report: {report}")
-    if failed:
-        raise typer.Exit(1)
-
-
-def _plan(cfg: dict, example: bool) -> list:
-    """The stages: over testbed runs, or over logs with the session rule chosen from them unless given."""
-    from anomalygen.run.stages import plan
-
-    if cfg["test_testbed"] and not cfg["testbed"]:
-        raise ValueError("--test-testbed needs --testbed (the run to train on)")
-    if cfg["testbed"]:
-        from anomalygen.run.testbed import plan_testbed
-
-        if example:
-            raise ValueError("--testbed needs --source: the ZooKeeper 3.8 source (scripts/zk38_source.sh)")
-        return plan_testbed(cfg)
-    if not cfg["logs"]:
-        raise ValueError("--logs is needed with --source (the logs that source printed)")
-    if cfg["weak_labels"] not in (None, "error"):
-        raise ValueError(f"--weak-labels {cfg['weak_labels']!r}: the one rule is 'error'")
-    if cfg["weak_labels"] and cfg["labels"]:
-        raise ValueError("--weak-labels and --labels exclude each other")
-    if cfg["sessions_by"] == "auto":
-        from anomalygen.logs.formats import LogFormat
-        from anomalygen.logs.session_rule import infer_rule
-        from anomalygen.jsonl import Skipped
-        from anomalygen.logs.sessions import load_labels
-
-        # only which identifier the labels name matters here; the sessions stage reports bad label rows
-        label_ids = load_labels(cfg["labels"], Skipped()) if cfg["labels"] else ()
-        rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
-        cfg["sessions_by"] = rule.by
-        cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings
-        err.print(f"sessions by {rule.by}: {rule.reason} (--sessions-by overrides)")
-    return plan(cfg)
+        yield progress, on_event
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,8 @@
-"""`anomalygen run`: the stage commands in order, each skipped when its inputs and parameters did not change.
+"""`anomalygen run`: the stages in order, each skipped when its inputs and parameters did not change.
 
-A stage is one of the ordinary sub-commands, invoked in-process with an argument list, writing into its own folder
-of the run directory. Its fingerprint is the sha256 of its arguments, the bytes of its input files and the
-fingerprints of the stages it reads from. `run.json` marks a stage "started" before it writes and "done" after,
+A stage is a call of a stage function (`run/stages.py`) writing into its own folder of the run directory. Its
+fingerprint is the sha256 of its parameters, the bytes of its input files and the fingerprints of the stages it
+reads from. `run.json` marks a stage "started" before it writes and "done" after,
 with the size and sha256 of every output file, so a re-run redoes only what changed (and what follows from it),
 a stage a kill interrupted, and a stage whose outputs are missing or not the recorded ones; it says why.
 """
@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import typer
-
 from anomalygen import atomic
 from anomalygen.atomic import is_temp, remove_stale
 from anomalygen.core import layout
@@ -30,11 +28,11 @@ from anomalygen.manifest import paths_digest
 @dataclass
 class Stage:
     name: str
-    args: list[str]  # the sub-command and its arguments
+    params: dict  # the settings that decide the result besides the inputs' bytes (JSON-able)
     inputs: list[Path]  # files and folders whose bytes decide the result
     outputs: list[Path]  # files and folders it writes: all must exist, each file's size and digest is recorded
+    call: Callable[[], None]  # the stage's work; what it prints goes to its stage log
     after: list[str] = field(default_factory=list)
-    call: Callable[[], None] | None = None  # a Python step instead of a sub-command
     always: bool = False  # runs even after a failed stage (the report says what is missing)
 
 
@@ -103,7 +101,7 @@ class Pipeline:
 
     def fingerprint(self, st: Stage, done: dict[str, str]) -> str:
         h = hashlib.sha256()
-        h.update(json.dumps(st.args).encode())
+        h.update(json.dumps(st.params, sort_keys=True, default=str).encode())
         h.update(paths_digest(st.inputs).encode())
         for up in st.after:
             h.update(done.get(up, "").encode())
@@ -124,7 +122,7 @@ class Pipeline:
             return "inputs or parameters changed"
         return outputs_changed(st, prev.get("files"))
 
-    def run(self, invoke: Callable[[list[str]], None]) -> dict:
+    def run(self) -> dict:
         """Run or skip each stage; a failed stage stops the run (later stages need its outputs)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         stages_state = self.state.setdefault("stages", {})
@@ -147,7 +145,7 @@ class Pipeline:
                 self._save()
                 continue
             # marked before anything is written: a kill from here on leaves "started", which a re-run redoes
-            stages_state[st.name] = {"key": key, "status": "started", "why": why, "args": st.args}
+            stages_state[st.name] = {"key": key, "status": "started", "why": why, "params": st.params}
             self._save()
             for folder in {p if p.is_dir() else p.parent for p in st.outputs}:
                 remove_stale(folder)
@@ -160,21 +158,15 @@ class Pipeline:
             interrupted = False
             try:
                 with contextlib.redirect_stdout(buf):
-                    if st.call is not None:
-                        st.call()
-                    else:
-                        invoke(st.args)
-            except SystemExit as e:  # typer/click exit codes
-                if e.code not in (0, None):
-                    status = f"failed (exit {e.code})"
-            except (KeyboardInterrupt, typer.Abort):  # click turns Ctrl-C into Abort
+                    st.call()
+            except KeyboardInterrupt:
                 status, interrupted = "interrupted", True
             except Exception as e:  # noqa: BLE001 - any stage error is reported, the run stops cleanly
                 known = describe(e)
                 status = f"failed: {known[0] if known else f'{type(e).__name__}: {e}'}"
             atomic.write_text(log, buf.getvalue())
             info = {"key": key, "status": status, "why": why, "seconds": round(time.perf_counter() - t0, 2),
-                    "args": st.args, "outputs": [str(p) for p in st.outputs], "log": str(log)}
+                    "params": st.params, "outputs": [str(p) for p in st.outputs], "log": str(log)}
             if status == "done":
                 missing = [str(p) for p in st.outputs if not p.exists()]
                 if missing:

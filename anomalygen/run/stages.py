@@ -1,73 +1,123 @@
-"""The stages of `anomalygen run` as sub-command argument lists over one run folder."""
+"""The stages of `anomalygen run`: each a call of its stage function on a request built from the run's settings,
+writing into the run folder's layout (`core/layout.py`). The source tree is read once and passed to every stage
+that needs it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
+from typing import Callable
 
 from anomalygen.core import layout
 from anomalygen.deploy.online import supports
 from anomalygen.evaluate.harness import default_jobs
 from anomalygen.run.pipeline import Stage
+from anomalygen.source.api import SourceTree
+
+
+class TreeOnce:
+    """The run's source tree, read when a stage first needs it (not at all when every stage is skipped)."""
+
+    def __init__(self, source: Path):
+        self.source = Path(source)
+        self._tree: SourceTree | None = None
+
+    def __call__(self) -> SourceTree:
+        if self._tree is None:
+            self._tree = SourceTree.read(self.source)
+        return self._tree
+
+
+def settings(req) -> dict:
+    """A request's fields as the stage's parameters in run.json and its fingerprint (the tree is its source's
+    bytes, which the stage's inputs already cover)."""
+    fields = asdict(req) if is_dataclass(req) else dict(req)
+    return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+            for k, v in fields.items() if k != "tree" and not callable(v)}
+
+
+def call(fn: Callable, req) -> Callable[[], None]:
+    """Run a stage function on a request, printing its result's lines into the stage log."""
+
+    def run() -> None:
+        res = fn(req)
+        for line in res.describe():
+            print(line)
+        for line in getattr(res, "warnings", []):
+            print(f"warning: {line}")
+
+    return run
+
+
+def _with_tree(make_req: Callable[[SourceTree], object], fn: Callable, tree: TreeOnce) -> Callable[[], None]:
+    return lambda: call(fn, make_req(tree()))()
 
 
 def plan(cfg: dict) -> list[Stage]:
+    from anomalygen.logs.api import (CoverageRequest, ParseRequest, SessionsRequest, make_sessions,
+                                     measure_coverage, parse_logs)
+    from anomalygen.source.api import InventoryRequest, take_inventory
+    from anomalygen.synthesis.api import generate
+
     r: Path = cfg["out"]
-    src = str(cfg["source"])
-    logs = [str(p) for p in cfg["logs"]]
-    fmt = cfg["format"]
-    log_paths = list(cfg["logs"])
+    src, logs, fmt = Path(cfg["source"]), list(cfg["logs"]), cfg["format"]
+    tree = TreeOnce(src)
+    labels = [cfg["labels"]] if cfg["labels"] else []
+    inv = InventoryRequest(src, r / layout.INVENTORY)
+    parse = ParseRequest(logs, r / layout.PARSED, fmt, src)
+    sess = SessionsRequest(logs, r / layout.SESSIONS, fmt, cfg["sessions_by"], cfg["labels"], cfg.get("weak_labels"),
+                           source=src)
+    cov = CoverageRequest(logs, [], r / layout.COVERAGE, fmt, source=src)
+    gen = generate_request(cfg, r)
     stages = [
-        Stage("inventory", ["inventory", src, "--out", str(r / layout.INVENTORY)],
-              [cfg["source"]], [(r / layout.INVENTORY).parent]),
-        Stage("parse", ["parse", *logs, "--source", src, "--format", fmt, "--out", str(r / layout.PARSED)],
-              [cfg["source"], *log_paths],
-              [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")]),
-        Stage("sessions", ["sessions", *logs, "--source", src, "--format", fmt, "--by", cfg["sessions_by"],
-                           *(["--labels", str(cfg["labels"])] if cfg["labels"] else []),
-                           *(["--weak-labels", cfg["weak_labels"]] if cfg.get("weak_labels") else []),
-                           "--out", str(r / layout.SESSIONS)],
-              [cfg["source"], *log_paths, *([cfg["labels"]] if cfg["labels"] else [])],
-              [r / layout.SESSIONS]),
-        Stage("coverage", ["coverage", "--source", src, *[x for p in logs for x in ("--logs", p)], "--format", fmt,
-                           "--out", str(r / layout.COVERAGE)],
-              [cfg["source"], *log_paths], [r / layout.COVERAGE]),
-        Stage("generate", ["generate", src, "--out", str(r / layout.SYNTHETIC),
-                           *[x for p in logs for x in ("--logs", p)],
-                           "--format", fmt, "--n", str(cfg["n"]), "--seed", str(cfg["seed"]),
-                           "--max-paths", str(cfg["max_paths"]), "--anomalous-share", str(cfg["anomalous_share"]),
-                           "--session-key", "block" if cfg["sessions_by"] == "id" else "none",
-                           # whole sessions composed from the run's own labelled sessions; with a chronological
-                           # split only from the first 80%, so no test session reaches sessions.jsonl
-                           *(["--real-sessions", str(r / layout.SESSIONS)] if cfg["labels"] else []),
-                           *(["--host-fraction", "0.8"] if cfg["labels"] and cfg["split"] == "chronological"
-                             else []),
-                           *(["--hosts", str(r / layout.SESSIONS), "--host-fraction", "0.8"]
-                             if _hosts(cfg) else []),
-                           "--llm", cfg["llm"]],
-              [cfg["source"], *log_paths], [r / layout.SYNTHETIC], after=["sessions"]),
+        Stage("inventory", settings(inv), [src], [(r / layout.INVENTORY).parent],
+              call=_with_tree(lambda t: InventoryRequest(src, inv.out, t), take_inventory, tree)),
+        Stage("parse", settings(parse), [src, *logs],
+              [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")],
+              call=_with_tree(lambda t: _tree_in(parse, t), parse_logs, tree)),
+        Stage("sessions", settings(sess), [src, *logs, *labels], [r / layout.SESSIONS],
+              call=_with_tree(lambda t: _tree_in(sess, t), make_sessions, tree)),
+        Stage("coverage", settings(cov), [src, *logs], [r / layout.COVERAGE],
+              call=_with_tree(lambda t: _tree_in(cov, t), measure_coverage, tree)),
+        Stage("generate", settings(gen), [src, *logs], [r / layout.SYNTHETIC], after=["sessions"],
+              call=_with_tree(lambda t: _tree_in(gen, t), generate, tree)),
     ]
     if cfg["labels"] is not None or cfg.get("weak_labels"):
-        stages.append(Stage(
-            "evaluate", ["evaluate", "--dataset", str(r / layout.SESSIONS), "--augment", str(r / layout.SYNTHETIC),
-                         "--ratios", str(cfg["ratios"]), "--models", str(cfg["models"]),
-                         "--split", str(cfg["split"]), "--test-fraction", "0.2",
-                         "--train-fractions", str(cfg["train_fractions"]), "--seeds", str(cfg["seeds"]),
-                         "--epochs", str(cfg["epochs"]), "--jobs", str(default_jobs()),
-                         "--out", str(r / layout.EVALUATE), "--quiet"],
-            [], [r / layout.EVALUATE], after=["sessions", "generate"]))
+        stages.append(Stage("evaluate", _evaluate_settings(cfg), [], [r / layout.EVALUATE],
+                            after=["sessions", "generate"], call=lambda: _evaluate(cfg, r)))
     else:
-        stages.append(Stage(
-            "evaluate", ["alarm-rates", str(cfg["models"]), str(cfg["seeds"]), str(cfg["epochs"])], [],
-            [r / layout.EVALUATE], after=["sessions", "generate"], call=lambda: _alarm_rates(cfg, r)))
+        stages.append(Stage("evaluate", {"alarm_rates": _evaluate_settings(cfg)}, [], [r / layout.EVALUATE],
+                            after=["sessions", "generate"], call=lambda: _alarm_rates(cfg, r)))
     if cfg["labels"] is not None and supports(cfg["sessions_by"]):
         stages.append(Stage(
-            "alarms", ["alarms", "--models", str(cfg["models"]), "--epochs", str(cfg["epochs"]), "--seed",
-                       str(cfg["seed"]), "--format", fmt, "--sessions-by", cfg["sessions_by"]],
-            [cfg["source"], *log_paths, cfg["labels"]], [r / "alarms"], after=["generate"],
-            call=lambda: _alarms(cfg)))
-    stages.append(Stage("report", ["report"], [], [r / layout.REPORT],
-                        after=[s.name for s in stages], call=lambda: report(r), always=True))
+            "alarms", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seed": cfg["seed"], "format": fmt,
+                       "sessions_by": cfg["sessions_by"]},
+            [src, *logs, cfg["labels"]], [r / layout.ALARMS], after=["generate"], call=lambda: _alarms(cfg)))
+    stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
+                        call=lambda: report(r), always=True))
     return stages
+
+
+def _tree_in(req, tree: SourceTree):
+    from dataclasses import replace
+
+    return replace(req, tree=tree)
+
+
+def generate_request(cfg: dict, r: Path):
+    """`generate` as `run` calls it: whole sessions composed from the run's own labelled sessions; with a
+    chronological split only from the first 80%, so no test session reaches the session model."""
+    from anomalygen.synthesis.api import GenerateRequest
+
+    labelled, hosts = cfg["labels"] is not None, _hosts(cfg)
+    return GenerateRequest(
+        r / layout.SYNTHETIC, Path(cfg["source"]), logs=list(cfg["logs"]), format=cfg["format"], n=int(cfg["n"]),
+        seed=int(cfg["seed"]), max_paths=int(cfg["max_paths"]), anomalous_share=float(cfg["anomalous_share"]),
+        session_key="block" if cfg["sessions_by"] == "id" else "none",
+        real_sessions=str(r / layout.SESSIONS) if labelled else None,
+        hosts=r / layout.SESSIONS if hosts else None,
+        host_fraction=0.8 if hosts or (labelled and cfg["split"] == "chronological") else None, llm=cfg["llm"])
 
 
 def _hosts(cfg: dict) -> bool:
@@ -76,16 +126,43 @@ def _hosts(cfg: dict) -> bool:
     return str(cfg["sessions_by"]).startswith("window:") and not cfg["labels"]
 
 
+def _models(cfg: dict) -> list[str]:
+    from anomalygen.detect.registry import DETECTORS
+
+    return list(DETECTORS) if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")
+                                                           if m.strip()]
+
+
+def _evaluate_settings(cfg: dict) -> dict:
+    return {k: cfg[k] for k in ("ratios", "models", "split", "train_fractions", "seeds", "epochs")}
+
+
+def _evaluate(cfg: dict, r: Path) -> None:
+    from anomalygen.checks import number_list
+    from anomalygen.detect.semantic import resolve_backend
+    from anomalygen.evaluate.api import EvaluateRequest, evaluate
+    from anomalygen.evaluate.harness import EvalConfig
+
+    ecfg = EvalConfig(models=_models(cfg), ratios=number_list(str(cfg["ratios"]), "--ratios", 0.0, 100.0),
+                      seeds=list(range(int(cfg["seeds"]))), split=str(cfg["split"]), test_fraction=0.2,
+                      train_fractions=number_list(str(cfg["train_fractions"]), "--train-fractions", 0.0, 1.0,
+                                                  low_open=True),
+                      epochs=cfg["epochs"], verbose=False, jobs=default_jobs())
+    resolve_backend(ecfg.semantic)
+    outcome = evaluate(EvaluateRequest(r / layout.SESSIONS, r / layout.EVALUATE, ecfg, r / layout.SYNTHETIC,
+                                       on_info=print))
+    print(outcome.files["summary_md"].read_text(encoding="utf-8"))
+
+
 def _alarm_rates(cfg: dict, r: Path) -> None:
     from anomalygen.detect.registry import DETECTORS
     from anomalygen.evaluate.alarms import AlarmConfig, run_alarms
 
     unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
-    models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
-    acfg = AlarmConfig(models=[m for m in models if m in unsupervised], seeds=list(range(int(cfg["seeds"]))),
-                       epochs=cfg["epochs"])
+    acfg = AlarmConfig(models=[m for m in _models(cfg) if m in unsupervised] if cfg["models"] != "all"
+                       else unsupervised, seeds=list(range(int(cfg["seeds"]))), epochs=cfg["epochs"])
     rows = run_alarms(r / layout.SESSIONS, r / layout.SYNTHETIC, r / layout.EVALUATE, acfg)
-    print(f"alarm rates: {len(rows)} runs; wrote {r / 'evaluate' / 'summary.md'}")
+    print(f"alarm rates: {len(rows)} runs; wrote {r / layout.EVALUATE_SUMMARY}")
 
 
 def report(run_dir: Path) -> None:

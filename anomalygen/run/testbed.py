@@ -10,10 +10,12 @@ run is split in time: its first half trains, its second half tests.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+from anomalygen.core import layout
 from anomalygen.run.pipeline import Stage
-from anomalygen.run.stages import report
+from anomalygen.run.stages import TreeOnce, call, report, settings
 
 WINDOW = 10.0  # seconds: the testbed's own window
 MARGIN = 10.0  # seconds of recovery after a fault still labelled anomalous
@@ -24,36 +26,38 @@ def seeds_of(cfg: dict) -> list[int]:
 
 
 def plan_testbed(cfg: dict) -> list[Stage]:
+    from anomalygen.source.api import InventoryRequest, take_inventory
+    from anomalygen.synthesis.api import GenerateRequest, generate
+
     r: Path = cfg["out"]
-    src = str(cfg["source"])
+    src = Path(cfg["source"])
+    tree = TreeOnce(src)
     train, test = Path(cfg["testbed"]), Path(cfg["test_testbed"]) if cfg.get("test_testbed") else None
-    inv = r / "inventory" / "statements.jsonl"
+    inv = InventoryRequest(src, r / layout.INVENTORY)
     runs = {"train": train, **({"test": test} if test else {})}
-    hosts = r / "testbed" / "train" / "sessions.jsonl"
-    logs = sorted(str(p) for p in (train / "logs").glob("zookeeper-*.log"))
+    hosts = r / layout.TESTBED_WINDOWS / "train" / "sessions.jsonl"
+    logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
-        Stage("inventory", ["inventory", src, "--out", str(inv)], [cfg["source"]], [inv]),
-        Stage("windows", ["windows", *map(str, runs.values()), str(WINDOW), str(MARGIN)],
+        Stage("inventory", settings(inv), [src], [inv.out],
+              call=lambda: call(take_inventory, replace(inv, tree=tree()))()),
+        Stage("windows", {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
               [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
-              [r / "testbed" / k / "sessions.jsonl" for k in runs], after=["inventory"],
-              call=lambda: build_windows(runs, inv, r / "testbed")),
+              [r / layout.TESTBED_WINDOWS / k / "sessions.jsonl" for k in runs], after=["inventory"],
+              call=lambda: build_windows(runs, inv.out, r / layout.TESTBED_WINDOWS)),
     ]
     gens = []
     for seed in seeds_of(cfg):
-        name = f"generate-{seed}"
-        gens.append(name)
-        stages.append(Stage(name, ["generate", src, "--out", str(r / "synthetic" / f"seed{seed}"),
-                                   *[x for p in logs for x in ("--logs", p)], "--format", "zookeeper",
-                                   "--n", str(cfg["n"]), "--seed", str(seed), "--max-paths", str(cfg["max_paths"]),
-                                   "--anomalous-share", str(cfg["anomalous_share"]), "--session-key", "none",
-                                   "--hosts", str(hosts), "--host-fraction", "1" if test else "0.5",
-                                   "--llm", cfg["llm"]],
-                            [cfg["source"], *map(Path, logs)], [r / "synthetic" / f"seed{seed}" / "sessions.jsonl"],
-                            after=["windows"]))
-    stages.append(Stage("evaluate", ["evaluate-testbed", str(cfg["models"]), str(cfg["epochs"]),
-                                     *map(str, seeds_of(cfg))], [], [r / "evaluate" / "testbed.json"],
-                        after=["windows", *gens], call=lambda: evaluate(cfg, runs, r)))
-    stages.append(Stage("report", ["report"], [], [r / "report.html"], after=[s.name for s in stages],
+        req = GenerateRequest(r / layout.SYNTHETIC_SEEDS.format(seed=seed), src, logs=list(logs), format="zookeeper",
+                              n=int(cfg["n"]), seed=seed, max_paths=int(cfg["max_paths"]),
+                              anomalous_share=float(cfg["anomalous_share"]), session_key="none", hosts=hosts,
+                              host_fraction=1.0 if test else 0.5, llm=cfg["llm"])
+        gens.append(f"generate-{seed}")
+        stages.append(Stage(gens[-1], settings(req), [src, *logs], [req.out / "sessions.jsonl"], after=["windows"],
+                            call=lambda req=req: call(generate, replace(req, tree=tree()))()))
+    stages.append(Stage("evaluate", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seeds": seeds_of(cfg)},
+                        [], [r / layout.TESTBED_RESULTS], after=["windows", *gens],
+                        call=lambda: evaluate(cfg, runs, r)))
+    stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
                         call=lambda: report(r), always=True))
     return stages
 
@@ -90,12 +94,12 @@ def evaluate(cfg: dict, runs: dict[str, Path], r: Path) -> None:
     if bad:
         raise ValueError(f"--models {','.join(bad)}: testbed training runs have no anomaly, so only unsupervised "
                          f"detectors apply ({', '.join(unsupervised)})")
-    train = load_run(r / "testbed" / "train", runs["train"], MARGIN)
+    train = load_run(r / layout.TESTBED_WINDOWS / "train", runs["train"], MARGIN)
     if "test" in runs:
-        test = load_run(r / "testbed" / "test", runs["test"], MARGIN)
+        test = load_run(r / layout.TESTBED_WINDOWS / "test", runs["test"], MARGIN)
     else:
         train, test = _split_in_time(train)
-    synthetic = {s: read_events(r / "synthetic" / f"seed{s}" / "sessions.jsonl", normal_only=True)
+    synthetic = {s: read_events(r / layout.SYNTHETIC_SEEDS.format(seed=s) / "sessions.jsonl", normal_only=True)
                  for s in seeds_of(cfg)}
     ecfg = TestbedEvalConfig(models=models, seeds=seeds_of(cfg), epochs=cfg["epochs"], margin=MARGIN)
     rows = evaluate_testbed(train, test, synthetic, ecfg)
@@ -104,5 +108,5 @@ def evaluate(cfg: dict, runs: dict[str, Path], r: Path) -> None:
             "n_test_anomalous": sum(int(w["label"]) for w in test.windows), "window": WINDOW, "margin": MARGIN,
             "n_synthetic_normal": {str(k): len(v) for k, v in synthetic.items()},
             "n_startup_windows": len(train.startup), "config": ecfg.__dict__}
-    write_results(rows, r / "evaluate", info)
+    write_results(rows, r / layout.EVALUATE, info)
     print(json.dumps({k: v for k, v in info.items() if k != "config"}))

@@ -1,5 +1,5 @@
 """The source stage as functions over plain requests: a Java tree read once (`SourceTree`), its inventory of
-logging calls (`inventory`), its entry points (`entry_points`) and their log paths (`find_paths`).
+logging calls (`take_inventory`), its entry points (`entry_points`) and their log paths (`find_paths`).
 
 The command line (`source/cli.py`) and `anomalygen run` are layers over these. A `SourceTree` is what later
 stages take instead of re-reading the tree: its inventory now, its call graph and LCFGs when a stage asks.
@@ -51,8 +51,8 @@ class SourceTree:
         t0 = time.perf_counter()
         inv, project = build_inventory(root)
         if inv.files == 0:
-            first = f"; first problem: {inv.diagnostics[0]}" if inv.diagnostics else ""
-            raise InputError(f"{root}: no Java source could be analysed{first}")
+            why = f" ({inv.diagnostics[0].message})" if inv.diagnostics else ""
+            raise InputError(f"{root}: no Java source could be analysed{why}")
         return cls(root, inv, project, time.perf_counter() - t0)
 
     @property
@@ -121,7 +121,7 @@ class InventoryResult:
                 f"{levels}", *(f"wrote {p}" for p in self.files.values())]
 
 
-def inventory(req: InventoryRequest) -> InventoryResult:
+def take_inventory(req: InventoryRequest) -> InventoryResult:
     """Every logging call of a Java tree: id, place, level, template, regex, arguments."""
     if req.out is not None:
         writable(req.out, folder=False)

@@ -38,9 +38,9 @@ def inventory(
     show: int = typer.Option(10, help="statements to print as a sample"),
 ) -> None:
     """Every logging call of a Java tree: id, place, level, template, regex, arguments."""
-    from anomalygen.source.api import InventoryRequest, inventory as run
+    from anomalygen.source.api import InventoryRequest, take_inventory
 
-    res = run(InventoryRequest(src, out))
+    res = take_inventory(InventoryRequest(src, out))
     _print_diagnostics(res.tree.diagnostics)
     stmts = res.statements
     table = Table(title=f"{len(stmts)} log statements in {res.tree.inventory.files} files ({res.tree.seconds:.2f} s)")

@@ -133,10 +133,37 @@ class _LLM:
         return usage
 
 
+def _generator(req: GenerateRequest, a, fmt, rule_set, key: str | None, step, host_fraction: float):
+    """The generator over the analysed tree, with what the real logs (if any) teach it: values, the statements
+    they show, each key's statement ids for the session model."""
+    from anomalygen.synthesis.generate import GenerateConfig, Generator, learn
+
+    statements = a.inventory.statements
+    if not statements:
+        raise InputError(f"{a.inventory.root}: no logging statement found in {a.inventory.files} Java file(s): "
+                         "nothing to generate")
+    host_events = _host_events(req, host_fraction, statements, Path(a.inventory.root))
+    try:
+        step.load(statements)
+    except (OSError, ValueError) as e:
+        raise InputError(f"--real-sessions {req.real_sessions}: {e}") from None
+    model = seen = parse_info = None
+    if req.logs:
+        model, seen, parse_info = learn(statements, req.logs, fmt, key, step.by_key)
+    anomalous = None if req.anomalous_share is None or req.anomalous_share < 0 else req.anomalous_share
+    cfg = GenerateConfig(n=req.n, seed=req.seed, fmt=req.format, session_key=key, min_level=req.min_level,
+                         loop_bound=req.loop_bound, depth=req.depth, max_paths=req.max_paths,
+                         entries=list(req.entries), rules=rule_set, new_share=req.new_share,
+                         anomalous_share=anomalous, hosts=host_events, feasibility=req.feasibility)
+    try:
+        return Generator(a, cfg, model, seen), parse_info
+    except ValueError as e:
+        raise InputError(str(e)) from None
+
+
 def generate(req: GenerateRequest) -> GenerateResult:
     """Feasible paths -> realistic, consistent, labelled sessions in loghub format, written into `req.out`."""
     from anomalygen.logs.formats import LogFormat
-    from anomalygen.synthesis.generate import GenerateConfig, Generator, learn
     from anomalygen.synthesis.labels import load_rules
     from anomalygen.synthesis.output import parse_back, write_entries, write_sessions
     from anomalygen.synthesis.sessionstep import SessionModelStep
@@ -150,31 +177,9 @@ def generate(req: GenerateRequest) -> GenerateResult:
     t0 = time.perf_counter()
     tree = req.tree or SourceTree.read(req.source)
     a = tree.analysis(req.loop_bound)
-    statements = a.inventory.statements
     warnings = [str(d) for d in a.diagnostics[:10]]
-    if not statements:
-        raise InputError(f"{tree.root}: no logging statement found in {a.inventory.files} Java file(s): "
-                         "nothing to generate")
-    host_events = _host_events(req, host_fraction, statements, tree.root)
-    try:
-        step.load(statements)
-    except (OSError, ValueError) as e:
-        raise InputError(f"--real-sessions {req.real_sessions}: {e}") from None
-    model = seen = parse_info = learned = None
-    if req.logs:
-        model, seen, parse_info = learn(statements, req.logs, log_format, key, step.by_key)
-        learned = (f"learned from {model.lines:,} real lines: {len(seen)} statements seen, "
-                   f"{len(model.slots)} slots with values")
-    anomalous = None if req.anomalous_share is None or req.anomalous_share < 0 else req.anomalous_share
-    cfg = GenerateConfig(n=req.n, seed=req.seed, fmt=req.format, session_key=key, min_level=req.min_level,
-                         loop_bound=req.loop_bound, depth=req.depth, max_paths=req.max_paths,
-                         entries=list(req.entries), rules=rule_set, new_share=req.new_share,
-                         anomalous_share=anomalous, hosts=host_events, feasibility=req.feasibility)
-    try:
-        gen = Generator(a, cfg, model, seen)
-    except ValueError as e:
-        raise InputError(str(e)) from None
-    llm = _LLM(req, statements)
+    gen, parse_info = _generator(req, a, log_format, rule_set, key, step, host_fraction)
+    llm = _LLM(req, a.inventory.statements)
     if llm.bridge is not None:
         llm.bridge.propose(gen)
     t1 = time.perf_counter()
@@ -192,17 +197,18 @@ def generate(req: GenerateRequest) -> GenerateResult:
                             "BlockId" if key == "block" else "SessionId")
     t3 = time.perf_counter()
     write_entries(gen.reports, req.out)
-    back = parse_back(req.out, statements, log_format)
+    back = parse_back(req.out, a.inventory.statements, log_format)
     totals = {k: sum(getattr(r, k) for r in gen.reports) for k in TOTALS}
-    new_statements = sorted({s for c in gen.candidates if c.new for s in c.events if s not in (seen or set())})
+    seen = gen.seen
+    new_statements = sorted({s for c in gen.candidates if c.new for s in c.events if s not in seen})
     params = {"n": req.n, "seed": req.seed, "format": log_format.spec, "session_key": key,
               "min_level": gen.min_level, "max_paths": req.max_paths, "loop_bound": req.loop_bound,
               "depth": req.depth, "entries": list(req.entries), "rules": rule_set, "new_share": req.new_share,
               "llm": req.llm, "hosts": str(req.hosts) if req.hosts else None, "host_fraction": host_fraction,
               "jobs": req.jobs, "executor": req.executor, "session_model": step.params(),
-              "feasibility": req.feasibility, "host_sessions": len(host_events) if host_events else 0}
-    outputs = {"counts": {**counts, "statements": len(statements), "entries": len(gen.reports), **totals,
-                          "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
+              "feasibility": req.feasibility, "host_sessions": len(gen.cfg.hosts) if gen.cfg.hosts else 0}
+    outputs = {"counts": {**counts, "statements": len(a.inventory.statements), "entries": len(gen.reports),
+                          **totals, "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
                "feasibility": dict(gen.work), "real_logs": parse_info, "session_model": step.summary(),
                "parse_back": back, "llm_usage": llm_usage,
                "seconds": {"analysis": round(t1 - t0, 3), "paths_and_feasibility": round(t2 - t1, 3),
@@ -211,5 +217,7 @@ def generate(req: GenerateRequest) -> GenerateResult:
                    params, outputs)
     if counts["sessions"] == 0:
         warnings.append("no session could be generated (no feasible path prints a visible line)")
+    learned = (f"learned from {gen.model.lines:,} real lines: {len(seen)} statements seen, "
+               f"{len(gen.model.slots)} slots with values") if req.logs else None
     return GenerateResult(req.out, counts, totals, len(gen.reports), back, learned, warnings,
                           {"params": params, "outputs": outputs})

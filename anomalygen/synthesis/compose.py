@@ -24,7 +24,6 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from anomalygen import atomic
 from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
 from anomalygen.synthesis.segments import ThreadModel, remap
 
@@ -63,9 +62,6 @@ class SessionModel:
         return {"format": FORMAT, "config": asdict(self.config), "threads": self.threads.to_dict(),
                 "alternatives": {r: [list(p) for p in ps] for r, ps in sorted(self.alternatives.items())},
                 "manifest": self.manifest}
-
-    def save(self, path: Path) -> None:
-        atomic.write_text(path, json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True))
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "session model") -> "SessionModel":

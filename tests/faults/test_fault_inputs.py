@@ -112,7 +112,7 @@ def test_generate_on_an_empty_folder_or_a_text_file(tmp_path):
     (tmp_path / "a.txt").write_text("not java\n")
     for src in (tmp_path / "empty", tmp_path / "a.txt"):
         res = invoke("generate", src, "--out", tmp_path / "g")
-        assert res.code == 2 and "nothing to generate" in error_line(res) and str(src) in error_line(res)
+        assert res.code == 2 and "no Java source could be analysed" in error_line(res) and str(src) in error_line(res)
 
 
 def test_messages_name_the_problem(tmp_path, src, log):

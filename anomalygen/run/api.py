@@ -1,0 +1,152 @@
+"""`anomalygen run` as a function: settings in (flags, a config file, defaults), every stage run or skipped in
+order (`run/pipeline.py`), the run's state and report out. `run/cli.py` adds only the progress display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from anomalygen.core import layout
+from anomalygen.errors import InputError
+from anomalygen.run.config import load_config, resolve
+
+
+@dataclass
+class RunRequest:
+    """Every setting of `anomalygen run`; None (or []) takes the config file's value, else the default
+    (`run/config.py`). No source and no logs: the embedded example."""
+
+    source: Path | None = None
+    logs: list[Path] = field(default_factory=list)
+    labels: Path | None = None
+    format: str | None = None
+    sessions_by: str | None = None
+    weak_labels: str | None = None
+    testbed: Path | None = None
+    test_testbed: Path | None = None
+    out: Path | None = None
+    n: int | None = None
+    seed: int | None = None
+    max_paths: int | None = None
+    anomalous_share: float | None = None
+    models: str | None = None
+    ratios: str | None = None
+    train_fractions: str | None = None
+    split: str | None = None
+    seeds: int | None = None
+    epochs: int | None = None
+    llm: str | None = None
+    config: Path | None = None  # TOML/YAML with these settings; the request's own values win
+    force: bool = False  # redo every stage
+    report_on_interrupt: bool = False  # on Ctrl-C still write report.html from what is done
+
+
+@dataclass
+class RunResult:
+    out: Path
+    state: dict  # run.json: each stage's fingerprint, status, time, outputs
+    failed: list[str]  # stages neither done nor skipped
+    report: Path | None
+    summary: str | None  # the evaluation's summary.md, when the evaluation finished
+
+
+SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", "testbed", "test_testbed", "out",
+            "n", "seed", "max_paths", "anomalous_share", "models", "ratios", "train_fractions", "split", "seeds",
+            "epochs", "llm")
+
+
+def settings(req: RunRequest) -> tuple[dict, bool]:
+    """The run's settings with the example's defaults filled in and every path checked; and whether it is the
+    embedded example."""
+    from anomalygen.checks import readable, writable
+    from anomalygen.examples import example_logs, example_tree
+    from anomalygen.logs.formats import LogFormat
+
+    cfg = resolve({k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs)}, load_config(req.config),
+                  req.config)
+    example = cfg["source"] is None
+    if example:
+        cfg["source"] = example_tree()
+        if not cfg["logs"]:
+            cfg["logs"] = [example_logs() / "minisvc.log"]
+            cfg["labels"] = cfg["labels"] or example_logs() / "anomaly_label.csv"
+        cfg["format"] = cfg["format"] or "zookeeper"
+    cfg["format"] = cfg["format"] or "hdfs"
+    for key in ("source", "out"):
+        cfg[key] = Path(cfg[key])
+    cfg["logs"] = [Path(p) for p in cfg["logs"]]
+    for key in ("labels", "testbed", "test_testbed"):
+        cfg[key] = Path(cfg[key]) if cfg[key] else None
+    readable([cfg["source"]], "source file or folder", folder_ok=True)
+    readable(cfg["logs"], "log file")
+    readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
+    readable([p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None], "testbed run", folder_ok=True)
+    writable(cfg["out"], folder=True)
+    LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
+    return cfg, example
+
+
+def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
+    """The stages: over testbed runs, or over logs with the session rule chosen from them unless given."""
+    from anomalygen.run.stages import plan
+
+    if cfg["test_testbed"] and not cfg["testbed"]:
+        raise InputError("--test-testbed needs --testbed (the run to train on)")
+    if cfg["testbed"]:
+        from anomalygen.run.testbed import plan_testbed
+
+        if example:
+            raise InputError("--testbed needs --source: the ZooKeeper 3.8 source (scripts/zk38_source.sh)")
+        return plan_testbed(cfg)
+    if not cfg["logs"]:
+        raise InputError("--logs is needed with --source (the logs that source printed)")
+    if cfg["weak_labels"] and cfg["labels"]:
+        raise InputError("--weak-labels and --labels exclude each other")
+    if cfg["sessions_by"] == "auto":
+        from anomalygen.jsonl import Skipped
+        from anomalygen.logs.formats import LogFormat
+        from anomalygen.logs.session_rule import infer_rule
+        from anomalygen.logs.sessions import load_labels
+
+        # only which identifier the labels name matters here; the sessions stage reports bad label rows
+        label_ids = load_labels(cfg["labels"], Skipped()) if cfg["labels"] else ()
+        rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
+        cfg["sessions_by"] = rule.by
+        cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings
+        say(f"sessions by {rule.by}: {rule.reason} (--sessions-by overrides)")
+    return plan(cfg)
+
+
+def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | None = None,
+                 say: Callable[[str], None] = print) -> RunResult:
+    """Every stage on a Java source tree and its logs, each skipped when its inputs and settings did not
+    change; the HTML report last. `on_event(stage, "start" | "end" | "skipped", info)` follows the stages, after
+    one `on_event("run", "plan", {"stages": names})`."""
+    from anomalygen.report import build_report
+    from anomalygen.run.pipeline import Interrupted, Pipeline
+
+    cfg, example = settings(req)
+    try:
+        stages = plan_stages(cfg, example, say)
+    except InputError:
+        raise
+    except ValueError as e:  # a setting the stages cannot use, found while planning them
+        raise InputError(str(e)) from None
+    params = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+              for k, v in cfg.items()}
+    inputs = {"source": str(cfg["source"]), "logs": [str(p) for p in cfg["logs"]],
+              "labels": str(cfg["labels"]) if cfg["labels"] else None, "example": example}
+    if on_event is not None:
+        on_event("run", "plan", {"stages": [st.name for st in stages]})
+    try:
+        state = Pipeline(cfg["out"], stages, params, inputs, req.force, on_event).run()
+    except Interrupted:
+        if req.report_on_interrupt:
+            build_report(cfg["out"])
+        raise
+    failed = [k for k, v in state.get("stages", {}).items()
+              if not str(v.get("status", "")).startswith(("done", "skipped"))]
+    report, summary = cfg["out"] / layout.REPORT, cfg["out"] / layout.EVALUATE_SUMMARY
+    return RunResult(cfg["out"], state, failed, report if report.exists() else None,
+                     summary.read_text(encoding="utf-8") if summary.exists() and "evaluate" not in failed else None)

@@ -1,0 +1,32 @@
+"""`run` as a function: the source tree is read once for all stages, and not at all when every stage is
+skipped; stages record their settings, not command lines."""
+
+from __future__ import annotations
+
+import json
+
+from anomalygen.run.api import RunRequest, run_pipeline
+from anomalygen.source.api import SourceTree
+
+
+def test_run_reads_the_tree_once_and_not_when_nothing_changed(tmp_path, monkeypatch):
+    reads = []
+    original = SourceTree.read.__func__
+
+    def counting(cls, source=None):
+        reads.append(source)
+        return original(cls, source)
+
+    monkeypatch.setattr(SourceTree, "read", classmethod(counting))
+    req = RunRequest(out=tmp_path / "run", models="PCA", n=100, seeds=1, epochs=1)
+    events = []
+    res = run_pipeline(req, on_event=lambda stage, what, info: events.append((stage, what)), say=lambda _m: None)
+    assert not res.failed and res.report is not None and res.summary
+    assert len(reads) == 1, reads  # inventory, parse, sessions, coverage and generate share one read
+    assert events[0] == ("run", "plan") and ("generate", "end") in events
+    state = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert state["stages"]["generate"]["params"]["n"] == 100 and "args" not in state["stages"]["generate"]
+    reads.clear()
+    again = run_pipeline(req, say=lambda _m: None)
+    assert not again.failed and reads == []
+    assert {v["status"] for v in again.state["stages"].values()} == {"skipped"}

@@ -217,11 +217,11 @@ def bench_parse(args) -> None:
         small_wall, small_rss, _ = run(anomalygen("parse", str(HDFS_20K), "--inventory", str(inv), "--out",
                                                   str(tmp / "p20k"), "--jobs", "1"))
         print(f"parse HDFS_20000.log (20,000 lines), jobs 1: {small_wall:.1f} s, peak RSS {small_rss} MiB")
-        res = {}
+        res, cpu = {}, {}
         for jobs in args.jobs:
             wall, rss, _ = run(anomalygen("parse", str(log), "--inventory", str(inv), "--out", str(tmp / f"p{jobs}"),
                                           "--jobs", str(jobs)))
-            res[jobs] = wall
+            res[jobs], cpu[jobs] = wall, CPU[-1]
             print(f"parse {n:,} lines, jobs {jobs}: {wall:.1f} s ({n / wall:,.0f} lines/s), CPU {CPU[-1]:.1f} s "
                   f"(all processes; {n / CPU[-1]:,.0f} lines per CPU second), peak RSS {rss} MiB "
                   f"({rss / small_rss:.2f}x the 20k-line run's); {load()}")
@@ -236,7 +236,9 @@ def bench_parse(args) -> None:
         print(f"Drain3 as logparser runs it, first {args.slice:,} lines: {dsecs:.1f} s ({drain_rate:,.0f} lines/s), "
               f"CPU {CPU[-1]:.1f} s ({args.slice / CPU[-1]:,.0f} lines per CPU second); "
               + "; ".join(f"parse --jobs {j} is {n / w / drain_rate:.1f}x" for j, w in sorted(res.items()))
-              + f"; {load()}")
+              + " in lines per second of wall time, "
+              + ", ".join(f"{n / cpu[j] / (args.slice / CPU[-1]):.1f}x (--jobs {j})" for j in sorted(cpu))
+              + f" in lines per CPU second; {load()}")
     finally:
         shutil.rmtree(tmp)
 

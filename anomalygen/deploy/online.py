@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import ParsedLine
 from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec
 
 UNMATCHED = "UNMATCHED"  # the event of a line no statement of the inventory prints
@@ -67,10 +68,10 @@ class Sessionizer:
         self.n = 0  # parsed lines seen
         self._names: dict[str, str] = {}  # one string object per event id, shared by all sessions
 
-    def add(self, ln: tuple, now: float = 0.0) -> list[OpenSession]:
-        """Take one parsed line (a `ParsedLine` tuple); returns the sessions it closed (windows, evictions)."""
+    def add(self, ln: ParsedLine, now: float = 0.0) -> list[OpenSession]:
+        """Take one parsed line; returns the sessions it closed (windows, evictions)."""
         self.n += 1
-        values = ln[2]
+        values = ln.fields
         if self.window:
             keys = [f"w{(self.n - 1) // self.window}"]
         elif self.fi >= 0:
@@ -80,9 +81,9 @@ class Sessionizer:
             if not found:
                 return []
             keys = list(dict.fromkeys(found)) if len(found) > 1 else found
-        ev = ln[3] or UNMATCHED
+        ev = ln.event_id or UNMATCHED
         ev = self._names.setdefault(ev, ev)
-        where = f"{ln[0]}:{ln[1]}"
+        where = f"{ln.file}:{ln.lineno}"
         out: list[OpenSession] = []
         for key in keys:
             s = self.open.get(key)

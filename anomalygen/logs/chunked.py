@@ -11,7 +11,6 @@ two spans per worker are in flight, so memory stays bounded however large the lo
 from __future__ import annotations
 
 import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Sequence
 from anomalygen.atomic import atomic_open
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
-from anomalygen.logs.output import columns, params_json
-from anomalygen.logs.parse import FALLBACK, LogParser, ParseSummary
+from anomalygen.logs.output import CsvRows, columns, number
+from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span
 from anomalygen.parallel import Shared, imap_ordered
 from anomalygen.source.model import LogStatement
@@ -86,8 +85,7 @@ def _newlines(fh, a: int, b: int) -> int:
 
 @dataclass
 class PartResult:
-    segments: list  # CSV rows without their LineId (one string per run of matched lines) and fallback lines
-    lines: int
+    segments: list  # lists of CSV rows without their LineId (`output.number`) and fallback lines, in line order
     counts: Counter
     templates: dict[str, str]
     read: ReadStats
@@ -103,30 +101,12 @@ def part_parser(statements: list[LogStatement], fmt_spec: str) -> LogParser:
 
 def parse_part(parser: LogParser, part: str | Span) -> PartResult:
     parser.summary = ParseSummary(ReadStats())
-    parser.matcher.stats = MatchStats()
-    segments: list = []
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    counts: Counter = Counter()
-    templates: dict[str, str] = {}
-    n = 0
-    for file, lineno, values, eid, tpl, params, kind, ncand in parser.parse([part]):
-        n += 1
-        if kind == FALLBACK:
-            if buf.tell():
-                segments.append(buf.getvalue())
-                buf = io.StringIO()
-                w = csv.writer(buf)
-            segments.append((file, lineno, values))
-            continue
-        w.writerow([*values, eid, tpl, params_json(params), kind, ncand, file, lineno])
-        counts[eid] += 1
-        if eid not in templates:
-            templates[eid] = tpl
-    if buf.tell():
-        segments.append(buf.getvalue())
+    parser.matcher.reset_stats()
+    rows = CsvRows(parser.fmt)
+    segments = [seg if isinstance(seg, list) else (seg.file, seg.lineno, seg.fields)
+                for seg in rows.render(parser.parse([part]), keep_fallback=True)]
     s = parser.summary
-    return PartResult(segments, n, counts, templates, s.read, s.matched, s.fallback, s.statement_counts,
+    return PartResult(segments, rows.counts, rows.first, s.read, s.matched, s.fallback, s.statement_counts,
                       parser.matcher.stats)
 
 
@@ -138,44 +118,37 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
     fmt = parser.fmt
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "structured.csv"
-    counts: Counter = Counter()
-    first_template: dict[str, str] = {}
+    rows = CsvRows(fmt)  # renders the fallback lines; counts every event
     shared = Shared(part_parser, (list(statements), fmt.spec))
     shared.prime(part_parser(list(statements), fmt.spec))
     try:
         with atomic_open(csv_path, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(columns(fmt))
+            csv.writer(fh).writerow(columns(fmt))
             n = 0
             for res in imap_ordered(parse_part, plan(paths, fmt, span_bytes), jobs, executor, shared, address):
-                n = _write_part(res, fh, w, n, parser, counts, first_template)
+                n = _write_part(res, fh, n, parser, rows)
                 _merge_stats(parser, res)
     finally:
         shared.release()
-    return {"counts": counts, "templates": first_template, "files": {"structured": str(csv_path)}}
+    return {"counts": rows.counts, "templates": rows.first, "files": {"structured": str(csv_path)}}
 
 
-def _write_part(res: PartResult, fh, w, n: int, parser: LogParser, counts: Counter, first: dict) -> int:
+def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -> int:
     ci = parser.fmt.content_index
     drain = parser.drain
     for seg in res.segments:
-        if isinstance(seg, str):
-            rows = seg.split("\r\n")  # csv quotes any field holding \r, and no field holds \n
-            rows.pop()
-            fh.write("".join([f"{i},{r}\r\n" for i, r in enumerate(rows, n + 1)]))
-            n += len(rows)
+        if isinstance(seg, list):
+            fh.write(number(seg, n + 1))
+            n += len(seg)
             continue
         file, lineno, values = seg
         eid, tpl, params = drain.add(values[ci]) if drain is not None else ("", "", ())
         n += 1
-        w.writerow([n, *values, eid, tpl, params_json(params), FALLBACK, 0, file, lineno])
-        counts[eid] += 1
-        if eid not in first:
-            first[eid] = tpl
-    for eid, c in res.counts.items():
-        counts[eid] += c
-        if eid not in first:
-            first[eid] = res.templates[eid]
+        for batch in rows.render([ParsedLine(file, lineno, values, eid, tpl, params, FALLBACK, 0)], n):
+            fh.write("".join(batch))
+    for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's
+        rows.counts[eid] = rows.counts.get(eid, 0) + c
+        rows.first.setdefault(eid, res.templates[eid])
     return n
 
 
@@ -192,11 +165,7 @@ def _merge_stats(parser: LogParser, res: PartResult) -> None:
     s.matched += res.matched
     s.fallback += res.fallback
     s.statement_counts.update(res.statement_counts)
-    ms, rs = parser.matcher.stats, res.match
-    for k in ("lines", "matched", "unmatched", "ambiguous", "ambiguous_templates", "decided_by_location",
-              "cache_hits"):
-        setattr(ms, k, getattr(ms, k) + getattr(rs, k))
-    ms.per_statement.update(rs.per_statement)
+    parser.matcher.add_stats(res.match)
 
 
 def parse_parallel_ok(paths: Sequence[str | Path], jobs: int, parquet: bool) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _META = set(".^$*+?{}[]|()\\")
@@ -132,6 +133,13 @@ class LogFormat:
         fmt.line_index = _find(fields, ("Id", "Line", "LineNumber"))
         fmt._fast = _build_fast(literals)
         return fmt
+
+    def line_matchers(self) -> tuple[Callable[[str], re.Match | None], Callable[[str], re.Match | None]]:
+        """(first, reference) `match` functions for a line without line breaks, whose groups are its fields: the
+        backtracking-free regex (or the reference one) first, the reference regex when the first finds nothing;
+        the same object twice when there is no fast regex. What `split` does, for loops that want the match."""
+        slow = self.regex.match
+        return (self._fast.match if self._fast is not None else slow), slow
 
     def split(self, line: str) -> tuple[str, ...] | None:
         """The fields of `line` (without its newline), or None when it does not fit the format."""

@@ -15,6 +15,8 @@ Speed comes from two things:
   only in which digits sit at the same places, and a statement regex without digits of its own (literal text and
   `\\d`/`.*?`-like slots) cannot tell them apart, so the set of such statements that match is the same. Statements
   whose regex has digits (`got -1`, `sessionid 0x<*>`) are re-tested on every message that could use them.
+  For the same reason such a regex matches every message of a key at the same places, so when the key alone
+  decides the winner, its parameters are sliced out at the places the first message of the key gave.
 
 Statements whose template has no letter or digit outside its slots (`<*>`, `<*>: <*>`) would match anything;
 they are left out (`excluded`) and their lines go to the fallback.
@@ -25,7 +27,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from operator import itemgetter
+from typing import Callable, Sequence
 
 from anomalygen.core.levels import normalise as normalise_level
 from anomalygen.core.templates import effective_template, is_opaque, literal_parts
@@ -38,6 +41,21 @@ _HAS_DIGIT = re.compile(r"[0-9]")
 def digit_key(message: str) -> bytes:
     """The decision-cache key: the message's UTF-8 bytes with every ASCII digit set to 0."""
     return message.encode("utf-8", "surrogatepass").translate(_BDIGITS)
+
+
+def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tuple]:
+    """`m -> regex.match(m).groups()` for every message with `message`'s digit key (see the module text), from
+    slices where it can: a regex that cannot tell one digit from another matches all of them at the same places."""
+    spans = regex.match(message).regs[1:]
+    if any(a < 0 for a, _ in spans):  # a group that took no part has the value None, not a slice
+        match = regex.match
+        return lambda m: match(m).groups()
+    if not spans:
+        return lambda m: ()
+    if len(spans) == 1:
+        (a, b), = spans
+        return lambda m: (m[a:b],)
+    return itemgetter(*[slice(a, b) for a, b in spans])
 
 
 def bounded_tokens(template: str) -> list[str]:
@@ -107,6 +125,12 @@ class MatchStats:
     cache_hits: int = 0
     per_statement: Counter = field(default_factory=Counter)
 
+    def add(self, other: "MatchStats") -> None:
+        for k in ("lines", "matched", "unmatched", "ambiguous", "ambiguous_templates", "decided_by_location",
+                  "cache_hits"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.per_statement.update(other.per_statement)
+
     def to_dict(self) -> dict:
         return {
             "lines": self.lines,
@@ -121,17 +145,20 @@ class MatchStats:
 
 
 class Matcher:
-    def __init__(self, statements: Sequence[LogStatement], cache_size: int = 200_000, use_location: bool = True):
+    def __init__(self, statements: Sequence[LogStatement], cache_size: int = 200_000, use_location: bool = True,
+                 header: tuple[int, int, int] = (-1, -1, -1)):
         self.statements = list(statements)
         self.entries: list[_Entry] = []
         self.excluded: list[LogStatement] = []  # opaque templates
         self.invalid: list[tuple[LogStatement, str]] = []  # regexes that do not compile
-        self.stats = MatchStats()
         self.cache_size = cache_size
         self.use_location = use_location  # False: the header never names a line number
-        # key -> (entries that surely match, digit-sensitive entries to test, static winner or -1, ambiguity flag)
-        self._cache: dict[bytes, tuple[tuple[int, ...], tuple[int, ...], int, int]] = {}
-        self._choice: dict[tuple, int] = {}
+        self.header = header  # where `fast_decide`'s header holds the level, component and line number (-1: none)
+        # key -> (entries that surely match, digit-sensitive entries to test, ambiguity flag, and when the key
+        #         decides the winner: (winner, candidates, message -> the winner's parameters), else None)
+        self._cache: dict[bytes, tuple] = {}
+        self._cache_get = self._cache.get  # clear() keeps the dict, so the bound method stays valid
+        self._choice: dict[tuple, tuple[int, bool, bool]] = {}
         for i, st in enumerate(self.statements):
             tpl, rx, cut = effective_template(st)
             if is_opaque(tpl):
@@ -165,6 +192,32 @@ class Matcher:
                 self.unindexed.append(k)
         # digit-sensitive statements outside the index must be re-tested on every message
         self._always_digits = tuple(k for k in self.unindexed if self.entries[k].digits)
+        self.reset_stats()
+
+    # -- statistics: plain counters on the hot path, a `MatchStats` on demand ----------------------------------
+
+    def reset_stats(self) -> None:
+        self._seen = [0] * (len(self.entries) + 1)  # lines decided per entry; the last slot: lines none matched
+        self._tally = [0, 0, 0, 0, 0]  # ambiguous, decided by location, different templates, fast misses, match()
+        self._hits = 0  # cache hits of `lookup`
+        self._merged = MatchStats()
+
+    def add_stats(self, other: MatchStats) -> None:
+        """Count another matcher's lines as this one's (a parallel worker's part of the input)."""
+        self._merged.add(other)
+
+    @property
+    def stats(self) -> MatchStats:
+        """The counts so far (a snapshot)."""
+        seen = self._seen
+        lines = sum(seen)
+        amb, loc, diff, misses, calls = self._tally
+        out = MatchStats(lines=lines, matched=lines - seen[-1], unmatched=seen[-1], ambiguous=amb,
+                         ambiguous_templates=diff, decided_by_location=loc,
+                         cache_hits=self._hits + lines - calls - misses,  # every fast_decide call looks up once
+                         per_statement=Counter({self.entries[k].index: c for k, c in enumerate(seen[:-1]) if c}))
+        out.add(self._merged)
+        return out
 
     # -- matching -------------------------------------------------------------------------------------------
 
@@ -181,16 +234,20 @@ class Matcher:
                 cands.add(k)
         return cands
 
-    def lookup(self, message: str, key: bytes | None = None) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
-        """Through the cache: (entries that surely match, digit-sensitive entries still to test, the winner when
-        no digit-sensitive entry is left to test and the header cannot change the choice else -1, 0 when at most
-        one entry matches / 1 when several share one template / 2 when their templates differ)."""
+    def lookup(self, message: str, key: bytes | None = None) -> tuple:
+        """Through the cache: (entries that surely match, digit-sensitive entries still to test, 0 when at most
+        one entry matches / 1 when several share one template / 2 when their templates differ, and when no
+        digit-sensitive entry is left to test and the header cannot change the choice `(winner, candidates,
+        message -> parameters)` for every message of this key, else None)."""
         if key is None:
             key = digit_key(message)
-        hit = self._cache.get(key)
+        hit = self._cache_get(key)
         if hit is not None:
-            self.stats.cache_hits += 1
+            self._hits += 1
             return hit
+        return self._fill(message, key)
+
+    def _fill(self, message: str, key: bytes) -> tuple:
         entries = self.entries
         cands = self._shortlist(message)
         plain = tuple(sorted(k for k in cands if not entries[k].digits and entries[k].regex.match(message)))
@@ -207,7 +264,8 @@ class Matcher:
                 static = max((entries[k].rank, -k, k) for k in plain)[2]
         if len(self._cache) >= self.cache_size:
             self._cache.clear()
-        self._cache[key] = hit = (plain, dig, static, flag)
+        decided = (static, len(plain), _params_getter(entries[static].regex, message)) if static >= 0 else None
+        self._cache[key] = hit = (plain, dig, flag, decided)
         return hit
 
     def with_digits(self, message: str, plain: tuple[int, ...], dig: tuple[int, ...]) -> tuple[int, ...]:
@@ -217,32 +275,58 @@ class Matcher:
 
     def candidates(self, message: str) -> tuple[int, ...]:
         """Entry numbers whose regex matches `message`, in entry order."""
-        plain, dig, _, _ = self.lookup(message)
+        plain, dig = self.lookup(message)[:2]
         return self.with_digits(message, plain, dig) if dig else plain
+
+    def fast_decide(self, message: str, header: Sequence[str] = ()) -> tuple[int, int, tuple]:
+        """(entry number or -1, number of candidate entries, parameter values) for one message, counted in
+        `stats`: the parser's hot path. `header` is the line's header fields; only a message that several entries
+        match reads its level, component and line number from it (at the positions `self.header` names)."""
+        key = message.encode().translate(_BDIGITS)  # digit_key's bytes for any text a log file decodes to
+        hit = self._cache_get(key)
+        if hit is None:
+            self._tally[3] += 1
+            hit = self._fill(message, key)
+        decided = hit[3]
+        if decided is not None:
+            k, n, params = decided
+            self._seen[k] += 1
+            flag = hit[2]
+            if flag:
+                tally = self._tally
+                tally[0] += 1
+                tally[2] += flag == 2
+            return k, n, params(message)
+        li, cj, lj = self.header
+        k, n = self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "",
+                             header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")
+        return k, n, self.entries[k].regex.match(message).groups() if n else ()
 
     def match(self, message: str, level: str = "", component: str = "", line: str = "") -> tuple[int, tuple, int]:
         """(entry number or -1, parameter values, number of candidates)."""
-        st = self.stats
-        st.lines += 1
-        cands = self.candidates(message)
-        n = len(cands)
-        if n == 0:
-            st.unmatched += 1
+        self._tally[4] += 1
+        plain, dig = self.lookup(message)[:2]
+        k, n = self._resolve(message, plain, dig, level, component, line)
+        if k < 0:
             return -1, (), 0
-        k = cands[0] if n == 1 else self.choose(cands, level, component, line)
-        entry = self.entries[k]
-        m = entry.regex.match(message)
-        st.matched += 1
-        st.per_statement[entry.index] += 1
+        m = self.entries[k].regex.match(message)
         return k, (m.groups() if m is not None else ()), n
+
+    def _resolve(self, message: str, plain: tuple[int, ...], dig: tuple[int, ...], level: str, component: str,
+                 line: str) -> tuple[int, int]:
+        cands = self.with_digits(message, plain, dig) if dig else plain
+        n = len(cands)
+        k = cands[0] if n == 1 else self.choose(cands, level, component, line) if n else -1
+        self._seen[k] += 1
+        return k, n
 
     def choose(self, cands: tuple[int, ...], level: str, component: str, line: str) -> int:
         """The winner among several candidates (counted as an ambiguous line)."""
         k, loc, diff = self.decide(cands, level, component, line)
-        st = self.stats
-        st.ambiguous += 1
-        st.decided_by_location += loc
-        st.ambiguous_templates += diff
+        tally = self._tally
+        tally[0] += 1
+        tally[1] += loc
+        tally[2] += diff
         return k
 
     def decide(self, cands: tuple[int, ...], level: str, component: str, line: str) -> tuple[int, bool, bool]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.matcher import Matcher, _BDIGITS
+from anomalygen.logs.matcher import Matcher
 from anomalygen.logs.reader import ReadStats, Rejector, iter_chunks
 from anomalygen.source.model import LogStatement
 
@@ -110,14 +110,15 @@ class ParseSummary:
 
     def to_dict(self, matcher: Matcher) -> dict:
         parsed = self.read.parsed
+        ms = matcher.stats
         return {
             "read": self.read.to_dict(),
             "matched": self.matched,
             "fallback": self.fallback,
             "matched_share": round(self.matched / parsed, 6) if parsed else 0.0,
-            "ambiguous": matcher.stats.ambiguous,
-            "ambiguous_different_templates": matcher.stats.ambiguous_templates,
-            "decided_by_location": matcher.stats.decided_by_location,
+            "ambiguous": ms.ambiguous,
+            "ambiguous_different_templates": ms.ambiguous_templates,
+            "decided_by_location": ms.decided_by_location,
             "statements": len(matcher.statements),
             "statements_excluded_opaque": len(matcher.excluded),
             "statements_invalid_regex": len(matcher.invalid),
@@ -128,45 +129,32 @@ class ParseSummary:
 class LogParser:
     def __init__(self, statements: Sequence[LogStatement], fmt: LogFormat, fallback: bool = True):
         self.fmt = fmt
-        self.matcher = Matcher(statements, use_location=fmt.line_index >= 0)
+        self.matcher = Matcher(statements, use_location=fmt.line_index >= 0,
+                               header=(fmt.level_index, fmt.component_index, fmt.line_index))
         self.drain = DrainFallback() if fallback else None
         self.summary = ParseSummary(ReadStats())
 
-    def parse(self, paths: Iterable[str | Path], named: bool = False, **read_kw) -> Iterator[tuple]:
-        """Parsed lines in file order: plain tuples in `ParsedLine` field order (NamedTuples if `named`, slower).
-
-        Rejected lines are only counted (`self.summary.read`)."""
-        if named:
-            return (ParsedLine._make(t) for t in self._parse(paths, **read_kw))
-        return self._parse(paths, **read_kw)
-
-    def _parse(self, paths: Iterable[str | Path], **read_kw) -> Iterator[tuple]:
+    def parse(self, paths: Iterable[str | Path], **read_kw) -> Iterator[ParsedLine]:
+        """Parsed lines in file order; rejected lines are only counted (`self.summary.read`)."""
         return self.parse_chunks(iter_chunks(paths, self.summary.read, **read_kw))
 
-    def parse_chunks(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple]:
+    def parse_chunks(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[ParsedLine]:
         """As `parse`, over `(file name, first line number, lines)` blocks from any line source (a followed
         file, stdin) that counts `lines_read` in `self.summary.read` as `iter_chunks` does."""
-        fmt = self.fmt
-        slow = fmt.regex.match
-        fast = fmt._fast.match if fmt._fast is not None else slow
-        ci, li, cj, lj = fmt.content_index, fmt.level_index, fmt.component_index, fmt.line_index
+        first_try, reference = self.fmt.line_matchers()
+        ci = self.fmt.content_index
         matcher = self.matcher
+        decide = matcher.fast_decide
         entries = matcher.entries
         ids = [e.st.id for e in entries]
         tpls = [e.st.template for e in entries]
-        rxs = [e.regex.match for e in entries]
-        cache_get = matcher._cache.get
-        lookup = matcher.lookup
-        with_digits = matcher.with_digits
-        decide = matcher.decide
-        memo: dict = {}
-        memo_get = memo.get
+        new = tuple.__new__  # ParsedLine(...) through its Python-level __new__ costs twice as much
         drain = self.drain
         summary = self.summary
         stats = summary.read
         rej = Rejector(stats)
         counts = [0] * len(entries)
-        parsed = matched = fallback = hits = amb = amb_loc = amb_diff = 0
+        parsed = fallback = 0
         current = None
         prev_parsed = False  # mirrored into `rej` only when a line is rejected
         try:
@@ -179,9 +167,9 @@ class LogParser:
                     if line is None:
                         prev_parsed = False
                         continue
-                    m = fast(line)
-                    if m is None and fast is not slow:
-                        m = slow(line)
+                    m = first_try(line)
+                    if m is None and first_try is not reference:
+                        m = reference(line)
                     if m is None:
                         rej.prev_parsed = prev_parsed
                         rej.reject(line, f"{name}:{lineno}")
@@ -191,59 +179,21 @@ class LogParser:
                     parsed += 1
                     prev_parsed = True
                     msg = values[ci]
-                    key = msg.encode().translate(_BDIGITS)
-                    hit = cache_get(key)
-                    if hit is None:
-                        hit = lookup(msg, key)
-                    else:
-                        hits += 1
-                    plain, dig, k, flag = hit
-                    if k >= 0:
-                        n = len(plain)
-                        if flag:
-                            amb += 1
-                            amb_diff += flag == 2
-                    else:
-                        cands = with_digits(msg, plain, dig) if dig else plain
-                        n = len(cands)
-                        if n == 1:
-                            k = cands[0]
-                        elif n:
-                            ctx = (cands, values[li] if li >= 0 else "", values[cj] if cj >= 0 else "",
-                                   values[lj] if lj >= 0 else "")
-                            got = memo_get(ctx)
-                            if got is None:
-                                if len(memo) >= 100_000:
-                                    memo.clear()
-                                got = memo[ctx] = decide(*ctx)
-                            k = got[0]
-                            amb += 1
-                            amb_loc += got[1]
-                            amb_diff += got[2]
+                    k, n, params = decide(msg, values)
                     if n:
                         counts[k] += 1
-                        matched += 1
-                        yield (name, lineno, values, ids[k], tpls[k], rxs[k](msg).groups(), SOURCE, n)
+                        yield new(ParsedLine, (name, lineno, values, ids[k], tpls[k], params, SOURCE, n))
                     elif drain is not None:
                         fallback += 1
                         eid, tpl, params = drain.add(msg)
-                        yield (name, lineno, values, eid, tpl, params, FALLBACK, 0)
+                        yield new(ParsedLine, (name, lineno, values, eid, tpl, params, FALLBACK, 0))
                     else:
                         fallback += 1
-                        yield (name, lineno, values, "", "", (), FALLBACK, 0)
+                        yield new(ParsedLine, (name, lineno, values, "", "", (), FALLBACK, 0))
         finally:
             stats.parsed += parsed
-            summary.matched += matched
+            summary.matched += parsed - fallback
             summary.fallback += fallback
-            ms = matcher.stats
-            ms.lines += parsed
-            ms.matched += matched
-            ms.unmatched += fallback
-            ms.cache_hits += hits
-            ms.ambiguous += amb
-            ms.decided_by_location += amb_loc
-            ms.ambiguous_templates += amb_diff
             for k, c in enumerate(counts):
                 if c:
                     summary.statement_counts[ids[k]] += c
-                    ms.per_statement[entries[k].index] += c

@@ -28,6 +28,7 @@ from anomalygen.atomic import atomic_open
 from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import ParsedLine
 
 
 
@@ -101,9 +102,10 @@ class _Vocab:
         return i
 
 
-def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFormat | None = None,
-                  field_name: str | None = None, flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
-    """Sessions keyed by identifiers in the message (or by a header field). `lines` are `ParsedLine` tuples;
+def by_identifier(lines: Iterable[ParsedLine], pattern: str = HDFS_BLOCK, fmt: LogFormat | None = None,
+                  field_name: str | None = None, flag: Callable[[ParsedLine], bool] | None = None
+                  ) -> Iterator[RealSession]:
+    """Sessions keyed by identifiers in the message (or by a header field) of parsed lines;
     with `flag`, each session's `extra["flagged"]` counts its lines for which flag(line) holds."""
     rx = re.compile(pattern) if pattern else None
     fi = fmt.fields.index(field_name) if (fmt is not None and field_name) else -1
@@ -115,7 +117,7 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
     flagged: dict[str, int] = {}
     content_i = fmt.content_index if fmt is not None else None
     for ln in lines:
-        values = ln[2]
+        values = ln.fields
         if fi >= 0:
             ids = [values[fi]]
         else:
@@ -124,7 +126,7 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
             if not found:
                 continue
             ids = list(dict.fromkeys(found)) if len(found) > 1 else found
-        ev = vocab(ln[3], ln[4])
+        ev = vocab(ln.event_id, ln.template)
         hit = flag is not None and flag(ln)
         for sid in ids:
             if hit:
@@ -132,7 +134,7 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
             arr = sessions.get(sid)
             if arr is None:
                 arr = sessions[sid] = array("I")
-                starts[sid] = f"{ln[0]}:{ln[1]}"
+                starts[sid] = f"{ln.file}:{ln.lineno}"
             arr.append(ev)
     items = vocab.items
     for sid, arr in sessions.items():
@@ -141,8 +143,8 @@ def by_identifier(lines: Iterable[tuple], pattern: str = HDFS_BLOCK, fmt: LogFor
                           extra={"flagged": flagged.get(sid, 0)} if flag is not None else {})
 
 
-def by_count(lines: Iterable[tuple], size: int, step: int,
-             flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
+def by_count(lines: Iterable[ParsedLine], size: int, step: int,
+             flag: Callable[[ParsedLine], bool] | None = None) -> Iterator[RealSession]:
     """Windows of `size` consecutive lines, one starting every `step` lines (fixed windows when step == size).
     The window after the last full one is emitted partial when it holds any line."""
     size, step = int(size), int(step)
@@ -159,15 +161,15 @@ def by_count(lines: Iterable[tuple], size: int, step: int,
         yield _window(f"w{next_start // step}", list(win)[len(win) - (n - next_start):], flag=flag)
 
 
-def by_time(lines: Iterable[tuple], timestamp: Callable[[tuple], float | None], size: float, step: float,
-            on_bad: Callable[[tuple], None] | None = None,
-            flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
+def by_time(lines: Iterable[ParsedLine], timestamp: Callable[[ParsedLine], float | None], size: float,
+            step: float, on_bad: Callable[[ParsedLine], None] | None = None,
+            flag: Callable[[ParsedLine], bool] | None = None) -> Iterator[RealSession]:
     """Windows [t0 + k*step, t0 + k*step + size) over line timestamps, t0 being the first line's time.
 
     A line earlier than every window still open (time went back: logs of several nodes one after the other, as
     in loghub's ZooKeeper sample) closes the open windows and starts a new segment at its own time; window ids are
     `t<segment>.<k>`. Empty windows are not emitted. A line without a timestamp goes to `on_bad`."""
-    win: list[tuple[float, tuple]] = []
+    win: list[tuple[float, ParsedLine]] = []
     t0 = 0.0
     k = 0
     seg = -1
@@ -206,21 +208,21 @@ def by_time(lines: Iterable[tuple], timestamp: Callable[[tuple], float | None], 
         yield from emit_one()
 
 
-def _window(sid: str, lines: list[tuple], extra: dict | None = None,
-            flag: Callable[[tuple], bool] | None = None) -> RealSession:
+def _window(sid: str, lines: list[ParsedLine], extra: dict | None = None,
+            flag: Callable[[ParsedLine], bool] | None = None) -> RealSession:
     extra = dict(extra or {})
     if flag is not None:
         extra["flagged"] = sum(1 for x in lines if flag(x))
-    return RealSession(sid, [x[3] for x in lines], [x[4] for x in lines], f"{lines[0][0]}:{lines[0][1]}",
-                       extra=extra)
+    return RealSession(sid, [x.event_id for x in lines], [x.template for x in lines],
+                       f"{lines[0].file}:{lines[0].lineno}", extra=extra)
 
 
-def timestamp_getter(fmt: LogFormat) -> Callable[[tuple], float | None]:
+def timestamp_getter(fmt: LogFormat) -> Callable[[ParsedLine], float | None]:
     """`ParsedLine -> seconds`, memoised on the time fields (consecutive lines share them)."""
     last: list = [None, None]
 
-    def get(ln: tuple) -> float | None:
-        values = ln[2]
+    def get(ln: ParsedLine) -> float | None:
+        values = ln.fields
         if values is last[0]:
             return last[1]
         t = fmt.timestamp(values)
@@ -230,9 +232,9 @@ def timestamp_getter(fmt: LogFormat) -> Callable[[tuple], float | None]:
     return get
 
 
-def group(lines: Iterable[tuple], spec: SessionSpec, fmt: LogFormat,
-          on_bad_time: Callable[[tuple], None] | None = None,
-          flag: Callable[[tuple], bool] | None = None) -> Iterator[RealSession]:
+def group(lines: Iterable[ParsedLine], spec: SessionSpec, fmt: LogFormat,
+          on_bad_time: Callable[[ParsedLine], None] | None = None,
+          flag: Callable[[ParsedLine], bool] | None = None) -> Iterator[RealSession]:
     if spec.kind == "id":
         return by_identifier(lines, spec.pattern or HDFS_BLOCK, fmt, flag=flag)
     if spec.kind == "field":

@@ -17,7 +17,7 @@ from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.core.levels import LEVELS
 from anomalygen.core.templates import is_opaque
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.parse import LogParser
+from anomalygen.logs.parse import SOURCE, LogParser
 from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
@@ -107,14 +107,14 @@ def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
     seen: Counter = Counter()
 
     def tap(lines):
-        for t in lines:
-            if t[6] == "source":
-                seen[t[3]] += 1
+        for ln in lines:
+            if ln.kind == SOURCE:
+                seen[ln.event_id] += 1
                 if sessions is not None:
-                    k = session_of(t[2])
+                    k = session_of(ln.fields)
                     if k is not None:
-                        sessions.setdefault(k, []).append(t[3])
-            yield t
+                        sessions.setdefault(k, []).append(ln.event_id)
+            yield ln
 
     model = ValueModel.fit(tap(parser.parse([str(p) for p in logs])), fmt.fields, by_id,
                            timestamp=fmt.timestamp, session_of=session_of, line_index=fmt.line_index)

@@ -89,20 +89,20 @@ def parse_back(out: Path, statements: list[LogStatement], fmt: LogFormat) -> dic
     wrong: list[dict] = []
     by_id = {s.id: s for s in statements}
     compiled: dict[str, re.Pattern] = {}
-    for k, t in enumerate(parser.parse([str(out / RAW)])):
+    for k, ln in enumerate(parser.parse([str(out / RAW)])):
         want = expected[k] if k < len(expected) else None
-        content = t[2][fmt.content_index]
+        content = ln.fields[fmt.content_index]
         st = by_id.get(want)
         if st is not None:
             rx = compiled.get(want) or compiled.setdefault(want, re.compile(effective_template(st)[1], re.DOTALL))
             regex_ok += bool(rx.fullmatch(content))
-        if t[3] == want:
+        if ln.event_id == want:
             same += 1
-        elif want is not None and twin.get(t[3]) == twin.get(want):
+        elif want is not None and twin.get(ln.event_id) == twin.get(want):
             same += 1
             twins += 1
         elif len(wrong) < 20:
-            wrong.append({"line": k + 1, "expected": want, "parsed": t[3], "content": content[:200]})
+            wrong.append({"line": k + 1, "expected": want, "parsed": ln.event_id, "content": content[:200]})
     read = parser.summary.read
     return {"lines": len(expected), "same_statement": same, "identical_twins": twins, "regex_match": regex_ok,
             "rejected_by_reader": getattr(read, "rejected", 0), "mismatches": wrong}

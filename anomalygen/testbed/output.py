@@ -49,12 +49,15 @@ def parse_logs(logs: Sequence[Path], statements, fmt: LogFormat | None = None) -
     parser = LogParser(statements, fmt)
     di, ti = fmt.fields.index("Date"), fmt.fields.index("Time")
     rows = []
-    for file, lineno, values, eid, tpl, params, kind, ncand in parser.parse(logs):
+    for ln in parser.parse(logs):
+        values = ln.fields
         t = log_time(values[di], values[ti])
         if t is None:
-            parser.summary.read.note("bad_time", f"{file}:{lineno}", values[di] + " " + values[ti], reject=False)
+            parser.summary.read.note("bad_time", f"{ln.file}:{ln.lineno}", values[di] + " " + values[ti],
+                                     reject=False)
             continue
-        rows.append((t, server_of(file), values, eid, tpl, params, kind, ncand, file, lineno))
+        rows.append((t, server_of(ln.file), values, ln.event_id, ln.template, ln.params, ln.kind, ln.candidates,
+                     ln.file, ln.lineno))
     rows.sort(key=lambda r: r[0])
     return rows, parser
 

@@ -6,13 +6,14 @@ import pytest
 
 from anomalygen.deploy.online import UNMATCHED, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.parse import ParsedLine
 from anomalygen.logs.sessions import SessionSpec
 
 FMT = LogFormat.parse("<Level> <Content>")
 
 
-def line(n: int, msg: str, event: str = "E1") -> tuple:
-    return ("f.log", n, ("INFO", msg), event, "t", (), "source", 1)
+def line(n: int, msg: str, event: str = "E1") -> ParsedLine:
+    return ParsedLine("f.log", n, ("INFO", msg), event, "t", (), "source", 1)
 
 
 def test_idle_lines_close_sessions_in_order_of_inactivity():

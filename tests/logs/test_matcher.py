@@ -15,7 +15,7 @@ def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
     from anomalygen.logs.parse import LogParser
 
     parser = LogParser(hdfsmini, LogFormat.parse("hdfs"))
-    lines = list(parser.parse([data_dir / "hdfs" / "HDFS_2k.log"], named=True))
+    lines = list(parser.parse([data_dir / "hdfs" / "HDFS_2k.log"]))
     assert len(lines) == 2000
     assert all(ln.kind == "source" for ln in lines)
     with open(data_dir / "hdfs" / "HDFS_2k.log_structured.csv", encoding="utf-8", newline="") as fh:
@@ -113,3 +113,39 @@ def test_location_with_zookeeper_thread_prefix(stmt):
     assert (m.entries[k].st.id, n) == ("b", 2)
     k, _, _ = m.match(msg, "WARN", "0:0:0:0:0:0:0:2181:QuorumCnxManager", "364")
     assert m.entries[k].st.id == "a"
+
+
+def test_fast_decide_gives_the_regex_parameters_and_the_counts_of_match(stmt):
+    """Parameters sliced at the places of the key's first message are the regex's groups for every message of
+    that key (numbers of other values, other lengths, optional groups); the counts agree with `match`."""
+    sts = [
+        stmt("Receiving block <*> src: <*> dest: <*>",
+             r"(?s)^Receiving\ block\ (.*?)\ src:\ (.*?)\ dest:\ (.*?)$", sid="R"),
+        stmt("Deleting block <*>", r"(?s)^Deleting\ block\ (.*?)$", sid="D"),
+        stmt("Served <*> bytes", r"(?s)^Served\ (-?\d+)\ bytes$", sid="S"),
+        stmt("closed", r"(?s)^closed$", sid="C"),
+        stmt("opt <*> end", r"(?s)^opt\ (?:x(\d+)|y(\d+))\ end$", sid="O"),
+        stmt("Served <*> bytes", r"(?s)^Served\ (-?\d+)\ bytes$", sid="S2", cls="com.x.Other"),
+    ]
+    fast, slow = Matcher(sts), Matcher(sts)
+    rng = random.Random(3)
+
+    def num() -> str:
+        return "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 4)))
+
+    shapes = [lambda: f"Receiving block blk_{num()} src: /10.0.{num()}.1:{num()} dest: /10.0.0.{num()}:50010",
+              lambda: f"Deleting block blk_-{num()}", lambda: f"Served {num()} bytes", lambda: "closed",
+              lambda: f"opt x{num()} end", lambda: f"opt y{num()} end", lambda: f"nothing {num()}"]
+    for _ in range(3000):
+        msg = rng.choice(shapes)()
+        k, n, params = fast.fast_decide(msg, ())
+        want = slow.match(msg)
+        assert (k, params, n) == want, msg
+        if k >= 0:
+            assert params == fast.entries[k].regex.match(msg).groups()
+    a, b = fast.stats, slow.stats
+    assert a.to_dict() == b.to_dict() and a.per_statement == b.per_statement
+    assert a.lines == 3000 and a.unmatched > 0 and a.ambiguous > 0 and a.cache_hits > 2000
+    fast.reset_stats()
+    fast.add_stats(b)
+    assert fast.stats.to_dict() == b.to_dict()

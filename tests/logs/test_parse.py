@@ -34,7 +34,7 @@ def test_hdfs_20000_all_matched_and_deterministic(data_dir, hdfsmini):
 def test_unknown_lines_fall_back_to_drain(data_dir, hdfsmini):
     """ZooKeeper lines against HDFS statements: nothing matches, everything gets a Drain3 template."""
     parser = LogParser(hdfsmini, LogFormat.parse("zookeeper"))
-    lines = list(parser.parse([data_dir / "zookeeper" / "Zookeeper_2k.log"], named=True))
+    lines = list(parser.parse([data_dir / "zookeeper" / "Zookeeper_2k.log"]))
     assert len(lines) == 2000
     assert all(ln.kind == "fallback" and ln.event_id.startswith("D") for ln in lines)
     assert parser.summary.fallback == 2000

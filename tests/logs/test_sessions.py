@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from anomalygen.cli import app
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.parse import LogParser
+from anomalygen.logs.parse import LogParser, ParsedLine
 from anomalygen.logs.sessions import (SessionSpec, attach_labels, by_count, by_identifier, by_time, group,
                                       load_labels, timestamp_getter)
 
@@ -41,8 +41,8 @@ def test_hdfs_block_sessions_match_the_labelled_100k(data_dir, hdfsmini):
 
 
 def _lines(n, t0=0.0, dt=1.0):
-    # ParsedLine-shaped tuples: (file, lineno, fields, event, template, params, kind, candidates)
-    return [("f", i + 1, (str(t0 + i * dt), f"m{i}"), f"E{i % 3}", f"T{i % 3}", (), "source", 1) for i in range(n)]
+    return [ParsedLine("f", i + 1, (str(t0 + i * dt), f"m{i}"), f"E{i % 3}", f"T{i % 3}", (), "source", 1)
+            for i in range(n)]
 
 
 def test_count_windows():
@@ -54,12 +54,12 @@ def test_count_windows():
 
 
 def test_time_windows_and_segments():
-    ts = lambda ln: float(ln[2][0])  # noqa: E731
+    ts = lambda ln: float(ln.fields[0])  # noqa: E731
     lines = _lines(10) + _lines(3, t0=0.5)  # time goes back: a second node's log
     got = list(by_time(lines, ts, 4, 2))
     assert [(s.session_id, len(s.events)) for s in got] == [
         ("t0.0", 4), ("t0.1", 4), ("t0.2", 4), ("t0.3", 4), ("t0.4", 2), ("t1.0", 3), ("t1.1", 1)]
-    gap = [ln for ln in _lines(3)] + [("f", 9, ("1000", "m"), "E", "T", (), "source", 1)]
+    gap = [ln for ln in _lines(3)] + [ParsedLine("f", 9, ("1000", "m"), "E", "T", (), "source", 1)]
     assert [len(s.events) for s in by_time(gap, ts, 10, 10)] == [3, 1]
 
 
@@ -103,8 +103,8 @@ def test_loghub_anomaly_label_csv(tmp_path):
     p = tmp_path / "anomaly_label.csv"
     p.write_text("BlockId,Label\nblk_1,Normal\nblk_-2,Anomaly\n")
     assert load_labels(p) == {"blk_1": 0, "blk_-2": 1}
-    lines = [("f", 1, ("x", "Receiving block blk_1 and blk_-2 and blk_1"), "E", "T", (), "source", 1),
-             ("f", 2, ("x", "no block here"), "E2", "T2", (), "source", 1)]
+    lines = [ParsedLine("f", 1, ("x", "Receiving block blk_1 and blk_-2 and blk_1"), "E", "T", (), "source", 1),
+             ParsedLine("f", 2, ("x", "no block here"), "E2", "T2", (), "source", 1)]
     fmt = LogFormat.parse("<Date> <Content>")
     got = {s.session_id: s for s in attach_labels(by_identifier(lines, fmt=fmt), load_labels(p))}
     assert {k: (v.label, v.events) for k, v in got.items()} == {"blk_1": (0, ["E"]), "blk_-2": (1, ["E"])}

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from anomalygen.logs.parse import ParsedLine
 from anomalygen.source.model import LogStatement, Slot
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values
 from anomalygen.synthesis.labels import Labeler, RulesError, load_rules
@@ -54,8 +55,8 @@ def test_slot_shapes_repair_typed_slots():
 def test_value_model_learns_per_slot_and_pools_and_round_trips(tmp_path):
     s = st(template="Received <*> from <*>", regex=r"(?s)^Received\ (.*?)\ from\ (.*?)$",
            slots=[Slot("b", "Block"), Slot("src", "InetSocketAddress")])
-    lines = [("f", i, ("081109", "203518", "1", "INFO", "dfs.A", "c"), "S1", s.template,
-              (f"blk_{i}", f"/10.0.0.{i}"), "source", 1) for i in range(1, 6)]
+    lines = [ParsedLine("f", i, ("081109", "203518", "1", "INFO", "dfs.A", "c"), "S1", s.template,
+                        (f"blk_{i}", f"/10.0.0.{i}"), "source", 1) for i in range(1, 6)]
     m = ValueModel.fit(lines, ("Date", "Time", "Pid", "Level", "Component", "Content"), {"S1": s})
     assert m.kind(s, 0) == "block" and m.kind(s, 1) == "ip"
     assert set(m.observed(s, 0)) == {f"blk_{i}" for i in range(1, 6)}

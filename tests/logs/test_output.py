@@ -1,0 +1,71 @@
+"""Structured CSV rows (`anomalygen/logs/output.py`): the same bytes as `csv.writer` and `json.dumps` give."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.output import CsvRows, columns, number
+from anomalygen.logs.parse import FALLBACK, SOURCE, ParsedLine
+
+FMT = LogFormat.parse("<Date> <Level> <Content>")
+PIECES = ["a", "blk_-12", "9", " ", ",", '"', "\\", "\t", "\r", "\n", "\x00", "\x7f", "é", "\u2028", "\xa0", "ü,x",
+          "/10.0.0.1:50010", "<*>", ""]
+
+
+def reference(ln: ParsedLine, line_id: int) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerow([line_id, *ln.fields, ln.event_id, ln.template, json.dumps(list(ln.params),
+                              ensure_ascii=False), ln.kind, ln.candidates, ln.file, ln.lineno])
+    return buf.getvalue()
+
+
+def text(rng: random.Random, plain: bool) -> str:
+    pool = PIECES[:1] + ["x", "y1", ".", ":"] if plain else PIECES
+    return "".join(rng.choice(pool) for _ in range(rng.randrange(0, 5)))
+
+
+def lines(n: int, seed: int) -> list[ParsedLine]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        plain = rng.random() < 0.5  # half the lines take the fast path, half need quotes or escapes somewhere
+        params = tuple(text(rng, plain) for _ in range(rng.randrange(0, 4)))
+        content = " ".join(params) + text(rng, plain)
+        out.append(ParsedLine(rng.choice(["a.log", "dir,x/b.log", 'q"c.log']), i + 1,
+                              (text(rng, plain), rng.choice(["INFO", "WARN"]), content),
+                              rng.choice(["E1", "D2", 'E,"3']), rng.choice(["t <*>", 't, "<*>"', "t\r\n<*>"]), params,
+                              rng.choice([SOURCE, FALLBACK]), rng.randrange(0, 3)))
+    return out
+
+
+def test_rows_are_what_csv_writer_writes():
+    got = lines(3000, 1)
+    rows = CsvRows(FMT)
+    numbered = "".join("".join(b) for b in rows.render(got, line_id=5))
+    assert numbered == "".join(reference(ln, i) for i, ln in enumerate(got, 5))
+    unnumbered = [r for b in CsvRows(FMT).render(got) for r in b]
+    assert number(unnumbered, 5) == numbered
+    assert rows.counts == {e: sum(ln.event_id == e for ln in got) for e in rows.counts}
+    assert sum(rows.counts.values()) == len(got)
+    assert rows.first == {e: next(ln.template for ln in got if ln.event_id == e) for e in rows.first}
+
+
+def test_fallback_lines_come_back_between_batches_in_order():
+    got = lines(500, 2)
+    out = list(CsvRows(FMT).render(got, keep_fallback=True))
+    kept = [x for x in out if isinstance(x, ParsedLine)]
+    assert kept == [ln for ln in got if ln.kind == FALLBACK]
+    rows = iter(r for x in out if isinstance(x, list) for r in x)
+    for x, ln in zip([x for seg in out for x in ([seg] if isinstance(seg, ParsedLine) else seg)], got):
+        if isinstance(x, ParsedLine):
+            assert x is ln
+        else:
+            assert "1" + next(rows) == reference(ln, 1)
+
+
+def test_a_header_row_is_the_columns():
+    assert columns(FMT)[:4] == ["LineId", "Date", "Level", "Content"]

@@ -201,7 +201,7 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
         untimed[0] += 1
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    is_error = (lambda ln: ln[2][fmt.level_index].strip().upper() == "ERROR") if req.weak_labels else None
+    is_error = (lambda ln: ln.fields[fmt.level_index].strip().upper() == "ERROR") if req.weak_labels else None
     groups = group(parser.parse(logs), spec, fmt, on_bad, flag=is_error)
     labelled = weak_error_labels(groups) if req.weak_labels else attach_labels(groups, label_map)
     counts = write_sessions_jsonl(labelled, out)

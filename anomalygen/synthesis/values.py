@@ -59,8 +59,9 @@ class ValueModel:
         start = None
         n = 0
         skip = {"Content", "Date", "Time", "Level", "Id", "Timestamp"}
-        for _file, _ln, values, eid, _tpl, params, kind, _c in parsed:
-            if kind != "source" or eid not in statements:
+        for line in parsed:
+            eid, values, params = line.event_id, line.fields, line.params
+            if line.kind != "source" or eid not in statements:
                 continue
             st = statements[eid]
             if line_index >= 0 and values[line_index].strip() != str(st.line):

@@ -124,14 +124,12 @@ class _Run:
 
 
 def _statements(source: Path | None, inventory: Path | None):
-    if inventory is not None:
-        from anomalygen.source.inventory import read_inventory
-        return read_inventory(inventory)
-    if source is not None:
-        from anomalygen.source.inventory import build_inventory
-        inv, _ = build_inventory(source)
-        return inv.statements
-    return []
+    """The statements the logs are parsed against; none without a source or an inventory."""
+    if source is None and inventory is None:
+        return []
+    from anomalygen.source.api import statements_for
+
+    return statements_for(source, inventory, None)
 
 
 def run_testbed(req: TestbedRequest, dist: ZkDist | None = None) -> TestbedResult:

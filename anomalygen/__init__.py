@@ -27,6 +27,7 @@ _WHERE = {
     **dict.fromkeys(("train", "TrainRequest", "TrainResult", "load_detector", "DetectRequest", "DetectResult",
                      "Verdict"), "anomalygen.deploy"),
     **dict.fromkeys(("RunRequest", "RunResult", "run_pipeline"), "anomalygen.run.api"),
+    **dict.fromkeys(("TestbedRequest", "TestbedResult", "run_testbed"), "anomalygen.testbed.runner"),
 }
 
 

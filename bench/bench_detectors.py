@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def one(model: str, seed: int, semantic: str) -> dict:
-    from anomalygen.evaluate.api import resolve_dataset
+    from anomalygen.evaluate.datasets import resolve_dataset
     from anomalygen.evaluate.harness import EvalConfig, run_evaluation
     from anomalygen.logs.sessions_data import load_dataset
 

@@ -2,7 +2,7 @@
 """Scale: `--jobs 2` vs `--jobs 1`, a full-HDFS-size log, and a big real tree, each ratio measured in one run.
 
     python bench/bench_scale.py generate --source /work/src/hadoop --logs ../shared/data/hdfs/HDFS_20000.log \
-        [--baseline /tmp/base]          # also the per-path cost of an older checkout (`git archive REV`) here
+        [--baseline /tmp/base] [--keep DIR]   # also an older checkout (`git archive REV`); keep the outputs
     python bench/bench_scale.py generate --source /work/src/zk38/src/zookeeper-server/src/main/java --format zookeeper
     python bench/bench_scale.py cpu --source /work/src/hadoop --baseline /tmp/base   # per-path CPU, in process
     python bench/bench_scale.py parse --source /work/src/hadoop --lines 11200000
@@ -16,7 +16,9 @@ and increasing timestamps, then `anomalygen parse` on it with `--jobs 1` and `--
 alone (wall time, lines/s, peak RSS of the largest process), and Drain3 as logparser runs it (header regex,
 `add_log_message`, structured CSV with EventId/EventTemplate) on the first `--slice` lines.
 tree: the main sources (every */src/main/java) copied into a temporary folder; inventory + call graph + every
-LCFG in this process (one core), then `anomalygen generate --jobs 2` end to end (wall, peak RSS).
+LCFG in this process (one core); with `--sample-entries N`, every entry's path count and N entries (seed 0)
+explored in this process (CPU per path, extrapolated); then `anomalygen generate --jobs 2` end to end (wall,
+peak RSS; `--gen-jobs 0` skips it).
 Every section prints the machine's load (`os.getloadavg`) before and after: the cores may be shared.
 """
 
@@ -38,8 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 HDFS_20K = ROOT.parent / "shared" / "data" / "hdfs" / "HDFS_20000.log"
-OUTPUTS = ["synthetic.log", "synthetic.log_structured.csv", "anomaly_label.csv", "sessions.jsonl", "entries.csv",
-           "entries.jsonl"]
+SESSION_FILES = ["synthetic.log", "synthetic.log_structured.csv", "anomaly_label.csv", "sessions.jsonl"]
+
+
+def outputs(folder: Path) -> list[str]:
+    """The files a generate run wrote, but the manifest (its timings, paths and job count differ by design)."""
+    return sorted(f.name for f in folder.iterdir() if f.is_file() and f.name != "manifest.json")
 
 
 CPU: list[float] = []
@@ -73,7 +79,8 @@ def anomalygen(*args: str) -> list[str]:
 # ---- generate -------------------------------------------------------------------------------------------
 def bench_generate(args) -> None:
     print(load())
-    tmp = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    tmp.mkdir(parents=True, exist_ok=True)
     common = [str(args.source), "--format", args.format, "--n", str(args.n), "--max-paths", str(args.max_paths),
               *[x for log in args.logs for x in ("--logs", str(log))]]
     runs = {}
@@ -90,17 +97,19 @@ def bench_generate(args) -> None:
         print(f"{name:9s}: paths + feasibility {secs:7.2f} s for {paths:,} paths ({1000 * secs / max(paths, 1):.3f} "
               f"ms/path); end to end {wall:.1f} s, CPU {CPU[-1]:.1f} s, peak RSS {rss} MiB; {load()}")
     one, two = runs["jobs 1"], runs["jobs 2"]
-    same = all(filecmp.cmp(one[0] / f, two[0] / f, shallow=False) for f in OUTPUTS)
-    print(f"jobs 2 vs jobs 1: {one[1] / two[1]:.2f}x faster; outputs byte-identical: {same}")
+    files = outputs(one[0])
+    same = outputs(two[0]) == files and all(filecmp.cmp(one[0] / f, two[0] / f, shallow=False) for f in files)
+    print(f"jobs 2 vs jobs 1: {one[1] / two[1]:.2f}x faster; outputs byte-identical ({', '.join(files)}): {same}")
     if "baseline" in runs:
         base = runs["baseline"]
         per = (one[1] / one[2]) / (base[1] / base[2])
         cpu = (one[3] / one[2]) / (base[3] / base[2])
-        same_sessions = all(filecmp.cmp(one[0] / f, base[0] / f, shallow=False) for f in OUTPUTS[:4])
+        same_sessions = all(filecmp.cmp(one[0] / f, base[0] / f, shallow=False) for f in SESSION_FILES)
         print(f"per-path cost, jobs 1 vs baseline: {per:.2f} of the baseline's in wall time, {cpu:.2f} in CPU time "
               f"(the run's CPU seconds less its analysis and sessions wall seconds: {1000 * one[3] / one[2]:.3f} vs "
               f"{1000 * base[3] / base[2]:.3f} ms/path); sessions byte-identical to the baseline's: {same_sessions}")
-    shutil.rmtree(tmp)
+    if not args.keep:
+        shutil.rmtree(tmp)
 
 
 _EXPLORE = """
@@ -256,6 +265,39 @@ def main_sources(src: Path, dst: Path) -> int:
     return n
 
 
+def sample_entries(a, entries: list, n: int) -> None:
+    """What generate's path stage costs on this tree without running all of it: every entry's path count (what
+    generate's main process computes before it hands entries out), then `n` entries drawn with seed 0 explored
+    in this process, one after the other (CPU seconds per path and per entry, extrapolated to every entry)."""
+    import random
+    import resource
+
+    from anomalygen.synthesis.explore import EntryExplorer
+    from anomalygen.synthesis.generate import GenerateConfig
+
+    ex = EntryExplorer(a, GenerateConfig(fmt="hadoop"), "INFO")
+    t, c = time.perf_counter(), time.process_time()
+    keys = sorted(e.key for e in entries)
+    for k in keys:
+        ex.pf.count(k)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"path counts of all {len(keys):,} entries: {time.perf_counter() - t:.1f} s ({time.process_time() - c:.1f} s "
+          f"CPU), {len(ex.pf._suffix):,} count tables, peak RSS {rss} MiB; {load()}")
+    pick = sorted(random.Random(0).sample(keys, min(n, len(keys))))
+    t, c = time.perf_counter(), time.process_time()
+    costs = []
+    for k in pick:
+        c0 = time.process_time()
+        paths = ex(k).report.paths
+        costs.append((time.process_time() - c0, k, paths))
+    cpu = time.process_time() - c
+    paths = sum(x[2] for x in costs)
+    top = sorted(costs, reverse=True)[: max(1, len(costs) // 5)]
+    print(f"{len(pick)} entries (seed 0): {cpu:.1f} s CPU ({time.perf_counter() - t:.1f} s wall), {paths:,} paths, "
+          f"{1000 * cpu / max(paths, 1):.2f} ms CPU per path; the costliest fifth of them {sum(x[0] for x in top):.1f} s; "
+          f"all {len(keys):,} entries at this rate: about {cpu / len(pick) * len(keys) / 60:.0f} CPU minutes; {load()}")
+
+
 def bench_tree(args) -> None:
     from anomalygen.source.analysis import Analysis
     from anomalygen.source.entries import find_entries
@@ -280,6 +322,8 @@ def bench_tree(args) -> None:
         print(f"inventory + call graph {t1 - t:.1f} s ({len(a.inventory.statements):,} statements, "
               f"{len(a.callgraph.logging):,} methods that log); every LCFG {t2 - t1:.1f} s ({len(lcfgs):,}); "
               f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); peak RSS {rss} MiB")
+        if args.sample_entries:
+            sample_entries(a, entries, args.sample_entries)
         del a, lcfgs
         if args.gen_jobs <= 0:
             return
@@ -305,6 +349,7 @@ def main() -> None:
     g.add_argument("--n", type=int, default=1000)
     g.add_argument("--max-paths", type=int, default=200)
     g.add_argument("--baseline", type=Path, help="an older checkout to run the same generate with")
+    g.add_argument("--keep", type=Path, help="write the runs' outputs here (one folder per variant) and keep them")
     c = sub.add_parser("cpu")
     c.add_argument("--source", type=Path, required=True)
     c.add_argument("--format", default="hdfs")
@@ -320,6 +365,7 @@ def main() -> None:
     t.add_argument("--format", default="hadoop")
     t.add_argument("--gen-jobs", type=int, default=2, help="0: analysis only, no generate")
     t.add_argument("--n", type=int, default=1000)
+    t.add_argument("--sample-entries", type=int, default=0, help="also explore this many entries in process")
     args = ap.parse_args()
     for k, v in vars(args).items():  # subprocesses run in the checkout they measure
         if isinstance(v, Path):

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anomalygen.evaluate.api import resolve_dataset  # noqa: E402
+from anomalygen.evaluate.datasets import resolve_dataset  # noqa: E402
 from anomalygen.evaluate.keys import statement_sessions  # noqa: E402
 from anomalygen.logs.sessions_data import load_hdfs_deeplog  # noqa: E402
 from anomalygen.source.inventory import build_inventory  # noqa: E402

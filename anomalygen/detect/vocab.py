@@ -44,9 +44,3 @@ class EventVocabulary:
     def encode_many(self, sessions: Iterable[Sequence[str]]) -> list[list[int]]:
         return [self.encode(s) for s in sessions]
 
-    def oov_rate(self, sessions: Iterable[Sequence[str]]) -> float:
-        total = unseen = 0
-        for s in sessions:
-            total += len(s)
-            unseen += sum(1 for e in s if e not in self.index_)
-        return unseen / total if total else 0.0

@@ -4,7 +4,6 @@ results out. The command line (`evaluate/cli.py`) and `anomalygen run` are layer
 from __future__ import annotations
 
 import json
-import os
 import platform
 import sys
 import time
@@ -12,26 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from anomalygen.detect.semantic import resolve_backend
 from anomalygen.evaluate import arms as A
+from anomalygen.evaluate.datasets import resolve_dataset
 from anomalygen.evaluate.harness import EvalConfig, EvalResult, run_evaluation, sources_from_sessions
 from anomalygen.evaluate.keys import KeyPlan, load_template_map, plan_keys
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions_data import DataFormatError, Session, load_augment_dir, load_dataset
 from anomalygen.manifest import file_digest
 
-ALIASES = {"hdfs_100k": "hdfs/HDFS_100k.sessions.jsonl", "hdfs_deeplog": "hdfs/deeplog"}
 SESSION_MODEL = "session_model.json"
-
-
-def shared_data_dir() -> Path:
-    env = os.environ.get("ANOMALYGEN_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def resolve_dataset(spec: str | Path) -> Path:
-    if str(spec) in ALIASES:
-        return shared_data_dir() / ALIASES[str(spec)]
-    return Path(spec)
 
 
 @dataclass
@@ -88,6 +77,7 @@ def _composer(d: Path, use: bool):
 
 
 def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
+    resolve_backend(req.config.semantic)  # a bad setting fails before the data is read, not after
     say = req.on_info or (lambda _msg: None)
     path = resolve_dataset(req.dataset)
     if not path.exists():

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from anomalygen.checks import writable
-from anomalygen.evaluate.api import ALIASES
+from anomalygen.evaluate.datasets import ALIASES
 
 
 def _floats(text: str, what: str, low: float, high: float, low_open: bool = False) -> list[float]:
@@ -22,6 +22,11 @@ def _floats(text: str, what: str, low: float, high: float, low_open: bool = Fals
     return vals
 
 
+def _open_unit(name: str, value: float | None) -> None:
+    if value is not None and not 0 < value < 1:
+        raise typer.BadParameter(f"{name}: {value:g} is not in (0, 1)")
+
+
 def _ablations(specs: list[str]) -> dict[str, Path]:
     out = {}
     for spec in specs:
@@ -30,6 +35,15 @@ def _ablations(specs: list[str]) -> dict[str, Path]:
             raise typer.BadParameter(f"--augment-ablation: expected NAME=DIR, got {spec!r}")
         out[name.strip()] = Path(path.strip())
     return out
+
+
+def _progress(console):
+    def on_run(row: dict) -> None:
+        msg = f"F1 {row['f1']:.3f} FPR {row['fpr']:.4f}" if row.get("status") == "ok" else row.get("error", "")
+        console.print(f"{row['model']:16s} seed {row['seed']} frac {row['train_fraction']:g} "
+                      f"{row['arm']} x{row['ratio']:g}: {msg}")
+
+    return on_run
 
 
 def evaluate(
@@ -76,9 +90,8 @@ def evaluate(
 
     console = Console(stderr=True)
     writable(out, folder=True)  # before minutes of training, not after
-    for name, v in (("--test-fraction", test_fraction), ("--prior", prior)):
-        if v is not None and not 0 < v < 1:
-            raise typer.BadParameter(f"{name}: {v:g} is not in (0, 1)")
+    _open_unit("--test-fraction", test_fraction)
+    _open_unit("--prior", prior)
     names = list(DETECTORS) if models == "all" else [m.strip() for m in models.split(",") if m.strip()]
     cfg = EvalConfig(models=names, ratios=_floats(ratios, "--ratios", 0.0, 100.0), seeds=list(range(seeds)),
                      split=split, test_fraction=test_fraction,
@@ -87,19 +100,9 @@ def evaluate(
                      arms=None if arms == "auto" else [a.strip() for a in arms.split(",") if a.strip()],
                      epochs=epochs, semantic=semantic, verbose=False, jobs=jobs,
                      cache_dir=str(cache) if cache else None)
-
-    def on_run(row: dict) -> None:
-        if not quiet:
-            msg = f"F1 {row['f1']:.3f} FPR {row['fpr']:.4f}" if row.get("status") == "ok" else row.get("error", "")
-            console.print(f"{row['model']:16s} seed {row['seed']} frac {row['train_fraction']:g} "
-                          f"{row['arm']} x{row['ratio']:g}: {msg}")
-
     req = EvaluateRequest(dataset, out, cfg, augment, _ablations(augment_ablation), template_map, source, inventory,
-                          on_run=on_run, on_info=lambda m: console.print(m))
+                          on_run=None if quiet else _progress(console), on_info=console.print)
     try:
-        from anomalygen.detect.semantic import resolve_backend
-
-        resolve_backend(semantic)
         outcome = run(req)
     except (ValueError, RuntimeError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -13,6 +11,7 @@ from anomalygen import atomic
 from anomalygen.evaluate.compare import MEAN_OF_MODELS, headline
 from anomalygen.evaluate.harness import EvalResult
 from anomalygen.evaluate.metrics import mean_std
+from anomalygen.report.evaluation import render_evaluation
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -146,30 +145,6 @@ def plots(summary: list[dict], out: Path) -> list[Path]:
     return files
 
 
-def _md_to_html_table(md: str) -> str:
-    parts, rows = [], []
-
-    def flush():
-        if rows:
-            head, *body = rows
-            parts.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr>"
-                         + "".join("<tr>" + "".join(f"<td>{html.escape(c).replace('**', '')}</td>" for c in r)
-                                   + "</tr>" for r in body) + "</table>")
-            rows.clear()
-
-    for line in md.splitlines():
-        if line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if not all(set(c) <= {"-"} for c in cells):
-                rows.append(cells)
-        else:
-            flush()
-            if line.strip():
-                parts.append(f"<p>{html.escape(line)}</p>")
-    flush()
-    return "\n".join(parts)
-
-
 def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[str, Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -196,18 +171,8 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
           + ("\n## Paired comparisons\n\n" + paired_md(result.paired) if result.paired else "") + "\n" + note)
     atomic.write_text(files["summary_md"], md, encoding="utf-8")
     pngs = plots(summary, out) if summary else []
-    imgs = "".join(f'<h2>{p.stem}</h2><img src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
-                   for p in pngs)
     skipped = [r for r in result.runs if r.get("status") != "ok"]
-    skip_html = ("<h2>Skipped runs</h2><ul>" + "".join(
-        f"<li>{html.escape(r['model'])} seed {r['seed']} fraction {r['train_fraction']} arm {r['arm']}: "
-        f"{html.escape(r.get('error', ''))}</li>" for r in skipped) + "</ul>") if skipped else ""
-    atomic.write_text(files["report_html"], 
-        "<!doctype html><html><head><meta charset='utf-8'><title>anomalygen evaluation</title><style>"
-        "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:3px 8px;text-align:right}</style></head><body><h1>anomalygen evaluation</h1>"
-        f"{_md_to_html_table(md)}{imgs}{skip_html}<h2>Manifest</h2><pre>"
-        f"{html.escape(json.dumps(manifest, indent=1, default=str))}</pre></body></html>", encoding="utf-8")
+    atomic.write_text(files["report_html"], render_evaluation(md, pngs, skipped, manifest), encoding="utf-8")
     atomic.write_text(files["manifest"], json.dumps(manifest, indent=1, default=str), encoding="utf-8")
     for p in pngs:
         files[p.stem] = p

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -63,12 +64,40 @@ def kv_table(items: dict, cls: str = "kv") -> str:
     return f'<table class="{esc(cls)}"><tbody>{"".join(rows)}</tbody></table>'
 
 
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def inline(text: str) -> str:
+    """Escaped text with markdown's `**bold**` as <strong>."""
+    return _BOLD.sub(r"<strong>\1</strong>", esc(text))
+
+
+def markdown(text: str, heading: int = 3) -> str:
+    """The headings, paragraphs and pipe tables of a summary.md as HTML, every heading at level `heading`."""
+    out, rows = [], []
+
+    def flush() -> None:
+        if rows:
+            body = [r for r in rows[1:] if not set("".join(r)) <= set("-: ")]  # the |---| rule
+            out.append(table(rows[0], ([inline(c) for c in r] for r in body), raw=True))
+            rows.clear()
+
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("|"):
+            rows.append([c.strip() for c in s.strip("|").split("|")])
+            continue
+        flush()
+        if s.startswith("#"):
+            out.append(f"<h{heading}>{inline(s.lstrip('#').strip())}</h{heading}>")
+        elif s:
+            out.append(f"<p>{inline(s)}</p>")
+    flush()
+    return "".join(out)
+
+
 def note(text: str, kind: str = "missing") -> str:
     return f'<p class="note {esc(kind)}">{esc(text)}</p>'
-
-
-def para(text: str) -> str:
-    return f"<p>{esc(text)}</p>"
 
 
 def h3(text: str) -> str:

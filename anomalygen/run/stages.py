@@ -139,7 +139,6 @@ def _evaluate_settings(cfg: dict) -> dict:
 
 def _evaluate(cfg: dict, r: Path) -> None:
     from anomalygen.checks import number_list
-    from anomalygen.detect.semantic import resolve_backend
     from anomalygen.evaluate.api import EvaluateRequest, evaluate
     from anomalygen.evaluate.harness import EvalConfig
 
@@ -148,7 +147,6 @@ def _evaluate(cfg: dict, r: Path) -> None:
                       train_fractions=number_list(str(cfg["train_fractions"]), "--train-fractions", 0.0, 1.0,
                                                   low_open=True),
                       epochs=cfg["epochs"], verbose=False, jobs=default_jobs())
-    resolve_backend(ecfg.semantic)
     outcome = evaluate(EvaluateRequest(r / layout.SESSIONS, r / layout.EVALUATE, ecfg, r / layout.SYNTHETIC,
                                        on_info=print))
     print(outcome.files["summary_md"].read_text(encoding="utf-8"))

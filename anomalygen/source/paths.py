@@ -85,6 +85,7 @@ class PathFinder:
         self._scc = _sccs(analysis)
         self._outs: dict[str, list[list]] = {}
         self._entered: dict[tuple[Ctx, str], tuple[str | None, Ctx]] = {}
+        self._near: dict[tuple[str, int], frozenset[str]] = {}
 
     # ---- edges --------------------------------------------------------------------------------
     def out(self, key: str) -> list[list]:
@@ -105,8 +106,10 @@ class PathFinder:
     def _enter(self, ctx: Ctx, callee: str) -> tuple[str | None, Ctx]:
         """Why a call is not expanded ("depth" / "recursion", else None), and the callee's context.
 
-        A context is the call depth and the methods on the call stack that share the current method's strongly
-        connected component: only those can be called again, so only they decide where recursion is cut.
+        A context is the call depth and the methods on the call stack that the callee can call again within the
+        depth left (members of its strongly connected component): only those decide where recursion is cut, and
+        leaving out the others lets far more contexts share one count table (big components of a large tree
+        otherwise made a table for nearly every distinct call stack).
         """
         hit = self._entered.get((ctx, callee))
         if hit is not None:
@@ -117,9 +120,28 @@ class PathFinder:
         elif callee in stack:
             out = ("recursion", ctx)
         else:
-            scc = self._scc.get(callee)
-            out = (None, (depth + 1, frozenset([x for x in stack if self._scc.get(x) == scc] + [callee])))
+            near = self._reach(callee, self.cfg.depth - depth - 1)
+            out = (None, (depth + 1, frozenset([x for x in stack if x in near] + [callee])))
         self._entered[(ctx, callee)] = out
+        return out
+
+    def _reach(self, key: str, calls: int) -> frozenset[str]:
+        """The members of `key`'s strongly connected component that `key` can reach in at most `calls` calls."""
+        hit = self._near.get((key, calls))
+        if hit is not None:
+            return hit
+        cg, scc = self.a.callgraph, self._scc.get(key)
+        seen: set[str] = set()
+        frontier = [key] if scc is not None else []
+        for _ in range(calls):
+            nxt = []
+            for m in frontier:
+                for c in cg.callees_of.get(m, ()):
+                    if c not in seen and self._scc.get(c) == scc:
+                        seen.add(c)
+                        nxt.append(c)
+            frontier = nxt
+        out = self._near[(key, calls)] = frozenset(seen)
         return out
 
     def callee_counts(self, ctx: Ctx, callee: str) -> Counts:
@@ -279,7 +301,9 @@ class PathFinder:
         return v
 
     # ---- per entry ----------------------------------------------------------------------------
-    def entry_paths(self, key: str) -> EntryPaths:
+    def entry_paths(self, key: str, seed: int | None = None) -> EntryPaths:
+        """The entry's paths: all of them when at most `max_paths`, else a uniform sample drawn with `seed`
+        (default: the config's; another seed draws another sample from the same count tables)."""
         total = self.count(key)
         n_total = sum(total)
         cfg = self.cfg
@@ -293,7 +317,7 @@ class PathFinder:
         else:
             if cfg.sample is None:
                 caps["max_paths"] += 1
-            rng = random.Random(f"{cfg.seed}:{key}")
+            rng = random.Random(f"{cfg.seed if seed is None else seed}:{key}")
             n = cfg.sample if cfg.sample is not None else cfg.max_paths
             for _ in range(n if n_total else 0):
                 r = rng.randrange(n_total)

@@ -96,12 +96,7 @@ class EntryExplorer:
         for r in range(1, cfg.sample_rounds):
             if sum(v.keep for v in verdicts) >= cfg.max_paths // 2:
                 break
-            pf.cfg.seed = cfg.seed + 7919 * r
-            try:
-                more = pf.entry_paths(key)
-            finally:
-                pf.cfg.seed = cfg.seed
-            for p in more.paths:
+            for p in pf.entry_paths(key, seed=cfg.seed + 7919 * r).paths:
                 sig = (tuple(p.events), tuple(p.conditions))
                 if sig not in seen:
                     seen.add(sig)

@@ -47,12 +47,13 @@ class FeasibilityChecker:
         # z3 would catch Ctrl-C during a check and answer "unknown" (a path silently kept, the interrupt lost);
         # without its handler Python's raises KeyboardInterrupt once the check returns (within timeout_ms)
         z3.set_param("ctrl_c", False)
-        self.solver = z3.Solver()
-        self.solver.set("rlimit", rlimit)
+        self._z3: tuple[z3.Context, z3.Solver] | None = None  # made on the first check that needs z3
         self._declared: set[str] = set()
         self._paths: dict[tuple, Verdict] = {}
         self._steps: dict[tuple, Step] = {}
         self._vnames: dict[tuple, tuple[str, ...]] = {}  # (method, cond) -> version keys of the names it reads
+        self._vkeys: dict[tuple, tuple[tuple[str, str], ...]] = {}  # (frame, (method, cond)) -> (frame, name)s
+        self._items: dict[tuple, tuple] = {}  # a path record's condition -> its item (one analysis per checker)
         self._by_steps: dict[frozenset, str] = {}
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
@@ -85,17 +86,19 @@ class FeasibilityChecker:
         if hit is not None:
             self.cache_hits += 1
             return hit
-        base = _BASE.setdefault(id(analysis), {})
-        items = []
-        for frame, method, cid, pol in sig:
-            c = base.get((method, cid))
-            if c is None:
-                c = base[(method, cid)] = _base_dict(analysis, method, cid)
-            items.append((frame, (method, cid), pol, c))
+        get = self._items.get
+        items = [get(cond) or self._item(cond, analysis) for cond in sig]
         return self._verdict(sig, items)
 
-    def check_many(self, paths: Iterable[list[dict]]) -> list[Verdict]:
-        return [self.check(p) for p in paths]
+    def _item(self, cond: tuple, analysis: Any) -> tuple:
+        """(frame, (method, cond id), polarity, the condition's shared dict) of a path record's condition."""
+        frame, method, cid, pol = cond
+        base = _BASE.setdefault(id(analysis), {})
+        c = base.get((method, cid))
+        if c is None:
+            c = base[(method, cid)] = _base_dict(analysis, method, cid)
+        item = self._items[cond] = (frame, (method, cid), pol, c)
+        return item
 
     def _verdict(self, sig: tuple, items: list[tuple]) -> Verdict:
         self.checked += 1
@@ -111,15 +114,13 @@ class FeasibilityChecker:
         get = versions.get
         out = []
         partial = False
-        steps, vnames = self._steps, self._vnames
+        steps, vkeys = self._steps, self._vkeys
         for item in items:
             frame, ck, pol, c = item
-            names = vnames.get(ck)
-            if names is None:
-                local = c.get("locals", ())
-                names = vnames[ck] = tuple(n if n in local or n.startswith("this.") else "this." + n
-                                           for n in atom_names(c.get("expr")))
-            key = (frame, ck, pol, tuple([get((frame, n), 0) for n in names]) if names else ())
+            keys = vkeys.get((frame, ck))
+            if keys is None:
+                keys = vkeys[(frame, ck)] = tuple((frame, n) for n in self._names(ck, c))
+            key = (frame, ck, pol, tuple([get(k, 0) for k in keys]) if keys else ())
             st = steps.get(key)
             if st is None:
                 full = c if "frame" in c else {**c, "frame": frame, "polarity": pol}
@@ -131,6 +132,14 @@ class FeasibilityChecker:
             if st.assertion is not None:
                 out.append((st, item))
         return out, partial
+
+    def _names(self, ck: tuple, c: dict) -> tuple[str, ...]:
+        names = self._vnames.get(ck)
+        if names is None:
+            local = c.get("locals", ())
+            names = self._vnames[ck] = tuple(n if n in local or n.startswith("this.") else "this." + n
+                                             for n in atom_names(c.get("expr")))
+        return names
 
     def _check(self, items: list[tuple]) -> Verdict:
         steps, partial = self._steps_of(items)
@@ -155,11 +164,22 @@ class FeasibilityChecker:
                     text.add(fact)
         return sorted(text)  # type: ignore[arg-type]
 
+    def _context(self) -> tuple[z3.Context, z3.Solver]:
+        """A z3 context of this checker's own: z3's search depends on the ids of the terms it was given, and in
+        the shared global context those ids depended on what earlier checkers in the process (other entries)
+        had built, which changed the unsat cores and, near the resource limit, the verdicts."""
+        if self._z3 is None:
+            ctx = z3.Context()
+            solver = z3.Solver(ctx=ctx)
+            solver.set("rlimit", self.rlimit)
+            self._z3 = (ctx, solver)
+        return self._z3
+
     def _declare(self, comp: list[tuple[Step, tuple]]) -> None:
         new = [n for st, _ in comp for n in st.symbols if n not in self._declared]
         if new:
             sorts = self.tr.sorts
-            self.solver.from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
+            self._context()[1].from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
             self._declared.update(new)
 
     def _solve(self, comp: list[tuple[Step, tuple]]) -> str:
@@ -179,7 +199,7 @@ class FeasibilityChecker:
             return hit
         self.solved += 1
         self._declare(comp)
-        s = self.solver
+        s = self._context()[1]
         s.push()
         try:
             s.from_string("".join(f"(assert {f})" for f in facts))
@@ -195,18 +215,18 @@ class FeasibilityChecker:
         if self.cores >= self.max_cores:
             return []
         self.cores += 1
-        sorts = self.tr.sorts
-        decls = {n: (z3.Bool(n) if sorts[n] == "Bool" else z3.Int(n)) for st, _ in comp for n in st.symbols}
-        s = z3.Solver()
+        sorts, ctx = self.tr.sorts, self._context()[0]
+        decls = {n: (z3.Bool(n, ctx) if sorts[n] == "Bool" else z3.Int(n, ctx)) for st, _ in comp for n in st.symbols}
+        s = z3.Solver(ctx=ctx)
         s.set("rlimit", self.rlimit)
-        for f in self._facts([]) + [f for st, _ in comp for f in st.side] + [
+        for f in [f for st, _ in comp for f in st.side] + [
                 fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact]:
-            s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls))
+            s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls, ctx=ctx))
         labels = {}
         for i, (st, (_, _, pol, c)) in enumerate(comp):
-            lab = z3.Bool(f"__step{i}")
+            lab = z3.Bool(f"__step{i}", ctx)
             labels[str(lab)] = (c, c.get("polarity", True) if "frame" in c else pol)
-            s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls)), lab)
+            s.assert_and_track(z3.And(*z3.parse_smt2_string(f"(assert {st.assertion})", decls=decls, ctx=ctx)), lab)
         if s.check() != z3.unsat:
             return []
         out = []
@@ -220,31 +240,35 @@ class FeasibilityChecker:
 
 
 def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]]]:
-    """Steps grouped by shared symbols (union-find)."""
-    parent: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    lonely: list[list[tuple[Step, tuple]]] = []
+    """Steps grouped by shared symbols: the steps without symbols one by one, then the groups in the order of
+    their first step, each in path order."""
+    comp_of: dict[str, list[str]] = {}  # symbol -> the symbols of its group (one list object per group)
     for st, _ in steps:
-        syms = list(st.symbols)
-        for n in syms:
-            parent.setdefault(n, n)
+        syms = st.symbols
+        if not syms:
+            continue
+        first = comp_of.get(syms[0])
+        if first is None:
+            first = comp_of[syms[0]] = [syms[0]]
         for n in syms[1:]:
-            ra, rb = find(syms[0]), find(n)
-            if ra != rb:
-                parent[rb] = ra
-    groups: dict[str, list[tuple[Step, tuple]]] = {}
+            other = comp_of.get(n)
+            if other is None:
+                first.append(n)
+                comp_of[n] = first
+            elif other is not first:  # merge the smaller group into the larger
+                if len(other) > len(first):
+                    first, other = other, first
+                first.extend(other)
+                for m in other:
+                    comp_of[m] = first
+    lonely: list[list[tuple[Step, tuple]]] = []
+    groups: dict[int, list[tuple[Step, tuple]]] = {}  # keyed by the group's identity, ordered by first step
     for item in steps:
         syms = item[0].symbols
         if not syms:
             lonely.append([item])
         else:
-            groups.setdefault(find(next(iter(syms))), []).append(item)
+            groups.setdefault(id(comp_of[syms[0]]), []).append(item)
     return lonely + list(groups.values())
 
 

@@ -27,7 +27,8 @@ from anomalygen.synthesis.explore import EntryExplorer, EntryOutcome, EntryRepor
 from anomalygen.synthesis.kinds import slot_contexts
 from anomalygen.synthesis.labels import Labeler
 from anomalygen.synthesis.render import HeaderRenderer
-from anomalygen.synthesis.session import SessionContext, _shapes
+from anomalygen.synthesis.session import SessionContext
+from anomalygen.synthesis.slots import shapes_of
 from anomalygen.synthesis.values import ValueModel
 
 KEYS = {"block": HDFS_BLOCK}
@@ -169,7 +170,7 @@ class Generator:
     def _has_key(self, st: LogStatement) -> bool:
         """A slot of the key's kind that can show the key as written (a `long` block id prints no `blk_`)."""
         key, sample = self.cfg.session_key, KEY_SAMPLES.get(self.cfg.session_key or "", "")
-        shapes = _shapes(st)
+        shapes = shapes_of(st)
         ctx = slot_contexts(st.template)
         for i, before in enumerate(ctx):
             if self.model.kind(st, i) != key:

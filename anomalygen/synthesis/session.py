@@ -15,7 +15,7 @@ from anomalygen.core.keys import HDFS_BLOCK_RE
 from anomalygen.core.templates import first_line_regex
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import ENTITY_KINDS, slot_contexts
-from anomalygen.synthesis.slots import SlotShapes
+from anomalygen.synthesis.slots import SlotShapes, shapes_of
 from anomalygen.synthesis.values import ValueModel, draw, generate
 
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -161,21 +161,11 @@ def _plan(model: ValueModel, st: LogStatement) -> _Plan:
                            kind in ("ip", "ip_port") and not before.endswith("/") and _slashed(model, st, i),
                            kind in ("size", "number") and before.rstrip().lower().endswith("size"),
                            prefix, model.observed(st, i), model.pools.get(kind)))
-    plan = cache[st.id] = _Plan(slots, _shapes(st), _regex(st))
+    plan = cache[st.id] = _Plan(slots, shapes_of(st), _regex(st))
     return plan
 
 
 _REGEX: dict[str, re.Pattern] = {}
-_SHAPES: dict[str, SlotShapes] = {}
-
-
-def _shapes(st: LogStatement) -> SlotShapes:
-    sh = _SHAPES.get(st.regex)
-    if sh is None:
-        sh = _SHAPES[st.regex] = SlotShapes(st.regex)
-    return sh
-
-
 def _regex(st: LogStatement) -> re.Pattern:
     """The statement regex, cut at its first newline: a log line shows a multi-line message's first line and
     continuation lines after it, which the logs stage reads as part of the same record."""

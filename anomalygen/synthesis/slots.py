@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import random
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from anomalygen.source.model import LogStatement
 
 _ESC = re.compile(r"\\(.)", re.DOTALL)
 
@@ -88,3 +92,14 @@ class SlotShapes:
             if self.fits(i, candidate):
                 return candidate
         return value
+
+
+_SHAPES: dict[str, SlotShapes] = {}
+
+
+def shapes_of(st: "LogStatement") -> SlotShapes:
+    """A statement's slot shapes, built once per regex: every session line and key check asks again."""
+    sh = _SHAPES.get(st.regex)
+    if sh is None:
+        sh = _SHAPES[st.regex] = SlotShapes(st.regex)
+    return sh

@@ -54,7 +54,9 @@ def version_key(c: dict, name: str) -> tuple[str, str]:
 class Step:
     assertion: str | None  # None: adds no constraint (havoc, or an assignment of an unknown value)
     side: list[str] = field(default_factory=list)
-    symbols: frozenset[str] = frozenset()
+    # in first-use order, not a set: z3 declares them in this order, and a str set's order changes with
+    # PYTHONHASHSEED, which changed z3's search and so the unsat cores (and, near the resource limit, verdicts)
+    symbols: tuple[str, ...] = ()
     partial: bool = False
     bumps: list[tuple[str, str]] = field(default_factory=list)
 
@@ -65,7 +67,7 @@ class _Ctx:
     def __init__(self, c: dict, versions: dict):
         self.c = c
         self.versions = versions
-        self.symbols: set[str] = set()
+        self.symbols: dict[str, None] = {}  # an ordered set
         self.side: list[str] = []
         self.partial = False
 
@@ -87,14 +89,14 @@ class Translator:
         if name is None:
             name = self.names[(key, smt_sort)] = f"s{len(self.names)}"
             self.sorts[name] = smt_sort
-        x.symbols.add(name)
+        x.symbols[name] = None
         return name
 
     def fresh(self, x: _Ctx, sort: str) -> str:
         self._fresh += 1
         name = f"f{self._fresh}"
         self.sorts[name] = "Bool" if sort == "bool" else "Int"
-        x.symbols.add(name)
+        x.symbols[name] = None
         x.partial = True
         return name
 
@@ -268,11 +270,11 @@ class Translator:
             if x.partial:  # an unknown value: the new version is simply unconstrained
                 return Step(None, bumps=[vk])
             new = self._name(x, self.var_key(x, name, versions.get(vk, 0) + 1), sort)
-            return Step(f"(= {new} {value})", x.side, frozenset(x.symbols), False, [vk])
+            return Step(f"(= {new} {value})", x.side, tuple(x.symbols), False, [vk])
         t = self.term(x, e, "bool")
         if not c.get("polarity", True):
             t = f"(not {t})"
-        return Step(t, x.side, frozenset(x.symbols), x.partial)
+        return Step(t, x.side, tuple(x.symbols), x.partial)
 
     def level_facts(self, min_level: str) -> list[tuple[str, str]]:
         """(symbol, assertion) fixing each `isXEnabled()` flag for logs recorded at `min_level`."""

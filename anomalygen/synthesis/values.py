@@ -8,15 +8,12 @@ fields real lines carried per class (component, thread, pid). It is plain JSON o
 from __future__ import annotations
 
 import bisect
-import json
 import random
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable
 
-from anomalygen import atomic
 from anomalygen.core.levels import LEVELS
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values, slot_contexts
@@ -107,14 +104,6 @@ class ValueModel:
             m.session_gap_s = max(0.001, (max(first_ts) - min(first_ts)) / (len(first_ts) - 1))
         m.min_level = min(levels, key=LEVELS.index) if levels else None
         return m
-
-    def to_json(self, path: Path) -> None:
-        doc = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        atomic.write_text(path, json.dumps(doc, ensure_ascii=False))
-
-    @classmethod
-    def from_json(cls, path: Path) -> "ValueModel":
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
 
     # ---- queries ------------------------------------------------------------------------------
     def kind(self, st: LogStatement, i: int) -> str:

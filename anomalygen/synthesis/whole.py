@@ -41,7 +41,7 @@ class RealSessions:
 def load_real_sessions(spec: str, statements: list[LogStatement], fraction: float = 1.0) -> RealSessions:
     """A labelled dataset keyed by statement ids (mapped through the real event templates when it is not);
     only its first `fraction` in file order (the rest may be an evaluation's chronological test split)."""
-    from anomalygen.evaluate.api import resolve_dataset
+    from anomalygen.evaluate.datasets import resolve_dataset
     from anomalygen.evaluate.keys import statement_sessions
 
     path = resolve_dataset(spec)

@@ -7,10 +7,71 @@ from typing import Optional
 
 import typer
 
-from anomalygen.testbed.schedule import KINDS, OPERATIONS
+from anomalygen.testbed.schedule import KINDS, OPERATIONS, SpecError
 
 testbed_app = typer.Typer(help="Fault-injection testbeds that produce logs labelled by ground truth.",
                           no_args_is_help=True)
+
+
+def _must_exist(source: Optional[Path], inventory: Optional[Path]) -> None:
+    for name, path in (("--source", source), ("--inventory", inventory)):
+        if path is not None and not path.exists():
+            raise typer.BadParameter(f"{name} {path} not found")
+
+
+def _install() -> None:
+    from anomalygen.testbed.install import MissingServer, install_debian, locate
+
+    try:
+        install_debian(log=typer.echo)
+        dist = locate()
+    except MissingServer as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"ZooKeeper {dist.version} ready: {dist.home}")
+
+
+def _locate(zk_home: Optional[Path]):
+    from anomalygen.testbed.install import MissingServer, locate
+
+    try:
+        return locate(zk_home)
+    except MissingServer as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _print_check(dist) -> None:
+    from anomalygen.testbed.install import default_cache
+
+    typer.echo(f"ok: ZooKeeper {dist.version} ({dist.kind}, {dist.logging}) at {dist.home}; java {dist.java} "
+               f"({'; '.join(dist.notes)}); cache {default_cache()}")
+
+
+def _print_schedule(planned) -> None:
+    for p in planned:
+        typer.echo(f"{p.at:8.1f}s  {p.kind:16s} hold {p.hold:5.1f}s  settle {p.settle:g}s"
+                   + ("  (planned operation, normal)" if p.planned else ""))
+
+
+def _run(req, dist):
+    from anomalygen.testbed.runner import RunError, run_testbed
+
+    try:
+        return run_testbed(req, dist)
+    except RunError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _print_summary(s: dict, out: Path) -> None:
+    typer.echo(f"lines {s['structured']['lines']} ({s['structured']['anomalous_lines']} in fault intervals); "
+               f"windows {s['sessions']['windows']} ({s['sessions']['anomalous']} anomalous, "
+               f"{100 * s['sessions']['anomalous_share']:.1f}%); faults {s['faults_run']}/{s['faults_planned']}; "
+               f"operations {s['operations_run']}/{s['operations_planned']}; "
+               f"leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
+               f"(errors {s['workload'].get('errors_total', 0)})")
+    typer.echo(f"wrote {out}/ (summary.json, faults.jsonl, sessions.jsonl, structured.csv, logs/)")
 
 
 @testbed_app.command("zookeeper")
@@ -41,62 +102,31 @@ def zookeeper(
 ) -> None:
     """Run a 3-server ZooKeeper ensemble on loopback under a kazoo workload, inject faults on a seeded schedule,
     and write the servers' logs, a structured CSV, ground-truth-labelled windows and a manifest into OUT."""
-    from anomalygen.testbed.install import MissingServer, default_cache, install_debian, locate
-    from anomalygen.testbed.schedule import SpecError, parse_spec, plan
-    from anomalygen.testbed.runner import RunOptions
+    from anomalygen.testbed.runner import TestbedRequest, plan_schedule
 
     if install:
-        try:
-            install_debian(log=typer.echo)
-            dist = locate()
-        except MissingServer as err:
-            typer.echo(f"error: {err}", err=True)
-            raise typer.Exit(2) from None
-        typer.echo(f"ZooKeeper {dist.version} ready: {dist.home}")
+        _install()
         return
+    req = TestbedRequest(out=out, duration=duration, faults=faults, operations=operations, seed=seed, rate=rate,
+                         clients=clients, churn=churn, window=window, step=step, margin=margin, warmup=warmup,
+                         base_port=base_port, zk_home=zk_home, source=source, inventory=inventory,
+                         on_info=typer.echo)
     try:
-        counts = {**parse_spec(faults), **parse_spec(operations, OPERATIONS, "--operations")}
-        timeout = RunOptions.victim_timeout
-        schedule = plan(counts, duration, seed, warmup, extra_hold={"session_expiry": timeout, "client_away": timeout})
+        schedule = plan_schedule(req)
     except SpecError as err:
         raise typer.BadParameter(str(err)) from None
     if plan_only:
-        for p in schedule:
-            typer.echo(f"{p.at:8.1f}s  {p.kind:16s} hold {p.hold:5.1f}s  settle {p.settle:g}s"
-                       + ("  (planned operation, normal)" if p.planned else ""))
+        _print_schedule(schedule.planned)
         return
-    try:
-        dist = locate(zk_home)
-    except MissingServer as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
+    dist = _locate(zk_home)
     if check:
-        typer.echo(f"ok: ZooKeeper {dist.version} ({dist.kind}, {dist.logging}) at {dist.home}; java {dist.java} "
-                   f"({'; '.join(dist.notes)}); cache {default_cache()}")
+        _print_check(dist)
         return
     if out is None:
         raise typer.BadParameter("give --out DIR")
-    for name, path in (("--source", source), ("--inventory", inventory)):
-        if path is not None and not path.exists():
-            raise typer.BadParameter(f"{name} {path} not found")
-    from anomalygen.testbed.runner import RunError, run
-
-    opts = RunOptions(out=out, duration=duration, faults=faults, operations=operations, seed=seed, rate=rate,
-                      clients=clients, churn=churn, window=window, step=step, margin=margin, warmup=warmup,
-                      base_port=base_port)
-    try:
-        res = run(opts, dist, source, inventory, log=typer.echo)
-    except RunError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from None
-    s = res.summary
-    typer.echo(f"lines {s['structured']['lines']} ({s['structured']['anomalous_lines']} in fault intervals); "
-               f"windows {s['sessions']['windows']} ({s['sessions']['anomalous']} anomalous, "
-               f"{100 * s['sessions']['anomalous_share']:.1f}%); faults {s['faults_run']}/{s['faults_planned']}; "
-               f"operations {s['operations_run']}/{s['operations_planned']}; "
-               f"leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
-               f"(errors {s['workload'].get('errors_total', 0)})")
-    typer.echo(f"wrote {out}/ (summary.json, faults.jsonl, sessions.jsonl, structured.csv, logs/)")
+    _must_exist(source, inventory)
+    res = _run(req, dist)
+    _print_summary(res.summary, out)
     if res.interrupted:
         raise typer.Exit(130)
 
@@ -114,9 +144,7 @@ def relabel_cmd(
     from anomalygen.testbed.labels import LabelError
     from anomalygen.testbed.runner import RunError, relabel
 
-    for name, path in (("--source", source), ("--inventory", inventory)):
-        if path is not None and not path.exists():
-            raise typer.BadParameter(f"{name} {path} not found")
+    _must_exist(source, inventory)
     try:
         res = relabel(run_dir, window, step, margin, source, inventory)
     except (RunError, LabelError, ValueError) as err:

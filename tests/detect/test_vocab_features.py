@@ -15,7 +15,6 @@ def test_vocabulary_reserves_zero_for_unseen_and_is_order_independent():
     assert a.encode(["a", "zzz", "c"]) == [a.index_["a"], OOV, a.index_["c"]]
     assert 0 not in a.index_.values()
     assert a.pad_index == len(a) and a.eos_index == len(a) + 1
-    assert a.oov_rate([["a", "zzz"]]) == 0.5
 
 
 def test_count_matrix_counts_unseen_in_column_zero():

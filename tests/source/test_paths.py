@@ -102,6 +102,9 @@ def test_max_paths_switches_to_sampling_with_exact_counts(tmp_path):
     other = PathFinder(a, PathConfig(max_paths=100, seed=8)).entry_paths(key_of(a, "A.m"))
     assert [p.events for p in again.paths] == [p.events for p in ep.paths]  # a seed fixes the sample
     assert [p.events for p in other.paths] != [p.events for p in ep.paths]
+    pf = PathFinder(a, PathConfig(max_paths=100, seed=7))
+    asked = pf.entry_paths(key_of(a, "A.m"), seed=8)  # another round's sample, from the same finder
+    assert [p.events for p in asked.paths] == [p.events for p in other.paths] and pf.cfg.seed == 7
 
 
 def test_sampling_is_uniform_over_paths_not_over_branches(tmp_path):
@@ -130,3 +133,43 @@ def test_min_level_leaves_out_the_branch_a_level_guard_rules_out(tmp_path):
     assert normal(a, "A.m", min_level="INFO") == {("trace off", "end")}
     assert normal(a, "A.m", min_level="DEBUG") == {("debug on", "trace off", "end")}
     assert normal(a, "A.m", min_level="TRACE") == {("debug on", "end")}
+
+
+def _inlined_counts(a, key: str, stack: tuple, depth: int):
+    """Reference: (normal, exception, cut) path counts with the whole call stack kept, straight from the LCFGs."""
+    from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT
+
+    g = a.lcfg(key)
+    s = [(0, 0, 0)] * len(g.nodes)
+    s[EXIT], s[EXC_EXIT], s[CUT] = (1, 0, 0), (0, 1, 0), (0, 0, 1)
+    for v in range(len(g.nodes) - 1, -1, -1):
+        if v in (EXIT, EXC_EXIT, CUT) or not g.out[v]:
+            continue
+        normal = [sum(s[e.dst][i] for e in g.out[v] if not e.exc) for i in range(3)]
+        exc = [sum(s[e.dst][i] for e in g.out[v] if e.exc) for i in range(3)]
+        if g.nodes[v].kind != "call":
+            s[v] = tuple(n + x for n, x in zip(normal, exc))
+            continue
+        tot = [0, 0, 0]
+        for callee in g.nodes[v].callees:
+            opaque = depth + 1 > 4 or callee in stack
+            c = (1, 1, 0) if opaque else _inlined_counts(a, callee, stack + (callee,), depth + 1)[ENTRY]
+            for i in range(3):
+                tot[i] += c[0] * normal[i] + c[1] * exc[i] + (c[2] if i == 2 else 0)
+        s[v] = tuple(tot)
+    return s
+
+
+def test_recursion_contexts_keep_only_the_stack_the_callee_can_reach_again(tmp_path):
+    # a, b, c call each other: where recursion is cut depends on the stack, but only on the part of it the
+    # callee can still reach within the depth left; the shared count tables must give the full-stack counts
+    a = one(tmp_path, """
+  void m(int n) { LOG.info("m"); a(n); b(n); c(n); }
+  void a(int n) { if (n > 0) { LOG.info("a"); b(n - 1); } else { c(n); } }
+  void b(int n) { if (n > 1) { LOG.info("b"); c(n - 1); a(n); } }
+  void c(int n) { if (n > 2) { LOG.info("c"); a(n - 1); } if (n > 5) b(n); d(n); }
+  void d(int n) { if (n > 3) LOG.info("d"); }""")
+    pf = PathFinder(a, PathConfig(depth=4))
+    for name in ("m", "a", "b", "c"):
+        key = key_of(a, f"A.{name}")
+        assert pf.count(key) == _inlined_counts(a, key, (key,), 0)[0]

@@ -52,7 +52,7 @@ def test_slot_shapes_repair_typed_slots():
     assert sh.repair(2, "anything at all", rng) == "anything at all"
 
 
-def test_value_model_learns_per_slot_and_pools_and_round_trips(tmp_path):
+def test_value_model_learns_per_slot_and_pools():
     s = st(template="Received <*> from <*>", regex=r"(?s)^Received\ (.*?)\ from\ (.*?)$",
            slots=[Slot("b", "Block"), Slot("src", "InetSocketAddress")])
     lines = [ParsedLine("f", i, ("081109", "203518", "1", "INFO", "dfs.A", "c"), "S1", s.template,
@@ -62,8 +62,6 @@ def test_value_model_learns_per_slot_and_pools_and_round_trips(tmp_path):
     assert set(m.observed(s, 0)) == {f"blk_{i}" for i in range(1, 6)}
     assert "10.0.0.3" in m.pools["ip"]  # the pool keeps one spelling, without the slash
     assert m.headers["p.A"]["Component"] == {"dfs.A": 5}
-    m.to_json(tmp_path / "m.json")
-    assert ValueModel.from_json(tmp_path / "m.json").slots == m.slots
     rng = random.Random(1)
     assert {draw({"a": 1, "b": 0}, rng) for _ in range(50)} == {"a"}
 

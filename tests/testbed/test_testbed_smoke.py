@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from anomalygen.logs.sessions_data import load_dataset, load_sessions_jsonl
-from anomalygen.testbed import install
+from anomalygen.testbed import TestbedRequest, install, run_testbed
 from anomalygen.testbed.process import REGISTRY
 
 
@@ -60,23 +60,18 @@ def zk_dist():
 
 @pytest.fixture(scope="module")
 def leader_kill_run(zk_dist, tmp_path_factory):
-    from anomalygen.testbed.runner import RunOptions, run
-
     out = tmp_path_factory.mktemp("zk_smoke") / "run"
-    opts = RunOptions(out=out, duration=60, faults="leader_kill", seed=1, rate=20, churn=1.0, window=5, margin=10,
-                      warmup=15, tail=10)
-    res = run(opts, zk_dist, log=lambda msg: None)
-    return res
+    req = TestbedRequest(out=out, duration=60, faults="leader_kill", seed=1, rate=20, churn=1.0, window=5, margin=10,
+                         warmup=15, tail=10)
+    return run_testbed(req, zk_dist)
 
 
 @pytest.fixture(scope="module")
 def planned_restart_run(zk_dist, tmp_path_factory):
-    from anomalygen.testbed.runner import RunOptions, run
-
     out = tmp_path_factory.mktemp("zk_smoke_planned") / "run"
-    opts = RunOptions(out=out, duration=60, faults="none", operations="graceful_restart", seed=1, rate=20, churn=1.0,
-                      window=5, margin=10, warmup=15, tail=10)
-    return run(opts, zk_dist, log=lambda msg: None)
+    req = TestbedRequest(out=out, duration=60, faults="none", operations="graceful_restart", seed=1, rate=20,
+                         churn=1.0, window=5, margin=10, warmup=15, tail=10)
+    return run_testbed(req, zk_dist)
 
 
 def _log_lines(path: Path):

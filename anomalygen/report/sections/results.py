@@ -5,34 +5,10 @@ and the results of a run without labels (alarm rates) or over testbed runs (oper
 from __future__ import annotations
 
 from anomalygen.report.load import RunDir
-from anomalygen.report.markup import h3, kv_table, note, para, table
+from anomalygen.report.markup import kv_table, markdown, note
 
 ID = "results"
 TITLE = "Sessions, labels, alarms and operator metrics"
-
-
-def markdown_blocks(text: str) -> str:
-    """The headings, paragraphs and pipe tables of a summary.md as HTML."""
-    out, rows = [], []
-
-    def flush() -> None:
-        if rows:
-            body = [r for r in rows[1:] if not set("".join(r)) <= set("-: ")]
-            out.append(table(rows[0], body))
-            rows.clear()
-
-    for line in text.splitlines():
-        s = line.strip()
-        if s.startswith("|"):
-            rows.append([c.strip() for c in s.strip("|").split("|")])
-            continue
-        flush()
-        if s.startswith("#"):
-            out.append(h3(s.lstrip("#").strip()))
-        elif s:
-            out.append(para(s))
-    flush()
-    return "".join(out)
 
 
 def render(run: RunDir) -> str:
@@ -53,7 +29,7 @@ def render(run: RunDir) -> str:
                           "error"))
     summary = run.path("evaluate/summary.md")
     if run.path("evaluate/alarm_rates.json", "evaluate/testbed.json") and summary is not None:
-        parts.append(markdown_blocks(summary.read_text(encoding="utf-8")))
+        parts.append(markdown(summary.read_text(encoding="utf-8")))
     elif not labelled_eval:
         parts.append(note(run.why_missing("evaluate/summary.md", "evaluate")))
     return "".join(parts)

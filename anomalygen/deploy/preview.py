@@ -8,6 +8,7 @@ import inspect
 import json
 from pathlib import Path
 
+from anomalygen.core import layout
 from anomalygen.deploy.detector import Detector
 from anomalygen.deploy.folder import load_model
 from anomalygen.deploy.trainer import TrainRequest, train
@@ -25,16 +26,18 @@ def pick_model(models: str) -> str:
 
 
 def preview_alarms(run_dir: Path, source: Path, logs: list[Path], labels: Path, fmt: str, sessions_by: str,
-                   models: str, epochs: int, seed: int) -> Path:
+                   models: str, epochs: int, seed: int, tree=None) -> Path:
+    """`tree`: the source already read (a `SourceTree`), as `run` passes it."""
     run_dir = Path(run_dir)
-    synthetic = run_dir / "synthetic"
+    synthetic = run_dir / layout.SYNTHETIC
     model = pick_model(models)
     from anomalygen.detect.registry import DETECTORS
 
     params = {"epochs": epochs} if "epochs" in inspect.signature(DETECTORS[model].__init__).parameters else {}
     res = train(TrainRequest(model=model, source=source, logs=logs, labels=labels, format=fmt,
                              sessions_by=sessions_by, augment=synthetic if (synthetic / "sessions.jsonl").exists()
-                             else None, out=run_dir / "model", params=params, seed=seed, holdout=HOLDOUT))
+                             else None, out=run_dir / layout.MODEL, params=params, seed=seed, holdout=HOLDOUT,
+                             tree=tree))
     det = Detector(load_model(res.out))
     verdicts = det.judge(res.holdout)
     labels_of = dict(zip((s.key for s in res.holdout), res.holdout_labels))
@@ -51,7 +54,7 @@ def preview_alarms(run_dir: Path, source: Path, logs: list[Path], labels: Path, 
         "validation": res.validation,
         "top": [{**v.to_dict(), "label": labels_of[v.session]} for v in alarms[:TOP]],
     }
-    out = run_dir / "alarms" / "alarms.json"
+    out = run_dir / layout.ALARMS / "alarms.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -8,13 +8,12 @@ command), so training and detection see identical sessions. Lines no statement p
 
 from __future__ import annotations
 
-import contextlib
-import io
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +25,9 @@ from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions import SessionSpec, load_labels
+
+if TYPE_CHECKING:
+    from anomalygen.source.api import SourceTree
 
 
 class TrainError(ValueError):
@@ -48,6 +50,7 @@ class TrainRequest:
     seed: int = 0
     idle_lines: int = 100_000  # detect's default idle timeout, recorded in the manifest
     holdout: float = 0.0  # the last share of real sessions (log order), kept out of training and validation
+    tree: SourceTree | None = None  # the source already read (as `run` passes it), instead of reading `source`
 
 
 @dataclass
@@ -84,25 +87,20 @@ def real_sessions(statements, logs: list[Path], fmt: LogFormat, spec: SessionSpe
     return sessions, parser.summary.read.to_dict()
 
 
-def synthetic_sessions(req: TrainRequest, src: Path, logs: list[Path], fmt: str) -> tuple[list, dict]:
+def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt: str) -> tuple[list, dict]:
     from anomalygen.logs.sessions_data import load_augment_dir
 
     if req.augment is not None:
         syn = load_augment_dir(req.augment)
         info = {"augment": str(req.augment)}
     elif req.synthesize > 0:
-        from anomalygen.cli import app
+        from anomalygen.synthesis.api import GenerateRequest, generate
 
         with tempfile.TemporaryDirectory(prefix="anomalygen-synth-") as tmp:
-            args = ["generate", str(src), "--out", tmp, *[x for p in logs for x in ("--logs", str(p))],
-                    "--format", fmt, "--n", str(req.synthesize), "--seed", str(req.seed),
-                    "--session-key", "block" if req.sessions_by == "id" else "none",
-                    # real sessions seed the synthetic ones: never those held out
-                    *(["--host-fraction", str(1.0 - req.holdout)] if req.holdout > 0 else [])]
-            with contextlib.redirect_stdout(io.StringIO()):  # its summary names a temporary folder
-                code = app(args, standalone_mode=False)
-            if code not in (0, None):
-                raise TrainError(f"generating {req.synthesize} synthetic sessions failed (exit {code})")
+            # real sessions seed the synthetic ones: never those held out
+            generate(GenerateRequest(Path(tmp), src, tree, logs=list(logs), format=fmt, n=req.synthesize,
+                                     seed=req.seed, session_key="block" if req.sessions_by == "id" else "none",
+                                     host_fraction=1.0 - req.holdout if req.holdout > 0 else None))
             syn = load_augment_dir(Path(tmp))
         info = {"synthesize": req.synthesize, "seed": req.seed}
     else:
@@ -127,11 +125,12 @@ def _metrics(y: np.ndarray, pred: np.ndarray) -> dict:
 def train(req: TrainRequest) -> TrainResult:
     """Read and check the inputs, form the real sessions, fit on their training part (plus synthetic ones),
     choose the threshold on the validation part, save the model folder."""
-    from anomalygen.source.inventory import build_inventory
+    from anomalygen.source.api import SourceTree
 
     t0 = time.perf_counter()
     src, logs, labels_path, fmt_spec, fmt, spec = _inputs(req)
-    inv, _ = build_inventory(src)
+    tree = req.tree or SourceTree.read(src)
+    inv = tree.inventory
     sessions, read, label_map = _real(req, inv.statements, logs, labels_path, fmt_spec, fmt, spec)
     n_hold = int(round(len(sessions) * req.holdout))
     sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold:]
@@ -142,7 +141,7 @@ def train(req: TrainRequest) -> TrainResult:
     from anomalygen.evaluate.splits import train_validation
 
     tr, va = train_validation(np.arange(len(X)), y, req.val_fraction, req.seed)
-    syn, syn_info = synthetic_sessions(req, src, logs, fmt_spec)
+    syn, syn_info = synthetic_sessions(req, src, tree, logs, fmt_spec)
     X_fit = [X[i] for i in tr] + [s.events for s in syn]
     y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
     det = _fit(req, inv.statements, X_fit, y_fit)

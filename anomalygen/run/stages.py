@@ -93,7 +93,7 @@ def plan(cfg: dict) -> list[Stage]:
         stages.append(Stage(
             "alarms", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seed": cfg["seed"], "format": fmt,
                        "sessions_by": cfg["sessions_by"]},
-            [src, *logs, cfg["labels"]], [r / layout.ALARMS], after=["generate"], call=lambda: _alarms(cfg)))
+            [src, *logs, cfg["labels"]], [r / layout.ALARMS], after=["generate"], call=lambda: _alarms(cfg, tree())))
     stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
                         call=lambda: report(r), always=True))
     return stages
@@ -169,8 +169,8 @@ def report(run_dir: Path) -> None:
     build_report(run_dir)
 
 
-def _alarms(cfg: dict) -> None:
+def _alarms(cfg: dict, tree: SourceTree) -> None:
     from anomalygen.deploy.preview import preview_alarms
 
     preview_alarms(cfg["out"], cfg["source"], cfg["logs"], cfg["labels"], cfg["format"], cfg["sessions_by"],
-                   str(cfg["models"]), int(cfg["epochs"]), int(cfg["seed"]))
+                   str(cfg["models"]), int(cfg["epochs"]), int(cfg["seed"]), tree)

@@ -19,10 +19,17 @@ def test_run_reads_the_tree_once_and_not_when_nothing_changed(tmp_path, monkeypa
 
     monkeypatch.setattr(SourceTree, "read", classmethod(counting))
     req = RunRequest(out=tmp_path / "run", models="PCA", n=100, seeds=1, epochs=1)
+    from anomalygen.source import api as source_api, inventory as inventory_module
+
+    builds = []  # any inventory built, by the tree or by a stage on its own
+    build = inventory_module.build_inventory
+    for module in (source_api, inventory_module):
+        monkeypatch.setattr(module, "build_inventory", lambda *a, **k: builds.append(a) or build(*a, **k))
     events = []
     res = run_pipeline(req, on_event=lambda stage, what, info: events.append((stage, what)), say=lambda _m: None)
     assert not res.failed and res.report is not None and res.summary
-    assert len(reads) == 1, reads  # inventory, parse, sessions, coverage and generate share one read
+    # inventory, parse, sessions, coverage, generate and the alarm preview's training share one read
+    assert len(reads) == 1 and len(builds) == 1, (reads, builds)
     assert events[0] == ("run", "plan") and ("generate", "end") in events
     state = json.loads((tmp_path / "run" / "run.json").read_text())
     assert state["stages"]["generate"]["params"]["n"] == 100 and "args" not in state["stages"]["generate"]

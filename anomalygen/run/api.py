@@ -56,7 +56,7 @@ SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", 
             "epochs", "llm")
 
 
-def settings(req: RunRequest) -> tuple[dict, bool]:
+def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
     from anomalygen.checks import readable, writable
@@ -126,7 +126,7 @@ def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | N
     from anomalygen.report import build_report
     from anomalygen.run.pipeline import Interrupted, Pipeline
 
-    cfg, example = settings(req)
+    cfg, example = resolve_settings(req)
     try:
         stages = plan_stages(cfg, example, say)
     except InputError:

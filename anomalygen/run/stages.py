@@ -5,7 +5,7 @@ that needs it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields
 from pathlib import Path
 from typing import Callable
 
@@ -32,9 +32,9 @@ class TreeOnce:
 def settings(req) -> dict:
     """A request's fields as the stage's parameters in run.json and its fingerprint (the tree is its source's
     bytes, which the stage's inputs already cover)."""
-    fields = asdict(req) if is_dataclass(req) else dict(req)
+    values = {f.name: getattr(req, f.name) for f in fields(req) if f.name != "tree"}  # no deep copy of a tree
     return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-            for k, v in fields.items() if k != "tree" and not callable(v)}
+            for k, v in values.items() if not callable(v)}
 
 
 def call(fn: Callable, req) -> Callable[[], None]:

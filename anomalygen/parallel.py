@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 EXECUTORS = ("process", "ray")
+# the --executor and --ray-address help of every command that fans out
+EXECUTOR_HELP = ("process: a pool on this machine; ray: Ray tasks (the 'ray' extra), on the cluster at "
+                 "--ray-address / RAY_ADDRESS or a local one")
+RAY_ADDRESS_HELP = "Ray cluster address (default: RAY_ADDRESS, else a local Ray instance)"
 
 _BUILT: dict[str, Any] = {}  # token -> context, per process
 

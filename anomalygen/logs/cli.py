@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
 FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark) or a logparser-style string such as "
                "'<Date> <Time> <Pid> <Level> <Component>: <Content>'")
@@ -27,10 +28,8 @@ def parse(
     fallback: bool = typer.Option(True, help="Drain3 templates for lines no statement matches"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="processes for big plain files, cut into 1 MiB spans at line "
                              "starts (0: every core of this machine); the output is the same for any number"),
-    executor: str = typer.Option("process", "--executor", help="process: a pool on this machine; ray: Ray tasks "
-                                 "(the 'ray' extra), on the cluster at --ray-address / RAY_ADDRESS or a local one"),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: "
-                                              "RAY_ADDRESS, else a local Ray instance)"),
+    executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Trace every log line back to the source statement that printed it (Drain3 for the rest)."""
     from anomalygen.logs.api import ParseRequest, parse_logs

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
 # piped output keeps rows on one line instead of rich's 80-column default
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -104,10 +105,8 @@ def paths(
     lcfg_out: Optional[Path] = typer.Option(None, help="also write every LCFG (JSONL, one method a line)"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="processes, one entry point a task (0: every core of this "
                              "machine); the output is the same for any number"),
-    executor: str = typer.Option("process", "--executor", help="process: a pool on this machine; ray: Ray tasks "
-                                 "(the 'ray' extra), on the cluster at --ray-address / RAY_ADDRESS or a local one"),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: "
-                                              "RAY_ADDRESS, else a local Ray instance)"),
+    executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Inter-procedural log paths of each entry point: exact counts, enumerated or uniformly sampled paths."""
     from anomalygen.source.api import PathsRequest, find_paths

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -61,10 +62,8 @@ def generate(
     llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="processes for paths + feasibility, one entry point a task "
                              "(0: every core of this machine); the output is the same for any number"),
-    executor: str = typer.Option("process", "--executor", help="process: a pool on this machine; ray: Ray tasks "
-                                 "(the 'ray' extra), on the cluster at --ray-address / RAY_ADDRESS or a local one"),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: "
-                                              "RAY_ADDRESS, else a local Ray instance)"),
+    executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Feasible paths -> realistic, consistent, labelled sessions in loghub format (offline by default)."""
     from anomalygen.synthesis.api import GenerateRequest, generate as run

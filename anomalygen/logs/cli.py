@@ -34,8 +34,8 @@ def parse(
     """Trace every log line back to the source statement that printed it (Drain3 for the rest)."""
     from anomalygen.logs.api import ParseRequest, parse_logs
 
-    res = parse_logs(ParseRequest(list(logs), out, format, source, inventory, None, parquet, fallback, jobs, executor,
-                                  ray_address))
+    res = parse_logs(ParseRequest(list(logs), out, format, source=source, inventory=inventory, parquet=parquet,
+                                  fallback=fallback, jobs=jobs, executor=executor, ray_address=ray_address))
     _echo(res)
     for line in res.warnings:
         typer.echo(f"warning: {line}", err=True)
@@ -59,8 +59,8 @@ def sessions(
     """Group parsed lines into sessions (by identifier, header field, or window) and join labels."""
     from anomalygen.logs.api import SessionsRequest, make_sessions
 
-    _echo(make_sessions(SessionsRequest(list(logs), out, format, by, labels, weak_labels, time_format, source,
-                                        inventory)))
+    _echo(make_sessions(SessionsRequest(list(logs), out, format, by=by, labels=labels, weak_labels=weak_labels,
+                                        time_format=time_format, source=source, inventory=inventory)))
 
 
 def coverage(
@@ -75,7 +75,8 @@ def coverage(
     """How many of the source's log statements appear in real logs (exact) or in loghub templates (token)."""
     from anomalygen.logs.api import CoverageRequest, measure_coverage
 
-    _echo(measure_coverage(CoverageRequest(list(logs), list(templates), out, format, title, source, inventory)))
+    _echo(measure_coverage(CoverageRequest(list(logs), list(templates), out, format, title, source=source,
+                                           inventory=inventory)))
 
 
 def register(app: typer.Typer) -> None:

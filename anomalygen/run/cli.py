@@ -76,9 +76,11 @@ def run(
 ) -> None:
     from anomalygen.run.api import RunRequest, run_pipeline
 
-    req = RunRequest(source, list(logs), labels, fmt, sessions_by, weak_labels, testbed, test_testbed, out, n, seed,
-                     max_paths, anomalous_share, models, ratios, train_fractions, split, seeds, epochs, llm, config,
-                     force, report_on_interrupt)
+    req = RunRequest(source=source, logs=list(logs), labels=labels, format=fmt, sessions_by=sessions_by,
+                     weak_labels=weak_labels, testbed=testbed, test_testbed=test_testbed, out=out, n=n, seed=seed,
+                     max_paths=max_paths, anomalous_share=anomalous_share, models=models, ratios=ratios,
+                     train_fractions=train_fractions, split=split, seeds=seeds, epochs=epochs, llm=llm, config=config,
+                     force=force, report_on_interrupt=report_on_interrupt)
     with _progress() as (progress, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:

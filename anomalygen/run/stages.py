@@ -5,7 +5,7 @@ that needs it.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -34,24 +34,22 @@ def settings(req) -> dict:
     bytes, which the stage's inputs already cover)."""
     values = {f.name: getattr(req, f.name) for f in fields(req) if f.name != "tree"}  # no deep copy of a tree
     return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-            for k, v in values.items() if not callable(v)}
+            for k, v in values.items()}
 
 
-def call(fn: Callable, req) -> Callable[[], None]:
-    """Run a stage function on a request, printing its result's lines into the stage log."""
+def request_stage(name: str, fn: Callable, req, tree: TreeOnce, inputs: list[Path], outputs: list[Path],
+                  after: list[str] | None = None) -> Stage:
+    """A stage that calls a stage function on `req` with the run's tree, its parameters the request's fields;
+    the result's lines go to the stage log."""
 
     def run() -> None:
-        res = fn(req)
+        res = fn(replace(req, tree=tree()))
         for line in res.describe():
             print(line)
         for line in getattr(res, "warnings", []):
             print(f"warning: {line}")
 
-    return run
-
-
-def _with_tree(make_req: Callable[[SourceTree], object], fn: Callable, tree: TreeOnce) -> Callable[[], None]:
-    return lambda: call(fn, make_req(tree()))()
+    return Stage(name, settings(req), inputs, outputs, run, after=list(after or []))
 
 
 def plan(cfg: dict) -> list[Stage]:
@@ -71,17 +69,12 @@ def plan(cfg: dict) -> list[Stage]:
     cov = CoverageRequest(logs, [], r / layout.COVERAGE, fmt, source=src)
     gen = generate_request(cfg, r)
     stages = [
-        Stage("inventory", settings(inv), [src], [(r / layout.INVENTORY).parent],
-              call=_with_tree(lambda t: InventoryRequest(src, inv.out, t), take_inventory, tree)),
-        Stage("parse", settings(parse), [src, *logs],
-              [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")],
-              call=_with_tree(lambda t: _tree_in(parse, t), parse_logs, tree)),
-        Stage("sessions", settings(sess), [src, *logs, *labels], [r / layout.SESSIONS],
-              call=_with_tree(lambda t: _tree_in(sess, t), make_sessions, tree)),
-        Stage("coverage", settings(cov), [src, *logs], [r / layout.COVERAGE],
-              call=_with_tree(lambda t: _tree_in(cov, t), measure_coverage, tree)),
-        Stage("generate", settings(gen), [src, *logs], [r / layout.SYNTHETIC], after=["sessions"],
-              call=_with_tree(lambda t: _tree_in(gen, t), generate, tree)),
+        request_stage("inventory", take_inventory, inv, tree, [src], [(r / layout.INVENTORY).parent]),
+        request_stage("parse", parse_logs, parse, tree, [src, *logs],
+                      [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")]),
+        request_stage("sessions", make_sessions, sess, tree, [src, *logs, *labels], [r / layout.SESSIONS]),
+        request_stage("coverage", measure_coverage, cov, tree, [src, *logs], [r / layout.COVERAGE]),
+        request_stage("generate", generate, gen, tree, [src, *logs], [r / layout.SYNTHETIC], after=["sessions"]),
     ]
     if cfg["labels"] is not None or cfg.get("weak_labels"):
         stages.append(Stage("evaluate", _evaluate_settings(cfg), [], [r / layout.EVALUATE],
@@ -97,12 +90,6 @@ def plan(cfg: dict) -> list[Stage]:
     stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
                         call=lambda: report(r), always=True))
     return stages
-
-
-def _tree_in(req, tree: SourceTree):
-    from dataclasses import replace
-
-    return replace(req, tree=tree)
 
 
 def generate_request(cfg: dict, r: Path):

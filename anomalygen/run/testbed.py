@@ -10,12 +10,11 @@ run is split in time: its first half trains, its second half tests.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from anomalygen.core import layout
 from anomalygen.run.pipeline import Stage
-from anomalygen.run.stages import TreeOnce, call, report, settings
+from anomalygen.run.stages import TreeOnce, report, request_stage
 
 WINDOW = 10.0  # seconds: the testbed's own window
 MARGIN = 10.0  # seconds of recovery after a fault still labelled anomalous
@@ -38,8 +37,7 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     hosts = r / layout.TESTBED_WINDOWS / "train" / "sessions.jsonl"
     logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
-        Stage("inventory", settings(inv), [src], [inv.out],
-              call=lambda: call(take_inventory, replace(inv, tree=tree()))()),
+        request_stage("inventory", take_inventory, inv, tree, [src], [inv.out]),
         Stage("windows", {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
               [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
               [r / layout.TESTBED_WINDOWS / k / "sessions.jsonl" for k in runs], after=["inventory"],
@@ -52,8 +50,8 @@ def plan_testbed(cfg: dict) -> list[Stage]:
                               anomalous_share=float(cfg["anomalous_share"]), session_key="none", hosts=hosts,
                               host_fraction=1.0 if test else 0.5, llm=cfg["llm"])
         gens.append(f"generate-{seed}")
-        stages.append(Stage(gens[-1], settings(req), [src, *logs], [req.out / "sessions.jsonl"], after=["windows"],
-                            call=lambda req=req: call(generate, replace(req, tree=tree()))()))
+        stages.append(request_stage(gens[-1], generate, req, tree, [src, *logs], [req.out / "sessions.jsonl"],
+                                    after=["windows"]))
     stages.append(Stage("evaluate", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seeds": seeds_of(cfg)},
                         [], [r / layout.TESTBED_RESULTS], after=["windows", *gens],
                         call=lambda: evaluate(cfg, runs, r)))

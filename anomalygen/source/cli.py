@@ -111,8 +111,10 @@ def paths(
     """Inter-procedural log paths of each entry point: exact counts, enumerated or uniformly sampled paths."""
     from anomalygen.source.api import PathsRequest, find_paths
 
-    res = find_paths(PathsRequest(src, out, list(entry), max_paths, max_length, depth, loop_bound, sample, seed,
-                                  min_level, exceptions, lcfg_out, jobs, executor, ray_address))
+    res = find_paths(PathsRequest(src, out, list(entry), max_paths=max_paths, max_length=max_length, depth=depth,
+                                  loop_bound=loop_bound, sample=sample, seed=seed, min_level=min_level,
+                                  exceptions=exceptions, lcfg_out=lcfg_out, jobs=jobs, executor=executor,
+                                  ray_address=ray_address))
     _print_diagnostics(res.diagnostics)
     table = Table(title=f"paths of {len(res.rows)} entries")
     for col in ("entry", "paths (exact)", "normal/exc/cut", "written", "distinct", "caps"):

@@ -47,10 +47,10 @@ class EvaluateOutcome:
 
 
 def _statements(req: EvaluateRequest, augment_dirs: list[Path]):
-    if req.inventory is not None:
-        from anomalygen.source.inventory import read_inventory
+    from anomalygen.source.api import statements_for
 
-        return read_inventory(req.inventory), str(req.inventory)
+    if req.inventory is not None:
+        return statements_for(None, req.inventory, None), str(req.inventory)
     src = req.source
     if src is None:  # the source the generator read, as its manifest names it
         for d in augment_dirs:
@@ -62,10 +62,7 @@ def _statements(req: EvaluateRequest, augment_dirs: list[Path]):
                     break
     if src is None:
         return None, None
-    from anomalygen.source.inventory import build_inventory
-
-    inv, _ = build_inventory(Path(src))
-    return inv.statements, str(src)
+    return statements_for(Path(src), None, None), str(src)
 
 
 def _composer(d: Path, use: bool):

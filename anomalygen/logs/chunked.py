@@ -3,23 +3,25 @@
 
 A span starts at a line that fits the header format, so no line's outcome depends on the line before it in
 another span (a stack-trace continuation is only recognised after a parsed line). Workers match lines to
-statements and write their CSV rows; lines no statement explains go back to the main process, where Drain3 sees
-them in file order exactly as in a sequential run. Rows are numbered (`LineId`) as they are written, and at most
-two spans per worker are in flight, so memory stays bounded however large the log.
+statements, take their block of LineIds in plan order (`line_ids.LineIds`) and render their rows as CSV bytes, which
+the main process only writes out; lines no statement explains go back to the main process, where Drain3 sees
+them in file order exactly as in a sequential run. At most two spans per worker are in flight, so memory stays
+bounded however large the log. Ray tasks share no memory: their rows come back unnumbered and the main process
+numbers them.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from anomalygen.atomic import atomic_open
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
-from anomalygen.logs.output import CsvRows, columns, number
+from anomalygen.logs.line_ids import LineIds
+from anomalygen.logs.output import CsvRows, header_row, number
 from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span
 from anomalygen.parallel import Shared, imap_ordered
@@ -83,10 +85,24 @@ def _newlines(fh, a: int, b: int) -> int:
     return n
 
 
+class Rows(NamedTuple):
+    data: bytes  # numbered CSV rows, UTF-8
+    count: int
+
+
+class Unexplained(NamedTuple):
+    """A line no statement explains: the main process gives it its Drain3 template, in file order."""
+
+    file: str
+    lineno: int
+    values: tuple[str, ...]
+
+
 @dataclass
 class PartResult:
-    segments: list  # lists of CSV rows without their LineId (`output.number`) and fallback lines, in line order
-    counts: Counter
+    # in line order: `Rows`, `Unexplained` lines, and (with no `LineIds`: Ray) lists of rows without their LineId
+    segments: list
+    counts: dict[str, int]
     templates: dict[str, str]
     read: ReadStats
     matched: int
@@ -95,16 +111,42 @@ class PartResult:
     match: MatchStats = field(default_factory=MatchStats)
 
 
-def part_parser(statements: list[LogStatement], fmt_spec: str) -> LogParser:
-    return LogParser(statements, LogFormat.parse(fmt_spec), fallback=False)
+@dataclass
+class PartContext:
+    parser: LogParser
+    ids: LineIds | None  # None: tasks that share no memory (Ray); the main process numbers their rows
 
 
-def parse_part(parser: LogParser, part: str | Span) -> PartResult:
+def part_context(statements: list[LogStatement], fmt_spec: str, ids: LineIds | None) -> PartContext:
+    return PartContext(LogParser(statements, LogFormat.parse(fmt_spec), fallback=False), ids)
+
+
+def parse_part(ctx: PartContext, task: tuple[int, str | Span]) -> PartResult:
+    """Task number k of the plan: its lines parsed and rendered as CSV rows, then numbered (once tasks 0..k-1
+    took their LineIds) into bytes, with the lines for Drain3 left in place."""
+    k, part = task
+    parser = ctx.parser
     parser.summary = ParseSummary(ReadStats())
     parser.matcher.reset_stats()
     rows = CsvRows(parser.fmt)
-    segments = [seg if isinstance(seg, list) else (seg.file, seg.lineno, seg.fields)
-                for seg in rows.render(parser.parse([part]), keep_fallback=True)]
+    # rows are rendered before they are numbered: strings, unlike parsed lines, cost the garbage collector nothing
+    segments: list = []
+    for seg in rows.render(parser.parse([part]), keep_fallback=True):
+        if isinstance(seg, list):
+            if segments and isinstance(segments[-1], list):
+                segments[-1] += seg
+            else:
+                segments.append(seg)
+        else:
+            segments.append(Unexplained(seg.file, seg.lineno, seg.fields))
+    if ctx.ids is not None:
+        n = ctx.ids.take(k, sum(len(seg) if isinstance(seg, list) else 1 for seg in segments))
+        for i, seg in enumerate(segments):
+            if isinstance(seg, list):
+                segments[i] = Rows(number(seg, n).encode(), len(seg))
+                n += len(seg)
+            else:
+                n += 1
     s = parser.summary
     return PartResult(segments, rows.counts, rows.first, s.read, s.matched, s.fallback, s.statement_counts,
                       parser.matcher.stats)
@@ -119,13 +161,15 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "structured.csv"
     rows = CsvRows(fmt)  # renders the fallback lines; counts every event
-    shared = Shared(part_parser, (list(statements), fmt.spec))
-    shared.prime(part_parser(list(statements), fmt.spec))
+    ids = LineIds() if executor == "process" else None
+    shared = Shared(part_context, (list(statements), fmt.spec, ids))
+    shared.prime(part_context(*shared.args))
     try:
-        with atomic_open(csv_path, "w", newline="") as fh:
-            csv.writer(fh).writerow(columns(fmt))
+        with atomic_open(csv_path, "wb") as fh:
+            fh.write(header_row(fmt).encode())
             n = 0
-            for res in imap_ordered(parse_part, plan(paths, fmt, span_bytes), jobs, executor, shared, address):
+            for res in imap_ordered(parse_part, enumerate(plan(paths, fmt, span_bytes)), jobs, executor, shared,
+                                    address):
                 n = _write_part(res, fh, n, parser, rows)
                 _merge_stats(parser, res)
     finally:
@@ -137,15 +181,18 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
     ci = parser.fmt.content_index
     drain = parser.drain
     for seg in res.segments:
-        if isinstance(seg, list):
-            fh.write(number(seg, n + 1))
+        if isinstance(seg, Rows):
+            fh.write(seg.data)
+            n += seg.count
+        elif isinstance(seg, list):
+            fh.write(number(seg, n + 1).encode())
             n += len(seg)
-            continue
-        file, lineno, values = seg
-        eid, tpl, params = drain.add(values[ci]) if drain is not None else ("", "", ())
-        n += 1
-        for batch in rows.render([ParsedLine(file, lineno, values, eid, tpl, params, FALLBACK, 0)], n):
-            fh.write("".join(batch))
+        else:
+            eid, tpl, params = drain.add(seg.values[ci]) if drain is not None else ("", "", ())
+            n += 1
+            line = ParsedLine(seg.file, seg.lineno, seg.values, eid, tpl, params, FALLBACK, 0)
+            for batch in rows.render([line], n):
+                fh.write("".join(batch).encode())
     for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's
         rows.counts[eid] = rows.counts.get(eid, 0) + c
         rows.first.setdefault(eid, res.templates[eid])

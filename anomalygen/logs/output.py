@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -111,6 +112,13 @@ def columns(fmt: LogFormat) -> list[str]:
     return ["LineId", *fmt.fields, *EXTRA_COLUMNS]
 
 
+def header_row(fmt: LogFormat) -> str:
+    """The structured CSV's first row, as `csv.writer` writes it."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow(columns(fmt))
+    return buf.getvalue()
+
+
 class _Parquet:
     def __init__(self, path: Path, cols: list[str], batch: int = 65536):
         try:
@@ -156,7 +164,7 @@ def write_structured(lines: Iterable[ParsedLine], fmt: LogFormat, out_dir: Path,
     pq = _Parquet(out_dir / "structured.parquet", cols) if parquet else None
     rows = CsvRows(fmt)
     with atomic_open(csv_path, "w", newline="") as fh:
-        csv.writer(fh).writerow(cols)
+        fh.write(header_row(fmt))
         for batch in rows.render(pq.tap(lines) if pq is not None else lines, line_id=1):
             fh.write("".join(batch))
     if pq is not None:

@@ -12,16 +12,17 @@ numbers them.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
-from anomalygen.atomic import atomic_open
+from anomalygen.atomic import atomic_open, temp_name
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.line_ids import LineIds
-from anomalygen.logs.output import CsvRows, header_row, number
+from anomalygen.logs.output import CsvRows, header_row, number, plain_text
 from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span
 from anomalygen.parallel import Shared, imap_ordered
@@ -29,11 +30,12 @@ from anomalygen.source.model import LogStatement
 
 SPAN_BYTES = 1 << 20
 _PROBE_BYTES = 1 << 20  # how far past a cut point to look for a line that fits the header
+_FIRST_PROBE = 1 << 16
 
 
-def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYTES) -> list[str | Span]:
-    """Tasks in input order: whole files (small, compressed, unreadable) and spans of big plain files."""
-    out: list[str | Span] = []
+def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYTES) -> Iterator[str | Span]:
+    """Tasks in input order: whole files (small, compressed, unreadable) and spans of big plain files; made as
+    they are taken, so that cutting a big file runs alongside the workers."""
     for p in paths:
         path = Path(p)
         try:
@@ -41,35 +43,35 @@ def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYT
         except OSError:
             size = 0
         if size <= span_bytes:
-            out.append(str(p))
+            yield str(p)
             continue
-        cuts = [0]
         with open(path, "rb") as fh:
+            start, lineno = 0, 1
             for target in range(span_bytes, size, span_bytes):
-                cut = _cut_near(fh, max(target, cuts[-1] + 1), fmt)
-                if cut is not None and cut < size and cut > cuts[-1]:
-                    cuts.append(cut)
-            cuts.append(size)
-            lineno = 1
-            for a, b in zip(cuts, cuts[1:]):
-                out.append(Span(str(p), a, b, lineno))
-                lineno += _newlines(fh, a, b)
-    return out
+                cut = _cut_near(fh, max(target, start + 1), fmt)
+                if cut is not None and start < cut < size:
+                    yield Span(str(p), start, cut, lineno)
+                    lineno += _newlines(fh, start, cut)
+                    start = cut
+            yield Span(str(p), start, size, lineno)
 
 
 def _cut_near(fh, offset: int, fmt: LogFormat) -> int | None:
     """The start of the first line after `offset` that fits the header format (None: none close by)."""
-    fh.seek(offset - 1)
-    data = fh.read(_PROBE_BYTES)
-    nl = data.find(b"\n")
-    while 0 <= nl < len(data) - 1:
-        end = data.find(b"\n", nl + 1)
-        if end < 0:
+    for probe in (_FIRST_PROBE, _PROBE_BYTES):  # the line is almost always near: read more only when it is not
+        fh.seek(offset - 1)
+        data = fh.read(probe)
+        nl = data.find(b"\n")
+        while 0 <= nl < len(data) - 1:
+            end = data.find(b"\n", nl + 1)
+            if end < 0:
+                break
+            line = data[nl + 1:end].decode("utf-8", "replace")
+            if fmt.split(line[:-1] if line.endswith("\r") else line) is not None:
+                return offset - 1 + nl + 1
+            nl = end
+        if len(data) < probe:
             return None
-        line = data[nl + 1:end].decode("utf-8", "replace")
-        if fmt.split(line[:-1] if line.endswith("\r") else line) is not None:
-            return offset - 1 + nl + 1
-        nl = end
     return None
 
 
@@ -86,7 +88,10 @@ def _newlines(fh, a: int, b: int) -> int:
 
 
 class Rows(NamedTuple):
-    data: bytes  # numbered CSV rows, UTF-8
+    """Numbered CSV rows (UTF-8) that a worker wrote into its part file."""
+
+    start: int  # byte offset in the part file
+    size: int
     count: int
 
 
@@ -100,8 +105,10 @@ class Unexplained(NamedTuple):
 
 @dataclass
 class PartResult:
-    # in line order: `Rows`, `Unexplained` lines, and (with no `LineIds`: Ray) lists of rows without their LineId
+    # in line order: `Rows` in `part_file`, `Unexplained` lines, and (with no `LineIds`: Ray) lists of rows
+    # without their LineId
     segments: list
+    part_file: str | None
     counts: dict[str, int]
     templates: dict[str, str]
     read: ReadStats
@@ -121,17 +128,17 @@ def part_context(statements: list[LogStatement], fmt_spec: str, ids: LineIds | N
     return PartContext(LogParser(statements, LogFormat.parse(fmt_spec), fallback=False), ids)
 
 
-def parse_part(ctx: PartContext, task: tuple[int, str | Span]) -> PartResult:
+def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> PartResult:
     """Task number k of the plan: its lines parsed and rendered as CSV rows, then numbered (once tasks 0..k-1
-    took their LineIds) into bytes, with the lines for Drain3 left in place."""
-    k, part = task
+    took their LineIds) and written to its part file, with the lines for Drain3 left in place."""
+    k, part, part_file = task
     parser = ctx.parser
     parser.summary = ParseSummary(ReadStats())
     parser.matcher.reset_stats()
     rows = CsvRows(parser.fmt)
     # rows are rendered before they are numbered: strings, unlike parsed lines, cost the garbage collector nothing
     segments: list = []
-    for seg in rows.render(parser.parse([part]), keep_fallback=True):
+    for seg in rows.render(parser.parse([part]), keep_fallback=True, plain=_plain(part)):
         if isinstance(seg, list):
             if segments and isinstance(segments[-1], list):
                 segments[-1] += seg
@@ -139,17 +146,41 @@ def parse_part(ctx: PartContext, task: tuple[int, str | Span]) -> PartResult:
                 segments.append(seg)
         else:
             segments.append(Unexplained(seg.file, seg.lineno, seg.fields))
-    if ctx.ids is not None:
-        n = ctx.ids.take(k, sum(len(seg) if isinstance(seg, list) else 1 for seg in segments))
+    if ctx.ids is not None and part_file is not None:
+        _write_rows(segments, ctx.ids.take(k, sum(len(seg) if isinstance(seg, list) else 1 for seg in segments)),
+                    part_file)
+    s = parser.summary
+    return PartResult(segments, part_file, rows.counts, rows.first, s.read, s.matched, s.fallback, s.statement_counts,
+                      parser.matcher.stats)
+
+
+def _write_rows(segments: list, n: int, part_file: str) -> None:
+    """The lists of rows of `segments` numbered from `n` into `part_file`, each replaced by its `Rows`."""
+    at = 0
+    with open(part_file, "wb") as fh:
         for i, seg in enumerate(segments):
             if isinstance(seg, list):
-                segments[i] = Rows(number(seg, n).encode(), len(seg))
+                data = number(seg, n).encode()
+                fh.write(data)
+                segments[i] = Rows(at, len(data), len(seg))
+                at += len(data)
                 n += len(seg)
             else:
                 n += 1
-    s = parser.summary
-    return PartResult(segments, rows.counts, rows.first, s.read, s.matched, s.fallback, s.statement_counts,
-                      parser.matcher.stats)
+
+
+def _plain(part: str | Span) -> bool:
+    """Whether the bytes of a span or plain file are `plain_text` (read again: from the page cache, far
+    cheaper than checking each row)."""
+    span = part if isinstance(part, Span) else Span(part, 0, -1, 1)
+    if span.path.endswith(".gz"):
+        return False
+    try:
+        with open(span.path, "rb") as fh:
+            fh.seek(span.start)
+            return plain_text(fh.read(span.end - span.start if span.end >= 0 else -1))
+    except OSError:
+        return False
 
 
 def write_structured_parallel(parser: LogParser, statements: list[LogStatement], paths: Sequence[str | Path],
@@ -161,28 +192,35 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = out_dir / "structured.csv"
     rows = CsvRows(fmt)  # renders the fallback lines; counts every event
+    # process workers share this machine's memory and disk: they number their rows and write them to part files
     ids = LineIds() if executor == "process" else None
     shared = Shared(part_context, (list(statements), fmt.spec, ids))
     shared.prime(part_context(*shared.args))
+    part_name = temp_name(out_dir / "structured-{}.csv").name
+    tasks = ((k, part, str(out_dir / part_name.format(k)) if ids is not None else None)
+             for k, part in enumerate(plan(paths, fmt, span_bytes)))
     try:
         with atomic_open(csv_path, "wb") as fh:
             fh.write(header_row(fmt).encode())
             n = 0
-            for res in imap_ordered(parse_part, enumerate(plan(paths, fmt, span_bytes)), jobs, executor, shared,
-                                    address):
+            for res in imap_ordered(parse_part, tasks, jobs, executor, shared, address):
                 n = _write_part(res, fh, n, parser, rows)
                 _merge_stats(parser, res)
     finally:
         shared.release()
+        for p in out_dir.glob(part_name.format("*")):  # those of tasks in flight when something failed
+            p.unlink(missing_ok=True)
     return {"counts": rows.counts, "templates": rows.first, "files": {"structured": str(csv_path)}}
 
 
 def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -> int:
     ci = parser.fmt.content_index
     drain = parser.drain
+    src = open(res.part_file, "rb") if res.part_file is not None else None
     for seg in res.segments:
         if isinstance(seg, Rows):
-            fh.write(seg.data)
+            fh.flush()
+            _copy(src, fh, seg.start, seg.size)
             n += seg.count
         elif isinstance(seg, list):
             fh.write(number(seg, n + 1).encode())
@@ -193,10 +231,32 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
             line = ParsedLine(seg.file, seg.lineno, seg.values, eid, tpl, params, FALLBACK, 0)
             for batch in rows.render([line], n):
                 fh.write("".join(batch).encode())
+    if src is not None:
+        src.close()
+        os.unlink(res.part_file)
     for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's
         rows.counts[eid] = rows.counts.get(eid, 0) + c
         rows.first.setdefault(eid, res.templates[eid])
     return n
+
+
+def _copy(src, dst, start: int, size: int) -> None:
+    """`size` bytes of `src` from `start` appended to `dst` (flushed), in the kernel where it can."""
+    try:
+        while size > 0:
+            done = os.copy_file_range(src.fileno(), dst.fileno(), size, start)
+            if done == 0:
+                raise OSError("short copy")
+            start += done
+            size -= done
+    except (AttributeError, OSError):  # no copy_file_range here, or not between these files
+        src.seek(start)
+        while size > 0:
+            block = src.read(min(size, 1 << 20))
+            if not block:
+                raise OSError(f"{src.name}: ends early")
+            dst.write(block)
+            size -= len(block)
 
 
 def _merge_stats(parser: LogParser, res: PartResult) -> None:

@@ -61,7 +61,7 @@ def test_spans_give_the_sequential_files_and_summary(data_dir, tmp_path, hdfsmin
 
 def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tmp_path):
     messy = messy_log(data_dir, tmp_path)
-    spans = plan([messy], FMT, 4096)
+    spans = list(plan([messy], FMT, 4096))
     assert len(spans) > 20 and all(isinstance(s, Span) for s in spans)
     raw = messy.read_bytes()
     assert spans[0].start == 0 and spans[-1].end == len(raw)
@@ -70,4 +70,4 @@ def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tm
         line = raw[b.start:raw.index(b"\n", b.start)].decode()
         assert FMT.split(line) is not None  # never a continuation line or a rejected line
         assert b.first_line == raw[:b.start].count(b"\n") + 1
-    assert plan([messy], FMT, len(raw)) == [str(messy)]  # small files stay whole
+    assert list(plan([messy], FMT, len(raw))) == [str(messy)]  # small files stay whole

@@ -42,6 +42,7 @@ def run(statements, logs, out, jobs, span_bytes=None):
     else:
         res = write_structured_parallel(parser, statements, logs, out, jobs, span_bytes=span_bytes)
     write_templates(out / "templates.csv", res["counts"], res["templates"], statements, parser.drain.templates())
+    assert sorted(p.name for p in out.iterdir()) == ["structured.csv", "templates.csv"]  # no part file left
     return (out / "structured.csv").read_bytes(), (out / "templates.csv").read_bytes(), \
         json.dumps(parser.summary.to_dict(parser.matcher), sort_keys=True)
 
@@ -71,3 +72,15 @@ def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tm
         assert FMT.split(line) is not None  # never a continuation line or a rejected line
         assert b.first_line == raw[:b.start].count(b"\n") + 1
     assert list(plan([messy], FMT, len(raw))) == [str(messy)]  # small files stay whole
+
+
+def test_a_cut_lands_after_a_stack_trace_longer_than_the_first_probe(data_dir, tmp_path):
+    lines = (data_dir / "hdfs" / "HDFS_2k.log").read_text().splitlines()
+    trace = ["java.io.IOException: boom"] + [f"\tat org.x.Y.z{i}(Y.java:{i})" for i in range(4000)]  # > 64 KiB
+    log = tmp_path / "trace.log"
+    log.write_text("\n".join(lines[:10] + trace + lines[10:]) + "\n")
+    raw = log.read_bytes()
+    after = raw.index(lines[10].encode() + b"\n")
+    assert after - raw.index(b"java.io") > 1 << 16
+    spans = list(plan([log], FMT, raw.index(b"java.io") + 100))
+    assert spans[1].start == after and spans[1].first_line == 10 + len(trace) + 1

@@ -3,17 +3,19 @@
 
 A span starts at a line that fits the header format, so no line's outcome depends on the line before it in
 another span (a stack-trace continuation is only recognised after a parsed line). Workers match lines to
-statements, take their block of LineIds in plan order (`line_ids.LineIds`) and render their rows as CSV bytes, which
-the main process only writes out; lines no statement explains go back to the main process, where Drain3 sees
-them in file order exactly as in a sequential run. At most two spans per worker are in flight, so memory stays
-bounded however large the log. Ray tasks share no memory: their rows come back unnumbered and the main process
-numbers them.
+statements, render their CSV rows, take their block of LineIds in plan order (`line_ids.LineIds`) and write the
+numbered rows to a part file in the output folder, which the main process appends to the output in the kernel
+(`copy_file_range`): no row passes through the main process. Lines no statement explains go back to the main
+process, where Drain3 sees them in file order exactly as in a sequential run. At most two spans per worker are in
+flight, so memory and part files stay bounded however large the log. Ray tasks share neither memory nor disk:
+their rows come back unnumbered and the main process numbers and writes them.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
@@ -150,8 +152,8 @@ def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> Pa
         _write_rows(segments, ctx.ids.take(k, sum(len(seg) if isinstance(seg, list) else 1 for seg in segments)),
                     part_file)
     s = parser.summary
-    return PartResult(segments, part_file, rows.counts, rows.first, s.read, s.matched, s.fallback, s.statement_counts,
-                      parser.matcher.stats)
+    return PartResult(segments, part_file, rows.counts, rows.first, s.read, s.matched, s.fallback,
+                      s.statement_counts, parser.matcher.stats)
 
 
 def _write_rows(segments: list, n: int, part_file: str) -> None:
@@ -216,23 +218,22 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
 def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -> int:
     ci = parser.fmt.content_index
     drain = parser.drain
-    src = open(res.part_file, "rb") if res.part_file is not None else None
-    for seg in res.segments:
-        if isinstance(seg, Rows):
-            fh.flush()
-            _copy(src, fh, seg.start, seg.size)
-            n += seg.count
-        elif isinstance(seg, list):
-            fh.write(number(seg, n + 1).encode())
-            n += len(seg)
-        else:
-            eid, tpl, params = drain.add(seg.values[ci]) if drain is not None else ("", "", ())
-            n += 1
-            line = ParsedLine(seg.file, seg.lineno, seg.values, eid, tpl, params, FALLBACK, 0)
-            for batch in rows.render([line], n):
-                fh.write("".join(batch).encode())
-    if src is not None:
-        src.close()
+    with open(res.part_file, "rb") if res.part_file is not None else nullcontext() as src:
+        for seg in res.segments:
+            if isinstance(seg, Rows):
+                fh.flush()
+                _copy(src, fh, seg.start, seg.size)
+                n += seg.count
+            elif isinstance(seg, list):
+                fh.write(number(seg, n + 1).encode())
+                n += len(seg)
+            else:
+                eid, tpl, params = drain.add(seg.values[ci]) if drain is not None else ("", "", ())
+                n += 1
+                line = ParsedLine(seg.file, seg.lineno, seg.values, eid, tpl, params, FALLBACK, 0)
+                for batch in rows.render([line], n):
+                    fh.write("".join(batch).encode())
+    if res.part_file is not None:
         os.unlink(res.part_file)
     for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's
         rows.counts[eid] = rows.counts.get(eid, 0) + c

@@ -35,9 +35,11 @@ _PROBE_BYTES = 1 << 20  # how far past a cut point to look for a line that fits 
 _FIRST_PROBE = 1 << 16
 
 
-def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYTES) -> Iterator[str | Span]:
+def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYTES,
+         count_lines: bool = True) -> Iterator[str | Span]:
     """Tasks in input order: whole files (small, compressed, unreadable) and spans of big plain files; made as
-    they are taken, so that cutting a big file runs alongside the workers."""
+    they are taken, so that cutting a big file runs alongside the workers. Without `count_lines`, a span after a
+    file's first has `first_line` 0: its workers count the lines before it (`parse_part`), in parallel."""
     for p in paths:
         path = Path(p)
         try:
@@ -52,10 +54,11 @@ def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYT
             for target in range(span_bytes, size, span_bytes):
                 cut = _cut_near(fh, max(target, start + 1), fmt)
                 if cut is not None and start < cut < size:
-                    yield Span(str(p), start, cut, lineno)
-                    lineno += _newlines(fh, start, cut)
+                    yield Span(str(p), start, cut, lineno if count_lines or start == 0 else 0)
+                    if count_lines:
+                        lineno += _newlines(fh, start, cut)
                     start = cut
-            yield Span(str(p), start, size, lineno)
+            yield Span(str(p), start, size, lineno if count_lines or start == 0 else 0)
 
 
 def _cut_near(fh, offset: int, fmt: LogFormat) -> int | None:
@@ -123,24 +126,34 @@ class PartResult:
 @dataclass
 class PartContext:
     parser: LogParser
-    ids: LineIds | None  # None: tasks that share no memory (Ray); the main process numbers their rows
+    # None: tasks that share no memory (Ray); the main process numbers their rows and counts their files' lines
+    ids: LineIds | None  # rows
+    lines: LineIds | None  # lines of the files, for the numbers of spans' lines
 
 
-def part_context(statements: list[LogStatement], fmt_spec: str, ids: LineIds | None) -> PartContext:
-    return PartContext(LogParser(statements, LogFormat.parse(fmt_spec), fallback=False), ids)
+def part_context(statements: list[LogStatement], fmt_spec: str, ids: LineIds | None,
+                 lines: LineIds | None) -> PartContext:
+    return PartContext(LogParser(statements, LogFormat.parse(fmt_spec), fallback=False), ids, lines)
 
 
 def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> PartResult:
     """Task number k of the plan: its lines parsed and rendered as CSV rows, then numbered (once tasks 0..k-1
     took their LineIds) and written to its part file, with the lines for Drain3 left in place."""
     k, part, part_file = task
+    data = _raw(part)
+    if ctx.lines is not None:  # the span's first line number, once the spans before it counted theirs
+        new_file = not isinstance(part, Span) or part.start == 0
+        first = ctx.lines.take(k, data.count(b"\n") if data is not None else 0, 1 if new_file else None)
+        if isinstance(part, Span):
+            part = part._replace(first_line=first)
     parser = ctx.parser
     parser.summary = ParseSummary(ReadStats())
     parser.matcher.reset_stats()
     rows = CsvRows(parser.fmt)
     # rows are rendered before they are numbered: strings, unlike parsed lines, cost the garbage collector nothing
     segments: list = []
-    for seg in rows.render(parser.parse([part]), keep_fallback=True, plain=_plain(part)):
+    for seg in rows.render(parser.parse([part]), keep_fallback=True,
+                           plain=data is not None and plain_text(data)):
         if isinstance(seg, list):
             if segments and isinstance(segments[-1], list):
                 segments[-1] += seg
@@ -171,18 +184,18 @@ def _write_rows(segments: list, n: int, part_file: str) -> None:
                 n += 1
 
 
-def _plain(part: str | Span) -> bool:
-    """Whether the bytes of a span or plain file are `plain_text` (read again: from the page cache, far
-    cheaper than checking each row)."""
+def _raw(part: str | Span) -> bytes | None:
+    """The bytes of a span or plain file (None: compressed or unreadable), read before the reader reads them
+    again from the page cache: one `count` and one `plain_text` over them are far cheaper than work per line."""
     span = part if isinstance(part, Span) else Span(part, 0, -1, 1)
     if span.path.endswith(".gz"):
-        return False
+        return None
     try:
         with open(span.path, "rb") as fh:
             fh.seek(span.start)
-            return plain_text(fh.read(span.end - span.start if span.end >= 0 else -1))
+            return fh.read(span.end - span.start if span.end >= 0 else -1)
     except OSError:
-        return False
+        return None
 
 
 def write_structured_parallel(parser: LogParser, statements: list[LogStatement], paths: Sequence[str | Path],
@@ -195,12 +208,12 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
     csv_path = out_dir / "structured.csv"
     rows = CsvRows(fmt)  # renders the fallback lines; counts every event
     # process workers share this machine's memory and disk: they number their rows and write them to part files
-    ids = LineIds() if executor == "process" else None
-    shared = Shared(part_context, (list(statements), fmt.spec, ids))
+    ids, lines = (LineIds(), LineIds()) if executor == "process" else (None, None)
+    shared = Shared(part_context, (list(statements), fmt.spec, ids, lines))
     shared.prime(part_context(*shared.args))
     part_name = temp_name(out_dir / "structured-{}.csv").name
     tasks = ((k, part, str(out_dir / part_name.format(k)) if ids is not None else None)
-             for k, part in enumerate(plan(paths, fmt, span_bytes)))
+             for k, part in enumerate(plan(paths, fmt, span_bytes, count_lines=lines is None)))
     try:
         with atomic_open(csv_path, "wb") as fh:
             fh.write(header_row(fmt).encode())

@@ -1,4 +1,4 @@
-"""LineIds for parse tasks that run in several processes: task k takes the next block of consecutive ids once
+"""Ids (LineIds, or line numbers) for parse tasks that run in several processes: task k takes the next block of consecutive ids once
 tasks 0..k-1 took theirs, so each worker numbers its own rows as soon as it knows how many it has, and no row
 has to pass through the main process to be numbered.
 
@@ -23,11 +23,13 @@ class LineIds:
         self._turn = ctx.RawValue("q", 0)  # the task whose block comes next
         self._next = ctx.RawValue("q", first)
 
-    def take(self, task: int, count: int) -> int:
-        """The first of `count` ids for task number `task` (0, 1, 2, ... in plan order)."""
+    def take(self, task: int, count: int, first: int | None = None) -> int:
+        """The first of `count` ids for task number `task` (0, 1, 2, ... in plan order); the block starts at
+        `first` when given (numbering starts again: a new file's lines)."""
         with self._cond:
             self._cond.wait_for(lambda: self._turn.value == task)
-            first = self._next.value
+            if first is None:
+                first = self._next.value
             self._next.value = first + count
             self._turn.value = task + 1
             self._cond.notify_all()

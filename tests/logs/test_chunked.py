@@ -52,7 +52,7 @@ def test_spans_give_the_sequential_files_and_summary(data_dir, tmp_path, hdfsmin
     messy = messy_log(data_dir, tmp_path)
     gz = tmp_path / "small.log.gz"
     gz.write_bytes(gzip.compress((data_dir / "hdfs" / "HDFS_2k.log").read_bytes()[:50_000]))
-    logs = [messy, gz, data_dir / "hdfs" / "HDFS_2k.log"]
+    logs = [messy, gz, data_dir / "hdfs" / "HDFS_2k.log", messy]  # a second big file: its lines count from 1
     seq = run(hdfsmini, logs, tmp_path / "seq", 1)
     assert b"fallback" in seq[0]
     summary = json.loads(seq[2])
@@ -72,6 +72,8 @@ def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tm
         assert FMT.split(line) is not None  # never a continuation line or a rejected line
         assert b.first_line == raw[:b.start].count(b"\n") + 1
     assert list(plan([messy], FMT, len(raw))) == [str(messy)]  # small files stay whole
+    uncounted = list(plan([messy, messy], FMT, 4096, count_lines=False))  # the workers count (LineIds)
+    assert uncounted == [s._replace(first_line=0 if s.start else 1) for s in spans + spans]
 
 
 def test_a_cut_lands_after_a_stack_trace_longer_than_the_first_probe(data_dir, tmp_path):

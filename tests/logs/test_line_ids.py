@@ -35,3 +35,8 @@ def test_tasks_get_consecutive_blocks_in_task_order_however_they_finish():
 def test_in_one_process_tasks_taken_in_order_never_wait():
     ids = LineIds()
     assert [ids.take(0, 4), ids.take(1, 2), ids.take(2, 0), ids.take(3, 1)] == [1, 5, 7, 7]
+
+
+def test_a_block_can_start_numbering_again():
+    ids = LineIds()
+    assert [ids.take(0, 10, first=1), ids.take(1, 5), ids.take(2, 3, first=1), ids.take(3, 1)] == [1, 11, 1, 4]

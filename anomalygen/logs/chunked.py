@@ -127,7 +127,7 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
             n = 0
             for res in imap_ordered(parse_part, plan(paths, fmt, span_bytes), jobs, executor, shared, address):
                 n = _write_part(res, fh, n, parser, rows)
-                _merge_stats(parser, res)
+                merge_stats(parser, res)
     finally:
         shared.release()
     return {"counts": rows.counts, "templates": rows.first, "files": {"structured": str(csv_path)}}
@@ -152,7 +152,9 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
     return n
 
 
-def _merge_stats(parser: LogParser, res: PartResult) -> None:
+def merge_stats(parser: LogParser, res) -> None:
+    """Add a part's counts (`PartResult`, or any result with its `read`, `matched`, `fallback`,
+    `statement_counts` and `match`) to `parser`'s summary and matcher statistics."""
     s, r = parser.summary, res.read
     s.read.lines_read += r.lines_read
     s.read.parsed += r.parsed

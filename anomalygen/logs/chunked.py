@@ -220,7 +220,7 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
             n = 0
             for res in imap_ordered(parse_part, tasks, jobs, executor, shared, address):
                 n = _write_part(res, fh, n, parser, rows)
-                _merge_stats(parser, res)
+                merge_stats(parser, res)
     finally:
         shared.release()
         for p in out_dir.glob(part_name.format("*")):  # those of tasks in flight when something failed
@@ -273,7 +273,9 @@ def _copy(src, dst, start: int, size: int) -> None:
             size -= len(block)
 
 
-def _merge_stats(parser: LogParser, res: PartResult) -> None:
+def merge_stats(parser: LogParser, res) -> None:
+    """Add a part's counts (`PartResult`, or any result with its `read`, `matched`, `fallback`,
+    `statement_counts` and `match`) to `parser`'s summary and matcher statistics."""
     s, r = parser.summary, res.read
     s.read.lines_read += r.lines_read
     s.read.parsed += r.parsed

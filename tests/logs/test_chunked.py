@@ -86,3 +86,14 @@ def test_a_cut_lands_after_a_stack_trace_longer_than_the_first_probe(data_dir, t
     assert after - raw.index(b"java.io") > 1 << 16
     spans = list(plan([log], FMT, raw.index(b"java.io") + 100))
     assert spans[1].start == after and spans[1].first_line == 10 + len(trace) + 1
+
+
+def test_part_files_are_appended_without_copy_file_range_too(data_dir, tmp_path, hdfsmini, monkeypatch):
+    messy = messy_log(data_dir, tmp_path)
+    seq = run(hdfsmini, [messy], tmp_path / "seq", 1)
+
+    def unsupported(*_args):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr("anomalygen.logs.chunked.os.copy_file_range", unsupported)
+    assert run(hdfsmini, [messy], tmp_path / "par", 2, 4096) == seq

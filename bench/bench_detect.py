@@ -16,7 +16,8 @@ block ids renamed per copy (`blk_123` -> `blk_123` + copy number) so that every 
   main process forms and scores the sessions (the same alarms).
 Lines/s is lines read over wall time (median of `--repeats`, interleaved; the range of the repeats' own
 detect/parse ratios is printed beside it), and lines per CPU second of the child and its workers (user + system
-time, which a neighbour's load moves less than wall time); peak RSS is the child's ru_maxrss (not its workers').
+time, which a neighbour's load moves less than wall time); peak RSS is the child's ru_maxrss, and for detect-jN
+also its largest worker's.
 Each size's first line has the 1-minute load average: on a shared machine the wall-time ratio moves with it.
 """
 
@@ -79,7 +80,8 @@ def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
     secs, cpu = time.perf_counter() - t0, _cpu() - c0
     return {"kind": kind, "lines": lines, "seconds": secs, "lines_per_s": lines / secs, "cpu_seconds": cpu,
             "lines_per_cpu_s": lines / cpu,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, **extra}
 
 
 def measure(kind: str, model: str, log: Path, idle_lines: int | None) -> dict:
@@ -171,7 +173,8 @@ def main() -> None:
                 d["vs_parse_cpu"] = d["lines_per_cpu_s"] / p["lines_per_cpu_s"]
                 print(f"  {kind}: {d['lines_per_s']:,.0f} lines/s = {d['vs_parse']:.2f} of parse (repeats "
                       f"{min(pairs):.2f}-{max(pairs):.2f}); per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak "
-                      f"RSS {d['peak_rss_mb']:.0f} MB; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct "
+                      f"RSS {d['peak_rss_mb']:.0f} MB" + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)"
+                                                         if "-j" in kind else "") + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct "
                       f"sequences read by the model, {d['alarms']:,} alarms, at most {d['max_open']:,} open, "
                       f"{d['evicted']} evicted")
             results[f"x{copies}"] = row

@@ -19,11 +19,13 @@ from anomalygen.deploy.online import KeyRule, OpenSession, Sessionizer
 from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
+from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, load_labels
 from anomalygen.parallel import resolve_jobs
+from anomalygen.source.api import SourceTree
 
 
 @dataclass
@@ -249,26 +251,28 @@ def _extra_known(folder: ModelFolder) -> set[str]:
     return {"UNMATCHED"} if folder.manifest.get("training", {}).get("unmatched_event") else set()
 
 
-def load_detector(path: str | Path, source: str | Path | None = None, allow_other_source: bool = False) -> Detector:
-    """Load a model folder (checked against its manifest). With `source`, that tree's inventory is compared with
-    the model's: a different one is refused, naming the statements that differ, unless `allow_other_source`
-    (then lines are parsed against the new inventory)."""
+def load_detector(path: str | Path, source: str | Path | SourceTree | None = None,
+                  allow_other_source: bool = False) -> Detector:
+    """Load a model folder (checked against its manifest). With `source` (a path, or a tree already read),
+    that tree's inventory is compared with the model's: a different one is refused, naming the statements that
+    differ, unless `allow_other_source` (then lines are parsed against the new inventory)."""
     folder = load_model(Path(path))
     if source is None:
         return Detector(folder)
-    from anomalygen.source.inventory import build_inventory
-
-    if not Path(source).exists():
-        raise ModelError(f"{source}: no such source tree")
-    inv, _ = build_inventory(Path(source))
-    if inventory_digest(inv.statements) == folder.manifest["inventory_digest"]:
+    if not isinstance(source, SourceTree):
+        try:
+            source = SourceTree.read(Path(source))
+        except InputError as e:  # the model's errors are what `load_detector`'s callers catch
+            raise ModelError(str(e)) from None
+    statements = source.statements
+    if inventory_digest(statements) == folder.manifest["inventory_digest"]:
         return Detector(folder)
-    diffs = inventory_differences(folder.statements, inv.statements, limit=1 << 30)
+    diffs = inventory_differences(folder.statements, statements, limit=1 << 30)
     if not allow_other_source:
         more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
-        raise ModelError(f"{path}: trained on another inventory than {source}: {'; '.join(diffs[:3])}{more}; "
+        raise ModelError(f"{path}: trained on another inventory than {source.root}: {'; '.join(diffs[:3])}{more}; "
                          "pass --allow-other-source to use it anyway")
-    return Detector(folder, inv.statements, diffs)
+    return Detector(folder, statements, diffs)
 
 
 def detect(req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:

@@ -67,8 +67,12 @@ def parse_span(worker: tuple[LogParser, KeyRule], part: str | Span) -> SpanLines
 
 
 def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
-    """More than one worker and more than one span's worth of plain files (stdin cannot be split)."""
-    return jobs > 1 and STDIN not in [str(p) for p in paths] and sum(map(_size, paths)) > SPAN_BYTES
+    """More than one worker and more than one span's worth of plain files. Not for stdin, nor for a `.gz` file:
+    it cannot be cut, and one worker's records of a whole big file would not be bounded in memory."""
+    names = [str(p) for p in paths]
+    if jobs <= 1 or STDIN in names or any(n.endswith(".gz") for n in names):
+        return False
+    return sum(map(_size, paths)) > SPAN_BYTES
 
 
 def _size(p: str | Path) -> int:

@@ -59,7 +59,7 @@ def test_detect_with_workers_gives_the_alarms_of_one_process(example_model, awkw
 
 def test_only_big_plain_files_with_several_workers_are_split(tmp_path):
     assert worth_splitting([LOG], 2) and not worth_splitting([LOG], 1)
-    assert not worth_splitting([LOG, "-"], 2)
+    assert not worth_splitting([LOG, "-"], 2) and not worth_splitting([LOG, tmp_path / "old.log.gz"], 2)
     small = tmp_path / "small.log"
     small.write_text("x\n")
     assert not worth_splitting([small, tmp_path / "missing.log"], 4)

@@ -58,12 +58,22 @@ def parse_span(worker: tuple[LogParser, KeyRule], part: str | Span) -> SpanLines
     parser, rule = worker
     parser.summary = ParseSummary(ReadStats())
     parser.matcher.reset_stats()
-    records = list(rule.keyed(parser.parse([part])))
-    keys, events, files, linenos, texts = zip(*records) if records else ((),) * 5
+    # straight into columns: a list of a record per line would keep a tuple per line alive, and the garbage
+    # collector's passes over them cost as much as the parsing
+    keys: list = []
+    events: list[str] = []
+    linenos: list[int] = []
+    texts: list[str] = []
+    add_keys, add_event, add_lineno, add_text = keys.append, events.append, linenos.append, texts.append
+    file = part.path if isinstance(part, Span) else str(part)  # a part is one file, or a span of one
+    for k, event, file, lineno, text in rule.keyed(parser.parse([part])):
+        add_keys(k if k is None else tuple(k))
+        add_event(event)
+        add_lineno(lineno)
+        add_text(text)
     s = parser.summary
-    return SpanLines(files[0] if files else str(part),  # a part is one file, or a span of one
-                     [k if k is None else tuple(k) for k in keys], list(events), list(linenos), list(texts),
-                     s.read, s.matched, s.fallback, s.statement_counts, parser.matcher.stats)
+    return SpanLines(file, keys, events, linenos, texts, s.read, s.matched, s.fallback, s.statement_counts,
+                     parser.matcher.stats)
 
 
 def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:

@@ -30,6 +30,9 @@ from anomalygen.parallel import Shared, imap_ordered
 from anomalygen.source.model import LogStatement
 
 SPAN_BYTES = 1 << 20  # a worker's task: about 7,000 HDFS lines
+# below this many spans, starting the workers costs more than they save (HDFS_20000.log, 2.7 MiB: detect --jobs 2
+# ran at 0.41 of parse's speed, one process at 0.54; BENCHMARKS.md, "Detect")
+MIN_SPANS = 8
 
 
 @dataclass
@@ -77,12 +80,12 @@ def parse_span(worker: tuple[LogParser, KeyRule], part: str | Span) -> SpanLines
 
 
 def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
-    """More than one worker and more than one span's worth of plain files. Not for stdin, nor for a `.gz` file:
-    it cannot be cut, and one worker's records of a whole big file would not be bounded in memory."""
+    """More than one worker and at least `MIN_SPANS` spans' worth of plain files. Not for stdin, nor for a
+    `.gz` file: it cannot be cut, and one worker's records of a whole big file would not be bounded in memory."""
     names = [str(p) for p in paths]
     if jobs <= 1 or STDIN in names or any(n.endswith(".gz") for n in names):
         return False
-    return sum(map(_size, paths)) > SPAN_BYTES
+    return sum(map(_size, paths)) >= MIN_SPANS * SPAN_BYTES
 
 
 def _size(p: str | Path) -> int:

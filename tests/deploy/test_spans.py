@@ -57,9 +57,9 @@ def test_detect_with_workers_gives_the_alarms_of_one_process(example_model, awkw
     assert out[1][0].alarms > 0 and out[1][0].sessions["closed_idle"] > 0
 
 
-def test_only_big_plain_files_with_several_workers_are_split(tmp_path):
+def test_only_big_plain_files_with_several_workers_are_split(tmp_path, monkeypatch):
+    monkeypatch.setattr(spans, "SPAN_BYTES", LOG.stat().st_size // spans.MIN_SPANS)
     assert worth_splitting([LOG], 2) and not worth_splitting([LOG], 1)
     assert not worth_splitting([LOG, "-"], 2) and not worth_splitting([LOG, tmp_path / "old.log.gz"], 2)
-    small = tmp_path / "small.log"
-    small.write_text("x\n")
-    assert not worth_splitting([small, tmp_path / "missing.log"], 4)
+    monkeypatch.setattr(spans, "SPAN_BYTES", LOG.stat().st_size // spans.MIN_SPANS + 1)
+    assert not worth_splitting([LOG, tmp_path / "missing.log"], 4)

@@ -232,9 +232,8 @@ class PathFinder:
         return PathRecord(entry, events, conds, KINDS[_EXIT_INDEX[ex]], caps)
 
     # ---- sampling -----------------------------------------------------------------------------
-    def _table(self, key: str, ctx: Ctx, target: int) -> list[tuple[list[int] | None, list[Any], int, int] | None]:
-        """Per node, the choices that lead to exit kind `target` with their cumulative path counts, their total
-        and its bit length (None, [the only choice], 0, 0 when there is one).
+    def _table(self, key: str, ctx: Ctx, target: int) -> list[tuple[list[int] | None, list[Any]] | None]:
+        """Per node, the choices that lead to exit kind `target` with their cumulative path counts.
 
         A choice is an edge, or for a call node (callee, callee exit kind, edge | None for a cut in the callee).
         """
@@ -243,7 +242,7 @@ class PathFinder:
             return memo
         g = self.a.lcfg(key)
         s = self.suffix(key, ctx)
-        table: list[tuple[list[int] | None, list[Any], int, int] | None] = [None] * len(g.nodes)
+        table: list[tuple[list[int] | None, list[Any]] | None] = [None] * len(g.nodes)
         for v, node in enumerate(g.nodes):
             outs = self.out(key)
             if v in _EXIT_INDEX or not outs[v] or not s[v][target]:
@@ -261,13 +260,13 @@ class PathFinder:
                 weighted = [(s[e.dst][target], e) for e in outs[v]]
             weighted = [w for w in weighted if w[0]]
             if len(weighted) == 1:
-                table[v] = (None, [weighted[0][1]], 0, 0)
+                table[v] = (None, [weighted[0][1]])
             else:
                 cum, acc = [], 0
                 for w, _ in weighted:
                     acc += w
                     cum.append(acc)
-                table[v] = (cum, [c for _, c in weighted], acc, acc.bit_length())
+                table[v] = (cum, [c for _, c in weighted])
         self._tables[(key, ctx, target)] = table
         return table
 
@@ -276,21 +275,15 @@ class PathFinder:
         """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
         nodes = self.a.lcfg(key).nodes
         table = self._table(key, ctx, target)
-        bits = rng.getrandbits
+        draw = rng._randbelow  # what rng.randrange(n) returns for n > 0, without its argument checks
         v = ENTRY
         while v not in _EXIT_INDEX:
             node = nodes[v]
             kind = node.kind
             if kind == "log" and node.stmt is not None:
                 events.append(node.stmt)
-            cum, choices, n, k = table[v]  # type: ignore[misc]
-            if cum is None:
-                choice = choices[0]
-            else:  # rng.randrange(n), inlined: CPython's `_randbelow_with_getrandbits`, the same draws
-                r = bits(k)
-                while r >= n:
-                    r = bits(k)
-                choice = choices[bisect.bisect_right(cum, r)]
+            cum, choices = table[v]  # type: ignore[misc]
+            choice = choices[0] if cum is None else choices[bisect.bisect_right(cum, draw(cum[-1]))]
             if kind == "call":
                 callee, k, e = choice
                 why, sub_ctx = self._enter(ctx, callee)

@@ -10,12 +10,11 @@ problems. A path is dropped only when a component is unsatisfiable; z3 giving up
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import z3
 
 from anomalygen.source.expr import atom_names
-from anomalygen.synthesis.framesteps import Node
 from anomalygen.synthesis.smt import Step, Translator
 
 _EFFECTS = {"assign", "havoc"}
@@ -56,10 +55,6 @@ class FeasibilityChecker:
         self._vkeys: dict[tuple, tuple[tuple[str, str], ...]] = {}  # (frame, (method, cond)) -> (frame, name)s
         self._items: dict[tuple, tuple] = {}  # a path record's condition -> its item (one analysis per checker)
         self._by_steps: dict[frozenset, str] = {}
-        self._root = Node(None, None, True)  # trie of frame prefixes (`framesteps`)
-        self._owner: dict[str, str] = {}  # symbol -> the first frame whose step used it
-        self._shared: set[str] = set()  # symbols steps of two or more frames use
-        self._generation: dict[str, int] = {}  # frame -> how often its symbols turned out shared
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
         self.checked = 0
@@ -81,7 +76,7 @@ class FeasibilityChecker:
             return hit
         items = [(c["frame"], (c.get("method"), c.get("cond", c.get("ref"))), c.get("polarity"), c)
                  for c in conditions]
-        return self._verdict(sig, items.__getitem__)
+        return self._verdict(sig, items)
 
     def check_record(self, record: Any, analysis: Any) -> Verdict:
         """An in-memory PathRecord: the same verdict as `check(condition_dicts(record, analysis))`, without
@@ -92,11 +87,8 @@ class FeasibilityChecker:
             self.cache_hits += 1
             return hit
         get = self._items.get
-
-        def item_of(i: int) -> tuple:
-            cond = sig[i]
-            return get(cond) or self._item(cond, analysis)
-        return self._verdict(sig, item_of)
+        items = [get(cond) or self._item(cond, analysis) for cond in sig]
+        return self._verdict(sig, items)
 
     def _item(self, cond: tuple, analysis: Any) -> tuple:
         """(frame, (method, cond id), polarity, the condition's shared dict) of a path record's condition."""
@@ -108,61 +100,38 @@ class FeasibilityChecker:
         item = self._items[cond] = (frame, (method, cid), pol, c)
         return item
 
-    def _verdict(self, sig: tuple, item_of: Callable[[int], tuple]) -> Verdict:
+    def _verdict(self, sig: tuple, items: list[tuple]) -> Verdict:
         self.checked += 1
-        verdict = self._check(sig, item_of)
+        verdict = self._check(items)
         self._paths[sig] = verdict
         return verdict
 
     # ---- one path -----------------------------------------------------------------------------
-    def _read(self, sig: tuple, item_of: Callable[[int], tuple]) -> tuple[list[Node], list[tuple[Step, int]]]:
-        """The last trie node of each frame on the path, and (step, path index) of each constraining step in path
-        order. An item is (frame, (method, cond), polarity, condition dict): the dict of `check` (frame and
-        polarity in it) or the shared one of `check_record`; it is only needed where the trie has no node yet."""
-        frames: dict[str, Node] = {}
-        root = self._root
+    def _steps_of(self, items: list[tuple]) -> tuple[list[tuple[Step, tuple]], bool]:
+        """(step, item) of each constraining step in SSA form; an item is (frame, (method, cond), polarity,
+        condition dict): the dict of `check` (frame and polarity in it) or the shared one of `check_record`."""
+        versions: dict[tuple[str, str], int] = {}
+        get = versions.get
         out = []
-        versions: dict[str, dict] = {}  # frame -> its SSA versions, once the path leaves the trie in that frame
-        for i, cond in enumerate(sig):
-            node = frames.get(cond[0], root)
-            child = node.kids.get(cond)
-            if child is None:
-                child = self._extend(node, cond, item_of(i), versions)
-            frames[cond[0]] = child
-            if child.asserts:
-                out.append((child.step, i))
-        return list(frames.values()), out
-
-    def _extend(self, node: Node, cond: tuple, item: tuple, versions: dict[str, dict]) -> Node:
-        """The trie node after `node` for one more condition: its step in SSA form (translated once per step
-        key, as every step since the first check: the symbol names depend on that order)."""
-        frame, ck, pol, c = item
-        vs = versions.get(frame)
-        if vs is None:
-            vs = versions[frame] = node.versions()
-        get = vs.get
-        keys = self._vkeys.get((frame, ck))
-        if keys is None:
-            keys = self._vkeys[(frame, ck)] = tuple((frame, n) for n in self._names(ck, c))
-        key = (frame, ck, pol, tuple([get(k, 0) for k in keys]) if keys else ())
-        st = self._steps.get(key)
-        if st is None:
-            full = c if "frame" in c else {**c, "frame": frame, "polarity": pol}
-            st = self._steps[key] = self.tr.step(full, vs)
-            self._own(frame, st)
-        for vk in st.bumps:
-            vs[vk] = get(vk, 0) + 1
-        child = node.kids[cond] = Node(node, st, c.get("kind") in _EFFECTS)
-        return child
-
-    def _own(self, frame: str, st: Step) -> None:
-        """Marks the symbols a second frame uses as shared; the first frame's memoised groups are then stale."""
-        owner = self._owner
-        for n in st.symbols:
-            first = owner.setdefault(n, frame)
-            if first != frame and n not in self._shared:
-                self._shared.add(n)
-                self._generation[first] = self._generation.get(first, 0) + 1
+        partial = False
+        steps, vkeys = self._steps, self._vkeys
+        for item in items:
+            frame, ck, pol, c = item
+            keys = vkeys.get((frame, ck))
+            if keys is None:
+                keys = vkeys[(frame, ck)] = tuple((frame, n) for n in self._names(ck, c))
+            key = (frame, ck, pol, tuple([get(k, 0) for k in keys]) if keys else ())
+            st = steps.get(key)
+            if st is None:
+                full = c if "frame" in c else {**c, "frame": frame, "polarity": pol}
+                st = steps[key] = self.tr.step(full, versions)
+            for vk in st.bumps:
+                versions[vk] = get(vk, 0) + 1
+            if st.partial:
+                partial = True
+            if st.assertion is not None:
+                out.append((st, item))
+        return out, partial
 
     def _names(self, ck: tuple, c: dict) -> tuple[str, ...]:
         names = self._vnames.get(ck)
@@ -172,28 +141,18 @@ class FeasibilityChecker:
                                              for n in atom_names(c.get("expr")))
         return names
 
-    def _check(self, sig: tuple, item_of: Callable[[int], tuple]) -> Verdict:
-        nodes, steps = self._read(sig, item_of)
-        partial = any(n.partial for n in nodes)
-        if all(n.effects for n in nodes):
+    def _check(self, items: list[tuple]) -> Verdict:
+        steps, partial = self._steps_of(items)
+        if all(c.get("kind") in _EFFECTS for _, _, _, c in items):
             return Verdict("sat", partial)
         status = "sat"
         for comp in _components(steps):
-            r = self._solve(comp, item_of)
+            r = self._solve(comp)
             if r == "unsat":
-                return Verdict("unsat", partial, self._core([(st, item_of(i)) for st, i in comp]))
+                return Verdict("unsat", partial, self._core(comp))
             if r == "unknown":
                 status = "unknown"
         return Verdict(status, partial)
-
-    def _solve(self, comp: list[tuple[Step, int]], item_of: Callable[[int], tuple]) -> str:
-        # steps are interned (`self._steps` keeps them alive), so their identities name a component cheaply
-        ids = frozenset([id(st) for st, _ in comp])
-        hit = self._by_steps.get(ids)
-        if hit is not None:
-            return hit
-        status = self._by_steps[ids] = self._solve_facts([(st, item_of(i)) for st, i in comp])
-        return status
 
     def _facts(self, comp: list[tuple[Step, tuple]]) -> list[str]:
         text = {st.assertion for st, _ in comp}
@@ -222,6 +181,15 @@ class FeasibilityChecker:
             sorts = self.tr.sorts
             self._context()[1].from_string("".join(f"(declare-const {n} {sorts[n]})" for n in dict.fromkeys(new)))
             self._declared.update(new)
+
+    def _solve(self, comp: list[tuple[Step, tuple]]) -> str:
+        # steps are interned (`self._steps` keeps them alive), so their identities name a component cheaply
+        ids = frozenset([id(st) for st, _ in comp])
+        hit = self._by_steps.get(ids)
+        if hit is not None:
+            return hit
+        status = self._by_steps[ids] = self._solve_facts(comp)
+        return status
 
     def _solve_facts(self, comp: list[tuple[Step, tuple]]) -> str:
         facts = self._facts(comp)
@@ -271,7 +239,7 @@ class FeasibilityChecker:
         return sorted(out)
 
 
-def _components(steps: list[tuple[Step, int]]) -> list[list[tuple[Step, int]]]:
+def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]]]:
     """Steps grouped by shared symbols: the steps without symbols one by one, then the groups in the order of
     their first step, each in path order."""
     comp_of: dict[str, list[str]] = {}  # symbol -> the symbols of its group (one list object per group)
@@ -293,8 +261,8 @@ def _components(steps: list[tuple[Step, int]]) -> list[list[tuple[Step, int]]]:
                 first.extend(other)
                 for m in other:
                     comp_of[m] = first
-    lonely: list[list[tuple[Step, int]]] = []
-    groups: dict[int, list[tuple[Step, int]]] = {}  # keyed by the group's identity, ordered by first step
+    lonely: list[list[tuple[Step, tuple]]] = []
+    groups: dict[int, list[tuple[Step, tuple]]] = {}  # keyed by the group's identity, ordered by first step
     for item in steps:
         syms = item[0].symbols
         if not syms:

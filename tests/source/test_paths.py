@@ -173,34 +173,3 @@ def test_recursion_contexts_keep_only_the_stack_the_callee_can_reach_again(tmp_p
     for name in ("m", "a", "b", "c"):
         key = key_of(a, f"A.{name}")
         assert pf.count(key) == _inlined_counts(a, key, (key,), 0)[0]
-
-
-def test_sampling_draws_what_randrange_draws(tmp_path):
-    """The sampler's inlined draw takes the same numbers from the generator as `rng.randrange(total)`: a walk of
-    the same tables with `randrange` and an identically seeded generator picks the same conditions."""
-    import bisect
-    import random
-
-    from anomalygen.source.lcfg import ENTRY, EXC_EXIT, EXIT
-
-    # uneven weights (3 of 5, 7 of 11 ...) so that draws get rejected and retried, not only accepted
-    ifs = "".join(f"    if (c{i}) {{ if (d{i}) LOG.info(\"x{i}\"); }} else {{ switch (s{i}) {{ case 0: LOG.info(\"a{i}\"); "
-                  f"break; case 1: LOG.info(\"b{i}\"); break; default: }} }}\n" for i in range(8))
-    decls = "".join(f"  boolean c{i}, d{i}; int s{i};\n" for i in range(8))
-    a = one(tmp_path, decls + f"  void m() {{\n{ifs}  }}")
-    pf, key = PathFinder(a, PathConfig(sample=50)), key_of(a, "A.m")
-    ctx = pf.root(key)
-    table = pf._table(key, ctx, 0)
-    rng, ref = random.Random("s"), random.Random("s")
-    for _ in range(50):
-        conds: list = []
-        assert pf._sample_into(key, ctx, 0, "0", rng, [], conds, []) == EXIT
-        want, v = [], ENTRY
-        while v not in (EXIT, EXC_EXIT):
-            cum, choices, n, _ = table[v]
-            e = choices[0] if cum is None else choices[bisect.bisect_right(cum, ref.randrange(n))]
-            if e.cond:
-                want.append(("0", key, e.cond, e.polarity))
-            v = e.dst
-        assert conds == want
-    assert rng.random() == ref.random()

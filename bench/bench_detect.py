@@ -8,11 +8,17 @@ Each measurement runs in a fresh child process (so peak RSS is its own), on the 
 block ids renamed per copy (`blk_123` -> `blk_123` + copy number) so that every copy's sessions are new ones:
 * parse: `LogParser` over the file with the model's inventory and format (the reader, header split, statement
   match, parameters) consumed without writing: what `detect` does before sessions and scoring;
-* detect: `Detector.stream` (parse + online sessions + scoring every closed session + explanations of alarms),
-  alarms discarded. The model reads each distinct event sequence once (the scorer's cache answers the repeats);
-  the count of sequences it read is printed, since copies of one log repeat the same sequences.
-Lines/s is lines read over wall time (median of `--repeats`, interleaved); peak RSS is the child's ru_maxrss.
-Each size's row ends with the 1-minute load average: on a shared machine the ratio moves with it.
+* detect: `Detector.stream` in one process (parse + online sessions + scoring every closed session +
+  explanations of alarms), alarms discarded. The model reads each distinct event sequence once (the scorer's
+  cache answers the repeats); the count of sequences it read is printed, since copies of one log repeat the same
+  sequences;
+* detect-jN (`--jobs N`, default 2): the same with N worker processes parsing 1 MiB spans of the log while the
+  main process forms and scores the sessions (the same alarms).
+Lines/s is lines read over wall time (median of `--repeats`, interleaved; the range of the repeats' own
+detect/parse ratios is printed beside it), and lines per CPU second of the child and its workers (user + system
+time, which a neighbour's load moves less than wall time); peak RSS is the child's ru_maxrss, and for detect-jN
+also its largest worker's.
+Each size's first line has the 1-minute load average: on a shared machine the wall-time ratio moves with it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,12 @@ def scaled_log(src: Path, copies: int, dest: Path) -> Path:
     return dest
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (detect's parse workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
     from anomalygen.deploy.detector import DetectRequest, load_detector
     from anomalygen.logs.formats import LogFormat
@@ -52,7 +64,7 @@ def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
     from anomalygen.logs.reader import iter_chunks
 
     det = load_detector(model)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     if kind == "parse":
         parser = LogParser(det.statements, LogFormat.parse(det.manifest["detect"]["format"]), fallback=False)
         for _ in parser.parse_chunks(iter_chunks([log], parser.summary.read)):
@@ -60,13 +72,16 @@ def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
         lines = parser.summary.read.lines_read
         extra = {}
     else:
-        res = det.stream(DetectRequest(model=Path(model), logs=[log], idle_lines=idle_lines))
+        jobs = int(kind.partition("-j")[2] or 1)
+        res = det.stream(DetectRequest(model=Path(model), logs=[log], idle_lines=idle_lines, jobs=jobs))
         lines = res.read["lines_read"]
         extra = {"alarms": res.alarms, "sessions": res.scored, "max_open": res.sessions["max_open"],
                  "evicted": res.sessions["evicted"], "sequences_read": res.scoring["sessions_read"]}
-    secs = time.perf_counter() - t0
-    return {"kind": kind, "lines": lines, "seconds": secs, "lines_per_s": lines / secs,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}
+    secs, cpu = time.perf_counter() - t0, _cpu() - c0
+    return {"kind": kind, "lines": lines, "seconds": secs, "lines_per_s": lines / secs, "cpu_seconds": cpu,
+            "lines_per_cpu_s": lines / cpu,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, **extra}
 
 
 def measure(kind: str, model: str, log: Path, idle_lines: int | None) -> dict:
@@ -117,7 +132,8 @@ def main() -> None:
     ap.add_argument("--follow-rate", type=float, default=0, help="instead: the --follow demo, a writer growing "
                     "the log at this many lines/s")
     ap.add_argument("--rotate-every", type=int, default=0, help="with --follow-rate: rotate after this many lines")
-    ap.add_argument("--child", choices=["parse", "detect"], help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=2, help="also measure `detect --jobs N` (1: only one process)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         print(json.dumps(child(a.child, a.model, str(a.log), a.idle_lines)))
@@ -130,27 +146,38 @@ def main() -> None:
         if a.json:
             a.json.write_text(json.dumps(r, indent=1) + "\n")
         return
+    kinds = ["parse", "detect"] + ([f"detect-j{a.jobs}"] if a.jobs > 1 else [])
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for copies in sorted({1, a.scale}):
             log = a.log if copies == 1 else scaled_log(a.log, copies, Path(tmp) / f"x{copies}.log")
-            runs: dict[str, list[dict]] = {"parse": [], "detect": []}
+            runs: dict[str, list[dict]] = {k: [] for k in kinds}
             for _ in range(a.repeats):
-                for kind in ("parse", "detect"):
+                for kind in kinds:
                     runs[kind].append(measure(kind, a.model, log, a.idle_lines))
-            row = {}
+            row: dict = {"load_average": round(os.getloadavg()[0], 2)}  # 1-minute, at the end of this size's runs
             for kind, rs in runs.items():
-                best = sorted(rs, key=lambda r: r["lines_per_s"])[len(rs) // 2]
-                row[kind] = {**best, "lines_per_s": statistics.median(r["lines_per_s"] for r in rs)}
-            row["detect_vs_parse"] = row["detect"]["lines_per_s"] / row["parse"]["lines_per_s"]
-            row["load_average"] = round(os.getloadavg()[0], 2)  # 1-minute, at the end of this size's runs
+                mid = sorted(rs, key=lambda r: r["lines_per_s"])[len(rs) // 2]
+                row[kind] = {**mid, "lines_per_s": statistics.median(r["lines_per_s"] for r in rs),
+                             "lines_per_cpu_s": statistics.median(r["lines_per_cpu_s"] for r in rs)}
+            p = row["parse"]
+            print(f"x{copies}: {p['lines']:,} lines, load average {row['load_average']:.1f}; parse "
+                  f"{p['lines_per_s']:,.0f} lines/s, {p['lines_per_cpu_s']:,.0f} per CPU second (peak RSS "
+                  f"{p['peak_rss_mb']:.0f} MB)")
+            for kind in kinds[1:]:
+                d = row[kind]
+                # each repeat's runs went back to back: the spread of their ratios is this machine's noise
+                pairs = [x["lines_per_s"] / y["lines_per_s"] for y, x in zip(runs["parse"], runs[kind])]
+                d["vs_parse"] = d["lines_per_s"] / p["lines_per_s"]
+                d["vs_parse_per_repeat"] = [round(r, 3) for r in pairs]
+                d["vs_parse_cpu"] = d["lines_per_cpu_s"] / p["lines_per_cpu_s"]
+                print(f"  {kind}: {d['lines_per_s']:,.0f} lines/s = {d['vs_parse']:.2f} of parse (repeats "
+                      f"{min(pairs):.2f}-{max(pairs):.2f}); per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak "
+                      f"RSS {d['peak_rss_mb']:.0f} MB" + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)"
+                                                         if "-j" in kind else "") + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct "
+                      f"sequences read by the model, {d['alarms']:,} alarms, at most {d['max_open']:,} open, "
+                      f"{d['evicted']} evicted")
             results[f"x{copies}"] = row
-            p, d = row["parse"], row["detect"]
-            print(f"x{copies}: {p['lines']:,} lines; parse {p['lines_per_s']:,.0f} lines/s (peak RSS "
-                  f"{p['peak_rss_mb']:.0f} MB); detect {d['lines_per_s']:,.0f} lines/s = "
-                  f"{row['detect_vs_parse']:.2f} of parse (peak RSS {d['peak_rss_mb']:.0f} MB, {d['sessions']:,} "
-                  f"sessions, {d['sequences_read']:,} distinct sequences read by the model, {d['alarms']:,} alarms, "
-                  f"at most {d['max_open']:,} open, {d['evicted']} evicted); load average {row['load_average']:.1f}")
     if a.scale != 1:
         r1, rn = results["x1"]["detect"]["peak_rss_mb"], results[f"x{a.scale}"]["detect"]["peak_rss_mb"]
         results["detect_rss_growth"] = rn / r1 - 1

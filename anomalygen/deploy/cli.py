@@ -112,6 +112,8 @@ def detect(
     exit_idle: Optional[float] = typer.Option(None, "--exit-idle", help="with --follow: stop after this many "
                                               "seconds without a new line"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary"),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="processes that parse big plain files (0: the machine's "
+                             "cores); sessions and scores are the same for any number"),
 ) -> None:
     """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
     from anomalygen.deploy.detector import DetectRequest
@@ -120,7 +122,7 @@ def detect(
     det = _load(model, logs, follow, labels, source, allow_other_source)
     req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
                         idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
-                        json_out=json_out, labels=labels)
+                        json_out=json_out, labels=labels, jobs=jobs)
     try:
         res = det.stream(req, None if quiet else _print_alarm)
     except (FormatError, ValueError, OSError) as e:

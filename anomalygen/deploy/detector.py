@@ -15,13 +15,17 @@ from pathlib import Path
 
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
-from anomalygen.deploy.online import OpenSession, Sessionizer
+from anomalygen.deploy.online import KeyRule, OpenSession, Sessionizer
 from anomalygen.deploy.scoring import SessionScorer
+from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
+from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, load_labels
+from anomalygen.parallel import resolve_jobs
+from anomalygen.source.api import SourceTree
 
 
 @dataclass
@@ -56,6 +60,7 @@ class DetectRequest:
     batch: int = 64
     json_out: Path | None = None  # alarms as JSON lines, written as they happen
     labels: Path | None = None  # session labels: the summary then scores the alarms against them
+    jobs: int = 0  # processes that parse big plain files (0: the machine's cores); stdin and --follow: one
     threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
 
 
@@ -141,20 +146,35 @@ class Detector:
         hits, misses = self.scorer.hits, self.scorer.misses
         pending: list[OpenSession] = []
         with _long_lived(req.threads), tally:
-            for chunk in line_source(req.logs, stats, req.follow, stop, req.poll):
+            for records, quiet in self._batches(req, parser, grouper.rule, stop):
                 now = time.monotonic()
-                pending.extend(grouper.feed(parser.parse_chunks([chunk]), now))
-                pending.extend(grouper.expire(now))
+                pending.extend(grouper.feed_keyed(records, now))
+                if req.follow:  # wall-clock idleness; on a file, line counts alone close sessions
+                    pending.extend(grouper.expire(now))
                 # a quiet poll scores what closed so far: alarms must not wait for a full batch
-                if len(pending) >= req.batch or (pending and not chunk[2]):
+                if len(pending) >= req.batch or (pending and quiet):
                     tally.take(self.judge(pending))
                     pending.clear()
-                if chunk[2]:  # idle time counts from the end of the work on the last data
+                if not quiet:  # idle time counts from the end of the work on the last data
                     last_data[0] = time.monotonic()
             tally.take(self.judge(pending + grouper.close_all()))
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
                             round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)
+
+
+    def _batches(self, req: DetectRequest, parser: LogParser, rule: KeyRule,
+                 stop: Callable[[], bool]) -> Iterator[tuple]:
+        """(keyed records of parsed lines, whether a poll found nothing) in log order: big plain files parsed
+        by `req.jobs` processes, anything else (stdin, a followed file, small files) here, a block at a time."""
+        paths = [str(p) for p in req.logs]
+        jobs = resolve_jobs(req.jobs)
+        if not req.follow and worth_splitting(paths, jobs):
+            for records in keyed_spans(parser, self.statements, rule.spec, paths, jobs):
+                yield records, False
+            return
+        for chunk in line_source(paths, parser.summary.read, req.follow, stop, req.poll):
+            yield rule.keyed(parser.parse_chunks([chunk])), not chunk[2]
 
 
 class _Tally:
@@ -231,26 +251,28 @@ def _extra_known(folder: ModelFolder) -> set[str]:
     return {"UNMATCHED"} if folder.manifest.get("training", {}).get("unmatched_event") else set()
 
 
-def load_detector(path: str | Path, source: str | Path | None = None, allow_other_source: bool = False) -> Detector:
-    """Load a model folder (checked against its manifest). With `source`, that tree's inventory is compared with
-    the model's: a different one is refused, naming the statements that differ, unless `allow_other_source`
-    (then lines are parsed against the new inventory)."""
+def load_detector(path: str | Path, source: str | Path | SourceTree | None = None,
+                  allow_other_source: bool = False) -> Detector:
+    """Load a model folder (checked against its manifest). With `source` (a path, or a tree already read),
+    that tree's inventory is compared with the model's: a different one is refused, naming the statements that
+    differ, unless `allow_other_source` (then lines are parsed against the new inventory)."""
     folder = load_model(Path(path))
     if source is None:
         return Detector(folder)
-    from anomalygen.source.inventory import build_inventory
-
-    if not Path(source).exists():
-        raise ModelError(f"{source}: no such source tree")
-    inv, _ = build_inventory(Path(source))
-    if inventory_digest(inv.statements) == folder.manifest["inventory_digest"]:
+    if not isinstance(source, SourceTree):
+        try:
+            source = SourceTree.read(Path(source))
+        except InputError as e:  # the model's errors are what `load_detector`'s callers catch
+            raise ModelError(str(e)) from None
+    statements = source.statements
+    if inventory_digest(statements) == folder.manifest["inventory_digest"]:
         return Detector(folder)
-    diffs = inventory_differences(folder.statements, inv.statements, limit=1 << 30)
+    diffs = inventory_differences(folder.statements, statements, limit=1 << 30)
     if not allow_other_source:
         more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
-        raise ModelError(f"{path}: trained on another inventory than {source}: {'; '.join(diffs[:3])}{more}; "
+        raise ModelError(f"{path}: trained on another inventory than {source.root}: {'; '.join(diffs[:3])}{more}; "
                          "pass --allow-other-source to use it anyway")
-    return Detector(folder, inv.statements, diffs)
+    return Detector(folder, statements, diffs)
 
 
 def detect(req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:

@@ -47,12 +47,12 @@ class Explainer:
         self.std = dict(zip(keys, map(float, profile.get("std", []))))
         self._said: dict[str, dict] = {}
 
-    def statement(self, key: str) -> dict:
-        """What the explanation says of an event key (a fresh dict: callers extend it)."""
+    def _record(self, key: str) -> dict:
+        """What the explanation says of an event key; shared: callers copy it before they extend it."""
         rec = self._said.get(key)
         if rec is None:
             rec = self._said[key] = self._statement(key)
-        return dict(rec)
+        return rec
 
     def _statement(self, key: str) -> dict:
         if key == UNMATCHED:
@@ -79,22 +79,23 @@ class Explainer:
             if e in self.known:
                 continue
             if e not in seen:
-                seen[e] = {**self.statement(e), "first_at": where[i] if i < len(where) else None, "count": 0}
+                seen[e] = {**self._record(e), "first_at": where[i] if i < len(where) else None, "count": 0}
             seen[e]["count"] += 1
         return list(seen.values())
 
     def _unexpected(self, events: list[str], where: list[str], text: list[str], scored: Scored) -> list[dict]:
         out = []
+        record = self._record
         for step in scored.unexpected:
             pos = step.position
             ev = events[pos] if pos < len(events) else "<end>"
             lo, hi = max(0, pos - CONTEXT), min(len(where), pos + CONTEXT + 1)
             out.append({
                 "position": pos,
-                **self.statement(ev),
+                **record(ev),
                 "at": where[pos] if pos < len(where) else None,
                 "rank": step.rank,
-                "expected": [self.statement(k) for k in step.expected],
+                "expected": [dict(record(k)) for k in step.expected],
                 "context": [{"at": where[i], "text": text[i], "this": i == pos} for i in range(lo, hi)],
             })
         return out
@@ -108,7 +109,7 @@ class Explainer:
             if abs(z) > 1e-9:
                 rows.append((abs(z), key, c, m, z))
         rows.sort(key=lambda r: (-r[0], r[1]))
-        return [{**self.statement(key), "count": c, "normal_mean": round(m, 3), "deviation": round(z, 2)}
+        return [{**self._record(key), "count": c, "normal_mean": round(m, 3), "deviation": round(z, 2)}
                 for _, key, c, m, z in rows[:TOP_DEVIATIONS]]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from anomalygen.logs.formats import LogFormat
@@ -48,14 +48,15 @@ class OpenSession:
         return cls(key, first, names, codes=array("I", [code[e] for e in events]))
 
     @property
-    def events(self) -> list[str]:
-        names = self.names
-        return [names[c] for c in self.codes]
+    def events(self) -> tuple[str, ...]:
+        """The event id of each line: what the scorer's cache is keyed by."""
+        return tuple(map(self.names.__getitem__, self.codes))
 
     @property
     def where(self) -> list[str]:
         """file:line of each kept line."""
-        return [self._place(p) for p in self.places]
+        files, mask = self.files, (1 << LINE_BITS) - 1
+        return [f"{files[p >> LINE_BITS]}:{p & mask}" for p in self.places]
 
     @property
     def start(self) -> str | None:
@@ -77,21 +78,52 @@ class SessionCounts:
         return dict(vars(self))
 
 
+class KeyRule:
+    """The session keys of parsed lines: `keyed` turns them into the `(keys, event, file, line number, text)`
+    records a `Sessionizer` takes. Keys come from the line alone, so parse workers can apply the rule to their
+    spans; a window's key depends on the line's place in the whole log, so for windows `keys` is None and the
+    `Sessionizer` numbers the window."""
+
+    def __init__(self, spec: SessionSpec, fmt: LogFormat):
+        if spec.kind == "window-time":
+            raise ValueError("detect groups sessions by key or by window:count; window:time is not supported")
+        if spec.kind == "window-count" and spec.step != spec.size:
+            raise ValueError("detect supports fixed windows only (window:count:N, no step)")
+        if spec.kind == "field" and spec.field not in fmt.fields:
+            raise ValueError(f"--sessions-by field:{spec.field}: the format has no field {spec.field!r} "
+                             f"(fields: {', '.join(fmt.fields)})")
+        self.spec, self.fmt = spec, fmt
+        self.window = int(spec.size) if spec.kind == "window-count" else 0
+
+    def keyed(self, lines: Iterable[tuple]) -> Iterator[tuple]:
+        """(keys, event, file, line number, message) per parsed line (`ParsedLine` fields, in order); keys is a
+        list of distinct keys, empty for a line of no session."""
+        ci = self.fmt.content_index
+        spec = self.spec
+        if spec.kind == "field":
+            fi = self.fmt.fields.index(spec.field)
+            return (([values[fi]], event, file, lineno, values[ci])
+                    for file, lineno, values, event, *_ in lines)
+        if self.window:
+            return ((None, event, file, lineno, values[ci]) for file, lineno, values, event, *_ in lines)
+        return self._by_id(lines, re.compile(spec.pattern or HDFS_BLOCK).findall, ci)
+
+    @staticmethod
+    def _by_id(lines: Iterable[tuple], findall, ci: int) -> Iterator[tuple]:
+        for file, lineno, values, event, _template, _params, _kind, _candidates in lines:
+            text = values[ci]
+            keys = findall(text)
+            if len(keys) > 1:
+                keys = list(dict.fromkeys(keys))
+            yield keys, event, file, lineno, text
+
+
 class Sessionizer:
     def __init__(self, spec: SessionSpec, fmt: LogFormat, idle_lines: int = 100_000,
                  idle_seconds: float | None = None, max_open: int = 100_000, keep_events: int = 256,
                  check_every: int = 256):
-        if spec.kind == "window-time":
-            raise ValueError("detect groups sessions by key or by window:count; window:time is not supported")
-        self.window = int(spec.size) if spec.kind == "window-count" else 0
-        if self.window and spec.step != spec.size:
-            raise ValueError("detect supports fixed windows only (window:count:N, no step)")
-        self.rx = re.compile(spec.pattern or HDFS_BLOCK) if spec.kind == "id" else None
-        if spec.kind == "field" and spec.field not in fmt.fields:
-            raise ValueError(f"--sessions-by field:{spec.field}: the format has no field {spec.field!r} "
-                             f"(fields: {', '.join(fmt.fields)})")
-        self.fi = fmt.fields.index(spec.field) if spec.kind == "field" else -1
-        self.ci = fmt.content_index
+        self.rule = KeyRule(spec, fmt)
+        self.window = self.rule.window
         self.idle_lines, self.idle_seconds = idle_lines, idle_seconds
         self.max_open, self.keep, self.check_every = max_open, keep_events, check_every
         self.open: OrderedDict[str, OpenSession] = OrderedDict()
@@ -107,44 +139,46 @@ class Sessionizer:
         return self.feed((ln,), now)
 
     def feed(self, lines: Iterable[ParsedLine], now: float = 0.0) -> list[OpenSession]:
-        """Take parsed lines in order; returns the sessions they closed (idle, windows,
-        evictions). The loop is the detect stage's per-line cost, hence the local names."""
+        """Take parsed lines in order; returns the sessions they closed (idle, windows, evictions)."""
+        return self.feed_keyed(self.rule.keyed(lines), now)
+
+    def feed_keyed(self, records: Iterable[tuple], now: float = 0.0) -> list[OpenSession]:
+        """As `feed`, from `KeyRule.keyed` records. The loop is the detect stage's per-line cost, hence the
+        local names."""
         out: list[OpenSession] = []
-        window, fi, ci, rx = self.window, self.fi, self.ci, self.rx
-        findall = rx.findall if rx is not None else None
-        sessions, counts, keep, check_every = self.open, self.counts, self.keep, self.check_every
+        window = self.window
+        sessions, counts, keep = self.open, self.counts, self.keep
+        get, to_end = sessions.get, sessions.move_to_end
+        check_every = window or self.check_every  # a window closes where the next check would fall
         codes, file_index = self._codes, self._file_index
         names, files = self.names, self.files
         n, most = self.n, counts.max_open
         last_file, base = None, 0
-        for ln in lines:
+        next_check = n - n % check_every + check_every
+        for keys, ev, file, lineno, text in records:
             n += 1
-            values = ln.fields
-            if window:
-                keys = [f"w{(n - 1) // window}"]
-            elif fi >= 0:
-                keys = [values[fi]]
-            else:
-                keys = findall(values[ci])
-                if not keys:
+            if not keys:
+                if keys is not None:  # a line of no session: no check falls on it
+                    if n == next_check:
+                        next_check += check_every
                     continue
-                if len(keys) > 1:
-                    keys = list(dict.fromkeys(keys))
-            ev = ln.event_id or UNMATCHED
+                keys = (f"w{(n - 1) // window}",)
             code = codes.get(ev)
             if code is None:
-                code = codes[ev] = len(names)
-                names.append(ev)
-            if ln.file is not last_file:  # lines come in runs from one file
-                last_file = ln.file
-                f = file_index.get(last_file)
+                ev = ev or UNMATCHED
+                code = codes.get(ev)
+                if code is None:
+                    code = codes[ev] = len(names)
+                    names.append(ev)
+            if file is not last_file:  # lines come in runs from one file
+                last_file = file
+                f = file_index.get(file)
                 if f is None:
-                    f = file_index[last_file] = len(files)
-                    files.append(last_file)
+                    f = file_index[file] = len(files)
+                    files.append(file)
                 base = f << LINE_BITS
-            place = base | ln.lineno
             for key in keys:
-                s = sessions.get(key)
+                s = get(key)
                 if s is None:
                     s = sessions[key] = OpenSession(key, n, names, files)
                     counts.opened += 1
@@ -156,18 +190,17 @@ class Sessionizer:
                     elif len(sessions) > most:  # only a new session makes more open at once
                         most = counts.max_open = len(sessions)
                 else:
-                    sessions.move_to_end(key)
+                    to_end(key)
                 s.codes.append(code)
                 if len(s.text) < keep:
-                    s.places.append(place)
-                    s.text.append(values[ci])
-                s.last_line, s.last_time = n, now
-            if window and n % window == 0:
+                    s.places.append(base | lineno)
+                    s.text.append(text)
+                s.last_line = n
+                s.last_time = now
+            if n == next_check:
+                next_check += check_every
                 self.n = n
-                out.extend(self._close_all("window"))
-            elif sessions and n % check_every == 0:
-                self.n = n
-                out.extend(self.expire())
+                out.extend(self._close_all("window") if window else self.expire())
         self.n = n
         return out
 

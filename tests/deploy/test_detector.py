@@ -13,6 +13,7 @@ import pytest
 from anomalygen.deploy.detector import DetectRequest, load_detector
 from anomalygen.deploy.folder import ModelError
 from anomalygen.examples import example_logs, example_tree
+from anomalygen.source.api import SourceTree
 
 LOG = example_logs() / "minisvc.log"
 HARD = {"disk-full", "peer-down", "slow-peer", "corrupt-checksum", "bad-request", "crash"}
@@ -123,3 +124,8 @@ def test_other_source_is_refused_unless_allowed(example_model, tmp_path):
     det = load_detector(example_model[0], source=src, allow_other_source=True)
     assert any("Sent block" in d for d in det.differences)
     assert load_detector(example_model[0], source=example_tree()).differences == []
+    # a tree the caller already read is used as it is; a missing one is the model loader's one-line error
+    tree = SourceTree.read(src)
+    assert load_detector(example_model[0], source=tree, allow_other_source=True).differences == det.differences
+    with pytest.raises(ModelError, match=r"nowhere: no such source file or folder$"):
+        load_detector(example_model[0], source=tmp_path / "nowhere")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
+from anomalygen.deploy.online import UNMATCHED, KeyRule, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import ParsedLine
 from anomalygen.logs.sessions import SessionSpec
@@ -50,7 +50,7 @@ def test_a_line_naming_two_keys_goes_to_both_and_unmatched_lines_get_one_event()
     s = Sessionizer(SessionSpec.parse("id"), FMT)
     s.add(line(1, "copy blk_1 to blk_2", event=""))
     out = {c.key: c.events for c in s.close_all()}
-    assert out == {"blk_1": [UNMATCHED], "blk_2": [UNMATCHED]}
+    assert out == {"blk_1": (UNMATCHED,), "blk_2": (UNMATCHED,)}
 
 
 def test_field_keys_and_count_windows():
@@ -59,7 +59,7 @@ def test_field_keys_and_count_windows():
     assert [c.key for c in f.close_all()] == ["INFO"]
     w = Sessionizer(SessionSpec.parse("window:count:2"), FMT)
     got = [c.events for i in range(1, 6) for c in w.add(line(i, "m", f"E{i}"))] + [c.events for c in w.close_all()]
-    assert got == [["E1", "E2"], ["E3", "E4"], ["E5"]]
+    assert got == [("E1", "E2"), ("E3", "E4"), ("E5",)]
 
 
 @pytest.mark.parametrize("spec,msg", [("window:time:60", "window:time"), ("window:count:4:2", "fixed windows"),
@@ -87,7 +87,7 @@ def test_sessions_keep_event_codes_into_one_shared_table_and_places_as_numbers()
     closed = {c.key: c for c in s.close_all()}
     one, two = closed["blk_1"], closed["blk_2"]
     assert s.names == ["E1", "E2"] and one.names is two.names is s.names
-    assert (one.codes.itemsize, list(one.codes), one.events) == (4, [0, 1, 0], ["E1", "E2", "E1"])
+    assert (one.codes.itemsize, list(one.codes), one.events) == (4, [0, 1, 0], ("E1", "E2", "E1"))
     # the fourth line is past keep_events: counted as an event, its place and text not kept
     assert (one.where, one.text, one.start) == (["f.log:10", "f.log:30"], ["blk_1 a", "blk_1 c"], "f.log:10")
     assert one.places.itemsize == 8 and two.where == ["f.log:20"]
@@ -103,4 +103,21 @@ def test_feed_takes_many_lines_and_closes_as_add_does_line_by_line():
 
 def test_a_session_made_of_event_ids_reads_them_back():
     s = OpenSession.of("k", ["B", "A", "B"], first=3)
-    assert (s.events, s.first, s.where, s.start) == (["B", "A", "B"], 3, [], None)
+    assert (s.events, s.first, s.where, s.start) == (("B", "A", "B"), 3, [], None)
+
+
+def test_key_rule_gives_each_line_its_distinct_keys_or_leaves_windows_to_the_sessionizer():
+    lines = [line(1, "copy blk_1 to blk_2 and blk_1"), line(2, "nothing"), line(3, "blk_7 x", event="")]
+    by_id = list(KeyRule(SessionSpec.parse("id"), FMT).keyed(lines))
+    assert by_id == [(["blk_1", "blk_2"], "E1", "f.log", 1, "copy blk_1 to blk_2 and blk_1"),
+                     ([], "E1", "f.log", 2, "nothing"), (["blk_7"], "", "f.log", 3, "blk_7 x")]
+    assert [r[0] for r in KeyRule(SessionSpec.parse("field:Level"), FMT).keyed(lines)] == [["INFO"]] * 3
+    assert [r[0] for r in KeyRule(SessionSpec.parse("window:count:2"), FMT).keyed(lines)] == [None] * 3
+
+
+def test_a_check_still_falls_every_check_every_lines_when_keyless_lines_land_on_it():
+    # lines 2 and 4 carry no key: the checks due after them are skipped, the one after line 6 still happens
+    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=2, check_every=2)
+    msgs = ["blk_1", "-", "blk_2", "-", "blk_2", "blk_2"]
+    closed = [(i, c.key) for i, m in enumerate(msgs, 1) for c in s.add(line(i, m))]
+    assert closed == [(6, "blk_1")]

@@ -42,6 +42,7 @@ def run(statements, logs, out, jobs, span_bytes=None):
     else:
         res = write_structured_parallel(parser, statements, logs, out, jobs, span_bytes=span_bytes)
     write_templates(out / "templates.csv", res["counts"], res["templates"], statements, parser.drain.templates())
+    assert sorted(p.name for p in out.iterdir()) == ["structured.csv", "templates.csv"]  # no part file left
     return (out / "structured.csv").read_bytes(), (out / "templates.csv").read_bytes(), \
         json.dumps(parser.summary.to_dict(parser.matcher), sort_keys=True)
 
@@ -51,7 +52,7 @@ def test_spans_give_the_sequential_files_and_summary(data_dir, tmp_path, hdfsmin
     messy = messy_log(data_dir, tmp_path)
     gz = tmp_path / "small.log.gz"
     gz.write_bytes(gzip.compress((data_dir / "hdfs" / "HDFS_2k.log").read_bytes()[:50_000]))
-    logs = [messy, gz, data_dir / "hdfs" / "HDFS_2k.log"]
+    logs = [messy, gz, data_dir / "hdfs" / "HDFS_2k.log", messy]  # a second big file: its lines count from 1
     seq = run(hdfsmini, logs, tmp_path / "seq", 1)
     assert b"fallback" in seq[0]
     summary = json.loads(seq[2])
@@ -61,7 +62,7 @@ def test_spans_give_the_sequential_files_and_summary(data_dir, tmp_path, hdfsmin
 
 def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tmp_path):
     messy = messy_log(data_dir, tmp_path)
-    spans = plan([messy], FMT, 4096)
+    spans = list(plan([messy], FMT, 4096))
     assert len(spans) > 20 and all(isinstance(s, Span) for s in spans)
     raw = messy.read_bytes()
     assert spans[0].start == 0 and spans[-1].end == len(raw)
@@ -70,4 +71,29 @@ def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tm
         line = raw[b.start:raw.index(b"\n", b.start)].decode()
         assert FMT.split(line) is not None  # never a continuation line or a rejected line
         assert b.first_line == raw[:b.start].count(b"\n") + 1
-    assert plan([messy], FMT, len(raw)) == [str(messy)]  # small files stay whole
+    assert list(plan([messy], FMT, len(raw))) == [str(messy)]  # small files stay whole
+    uncounted = list(plan([messy, messy], FMT, 4096, count_lines=False))  # the workers count (LineIds)
+    assert uncounted == [s._replace(first_line=0 if s.start else 1) for s in spans + spans]
+
+
+def test_a_cut_lands_after_a_stack_trace_longer_than_the_first_probe(data_dir, tmp_path):
+    lines = (data_dir / "hdfs" / "HDFS_2k.log").read_text().splitlines()
+    trace = ["java.io.IOException: boom"] + [f"\tat org.x.Y.z{i}(Y.java:{i})" for i in range(4000)]  # > 64 KiB
+    log = tmp_path / "trace.log"
+    log.write_text("\n".join(lines[:10] + trace + lines[10:]) + "\n")
+    raw = log.read_bytes()
+    after = raw.index(lines[10].encode() + b"\n")
+    assert after - raw.index(b"java.io") > 1 << 16
+    spans = list(plan([log], FMT, raw.index(b"java.io") + 100))
+    assert spans[1].start == after and spans[1].first_line == 10 + len(trace) + 1
+
+
+def test_part_files_are_appended_without_copy_file_range_too(data_dir, tmp_path, hdfsmini, monkeypatch):
+    messy = messy_log(data_dir, tmp_path)
+    seq = run(hdfsmini, [messy], tmp_path / "seq", 1)
+
+    def unsupported(*_args):
+        raise OSError(95, "Operation not supported")
+
+    monkeypatch.setattr("anomalygen.logs.chunked.os.copy_file_range", unsupported)
+    assert run(hdfsmini, [messy], tmp_path / "par", 2, 4096) == seq

@@ -8,7 +8,7 @@ import json
 import random
 
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.output import CsvRows, columns, number
+from anomalygen.logs.output import CsvRows, columns, header_row, number, plain_text
 from anomalygen.logs.parse import FALLBACK, SOURCE, ParsedLine
 
 FMT = LogFormat.parse("<Date> <Level> <Content>")
@@ -69,3 +69,27 @@ def test_fallback_lines_come_back_between_batches_in_order():
 
 def test_a_header_row_is_the_columns():
     assert columns(FMT)[:4] == ["LineId", "Date", "Level", "Content"]
+    buf = io.StringIO()
+    csv.writer(buf).writerow(columns(FMT))
+    assert header_row(FMT) == buf.getvalue() == "LineId,Date,Level,Content," + ",".join(columns(FMT)[4:]) + "\r\n"
+
+
+def test_plain_text_is_printable_ascii_without_quotes_or_backslashes():
+    assert plain_text(b"081109 203615 INFO a, b: blk_-1 /10.0.0.1:50010 <*> [x] {y} ~!@#$%^&*()\n\n")
+    assert plain_text(b"")
+    for bad in ('"', "\\", "\t", "\r", "\x00", "\x1f", "\x7f", "é", "\u2028", "\xa0"):
+        assert not plain_text(f"ok line\nbad {bad} line\n".encode()), repr(bad)
+    assert not plain_text(b"bad \xff byte\n")  # not UTF-8: the reader replaces it
+
+
+def test_rows_of_plain_text_are_the_same_without_the_row_check():
+    rng = random.Random(3)
+    pool = ["a", "x", "y1", ".", ":", " ", ",", "<*>", "blk_-12"]  # plain text; commas must still be quoted
+    got = []
+    for i in range(2000):
+        params = tuple("".join(rng.choice(pool) for _ in range(rng.randrange(0, 4))) for _ in range(rng.randrange(4)))
+        fields = ("".join(rng.choice(pool) for _ in range(3)), rng.choice(["INFO", "WARN"]), " ".join(params))
+        got.append(ParsedLine("a.log", i + 1, fields, rng.choice(["E1", "E2"]), 't, "<*>"', params, SOURCE, 1))
+    assert any("," in ln.fields[2] for ln in got) and any("," not in "".join(ln.fields) for ln in got)
+    plain = "".join("".join(b) for b in CsvRows(FMT).render(got, line_id=1, plain=True))
+    assert plain == "".join(reference(ln, i) for i, ln in enumerate(got, 1))

@@ -1,0 +1,107 @@
+"""`detect --jobs N` on plain files: worker processes parse spans of the logs, the main process forms the
+sessions and scores them.
+
+Parsing is most of what `detect` does per line, and no line's parse depends on another span's (`detect` has no
+Drain3 fallback, and a span starts at a line that fits the header: `anomalygen.logs.chunked.plan`). The main
+process takes the spans' lines in log order, so the sessions, their scores and the alarms are those of one
+process: sessions close by line counts alone, never by where a block of lines ends. The workers also find each
+line's session keys (`KeyRule`), so what crosses between the processes is only what a session keeps of a line:
+its keys, event, line number and message, as one list per field: unpickling a list of records (a tuple and a
+list of keys per line) costs the main process about 6x more, mostly in the garbage collector.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+
+from anomalygen.deploy.online import KeyRule
+from anomalygen.deploy.stream import STDIN
+from anomalygen.logs.chunked import merge_stats, plan
+from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.matcher import MatchStats
+from anomalygen.logs.parse import LogParser, ParseSummary
+from anomalygen.logs.reader import ReadStats, Span
+from anomalygen.logs.sessions import SessionSpec
+from anomalygen.parallel import Shared, imap_ordered
+from anomalygen.source.model import LogStatement
+
+SPAN_BYTES = 1 << 20  # a worker's task: about 7,000 HDFS lines
+
+
+@dataclass
+class SpanLines:
+    file: str
+    keys: list[tuple[str, ...] | None]  # the fields of each line's `KeyRule.keyed` record
+    events: list[str]
+    linenos: list[int]
+    texts: list[str]
+    read: ReadStats
+    matched: int
+    fallback: int
+    statement_counts: Counter
+    match: MatchStats = field(default_factory=MatchStats)
+
+    def records(self) -> Iterator[tuple]:
+        return zip(self.keys, self.events, repeat(self.file), self.linenos, self.texts)
+
+
+def span_worker(statements: list[LogStatement], fmt_spec: str, spec: SessionSpec) -> tuple[LogParser, KeyRule]:
+    fmt = LogFormat.parse(fmt_spec)
+    return LogParser(statements, fmt, fallback=False), KeyRule(spec, fmt)
+
+
+def parse_span(worker: tuple[LogParser, KeyRule], part: str | Span) -> SpanLines:
+    parser, rule = worker
+    parser.summary = ParseSummary(ReadStats())
+    parser.matcher.reset_stats()
+    # straight into columns: a list of a record per line would keep a tuple per line alive, and the garbage
+    # collector's passes over them cost as much as the parsing
+    keys: list = []
+    events: list[str] = []
+    linenos: list[int] = []
+    texts: list[str] = []
+    add_keys, add_event, add_lineno, add_text = keys.append, events.append, linenos.append, texts.append
+    file = part.path if isinstance(part, Span) else str(part)  # a part is one file, or a span of one
+    for k, event, file, lineno, text in rule.keyed(parser.parse([part])):
+        add_keys(k if k is None else tuple(k))
+        add_event(event)
+        add_lineno(lineno)
+        add_text(text)
+    s = parser.summary
+    return SpanLines(file, keys, events, linenos, texts, s.read, s.matched, s.fallback, s.statement_counts,
+                     parser.matcher.stats)
+
+
+def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
+    """More than one worker and more than one span's worth of plain files. Not for stdin, nor for a `.gz` file:
+    it cannot be cut, and one worker's records of a whole big file would not be bounded in memory."""
+    names = [str(p) for p in paths]
+    if jobs <= 1 or STDIN in names or any(n.endswith(".gz") for n in names):
+        return False
+    return sum(map(_size, paths)) > SPAN_BYTES
+
+
+def _size(p: str | Path) -> int:
+    try:
+        return Path(p).stat().st_size
+    except OSError:
+        return 0
+
+
+def keyed_spans(parser: LogParser, statements: Sequence[LogStatement], spec: SessionSpec,
+                paths: Sequence[str | Path], jobs: int) -> Iterator[Iterator[tuple]]:
+    """The keyed records of `paths`' lines in order, a span at a time, parsed by `jobs` processes; each span's
+    counts (lines read, rejected, matched) are added to `parser.summary` as it arrives, as if `parser` had read
+    it."""
+    recipe = (list(statements), parser.fmt.spec, spec)
+    shared = Shared(span_worker, recipe).prime(span_worker(*recipe))
+    try:
+        for res in imap_ordered(parse_span, plan(paths, parser.fmt, SPAN_BYTES), jobs, "process", shared):
+            merge_stats(parser, res)
+            yield res.records()
+    finally:
+        shared.release()

@@ -162,7 +162,6 @@ class Detector:
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
                             round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)
 
-
     def _batches(self, req: DetectRequest, parser: LogParser, rule: KeyRule,
                  stop: Callable[[], bool]) -> Iterator[tuple]:
         """(keyed records of parsed lines, whether a poll found nothing) in log order: big plain files parsed

@@ -8,6 +8,7 @@ does this; it uses the builder's graph helpers (`_step`, `_join`, `_connect`, `_
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -34,6 +35,13 @@ JDK_EXCEPTION_PARENT = {
     "AssertionError": "Error", "OutOfMemoryError": "Error", "StackOverflowError": "Error",
 }
 
+# a number for each frame, unique for the process's life: `id()` is reused once a frame is freed, and an exception
+# point keyed by a freed frame's id made a later frame's point look already routed (paths lost, run to run)
+_FRAME_NUMBERS = itertools.count()
+
+
+def _frame_number() -> int:
+    return next(_FRAME_NUMBERS)
 
 
 @dataclass
@@ -41,12 +49,14 @@ class LoopFrame:
     label: str | None
     breaks: Frontier = field(default_factory=list)
     continues: Frontier = field(default_factory=list)
+    number: int = field(default_factory=_frame_number, compare=False, repr=False)
 
 
 @dataclass
 class BreakFrame:  # switch or labelled block
     label: str | None
     breaks: Frontier = field(default_factory=list)
+    number: int = field(default_factory=_frame_number, compare=False, repr=False)
 
 
 @dataclass
@@ -62,6 +72,7 @@ class TryFrame:
     finally_block: Node | None
     node: Node | None = None
     state: str = "try"  # try | catch | finally
+    number: int = field(default_factory=_frame_number, compare=False, repr=False)
 
 
 class JumpRouting:
@@ -194,7 +205,7 @@ class JumpRouting:
         norm = frontier
         while len(norm) == 1 and norm[0][0] in self._origin:
             norm = self._origin[norm[0][0]]
-        key = (tuple(norm), tuple((id(c), getattr(c, "state", "")) for c in self.stack))
+        key = (tuple(norm), tuple((c.number, getattr(c, "state", "")) for c in self.stack))
         if key in self._thrown:
             return
         self._thrown.add(key)

@@ -9,6 +9,7 @@ problems. A path is dropped only when a component is unsatisfiable; z3 giving up
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -93,7 +94,7 @@ class FeasibilityChecker:
     def _item(self, cond: tuple, analysis: Any) -> tuple:
         """(frame, (method, cond id), polarity, the condition's shared dict) of a path record's condition."""
         frame, method, cid, pol = cond
-        base = _BASE.setdefault(id(analysis), {})
+        base = _conditions_of(analysis)
         c = base.get((method, cid))
         if c is None:
             c = base[(method, cid)] = _base_dict(analysis, method, cid)
@@ -274,7 +275,7 @@ def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]
 
 def condition_dicts(record: Any, analysis: Any) -> list[dict]:
     """The condition dicts of an in-memory PathRecord, shaped as `pathio.read_paths` yields them."""
-    cache = _BASE.setdefault(id(analysis), {})
+    cache = _conditions_of(analysis)
     out = []
     for frame, method, cid, pol in record.conditions:
         base = cache.get((method, cid))
@@ -288,5 +289,16 @@ def _base_dict(analysis: Any, method: str, cid: str) -> dict:
     return {**analysis.lcfg(method).conds[cid].to_dict(), "method": method, "cond": cid}
 
 
-_BASE: dict[int, dict] = {}
+_BASE: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+def _conditions_of(analysis: Any) -> dict:
+    """The condition dicts of one analysis, kept as long as it lives. Found by `id()` and checked through a weak
+    reference: an id is reused once its object is freed, and a freed tree's conditions must not answer for
+    another tree's."""
+    key = id(analysis)
+    hit = _BASE.get(key)
+    if hit is None or hit[0]() is not analysis:
+        hit = _BASE[key] = (weakref.ref(analysis, lambda _, key=key: _BASE.pop(key, None)), {})
+    return hit[1]
 

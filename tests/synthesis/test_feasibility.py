@@ -150,3 +150,22 @@ def test_assignments_in_collapsed_branches_make_the_variable_unknown(tmp_path):
     vs = verdicts(a)
     assert status(vs, ["not a"]) == {"sat"}
     assert status(vs, ["five", "not a"]) == {"sat"}  # imprecise but sound
+
+
+def test_condition_dicts_belong_to_one_live_analysis():
+    import gc
+
+    from anomalygen.synthesis import feasibility
+
+    class Tree:  # stands for an Analysis: only its identity matters here
+        pass
+
+    a, b = Tree(), Tree()
+    assert feasibility._conditions_of(a) is feasibility._conditions_of(a)
+    assert feasibility._conditions_of(a) is not feasibility._conditions_of(b)
+    key = id(a)
+    feasibility._conditions_of(a)[("m", "c1")] = {"x": 1}
+    del a
+    gc.collect()
+    # a freed analysis's conditions are gone: an object given its id later starts empty
+    assert key not in feasibility._BASE

@@ -118,10 +118,14 @@ def _windowed(submit: Callable, wait: Callable, items: Iterable[Any], width: int
         yield wait(pending.popleft())
 
 
+def mp_context():
+    """The context of the process pool, and of anything its workers share (locks, shared values): fork where
+    there is one, so that workers inherit a primed context instead of building it again."""
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
 def _pool(jobs: int, fn: Callable, shared: Shared | None):
-    # fork: workers inherit a primed context instead of building it again
-    mp = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    return mp.Pool(jobs, initializer=_init_worker, initargs=(fn, shared))
+    return mp_context().Pool(jobs, initializer=_init_worker, initargs=(fn, shared))
 
 
 _WORKER: tuple[Callable, Shared | None] | None = None

@@ -8,12 +8,7 @@ time): then the task that holds the turn is always running, and waiting never de
 
 from __future__ import annotations
 
-import multiprocessing
-
-
-def mp_context():
-    """The context the process pool uses (`parallel._pool`): fork where there is one."""
-    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+from anomalygen.parallel import mp_context
 
 
 class LineIds:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from anomalygen.logs.line_ids import LineIds, mp_context
+from anomalygen.logs.line_ids import LineIds
+from anomalygen.parallel import mp_context
 
 _IDS: LineIds | None = None
 

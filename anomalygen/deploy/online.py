@@ -55,8 +55,7 @@ class OpenSession:
     @property
     def where(self) -> list[str]:
         """file:line of each kept line."""
-        files, mask = self.files, (1 << LINE_BITS) - 1
-        return [f"{files[p >> LINE_BITS]}:{p & mask}" for p in self.places]
+        return [self._place(p) for p in self.places]
 
     @property
     def start(self) -> str | None:

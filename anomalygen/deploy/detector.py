@@ -169,7 +169,7 @@ class Detector:
         paths = [str(p) for p in req.logs]
         jobs = resolve_jobs(req.jobs)
         if not req.follow and worth_splitting(paths, jobs):
-            for records in keyed_spans(parser, self.statements, rule.spec, paths, jobs):
+            for records in keyed_spans(parser, self.statements, rule, paths, jobs):
                 yield records, False
             return
         for chunk in line_source(paths, parser.summary.read, req.follow, stop, req.poll):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from anomalygen.deploy.online import KeyRule
 from anomalygen.deploy.stream import STDIN
-from anomalygen.logs.chunked import merge_stats, plan
+from anomalygen.logs.chunked import merge_stats, plan, total_bytes
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.parse import LogParser, ParseSummary
@@ -85,23 +85,18 @@ def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
     names = [str(p) for p in paths]
     if jobs <= 1 or STDIN in names or any(n.endswith(".gz") for n in names):
         return False
-    return sum(map(_size, paths)) >= MIN_SPANS * SPAN_BYTES
+    return total_bytes(paths) >= MIN_SPANS * SPAN_BYTES
 
 
-def _size(p: str | Path) -> int:
-    try:
-        return Path(p).stat().st_size
-    except OSError:
-        return 0
-
-
-def keyed_spans(parser: LogParser, statements: Sequence[LogStatement], spec: SessionSpec,
+def keyed_spans(parser: LogParser, statements: Sequence[LogStatement], rule: KeyRule,
                 paths: Sequence[str | Path], jobs: int) -> Iterator[Iterator[tuple]]:
     """The keyed records of `paths`' lines in order, a span at a time, parsed by `jobs` processes; each span's
     counts (lines read, rejected, matched) are added to `parser.summary` as it arrives, as if `parser` had read
-    it."""
-    recipe = (list(statements), parser.fmt.spec, spec)
-    shared = Shared(span_worker, recipe).prime(span_worker(*recipe))
+    it. Forked workers start from `parser` and `rule` themselves (each resets its own copy's counts), so the
+    spans must never be parsed in this process: `jobs` is at least 2."""
+    if jobs < 2:
+        raise ValueError(f"keyed_spans needs at least 2 worker processes, not {jobs}")
+    shared = Shared(span_worker, (list(statements), parser.fmt.spec, rule.spec)).prime((parser, rule))
     try:
         for res in imap_ordered(parse_span, plan(paths, parser.fmt, SPAN_BYTES), jobs, "process", shared):
             merge_stats(parser, res)

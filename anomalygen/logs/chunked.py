@@ -295,7 +295,12 @@ def parse_parallel_ok(paths: Sequence[str | Path], jobs: int, parquet: bool) -> 
     """Worth splitting: more than one worker, CSV output only, and more than one span's worth of input."""
     if jobs <= 1 or parquet:
         return False
-    return sum(_size(p) for p in paths) > SPAN_BYTES
+    return total_bytes(paths) > SPAN_BYTES
+
+
+def total_bytes(paths: Sequence[str | Path]) -> int:
+    """The size of the files in all (one that cannot be read counts 0: reading it reports it)."""
+    return sum(_size(p) for p in paths)
 
 
 def _size(p: str | Path) -> int:

@@ -38,7 +38,9 @@ def test_workers_give_the_records_and_counts_of_one_process(example_model, awkwa
     expected = [(None if k is None else tuple(k), *rest)
                 for k, *rest in KeyRule(spec, fmt).keyed(one.parse([awkward_log]))]
     many = LogParser(det.statements, fmt, fallback=False)
-    got = list(chain.from_iterable(keyed_spans(many, det.statements, spec, [awkward_log], jobs=2)))
+    got = list(chain.from_iterable(keyed_spans(many, det.statements, KeyRule(spec, fmt), [awkward_log], jobs=2)))
+    with pytest.raises(ValueError, match="at least 2"):
+        next(keyed_spans(many, det.statements, KeyRule(spec, fmt), [awkward_log], jobs=1))
     assert got == expected and len(got) > 15_000
     assert one.summary.read.rejected and one.summary.read.to_dict() == many.summary.read.to_dict()
     assert one.summary.to_dict(one.matcher) == many.summary.to_dict(many.matcher)

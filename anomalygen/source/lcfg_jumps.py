@@ -37,11 +37,7 @@ JDK_EXCEPTION_PARENT = {
 
 # a number for each frame, unique for the process's life: `id()` is reused once a frame is freed, and an exception
 # point keyed by a freed frame's id made a later frame's point look already routed (paths lost, run to run)
-_FRAME_NUMBERS = itertools.count()
-
-
-def _frame_number() -> int:
-    return next(_FRAME_NUMBERS)
+_frame_number = itertools.count().__next__
 
 
 @dataclass

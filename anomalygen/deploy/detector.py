@@ -15,7 +15,8 @@ from pathlib import Path
 
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
-from anomalygen.deploy.online import KeyRule, OpenSession, Sessionizer
+from anomalygen.deploy.keys import KeyedLines, KeyRule
+from anomalygen.deploy.online import OpenSession, Sessionizer
 from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
@@ -146,9 +147,10 @@ class Detector:
         hits, misses = self.scorer.hits, self.scorer.misses
         pending: list[OpenSession] = []
         with _long_lived(req.threads), tally:
-            for records, quiet in self._batches(req, parser, grouper.rule, stop):
+            for blocks, quiet in self._batches(req, parser, grouper.rule, stop):
                 now = time.monotonic()
-                pending.extend(grouper.feed_keyed(records, now))
+                for block in blocks:
+                    pending.extend(grouper.feed_block(block, now))
                 if req.follow:  # wall-clock idleness; on a file, line counts alone close sessions
                     pending.extend(grouper.expire(now))
                 # a quiet poll scores what closed so far: alarms must not wait for a full batch
@@ -163,17 +165,17 @@ class Detector:
                             round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)
 
     def _batches(self, req: DetectRequest, parser: LogParser, rule: KeyRule,
-                 stop: Callable[[], bool]) -> Iterator[tuple]:
-        """(keyed records of parsed lines, whether a poll found nothing) in log order: big plain files parsed
-        by `req.jobs` processes, anything else (stdin, a followed file, small files) here, a block at a time."""
+                 stop: Callable[[], bool]) -> Iterator[tuple[Sequence[KeyedLines], bool]]:
+        """(blocks of keyed lines, whether a poll found nothing) in log order: big plain files parsed by
+        `req.jobs` processes, anything else (stdin, a followed file, small files) here, a read block at a time."""
         paths = [str(p) for p in req.logs]
         jobs = resolve_jobs(req.jobs)
         if not req.follow and worth_splitting(paths, jobs):
-            for records in keyed_spans(parser, self.statements, rule, paths, jobs):
-                yield records, False
+            for block in keyed_spans(parser, self.statements, rule, paths, jobs):
+                yield (block,), False
             return
         for chunk in line_source(paths, parser.summary.read, req.follow, stop, req.poll):
-            yield rule.keyed(parser.parse_chunks([chunk])), not chunk[2]
+            yield [rule.block(cols) for cols in parser.event_columns([chunk])], not chunk[2]
 
 
 class _Tally:

@@ -13,15 +13,19 @@ that what an open session costs is little more than the text of its lines.
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import count
 
+import numpy as np
+
+from anomalygen.deploy.keys import KeyedLines, KeyRule
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.parse import ParsedLine
-from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec
+from anomalygen.logs.matcher import positions
+from anomalygen.logs.parse import EventColumns, ParsedLine
+from anomalygen.logs.sessions import SessionSpec
 
 UNMATCHED = "UNMATCHED"  # the event of a line no statement of the inventory prints
 LINE_BITS = 40  # a kept line's place: file index << LINE_BITS | line number
@@ -77,46 +81,6 @@ class SessionCounts:
         return dict(vars(self))
 
 
-class KeyRule:
-    """The session keys of parsed lines: `keyed` turns them into the `(keys, event, file, line number, text)`
-    records a `Sessionizer` takes. Keys come from the line alone, so parse workers can apply the rule to their
-    spans; a window's key depends on the line's place in the whole log, so for windows `keys` is None and the
-    `Sessionizer` numbers the window."""
-
-    def __init__(self, spec: SessionSpec, fmt: LogFormat):
-        if spec.kind == "window-time":
-            raise ValueError("detect groups sessions by key or by window:count; window:time is not supported")
-        if spec.kind == "window-count" and spec.step != spec.size:
-            raise ValueError("detect supports fixed windows only (window:count:N, no step)")
-        if spec.kind == "field" and spec.field not in fmt.fields:
-            raise ValueError(f"--sessions-by field:{spec.field}: the format has no field {spec.field!r} "
-                             f"(fields: {', '.join(fmt.fields)})")
-        self.spec, self.fmt = spec, fmt
-        self.window = int(spec.size) if spec.kind == "window-count" else 0
-
-    def keyed(self, lines: Iterable[tuple]) -> Iterator[tuple]:
-        """(keys, event, file, line number, message) per parsed line (`ParsedLine` fields, in order); keys is a
-        list of distinct keys, empty for a line of no session."""
-        ci = self.fmt.content_index
-        spec = self.spec
-        if spec.kind == "field":
-            fi = self.fmt.fields.index(spec.field)
-            return (([values[fi]], event, file, lineno, values[ci])
-                    for file, lineno, values, event, *_ in lines)
-        if self.window:
-            return ((None, event, file, lineno, values[ci]) for file, lineno, values, event, *_ in lines)
-        return self._by_id(lines, re.compile(spec.pattern or HDFS_BLOCK).findall, ci)
-
-    @staticmethod
-    def _by_id(lines: Iterable[tuple], findall, ci: int) -> Iterator[tuple]:
-        for file, lineno, values, event, _template, _params, _kind, _candidates in lines:
-            text = values[ci]
-            keys = findall(text)
-            if len(keys) > 1:
-                keys = list(dict.fromkeys(keys))
-            yield keys, event, file, lineno, text
-
-
 class Sessionizer:
     def __init__(self, spec: SessionSpec, fmt: LogFormat, idle_lines: int = 100_000,
                  idle_seconds: float | None = None, max_open: int = 100_000, keep_events: int = 256,
@@ -139,69 +103,135 @@ class Sessionizer:
 
     def feed(self, lines: Iterable[ParsedLine], now: float = 0.0) -> list[OpenSession]:
         """Take parsed lines in order; returns the sessions they closed (idle, windows, evictions)."""
-        return self.feed_keyed(self.rule.keyed(lines), now)
-
-    def feed_keyed(self, records: Iterable[tuple], now: float = 0.0) -> list[OpenSession]:
-        """As `feed`, from `KeyRule.keyed` records. The loop is the detect stage's per-line cost, hence the
-        local names."""
         out: list[OpenSession] = []
-        window = self.window
+        for cols in EventColumns.of(lines, self.rule.fmt.content_index):
+            out.extend(self.feed_block(self.rule.block(cols), now))
+        return out
+
+    def feed_block(self, block: KeyedLines, now: float = 0.0) -> list[OpenSession]:
+        """As `feed`, from a block of `KeyRule.block`'s keyed lines. The block goes in segments that no check
+        falls inside: each segment's lines are grouped by session in C (numpy), so that a session costs a few
+        Python-level steps per segment instead of each line several. A segment ends at the first check that
+        could close a session (the least recent one's idleness decides), and before a line that would open one
+        session more than `max_open`: that line goes alone, so that evictions happen exactly as line by line."""
+        out: list[OpenSession] = []
+        m = len(block)
+        if not m:
+            return out
+        codes = self._event_codes(block.events)
+        f = self._file_index.get(block.file)
+        if f is None:
+            f = self._file_index[block.file] = len(self.files)
+            self.files.append(block.file)
+        linenos = block.linenos
+        places = (np.arange(linenos.start, linenos.stop, dtype=np.int64) if isinstance(linenos, range)
+                  else np.asarray(linenos, dtype=np.int64)) | (f << LINE_BITS)
+        keys, key_lines, window = block.keys, block.key_lines, self.window
+        every = window or self.check_every
+        n0 = self.n
+        a = 0
+        while a < m:
+            g = n0 + 1 + a  # the number of line a among all lines fed
+            check = g + (-g) % every  # the first check at or after it
+            if not window:  # the first check that could close a session: the least recent one's
+                due = (next(iter(self.open.values())).last_line if self.open else g) + self.idle_lines
+                if due > check:
+                    check = due + (-due) % every
+            b = min(check - n0, m)  # through the check's line when it falls in this block
+            if window:
+                seg_keys, seg_lines = [f"w{(g - 1) // window}"] * (b - a), np.arange(a, b)
+            elif key_lines is None:
+                seg_keys, seg_lines = keys[a:b], np.arange(a, b)
+            else:
+                ka, kb = np.searchsorted(key_lines, (a, b)).tolist()
+                seg_keys, seg_lines = keys[ka:kb], key_lines[ka:kb]
+            cut = self._overflow(seg_keys, seg_lines)
+            if cut is not None:  # stop before the line that opens one session too many; it goes alone
+                b = cut if cut > a else a + 1
+                kb = int(np.searchsorted(seg_lines, b))
+                seg_keys, seg_lines = seg_keys[:kb], seg_lines[:kb]
+            if seg_keys:
+                self._segment(seg_keys, seg_lines, codes, places, block.texts, n0, now, out)
+            self.n = n0 + b
+            if b == check - n0:
+                if window:
+                    out.extend(self._close_all("window"))
+                elif key_lines is None or (len(seg_lines) and seg_lines[-1] == b - 1):
+                    out.extend(self.expire())  # (a check that falls on a line of no session is skipped)
+            a = b
+        return out
+
+    def _overflow(self, keys: list[str], lines: np.ndarray) -> int | None:
+        """The line where a segment would open more sessions than `max_open` allows at once, if any."""
+        sessions = self.open
+        room = self.max_open - len(sessions)
+        if len(keys) <= room:  # the usual case: it cannot
+            return None
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))  # key -> where it first comes
+        fresh = sorted(i for k, i in first.items() if k not in sessions)
+        return int(lines[fresh[room]]) if len(fresh) > room else None
+
+    def _segment(self, keys: list[str], lines: np.ndarray, codes: np.ndarray, places: np.ndarray,
+                 texts: list[str], n0: int, now: float, out: list[OpenSession]) -> None:
+        """Add a segment's lines to their sessions: `keys[i]` is a key of the block's line `lines[i]`."""
         sessions, counts, keep = self.open, self.counts, self.keep
+        first: dict[str, int] = {}  # key -> index of its first occurrence; keys in order of first occurrence
+        ids = np.fromiter(map(first.setdefault, keys, count()), np.int64, len(keys))
+        order = np.argsort(ids, kind="stable")  # grouped by key, each group in line order
+        starts = np.flatnonzero(np.diff(ids[order], prepend=-1))
+        ends = np.append(starts[1:], len(keys))
+        at = lines[order]
+        code_bytes = memoryview(codes[at].tobytes())  # slices of a memoryview copy nothing
+        place_bytes = memoryview(places[at].tobytes())
+        text = list(map(texts.__getitem__, at.tolist()))
+        # sessions touched in the order each was last touched: the order line-by-line moves would leave them in
+        by_last = np.argsort(order[ends - 1])
+        starts, ends = starts[by_last], ends[by_last]
+        group_keys = list(first)
+        names, files, max_open = self.names, self.files, self.max_open
         get, to_end = sessions.get, sessions.move_to_end
-        check_every = window or self.check_every  # a window closes where the next check would fall
-        codes, file_index = self._codes, self._file_index
-        names, files = self.names, self.files
-        n, most = self.n, counts.max_open
-        last_file, base = None, 0
-        next_check = n - n % check_every + check_every
-        for keys, ev, file, lineno, text in records:
-            n += 1
-            if not keys:
-                if keys is not None:  # a line of no session: no check falls on it
-                    if n == next_check:
-                        next_check += check_every
-                    continue
-                keys = (f"w{(n - 1) // window}",)
+        for g, i, j, opened, last in zip(by_last.tolist(), starts.tolist(), ends.tolist(),
+                                         (at[starts] + (n0 + 1)).tolist(), (at[ends - 1] + (n0 + 1)).tolist()):
+            key = group_keys[g]
+            s = get(key)
+            if s is None:
+                s = sessions[key] = OpenSession(key, opened, names, files)
+                counts.opened += 1
+                if len(sessions) > max_open:  # only in a segment of one line (`_overflow`)
+                    old = sessions.popitem(last=False)[1]
+                    old.closed_by = "evicted"
+                    counts.evicted += 1
+                    out.append(old)
+            else:
+                to_end(key)
+            s.codes.frombytes(code_bytes[4 * i:4 * j])
+            room = keep - len(s.text)
+            if room > 0:
+                if j - i > room:
+                    j = i + room
+                s.places.frombytes(place_bytes[8 * i:8 * j])
+                s.text.extend(text[i:j])
+            s.last_line = last
+            s.last_time = now
+        if len(sessions) > counts.max_open:
+            counts.max_open = len(sessions)
+
+    def _event_codes(self, events: list[str]) -> np.ndarray:
+        """The code of each event id in the shared table, new ids added; a line no statement matched: UNMATCHED."""
+        codes, names = self._codes, self.names
+        got = list(map(codes.get, events))
+        for i in positions(got, None):
+            ev = events[i]
             code = codes.get(ev)
             if code is None:
-                ev = ev or UNMATCHED
-                code = codes.get(ev)
+                name = ev or UNMATCHED
+                code = codes.get(name)
                 if code is None:
-                    code = codes[ev] = len(names)
-                    names.append(ev)
-            if file is not last_file:  # lines come in runs from one file
-                last_file = file
-                f = file_index.get(file)
-                if f is None:
-                    f = file_index[file] = len(files)
-                    files.append(file)
-                base = f << LINE_BITS
-            for key in keys:
-                s = get(key)
-                if s is None:
-                    s = sessions[key] = OpenSession(key, n, names, files)
-                    counts.opened += 1
-                    if len(sessions) > self.max_open:
-                        old = sessions.popitem(last=False)[1]
-                        old.closed_by = "evicted"
-                        counts.evicted += 1
-                        out.append(old)
-                    elif len(sessions) > most:  # only a new session makes more open at once
-                        most = counts.max_open = len(sessions)
-                else:
-                    to_end(key)
-                s.codes.append(code)
-                if len(s.text) < keep:
-                    s.places.append(base | lineno)
-                    s.text.append(text)
-                s.last_line = n
-                s.last_time = now
-            if n == next_check:
-                next_check += check_every
-                self.n = n
-                out.extend(self._close_all("window") if window else self.expire())
-        self.n = n
-        return out
+                    code = codes[name] = len(names)
+                    names.append(name)
+                codes[ev] = code
+            got[i] = code
+        return np.array(got, dtype=np.uint32)
 
     def expire(self, now: float | None = None) -> list[OpenSession]:
         """Close the sessions idle for `idle_lines` lines, or, given `now`, for `idle_seconds`; least recent

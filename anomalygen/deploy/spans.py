@@ -6,7 +6,7 @@ Drain3 fallback, and a span starts at a line that fits the header: `anomalygen.l
 process takes the spans' lines in log order, so the sessions, their scores and the alarms are those of one
 process: sessions close by line counts alone, never by where a block of lines ends. The workers also find each
 line's session keys (`KeyRule`), so what crosses between the processes is only what a session keeps of a line:
-its keys, event, line number and message, as one list per field: unpickling a list of records (a tuple and a
+its keys, event, line number and message, as `KeyedLines` columns: unpickling a list of records (a tuple and a
 list of keys per line) costs the main process several times more, mostly in the garbage collector.
 """
 
@@ -15,16 +15,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
-from anomalygen.deploy.online import KeyRule
+from anomalygen.deploy.keys import KeyedLines, KeyRule
 from anomalygen.deploy.stream import STDIN
 from anomalygen.logs.chunked import merge_stats, plan, total_bytes
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.parse import LogParser, ParseSummary
-from anomalygen.logs.reader import ReadStats, Span
+from anomalygen.logs.reader import ReadStats, Span, iter_chunks
 from anomalygen.logs.sessions import SessionSpec
 from anomalygen.parallel import Shared, imap_ordered
 from anomalygen.source.model import LogStatement
@@ -37,19 +36,12 @@ MIN_SPANS = 8
 
 @dataclass
 class SpanLines:
-    file: str
-    keys: list[tuple[str, ...] | None]  # the fields of each line's `KeyRule.keyed` record
-    events: list[str]
-    linenos: list[int]
-    texts: list[str]
+    blocks: list[KeyedLines]
     read: ReadStats
     matched: int
     fallback: int
     statement_counts: Counter
     match: MatchStats = field(default_factory=MatchStats)
-
-    def records(self) -> Iterator[tuple]:
-        return zip(self.keys, self.events, repeat(self.file), self.linenos, self.texts)
 
 
 def span_worker(statements: list[LogStatement], fmt_spec: str, spec: SessionSpec) -> tuple[LogParser, KeyRule]:
@@ -61,22 +53,9 @@ def parse_span(worker: tuple[LogParser, KeyRule], part: str | Span) -> SpanLines
     parser, rule = worker
     parser.summary = ParseSummary(ReadStats())
     parser.matcher.reset_stats()
-    # straight into columns: a list of a record per line would keep a tuple per line alive, and the garbage
-    # collector's passes over them cost as much as the parsing
-    keys: list = []
-    events: list[str] = []
-    linenos: list[int] = []
-    texts: list[str] = []
-    add_keys, add_event, add_lineno, add_text = keys.append, events.append, linenos.append, texts.append
-    file = part.path if isinstance(part, Span) else str(part)  # a part is one file, or a span of one
-    for k, event, file, lineno, text in rule.keyed(parser.parse([part])):
-        add_keys(k if k is None else tuple(k))
-        add_event(event)
-        add_lineno(lineno)
-        add_text(text)
+    blocks = [rule.block(cols) for cols in parser.event_columns(iter_chunks([part], parser.summary.read))]
     s = parser.summary
-    return SpanLines(file, keys, events, linenos, texts, s.read, s.matched, s.fallback, s.statement_counts,
-                     parser.matcher.stats)
+    return SpanLines(blocks, s.read, s.matched, s.fallback, s.statement_counts, parser.matcher.stats)
 
 
 def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
@@ -89,8 +68,8 @@ def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
 
 
 def keyed_spans(parser: LogParser, statements: Sequence[LogStatement], rule: KeyRule,
-                paths: Sequence[str | Path], jobs: int) -> Iterator[Iterator[tuple]]:
-    """The keyed records of `paths`' lines in order, a span at a time, parsed by `jobs` processes; each span's
+                paths: Sequence[str | Path], jobs: int) -> Iterator[KeyedLines]:
+    """The keyed lines of `paths` in order, a span at a time, parsed by `jobs` processes; each span's
     counts (lines read, rejected, matched) are added to `parser.summary` as it arrives, as if `parser` had read
     it. Forked workers start from `parser` and `rule` themselves (each resets its own copy's counts), so the
     spans must never be parsed in this process: `jobs` is at least 2."""
@@ -100,6 +79,6 @@ def keyed_spans(parser: LogParser, statements: Sequence[LogStatement], rule: Key
     try:
         for res in imap_ordered(parse_span, plan(paths, parser.fmt, SPAN_BYTES), jobs, "process", shared):
             merge_stats(parser, res)
-            yield res.records()
+            yield from res.blocks
     finally:
         shared.release()

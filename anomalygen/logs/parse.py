@@ -9,18 +9,38 @@ Drain3 sees only those lines, in file order, so the output is deterministic.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.matcher import Matcher
+from anomalygen.logs.matcher import Matcher, positions
 from anomalygen.logs.reader import ReadStats, Rejector, iter_chunks
 from anomalygen.source.model import LogStatement
 
 SOURCE = "source"
 FALLBACK = "fallback"
+
+
+class EventColumns(NamedTuple):
+    """A chunk's parsed lines (all of one file) as columns: what `LogParser.event_columns` yields."""
+    file: str
+    linenos: Sequence[int]
+    values: list[tuple[str, ...]]  # header fields in format order
+    messages: list[str]  # the Content field of each
+    events: list[str]  # statement id; "" for a line no statement matches (no fallback), or a Drain3 id
+
+    @classmethod
+    def of(cls, lines: Iterable[ParsedLine], ci: int) -> Iterator["EventColumns"]:
+        """Parsed lines as columns, a block per run of lines from one file."""
+        for name, run in groupby(lines, itemgetter(0)):
+            rows = list(run)
+            values = [ln[2] for ln in rows]
+            yield cls(name, [ln[1] for ln in rows], values, [v[ci] for v in values], [ln[3] for ln in rows])
 
 
 class ParsedLine(NamedTuple):
@@ -141,7 +161,6 @@ class LogParser:
     def parse_chunks(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[ParsedLine]:
         """As `parse`, over `(file name, first line number, lines)` blocks from any line source (a followed
         file, stdin) that counts `lines_read` in `self.summary.read` as `iter_chunks` does."""
-        first_try, reference = self.fmt.line_matchers()
         ci = self.fmt.content_index
         matcher = self.matcher
         decide = matcher.fast_decide
@@ -152,44 +171,24 @@ class LogParser:
         drain = self.drain
         summary = self.summary
         stats = summary.read
-        rej = Rejector(stats)
         counts = [0] * len(entries)
         parsed = fallback = 0
-        current = None
-        prev_parsed = False  # mirrored into `rej` only when a line is rejected
         try:
-            for name, first, lines in chunks:
-                if name != current:
-                    current, prev_parsed = name, False
-                lineno = first - 1
-                for line in lines:
-                    lineno += 1
-                    if line is None:
-                        prev_parsed = False
-                        continue
-                    m = first_try(line)
-                    if m is None and first_try is not reference:
-                        m = reference(line)
-                    if m is None:
-                        rej.prev_parsed = prev_parsed
-                        rej.reject(line, f"{name}:{lineno}")
-                        prev_parsed = rej.prev_parsed
-                        continue
-                    values = m.groups()
+            for name, linenos, values in self._headers(chunks):
+                for lineno, vals in zip(linenos, values):
                     parsed += 1
-                    prev_parsed = True
-                    msg = values[ci]
-                    k, n, params = decide(msg, values)
+                    msg = vals[ci]
+                    k, n, params = decide(msg, vals)
                     if n:
                         counts[k] += 1
-                        yield new(ParsedLine, (name, lineno, values, ids[k], tpls[k], params, SOURCE, n))
+                        yield new(ParsedLine, (name, lineno, vals, ids[k], tpls[k], params, SOURCE, n))
                     elif drain is not None:
                         fallback += 1
                         eid, tpl, params = drain.add(msg)
-                        yield new(ParsedLine, (name, lineno, values, eid, tpl, params, FALLBACK, 0))
+                        yield new(ParsedLine, (name, lineno, vals, eid, tpl, params, FALLBACK, 0))
                     else:
                         fallback += 1
-                        yield new(ParsedLine, (name, lineno, values, "", "", (), FALLBACK, 0))
+                        yield new(ParsedLine, (name, lineno, vals, "", "", (), FALLBACK, 0))
         finally:
             stats.parsed += parsed
             summary.matched += parsed - fallback
@@ -197,3 +196,68 @@ class LogParser:
             for k, c in enumerate(counts):
                 if c:
                     summary.statement_counts[ids[k]] += c
+
+    def event_columns(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[EventColumns]:
+        """As `parse_chunks`, a block of each chunk's lines at a time as columns, without templates or parameters:
+        for a caller that needs only each line's event (detect). No Python-level step per usual line."""
+        ci = self.fmt.content_index
+        matcher = self.matcher
+        ids = [e.st.id for e in matcher.entries] + [""]  # entry -1: no statement matched
+        drain = self.drain
+        summary = self.summary
+        counts = summary.statement_counts
+        for name, linenos, values in self._headers(chunks):
+            messages = list(map(itemgetter(ci), values))
+            ks = matcher.fast_entries(messages, values)
+            events = list(map(ids.__getitem__, ks))
+            tally = Counter(ks)
+            missed = tally.pop(-1, 0)
+            for k, c in tally.items():
+                counts[ids[k]] += c
+            if missed and drain is not None:
+                for i in positions(ks, -1):
+                    events[i] = drain.add(messages[i])[0]
+            summary.read.parsed += len(values)
+            summary.matched += len(values) - missed
+            summary.fallback += missed
+            yield EventColumns(name, linenos, values, messages, events)
+
+    def _headers(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple[str, Sequence[int], list]]:
+        """(file name, line numbers, header fields) of each chunk's lines that fit the format; the others are
+        counted as rejected, in order. The format's regex runs over a chunk's lines in C (`map`); only lines it
+        does not fit take a Python-level step (and make its chunk's lines be matched once more)."""
+        first_try, reference = self.fmt.line_matchers()
+        retry = first_try is not reference
+        rej = Rejector(self.summary.read)
+        groups = re.Match.groups
+        current = None
+        for name, first, lines in chunks:
+            if name != current:
+                current, rej.prev_parsed = name, False
+            if None not in lines:  # (None: a line rejected while decoding)
+                # no list of match objects: thousands of them alive at once cost more in the garbage collector's
+                # passes than the loop saves, while tuples of strings drop out of its sight after one pass
+                values = list(map(groups, filter(None, map(first_try, lines))))
+                if len(values) == len(lines):
+                    if values:
+                        rej.prev_parsed = True
+                    yield name, range(first, first + len(values)), values
+                    continue
+            # some line does not fit: find which, in order (rare enough to match the chunk again)
+            ms = [first_try(line) if line is not None else None for line in lines]
+            prev, after = rej.prev_parsed, -1  # whether the line before was parsed; the last line looked at
+            for i in positions(ms, None):
+                if i > after + 1:
+                    prev = True  # a line that fits lies between
+                line = lines[i]
+                m = reference(line) if retry and line is not None else None
+                if m is not None:
+                    ms[i], prev = m, True
+                else:
+                    rej.prev_parsed = prev
+                    rej.reject(line, f"{name}:{first + i}")
+                    prev = rej.prev_parsed
+                after = i
+            rej.prev_parsed = True if after < len(ms) - 1 else prev
+            keep = [i for i, m in enumerate(ms) if m is not None]
+            yield name, [first + i for i in keep], [ms[i].groups() for i in keep]

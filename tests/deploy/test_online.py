@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from collections import OrderedDict
+
 import pytest
 
-from anomalygen.deploy.online import UNMATCHED, KeyRule, OpenSession, Sessionizer, supports
+from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.parse import ParsedLine
+from anomalygen.logs.parse import EventColumns, ParsedLine
 from anomalygen.logs.sessions import SessionSpec
 
 FMT = LogFormat.parse("<Level> <Content>")
@@ -106,18 +109,74 @@ def test_a_session_made_of_event_ids_reads_them_back():
     assert (s.events, s.first, s.where, s.start) == (("B", "A", "B"), 3, [], None)
 
 
-def test_key_rule_gives_each_line_its_distinct_keys_or_leaves_windows_to_the_sessionizer():
-    lines = [line(1, "copy blk_1 to blk_2 and blk_1"), line(2, "nothing"), line(3, "blk_7 x", event="")]
-    by_id = list(KeyRule(SessionSpec.parse("id"), FMT).keyed(lines))
-    assert by_id == [(["blk_1", "blk_2"], "E1", "f.log", 1, "copy blk_1 to blk_2 and blk_1"),
-                     ([], "E1", "f.log", 2, "nothing"), (["blk_7"], "", "f.log", 3, "blk_7 x")]
-    assert [r[0] for r in KeyRule(SessionSpec.parse("field:Level"), FMT).keyed(lines)] == [["INFO"]] * 3
-    assert [r[0] for r in KeyRule(SessionSpec.parse("window:count:2"), FMT).keyed(lines)] == [None] * 3
-
-
 def test_a_check_still_falls_every_check_every_lines_when_keyless_lines_land_on_it():
     # lines 2 and 4 carry no key: the checks due after them are skipped, the one after line 6 still happens
     s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=2, check_every=2)
     msgs = ["blk_1", "-", "blk_2", "-", "blk_2", "blk_2"]
     closed = [(i, c.key) for i, m in enumerate(msgs, 1) for c in s.add(line(i, m))]
     assert closed == [(6, "blk_1")]
+
+
+def line_by_line(lines, window, idle_lines, check_every, max_open, keep):
+    """The bookkeeping `feed_block` must give, written line by line as plainly as it can be: each line's keys in
+    order (a new one past `max_open` evicts the least recent session), then every `check_every` lines a check
+    (skipped when it falls on a line of no session) closes the sessions idle for `idle_lines` lines; a window
+    closes at its last line."""
+    open_, out = OrderedDict(), []
+    check_every = window or check_every
+    for n, (keys, event, where, text) in enumerate(lines, 1):
+        if window:
+            keys = [f"w{(n - 1) // window}"]
+        elif not keys:
+            continue
+        for k in keys:
+            if k in open_:
+                open_.move_to_end(k)
+            else:
+                open_[k] = {"key": k, "first": n, "events": [], "where": [], "text": []}
+                if len(open_) > max_open:
+                    out.append((open_.popitem(last=False)[1], "evicted"))
+            s = open_[k]
+            s["events"].append(event or UNMATCHED)
+            if len(s["text"]) < keep:
+                s["where"].append(where)
+                s["text"].append(text)
+            s["last"] = n
+        if n % check_every == 0:
+            while open_ and (window or n - next(iter(open_.values()))["last"] >= idle_lines):
+                out.append((open_.popitem(last=False)[1], "window" if window else "idle"))
+    out += [(s, "end") for s in open_.values()]
+    return [(s["key"], why, s["first"], s["events"], s["where"], s["text"]) for s, why in out]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_blocks_of_lines_close_the_sessions_that_line_by_line_bookkeeping_closes(seed):
+    rnd = random.Random(seed)
+    rule = rnd.choice(["id", "id", "field:Level", f"window:count:{rnd.randint(1, 6)}"])
+    idle, every, max_open, keep = rnd.randint(1, 12), rnd.randint(1, 6), rnd.choice([1, 2, 3, 5, 1000]), rnd.randint(1, 4)
+    lines, files = [], []
+    for i in range(rnd.randint(1, 160)):
+        ids = [f"blk_{rnd.randint(0, 9)}" for _ in range(rnd.choice([0, 1, 1, 1, 1, 2, 3]))]
+        msg = " ".join(ids) + f" m{i}"
+        level = rnd.choice(["INFO", "WARN"])
+        files.append("a.log" if i < 100 else "b.log")
+        keys = [level] if rule.startswith("field") else list(dict.fromkeys(ids))
+        lines.append((keys, rnd.choice(["E1", "E2", "E3", ""]), f"{files[-1]}:{i + 1}", msg, level))
+    s = Sessionizer(SessionSpec.parse(rule), FMT, idle_lines=idle, max_open=max_open, keep_events=keep,
+                    check_every=every)
+    closed, i = [], 0
+    while i < len(lines):  # blocks of any size, never across files
+        j = min(i + rnd.randint(1, 40), len(lines))
+        j = next((k for k in range(i + 1, j) if files[k] != files[i]), j)
+        block = lines[i:j]
+        cols = EventColumns(files[i], [int(w.split(":")[1]) for _, _, w, _, _ in block],
+                            [(lv, msg) for *_, msg, lv in block], [msg for *_, msg, _ in block],
+                            [ev for _, ev, *_ in block])
+        closed += s.feed_block(s.rule.block(cols))
+        i = j
+    closed += s.close_all()
+    got = [(c.key, c.closed_by, c.first, list(c.events), c.where, c.text) for c in closed]
+    want = line_by_line([(k, ev, w, msg) for k, ev, w, msg, _ in lines], s.window, idle, every, max_open, keep)
+    assert got == want
+    assert s.counts.evicted == sum(why == "evicted" for _, why, *_ in want)
+    assert s.counts.opened == len(want) and s.n == len(lines)

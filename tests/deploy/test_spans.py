@@ -1,19 +1,19 @@
-"""`detect --jobs N`: spans parsed by workers give the records, counts and alarms of one process."""
+"""`detect --jobs N`: spans parsed by workers give the keyed lines, counts and alarms of one process."""
 
 from __future__ import annotations
 
 import dataclasses
-from itertools import chain
 
 import pytest
 
 from anomalygen.deploy import spans
 from anomalygen.deploy.detector import DetectRequest, load_detector
-from anomalygen.deploy.online import KeyRule
+from anomalygen.deploy.keys import KeyRule
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.examples import example_logs
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
+from anomalygen.logs.reader import iter_chunks
 from anomalygen.logs.sessions import SessionSpec
 
 LOG = example_logs() / "minisvc.log"
@@ -30,18 +30,29 @@ def awkward_log(tmp_path):
     return path
 
 
+def records(blocks):
+    """Each line's (keys, event, file, line number, message) from blocks of keyed lines."""
+    out = []
+    for b in blocks:
+        keys = [[] for _ in range(len(b))]
+        for k, i in zip(b.keys, b.key_lines.tolist() if b.key_lines is not None else range(len(b))):
+            keys[i].append(k)
+        out += zip(map(tuple, keys), b.events, [b.file] * len(b), b.linenos, b.texts)
+    return out
+
+
 def test_workers_give_the_records_and_counts_of_one_process(example_model, awkward_log, monkeypatch):
     monkeypatch.setattr(spans, "SPAN_BYTES", 1 << 16)  # about 40 spans
     det = load_detector(example_model[0])
     fmt, spec = LogFormat.parse("zookeeper"), SessionSpec.parse("id")
     one = LogParser(det.statements, fmt, fallback=False)
-    expected = [(None if k is None else tuple(k), *rest)
-                for k, *rest in KeyRule(spec, fmt).keyed(one.parse([awkward_log]))]
+    rule = KeyRule(spec, fmt)
+    expected = records(rule.block(c) for c in one.event_columns(iter_chunks([awkward_log], one.summary.read)))
     many = LogParser(det.statements, fmt, fallback=False)
-    got = list(chain.from_iterable(keyed_spans(many, det.statements, KeyRule(spec, fmt), [awkward_log], jobs=2)))
+    got = records(keyed_spans(many, det.statements, rule, [awkward_log], jobs=2))
     with pytest.raises(ValueError, match="at least 2"):
-        next(keyed_spans(many, det.statements, KeyRule(spec, fmt), [awkward_log], jobs=1))
-    assert got == expected and len(got) > 15_000
+        next(keyed_spans(many, det.statements, rule, [awkward_log], jobs=1))
+    assert got == expected and len(got) > 15_000 and any(not k for k, *_ in got)
     assert one.summary.read.rejected and one.summary.read.to_dict() == many.summary.read.to_dict()
     assert one.summary.to_dict(one.matcher) == many.summary.to_dict(many.matcher)
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
+from anomalygen.logs.reader import ReadStats, iter_chunks, read_logs
 
 
 def test_hdfs_20000_all_matched_and_deterministic(data_dir, hdfsmini):
@@ -91,3 +92,32 @@ def test_parquet_output(tmp_path, data_dir, fixtures):
     table = pq.read_table(out / "structured.parquet")
     assert table.num_rows == 2000
     assert table.column("EventTemplate")[0].as_py() == "PacketResponder <*> for block <*> terminating"
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_event_columns_give_the_lines_events_and_counts_of_parse(tmp_path, data_dir, hdfsmini, fallback):
+    """Columns a chunk at a time, with lines the header does not fit spread through them: rejected (blank,
+    binary, a stack trace's continuation, other text), or fitting only the reference regex."""
+    lines = (data_dir / "hdfs" / "HDFS_2k.log").read_bytes().splitlines()[:1200]
+    odd = [b"", b"bin\x00ary", b"\tat org.x.Y.z(Y.java:1)", b"081109 203518 143 INFO dfs.X:y: odd component",
+           b"not a header \xff", b"081109 203519 35 INFO dfs.FSNamesystem: nothing the code prints"]
+    for i in range(len(lines) - 1, 0, -31):
+        lines.insert(i, odd[i % len(odd)])
+    path = tmp_path / "mixed.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    fmt = LogFormat.parse("hdfs")
+    one, cols = LogParser(hdfsmini, fmt, fallback=fallback), LogParser(hdfsmini, fmt, fallback=fallback)
+    want = [(ln.file, ln.lineno, ln.fields, ln.event_id) for ln in one.parse([path], chunk_bytes=65536)]
+    got = [(c.file, n, v, e) for c in cols.event_columns(iter_chunks([path], cols.summary.read))
+           for n, v, m, e in zip(c.linenos, c.values, c.messages, c.events) if m == v[-1]]
+    assert got == want and len(got) > 1100
+    assert {e for *_, e in got} >= ({"D1"} if fallback else {""})
+    assert one.summary.to_dict(one.matcher) == cols.summary.to_dict(cols.matcher)
+    assert one.summary.statement_counts == cols.summary.statement_counts
+    read = one.summary.read.to_dict()
+    assert read["rejected"] > 20 and read == cols.summary.read.to_dict()
+    assert any(v[4] == "dfs.X:y" for _, _, v, _ in got)
+    plain = ReadStats()  # the reader's line-by-line split and rejection, for the header part
+    assert [(r.file, r.lineno, r.fields) for r in read_logs([path], fmt, plain, chunk_bytes=4096)] == \
+        [(f, n, v) for f, n, v, _ in got]
+    assert plain.to_dict() == read

@@ -57,9 +57,9 @@ class OpenSession:
         return tuple(map(self.names.__getitem__, self.codes))
 
     @property
-    def where(self) -> list[str]:
-        """file:line of each kept line."""
-        return [self._place(p) for p in self.places]
+    def where(self) -> "Places":
+        """file:line of each kept line (formatted as it is read: an alarm's explanation reads only a few)."""
+        return Places(self)
 
     @property
     def start(self) -> str | None:
@@ -67,6 +67,28 @@ class OpenSession:
 
     def _place(self, p: int) -> str:
         return f"{self.files[p >> LINE_BITS]}:{p & ((1 << LINE_BITS) - 1)}"
+
+
+class Places(Sequence[str]):
+    """`OpenSession.where`: a list-like view of a session's kept places; equal to a sequence of the same texts."""
+    __slots__ = ("_s",)
+
+    def __init__(self, session: OpenSession):
+        self._s = session
+
+    def __len__(self) -> int:
+        return len(self._s.places)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return self._s._place(self._s.places[i])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 @dataclass

@@ -57,6 +57,12 @@ def digit_key(message: str) -> bytes:
     return message.encode("utf-8", "surrogatepass").translate(_BDIGITS)
 
 
+def digit_keys(messages: list[str]) -> list[bytes]:
+    """`digit_key` of each message, computed in C."""
+    return list(map(bytes.translate, map(str.encode, messages, repeat("utf-8"), repeat("surrogatepass")),
+                    repeat(_BDIGITS)))
+
+
 def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tuple]:
     """`m -> regex.match(m).groups()` for every message with `message`'s digit key (see the module text), from
     slices where it can: a regex that cannot tell one digit from another matches all of them at the same places."""
@@ -91,7 +97,7 @@ def bounded_tokens(template: str) -> list[str]:
     return out
 
 
-def _digit_sensitive(regex: str) -> bool:
+def digit_sensitive(regex: str) -> bool:
     """True when the regex could tell one ASCII digit from another (a digit in its text besides 0-9 classes)."""
     return bool(_HAS_DIGIT.search(regex.replace(r"\d", "").replace("0-9", "")))
 
@@ -187,7 +193,7 @@ class Matcher:
             self.entries.append(_Entry(
                 st=st, index=i, regex=crx, template=tpl,
                 specificity=sum(len(p) for p in parts), slots=len(parts) - 1, cut=cut,
-                digits=_digit_sensitive(rx), anchor=max(parts, key=len),
+                digits=digit_sensitive(rx), anchor=max(parts, key=len),
                 rank=(sum(len(p) for p in parts), 1 - len(parts), not cut),
             ))
         # the token index: each entry under its rarest digit-free bounded token
@@ -316,11 +322,14 @@ class Matcher:
                              header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")
         return k, n, self.entries[k].regex.match(message).groups() if n else ()
 
-    def fast_entries(self, messages: list[str], headers: Sequence[Sequence[str]]) -> list[int]:
+    def fast_entries(self, messages: list[str], headers: Sequence[Sequence[str]],
+                     keys: list[bytes] | None = None) -> list[int]:
         """`fast_decide`'s entry number (-1: none) of each message, counted alike, without the parameters: for a
         caller that needs only each line's statement (detect). A block at a time, so that the usual message (its
-        key cached, the winner decided by the key) costs no Python-level step of its own."""
-        keys = list(map(bytes.translate, map(str.encode, messages), repeat(_BDIGITS)))
+        key cached, the winner decided by the key) costs no Python-level step of its own. `keys`: the messages'
+        `digit_keys`, when the caller has them."""
+        if keys is None:
+            keys = digit_keys(messages)
         hits = list(map(self._cache_get, keys))
         tally = self._tally
         for i in positions(hits, None):

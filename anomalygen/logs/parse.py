@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.matcher import Matcher, positions
+from anomalygen.logs.matcher import Matcher, digit_keys, positions
 from anomalygen.logs.reader import ReadStats, Rejector, iter_chunks
 from anomalygen.source.model import LogStatement
 
@@ -33,6 +33,7 @@ class EventColumns(NamedTuple):
     values: list[tuple[str, ...]]  # header fields in format order
     messages: list[str]  # the Content field of each
     events: list[str]  # statement id; "" for a line no statement matches (no fallback), or a Drain3 id
+    digit_keys: list[bytes]  # each message's `matcher.digit_key`
 
     @classmethod
     def of(cls, lines: Iterable[ParsedLine], ci: int) -> Iterator["EventColumns"]:
@@ -40,7 +41,8 @@ class EventColumns(NamedTuple):
         for name, run in groupby(lines, itemgetter(0)):
             rows = list(run)
             values = [ln[2] for ln in rows]
-            yield cls(name, [ln[1] for ln in rows], values, [v[ci] for v in values], [ln[3] for ln in rows])
+            messages = [v[ci] for v in values]
+            yield cls(name, [ln[1] for ln in rows], values, messages, [ln[3] for ln in rows], digit_keys(messages))
 
 
 class ParsedLine(NamedTuple):
@@ -208,7 +210,8 @@ class LogParser:
         counts = summary.statement_counts
         for name, linenos, values in self._headers(chunks):
             messages = list(map(itemgetter(ci), values))
-            ks = matcher.fast_entries(messages, values)
+            keys = digit_keys(messages)
+            ks = matcher.fast_entries(messages, values, keys)
             events = list(map(ids.__getitem__, ks))
             tally = Counter(ks)
             missed = tally.pop(-1, 0)
@@ -220,7 +223,7 @@ class LogParser:
             summary.read.parsed += len(values)
             summary.matched += len(values) - missed
             summary.fallback += missed
-            yield EventColumns(name, linenos, values, messages, events)
+            yield EventColumns(name, linenos, values, messages, events, keys)
 
     def _headers(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple[str, Sequence[int], list]]:
         """(file name, line numbers, header fields) of each chunk's lines that fit the format; the others are

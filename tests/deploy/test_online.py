@@ -9,6 +9,7 @@ import pytest
 
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.matcher import digit_keys
 from anomalygen.logs.parse import EventColumns, ParsedLine
 from anomalygen.logs.sessions import SessionSpec
 
@@ -171,7 +172,7 @@ def test_blocks_of_lines_close_the_sessions_that_line_by_line_bookkeeping_closes
         block = lines[i:j]
         cols = EventColumns(files[i], [int(w.split(":")[1]) for _, _, w, _, _ in block],
                             [(lv, msg) for *_, msg, lv in block], [msg for *_, msg, _ in block],
-                            [ev for _, ev, *_ in block])
+                            [ev for _, ev, *_ in block], digit_keys([msg for *_, msg, _ in block]))
         closed += s.feed_block(s.rule.block(cols))
         i = j
     closed += s.close_all()

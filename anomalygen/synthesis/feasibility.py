@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import z3
 
@@ -51,10 +51,9 @@ class FeasibilityChecker:
         self._z3: tuple[z3.Context, z3.Solver] | None = None  # made on the first check that needs z3
         self._declared: set[str] = set()
         self._paths: dict[tuple, Verdict] = {}
-        self._steps: dict[tuple, Step] = {}
         self._vnames: dict[tuple, tuple[str, ...]] = {}  # (method, cond) -> version keys of the names it reads
-        self._vkeys: dict[tuple, tuple[tuple[str, str], ...]] = {}  # (frame, (method, cond)) -> (frame, name)s
-        self._items: dict[tuple, tuple] = {}  # a path record's condition -> its item (one analysis per checker)
+        # a path condition -> what `_record` keeps of it (one analysis per checker)
+        self._items: dict[tuple, tuple] = {}
         self._by_steps: dict[frozenset, str] = {}
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
@@ -75,9 +74,8 @@ class FeasibilityChecker:
         if hit is not None:
             self.cache_hits += 1
             return hit
-        items = [(c["frame"], (c.get("method"), c.get("cond", c.get("ref"))), c.get("polarity"), c)
-                 for c in conditions]
-        return self._verdict(sig, items)
+        given = dict(zip(sig, conditions))
+        return self._verdict(sig, lambda cond: self._record(cond, given[cond]))
 
     def check_record(self, record: Any, analysis: Any) -> Verdict:
         """An in-memory PathRecord: the same verdict as `check(condition_dicts(record, analysis))`, without
@@ -87,52 +85,70 @@ class FeasibilityChecker:
         if hit is not None:
             self.cache_hits += 1
             return hit
-        get = self._items.get
-        items = [get(cond) or self._item(cond, analysis) for cond in sig]
-        return self._verdict(sig, items)
+        return self._verdict(sig, lambda cond: self._record(cond, _shared_dict(analysis, cond[1], cond[2])))
 
-    def _item(self, cond: tuple, analysis: Any) -> tuple:
-        """(frame, (method, cond id), polarity, the condition's shared dict) of a path record's condition."""
+    def _record(self, cond: tuple, c: dict) -> tuple:
+        """What the checker keeps per path condition (frame, method, cond id, polarity): its item (frame,
+        (method, cond), polarity, condition dict: the dict of `check`, frame and polarity in it, or the shared
+        one of `check_record`), the version keys of the names it reads (and the only one, when it reads one),
+        its steps by the versions of those names, and whether it is an assignment or havoc."""
         frame, method, cid, pol = cond
-        base = _conditions_of(analysis)
-        c = base.get((method, cid))
-        if c is None:
-            c = base[(method, cid)] = _base_dict(analysis, method, cid)
-        item = self._items[cond] = (frame, (method, cid), pol, c)
-        return item
+        ck = (method, cid)
+        keys = tuple((frame, n) for n in self._names(ck, c))
+        rec = self._items[cond] = ((frame, ck, pol, c), keys, keys[0] if len(keys) == 1 else None, {},
+                                   c.get("kind") in _EFFECTS)
+        return rec
 
-    def _verdict(self, sig: tuple, items: list[tuple]) -> Verdict:
+    def _verdict(self, sig: tuple, record: Callable[[tuple], tuple]) -> Verdict:
         self.checked += 1
-        verdict = self._check(items)
+        verdict = self._check(sig, record)
         self._paths[sig] = verdict
         return verdict
 
     # ---- one path -----------------------------------------------------------------------------
-    def _steps_of(self, items: list[tuple]) -> tuple[list[tuple[Step, tuple]], bool]:
-        """(step, item) of each constraining step in SSA form; an item is (frame, (method, cond), polarity,
-        condition dict): the dict of `check` (frame and polarity in it) or the shared one of `check_record`."""
+    def _steps_of(self, sig: tuple, record: Callable[[tuple], tuple]) -> tuple[list[tuple[Step, tuple]], bool, bool]:
+        """(step, item) of each constraining step in SSA form, whether a step was only partly read, and
+        whether every step is an assignment or havoc."""
         versions: dict[tuple[str, str], int] = {}
         get = versions.get
         out = []
+        append = out.append
         partial = False
-        steps, vkeys = self._steps, self._vkeys
-        for item in items:
-            frame, ck, pol, c = item
-            keys = vkeys.get((frame, ck))
-            if keys is None:
-                keys = vkeys[(frame, ck)] = tuple((frame, n) for n in self._names(ck, c))
-            key = (frame, ck, pol, tuple([get(k, 0) for k in keys]) if keys else ())
-            st = steps.get(key)
-            if st is None:
-                full = c if "frame" in c else {**c, "frame": frame, "polarity": pol}
-                st = steps[key] = self.tr.step(full, versions)
-            for vk in st.bumps:
-                versions[vk] = get(vk, 0) + 1
-            if st.partial:
+        effects = True
+        records = self._items
+        for cond in sig:
+            rec = records.get(cond)
+            if rec is None:
+                rec = record(cond)
+            item, keys, one, table, effect = rec
+            if one is not None:
+                vs = get(one, 0)
+            elif keys:
+                vs = tuple([get(k, 0) for k in keys])
+            else:
+                vs = ()
+            hit = table.get(vs)
+            if hit is None:
+                hit = table[vs] = self._step(item, versions)
+            pair, bumps, part = hit
+            if bumps:
+                for vk in bumps:
+                    versions[vk] = get(vk, 0) + 1
+            if part:
                 partial = True
-            if st.assertion is not None:
-                out.append((st, item))
-        return out, partial
+            if pair is not None:
+                append(pair)
+            if not effect:
+                effects = False
+        return out, partial, effects
+
+    def _step(self, item: tuple, versions: dict) -> tuple[tuple[Step, tuple] | None, list, bool]:
+        """A condition's step under `versions`: ((step, item) when it constrains, the versions it bumps,
+        whether it was only partly read); kept per condition and versions (it keeps the step alive, so the
+        step's identity names it in the component cache)."""
+        frame, _, pol, c = item
+        st = self.tr.step(c if "frame" in c else {**c, "frame": frame, "polarity": pol}, versions)
+        return ((st, item) if st.assertion is not None else None), st.bumps, st.partial
 
     def _names(self, ck: tuple, c: dict) -> tuple[str, ...]:
         names = self._vnames.get(ck)
@@ -142,9 +158,9 @@ class FeasibilityChecker:
                                              for n in atom_names(c.get("expr")))
         return names
 
-    def _check(self, items: list[tuple]) -> Verdict:
-        steps, partial = self._steps_of(items)
-        if all(c.get("kind") in _EFFECTS for _, _, _, c in items):
+    def _check(self, sig: tuple, record: Callable[[tuple], tuple]) -> Verdict:
+        steps, partial, effects = self._steps_of(sig, record)
+        if effects:
             return Verdict("sat", partial)
         status = "sat"
         for comp in _components(steps):
@@ -184,7 +200,7 @@ class FeasibilityChecker:
             self._declared.update(new)
 
     def _solve(self, comp: list[tuple[Step, tuple]]) -> str:
-        # steps are interned (`self._steps` keeps them alive), so their identities name a component cheaply
+        # steps are interned (`_step`'s tables keep them alive), so their identities name a component cheaply
         ids = frozenset([id(st) for st, _ in comp])
         hit = self._by_steps.get(ids)
         if hit is not None:
@@ -244,15 +260,19 @@ def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]
     """Steps grouped by shared symbols: the steps without symbols one by one, then the groups in the order of
     their first step, each in path order."""
     comp_of: dict[str, list[str]] = {}  # symbol -> the symbols of its group (one list object per group)
+    get = comp_of.get
     for st, _ in steps:
         syms = st.symbols
         if not syms:
             continue
-        first = comp_of.get(syms[0])
+        s0 = syms[0]
+        first = get(s0)
         if first is None:
-            first = comp_of[syms[0]] = [syms[0]]
+            first = comp_of[s0] = [s0]
+        if len(syms) == 1:
+            continue
         for n in syms[1:]:
-            other = comp_of.get(n)
+            other = get(n)
             if other is None:
                 first.append(n)
                 comp_of[n] = first
@@ -268,21 +288,29 @@ def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]
         syms = item[0].symbols
         if not syms:
             lonely.append([item])
+            continue
+        g = id(get(syms[0]))
+        members = groups.get(g)
+        if members is None:
+            groups[g] = [item]
         else:
-            groups.setdefault(id(comp_of[syms[0]]), []).append(item)
+            members.append(item)
     return lonely + list(groups.values())
 
 
 def condition_dicts(record: Any, analysis: Any) -> list[dict]:
     """The condition dicts of an in-memory PathRecord, shaped as `pathio.read_paths` yields them."""
+    return [{**_shared_dict(analysis, method, cid), "frame": frame, "polarity": pol}
+            for frame, method, cid, pol in record.conditions]
+
+
+def _shared_dict(analysis: Any, method: str, cid: str) -> dict:
+    """A condition's dict without frame and polarity, one per condition of the analysis."""
     cache = _conditions_of(analysis)
-    out = []
-    for frame, method, cid, pol in record.conditions:
-        base = cache.get((method, cid))
-        if base is None:
-            base = cache[(method, cid)] = _base_dict(analysis, method, cid)
-        out.append({**base, "frame": frame, "polarity": pol})
-    return out
+    c = cache.get((method, cid))
+    if c is None:
+        c = cache[(method, cid)] = _base_dict(analysis, method, cid)
+    return c
 
 
 def _base_dict(analysis: Any, method: str, cid: str) -> dict:

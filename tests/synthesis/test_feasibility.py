@@ -169,3 +169,33 @@ def test_condition_dicts_belong_to_one_live_analysis():
     gc.collect()
     # a freed analysis's conditions are gone: an object given its id later starts empty
     assert key not in feasibility._BASE
+
+
+def test_in_memory_records_get_the_verdicts_of_their_condition_dicts(tmp_path):
+    # a callee inlined twice (two frames with the same conditions: same names, other symbols), assignments read
+    # in SSA form across a loop, a level guard shared by every frame: both ways of giving a path must agree
+    a = one(tmp_path, """
+  int size;
+  void part(Object x) {
+    if (x == null) LOG.info("null");
+    if (x != null) LOG.info("set");
+    if (LOG.isDebugEnabled()) LOG.debug("detail");
+  }
+  void m(Object y, int n) {
+    int k = n + 1;
+    part(y);
+    for (int i = 0; i < n; i++) { if (k > 3) LOG.info("k3"); k = k - 1; }
+    if (k > 3 && n > 10) LOG.info("late");
+    part(y);
+    if (size > 0) LOG.info("size");
+  }""")
+    ep = PathFinder(a, PathConfig(max_paths=10_000)).entry_paths(key_of(a, "A.m"))
+    assert len({c[0] for p in ep.paths for c in p.conditions}) >= 3  # the entry's frame and both calls of part
+    by_dicts, by_records = FeasibilityChecker(min_level="INFO"), FeasibilityChecker(min_level="INFO")
+    got = []
+    for p in ep.paths:
+        v, w = by_dicts.check(condition_dicts(p, a)), by_records.check_record(p, a)
+        assert (v.status, v.partial, v.reasons) == (w.status, w.partial, w.reasons)
+        got.append(w.status)
+    assert {"sat", "unsat"} <= set(got)
+    assert by_records.checked == len(ep.paths) and by_records.solved == by_dicts.solved

@@ -143,11 +143,13 @@ class Sessionizer:
         return out
 
     def feed_block(self, block: KeyedLines, now: float = 0.0) -> list[OpenSession]:
-        """As `feed`, from a block of `KeyRule.block`'s keyed lines. The block goes in segments that no check
-        falls inside: each segment's lines are grouped by session in C (numpy), so that a session costs a few
-        Python-level steps per segment instead of each line several. A segment ends at the first check that
-        could close a session (the least recent one's idleness decides), and before a line that would open one
-        session more than `max_open`: that line goes alone, so that evictions happen exactly as line by line."""
+        """As `feed`, from a block of `KeyRule.block`'s keyed lines, with the results of taking them one by one.
+        The block goes in segments whose lines are grouped by session in C (numpy), so that a session costs a few
+        Python-level steps per segment instead of each line several. Usually a segment is up to `idle_lines`
+        lines long, checks included (`_long_segment`). Near `max_open`, and for windows, a segment ends at the
+        first check that could close a session (the least recent one's idleness decides), and before a line
+        that would open one session more than `max_open`: that line goes alone, so that evictions happen exactly
+        as line by line."""
         out: list[OpenSession] = []
         m = len(block)
         if not m:
@@ -168,11 +170,7 @@ class Sessionizer:
             g = n0 + 1 + a  # the number of line a among all lines fed
             if not window and self.idle_lines > 0:  # the usual way: as far as no session it touches can go idle
                 b = min(m, a + self.idle_lines)
-                if key_lines is None:
-                    seg_keys, seg_lines = keys[a:b], np.arange(a, b)
-                else:
-                    ka, kb = np.searchsorted(key_lines, (a, b)).tolist()
-                    seg_keys, seg_lines = keys[ka:kb], key_lines[ka:kb]
+                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
                 if self._overflow(seg_keys, seg_lines) is None:
                     self._long_segment(seg_keys, seg_lines, key_lines is None, codes, places, block.texts, n0, a,
                                        b, now, out)
@@ -187,11 +185,8 @@ class Sessionizer:
             b = min(check - n0, m)  # through the check's line when it falls in this block
             if window:
                 seg_keys, seg_lines = [f"w{(g - 1) // window}"] * (b - a), np.arange(a, b)
-            elif key_lines is None:
-                seg_keys, seg_lines = keys[a:b], np.arange(a, b)
             else:
-                ka, kb = np.searchsorted(key_lines, (a, b)).tolist()
-                seg_keys, seg_lines = keys[ka:kb], key_lines[ka:kb]
+                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
             cut = self._overflow(seg_keys, seg_lines)
             if cut is not None:  # stop before the line that opens one session too many; it goes alone
                 b = cut if cut > a else a + 1
@@ -240,8 +235,8 @@ class Sessionizer:
         opened_before = len(sessions)
         for s in closed:
             del sessions[s.key]
-        fresh = [i for k, i in first.items() if k not in sessions]
         if closed:
+            fresh = [i for k, i in first.items() if k not in sessions]
             self.counts.closed_idle += len(closed)
             out.extend(closed)
             # the most open at once: right after some session opened, less those closed by checks before it
@@ -355,6 +350,14 @@ class Sessionizer:
         if why == "end":
             self.counts.closed_end += len(out)
         return out
+
+
+def _keys_between(keys: list[str], key_lines: np.ndarray | None, a: int, b: int) -> tuple[list[str], np.ndarray]:
+    """The keys of a block's lines a..b-1, and the line of each."""
+    if key_lines is None:
+        return keys[a:b], np.arange(a, b)
+    ka, kb = np.searchsorted(key_lines, (a, b)).tolist()
+    return keys[ka:kb], key_lines[ka:kb]
 
 
 def supports(sessions_by: str) -> bool:

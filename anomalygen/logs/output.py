@@ -140,7 +140,8 @@ class CsvRows:
         ok = np.ones(len(heads), dtype=bool)
         if whole.count(",") != self.commas * len(heads):  # a comma inside a field
             ok &= np.array(list(map(str.count, heads, repeat(",")))) == self.commas
-        if not plain and not (whole.isprintable() and '"' not in whole and "\\" not in whole):
+        if not plain and not (plain_text(whole.encode()) and "\n" not in whole if whole.isascii() else
+                              whole.isprintable() and '"' not in whole and "\\" not in whole):
             ok &= np.array(list(map(str.isprintable, heads)), dtype=bool)
             for c in '"\\':
                 ok &= ~np.array(list(map(str.__contains__, heads, repeat(c))), dtype=bool)

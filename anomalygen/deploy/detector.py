@@ -15,7 +15,7 @@ from pathlib import Path
 
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
-from anomalygen.deploy.keys import KeyedLines, KeyRule
+from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.online import OpenSession, Sessionizer
 from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.deploy.spans import keyed_spans, worth_splitting

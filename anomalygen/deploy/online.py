@@ -9,7 +9,7 @@ counted as evicted. Sessions longer than `keep_events` keep counting events but 
 `keep_events` lines' place and text, for the explanation's context. A session stores its events as 4-byte
 codes into one table of event ids, and the place of each kept line as one 8-byte number (file, line), so
 that what an open session costs is little more than the text of its lines.
-Lines come in blocks (`KeyedLines`, from `deploy.keys`), and the bookkeeping works a segment of a block at a
+Lines come in blocks (`KeyedLines`, from `deploy.keyed`), and the bookkeeping works a segment of a block at a
 time, with the results of taking the lines one by one (`Sessionizer.feed_block`).
 """
 
@@ -23,7 +23,7 @@ from itertools import count, takewhile
 
 import numpy as np
 
-from anomalygen.deploy.keys import KeyedLines, KeyRule
+from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import positions
 from anomalygen.logs.parse import EventColumns, ParsedLine

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anomalygen.deploy.keys import KeyedLines, KeyRule
+from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.stream import STDIN
 from anomalygen.logs.chunked import merge_stats, plan, total_bytes
 from anomalygen.logs.formats import LogFormat

@@ -6,8 +6,12 @@
 
 Each measurement runs in a fresh child process (so peak RSS is its own), on the log repeated 1x and `--scale`x,
 block ids renamed per copy (`blk_123` -> `blk_123` + copy number) so that every copy's sessions are new ones:
-* parse: `LogParser` over the file with the model's inventory and format (the reader, header split, statement
-  match, parameters) consumed without writing: what `detect` does before sessions and scoring;
+* parse: `LogParser.parse_columns` over the file with the model's inventory and format (the reader, header split,
+  statement match, parameters, a block of columns per read block) consumed without writing: what `anomalygen
+  parse` computes before it writes rows;
+* lines: `LogParser.parse`, the same as a `ParsedLine` per line (the streaming API; slower);
+* events: `LogParser.event_columns`, the columns without templates and parameters: the part of `detect` before
+  sessions and scoring, alone;
 * detect: `Detector.stream` in one process (parse + online sessions + scoring every closed session +
   explanations of alarms), alarms discarded. The model reads each distinct event sequence once (the scorer's
   cache answers the repeats); the count of sequences it read is printed, since copies of one log repeat the same
@@ -65,9 +69,11 @@ def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
 
     det = load_detector(model)
     t0, c0 = time.perf_counter(), _cpu()
-    if kind == "parse":
+    if kind in ("parse", "lines", "events"):
         parser = LogParser(det.statements, LogFormat.parse(det.manifest["detect"]["format"]), fallback=False)
-        for _ in parser.parse_chunks(iter_chunks([log], parser.summary.read)):
+        chunks = iter_chunks([log], parser.summary.read)
+        way = {"parse": parser.parse_columns, "lines": parser.parse_chunks, "events": parser.event_columns}[kind]
+        for _ in way(chunks):
             pass
         lines = parser.summary.read.lines_read
         extra = {}
@@ -146,7 +152,7 @@ def main() -> None:
         if a.json:
             a.json.write_text(json.dumps(r, indent=1) + "\n")
         return
-    kinds = ["parse", "detect"] + ([f"detect-j{a.jobs}"] if a.jobs > 1 else [])
+    kinds = ["parse", "lines", "events", "detect"] + ([f"detect-j{a.jobs}"] if a.jobs > 1 else [])
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for copies in sorted({1, a.scale}):
@@ -164,19 +170,25 @@ def main() -> None:
             print(f"x{copies}: {p['lines']:,} lines, load average {row['load_average']:.1f}; parse "
                   f"{p['lines_per_s']:,.0f} lines/s, {p['lines_per_cpu_s']:,.0f} per CPU second (peak RSS "
                   f"{p['peak_rss_mb']:.0f} MB)")
-            for kind in kinds[1:]:
+            e, ln = row["events"], row["lines"]
+            print(f"  lines (a ParsedLine each): {ln['lines_per_s']:,.0f} lines/s = "
+                  f"{ln['lines_per_s'] / p['lines_per_s']:.2f} of parse; events only (detect's parsing, alone): "
+                  f"{e['lines_per_s']:,.0f} lines/s = {e['lines_per_s'] / p['lines_per_s']:.2f} of parse")
+            for kind in kinds[3:]:
                 d = row[kind]
                 # each repeat's runs went back to back: the spread of their ratios is this machine's noise
                 pairs = [x["lines_per_s"] / y["lines_per_s"] for y, x in zip(runs["parse"], runs[kind])]
                 d["vs_parse"] = d["lines_per_s"] / p["lines_per_s"]
                 d["vs_parse_per_repeat"] = [round(r, 3) for r in pairs]
                 d["vs_parse_cpu"] = d["lines_per_cpu_s"] / p["lines_per_cpu_s"]
+                d["vs_events"] = d["lines_per_s"] / e["lines_per_s"]
+                d["vs_lines"] = d["lines_per_s"] / ln["lines_per_s"]
                 print(f"  {kind}: {d['lines_per_s']:,.0f} lines/s = {d['vs_parse']:.2f} of parse (repeats "
-                      f"{min(pairs):.2f}-{max(pairs):.2f}); per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak "
-                      f"RSS {d['peak_rss_mb']:.0f} MB" + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)"
-                                                         if "-j" in kind else "") + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct "
-                      f"sequences read by the model, {d['alarms']:,} alarms, at most {d['max_open']:,} open, "
-                      f"{d['evicted']} evicted")
+                      f"{min(pairs):.2f}-{max(pairs):.2f}), {d['vs_lines']:.2f} of lines, {d['vs_events']:.2f} of events "
+                      f"only; per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak RSS {d['peak_rss_mb']:.0f} MB"
+                      + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)" if "-j" in kind else "")
+                      + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct sequences read by the model, "
+                      f"{d['alarms']:,} alarms, at most {d['max_open']:,} open, {d['evicted']} evicted")
             results[f"x{copies}"] = row
     if a.scale != 1:
         r1, rn = results["x1"]["detect"]["peak_rss_mb"], results[f"x{a.scale}"]["detect"]["peak_rss_mb"]

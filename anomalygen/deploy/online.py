@@ -9,6 +9,8 @@ counted as evicted. Sessions longer than `keep_events` keep counting events but 
 `keep_events` lines' place and text, for the explanation's context. A session stores its events as 4-byte
 codes into one table of event ids, and the place of each kept line as one 8-byte number (file, line), so
 that what an open session costs is little more than the text of its lines.
+Lines come in blocks (`KeyedLines`, from `deploy.keyed`), and the bookkeeping works a segment of a block at a
+time, with the results of taking the lines one by one (`Sessionizer.feed_block`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from itertools import count
+from dataclasses import dataclass
+from itertools import count, takewhile
 
 import numpy as np
 
-from anomalygen.deploy.keys import KeyedLines, KeyRule
+from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import positions
 from anomalygen.logs.parse import EventColumns, ParsedLine
@@ -34,15 +36,25 @@ LINE_BITS = 40  # a kept line's place: file index << LINE_BITS | line number
 @dataclass(slots=True)
 class OpenSession:
     key: str
-    first: int = 0  # number of the parsed line that opened it: sessions sort by it into log order
-    names: list[str] = field(default_factory=list)  # event id of each code: one table shared by a Sessionizer
-    files: list[str] = field(default_factory=list)  # file name of each file index: shared likewise
-    codes: array = field(default_factory=lambda: array("I"))  # the event of each line
-    places: array = field(default_factory=lambda: array("q"))  # file and line number of each kept line
-    text: list[str] = field(default_factory=list)  # the message of each kept line
-    last_line: int = 0
-    last_time: float = 0.0
-    closed_by: str = ""  # idle | evicted | end | window
+    first: int  # number of the parsed line that opened it: sessions sort by it into log order
+    names: list[str]  # event id of each code: one table shared by a Sessionizer
+    files: list[str]  # file name of each file index: shared likewise
+    codes: array  # the event of each line
+    places: array  # file and line number of each kept line
+    text: list[str]  # the message of each kept line
+    last_line: int
+    last_time: float
+    closed_by: str  # idle | evicted | end | window
+
+    def __init__(self, key: str, first: int = 0, names: list[str] | None = None, files: list[str] | None = None,
+                 codes: array | None = None):
+        # written out: the generated one calls a factory per field, and detect opens a session every few lines
+        self.key, self.first = key, first
+        self.names = names if names is not None else []
+        self.files = files if files is not None else []
+        self.codes = codes if codes is not None else array("I")
+        self.places, self.text = array("q"), []
+        self.last_line, self.last_time, self.closed_by = 0, 0.0, ""
 
     @classmethod
     def of(cls, key: str, events: Sequence[str], first: int = 0) -> "OpenSession":
@@ -131,11 +143,13 @@ class Sessionizer:
         return out
 
     def feed_block(self, block: KeyedLines, now: float = 0.0) -> list[OpenSession]:
-        """As `feed`, from a block of `KeyRule.block`'s keyed lines. The block goes in segments that no check
-        falls inside: each segment's lines are grouped by session in C (numpy), so that a session costs a few
-        Python-level steps per segment instead of each line several. A segment ends at the first check that
-        could close a session (the least recent one's idleness decides), and before a line that would open one
-        session more than `max_open`: that line goes alone, so that evictions happen exactly as line by line."""
+        """As `feed`, from a block of `KeyRule.block`'s keyed lines, with the results of taking them one by one.
+        The block goes in segments whose lines are grouped by session in C (numpy), so that a session costs a few
+        Python-level steps per segment instead of each line several. Usually a segment is up to `idle_lines`
+        lines long, checks included (`_long_segment`). Near `max_open`, and for windows, a segment ends at the
+        first check that could close a session (the least recent one's idleness decides), and before a line
+        that would open one session more than `max_open`: that line goes alone, so that evictions happen exactly
+        as line by line."""
         out: list[OpenSession] = []
         m = len(block)
         if not m:
@@ -154,6 +168,15 @@ class Sessionizer:
         a = 0
         while a < m:
             g = n0 + 1 + a  # the number of line a among all lines fed
+            if not window and self.idle_lines > 0:  # the usual way: as far as no session it touches can go idle
+                b = min(m, a + self.idle_lines)
+                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
+                if self._overflow(seg_keys, seg_lines) is None:
+                    self._long_segment(seg_keys, seg_lines, key_lines is None, codes, places, block.texts, n0, a,
+                                       b, now, out)
+                    self.n = n0 + b
+                    a = b
+                    continue
             check = g + (-g) % every  # the first check at or after it
             if not window:  # the first check that could close a session: the least recent one's
                 due = (next(iter(self.open.values())).last_line if self.open else g) + self.idle_lines
@@ -162,11 +185,8 @@ class Sessionizer:
             b = min(check - n0, m)  # through the check's line when it falls in this block
             if window:
                 seg_keys, seg_lines = [f"w{(g - 1) // window}"] * (b - a), np.arange(a, b)
-            elif key_lines is None:
-                seg_keys, seg_lines = keys[a:b], np.arange(a, b)
             else:
-                ka, kb = np.searchsorted(key_lines, (a, b)).tolist()
-                seg_keys, seg_lines = keys[ka:kb], key_lines[ka:kb]
+                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
             cut = self._overflow(seg_keys, seg_lines)
             if cut is not None:  # stop before the line that opens one session too many; it goes alone
                 b = cut if cut > a else a + 1
@@ -183,6 +203,51 @@ class Sessionizer:
             a = b
         return out
 
+    def _long_segment(self, keys: list[str], lines: np.ndarray, every_line: bool, codes: np.ndarray,
+                      places: np.ndarray, texts: list[str], n0: int, a: int, b: int, now: float,
+                      out: list[OpenSession]) -> None:
+        """Lines a..b-1 of a block, at most `idle_lines` of them, with the checks that fall among them, given that
+        no line opens a session past `max_open`. No session the segment touches can go idle before its end, so
+        a check closes the sessions open before it and not touched since, idle by then: each such session closes
+        at the first check after it went idle, unless its key comes back in the segment before that check (then
+        the key's lines from there open a new session)."""
+        every, idle, sessions = self.check_every, self.idle_lines, self.open
+        first: dict[str, int] = {}  # key -> index of its first occurrence (keys in order of first occurrence)
+        ids = np.fromiter(map(first.setdefault, keys, count()), np.int64, len(keys))
+        g, end = n0 + 1 + a, n0 + b  # the numbers of the segment's first and last lines
+        checks = np.arange(g + (-g) % every, end + 1, every)
+        if not every_line:  # a check that falls on a line of no session is skipped
+            checks = checks[np.isin(checks - (n0 + 1), lines)]
+        closed: list[OpenSession] = []
+        dues: list[int] = []  # the check that closes each
+        if len(checks) and sessions:
+            last_check = int(checks[-1])
+            idle_by_then = list(takewhile(lambda s: s.last_line + idle <= last_check, sessions.values()))
+            if idle_by_then:  # (the sessions are in order of their last lines)
+                came = lines[list(first.values())] + (n0 + 1)  # where each key first comes
+                back = dict(zip(first, came.tolist()))
+                due_at = checks[np.searchsorted(checks, [s.last_line + idle for s in idle_by_then])].tolist()
+                for s, due in zip(idle_by_then, due_at):
+                    if back.get(s.key, end + 1) > due:
+                        s.closed_by = "idle"
+                        closed.append(s)
+                        dues.append(due)
+        opened_before = len(sessions)
+        for s in closed:
+            del sessions[s.key]
+        if closed:
+            fresh = [i for k, i in first.items() if k not in sessions]
+            self.counts.closed_idle += len(closed)
+            out.extend(closed)
+            # the most open at once: right after some session opened, less those closed by checks before it
+            opens = np.sort(lines[fresh]) + (n0 + 1)
+            gone = np.searchsorted(np.array(dues), opens, side="left")
+            most = int((opened_before + np.arange(1, len(opens) + 1) - gone).max()) if len(opens) else 0
+            if most > self.counts.max_open:
+                self.counts.max_open = most
+        if keys:
+            self._segment(keys, lines, codes, places, texts, n0, now, out, first, ids)
+
     def _overflow(self, keys: list[str], lines: np.ndarray) -> int | None:
         """The line where a segment would open more sessions than `max_open` allows at once, if any."""
         sessions = self.open
@@ -194,11 +259,14 @@ class Sessionizer:
         return int(lines[fresh[room]]) if len(fresh) > room else None
 
     def _segment(self, keys: list[str], lines: np.ndarray, codes: np.ndarray, places: np.ndarray,
-                 texts: list[str], n0: int, now: float, out: list[OpenSession]) -> None:
-        """Add a segment's lines to their sessions: `keys[i]` is a key of the block's line `lines[i]`."""
+                 texts: list[str], n0: int, now: float, out: list[OpenSession], first: dict | None = None,
+                 ids: np.ndarray | None = None) -> None:
+        """Add a segment's lines to their sessions: `keys[i]` is a key of the block's line `lines[i]`. (`first`,
+        `ids`: the key -> first index table and each key's first index, when the caller has them.)"""
         sessions, counts, keep = self.open, self.counts, self.keep
-        first: dict[str, int] = {}  # key -> index of its first occurrence; keys in order of first occurrence
-        ids = np.fromiter(map(first.setdefault, keys, count()), np.int64, len(keys))
+        if first is None:
+            first = {}  # key -> index of its first occurrence; keys in order of first occurrence
+            ids = np.fromiter(map(first.setdefault, keys, count()), np.int64, len(keys))
         order = np.argsort(ids, kind="stable")  # grouped by key, each group in line order
         starts = np.flatnonzero(np.diff(ids[order], prepend=-1))
         ends = np.append(starts[1:], len(keys))
@@ -282,6 +350,14 @@ class Sessionizer:
         if why == "end":
             self.counts.closed_end += len(out)
         return out
+
+
+def _keys_between(keys: list[str], key_lines: np.ndarray | None, a: int, b: int) -> tuple[list[str], np.ndarray]:
+    """The keys of a block's lines a..b-1, and the line of each."""
+    if key_lines is None:
+        return keys[a:b], np.arange(a, b)
+    ka, kb = np.searchsorted(key_lines, (a, b)).tolist()
+    return keys[ka:kb], key_lines[ka:kb]
 
 
 def supports(sessions_by: str) -> bool:

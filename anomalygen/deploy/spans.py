@@ -1,8 +1,9 @@
 """`detect --jobs N` on plain files: worker processes parse spans of the logs, the main process forms the
 sessions and scores them.
 
-Parsing is about half of what `detect` does per line, and no line's parse depends on another span's (`detect` has no
-Drain3 fallback, and a span starts at a line that fits the header: `anomalygen.logs.chunked.plan`). The main
+Parsing and finding the keys are about half of what `detect` does per line, and no line's parse depends on another
+span's (`detect` has no Drain3 fallback, and a span starts at a line that fits the header:
+`anomalygen.logs.chunked.plan`). The main
 process takes the spans' lines in log order, so the sessions, their scores and the alarms are those of one
 process: sessions close by line counts alone, never by where a block of lines ends. The workers also find each
 line's session keys (`KeyRule`), so what crosses between the processes is only what a session keeps of a line:
@@ -17,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anomalygen.deploy.keys import KeyedLines, KeyRule
+from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.stream import STDIN
 from anomalygen.logs.chunked import merge_stats, plan, total_bytes
 from anomalygen.logs.formats import LogFormat

@@ -103,7 +103,7 @@ def parse_logs(req: ParseRequest) -> ParseResult:
         if parse_parallel_ok(logs, jobs, req.parquet):
             res = write_structured_parallel(parser, statements, logs, out, jobs, req.executor, req.ray_address)
         else:
-            res = write_structured(parser.parse(logs), fmt, out, parquet=req.parquet)
+            res = write_structured(parser, logs, out, parquet=req.parquet)
     except (RuntimeError, ValueError) as err:  # an unknown executor, Ray missing, pyarrow missing
         raise InputError(str(err)) from None
     seconds = time.perf_counter() - started

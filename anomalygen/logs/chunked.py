@@ -17,6 +17,7 @@ import os
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Iterator, NamedTuple, Sequence
 
@@ -26,7 +27,7 @@ from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.line_ids import LineIds
 from anomalygen.logs.output import CsvRows, header_row, number, plain_text
 from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
-from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span
+from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span, iter_chunks
 from anomalygen.parallel import Shared, imap_ordered
 from anomalygen.source.model import LogStatement
 
@@ -152,8 +153,11 @@ def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> Pa
     rows = CsvRows(parser.fmt)
     # rows are rendered before they are numbered: strings, unlike parsed lines, cost the garbage collector nothing
     segments: list = []
-    for seg in rows.render(parser.parse([part]), keep_fallback=True,
-                           plain=data is not None and plain_text(data)):
+    ids = [e.st.id for e in parser.matcher.entries]
+    tpls = [e.st.template for e in parser.matcher.entries]
+    plain = data is not None and plain_text(data)
+    blocks = parser.parse_columns(iter_chunks([part], parser.summary.read))
+    for seg in chain.from_iterable(rows.render_columns(b, ids, tpls, keep_fallback=True, plain=plain) for b in blocks):
         if isinstance(seg, list):
             if segments and isinstance(segments[-1], list):
                 segments[-1] += seg
@@ -201,7 +205,7 @@ def _raw(part: str | Span) -> bytes | None:
 def write_structured_parallel(parser: LogParser, statements: list[LogStatement], paths: Sequence[str | Path],
                               out_dir: Path, jobs: int, executor: str = "process",
                               address: str | None = None, span_bytes: int = SPAN_BYTES) -> dict:
-    """What `output.write_structured(parser.parse(paths), ...)` writes and returns, from parallel workers;
+    """What `output.write_structured(parser, paths, ...)` writes and returns, from parallel workers;
     `parser` (its Drain3 fallback and its summary) is the main process's and ends up as after a sequential run."""
     fmt = parser.fmt
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import itemgetter
+from operator import call, itemgetter
 from typing import Callable, Sequence
 
 from anomalygen.core.levels import normalise as normalise_level
@@ -76,6 +76,10 @@ def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tupl
         (a, b), = spans
         return lambda m: (m[a:b],)
     return itemgetter(*[slice(a, b) for a, b in spans])
+
+
+def _no_params(message: str) -> tuple:
+    return ()
 
 
 def bounded_tokens(template: str) -> list[str]:
@@ -328,6 +332,15 @@ class Matcher:
         caller that needs only each line's statement (detect). A block at a time, so that the usual message (its
         key cached, the winner decided by the key) costs no Python-level step of its own. `keys`: the messages'
         `digit_keys`, when the caller has them."""
+        return self._decide_all(messages, headers, keys, False)[0]
+
+    def fast_decisions(self, messages: list[str], headers: Sequence[Sequence[str]],
+                       keys: list[bytes] | None = None) -> tuple[list[int], list[int], list[tuple]]:
+        """`fast_decide` for a block of messages: (entry numbers, numbers of candidates, parameter values)."""
+        return self._decide_all(messages, headers, keys, True)
+
+    def _decide_all(self, messages: list[str], headers: Sequence[Sequence[str]], keys: list[bytes] | None,
+                    with_params: bool) -> tuple[list[int], list[int], list[tuple]]:
         if keys is None:
             keys = digit_keys(messages)
         hits = list(map(self._cache_get, keys))
@@ -340,27 +353,31 @@ class Matcher:
             hits[i] = hit
         decided = list(map(itemgetter(3), hits))
         flags = list(map(itemgetter(2), hits))
-        if None in decided:
-            ks = [d[0] if d is not None else -2 for d in decided]
-            undecided = list(positions(decided, None))
+        undecided = list(positions(decided, None)) if None in decided else []
+        if undecided:
+            stand_in = (-2, 0, _no_params)
             for i in undecided:
+                decided[i] = stand_in
                 flags[i] = 0  # `_resolve` counts these lines' candidates itself
-        else:
-            ks = list(map(itemgetter(0), decided))
-            undecided = []
+        ks = list(map(itemgetter(0), decided))
         seen = self._seen
         for k, c in Counter(ks).items():
             if k != -2:
                 seen[k] += c
-        f2 = flags.count(2)
         tally[0] += len(flags) - flags.count(0)
-        tally[2] += f2
+        tally[2] += flags.count(2)
+        ns = list(map(itemgetter(1), decided)) if with_params else []
+        params = list(map(call, map(itemgetter(2), decided), messages)) if with_params else []
         li, cj, lj = self.header
         for i in undecided:
-            header, hit = headers[i], hits[i]
-            ks[i] = self._resolve(messages[i], hit[0], hit[1], header[li] if li >= 0 else "",
-                                  header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")[0]
-        return ks
+            header, hit, message = headers[i], hits[i], messages[i]
+            k, n = self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "",
+                                 header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")
+            ks[i] = k
+            if with_params:
+                ns[i] = n
+                params[i] = self.entries[k].regex.match(message).groups() if n else ()
+        return ks, ns, params
 
     def match(self, message: str, level: str = "", component: str = "", line: str = "") -> tuple[int, tuple, int]:
         """(entry number or -1, parameter values, number of candidates)."""

@@ -8,12 +8,16 @@ import json
 import os
 import re
 from collections import Counter
+from itertools import repeat
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
 
 from anomalygen.atomic import atomic_open, temp_name
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.parse import FALLBACK, ParsedLine
+from anomalygen.logs.parse import FALLBACK, SOURCE, LogParser, ParsedColumns, ParsedLine
+from anomalygen.logs.reader import iter_chunks
 from anomalygen.source.model import LogStatement
 
 EXTRA_COLUMNS = ["EventId", "EventTemplate", "ParameterList", "Match", "Candidates", "File", "FileLine"]
@@ -103,6 +107,71 @@ class CsvRows:
             yield out
 
 
+    def render_columns(self, cols: ParsedColumns, ids: list[str], templates: list[str], keep_fallback: bool = False,
+                       plain: bool = False) -> Iterator[list[str] | ParsedLine]:
+        """As `render` with `line_id` 0, from a block of columns (`LogParser.parse_columns`); `ids` and `templates`
+        are the event id and template of each matcher entry. The rows of statements are made by joins over the
+        columns, with no Python-level step per usual row; the fallback lines go through `render`."""
+        rows: list[str] = []
+        start = 0
+        for pos, eid, tpl, params in [*cols.fallback, (len(cols.entries), None, "", ())]:
+            if pos > start:
+                rows += self._rows(cols, start, pos, ids, templates, plain)
+            if eid is not None:
+                line = ParsedLine(cols.file, cols.linenos[pos], cols.values[pos], eid, tpl, params, FALLBACK, 0)
+                if keep_fallback:
+                    if rows:
+                        yield rows
+                        rows = []
+                    yield line
+                else:
+                    rows += next(self.render([line], plain=plain))
+            start = pos + 1
+        if rows:
+            yield rows
+
+    def _rows(self, cols: ParsedColumns, a: int, b: int, ids: list[str], templates: list[str],
+              plain: bool) -> list[str]:
+        """Rows a..b-1 of a block, none of them a fallback line."""
+        values, ks, ns, params = cols.values[a:b], cols.entries[a:b], cols.candidates[a:b], cols.params[a:b]
+        heads = list(map(",".join, values))
+        # one look at the block's text, then row by row only when it holds a field to quote or escape
+        whole = "".join(heads)
+        ok = np.ones(len(heads), dtype=bool)
+        if whole.count(",") != self.commas * len(heads):  # a comma inside a field
+            ok &= np.array(list(map(str.count, heads, repeat(",")))) == self.commas
+        if not plain and not (plain_text(whole.encode()) and "\n" not in whole if whole.isascii() else
+                              whole.isprintable() and '"' not in whole and "\\" not in whole):
+            ok &= np.array(list(map(str.isprintable, heads)), dtype=bool)
+            for c in '"\\':
+                ok &= ~np.array(list(map(str.__contains__, heads, repeat(c))), dtype=bool)
+        counts, first = self.counts, self.first
+        kinds = Counter(ks)  # in order of first appearance, as `render` counts them
+        for k, c in kinds.items():
+            eid = ids[k]
+            first.setdefault(eid, templates[k])
+            counts[eid] = counts.get(eid, 0) + c
+        ev4 = {k: f",{csv_field(ids[k])},{csv_field(templates[k])}," for k in kinds}
+        ev5 = {n: f",{SOURCE},{n},{csv_field(cols.file)}," for n in set(ns)}
+        full = list(map(bool, params))
+        try:
+            mids = list(map(_PARAM_SEP.join, params))
+        except TypeError:  # a value that is not a string (an optional group that took no part): escaped below
+            mids = [""] * len(params)
+            ok[:] = False
+        rows = list(map("".join, zip(repeat(","), heads, map(ev4.__getitem__, ks), map(_PJ_OPEN.__getitem__, full),
+                                     mids, map(_PJ_CLOSE.__getitem__, full), map(ev5.__getitem__, ns),
+                                     map(str, cols.linenos[a:b]), repeat("\r\n"))))
+        for i in np.flatnonzero(~ok).tolist():
+            rows[i] = (f",{','.join(map(csv_field, values[i]))}{ev4[ks[i]]}{csv_field(params_json(params[i]))}"
+                       f"{ev5[ns[i]]}{cols.linenos[a + i]}\r\n")
+        return rows
+
+
+_PJ_OPEN = ("[", '"[""')  # around a row's parameters (a JSON list, its quotes doubled): none, some
+_PJ_CLOSE = ("]", '""]"')
+
+
 _PLAIN_BYTES = bytes(b for b in range(0x20, 0x7F) if b not in b'"\\') + b"\n"
 
 
@@ -168,17 +237,28 @@ class _Parquet:
         os.replace(self.tmp, self.path)
 
 
-def write_structured(lines: Iterable[ParsedLine], fmt: LogFormat, out_dir: Path, parquet: bool = False) -> dict:
-    """Stream parsed lines to OUT/structured.csv (and .parquet); returns per-event counts and file paths."""
+def write_structured(parser: LogParser, paths: Sequence[str | Path], out_dir: Path, parquet: bool = False) -> dict:
+    """Stream `paths` parsed by `parser` to OUT/structured.csv (and .parquet); returns per-event counts and file
+    paths. Without Parquet, a block of columns at a time (`LogParser.parse_columns`)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    fmt = parser.fmt
     cols = columns(fmt)
     csv_path = out_dir / "structured.csv"
     pq = _Parquet(out_dir / "structured.parquet", cols) if parquet else None
     rows = CsvRows(fmt)
     with atomic_open(csv_path, "w", newline="") as fh:
         fh.write(header_row(fmt))
-        for batch in rows.render(pq.tap(lines) if pq is not None else lines, line_id=1):
-            fh.write("".join(batch))
+        if pq is not None:
+            for batch in rows.render(pq.tap(parser.parse(paths)), line_id=1):
+                fh.write("".join(batch))
+        else:
+            n = 1
+            ids = [e.st.id for e in parser.matcher.entries]
+            tpls = [e.st.template for e in parser.matcher.entries]
+            for block in parser.parse_columns(iter_chunks(paths, parser.summary.read)):
+                for batch in rows.render_columns(block, ids, tpls):
+                    fh.write(number(batch, n))
+                    n += len(batch)
     if pq is not None:
         pq.close()
     files = {"structured": str(csv_path)}

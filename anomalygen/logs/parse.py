@@ -45,6 +45,17 @@ class EventColumns(NamedTuple):
             yield cls(name, [ln[1] for ln in rows], values, messages, [ln[3] for ln in rows], digit_keys(messages))
 
 
+class ParsedColumns(NamedTuple):
+    """A chunk's parsed lines (all of one file) as columns: what `LogParser.parse_columns` yields."""
+    file: str
+    linenos: Sequence[int]
+    values: list[tuple[str, ...]]  # header fields in format order
+    entries: list[int]  # the matcher's entry number of each line; -1: no statement matched
+    candidates: list[int]
+    params: list[tuple]
+    fallback: list[tuple[int, str, str, tuple]]  # (position, Drain3 event id, template, parameters), in order
+
+
 class ParsedLine(NamedTuple):
     file: str
     lineno: int
@@ -202,28 +213,47 @@ class LogParser:
     def event_columns(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[EventColumns]:
         """As `parse_chunks`, a block of each chunk's lines at a time as columns, without templates or parameters:
         for a caller that needs only each line's event (detect). No Python-level step per usual line."""
+        ids = [e.st.id for e in self.matcher.entries] + [""]  # entry -1: no statement matched
+        for name, linenos, values, messages, keys, ks, _, _, drained in self._decided(chunks, False):
+            events = list(map(ids.__getitem__, ks))
+            for i, eid, _, _ in drained:
+                events[i] = eid
+            yield EventColumns(name, linenos, values, messages, events, keys)
+
+    def parse_columns(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[ParsedColumns]:
+        """What `parse_chunks` yields, a block of columns per chunk, with no Python-level step per usual line:
+        for writers that take a block at a time (the structured CSV)."""
+        for name, linenos, values, _, _, ks, ns, params, drained in self._decided(chunks, True):
+            yield ParsedColumns(name, linenos, values, ks, ns, params, drained)
+
+    def _decided(self, chunks: Iterable[tuple[str, int, list]], with_params: bool) -> Iterator[tuple]:
+        """Each chunk's (file, line numbers, header fields, messages, digit keys, entry numbers, numbers of
+        candidates and parameters (with `with_params`), and (position, event id, template, parameters) of each
+        line no statement matched, in order: the Drain3 fallback's, or empty ones without it), counted in the
+        summary."""
         ci = self.fmt.content_index
         matcher = self.matcher
-        ids = [e.st.id for e in matcher.entries] + [""]  # entry -1: no statement matched
+        ids = [e.st.id for e in matcher.entries]
         drain = self.drain
         summary = self.summary
         counts = summary.statement_counts
         for name, linenos, values in self._headers(chunks):
             messages = list(map(itemgetter(ci), values))
             keys = digit_keys(messages)
-            ks = matcher.fast_entries(messages, values, keys)
-            events = list(map(ids.__getitem__, ks))
+            if with_params:
+                ks, ns, params = matcher.fast_decisions(messages, values, keys)
+            else:
+                ks, ns, params = matcher.fast_entries(messages, values, keys), [], []
             tally = Counter(ks)
             missed = tally.pop(-1, 0)
             for k, c in tally.items():
                 counts[ids[k]] += c
-            if missed and drain is not None:
-                for i in positions(ks, -1):
-                    events[i] = drain.add(messages[i])[0]
+            drained = [(i, *drain.add(messages[i])) if drain is not None else (i, "", "", ())
+                       for i in positions(ks, -1)] if missed else []
             summary.read.parsed += len(values)
             summary.matched += len(values) - missed
             summary.fallback += missed
-            yield EventColumns(name, linenos, values, messages, events, keys)
+            yield name, linenos, values, messages, keys, ks, ns, params, drained
 
     def _headers(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple[str, Sequence[int], list]]:
         """(file name, line numbers, header fields) of each chunk's lines that fit the format; the others are

@@ -119,11 +119,12 @@ def test_a_check_still_falls_every_check_every_lines_when_keyless_lines_land_on_
 
 
 def line_by_line(lines, window, idle_lines, check_every, max_open, keep):
-    """The bookkeeping `feed_block` must give, written line by line as plainly as it can be: each line's keys in
-    order (a new one past `max_open` evicts the least recent session), then every `check_every` lines a check
+    """The bookkeeping `feed_block` must give (the sessions closed, and the most open at once), written line by
+    line as plainly as it can be: each line's keys in order (a new one past `max_open` evicts the least recent
+    session), then every `check_every` lines a check
     (skipped when it falls on a line of no session) closes the sessions idle for `idle_lines` lines; a window
     closes at its last line."""
-    open_, out = OrderedDict(), []
+    open_, out, most = OrderedDict(), [], 0
     check_every = window or check_every
     for n, (keys, event, where, text) in enumerate(lines, 1):
         if window:
@@ -137,6 +138,7 @@ def line_by_line(lines, window, idle_lines, check_every, max_open, keep):
                 open_[k] = {"key": k, "first": n, "events": [], "where": [], "text": []}
                 if len(open_) > max_open:
                     out.append((open_.popitem(last=False)[1], "evicted"))
+                most = max(most, len(open_))
             s = open_[k]
             s["events"].append(event or UNMATCHED)
             if len(s["text"]) < keep:
@@ -147,14 +149,15 @@ def line_by_line(lines, window, idle_lines, check_every, max_open, keep):
             while open_ and (window or n - next(iter(open_.values()))["last"] >= idle_lines):
                 out.append((open_.popitem(last=False)[1], "window" if window else "idle"))
     out += [(s, "end") for s in open_.values()]
-    return [(s["key"], why, s["first"], s["events"], s["where"], s["text"]) for s, why in out]
+    return [(s["key"], why, s["first"], s["events"], s["where"], s["text"]) for s, why in out], most
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(60))
 def test_blocks_of_lines_close_the_sessions_that_line_by_line_bookkeeping_closes(seed):
     rnd = random.Random(seed)
     rule = rnd.choice(["id", "id", "field:Level", f"window:count:{rnd.randint(1, 6)}"])
-    idle, every, max_open, keep = rnd.randint(1, 12), rnd.randint(1, 6), rnd.choice([1, 2, 3, 5, 1000]), rnd.randint(1, 4)
+    idle, every = rnd.choice([rnd.randint(1, 12), rnd.randint(1, 60)]), rnd.randint(1, 6)
+    max_open, keep = rnd.choice([1, 2, 3, 5, 1000, 1000]), rnd.randint(1, 4)
     lines, files = [], []
     for i in range(rnd.randint(1, 160)):
         ids = [f"blk_{rnd.randint(0, 9)}" for _ in range(rnd.choice([0, 1, 1, 1, 1, 2, 3]))]
@@ -177,7 +180,16 @@ def test_blocks_of_lines_close_the_sessions_that_line_by_line_bookkeeping_closes
         i = j
     closed += s.close_all()
     got = [(c.key, c.closed_by, c.first, list(c.events), c.where, c.text) for c in closed]
-    want = line_by_line([(k, ev, w, msg) for k, ev, w, msg, _ in lines], s.window, idle, every, max_open, keep)
+    want, most = line_by_line([(k, ev, w, msg) for k, ev, w, msg, _ in lines], s.window, idle, every, max_open,
+                              keep)
     assert got == want
     assert s.counts.evicted == sum(why == "evicted" for _, why, *_ in want)
     assert s.counts.opened == len(want) and s.n == len(lines)
+    assert s.counts.max_open == most
+
+
+def test_a_session_opened_on_a_check_line_counts_before_that_check_closes_others():
+    s = Sessionizer(SessionSpec.parse("id"), FMT, idle_lines=2, check_every=2)
+    closed = s.feed([line(i, f"blk_{i}") for i in range(1, 5)])
+    # line 4 opens blk_4 while blk_1..3 are open; the check after it then closes blk_1 and blk_2
+    assert [c.key for c in closed] == ["blk_1", "blk_2"] and s.counts.max_open == 4

@@ -8,7 +8,7 @@ import pytest
 
 from anomalygen.deploy import spans
 from anomalygen.deploy.detector import DetectRequest, load_detector
-from anomalygen.deploy.keys import KeyRule
+from anomalygen.deploy.keyed import KeyRule
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.examples import example_logs
 from anomalygen.logs.formats import LogFormat

@@ -38,7 +38,7 @@ def messy_log(data_dir, tmp_path):
 def run(statements, logs, out, jobs, span_bytes=None):
     parser = LogParser(statements, FMT)
     if span_bytes is None:
-        res = write_structured(parser.parse(logs), FMT, out)
+        res = write_structured(parser, logs, out)
     else:
         res = write_structured_parallel(parser, statements, logs, out, jobs, span_bytes=span_bytes)
     write_templates(out / "templates.csv", res["counts"], res["templates"], statements, parser.drain.templates())

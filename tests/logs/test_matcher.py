@@ -151,7 +151,7 @@ def test_fast_decide_gives_the_regex_parameters_and_the_counts_of_match(stmt):
     assert fast.stats.to_dict() == b.to_dict()
 
 
-def test_fast_entries_decide_blocks_as_fast_decide_decides_each_message(stmt):
+def test_blocks_are_decided_as_fast_decide_decides_each_message(stmt):
     """The same winners and the same counts, a block at a time, whether the key decides (cached or not), the
     message's digits must be re-tested, or the header settles a tie."""
     sts = [
@@ -163,17 +163,21 @@ def test_fast_entries_decide_blocks_as_fast_decide_decides_each_message(stmt):
         stmt("same <*>", r"(?s)^same\ (.*?)$", sid="A1"),
         stmt("same <*>", r"(?s)^same\ (.*?)$", sid="A2"),
     ]
-    one, many = (Matcher(sts, header=(0, 1, -1)) for _ in range(2))
+    one, many, full = (Matcher(sts, header=(0, 1, -1)) for _ in range(3))
     rng = random.Random(5)
     msgs = [rng.choice([f"Deleting block blk_{rng.randrange(99)}", f"Served {rng.randrange(9)} bytes",
                         f"got -{rng.randrange(3)}", f"same {rng.randrange(5)}", "nothing"]) for _ in range(2000)]
     headers = [(rng.choice(["INFO", "WARN"]), rng.choice(["com.x.Other", "com.x.Thing", ""]), m) for m in msgs]
-    want = [one.fast_decide(m, h)[0] for m, h in zip(msgs, headers)]
-    got, i = [], 0
+    decisions = [one.fast_decide(m, h) for m, h in zip(msgs, headers)]
+    want = [k for k, _, _ in decisions]
+    got, triples, i = [], [], 0
     while i < len(msgs):
         j = i + rng.randrange(1, 300)
         got += many.fast_entries(msgs[i:j], headers[i:j])
+        triples += zip(*full.fast_decisions(msgs[i:j], headers[i:j]))
         i = j
     assert got == want and -1 in got and {many.entries[k].st.id for k in got if k >= 0} >= {"S", "S2", "G", "G2"}
+    assert triples == decisions and any(p for _, _, p in triples)
     a, b = many.stats, one.stats
-    assert a.to_dict() == b.to_dict() and a.per_statement == b.per_statement and a.ambiguous > 0
+    assert a.to_dict() == b.to_dict() == full.stats.to_dict() and a.per_statement == b.per_statement
+    assert a.ambiguous > 0

@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import random
+from itertools import groupby
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.output import CsvRows, columns, header_row, number, plain_text
-from anomalygen.logs.parse import FALLBACK, SOURCE, ParsedLine
+from anomalygen.logs.parse import FALLBACK, SOURCE, ParsedColumns, ParsedLine
 
 FMT = LogFormat.parse("<Date> <Level> <Content>")
 PIECES = ["a", "blk_-12", "9", " ", ",", '"', "\\", "\t", "\r", "\n", "\x00", "\x7f", "é", "\u2028", "\xa0", "ü,x",
@@ -93,3 +94,39 @@ def test_rows_of_plain_text_are_the_same_without_the_row_check():
     assert any("," in ln.fields[2] for ln in got) and any("," not in "".join(ln.fields) for ln in got)
     plain = "".join("".join(b) for b in CsvRows(FMT).render(got, line_id=1, plain=True))
     assert plain == "".join(reference(ln, i) for i, ln in enumerate(got, 1))
+    table = [("E1", 't, "<*>"'), ("E2", 't, "<*>"')]
+    blocks = [CsvRows(FMT).render_columns(c, ["E1", "E2"], ['t, "<*>"'] * 2, plain=True) for c in as_columns(got, table)]
+    assert number([r for b in blocks for rows in b for r in rows], 1) == plain
+
+
+def as_columns(got: list[ParsedLine], table: list[tuple[str, str]]) -> list[ParsedColumns]:
+    """The lines as `LogParser.parse_columns` would give them: a block per run of one file, statement lines by
+    their entry in `table` (event id, template), the others as fallback lines."""
+    out = []
+    for file, run in groupby(got, lambda ln: ln.file):
+        run = list(run)
+        fallback = [(i, ln.event_id, ln.template, ln.params) for i, ln in enumerate(run) if ln.kind == FALLBACK]
+        out.append(ParsedColumns(file, [ln.lineno for ln in run], [ln.fields for ln in run],
+                                 [table.index((ln.event_id, ln.template)) if ln.kind == SOURCE else -1 for ln in run],
+                                 [ln.candidates for ln in run], [ln.params for ln in run], fallback))
+    return out
+
+
+def test_rows_of_columns_are_those_of_lines():
+    got = lines(3000, 4)
+    got[7] = got[7]._replace(params=("x", None), kind=SOURCE, candidates=2)  # an optional group that took no part
+    got = [ln._replace(candidates=max(ln.candidates, 1)) if ln.kind == SOURCE else ln._replace(candidates=0)
+           for ln in got]
+    table = sorted({(ln.event_id, ln.template) for ln in got if ln.kind == SOURCE})
+    ids, tpls = [e for e, _ in table], [t for _, t in table]
+    rows = CsvRows(FMT)
+    out = [x for c in as_columns(got, table) for x in rows.render_columns(c, ids, tpls)]
+    assert number([r for b in out for r in b], 1) == "".join(reference(ln, i) for i, ln in enumerate(got, 1))
+    one = CsvRows(FMT)
+    for _ in one.render(got):
+        pass
+    assert (rows.counts, rows.first) == (one.counts, one.first)
+    kept = [x for c in as_columns(got, table) for x in CsvRows(FMT).render_columns(c, ids, tpls, keep_fallback=True)]
+    assert [x for x in kept if isinstance(x, ParsedLine)] == [ln for ln in got if ln.kind == FALLBACK]
+    assert [r for x in kept if isinstance(x, list) for r in x] == \
+        [r for x in CsvRows(FMT).render(got, keep_fallback=True) if isinstance(x, list) for r in x]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from anomalygen.deploy.keys import KeyRule
+from anomalygen.deploy.keyed import KeyRule
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import digit_keys
 from anomalygen.logs.parse import EventColumns

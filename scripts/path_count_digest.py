@@ -32,6 +32,7 @@ def main() -> None:
     ap.add_argument("--reverse", action="store_true", help="count the entries in reverse key order")
     ap.add_argument("--show", default=None, help="also print this entry's counts")
     a = ap.parse_args()
+    sys.set_int_max_str_digits(0)  # whole trees have counts of thousands of digits (all of Hadoop 2.5.0's do)
     analysis = Analysis.run(a.source)
     keys = sorted(e.key for e in find_entries(analysis))
     explorer = EntryExplorer(analysis, GenerateConfig(fmt=a.format), "INFO")

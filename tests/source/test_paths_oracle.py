@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anomalygen.source.paths import PathConfig, PathFinder
-from lcfg_helpers import java_class, one, key_of, templates
+from lcfg_helpers import one, key_of, templates
 
 NORMAL, BREAK, CONTINUE, RETURN, THROW, CUT = "normal", "break", "continue", "return", "throw", "cut"
 

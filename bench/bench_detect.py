@@ -184,8 +184,9 @@ def main() -> None:
                 d["vs_events"] = d["lines_per_s"] / e["lines_per_s"]
                 d["vs_lines"] = d["lines_per_s"] / ln["lines_per_s"]
                 print(f"  {kind}: {d['lines_per_s']:,.0f} lines/s = {d['vs_parse']:.2f} of parse (repeats "
-                      f"{min(pairs):.2f}-{max(pairs):.2f}), {d['vs_lines']:.2f} of lines, {d['vs_events']:.2f} of events "
-                      f"only; per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak RSS {d['peak_rss_mb']:.0f} MB"
+                      f"{min(pairs):.2f}-{max(pairs):.2f}), {d['vs_lines']:.2f} of lines, {d['vs_events']:.2f} of "
+                      f"events only; per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak RSS "
+                      f"{d['peak_rss_mb']:.0f} MB"
                       + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)" if "-j" in kind else "")
                       + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct sequences read by the model, "
                       f"{d['alarms']:,} alarms, at most {d['max_open']:,} open, {d['evicted']} evicted")

@@ -3,12 +3,12 @@ sessions and scores them.
 
 Parsing and finding the keys are about half of what `detect` does per line, and no line's parse depends on another
 span's (`detect` has no Drain3 fallback, and a span starts at a line that fits the header:
-`anomalygen.logs.chunked.plan`). The main
-process takes the spans' lines in log order, so the sessions, their scores and the alarms are those of one
-process: sessions close by line counts alone, never by where a block of lines ends. The workers also find each
-line's session keys (`KeyRule`), so what crosses between the processes is only what a session keeps of a line:
-its keys, event, line number and message, as `KeyedLines` columns: unpickling a list of records (a tuple and a
-list of keys per line) costs the main process several times more, mostly in the garbage collector.
+`anomalygen.logs.chunked.plan`). The main process takes the spans' lines in log order, so the sessions, their
+scores and the alarms are those of one process: sessions close by line counts alone, never by where a block of
+lines ends. The workers also find each line's session keys (`KeyRule`), so what crosses between the processes is
+only what a session keeps of a line: its keys, event, line number and message, as `KeyedLines` columns:
+unpickling a list of records (a tuple and a list of keys per line) costs the main process several times more,
+mostly in the garbage collector.
 """
 
 from __future__ import annotations

@@ -153,11 +153,10 @@ def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> Pa
     rows = CsvRows(parser.fmt)
     # rows are rendered before they are numbered: strings, unlike parsed lines, cost the garbage collector nothing
     segments: list = []
-    ids = [e.st.id for e in parser.matcher.entries]
-    tpls = [e.st.template for e in parser.matcher.entries]
-    plain = data is not None and plain_text(data)
+    plain, m = data is not None and plain_text(data), parser.matcher
     blocks = parser.parse_columns(iter_chunks([part], parser.summary.read))
-    for seg in chain.from_iterable(rows.render_columns(b, ids, tpls, keep_fallback=True, plain=plain) for b in blocks):
+    for seg in chain.from_iterable(rows.render_columns(b, m.event_ids, m.event_templates, keep_fallback=True,
+                                                       plain=plain) for b in blocks):
         if isinstance(seg, list):
             if segments and isinstance(segments[-1], list):
                 segments[-1] += seg

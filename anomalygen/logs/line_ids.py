@@ -1,6 +1,6 @@
-"""Ids (LineIds, or line numbers) for parse tasks that run in several processes: task k takes the next block of consecutive ids once
-tasks 0..k-1 took theirs, so each worker numbers its own rows as soon as it knows how many it has, and no row
-has to pass through the main process to be numbered.
+"""Ids (LineIds, or line numbers) for parse tasks that run in several processes: task k takes the next block of
+consecutive ids once tasks 0..k-1 took theirs, so each worker numbers its own rows as soon as it knows how many it
+has, and no row has to pass through the main process to be numbered.
 
 Tasks must be started in order (a process pool hands them out in submission order; each worker runs one at a
 time): then the task that holds the turn is always running, and waiting never deadlocks.

@@ -82,6 +82,9 @@ def _no_params(message: str) -> tuple:
     return ()
 
 
+_UNDECIDED = (-2, 0, _no_params)  # stands in for a decision the header must make, until `_resolve` makes it
+
+
 def bounded_tokens(template: str) -> list[str]:
     """Literal whitespace-separated tokens with whitespace (or the template's ends) on both sides.
 
@@ -200,6 +203,9 @@ class Matcher:
                 digits=digit_sensitive(rx), anchor=max(parts, key=len),
                 rank=(sum(len(p) for p in parts), 1 - len(parts), not cut),
             ))
+        # each entry's event id and template, as parsed lines carry them
+        self.event_ids = [e.st.id for e in self.entries]
+        self.event_templates = [e.st.template for e in self.entries]
         # the token index: each entry under its rarest digit-free bounded token
         toks = [set(bounded_tokens(e.template)) for e in self.entries]
         df: Counter = Counter()
@@ -353,12 +359,10 @@ class Matcher:
             hits[i] = hit
         decided = list(map(itemgetter(3), hits))
         flags = list(map(itemgetter(2), hits))
-        undecided = list(positions(decided, None)) if None in decided else []
-        if undecided:
-            stand_in = (-2, 0, _no_params)
-            for i in undecided:
-                decided[i] = stand_in
-                flags[i] = 0  # `_resolve` counts these lines' candidates itself
+        undecided = list(positions(decided, None))
+        for i in undecided:
+            decided[i] = _UNDECIDED
+            flags[i] = 0  # `_resolve` counts these lines' candidates itself
         ks = list(map(itemgetter(0), decided))
         seen = self._seen
         for k, c in Counter(ks).items():

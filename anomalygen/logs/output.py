@@ -106,12 +106,12 @@ class CsvRows:
         if out:
             yield out
 
-
     def render_columns(self, cols: ParsedColumns, ids: list[str], templates: list[str], keep_fallback: bool = False,
                        plain: bool = False) -> Iterator[list[str] | ParsedLine]:
         """As `render` with `line_id` 0, from a block of columns (`LogParser.parse_columns`); `ids` and `templates`
-        are the event id and template of each matcher entry. The rows of statements are made by joins over the
-        columns, with no Python-level step per usual row; the fallback lines go through `render`."""
+        are the event id and template of each matcher entry (`Matcher.event_ids`, `Matcher.event_templates`). The
+        rows of statements are made by joins over the columns, with no Python-level step per usual row; the
+        fallback lines go through `render`."""
         rows: list[str] = []
         start = 0
         for pos, eid, tpl, params in [*cols.fallback, (len(cols.entries), None, "", ())]:
@@ -253,10 +253,9 @@ def write_structured(parser: LogParser, paths: Sequence[str | Path], out_dir: Pa
                 fh.write("".join(batch))
         else:
             n = 1
-            ids = [e.st.id for e in parser.matcher.entries]
-            tpls = [e.st.template for e in parser.matcher.entries]
+            m = parser.matcher
             for block in parser.parse_columns(iter_chunks(paths, parser.summary.read)):
-                for batch in rows.render_columns(block, ids, tpls):
+                for batch in rows.render_columns(block, m.event_ids, m.event_templates):
                     fh.write(number(batch, n))
                     n += len(batch)
     if pq is not None:

@@ -178,8 +178,7 @@ class LogParser:
         matcher = self.matcher
         decide = matcher.fast_decide
         entries = matcher.entries
-        ids = [e.st.id for e in entries]
-        tpls = [e.st.template for e in entries]
+        ids, tpls = matcher.event_ids, matcher.event_templates
         new = tuple.__new__  # ParsedLine(...) through its Python-level __new__ costs twice as much
         drain = self.drain
         summary = self.summary
@@ -213,7 +212,7 @@ class LogParser:
     def event_columns(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[EventColumns]:
         """As `parse_chunks`, a block of each chunk's lines at a time as columns, without templates or parameters:
         for a caller that needs only each line's event (detect). No Python-level step per usual line."""
-        ids = [e.st.id for e in self.matcher.entries] + [""]  # entry -1: no statement matched
+        ids = self.matcher.event_ids + [""]  # entry -1: no statement matched
         for name, linenos, values, messages, keys, ks, _, _, drained in self._decided(chunks, False):
             events = list(map(ids.__getitem__, ks))
             for i, eid, _, _ in drained:
@@ -233,7 +232,7 @@ class LogParser:
         summary."""
         ci = self.fmt.content_index
         matcher = self.matcher
-        ids = [e.st.id for e in matcher.entries]
+        ids = matcher.event_ids
         drain = self.drain
         summary = self.summary
         counts = summary.statement_counts

@@ -95,7 +95,8 @@ def test_rows_of_plain_text_are_the_same_without_the_row_check():
     plain = "".join("".join(b) for b in CsvRows(FMT).render(got, line_id=1, plain=True))
     assert plain == "".join(reference(ln, i) for i, ln in enumerate(got, 1))
     table = [("E1", 't, "<*>"'), ("E2", 't, "<*>"')]
-    blocks = [CsvRows(FMT).render_columns(c, ["E1", "E2"], ['t, "<*>"'] * 2, plain=True) for c in as_columns(got, table)]
+    blocks = [CsvRows(FMT).render_columns(c, ["E1", "E2"], ['t, "<*>"'] * 2, plain=True)
+              for c in as_columns(got, table)]
     assert number([r for b in blocks for rows in b for r in rows], 1) == plain
 
 

@@ -133,7 +133,8 @@ def test_checker_reads_the_path_files(tmp_path):
     w.close()
     ch = FeasibilityChecker()
     t = templates(a)
-    got = {tuple(t[s] for s in d["events"]): ch.check(d["conditions"]).status for d in read_paths(tmp_path / "paths.jsonl")}
+    got = {tuple(t[s] for s in d["events"]): ch.check(d["conditions"]).status
+           for d in read_paths(tmp_path / "paths.jsonl")}
     assert got == {("null", "set"): "unsat", ("null",): "sat", ("set",): "sat", (): "unsat"}
 
 

@@ -12,9 +12,9 @@ import bisect
 import itertools
 from dataclasses import dataclass
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node, Query
 
-from anomalygen.source.java import JAVA, text
+from anomalygen.source.java import JAVA, captures, text
 
 # call names taken to read state without changing it (heuristic; documented in the README)
 _PURE_PREFIXES = ("get", "is", "has", "can", "contains", "equals", "size", "length", "to", "hash", "compare",
@@ -72,7 +72,7 @@ def condition_names(body: Node | None) -> set[str]:
     names: set[str] = set()
     if body is None:
         return names
-    caps = QueryCursor(_CONDS).captures(body)
+    caps = captures(_CONDS, body)
     conds = sorted((c.start_byte, c.end_byte) for c in caps.get("c", ()))
     if not conds:
         return names
@@ -96,7 +96,7 @@ def assign_sites(body: Node | None, tracked: set[str]) -> list[AssignSite]:
     sites: list[AssignSite] = []
     if body is None or not tracked:
         return sites
-    caps = QueryCursor(_ASSIGNS).captures(body)
+    caps = captures(_ASSIGNS, body)
     for n in caps.get("a", ()):
         name = var_name(n.child_by_field_name("left"))
         if name in tracked:
@@ -111,7 +111,7 @@ def assign_sites(body: Node | None, tracked: set[str]) -> list[AssignSite]:
         name = var_name(n.child_by_field_name("name"))
         if name in tracked:
             sites.append(AssignSite(n.start_byte, n.end_byte, name, "=", n.child_by_field_name("value"), n))
-    sites.sort(key=lambda x: x.start)
+    sites.sort(key=lambda x: (x.start, -x.end))
     return sites
 
 

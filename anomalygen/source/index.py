@@ -12,9 +12,9 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node, Query
 
-from anomalygen.source.java import JAVA, SourceFile, text
+from anomalygen.source.java import JAVA, SourceFile, captures, text
 
 _QUERY_SRC = """
 (class_declaration) @class
@@ -241,7 +241,7 @@ class _Ranges:
 
 
 def index_file(src: SourceFile) -> FileIndex:
-    caps = QueryCursor(_get_query()).captures(src.tree.root_node)
+    caps = captures(_get_query(), src.tree.root_node)
 
     package = ""
     for p in caps.get("package", []):
@@ -313,7 +313,7 @@ def index_file(src: SourceFile) -> FileIndex:
         if m is not None:
             m.calls.append(cnode)  # type: ignore[union-attr]
     for m in fidx.methods:
-        m.calls.sort(key=lambda n: n.start_byte)
+        m.calls.sort(key=lambda n: (n.start_byte, -n.end_byte))  # calls and creations, merged
     return fidx
 
 

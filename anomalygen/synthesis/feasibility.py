@@ -55,6 +55,10 @@ class FeasibilityChecker:
         # a path condition -> what `_record` keeps of it (one analysis per checker)
         self._items: dict[tuple, tuple] = {}
         self._by_steps: dict[frozenset, str] = {}
+        # method -> trie of (cond id, polarity) sequences a frame of it cannot start with (see `_refuted`)
+        self._doomed: dict[str, dict] = {}
+        self._probe = Translator()  # reads conditions alone, for their partial flag, without numbering symbols
+        self._partial_of: dict[tuple, bool] = {}
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
         self.checked = 0
@@ -96,8 +100,16 @@ class FeasibilityChecker:
         ck = (method, cid)
         keys = tuple((frame, n) for n in self._names(ck, c))
         rec = self._items[cond] = ((frame, ck, pol, c), keys, keys[0] if len(keys) == 1 else None, {},
-                                   c.get("kind") in _EFFECTS)
+                                   c.get("kind") in _EFFECTS, self._partial(ck, c))
         return rec
+
+    def _partial(self, ck: tuple, c: dict) -> bool:
+        """Whether the condition is only partly read: the same under any SSA versions and in any frame (what
+        cannot be expressed depends on its expression and declared types alone)."""
+        hit = self._partial_of.get(ck)
+        if hit is None:
+            hit = self._partial_of[ck] = self._probe.step({**c, "frame": "", "polarity": True}, {}).partial
+        return hit
 
     def _verdict(self, sig: tuple, record: Callable[[tuple], tuple]) -> Verdict:
         self.checked += 1
@@ -120,7 +132,7 @@ class FeasibilityChecker:
             rec = records.get(cond)
             if rec is None:
                 rec = record(cond)
-            item, keys, one, table, effect = rec
+            item, keys, one, table, effect, _ = rec
             if one is not None:
                 vs = get(one, 0)
             elif keys:
@@ -159,6 +171,8 @@ class FeasibilityChecker:
         return names
 
     def _check(self, sig: tuple, record: Callable[[tuple], tuple]) -> Verdict:
+        if self._doomed and self.cores >= self.max_cores and self._refuted(sig):
+            return Verdict("unsat", self._any_partial(sig, record))
         steps, partial, effects = self._steps_of(sig, record)
         if effects:
             return Verdict("sat", partial)
@@ -166,10 +180,68 @@ class FeasibilityChecker:
         for comp in _components(steps):
             r = self._solve(comp)
             if r == "unsat":
+                self._learn(comp, sig)
                 return Verdict("unsat", partial, self._core(comp))
             if r == "unknown":
                 status = "unknown"
         return Verdict(status, partial)
+
+    # ---- refuting by a known start of a frame ---------------------------------------------------
+    # Every symbol a step reads is its frame's own or one constant for the whole run, and a frame's SSA versions
+    # count from its own start, so a frame's steps depend on nothing but its own conditions in order. An unsat
+    # component within one frame therefore refutes every path with a frame of that method that starts with the
+    # same conditions, up to the component's last step: in a large tree most samples of some entries pass through
+    # the same few huge methods (Hadoop's `Configuration#loadResource`) and fail on the same start.
+    def _learn(self, comp: list[tuple[Step, tuple]], sig: tuple) -> None:
+        frame = comp[0][1][0]
+        if any(item[0] != frame for _, item in comp):
+            return
+        method = comp[0][1][1][0]
+        last = comp[-1][1]
+        node = self._doomed.setdefault(method, {})
+        for f, _, cid, pol in sig:
+            if f != frame:
+                continue
+            key = (cid, pol)
+            nxt = node.get(key)
+            if nxt is _END:
+                return  # a shorter start is already known
+            if cid == last[1][1] and pol == last[2]:
+                node[key] = _END
+                return
+            if nxt is None:
+                nxt = node[key] = {}
+            node = nxt
+
+    def _refuted(self, sig: tuple) -> bool:
+        """Whether a frame of the path starts with a start known to be unsatisfiable (`_learn`)."""
+        doomed = self._doomed
+        at: dict[str, dict | None] = {}  # frame -> where it is in its method's trie (None: off it)
+        get = at.get
+        for frame, method, cid, pol in sig:
+            node = get(frame, _FRESH)
+            if node is None:
+                continue
+            if node is _FRESH:
+                node = doomed.get(method)
+                if node is None:
+                    at[frame] = None
+                    continue
+            nxt = node.get((cid, pol))
+            if nxt is _END:
+                return True
+            at[frame] = nxt
+        return False
+
+    def _any_partial(self, sig: tuple, record: Callable[[tuple], tuple]) -> bool:
+        records = self._items
+        for cond in sig:
+            rec = records.get(cond)
+            if rec is None:
+                rec = record(cond)
+            if rec[5]:
+                return True
+        return False
 
     def _facts(self, comp: list[tuple[Step, tuple]]) -> list[str]:
         text = {st.assertion for st, _ in comp}
@@ -254,6 +326,10 @@ class FeasibilityChecker:
                 what = f"{what} is {'true' if pol else 'false'}"
             out.append(f"{c.get('method', '?')}:{c.get('line', 0)}: {what}")
         return sorted(out)
+
+
+_END: dict = {}  # a trie leaf: the start so far cannot be satisfied
+_FRESH: dict = {}  # a frame not yet looked up
 
 
 def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]]]:

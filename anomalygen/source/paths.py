@@ -232,73 +232,81 @@ class PathFinder:
         return PathRecord(entry, events, conds, KINDS[_EXIT_INDEX[ex]], caps)
 
     # ---- sampling -----------------------------------------------------------------------------
-    def _table(self, key: str, ctx: Ctx, target: int) -> list[tuple[list[int] | None, list[Any]] | None]:
-        """Per node, the choices that lead to exit kind `target` with their cumulative path counts.
-
-        A choice is an edge, or for a call node (callee, callee exit kind, edge | None for a cut in the callee).
-        """
+    def _table(self, key: str, ctx: Ctx, target: int) -> list[tuple | None]:
+        """Per node, what sampling needs there: (log statement or None, cumulative path counts of its choices or
+        None when there is one, the choices, the bit length of the count total), each choice leading to exit
+        kind `target`. A choice is (next node, cond id or None, polarity) for an edge; at a call node it is
+        (next node or None for a cut in the callee, cond id, polarity, callee, callee exit kind, why the call
+        is not expanded or None, callee context), everything a draw needs found once per table."""
         memo = self._tables.get((key, ctx, target))
         if memo is not None:
             return memo
         g = self.a.lcfg(key)
         s = self.suffix(key, ctx)
-        table: list[tuple[list[int] | None, list[Any]] | None] = [None] * len(g.nodes)
+        outs = self.out(key)
+        table: list[tuple | None] = [None] * len(g.nodes)
         for v, node in enumerate(g.nodes):
-            outs = self.out(key)
             if v in _EXIT_INDEX or not outs[v] or not s[v][target]:
                 continue
-            weighted: list[tuple[int, Any]] = []
+            weighted: list[tuple[int, tuple]] = []
             if node.kind == "call":
                 for callee in node.callees:
                     c = self.callee_counts(ctx, callee)
+                    why, sub = self._enter(ctx, callee)
                     for e in outs[v]:
                         k = 1 if e.exc else 0
-                        weighted.append((c[k] * s[e.dst][target], (callee, k, e)))
+                        weighted.append((c[k] * s[e.dst][target], (e.dst, e.cond, e.polarity, callee, k, why, sub)))
                     if target == 2 and c[2]:
-                        weighted.append((c[2], (callee, 2, None)))
+                        weighted.append((c[2], (None, None, None, callee, 2, why, sub)))
             else:
-                weighted = [(s[e.dst][target], e) for e in outs[v]]
+                weighted = [(s[e.dst][target], (e.dst, e.cond, e.polarity)) for e in outs[v]]
             weighted = [w for w in weighted if w[0]]
+            stmt = node.stmt if node.kind == "log" else None
             if len(weighted) == 1:
-                table[v] = (None, [weighted[0][1]])
+                table[v] = (stmt, None, [weighted[0][1]], 0)
             else:
                 cum, acc = [], 0
                 for w, _ in weighted:
                     acc += w
                     cum.append(acc)
-                table[v] = (cum, [c for _, c in weighted])
+                table[v] = (stmt, cum, [c for _, c in weighted], acc.bit_length())
         self._tables[(key, ctx, target)] = table
         return table
 
     def _sample_into(self, key: str, ctx: Ctx, target: int, frame: str, rng: random.Random,
                      events: list[str], conds: list[tuple], caps: list[str]) -> int:
         """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
-        nodes = self.a.lcfg(key).nodes
         table = self._table(key, ctx, target)
-        draw = rng._randbelow  # what rng.randrange(n) returns for n > 0, without its argument checks
+        bits = rng.getrandbits
         v = ENTRY
-        while v not in _EXIT_INDEX:
-            node = nodes[v]
-            kind = node.kind
-            if kind == "log" and node.stmt is not None:
-                events.append(node.stmt)
-            cum, choices = table[v]  # type: ignore[misc]
-            choice = choices[0] if cum is None else choices[bisect.bisect_right(cum, draw(cum[-1]))]
-            if kind == "call":
-                callee, k, e = choice
-                why, sub_ctx = self._enter(ctx, callee)
+        while True:
+            stmt, cum, choices, k = table[v]  # type: ignore[misc]
+            if stmt is not None:
+                events.append(stmt)
+            if cum is None:
+                choice = choices[0]
+            else:
+                # what `rng.randrange(cum[-1])` draws (CPython's `_randbelow_with_getrandbits`), without its calls
+                n = cum[-1]
+                r = bits(k)
+                while r >= n:
+                    r = bits(k)
+                choice = choices[bisect.bisect_right(cum, r)]
+            if len(choice) == 3:
+                dst, cid, pol = choice
+            else:
+                dst, cid, pol, callee, sub_target, why, sub_ctx = choice
                 if why:
                     caps.append(why)
                 else:
-                    self._sample_into(callee, sub_ctx, k, f"{frame}/{v}", rng, events, conds, caps)
-                if e is None:
+                    self._sample_into(callee, sub_ctx, sub_target, f"{frame}/{v}", rng, events, conds, caps)
+                if dst is None:
                     return CUT
-            else:
-                e = choice
-            if e.cond:
-                conds.append((frame, key, e.cond, e.polarity))
-            v = e.dst
-        return v
+            if cid:
+                conds.append((frame, key, cid, pol))
+            if dst <= CUT:  # EXIT, EXC_EXIT and CUT are the lowest ids after ENTRY, which no edge enters
+                return dst
+            v = dst
 
     # ---- per entry ----------------------------------------------------------------------------
     def entry_paths(self, key: str, seed: int | None = None) -> EntryPaths:

@@ -79,7 +79,7 @@ class FeasibilityChecker:
             self.cache_hits += 1
             return hit
         given = dict(zip(sig, conditions))
-        return self._verdict(sig, lambda cond: self._record(cond, given[cond]))
+        return self._verdict(sig, given.__getitem__)
 
     def check_record(self, record: Any, analysis: Any) -> Verdict:
         """An in-memory PathRecord: the same verdict as `check(condition_dicts(record, analysis))`, without
@@ -89,7 +89,7 @@ class FeasibilityChecker:
         if hit is not None:
             self.cache_hits += 1
             return hit
-        return self._verdict(sig, lambda cond: self._record(cond, _shared_dict(analysis, cond[1], cond[2])))
+        return self._verdict(sig, lambda cond: _shared_dict(analysis, cond[1], cond[2]))
 
     def _record(self, cond: tuple, c: dict) -> tuple:
         """What the checker keeps per path condition (frame, method, cond id, polarity): its item (frame,
@@ -100,7 +100,7 @@ class FeasibilityChecker:
         ck = (method, cid)
         keys = tuple((frame, n) for n in self._names(ck, c))
         rec = self._items[cond] = ((frame, ck, pol, c), keys, keys[0] if len(keys) == 1 else None, {},
-                                   c.get("kind") in _EFFECTS, self._partial(ck, c))
+                                   c.get("kind") in _EFFECTS)
         return rec
 
     def _partial(self, ck: tuple, c: dict) -> bool:
@@ -111,14 +111,15 @@ class FeasibilityChecker:
             hit = self._partial_of[ck] = self._probe.step({**c, "frame": "", "polarity": True}, {}).partial
         return hit
 
-    def _verdict(self, sig: tuple, record: Callable[[tuple], tuple]) -> Verdict:
+    def _verdict(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> Verdict:
+        """`dict_of`: a path condition's dict (without frame and polarity, or with them)."""
         self.checked += 1
-        verdict = self._check(sig, record)
+        verdict = self._check(sig, dict_of)
         self._paths[sig] = verdict
         return verdict
 
     # ---- one path -----------------------------------------------------------------------------
-    def _steps_of(self, sig: tuple, record: Callable[[tuple], tuple]) -> tuple[list[tuple[Step, tuple]], bool, bool]:
+    def _steps_of(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> tuple[list[tuple[Step, tuple]], bool, bool]:
         """(step, item) of each constraining step in SSA form, whether a step was only partly read, and
         whether every step is an assignment or havoc."""
         versions: dict[tuple[str, str], int] = {}
@@ -131,8 +132,8 @@ class FeasibilityChecker:
         for cond in sig:
             rec = records.get(cond)
             if rec is None:
-                rec = record(cond)
-            item, keys, one, table, effect, _ = rec
+                rec = self._record(cond, dict_of(cond))
+            item, keys, one, table, effect = rec
             if one is not None:
                 vs = get(one, 0)
             elif keys:
@@ -170,10 +171,10 @@ class FeasibilityChecker:
                                              for n in atom_names(c.get("expr")))
         return names
 
-    def _check(self, sig: tuple, record: Callable[[tuple], tuple]) -> Verdict:
+    def _check(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> Verdict:
         if self._doomed and self.cores >= self.max_cores and self._refuted(sig):
-            return Verdict("unsat", self._any_partial(sig, record))
-        steps, partial, effects = self._steps_of(sig, record)
+            return Verdict("unsat", self._any_partial(sig, dict_of))
+        steps, partial, effects = self._steps_of(sig, dict_of)
         if effects:
             return Verdict("sat", partial)
         status = "sat"
@@ -197,21 +198,19 @@ class FeasibilityChecker:
         if any(item[0] != frame for _, item in comp):
             return
         method = comp[0][1][1][0]
-        last = comp[-1][1]
+        _, (_, last), pol, _ = comp[-1][1]
+        start = [(c, p) for f, _, c, p in sig if f == frame]
+        if start.count((last, pol)) != 1:
+            return  # the component's last step cannot be placed for sure: learn nothing rather than too short
         node = self._doomed.setdefault(method, {})
-        for f, _, cid, pol in sig:
-            if f != frame:
-                continue
-            key = (cid, pol)
+        for key in start[: start.index((last, pol))]:
             nxt = node.get(key)
             if nxt is _END:
                 return  # a shorter start is already known
-            if cid == last[1][1] and pol == last[2]:
-                node[key] = _END
-                return
             if nxt is None:
                 nxt = node[key] = {}
             node = nxt
+        node[(last, pol)] = _END
 
     def _refuted(self, sig: tuple) -> bool:
         """Whether a frame of the path starts with a start known to be unsatisfiable (`_learn`)."""
@@ -233,13 +232,14 @@ class FeasibilityChecker:
             at[frame] = nxt
         return False
 
-    def _any_partial(self, sig: tuple, record: Callable[[tuple], tuple]) -> bool:
-        records = self._items
+    def _any_partial(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> bool:
+        partial_of = self._partial_of
         for cond in sig:
-            rec = records.get(cond)
-            if rec is None:
-                rec = record(cond)
-            if rec[5]:
+            ck = (cond[1], cond[2])
+            hit = partial_of.get(ck)
+            if hit is None:
+                hit = self._partial(ck, dict_of(cond))
+            if hit:
                 return True
         return False
 

@@ -5,6 +5,8 @@ LCFG could not follow) of the variables those branches read; `smt.py` turns each
 that share no symbol cannot contradict each other, so a path is split into connected components and each
 component is solved (and cached) on its own: paths of one entry share most components, so z3 sees few distinct
 problems. A path is dropped only when a component is unsatisfiable; z3 giving up is "unknown" (kept, flagged).
+A frame's steps depend on its own conditions alone, so an unsatisfiable component inside one frame also refutes
+later paths whose frame of that method starts the same way, without reading their steps (`_learn`, `_refuted`).
 """
 
 from __future__ import annotations

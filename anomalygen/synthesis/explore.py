@@ -41,7 +41,9 @@ class EntryReport:
 @dataclass
 class EntryOutcome:
     report: EntryReport
-    kept: list[tuple[int, PathRecord]]  # (index among the entry's paths, path), feasible or undecided
+    # (index among the entry's paths, path), feasible or undecided; the conditions only of the `partial` ones: the
+    # others' held most of the main process's memory on a large tree (Hadoop 2.5.0), and nothing reads them
+    kept: list[tuple[int, PathRecord]]
     partial: set[int]  # indices z3 could only partly read (or gave up on)
     checker: Counter  # the checker's work counters
 
@@ -72,7 +74,9 @@ class EntryExplorer:
             rep.unknown += v.status == "unknown"
             if v.partial or v.status == "unknown":
                 partial.add(i)
-            kept.append((i, p))
+                kept.append((i, p))
+            else:  # only partly read paths go on to the LLM check, the one later reader of conditions
+                kept.append((i, PathRecord(p.entry, p.events, [], p.exit, p.caps)))
         rep.kept = len(kept)
         work = Counter(checked=checker.checked, cache_hits=checker.cache_hits, components_solved=checker.solved)
         return EntryOutcome(rep, kept, partial, work)

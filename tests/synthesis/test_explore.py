@@ -68,3 +68,16 @@ def test_reasons_do_not_depend_on_terms_built_before_in_the_process(tmp_path):
     held = [z3.Int(f"s{i}") for i in reversed(range(40))]
     z3.Solver().add(z3.Sum(held) > 3)
     assert outcome(a) == alone
+
+
+def test_kept_paths_carry_conditions_only_where_a_later_check_reads_them(tmp_path):
+    # `c * d > 7` is only partly read (nonlinear): those paths may go to the LLM check, which reads conditions
+    a = one(tmp_path, """
+  void m(int c, int d, Object x) {
+    if (x == null) { LOG.info("none"); if (c * d > 7) LOG.info("big"); } else LOG.info("some");
+  }""")
+    out = EntryExplorer(a, GenerateConfig(fmt="hadoop"), "INFO")(key_of(a, "A.m"))
+    assert out.partial and len(out.partial) < len(out.kept)
+    for i, p in out.kept:
+        assert bool(p.conditions) == (i in out.partial)
+        assert p.events and p.exit == "normal"

@@ -60,27 +60,36 @@ def resolve_jobs(jobs: int | None) -> int:
 
 def map_ordered(fn: Callable[[Any, Any], Any], items: Sequence[Any], jobs: int | None = 1,
                 executor: str = "process", shared: Shared | None = None, address: str | None = None,
-                cost: Sequence[float] | None = None) -> list[Any]:
+                cost: Sequence[float] | None = None, then: Callable[[Any], Any] | None = None) -> list[Any]:
     """[fn(shared.get(), item) for item in items], computed by `jobs` processes or by Ray.
 
     `cost` (optional, one number per item) only orders the submission, largest first, so that one long task
-    does not start last; it never changes the results or their order.
+    does not start last; it never changes the results or their order. `then` (optional) is applied in this
+    process to each result as soon as it arrives, and the list holds what it returns, so that large results are
+    reduced before the next ones pile up; tasks finish in any order, so it must not depend on the order of its
+    calls.
     """
+    if then is None:
+        then = _same
     if executor not in EXECUTORS:
         raise ValueError(f"executor {executor!r} is not one of {', '.join(EXECUTORS)}")
     items = list(items)
     order = sorted(range(len(items)), key=lambda i: -cost[i]) if cost is not None else list(range(len(items)))
     if executor == "ray":
-        return _ray_map(fn, items, order, shared, address, jobs)
+        return _ray_map(fn, items, order, shared, address, jobs, then)
     jobs = min(resolve_jobs(jobs), len(items))
     if jobs <= 1:
         ctx = shared.get() if shared is not None else None
-        return [fn(ctx, x) for x in items]
+        return [then(fn(ctx, x)) for x in items]
     out: list[Any] = [None] * len(items)
     with _pool(jobs, fn, shared) as pool:
         for i, r in pool.imap_unordered(_run_one, [(i, items[i]) for i in order], chunksize=1):
-            out[i] = r
+            out[i] = then(r)
     return out
+
+
+def _same(x: Any) -> Any:
+    return x
 
 
 def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int | None = 1,
@@ -164,9 +173,14 @@ def _ray(address: str | None, jobs: int | None):
 
 
 def _ray_map(fn: Callable, items: list, order: list[int], shared: Shared | None, address: str | None,
-             jobs: int | None) -> list[Any]:
+             jobs: int | None, then: Callable[[Any], Any]) -> list[Any]:
     ray = _ray(address, jobs)
     task = ray.remote(_ray_task)
     fn_ref, shared_ref = ray.put(fn), ray.put(shared)
-    futures = {i: task.remote(fn_ref, shared_ref, items[i]) for i in order}
-    return ray.get([futures[i] for i in range(len(items))])
+    index = {task.remote(fn_ref, shared_ref, items[i]): i for i in order}
+    out: list[Any] = [None] * len(items)
+    pending = list(index)
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        out[index[done[0]]] = then(ray.get(done[0]))
+    return out

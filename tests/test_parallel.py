@@ -31,6 +31,22 @@ def test_results_keep_item_order_for_any_jobs_and_submission_order():
             assert [r for r, _ in got] == expect
 
 
+def test_then_reduces_each_result_in_the_calling_process_as_it_arrives():
+    items = [7, 3, 9, 0, 5, 1]
+    for jobs in (1, 2):
+        seen: list[int] = []
+
+        def then(result: tuple[int, int]) -> int:
+            seen.append(result[0])
+            return -result[0]  # the list holds what `then` returns
+
+        shared = Shared(build_table, (10,))
+        got = map_ordered(square_plus, items, jobs, shared=shared, cost=[1, 50, 2, 99, 0, 7], then=then)
+        shared.release()
+        assert got == [-(i * i + 1) for i in items]
+        assert sorted(seen) == sorted(i * i + 1 for i in items)  # once each, in whatever order tasks finished
+
+
 def test_a_primed_context_reaches_forked_workers_without_a_rebuild():
     BUILDS.clear()
     shared = Shared(build_table, (10,))

@@ -196,17 +196,24 @@ class Generator:
         # biggest entries first: one long entry submitted last would leave the other workers idle
         pf = shared.get().pf
         cost = [float(min(sum(pf.count(k)), cfg.max_paths * cfg.sample_rounds)) for k in keys]
+        # without an LLM check an outcome is reduced to its entry's candidates as soon as it arrives (its kept
+        # paths would otherwise all wait in memory); the LLM check has a budget, so it goes in entry order
+        early = self._reduce if verify is None else None
         try:
-            outcomes = map_ordered(explore_entry, keys, jobs, executor, shared, address, cost)
+            outcomes = map_ordered(explore_entry, keys, jobs, executor, shared, address, cost, then=early)
         finally:
             shared.release()
         for n, out in enumerate(outcomes):
-            self._merge(out, verify)
+            rep, cands, work = out if early else self._reduce(out, verify)
+            self.work.update(work)
+            self.candidates.extend(cands)
+            self.reports.append(rep)
             self.progress("paths", n + 1, len(entries))
 
-    def _merge(self, out: EntryOutcome, verify: Callable[[list[PathRecord]], list[bool | None]] | None) -> None:
+    def _reduce(self, out: EntryOutcome, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None
+                ) -> tuple[EntryReport, list[Candidate], Counter]:
+        """An entry's report, its candidates (one per distinct visible sequence) and the checker's counters."""
         rep, kept = out.report, out.kept
-        self.work.update(out.checker)
         ask = [(i, p) for i, p in kept if i in out.partial]  # only what z3 could not fully read
         if verify is not None and ask:
             answers = dict(zip((i for i, _ in ask), verify([p for _, p in ask])))
@@ -223,8 +230,7 @@ class Generator:
         rep.sequences = len(sequences)
         rep.new = sum(c.new for c in sequences.values())
         rep.seen = rep.sequences - rep.new
-        self.candidates.extend(sequences.values())
-        self.reports.append(rep)
+        return rep, list(sequences.values()), out.checker
 
     # ---- sessions -----------------------------------------------------------------------------
     def _reasons(self, cand: Candidate) -> list[str]:

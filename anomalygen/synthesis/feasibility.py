@@ -60,7 +60,7 @@ class FeasibilityChecker:
         # method -> trie of (cond id, polarity) sequences a frame of it cannot start with (see `_refuted`)
         self._doomed: dict[str, dict] = {}
         self._probe = Translator()  # reads conditions alone, for their partial flag, without numbering symbols
-        self._partial_of: dict[tuple, bool] = {}
+        self._partial_of: dict[tuple, bool] = {}  # (method, cond id) -> only partly read
         self._components: dict[tuple[str, ...], str] = {}
         self._level_facts = dict(self.tr.level_facts(self.min_level)) if self.min_level else {}
         self.checked = 0
@@ -104,14 +104,6 @@ class FeasibilityChecker:
         rec = self._items[cond] = ((frame, ck, pol, c), keys, keys[0] if len(keys) == 1 else None, {},
                                    c.get("kind") in _EFFECTS)
         return rec
-
-    def _partial(self, ck: tuple, c: dict) -> bool:
-        """Whether the condition is only partly read: the same under any SSA versions and in any frame (what
-        cannot be expressed depends on its expression and declared types alone)."""
-        hit = self._partial_of.get(ck)
-        if hit is None:
-            hit = self._partial_of[ck] = self._probe.step({**c, "frame": "", "polarity": True}, {}).partial
-        return hit
 
     def _verdict(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> Verdict:
         """`dict_of`: a path condition's dict (without frame and polarity, or with them)."""
@@ -235,12 +227,15 @@ class FeasibilityChecker:
         return False
 
     def _any_partial(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> bool:
+        """Whether a condition of the path is only partly read. That is the same under any SSA versions and in
+        any frame (what cannot be expressed depends on the expression and declared types alone), so it is found
+        once per condition, with a translator of its own."""
         partial_of = self._partial_of
         for cond in sig:
             ck = (cond[1], cond[2])
             hit = partial_of.get(ck)
             if hit is None:
-                hit = self._partial(ck, dict_of(cond))
+                hit = partial_of[ck] = self._probe.step({**dict_of(cond), "frame": "", "polarity": True}, {}).partial
             if hit:
                 return True
         return False

@@ -88,7 +88,7 @@ def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
     for line in skipped.lines("the session files"):
         say(line)
     statements, src = (None, None)
-    if req.template_map == "auto":
+    if req.template_map == "auto" or req.inventory is not None or req.source is not None:
         statements, src = _statements(req, list(dirs.values()))
     everything = [s for ss in loaded.values() for s in ss]
     plan = plan_keys(real, everything, None if req.template_map in (None, "auto") else
@@ -103,7 +103,8 @@ def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
         if comp is not None:
             say(f"{name}: normal sessions composed by the session model of {dirs[name]} from each cell's own "
                 f"real normal training sessions")
-    result = run_evaluation(req.config, real, sources, plan, on_run=req.on_run)
+    inventory = sorted({plan.statement_keys([st.id])[0] for st in statements}) if statements else None
+    result = run_evaluation(req.config, real, sources, plan, on_run=req.on_run, inventory=inventory)
     manifest = _manifest(req, path, dirs, result, started)
     from anomalygen.evaluate.report import write_report
 

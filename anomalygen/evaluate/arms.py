@@ -8,6 +8,11 @@
 - `naive` (control): as many normal sessions made from the cell's real normal training sessions by code-free edits
   (event dropout, duplication, adjacent swaps, insertion of an event seen in training), labelled normal; its
   anomalous slots, if any, are resampled real training anomalies (no code-free edit makes a labelled anomaly).
+- `inventory-random` (control): as many real normal training sessions, each with 1-3 statements of the
+  inventory that the cell's training never showed inserted at random places, labelled normal: code knowledge
+  at the inventory level only (no control flow, paths, z3 or session model); anomalous slots as `naive`.
+- `oracle` (the ceiling, never a control; with `--withhold`): as many sessions drawn, label by label, from the
+  cell's own training sessions that the withheld behaviours removed.
 - ablations (`--augment-ablation NAME=DIR`): other generator outputs, used like `synthetic`.
 
 Every arm of a cell adds the same number of normal and of anomalous sessions, so a difference between arms is
@@ -22,7 +27,9 @@ from typing import Callable, Protocol
 import numpy as np
 
 BASELINE, SYNTHETIC, DUPLICATE, NAIVE = "baseline", "synthetic", "real-duplicate", "naive"
-CONTROLS = (DUPLICATE, NAIVE)
+INVENTORY_RANDOM, ORACLE = "inventory-random", "oracle"
+CONTROLS = (DUPLICATE, NAIVE, INVENTORY_RANDOM)
+BUILT_IN = (BASELINE, *CONTROLS, ORACLE)  # arms that need no generator output
 
 
 class Composer(Protocol):
@@ -55,6 +62,7 @@ class Addition:
     X: list[list[str]]
     y: np.ndarray
     origin: list[str]
+    info: dict = field(default_factory=dict)  # figures about what was added, copied into the cell's row
 
 
 def counts(n_train: int, ratio: float, anomalous_share: float) -> tuple[int, int]:
@@ -138,10 +146,44 @@ def naive(X_train: list[list[str]], y_train: np.ndarray, n_normal: int, n_anom: 
                     ["edited"] * len(X) + dup.origin)
 
 
+def inventory_random(X_train: list[list[str]], y_train: np.ndarray, unseen: list[str], n_normal: int, n_anom: int,
+                     seed: int, max_inserts: int = 3) -> Addition:
+    rng = np.random.default_rng(seed)
+    normals = [X_train[i] for i in np.flatnonzero(y_train == 0)]
+    X: list[list[str]] = []
+    for _ in range(n_normal if normals and unseen else 0):
+        s = list(normals[int(rng.integers(len(normals)))])
+        for _ in range(int(rng.integers(1, max_inserts + 1))):
+            s.insert(int(rng.integers(len(s) + 1)), unseen[int(rng.integers(len(unseen)))])
+        X.append(s)
+    dup = duplicate(X_train, y_train, 0, n_anom, seed + 1)
+    return Addition(X + dup.X, np.array([0] * len(X) + list(dup.y), dtype=np.int64),
+                    ["inserted"] * len(X) + dup.origin)
+
+
+@dataclass
+class CellContext:
+    """What the built-in arms of one cell draw on besides its training sessions."""
+
+    withheld_X: list[list[str]] = field(default_factory=list)  # the cell's training sessions withheld
+    withheld_y: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    inventory: list[str] | None = None  # every inventory statement's key, or None without an inventory
+
+
 def make_addition(arm: str, sources: dict[str, SyntheticSource], X_train: list[list[str]], y_train: np.ndarray,
-                  n_normal: int, n_anom: int, seed: int) -> Addition:
+                  n_normal: int, n_anom: int, seed: int, ctx: CellContext | None = None) -> Addition:
+    ctx = ctx or CellContext()
     if arm == BASELINE:
         return Addition([], np.zeros(0, dtype=np.int64), [])
+    if arm == ORACLE:
+        add = duplicate(ctx.withheld_X, ctx.withheld_y, n_normal, n_anom, seed)
+        return Addition(add.X, add.y, ["withheld"] * len(add.X))
+    if arm == INVENTORY_RANDOM:
+        if ctx.inventory is None:
+            raise ValueError("arm 'inventory-random' needs the system's inventory (--source or --inventory)")
+        seen = {e for x in X_train for e in x}
+        unseen = sorted(k for k in set(ctx.inventory) if k not in seen)
+        return inventory_random(X_train, y_train, unseen, n_normal, n_anom, seed)
     if arm == DUPLICATE:
         return duplicate(X_train, y_train, n_normal, n_anom, seed)
     if arm == NAIVE:

@@ -37,6 +37,15 @@ def _ablations(specs: list[str]) -> dict[str, Path]:
     return out
 
 
+def _withhold(specs: list[str]) -> dict[str, list[str]]:
+    from anomalygen.evaluate.withhold import parse_withhold
+
+    try:
+        return parse_withhold(specs)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
 def _progress(console):
     def on_run(row: dict) -> None:
         msg = f"F1 {row['f1']:.3f} FPR {row['fpr']:.4f}" if row.get("status") == "ok" else row.get("error", "")
@@ -55,7 +64,11 @@ def evaluate(
     augment_ablation: list[str] = typer.Option([], help="NAME=DIR: another generator output as arm NAME, e.g. "
                                                         "whole-path=DIR (repeatable)"),
     arms: str = typer.Option("auto", help="comma-separated arms: baseline, synthetic, real-duplicate, naive, "
-                                          "ablation names; auto: all that the inputs allow"),
+                                          "inventory-random, oracle, ablation names; auto: all that the inputs "
+                                          "allow"),
+    withhold: list[str] = typer.Option([], help="NAME=EVENTS: a behaviour (its events: the dataset's event keys "
+                                                "or statement ids, e.g. deletion=E21,E23) whose sessions leave "
+                                                "training and validation in every arm but oracle (repeatable)"),
     ratios: str = typer.Option("1", help="sessions each arm adds, as a share of the real training sessions"),
     seeds: int = typer.Option(5, min=1, help="number of seeds (0..N-1)"),
     models: str = typer.Option("all", help="comma-separated detector names, or 'all'"),
@@ -99,7 +112,7 @@ def evaluate(
                      val_min_normal=val_min_normal, val_min_anomalous=val_min_anomalous, prior=prior,
                      arms=None if arms == "auto" else [a.strip() for a in arms.split(",") if a.strip()],
                      epochs=epochs, semantic=semantic, verbose=False, jobs=jobs,
-                     cache_dir=str(cache) if cache else None)
+                     cache_dir=str(cache) if cache else None, withhold=_withhold(withhold))
     req = EvaluateRequest(dataset, out, cfg, augment, _ablations(augment_ablation), template_map, source, inventory,
                           on_run=None if quiet else _progress(console), on_info=console.print)
     try:

@@ -29,6 +29,7 @@ from anomalygen.evaluate import splits as S
 from anomalygen.evaluate.compare import paired_table
 from anomalygen.evaluate.keys import KeyPlan, plan_keys
 from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar, prior_weights
+from anomalygen.evaluate.withhold import Withheld, find_withheld, novel_metrics
 from anomalygen.logs.sessions_data import Session
 
 
@@ -52,15 +53,18 @@ class EvalConfig:
     verbose: bool = False
     jobs: int = 1
     cache_dir: str | None = None  # finished cells are kept here and not trained again (same inputs, same cell)
+    withhold: dict[str, list[str]] = field(default_factory=dict)  # behaviour -> events kept out of training
 
-    def resolved_arms(self, sources: dict) -> list[str]:
+    def resolved_arms(self, sources: dict, inventory: bool = False) -> list[str]:
         if self.arms is not None:
             arms = list(self.arms)
             return arms if A.BASELINE in arms else [A.BASELINE] + arms
+        oracle = [A.ORACLE] if self.withhold else []
         if not sources:
-            return [A.BASELINE]
+            return [A.BASELINE] + oracle
         syn = [A.SYNTHETIC] if A.SYNTHETIC in sources else []
-        return [A.BASELINE] + syn + list(A.CONTROLS) + sorted(k for k in sources if k != A.SYNTHETIC)
+        controls = [c for c in A.CONTROLS if c != A.INVENTORY_RANDOM or inventory]
+        return [A.BASELINE] + syn + controls + oracle + sorted(k for k in sources if k != A.SYNTHETIC)
 
     def aug_ratios(self) -> list[float]:
         return sorted({float(r) for r in self.ratios if r > 0}) or [1.0]
@@ -98,9 +102,11 @@ def run_evaluation(
     template_map: dict[str, str] | KeyPlan | None = None,
     on_run: Callable[[dict], None] | None = None,
     factory: Callable[..., object] = make_detector,
+    inventory: list[str] | None = None,
 ) -> EvalResult:
     """`synthetic`: sessions (the `synthetic` arm) or named sources (arms and ablations) already keyed by
-    `template_map`, which is then the `KeyPlan` they were keyed with."""
+    `template_map`, which is then the `KeyPlan` they were keyed with. `inventory`: every statement's key in
+    that key space (for the `inventory-random` control)."""
     for m in cfg.models:
         if factory is make_detector and m not in DETECTORS:
             raise ValueError(f"unknown model {m!r}; choose from {', '.join(DETECTORS)}")
@@ -115,19 +121,27 @@ def run_evaluation(
         sources = dict(synthetic)
     else:
         sources = {A.SYNTHETIC: sources_from_sessions(synthetic, plan)} if synthetic else {}
-    arms = cfg.resolved_arms(sources)
-    missing = [a for a in arms if a not in (A.BASELINE, *A.CONTROLS) and a not in sources]
+    arms = cfg.resolved_arms(sources, inventory is not None)
+    missing = [a for a in arms if a not in A.BUILT_IN and a not in sources]
     if missing:
         raise ValueError(f"arm(s) {', '.join(missing)} need synthetic sessions (--augment / --augment-ablation)")
+    if A.ORACLE in arms and not cfg.withhold:
+        raise ValueError("arm 'oracle' needs a withheld behaviour (--withhold NAME=EVENTS)")
+    if A.INVENTORY_RANDOM in arms and inventory is None:
+        raise ValueError("arm 'inventory-random' needs the system's inventory (--source or --inventory)")
     X_real = [plan.real(s) for s in real]
     y_real = np.array([s.label for s in real], dtype=np.int64)
+    wh = find_withheld(cfg.withhold, [list(s.events) for s in real], X_real, y_real) if cfg.withhold \
+        else Withheld()
+    held = wh.any(len(real))
     share = sources[A.SYNTHETIC].anomalous_share if A.SYNTHETIC in sources else \
         (next(iter(sources.values())).anomalous_share if sources else 0.0)
     info = {"key_mode": plan.mode, "keys": plan.info, "arms": arms, "n_real": len(real),
             "n_real_anomalous": int(y_real.sum()),
             "synthetic": {k: {"sessions": len(v.X), "anomalous": int(v.y.sum()),
                               "session_model": v.composer is not None, **v.info} for k, v in sources.items()},
-            "semantic_backend": None, "ambiguous_test_anomalies": {}, "validation": {}}
+            "semantic_backend": None, "ambiguous_test_anomalies": {}, "validation": {},
+            "withheld": wh.info(y_real) if wh.active else {}}
     cells, tests = [], {}
     for seed in cfg.seeds:
         pool, test = _split(cfg, real, seed)
@@ -136,17 +150,24 @@ def run_evaluation(
         for frac in cfg.train_fractions:
             sub = S.stratified_subset(pool, y_real, frac, seed)
             tr, va = S.train_validation(sub, y_real, cfg.val_fraction, seed)
-            va = S.top_up_validation(va, pool, sub, y_real, cfg.val_min_normal, cfg.val_min_anomalous, seed)
+            # withheld sessions leave training and validation (the top-up too); the oracle gets the training ones
+            gone = tr[held[tr]]
+            tr, va = tr[~held[tr]], va[~held[va]]
+            va = S.top_up_validation(va, pool[~held[pool]], sub, y_real, cfg.val_min_normal, cfg.val_min_anomalous,
+                                     seed)
             info["validation"][f"{seed}/{frac:g}"] = {"normal": int(np.sum(y_real[va] == 0)),
                                                       "anomalous": int(np.sum(y_real[va] == 1))}
             X_tr = [X_real[i] for i in tr]
+            ctx = A.CellContext([X_real[i] for i in gone], y_real[gone], inventory)
             for arm in arms:
                 for ratio in ([0.0] if arm == A.BASELINE else cfg.aug_ratios()):
                     n_normal, n_anom = A.counts(len(tr), ratio, share)
-                    add = A.make_addition(arm, sources, X_tr, y_real[tr], n_normal, n_anom, seed + 104729)
+                    add = A.make_addition(arm, sources, X_tr, y_real[tr], n_normal, n_anom, seed + 104729, ctx)
+                    if wh.active:
+                        add.info = {"n_train_withheld": len(gone), **wh.addition_stats(add.X, add.y)}
                     for name in cfg.models:
                         cells.append(_Cell(name, seed, frac, arm, ratio, tr, va, test, add))
-    shared = _Shared(cfg, X_real, y_real, plan.texts, factory)
+    shared = _Shared(cfg, X_real, y_real, plan.texts, factory, held if wh.active else None)
     cache = _Cache(cfg, X_real, y_real, plan.texts) if cfg.cache_dir else None
     runs, preds = _run_cells(cells, shared, cfg.jobs, on_run, cache)
     for r in runs:
@@ -155,6 +176,8 @@ def run_evaluation(
         r.pop("semantic_backend", None)
     mc = _mcnemar_rows(cfg, preds, tests, y_real, arms)
     metrics = ["f1_prior", "f1", "fpr", "recall"] if cfg.prior is not None else ["f1", "fpr", "recall"]
+    if wh.active:
+        metrics += ["fpr_novel", "fpr_seen"]
     paired = paired_table(runs, mc, arms, metrics)
     info["config"] = asdict(cfg)
     return EvalResult(runs, paired, info, mc)
@@ -180,6 +203,7 @@ class _Shared:
     y: np.ndarray
     texts: dict[str, str]
     factory: Callable[..., object]
+    novel: np.ndarray | None = None  # per real session: holds a withheld event
 
 
 _SHARED: _Shared | None = None
@@ -216,6 +240,7 @@ class _Cache:
     the indices, what the arm added, and the detector and harness code."""
 
     FIELDS = ("split", "test_fraction", "val_fraction", "val_min_normal", "val_min_anomalous", "prior", "epochs",
+              "withhold",
               "semantic", "tune_supervised")
 
     def __init__(self, cfg: EvalConfig, X, y, texts):
@@ -303,7 +328,7 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
            "n_train_real_anomalous": int(sh.y[cell.tr].sum()), "n_added": int(keep.sum()),
            "n_added_anomalous": int(add.y[keep].sum()), "n_val": len(cell.va),
            "n_val_anomalous": int(y_val.sum()), "n_test": len(cell.test), "n_test_anomalous": int(y_test.sum()),
-           "supervised": supervised}
+           "supervised": supervised, **add.info}
     params = {"random_state": cell.seed, "verbose": cfg.verbose, "semantic": cfg.semantic, "event_texts": sh.texts}
     if cfg.epochs is not None and cell.model in DEEP:
         params["epochs"] = cfg.epochs
@@ -314,6 +339,8 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
         row.update(status="skipped", error=str(exc))
         return row, None
     row.update(extra, status="ok", **anomaly_metrics(y_test, pred, cfg.prior))
+    if sh.novel is not None:
+        row.update(novel_metrics(y_test, pred, sh.novel[cell.test]))
     if cell.model in SEMANTIC:
         row["semantic_backend"] = getattr(det, "semantic_backend_", None)
     return row, pred

@@ -41,6 +41,7 @@ class GenerateRequest:
     session_model: str = "on"  # on | off
     feasibility: bool = True
     prior: float = 0.0
+    novel_share: float = 0.5  # composed normal sessions given statements the bases never showed (novel.py)
     llm: str = "none"  # none | openai | local
     llm_max: int = 200
     jobs: int = 0
@@ -84,6 +85,8 @@ def _check(req: GenerateRequest) -> None:
     writable(req.out, folder=True)
     if req.session_model not in ("on", "off"):
         raise InputError(f"--session-model {req.session_model!r}: expected on or off")
+    if not 0 <= req.novel_share <= 1:
+        raise InputError(f"--novel-share {req.novel_share} is not in [0, 1]")
     if req.host_fraction is not None and not 0 < req.host_fraction <= 1:
         raise InputError(f"--host-fraction {req.host_fraction} is not in (0, 1]")
 
@@ -172,7 +175,7 @@ def generate(req: GenerateRequest) -> GenerateResult:
     log_format, rule_set = LogFormat.parse(req.format), load_rules(req.rules)
     key = _session_key(req.session_key, log_format.name)
     step = SessionModelStep(req.session_model == "on" and req.hosts is None, req.real_sessions, req.prior,
-                            1.0 if req.host_fraction is None else req.host_fraction)
+                            1.0 if req.host_fraction is None else req.host_fraction, req.novel_share)
     host_fraction = 0.8 if req.host_fraction is None else req.host_fraction
     t0 = time.perf_counter()
     tree = req.tree or SourceTree.read(req.source)

@@ -57,6 +57,9 @@ def generate(
     prior: float = typer.Option(0.0, "--prior", help="weight of code paths and entries that print statements "
                                 "the real normal sessions never showed, against 1 for the others (0: composed "
                                 "normal sessions print only statements real normal sessions print)"),
+    novel_share: float = typer.Option(0.5, "--novel-share", help="share of composed normal sessions given "
+                                      "statements the real normal sessions never showed, which the code prints "
+                                      "for the key on normal lines, placed and counted as the code says (0: off)"),
     llm: str = typer.Option("none", "--llm", help="none | openai | local: optional LLM check of paths z3 could "
                             "only partly read, and value proposals for statements real logs never showed"),
     llm_max: int = typer.Option(200, "--llm-max", help="at most this many LLM path checks and value proposals"),
@@ -73,7 +76,7 @@ def generate(
         max_paths=max_paths, loop_bound=loop_bound, depth=depth, entries=list(entries), rules=rules,
         new_share=new_share, anomalous_share=anomalous_share, hosts=hosts, host_fraction=host_fraction,
         real_sessions=real_sessions, session_model=session_model, feasibility=not no_feasibility, prior=prior,
-        llm=llm, llm_max=llm_max, jobs=jobs, executor=executor, ray_address=ray_address))
+        novel_share=novel_share, llm=llm, llm_max=llm_max, jobs=jobs, executor=executor, ray_address=ray_address))
     if res.learned:
         console.print(res.learned)
     table = Table(title=f"paths of {res.entries} entries (feasibility by z3)")

@@ -11,7 +11,15 @@ base, cut into per-thread segments, and changes it:
   that has it), or one fewer, within the counts the bases show (`p_add`, `p_drop`);
 - a segment replaced by another feasible path of the same entry (`p_replace`), a branch the bases never showed;
 - a segment added from an entry that prints the session key but never ran in the bases (`prior`: a low weight,
-  so rarely-run code such as Balancer or upgrade does not crowd out the common lifecycle).
+  so rarely-run code such as Balancer or upgrade does not crowd out the common lifecycle);
+- statements the bases never showed, which the code prints for the key on normal lines (`novel_share` of the
+  sessions, `novel.py`), placed and counted as the code says. One printed by a thread kind the base runs goes
+  into one of that kind's segments (another branch of the same execution). One of a thread kind the base never
+  ran goes after the events every base holds (a behaviour the bases never showed acts on a key that already
+  exists), a request's lines before the background threads' (which carry the request out later, once for each
+  line the request printed), and as many executions as the key has holders in this base (its largest number of
+  segments of one thread kind) where the statement sits in a loop of a request or runs on the holders' own
+  threads.
 A path whose events the bases never showed is drawn with weight `prior` against 1 for the others. Anomalous
 code paths (by the label rules) are never used, and only events of the bases or such paths are emitted.
 """
@@ -24,6 +32,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from anomalygen.synthesis.novel import REQUEST, NovelStatement, remap_novel
 from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
 from anomalygen.synthesis.segments import ThreadModel, remap
 
@@ -40,6 +49,8 @@ class ComposeConfig:
     min_share: float = 0.99  # ... and the share of them that must agree
     p_shuffle: float = 0.3  # a whole new interleaving; else 1..max_swaps exchanges of concurrent neighbours
     max_swaps: int = 3
+    novel_share: float = 0.0  # sessions given statements the bases never showed (0: only what they showed)
+    novel_max: int = 3  # most such statements in one session
 
 
 @dataclass
@@ -56,12 +67,13 @@ class SessionModel:
     alternatives: dict[str, list[list[str]]] = field(default_factory=dict)  # entry -> normal visible paths
     config: ComposeConfig = field(default_factory=ComposeConfig)
     manifest: dict = field(default_factory=dict)  # what went into the model (code, real data)
+    novel: dict[str, NovelStatement] = field(default_factory=dict)  # key -> a normal line the code prints
 
     # ---- persistence --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         return {"format": FORMAT, "config": asdict(self.config), "threads": self.threads.to_dict(),
                 "alternatives": {r: [list(p) for p in ps] for r, ps in sorted(self.alternatives.items())},
-                "manifest": self.manifest}
+                "manifest": self.manifest, "novel": [n.to_dict() for _, n in sorted(self.novel.items())]}
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "session model") -> "SessionModel":
@@ -69,14 +81,15 @@ class SessionModel:
             raise ValueError(f"{where}: not a session model (format {d.get('format')!r}, expected {FORMAT!r})")
         cfg = ComposeConfig(**{k: v for k, v in d.get("config", {}).items() if k in ComposeConfig.__annotations__})
         alts = {str(r): [[str(e) for e in p] for p in ps] for r, ps in d.get("alternatives", {}).items()}
-        return cls(ThreadModel.from_dict(d.get("threads", {})), alts, cfg, d.get("manifest", {}))
+        novel = {n.key: n for n in (NovelStatement.from_dict(x) for x in d.get("novel", []))}
+        return cls(ThreadModel.from_dict(d.get("threads", {})), alts, cfg, d.get("manifest", {}), novel)
 
     def with_keys(self, key_of: dict[str, str]) -> "SessionModel":
         """The model over a dataset's event keys (statement id -> key; identical twins share one key)."""
         alts = {r: [[key_of[e] for e in p] for p in ps if all(e in key_of for e in p)]
                 for r, ps in self.alternatives.items()}
         return SessionModel(remap(self.threads, key_of), {r: ps for r, ps in alts.items() if ps}, self.config,
-                            {**self.manifest, "remapped_keys": len(key_of)})
+                            {**self.manifest, "remapped_keys": len(key_of)}, remap_novel(self.novel, key_of))
 
     # ---- composition --------------------------------------------------------------------------
     def compose(self, bases: list[list[str]], n: int, seed: int) -> list[list[str]]:
@@ -115,6 +128,9 @@ class _Composer:
         self.bases = bases
         self.prec = Precedence.learn(bases, self.cfg.min_support, self.cfg.min_share)
         self.vocab = {model.threads.key(e) for b in bases for e in b}
+        # every base holds these: the key's life as far as the bases know it, which a new behaviour follows
+        self.settled = set.intersection(*({model.threads.key(e) for e in b} for b in bases))
+        self.novel = [n for k, n in sorted(model.novel.items()) if k not in self.vocab]
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:
@@ -158,8 +174,54 @@ class _Composer:
             at = rng.random()
             pieces.append((r, [(e, at + 1e-6 * j) for j, e in enumerate(path)]))
             changes.append({"change": "add_entry", "role": r, "segment": list(path)})
-        events, relaxed = self._order(pieces, rng)
+        first_novel = len(pieces)
+        tiers: list[int] = []
+        if self.novel and rng.random() < cfg.novel_share:
+            tiers = self._add_novel(pieces, changes, rng)
+        events, relaxed = self._order(pieces, rng, first_novel, tiers)
         return Composed(events, bi, changes, relaxed)
+
+    def _add_novel(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> list[int]:
+        """1..`novel_max` statements the bases never showed (each further one with `novel_share`, a request's
+        follower always): inserted into a running segment of their thread kind, or appended as pieces of their
+        own; returns each appended piece's tier (0: a request's lines, 1: a background thread's)."""
+        running = Counter(r for r, _ in pieces)
+        holders = max(running.values(), default=1)
+        pool = list(self.novel)
+        by_key = {n.key: n for n in pool}
+        tiers: list[int] = []
+        follow: NovelStatement | None = None
+        carried = 0  # lines of the request that `follow` carries out
+        added = 0
+        while pool:
+            n = follow if follow is not None else pool[int(rng.random() * len(pool))]
+            pool.remove(n)
+            added += 1
+            if running[n.role] and follow is None:
+                self._insert(n, pieces, changes, rng)
+                follow = None
+            else:
+                tier = 0 if n.trigger == REQUEST else 1
+                if tier == 0:
+                    runs, per_run = 1, holders if n.in_loop else 1  # one request, its loop over the key's holders
+                elif follow is not None:
+                    runs, per_run = carried, 1  # the request carried out by each holder it named
+                else:
+                    runs, per_run = 1 + int(rng.random() * holders), 1  # some of the holders' own threads
+                for j in range(runs):
+                    at = 1.0 + tier + 1e-3 * j
+                    pieces.append((n.role, [(n.key, at + 1e-6 * i) for i in range(per_run)]))
+                    tiers.append(tier)
+                changes.append({"change": "add_novel", "statement": n.key, "role": n.role, "trigger": n.trigger,
+                                "lines": runs * per_run, "why_normal": n.why_normal})
+                nxt = by_key.get(n.follow) if n.follow and tier == 0 else None
+                follow = nxt if nxt in pool else None
+                carried = runs * per_run
+            if added >= self.cfg.novel_max:
+                break
+            if follow is None and rng.random() >= self.cfg.novel_share:
+                break
+        return tiers
 
     def _add(self, bi: int, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
         """A phase the base lacks, copied whole from a base that has it; or one more segment of a thread kind
@@ -208,6 +270,19 @@ class _Composer:
         _, gone = pieces.pop(idx[int(rng.random() * len(idx))])
         changes.append({"change": "drop", "role": what, "segment": [e for e, _ in gone]})
 
+    def _insert(self, n: NovelStatement, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
+        """The statement at a random place of one segment of its own thread kind (before its first line or
+        after any of them)."""
+        idx = [i for i, (r, _) in enumerate(pieces) if r == n.role]
+        i = idx[int(rng.random() * len(idx))]
+        role, seg = pieces[i]
+        j = int(rng.random() * (len(seg) + 1))
+        lo = seg[j - 1][1] if j else seg[0][1] - 1e-3
+        hi = seg[j][1] if j < len(seg) else seg[-1][1] + 1e-3
+        pieces[i] = (role, [*seg[:j], (n.key, (lo + hi) / 2), *seg[j:]])
+        changes.append({"change": "insert_novel", "statement": n.key, "role": n.role, "at": j,
+                        "why_normal": n.why_normal})
+
     def _replace(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
         idx = [i for i, (r, p) in enumerate(pieces) if r in self.alts]
         if not idx:
@@ -225,13 +300,23 @@ class _Composer:
         pieces[i] = (r, [(e, lo + j * step) for j, e in enumerate(path)])
         changes.append({"change": "replace", "role": r, "segment": keys, "path": list(path)})
 
-    def _order(self, pieces: list[Piece], rng: random.Random) -> tuple[list[str], int]:
-        """Number every event by reference position, label occurrences in that order, interleave."""
+    def _order(self, pieces: list[Piece], rng: random.Random, first_novel: int = 0,
+               tiers: list[int] | None = None) -> tuple[list[str], int]:
+        """Number every event by reference position, label occurrences in that order, interleave. Pieces from
+        `first_novel` on are new statements: after every settled event, a thread's (tier 1) after a request's."""
         flat = sorted((ref, si, j, e) for si, (_, p) in enumerate(pieces) for j, (e, ref) in enumerate(p))
         pos = {(si, j): k for k, (_, si, j, _) in enumerate(flat)}
         events = [e for _, _, _, e in flat]
         segs = [[pos[(si, j)] for j in range(len(p))] for si, (_, p) in enumerate(pieces)]
         preds = self.prec.predecessors(occurrences(events))
+        if tiers:
+            key = self.m.threads.key
+            before = [{k for si in range(first_novel) for k in segs[si] if key(events[k]) in self.settled}]
+            before.append(before[0] | {k for si, t in zip(range(first_novel, len(pieces)), tiers) if t == 0
+                                       for k in segs[si]})
+            for si, t in zip(range(first_novel, len(pieces)), tiers):
+                for k in segs[si]:
+                    preds[k] = preds[k] | before[t]
         segs = [s for s in segs if s]
         if rng.random() < self.cfg.p_shuffle:
             order, relaxed = interleave(segs, preds, rng)

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from anomalygen.core.levels import rank as level_rank
 from anomalygen.source.model import LogStatement
 
 
@@ -63,6 +64,8 @@ class Labeler:
         line = self.rules["line"]
         words = sorted(line.get("keywords") or [], key=len, reverse=True)
         self._kw = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")") if words else None
+        # whole words only: a new line's "invalidSet" or "errorCount" names a thing, it reports no failure
+        self._word = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\b") if words else None
         self._cache: dict[str, LineLabel] = {}
 
     def line(self, st: LogStatement) -> LineLabel:
@@ -87,6 +90,18 @@ class Labeler:
             state = "suspicious"
         out = self._cache[st.id] = LineLabel(state, reasons)
         return out
+
+    def objection(self, st: LogStatement) -> str | None:
+        """Why a line cannot stand for valid behaviour no real label covered, or None: a level of WARN or
+        above, a catch block, a Throwable, or a failure word at any level (stricter than `line`, which lets an
+        INFO line say "exception": a real label may have covered that one, a new line has only the code)."""
+        if level_rank(st.level) >= level_rank("WARN"):
+            return f"{st.level} line"
+        lab = self.line(st)
+        if lab.state != "normal":
+            return ", ".join(lab.reasons)
+        m = self._word.search(st.template.replace("<*>", " ")) if self._word is not None else None
+        return f"failure keyword '{m.group(1).lower()}'" if m else None
 
     def session(self, stmts: list[LogStatement], exit_kind: str) -> tuple[int, list[str]]:
         """(label 0/1, reasons) of a session printing `stmts` along a path that ended by `exit_kind`."""

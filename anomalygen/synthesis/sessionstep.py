@@ -18,8 +18,10 @@ MODEL_FILE = "session_model.json"
 
 
 class SessionModelStep:
-    def __init__(self, enabled: bool, real_spec: str | None, prior: float, fraction: float = 1.0):
+    def __init__(self, enabled: bool, real_spec: str | None, prior: float, fraction: float = 1.0,
+                 novel_share: float = 0.0):
         self.enabled = enabled
+        self.novel_share = novel_share
         self.fraction = fraction
         self.real_spec = real_spec
         self.prior = prior
@@ -53,7 +55,7 @@ class SessionModelStep:
             "learned_in_compose": "order constraints, optional phases and multiplicities: from the bases passed "
                                   "to compose() alone",
         }
-        model = build_model(gen, ComposeConfig(prior=self.prior), manifest)
+        model = build_model(gen, ComposeConfig(prior=self.prior, novel_share=self.novel_share), manifest)
         doc = model.to_dict()
         if self.real.key_of:
             doc["keys"] = self.real.key_of
@@ -63,13 +65,14 @@ class SessionModelStep:
         atomic.write_text(out / MODEL_FILE, json.dumps(doc, ensure_ascii=False, sort_keys=True))
         keyed = model.with_keys(self.real.key_of) if self.real.key_of else model
         self.model_info = {"roles": len(set(model.threads.role.values())), "statements": len(model.threads.role),
-                           "entries_with_shapes": len(model.threads.shapes)}
+                           "entries_with_shapes": len(model.threads.shapes),
+                           "novel_statements": len(model.novel)}
         self.made = list(composed_sessions(gen, keyed, self.real, self.markers, gen.cfg.n, gen.cfg.seed))
         return self.made or None  # no real session prints a line that carries the session key
 
     def params(self) -> dict:
         return {"enabled": self.enabled, "real_sessions": self.real_spec, "prior": self.prior,
-                "real_fraction": self.fraction}
+                "real_fraction": self.fraction, "novel_share": self.novel_share}
 
     def summary(self) -> dict | None:
         if not self.made:

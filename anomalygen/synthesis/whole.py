@@ -16,10 +16,12 @@ from typing import Iterator
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.sessions_data import load_dataset
 from anomalygen.manifest import tree_digest
+from anomalygen.source.entries import find_entries
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.compose import ComposeConfig, SessionModel
 from anomalygen.synthesis.generate import Generator, SynthSession
 from anomalygen.synthesis.markers import Markers
+from anomalygen.synthesis.novel import novel_statements
 from anomalygen.synthesis.render import HeaderRenderer
 from anomalygen.synthesis.segments import attribute
 
@@ -93,7 +95,10 @@ def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> Sessio
     threads = attribute(sequences, in_loop)
     threads.alias = twin
     alts = {e: _once(ps, threads.shapes.get(e)) for e, ps in sorted(sequences.items())}
-    return SessionModel(threads, alts, config, manifest)
+    reasons = {e.key: e.reasons for e in find_entries(gen.a)}
+    novel = novel_statements(gen.candidates, gen.by_id, gen.labeler.objection,
+                             lambda st: gen.labeler.line(st).state != "normal", reasons, twin)
+    return SessionModel(threads, alts, config, manifest, novel)
 
 
 def twins(statements: list[LogStatement]) -> dict[str, str]:

@@ -1,0 +1,98 @@
+"""The withheld-behaviour protocol: valid behaviour a young system's logs have not shown yet.
+
+`--withhold NAME=EVENTS` names a behaviour by its events (the dataset's own event keys, such as `E21`, or the
+evaluation's keys, such as statement ids). Every real session holding any of them leaves the training and
+validation sessions of every arm, normal and anomalous alike; the test set stays as it is. The `oracle` arm gets
+them back (the ceiling); every other arm has to do without. Besides the usual metrics each cell reports the
+false-positive rate on the test's normal sessions that hold a withheld event (`fpr_novel`: valid behaviour
+the training never showed) and on the others (`fpr_seen`), and, for an arm that adds sessions, how many of its
+added normal sessions hold each behaviour and how many of the real normal sequences of that behaviour (which
+no arm but `oracle` saw) it reproduces exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def parse_withhold(specs: list[str]) -> dict[str, list[str]]:
+    """`NAME=E1,E2` pairs -> {name: events}; a malformed or repeated name is a ValueError naming it."""
+    out: dict[str, list[str]] = {}
+    for spec in specs:
+        name, eq, events = spec.partition("=")
+        name = name.strip()
+        keys = [e.strip() for e in events.split(",") if e.strip()]
+        if not eq or not name or not keys:
+            raise ValueError(f"--withhold {spec!r}: expected NAME=EVENT[,EVENT...] (e.g. deletion=E21,E23)")
+        if name in out:
+            raise ValueError(f"--withhold {spec!r}: behaviour {name!r} named twice")
+        out[name] = keys
+    return out
+
+
+@dataclass
+class Withheld:
+    """Which real sessions hold each withheld behaviour, and its events in the evaluation's key space."""
+
+    holds: dict[str, np.ndarray] = field(default_factory=dict)  # name -> bool per real session
+    keys: dict[str, set[str]] = field(default_factory=dict)  # name -> evaluation keys of its events
+    sequences: dict[str, set[tuple]] = field(default_factory=dict)  # name -> its real normal sequences
+
+    @property
+    def active(self) -> bool:
+        return bool(self.holds)
+
+    def any(self, n: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        for h in self.holds.values():
+            out |= h
+        return out
+
+    def info(self, y: np.ndarray) -> dict:
+        return {name: {"keys": sorted(self.keys[name]), "sessions": int(h.sum()),
+                       "normal": int(np.sum(h & (y == 0))), "anomalous": int(np.sum(h & (y == 1))),
+                       "distinct_normal_sequences": len(self.sequences[name])}
+                for name, h in self.holds.items()}
+
+    def addition_stats(self, X: list[list[str]], y: np.ndarray) -> dict:
+        """Per behaviour: the share of added normal sessions holding it, and the number of distinct real normal
+        sequences holding it that the added normal sessions reproduce exactly."""
+        normal = [tuple(x) for x, lab in zip(X, y) if lab == 0]
+        out: dict = {}
+        for name, keys in self.keys.items():
+            holding = [x for x in normal if keys.intersection(x)]
+            out[f"added_with_{name}"] = len(holding) / len(normal) if normal else 0.0
+            out[f"exact_{name}"] = len(self.sequences[name].intersection(holding))
+        return out
+
+
+def find_withheld(spec: dict[str, list[str]], raw: list[list[str]], keyed: list[list[str]],
+                  y: np.ndarray) -> Withheld:
+    """`raw[i]`: session i's events as the dataset writes them; `keyed[i]`: the same in the evaluation's keys."""
+    w = Withheld()
+    for name, events in spec.items():
+        want = set(events)
+        hold = np.zeros(len(raw), dtype=bool)
+        keys: set[str] = set()
+        for i, (r, k) in enumerate(zip(raw, keyed)):
+            hit = {kk for rr, kk in zip(r, k) if rr in want or kk in want} if len(r) == len(k) else \
+                {kk for kk in k if kk in want}
+            if hit:
+                hold[i] = True
+                keys |= hit
+        if not hold.any():
+            raise ValueError(f"--withhold {name}={','.join(events)}: no session of the dataset holds any of them")
+        w.holds[name], w.keys[name] = hold, keys
+        w.sequences[name] = {tuple(keyed[i]) for i in np.flatnonzero(hold & (y == 0))}
+    return w
+
+
+def novel_metrics(y_test: np.ndarray, pred: np.ndarray, novel: np.ndarray) -> dict:
+    """False alarms among the test's normal sessions holding a withheld event, and among the others."""
+    normal = y_test == 0
+    nov, seen = normal & novel, normal & ~novel
+    return {"n_test_novel_normal": int(nov.sum()),
+            "fpr_novel": float(pred[nov].mean()) if nov.any() else 0.0,
+            "fpr_seen": float(pred[seen].mean()) if seen.any() else 0.0}

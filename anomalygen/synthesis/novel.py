@@ -1,0 +1,132 @@
+"""Statements the code prints for a session key on normal lines, whatever real sessions have shown: the raw
+material for behaviour a young system's logs have not shown yet.
+
+A long-running thread's path mixes many keys (a scanner's loop verifies one block per iteration, and one
+failed verification makes the whole path anomalous), so whole paths cannot say which lines are normal for one
+key. Each statement is judged on its own instead: it is kept when some feasible path of some entry prints it
+with the session key, the line rules call the line itself normal (level, catch block, failure words), and some
+feasible path reaches it before any line the rules object to (a line only ever printed after a failure, such as
+a bad block being reported after a failed verification, is recovery, not valid behaviour on its own). What the
+code also tells about it, and the session model uses:
+
+- `role`: the thread kind that prints it (the most specific entry, as for the thread model's segments);
+- `trigger`: `request` when an entry reached from outside the process by a call (RPC, handler, main, an
+  uncalled method) prints it, `thread` when only background thread bodies do. A request's effects on a key are
+  carried out later by the threads that poll for work, so request statements go first;
+- `in_loop`: inside a loop, where one execution may print it once per holder of the key;
+- `follow`: for a request statement, the background thread's statement that carries it out, when their
+  messages name the same operation: the rarest word stem (among the statements) both templates share.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+
+REQUEST, THREAD = "request", "thread"
+
+
+@dataclass(frozen=True)
+class NovelStatement:
+    key: str
+    role: str
+    trigger: str  # request | thread
+    in_loop: bool
+    why_normal: str  # the line rules' verdict, in words
+    follow: str | None = None  # a thread statement that carries this request out
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "NovelStatement":
+        f = d.get("follow")
+        return cls(str(d["key"]), str(d["role"]), str(d["trigger"]), bool(d["in_loop"]), str(d["why_normal"]),
+                   None if f is None else str(f))
+
+
+def trigger_of(reasons: list[str]) -> str:
+    """`thread` for a thread body, else `request` (rpc, handler, main, a method nothing analysed calls)."""
+    return THREAD if "thread" in reasons else REQUEST
+
+
+def novel_statements(candidates, by_id: dict, objection, failing, entry_reasons: dict[str, list[str]],
+                     twin: dict[str, str]) -> dict[str, NovelStatement]:
+    """Every statement some kept path prints with the session key on a line nothing objects to, reached on some
+    path before any failing line.
+
+    `candidates`: the generator's kept visible sequences with their paths (any label: a whole path's label
+    speaks for all the keys it touched, not for one); `objection(statement)`: why the line is not a plain normal
+    one, or None; `failing(statement)`: the line rules find it suspicious or anomalous; `entry_reasons[entry]`:
+    why the entry is one; `twin`: statement id -> the id its identical twins share."""
+    entries: dict[str, set[str]] = defaultdict(set)
+    vocab: dict[str, set[str]] = defaultdict(set)
+    clean: set[str] = set()  # reached on some path before any failing line
+    for c in candidates:
+        visible = set(c.events)
+        for sid in c.events:
+            k = twin.get(sid, sid)
+            entries[k].add(c.entry)
+            vocab[c.entry].add(k)
+        for sid in c.record.events:
+            if failing(by_id[sid]):
+                break
+            if sid in visible:
+                clean.add(twin.get(sid, sid))
+    out: dict[str, NovelStatement] = {}
+    for k in sorted(entries):
+        st = by_id[k]
+        if k not in clean or objection(st) is not None:
+            continue
+        ents = sorted(entries[k], key=lambda e: (len(vocab[e]), e))
+        triggers = {trigger_of(entry_reasons.get(e, [])) for e in ents}
+        trigger = REQUEST if REQUEST in triggers else THREAD
+        why = (f"{st.level} line outside any catch block, no failure word, no Throwable, reached before any failing "
+               f"line; printed for the key by "
+               f"{len(ents)} entr{'y' if len(ents) == 1 else 'ies'} ({trigger})")
+        out[k] = NovelStatement(k, ents[0], trigger, bool(st.in_loop), why)
+    follow = _follows(out, {k: by_id[k].template for k in out})
+    return {k: NovelStatement(n.key, n.role, n.trigger, n.in_loop, n.why_normal, follow.get(k))
+            for k, n in out.items()}
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def _stems(template: str) -> set[str]:
+    """Crude stems (the first five letters of each word, lower case): `delete` and `Deleting` meet."""
+    return {w.lower()[:5] for w in _WORD.findall(template.replace("<*>", " "))}
+
+
+def _follows(novel: dict[str, NovelStatement], templates: dict[str, str]) -> dict[str, str]:
+    """Request statement -> the thread statement sharing its rarest stem (a stem in at most a quarter of the
+    statements: the key's own noun, in nearly all of them, links nothing). Ties go to the smaller key."""
+    stems = {k: _stems(t) for k, t in templates.items()}
+    df = Counter(s for ss in stems.values() for s in ss)
+    limit = max(2, len(stems) // 4)
+    out: dict[str, str] = {}
+    threads = sorted(k for k, n in novel.items() if n.trigger == THREAD)
+    for k, n in sorted(novel.items()):
+        if n.trigger != REQUEST:
+            continue
+        best, score = None, 0.0
+        for t in threads:
+            s = sum(math.log(len(stems) / df[w]) for w in stems[k] & stems[t] if df[w] <= limit)
+            if s > score + 1e-12:
+                best, score = t, s
+        if best is not None:
+            out[k] = best
+    return out
+
+
+def remap_novel(novel: dict[str, NovelStatement], key_of: dict[str, str]) -> dict[str, NovelStatement]:
+    """The same statements under a dataset's keys; a key shared by twins keeps its first statement."""
+    out: dict[str, NovelStatement] = {}
+    for sid, n in sorted(novel.items()):
+        k = key_of.get(sid)
+        if k is not None and k not in out:
+            f = key_of.get(n.follow) if n.follow else None
+            out[k] = NovelStatement(k, n.role, n.trigger, n.in_loop, n.why_normal, f)
+    return out

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Valid behaviour the training never showed: full HDFS_v1 with one normal behaviour withheld from training.
+
+    python bench/bench_withheld_hdfs.py --source /work/src/hadoop --out /tmp/bench_withheld --jobs 2
+
+1. The inventory of Hadoop 0.17.2's `org.apache.hadoop.dfs` (`--source`).
+2. `anomalygen generate` (default settings, and `--session-model off` for the whole-path ablation) from the
+   same source, with values from HDFS_20000.log *less every block whose lines hold a statement of any withheld
+   behaviour*: nothing of a withheld behaviour reaches the generator. Its normal sessions are composed in each
+   evaluation cell from that cell's own real normal training sessions (which hold none of it either).
+3. For each behaviour (`--behaviour NAME=EVENTS`, repeatable; default deletion=E21,E23 and
+   verification=E2): `evaluate --withhold` on the full-HDFS event sequences keyed by statement ids, training
+   shares 1% and 5%, every detector, arms baseline / synthetic / real-duplicate / naive / inventory-random /
+   oracle / whole-path, 5 seeds, F1 re-weighted to HDFS_v1's 2.9% anomaly share.
+
+Prints, and writes to OUT/bench.md: per behaviour and share, the mean over detectors of the novel-normal FPR,
+seen-normal FPR, recall and F1 of every arm, the paired tests of synthetic against the baseline and every
+control, the share of the baseline-to-oracle gap in novel-normal FPR the synthetic arm closes (per detector),
+and how many of the withheld real normal sequences the synthetic sessions reproduce exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402  (the bench runs from a checkout)
+from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "hdfs"
+BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
+BLOCK = re.compile(r"blk_-?\d+")  # HDFS_v1's session key, only to filter this bench's value log
+
+
+def _statement_ids(events: set[str], inventory: Path) -> set[str]:
+    """The statements the dataset's events stand for (the evaluation's own event -> statement map)."""
+    from anomalygen.evaluate.datasets import resolve_dataset
+    from anomalygen.evaluate.keys import event_statement_map, real_event_templates
+    from anomalygen.logs.sessions_data import load_dataset
+    from anomalygen.source.api import statements_for
+
+    real = load_dataset(resolve_dataset("hdfs_deeplog"))
+    emap = event_statement_map(real_event_templates(real), statements_for(None, inventory, None))
+    return {sid for sid, key in emap.statement_to_key.items() if key in {emap.event_to_key.get(e) for e in events}}
+
+
+def _filtered_log(log: Path, sids: set[str], inventory: Path, out: Path) -> dict:
+    """The log less every block that has a line of one of `sids` (matched by the statements' own regexes)."""
+    regexes = [re.compile(json.loads(line)["regex"]) for line in inventory.open(encoding="utf-8")
+               if json.loads(line)["id"] in sids]
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+    drop = set()
+    for ln in lines:
+        content = ln.split(": ", 1)[-1].rstrip("\n")
+        if any(r.match(content) for r in regexes):
+            drop.update(BLOCK.findall(ln))
+    kept = [ln for ln in lines if not set(BLOCK.findall(ln)) & drop]
+    out.write_text("".join(kept), encoding="utf-8")
+    return {"lines": len(lines), "kept": len(kept), "blocks_dropped": len(drop)}
+
+
+def _generate(args, log: Path, out: Path) -> dict[str, Path]:
+    cli = [sys.executable, "-m", "anomalygen.cli", "generate", str(args.source), "--logs", str(log), "--format",
+           "hdfs", "--n", str(args.n), "--seed", "0"]
+    dirs = {}
+    for name, extra in {"synthetic": [], "whole-path": ["--session-model", "off"]}.items():
+        d = out / f"gen-{name}"
+        if not (args.reuse and (d / "sessions.jsonl").is_file()):
+            cmd = [*cli, "--out", str(d), *extra]
+            print("$", shlex.join(cmd), flush=True)
+            subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        dirs[name] = d
+    return dirs
+
+
+def _mean_rows(runs: list[dict], metric: str) -> dict[tuple, list[float]]:
+    """(train fraction, arm) -> per seed, the mean over detectors of `metric`."""
+    by = defaultdict(lambda: defaultdict(list))
+    for r in runs:
+        if r.get("status") == "ok" and metric in r:
+            by[(r["train_fraction"], r["arm"])][r["seed"]].append(float(r[metric]))
+    return {k: [float(np.mean(v)) for _, v in sorted(seeds.items())] for k, seeds in by.items()}
+
+
+def _report(name: str, outcome, frac_list: list[float]) -> str:
+    runs, paired = outcome.result.runs, outcome.result.paired
+    arms = outcome.result.info["arms"]
+    lines = [f"\n### Withheld: {name} ({', '.join(outcome.result.info['withheld'][name]['keys'])})\n",
+             "Mean over the detectors (seeds: mean ± std):\n",
+             "| share | arm | novel-normal FPR | seen-normal FPR | recall | F1 at prior | added normal holding it "
+             "| withheld real sequences reproduced |", "|---|---|---|---|---|---|---|---|"]
+    for frac in frac_list:
+        for arm in arms:
+            cells = [r for r in runs if r.get("status") == "ok" and r["arm"] == arm and r["train_fraction"] == frac]
+            if not cells:
+                continue
+
+            def ms(metric: str) -> str:
+                per = _mean_rows(cells, metric).get((frac, arm), [])
+                return f"{np.mean(per):.3f} ± {np.std(per, ddof=1) if len(per) > 1 else 0:.3f}" if per else "n/a"
+
+            held = np.mean([r.get(f"added_with_{name}", 0.0) for r in cells])
+            exact = np.mean([r.get(f"exact_{name}", 0) for r in cells])
+            lines.append(f"| {frac:g} | {arm} | {ms('fpr_novel')} | {ms('fpr_seen')} | {ms('recall')} | "
+                         f"{ms('f1_prior')} | {held:.3f} | {exact:.1f} |")
+    lines += ["", "Synthetic against each arm, mean over the detectors (paired t-test over seeds):\n",
+              "| share | versus | metric | synthetic / versus | Δ (p) | verdict |", "|---|---|---|---|---|---|"]
+    for p in paired:
+        if p["model"] == "mean of models" and p["arm"] == "synthetic" and p["metric"] in (
+                "fpr_novel", "fpr_seen", "recall", "f1_prior"):
+            lines.append(f"| {p['train_fraction']:g} | {p['versus']} | {p['metric']} | {p['mean_arm']:.3f} / "
+                         f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |")
+    lines += ["", "Share of the baseline-to-oracle gap in novel-normal FPR that the synthetic arm closes, per "
+              "detector (mean over seeds; n/a where the oracle is no better than the baseline):\n",
+              "| share | detector | baseline | synthetic | inventory-random | oracle | gap closed |",
+              "|---|---|---|---|---|---|---|"]
+    for frac in frac_list:
+        models = sorted({r["model"] for r in runs if r["train_fraction"] == frac})
+        for m in models + ["mean of models"]:
+            def v(arm: str) -> float | None:
+                xs = [float(r["fpr_novel"]) for r in runs if r.get("status") == "ok" and r["arm"] == arm
+                      and r["train_fraction"] == frac and (m == "mean of models" or r["model"] == m)]
+                return float(np.mean(xs)) if xs else None
+            b, s, i, o = v("baseline"), v("synthetic"), v("inventory-random"), v("oracle")
+            gap = "n/a" if None in (b, s, o) or b - o < 1e-9 else f"{(b - s) / (b - o):.0%}"
+            fmt = lambda x: "n/a" if x is None else f"{x:.3f}"  # noqa: E731
+            lines.append(f"| {frac:g} | {m} | {fmt(b)} | {fmt(s)} | {fmt(i)} | {fmt(o)} | {gap} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--source", type=Path, help="Hadoop 0.17.2 tree (needed unless --reuse finds everything)")
+    ap.add_argument("--logs", type=Path, default=DATA / "HDFS_20000.log")
+    ap.add_argument("--behaviour", action="append", default=None, help="NAME=EVENTS (default: " +
+                    " and ".join(BEHAVIOURS) + ")")
+    ap.add_argument("--out", type=Path, default=Path("bench_withheld_hdfs"))
+    ap.add_argument("--n", type=int, default=5000)
+    ap.add_argument("--models", default="all")
+    ap.add_argument("--fractions", default="0.01,0.05")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--prior", type=float, default=0.029)
+    ap.add_argument("--jobs", type=int, default=default_jobs())
+    ap.add_argument("--reuse", action="store_true", help="keep the inventory and generator outputs in --out")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    behaviours = args.behaviour or BEHAVIOURS
+    from anomalygen.evaluate.withhold import parse_withhold
+
+    spec = parse_withhold(behaviours)
+    inventory = args.out / "inventory.jsonl"
+    if not (args.reuse and inventory.is_file()):
+        if args.source is None:
+            ap.error("--source is needed to build the inventory and the synthetic sessions")
+        from anomalygen.source.inventory import build_inventory
+
+        inv, _ = build_inventory(args.source)
+        inv.write_jsonl(inventory)
+    sids = _statement_ids({e for evs in spec.values() for e in evs}, inventory)
+    log = args.out / "values.log"
+    filt = _filtered_log(args.logs, sids, inventory, log)
+    print(f"value log: {filt['kept']:,} of {filt['lines']:,} lines of {args.logs.name} kept "
+          f"({filt['blocks_dropped']} blocks with a withheld statement dropped)", flush=True)
+    dirs = _generate(args, log, args.out)
+    from anomalygen.detect.registry import DETECTORS
+
+    models = list(DETECTORS) if args.models == "all" else args.models.split(",")
+    fracs = [float(x) for x in args.fractions.split(",")]
+    command = "python bench/bench_withheld_hdfs.py " + shlex.join(sys.argv[1:])
+    text = f"Command: `{command}`\n\nValue log: {filt}\n"
+    for name, events in spec.items():
+        cfg = EvalConfig(models=models, ratios=[1.0], seeds=list(range(args.seeds)), train_fractions=fracs,
+                         prior=args.prior, epochs=args.epochs, jobs=args.jobs, withhold={name: events},
+                         cache_dir=str(args.out / "cache"))
+        t0 = time.perf_counter()
+        outcome = evaluate(EvaluateRequest("hdfs_deeplog", args.out / f"eval-{name}", cfg,
+                                           augment=dirs["synthetic"], ablations={"whole-path": dirs["whole-path"]},
+                                           template_map="auto", inventory=inventory, on_info=print))
+        part = _report(name, outcome, fracs)
+        part += f"\n{len(outcome.result.runs)} runs in {time.perf_counter() - t0:.0f} s with {args.jobs} workers\n"
+        print(part, flush=True)
+        text += part
+        (args.out / "bench.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,8 +17,8 @@ base, cut into per-thread segments, and changes it:
   into one of that kind's segments (another branch of the same execution). One of a thread kind the base never
   ran goes after the events every base holds (a behaviour the bases never showed acts on a key that already
   exists), a request's lines before the background threads' (which carry the request out later, once for each
-  line the request printed), and as many executions as the key has holders in this base (its largest number of
-  segments of one thread kind) where the statement sits in a loop of a request or runs on the holders' own
+  line the request printed), and as many executions as the key has holders in this base (the number of executions most
+  of its repeating thread kinds agree on) where the statement sits in a loop of a request or runs on the holders' own
   threads.
 A path whose events the bases never showed is drawn with weight `prior` against 1 for the others. Anomalous
 code paths (by the label rules) are never used, and only events of the bases or such paths are emitted.
@@ -186,7 +186,7 @@ class _Composer:
         follower always): inserted into a running segment of their thread kind, or appended as pieces of their
         own; returns each appended piece's tier (0: a request's lines, 1: a background thread's)."""
         running = Counter(r for r, _ in pieces)
-        holders = max(running.values(), default=1)
+        holders = _holders(running)
         pool = list(self.novel)
         by_key = {n.key: n for n in pool}
         tiers: list[int] = []
@@ -217,9 +217,7 @@ class _Composer:
                 nxt = by_key.get(n.follow) if n.follow and tier == 0 else None
                 follow = nxt if nxt in pool else None
                 carried = runs * per_run
-            if added >= self.cfg.novel_max:
-                break
-            if follow is None and rng.random() >= self.cfg.novel_share:
+            if follow is None and (added >= self.cfg.novel_max or rng.random() >= self.cfg.novel_share):
                 break
         return tiers
 
@@ -357,6 +355,15 @@ def _variation(counts: list[Counter]) -> tuple[list[frozenset], dict[str, set[in
         if seen:
             free[r] = seen
     return phases, free
+
+
+def _holders(running: Counter) -> int:
+    """How many hosts hold the key in a base: the number of executions most thread kinds that run more than once
+    agree on (three datanodes each receive, respond and report a replica; one of them also serves a read, which
+    makes four receiving-side executions but no fourth holder). Ties go to the smaller count; 1 when no kind
+    repeats."""
+    counts = Counter(n for n in running.values() if n > 1)
+    return min(counts, key=lambda n: (-counts[n], n)) if counts else 1
 
 
 def p_copy(role: str, piece: list[tuple[str, float]]) -> Piece:

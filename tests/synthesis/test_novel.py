@@ -1,0 +1,142 @@
+"""Statements the bases never showed: which the code offers as normal, and how composition places them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from anomalygen.synthesis.compose import ComposeConfig, SessionModel, load_session_model
+from anomalygen.synthesis.labels import Labeler
+from anomalygen.synthesis.novel import REQUEST, THREAD, NovelStatement, novel_statements, remap_novel, trigger_of
+from anomalygen.synthesis.segments import ThreadModel
+
+
+@dataclass
+class St:
+    id: str
+    template: str
+    level: str = "INFO"
+    in_loop: bool = False
+    in_catch: str | None = None
+    throwable: str | None = None
+    class_name: str = "C"
+    method: str = "m()"
+
+
+@dataclass
+class Rec:
+    events: list[str]
+
+
+@dataclass
+class Cand:
+    entry: str
+    events: tuple
+    record: Rec = field(default_factory=lambda: Rec([]))
+
+
+STMTS = {s.id: s for s in [
+    St("alloc", "allocate block <*>"),
+    St("del", "delete: <*> is added to invalidSet of <*>", in_loop=True),
+    St("gone", "Deleting block <*> file <*>", in_loop=True),
+    St("verify", "Verification succeeded for block <*>", in_loop=True),
+    St("warn", "Slow transfer of <*>", level="WARN"),
+    St("caught", "retrying <*>", in_catch="IOException"),
+    St("exc", "<*>:Exception writing block <*>"),
+    St("bad", "Reporting bad block <*>"),
+    St("fail", "Verification failed for <*>", level="WARN", in_catch="IOException"),
+]}
+REASONS = {"Rpc#delete": ["rpc:Protocol"], "Daemon#run": ["thread", "no-callers"], "Scanner#run": ["thread"],
+           "Rpc#add": ["rpc:Protocol"]}
+
+
+def cand(entry, *events, path=None):
+    return Cand(entry, tuple(events), Rec(list(path or events)))
+
+
+def test_only_plain_normal_lines_reached_before_any_failure_are_offered():
+    lab = Labeler()
+    cands = [cand("Rpc#add", "alloc", "warn", "caught", "exc"), cand("Rpc#delete", "del"),
+             cand("Daemon#run", "gone"), cand("Scanner#run", "fail", "bad", "verify", path=["verify", "fail", "bad"])]
+    out = novel_statements(cands, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {})
+    # WARN, catch block, a failure word at INFO, and a line only ever printed after a failure are all left out
+    assert set(out) == {"alloc", "del", "gone", "verify"}
+    assert out["del"].trigger == REQUEST and out["gone"].trigger == THREAD and out["verify"].trigger == THREAD
+    assert out["del"].in_loop and not out["alloc"].in_loop
+    assert out["del"].follow == "gone"  # "delete" and "Deleting": the thread that carries the request out
+    assert out["alloc"].follow is None
+    assert "reached before any failing line" in out["verify"].why_normal
+
+
+def test_invalidset_is_a_name_not_a_failure_word_but_exception_is():
+    lab = Labeler()
+    assert lab.objection(STMTS["del"]) is None
+    assert "exception" in lab.objection(STMTS["exc"])
+    assert lab.objection(STMTS["warn"]) == "WARN line"
+
+
+def test_trigger_and_remap():
+    assert trigger_of(["thread", "no-callers"]) == THREAD and trigger_of(["no-callers"]) == REQUEST
+    n = {"del": NovelStatement("del", "R", REQUEST, True, "why", "gone"),
+         "gone": NovelStatement("gone", "D", THREAD, True, "why")}
+    m = remap_novel(n, {"del": "E23", "gone": "E21"})
+    assert m["E23"].follow == "E21" and set(m) == {"E23", "E21"}
+    assert remap_novel(n, {"del": "E23"})["E23"].follow is None
+
+
+THREADS = ThreadModel(
+    {"alloc": "NameNode.addBlock", "rcv": "DataXceiver.run", "store": "NameNode.blockReceived",
+     "read": "DataXceiver.run"}, {})
+BASES = [s.split() for s in ("alloc rcv rcv rcv store store store", "rcv alloc rcv rcv store store store",
+                             "alloc rcv rcv rcv store store store read")]
+NOVEL = {"del": NovelStatement("del", "NameNode.delete", REQUEST, True, "why", "gone"),
+         "gone": NovelStatement("gone", "DataNode.run", THREAD, True, "why"),
+         "verify": NovelStatement("verify", "Scanner.run", THREAD, True, "why"),
+         "reopen": NovelStatement("reopen", "DataXceiver.run", THREAD, False, "why"),
+         "read": NovelStatement("read", "DataXceiver.run", THREAD, False, "why")}
+
+
+def model(**cfg) -> SessionModel:
+    return SessionModel(THREADS, {}, ComposeConfig(**cfg), {}, dict(NOVEL))
+
+
+def test_new_statements_follow_the_settled_lifecycle_in_the_codes_order_and_count():
+    out = model(novel_share=1.0, novel_max=3, p_shuffle=1.0).explain(BASES, 600, seed=2)
+    settled = {"alloc", "rcv", "store"}  # in every base
+    with_del = 0
+    for c in out:
+        ev = c.events
+        assert "read" not in [ch.get("statement") for ch in c.changes]  # a base already showed it
+        last_settled = max(i for i, e in enumerate(ev) if e in settled)
+        for name in ("del", "gone", "verify"):
+            assert all(i > last_settled for i, e in enumerate(ev) if e == name), ev
+        if "del" in ev:
+            with_del += 1
+            assert ev.count("del") == 3  # a request's loop over the key's three holders
+            picked = [ch["statement"] for ch in c.changes if ch["change"] == "add_novel"]
+            if "gone" not in picked[:picked.index("del")]:
+                assert picked[picked.index("del") + 1] == "gone"  # a request always comes with its follower
+                assert ev.count("gone") == 3  # carried out by each holder the request named
+            # a background thread's lines after the request's, whichever was drawn first
+            assert max(i for i, e in enumerate(ev) if e == "del") < min(i for i, e in enumerate(ev) if e == "gone")
+        if "gone" in ev and "del" not in ev or "verify" in ev:
+            assert 1 <= max(ev.count("gone"), ev.count("verify")) <= 3
+        if "reopen" in ev:  # a thread kind the base runs: inside one of its segments, once
+            assert ev.count("reopen") == 1 and any(ch["change"] == "insert_novel" for ch in c.changes)
+    assert with_del > 50
+    kinds = Counter(ch["change"] for c in out for ch in c.changes)
+    assert kinds["add_novel"] and kinds["insert_novel"]
+
+
+def test_no_new_statement_without_a_novel_share_and_the_model_round_trips(tmp_path):
+    assert not any(e in NOVEL and e != "read" for c in model().compose(BASES, 200, seed=0) for e in c)
+    m = model(novel_share=0.5)
+    p = tmp_path / "m.json"
+    import json
+
+    p.write_text(json.dumps(m.to_dict()))
+    back = load_session_model(p)
+    assert back.novel == m.novel and back.config.novel_share == 0.5
+    assert back.compose(BASES, 100, seed=4) == m.compose(BASES, 100, seed=4)
+    share = sum(1 for c in m.compose(BASES, 400, seed=1) if set(c) & {"del", "gone", "verify", "reopen"}) / 400
+    assert 0.35 < share < 0.65

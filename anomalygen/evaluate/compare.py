@@ -136,6 +136,10 @@ def headline(paired: list[dict], primary: str, arms: list[str]) -> list[dict]:
         if fpr:
             row.update(fpr_baseline=fpr["mean_versus"], fpr_synthetic=fpr["mean_arm"],
                        fpr_verdict_vs_baseline=fpr["verdict"], p_fpr_vs_baseline=fpr["p_ttest"])
+        nov = idx.get((model, frac, ratio, SYNTHETIC, BASELINE, "fpr_novel"))
+        if nov:  # the withheld-behaviour protocol: false alarms on valid behaviour the training never showed
+            row.update(fpr_novel_baseline=nov["mean_versus"], fpr_novel_synthetic=nov["mean_arm"],
+                       fpr_novel_verdict_vs_baseline=nov["verdict"], p_fpr_novel_vs_baseline=nov["p_ttest"])
         cands = [idx.get((model, frac, ratio, SYNTHETIC, c, primary)) for c in controls]
         cands = [c for c in cands if c is not None]
         if cands:

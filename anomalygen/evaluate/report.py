@@ -11,6 +11,7 @@ from anomalygen import atomic
 from anomalygen.evaluate.compare import MEAN_OF_MODELS, headline
 from anomalygen.evaluate.harness import EvalResult
 from anomalygen.evaluate.metrics import mean_std
+from anomalygen.evaluate.withhold import withheld_md
 from anomalygen.report.evaluation import render_evaluation
 
 
@@ -24,7 +25,8 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-METRICS = ("precision", "recall", "f1", "f1_prior", "fpr", "false_alarms", "fit_s", "predict_s")
+METRICS = ("precision", "recall", "f1", "f1_prior", "fpr", "fpr_novel", "fpr_seen", "false_alarms", "fit_s",
+           "predict_s")
 
 
 def summarize(runs: list[dict]) -> list[dict]:
@@ -58,10 +60,12 @@ def verdict_md(result: EvalResult) -> str:
     if not rows:
         return ""
     label = "F1 at the stated prior" if primary == "f1_prior" else "F1"
+    novel = any("fpr_novel_baseline" in r for r in rows)
     lines = [f"## Verdict: does synthetic data help? ({label}; paired t-test over seeds, p < 0.05)", "",
              "| train fraction | model | baseline | synthetic | Δ vs baseline (p) | verdict | best control | "
-             "Δ vs best control (p) | verdict | FPR baseline → synthetic | FPR verdict |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "Δ vs best control (p) | verdict | FPR baseline → synthetic | FPR verdict |" +
+             (" novel-normal FPR baseline → synthetic | verdict |" if novel else ""),
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if novel else "")]
     for r in rows:
         ctrl = (f"{r['best_control']} {r['best_control_value']:.3f}", f"{r['vs_best_control']:+.3f} "
                 f"({_p(r['p_vs_best_control'])})", r["verdict_vs_best_control"]) if "best_control" in r else \
@@ -71,7 +75,10 @@ def verdict_md(result: EvalResult) -> str:
         name = f"**{r['model']}**" if r["model"] == MEAN_OF_MODELS else r["model"]
         lines.append(f"| {r['train_fraction']:g} | {name} | {r['baseline']:.3f} | {r['synthetic']:.3f} | "
                      f"{r['vs_baseline']:+.3f} ({_p(r['p_vs_baseline'])}) | {r['verdict_vs_baseline']} | "
-                     f"{ctrl[0]} | {ctrl[1]} | {ctrl[2]} | {fpr[0]} | {fpr[1]} |")
+                     f"{ctrl[0]} | {ctrl[1]} | {ctrl[2]} | {fpr[0]} | {fpr[1]} |" +
+                     (f" {r['fpr_novel_baseline']:.3f} → {r['fpr_novel_synthetic']:.3f} | "
+                      f"{r['fpr_novel_verdict_vs_baseline']} |" if novel and "fpr_novel_baseline" in r else
+                      (" n/a | n/a |" if novel else "")))
     better = sum(r["verdict_vs_baseline"] == "better" and r.get("verdict_vs_best_control") == "better"
                  for r in rows if r["model"] != MEAN_OF_MODELS)
     n = sum(r["model"] != MEAN_OF_MODELS for r in rows)
@@ -167,7 +174,8 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
     legend = ("Columns: precision / recall / F1 on the test set as it is; F1 at prior = F1 re-weighted to an "
               f"anomaly share of {prior} (the system's real share); FPR = false alarms / normal test sessions.\n"
               if prior is not None else "FPR = false alarms / normal test sessions.\n")
-    md = (verdict_md(result) + "\n## All runs (mean ± std over seeds)\n\n" + legend + "\n" + markdown_table(summary)
+    withheld = withheld_md(result.runs, result.paired, result.info.get("withheld", {}))
+    md = (verdict_md(result) + ("\n" + withheld if withheld else "") + "\n## All runs (mean ± std over seeds)\n\n" + legend + "\n" + markdown_table(summary)
           + ("\n## Paired comparisons\n\n" + paired_md(result.paired) if result.paired else "") + "\n" + note)
     atomic.write_text(files["summary_md"], md, encoding="utf-8")
     pngs = plots(summary, out) if summary else []

@@ -96,3 +96,46 @@ def novel_metrics(y_test: np.ndarray, pred: np.ndarray, novel: np.ndarray) -> di
     return {"n_test_novel_normal": int(nov.sum()),
             "fpr_novel": float(pred[nov].mean()) if nov.any() else 0.0,
             "fpr_seen": float(pred[seen].mean()) if seen.any() else 0.0}
+
+
+def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:
+    """The withheld-behaviour section of summary.md: per training share, the mean over detectors of each arm's
+    false alarms on unseen valid behaviour, beside the rest, and the share of the baseline-to-oracle gap each
+    arm closes; then what the arms added of each behaviour."""
+    if not info:
+        return ""
+    ok = [r for r in runs if r.get("status") == "ok" and "fpr_novel" in r]
+    names = sorted(info)
+    lines = ["## Withheld behaviour: false alarms on valid behaviour the training never showed", "",
+             "Withheld from every arm's training and validation (the `oracle` arm gets them back): " +
+             "; ".join(f"{n} = {', '.join(info[n]['keys'])} ({info[n]['normal']} normal, {info[n]['anomalous']} "
+                       f"anomalous sessions)" for n in names) + ". Novel-normal FPR: false alarms among the test's "
+                       "normal sessions holding a withheld event; seen-normal FPR: among the others.", "",
+             "| train fraction | arm | novel-normal FPR | seen-normal FPR | recall | gap to oracle closed | " +
+             " | ".join(f"added holding {n} | {n} sequences reproduced" for n in names) + " |",
+             "|---|---|---|---|---|---|" + "---|---|" * len(names)]
+    for frac in sorted({r["train_fraction"] for r in ok}):
+        cells = [r for r in ok if r["train_fraction"] == frac]
+        arms = list(dict.fromkeys(r["arm"] for r in cells))
+
+        def mean(arm: str, metric: str) -> float:
+            return float(np.mean([float(r.get(metric, 0.0)) for r in cells if r["arm"] == arm]))
+
+        base, oracle = mean("baseline", "fpr_novel") if "baseline" in arms else None, \
+            mean("oracle", "fpr_novel") if "oracle" in arms else None
+        for arm in arms:
+            nov = mean(arm, "fpr_novel")
+            gap = "n/a" if base is None or oracle is None or base - oracle < 1e-9 or arm == "baseline" else \
+                f"{(base - nov) / (base - oracle):.0%}"
+            added = " | ".join(f"{mean(arm, f'added_with_{n}'):.3f} | {mean(arm, f'exact_{n}'):.1f}" for n in names)
+            lines.append(f"| {frac:g} | {arm} | {nov:.3f} | {mean(arm, 'fpr_seen'):.4f} | {mean(arm, 'recall'):.3f} | "
+                         f"{gap} | {added} |")
+    rows = [p for p in paired if p["model"] == "mean of models" and p["arm"] == "synthetic"
+            and p["metric"] == "fpr_novel"]
+    if rows:
+        lines += ["", "Synthetic against each arm on the novel-normal FPR, mean of the detectors (paired t-test "
+                  "over seeds):", "", "| train fraction | versus | synthetic / versus | Δ (p) | verdict |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {p['train_fraction']:g} | {p['versus']} | {p['mean_arm']:.3f} / {p['mean_versus']:.3f} | "
+                  f"{p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |" for p in rows]
+    return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ BUILT_IN = (BASELINE, *CONTROLS, ORACLE)  # arms that need no generator output
 class Composer(Protocol):
     """A session model that makes normal sessions out of real ones (the synthesis stage's `SessionModel`)."""
 
-    def compose(self, bases: list[list[str]], n: int, seed: int) -> list[list[str]]: ...
+    def compose(self, bases: list[list[str]], n: int, seed: int, avoid: set[str] = ...) -> list[list[str]]: ...
 
 
 @dataclass
@@ -48,6 +48,7 @@ class SyntheticSource:
     y: np.ndarray
     composer: Composer | None = None
     to_key: Callable[[list[str]], list[str]] | None = None  # statement ids -> the evaluation's keys
+    key_of: dict[str, str] = field(default_factory=dict)  # the same, one statement id at a time
     info: dict = field(default_factory=dict)
 
     @property
@@ -84,7 +85,8 @@ def from_source(src: SyntheticSource, X_train: list[list[str]], y_train: np.ndar
     origin: list[str] = []
     if src.composer is not None and n_normal:
         bases = [x for x, lab in zip(X_train, y_train) if lab == 0]
-        made = src.composer.compose(bases, n_normal, seed) if bases else []
+        made = src.composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) \
+            if bases else []
         X += [src.to_key(s) if src.to_key else list(s) for s in made]
         origin += ["composed"] * len(made)
     elif n_normal and len(normal_idx):
@@ -99,6 +101,14 @@ def from_source(src: SyntheticSource, X_train: list[list[str]], y_train: np.ndar
         origin += ["pool"] * len(pick)
     y = np.array(labels, dtype=np.int64)
     return Addition(X, y, origin)
+
+
+def anomaly_only(X: list[list[str]], y: np.ndarray, key_of: dict[str, str] | None = None) -> set[str]:
+    """Keys the cell's labelled training sessions show in anomalous sessions only, with every statement id
+    `key_of` maps to one of them (the composer speaks statement ids): no new statement may be one of them."""
+    normal = {e for x, lab in zip(X, y) if lab == 0 for e in x}
+    bad = {e for x, lab in zip(X, y) if lab == 1 for e in x} - normal
+    return bad | {sid for sid, k in (key_of or {}).items() if k in bad}
 
 
 def duplicate(X_train: list[list[str]], y_train: np.ndarray, n_normal: int, n_anom: int, seed: int) -> Addition:

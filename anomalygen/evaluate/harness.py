@@ -90,9 +90,14 @@ def _split(cfg: EvalConfig, real: list[Session], seed: int):
 
 def sources_from_sessions(synthetic: list[Session], plan: KeyPlan, name: str = A.SYNTHETIC,
                           composer=None) -> A.SyntheticSource:
+    to_key = plan.statement_keys if composer is not None else None
+    if composer is not None and plan.mode == "statements" and hasattr(composer, "with_keys"):
+        # the model in the evaluation's keys, so that "a statement the bases never showed" is judged in the keys
+        # the bases are written in (two statements printing one event's text share its key)
+        composer, to_key = composer.with_keys(plan.synthetic_map), None
     return A.SyntheticSource(name, [plan.synthetic(s) for s in synthetic],
-                             np.array([s.label for s in synthetic], dtype=np.int64), composer,
-                             plan.statement_keys if composer is not None else None)
+                             np.array([s.label for s in synthetic], dtype=np.int64), composer, to_key,
+                             dict(plan.synthetic_map) if composer is not None else {})
 
 
 def run_evaluation(

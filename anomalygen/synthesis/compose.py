@@ -31,6 +31,7 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from anomalygen.synthesis.novel import REQUEST, NovelStatement, remap_novel
 from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
@@ -92,15 +93,17 @@ class SessionModel:
                             {**self.manifest, "remapped_keys": len(key_of)}, remap_novel(self.novel, key_of))
 
     # ---- composition --------------------------------------------------------------------------
-    def compose(self, bases: list[list[str]], n: int, seed: int) -> list[list[str]]:
-        return [c.events for c in self.explain(bases, n, seed)]
+    def compose(self, bases: list[list[str]], n: int, seed: int, avoid: Iterable[str] = ()) -> list[list[str]]:
+        return [c.events for c in self.explain(bases, n, seed, avoid)]
 
-    def explain(self, bases: list[list[str]], n: int, seed: int) -> list[Composed]:
-        """`n` normal sessions with how each was made; the same inputs give the same sessions."""
+    def explain(self, bases: list[list[str]], n: int, seed: int, avoid: Iterable[str] = ()) -> list[Composed]:
+        """`n` normal sessions with how each was made; the same inputs give the same sessions. `avoid`: keys no
+        new statement may be (those the caller's labelled sessions show only in anomalies: where the code calls
+        a line valid and the system's own labels tie it to failures, the labels win)."""
         bases = [list(b) for b in bases if b]
         if not bases or n <= 0:
             return []
-        return _Composer(self, bases).run(n, random.Random(seed))
+        return _Composer(self, bases, set(avoid)).run(n, random.Random(seed))
 
 
 def load_session_model(path: str | Path) -> SessionModel:
@@ -122,7 +125,7 @@ Piece = tuple[str, list[tuple[str, float]]]  # a segment: its role and its (even
 class _Composer:
     """The state learned from one call's bases: segments, counts per thread kind, order constraints."""
 
-    def __init__(self, model: SessionModel, bases: list[list[str]]):
+    def __init__(self, model: SessionModel, bases: list[list[str]], avoid: set[str] | None = None):
         self.m = model
         self.cfg = model.config
         self.bases = bases
@@ -130,7 +133,8 @@ class _Composer:
         self.vocab = {model.threads.key(e) for b in bases for e in b}
         # every base holds these: the key's life as far as the bases know it, which a new behaviour follows
         self.settled = set.intersection(*({model.threads.key(e) for e in b} for b in bases))
-        self.novel = [n for k, n in sorted(model.novel.items()) if k not in self.vocab]
+        avoid = {model.threads.key(e) for e in avoid or ()}
+        self.novel = [n for k, n in sorted(model.novel.items()) if k not in self.vocab and k not in avoid]
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:

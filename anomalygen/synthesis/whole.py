@@ -139,7 +139,7 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
     bases = [(sid, ev) for sid, ev in bases if ev]  # only lines that carry the session key land in a session
     if not bases:
         return
-    pool = model.explain([ev for _, ev in bases], 2 * n + 10, seed)
+    pool = model.explain([ev for _, ev in bases], 2 * n + 10, seed, markers.events if markers else ())
     anomalous = sorted((c for c in gen.candidates if c.label == 1), key=lambda c: (c.entry, c.index))
     renderer = HeaderRenderer(LogFormat.parse(cfg.fmt), gen.model, rng)
     clock = cfg.start or gen.model.start or 1767225600.0

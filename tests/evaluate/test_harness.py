@@ -111,7 +111,7 @@ class _ReversingComposer:
     def __init__(self):
         self.bases: list[list[list[str]]] = []
 
-    def compose(self, bases, n, seed):
+    def compose(self, bases, n, seed, avoid=()):
         self.bases.append([list(b) for b in bases])
         rng = np.random.default_rng(seed)
         return [list(reversed(bases[int(rng.integers(len(bases)))])) for _ in range(n)]

@@ -143,3 +143,10 @@ def test_inventory_random_inserts_only_unseen_statements():
     for x in normal:
         extra = [e for e in x if e not in ("a", "b", "c")]
         assert 1 <= len(extra) <= 3 and set(extra) <= {"n1", "n2"}
+
+
+def test_anomaly_only_keys_include_the_statements_behind_them():
+    X = [["a", "b"], ["a", "x"], ["a", "y", "b"]]
+    y = np.array([0, 1, 1])
+    assert A.anomaly_only(X, y) == {"x", "y"}
+    assert A.anomaly_only(X, y, {"L1": "x", "L2": "a", "L3": "y"}) == {"x", "y", "L1", "L3"}

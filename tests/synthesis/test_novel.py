@@ -140,3 +140,9 @@ def test_no_new_statement_without_a_novel_share_and_the_model_round_trips(tmp_pa
     assert back.compose(BASES, 100, seed=4) == m.compose(BASES, 100, seed=4)
     share = sum(1 for c in m.compose(BASES, 400, seed=1) if set(c) & {"del", "gone", "verify", "reopen"}) / 400
     assert 0.35 < share < 0.65
+
+
+def test_keys_the_labels_tie_to_failures_are_never_added():
+    out = model(novel_share=1.0).compose(BASES, 300, seed=5, avoid={"del", "verify"})
+    assert not any({"del", "verify"} & set(c) for c in out)
+    assert any("gone" in c for c in out)  # a request's follower may still come on its own

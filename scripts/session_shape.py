@@ -4,7 +4,8 @@
 
 OUT is what `anomalygen generate /work/src/hadoop --logs HDFS_20000.log --real-sessions hdfs_deeplog --out OUT`
 wrote. For each training share (1%, 5%) and seed, a seeded share of hdfs_deeplog's normal sessions (keyed by
-statement ids through the evaluation's template map) is the bases; `compose` makes `--n` sessions from them alone.
+statement ids through the evaluation's template map) is the bases; `compose` makes `--n` sessions from them alone
+(with, as in an evaluation cell, the same share of anomalous sessions telling which keys occur only in anomalies).
 Printed per share (mean over seeds): median length vs the real normal median; the share holding the lifecycle
 statements (E5, E22, E26 equivalents); the share absent from the bases; the share holding a marker (events, and
 transitions seen in at least 5 anomalous and no normal session, learned from all labelled sessions: a
@@ -27,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from anomalygen.evaluate.arms import anomaly_only  # noqa: E402
 from anomalygen.evaluate.datasets import resolve_dataset  # noqa: E402
 from anomalygen.evaluate.keys import statement_sessions  # noqa: E402
 from anomalygen.logs.sessions_data import load_hdfs_deeplog  # noqa: E402
@@ -109,6 +111,7 @@ def main() -> int:
     stmts = build_inventory(args.src)[0].statements
     sessions, emap = statement_sessions(load_hdfs_deeplog(resolve_dataset(args.dataset)), stmts)
     normal = [tuple(s.events) for s in sessions if s.label == 0]
+    anomalous = [tuple(s.events) for s in sessions if s.label == 1]
     markers = Markers.learn([(s.events, s.label) for s in sessions])
     lifecycle = [emap.event_to_key[e] for e in LIFECYCLE]
     model = load_session_model(args.model)
@@ -120,7 +123,10 @@ def main() -> int:
         changes: Counter = Counter()
         for seed in range(args.seeds):
             train, test = split(normal, frac, seed)
-            explained = model.explain([list(t) for t in train], args.n, seed)
+            # as in an evaluation cell: keys the same share of labelled anomalies shows only in anomalies
+            avoid = anomaly_only([*train, *split(anomalous, frac, seed)[0]], [0] * len(train) + [1] * len(
+                split(anomalous, frac, seed)[0]))
+            explained = model.explain([list(t) for t in train], args.n, seed, avoid)
             changes.update(ch["change"] for c in explained for ch in c.changes)
             composed = [tuple(c.events) for c in explained]
             rows["composed"].append(measure(composed, train, test, real_normal, markers, lifecycle))

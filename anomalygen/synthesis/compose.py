@@ -99,7 +99,8 @@ class SessionModel:
     def explain(self, bases: list[list[str]], n: int, seed: int, avoid: Iterable[str] = ()) -> list[Composed]:
         """`n` normal sessions with how each was made; the same inputs give the same sessions. `avoid`: keys no
         new statement may be (those the caller's labelled sessions show only in anomalies: where the code calls
-        a line valid and the system's own labels tie it to failures, the labels win)."""
+        a line valid and the system's own labels tie it to failures, the labels win), nor any statement of a
+        thread kind that printed one of them and nothing in the bases."""
         bases = [list(b) for b in bases if b]
         if not bases or n <= 0:
             return []
@@ -134,7 +135,10 @@ class _Composer:
         # every base holds these: the key's life as far as the bases know it, which a new behaviour follows
         self.settled = set.intersection(*({model.threads.key(e) for e in b} for b in bases))
         avoid = {model.threads.key(e) for e in avoid or ()}
-        self.novel = [n for k, n in sorted(model.novel.items()) if k not in self.vocab and k not in avoid]
+        # a thread kind the labels tie to failures: it printed only in anomalous sessions, never in a base
+        failing = {model.threads.role_of(k) for k in avoid} - {model.threads.role_of(e) for e in self.vocab}
+        self.novel = [n for k, n in sorted(model.novel.items())
+                      if k not in self.vocab and k not in avoid and n.role not in failing]
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:

@@ -146,3 +146,11 @@ def test_keys_the_labels_tie_to_failures_are_never_added():
     out = model(novel_share=1.0).compose(BASES, 300, seed=5, avoid={"del", "verify"})
     assert not any({"del", "verify"} & set(c) for c in out)
     assert any("gone" in c for c in out)  # a request's follower may still come on its own
+
+
+def test_a_thread_kind_seen_only_in_anomalies_adds_nothing():
+    threads = ThreadModel({**THREADS.role, "retry": "DataNode.run"}, {})
+    m = SessionModel(threads, {}, ComposeConfig(novel_share=1.0), {}, dict(NOVEL))
+    out = m.compose(BASES, 300, seed=6, avoid={"retry"})  # DataNode.run printed "retry", only in anomalies
+    assert not any("gone" in c for c in out)
+    assert any("verify" in c for c in out)

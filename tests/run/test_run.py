@@ -38,7 +38,8 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     assert list(st) == ["inventory", "parse", "sessions", "coverage", "generate", "evaluate", "alarms", "report"]
     assert all(v["status"] == "done" for v in st.values()), st
     runs = (out / "evaluate" / "runs.csv").read_text().splitlines()
-    assert len(runs) == 1 + 2 * 4  # header + 2 models x (baseline, synthetic, real-duplicate, naive)
+    assert len(runs) == 1 + 2 * 5  # header + 2 models x (baseline, synthetic, real-duplicate, naive, inventory-random)
+    assert "fpr_unseen" in runs[0] and "inventory-random" in (out / "evaluate" / "summary.md").read_text()
     page = (out / "report.html").read_text()
     tags = _Tags()
     tags.feed(page)

@@ -16,6 +16,12 @@ corrupt-checksum, bad-request, crash) or the session was still in flight when an
 (it never completed); *transient* faults (volume-full, flaky-peer, slow-once) are recovered by the
 service's own failover and retries and their sessions are normal, though they print WARN lines.
 
+The shipped recording is a young system's timeline (`DEFAULT_RUNS`): the first three runs' clients only write
+and read blocks (`--ops write,read`), the last two do the whole workload (in-place updates and deletes too) and
+one of them is killed by an injected crash. The earliest 80% of the sessions, the training part of `anomalygen
+run`'s default chronological split, therefore never shows a block being updated or deleted, though the code does
+both and the test part holds plenty: the valid behaviour that synthesis from the code is meant to supply.
+
 Needs only a JDK (javac, java on PATH or under $JAVA_HOME). Usage:
 
     python scripts/record_minisvc.py [--seed 0] [--out anomalygen/examples/minisvc/logs]
@@ -57,22 +63,34 @@ class RunSpec:
     inject: list[str] = field(default_factory=list)  # FAULT@INDEX, e.g. crash@250
     workers: int = 2
     clients: int = 2
+    ops: list[str] | None = None  # the clients' operations (write + any of read, update, delete); None: all
 
     def args(self, seed: int) -> list[str]:
         out = ["--blocks", str(self.blocks), "--seed", str(seed), "--fault-rate", str(self.fault_rate),
                "--transient-rate", str(self.transient_rate), "--workers", str(self.workers),
                "--clients", str(self.clients)]
+        if self.ops is not None:
+            out += ["--ops", ",".join(self.ops)]
         for spec in self.inject:
             out += ["--inject", spec]
         return out
 
 
-# the shipped recording: four runs, the second cut short by a crash that the third recovers from at start-up
+# the operations of a young system's first runs: its clients have only written and read blocks so far
+EARLY_OPS = ["write", "read"]
+# what the early runs never do, though the code can: the statements only these operations print
+WITHHELD_OPS = ["update", "delete"]
+
+# the shipped recording, a young system's timeline: three runs of writes and reads only (hard and transient faults
+# at the usual rates), then two runs of the whole workload, the first cut short by a crash that the second
+# recovers from at start-up. The early runs hold over 80% of the sessions, so the training part of `anomalygen
+# run`'s chronological 80/20 split never sees a block updated or deleted.
 DEFAULT_RUNS = [
-    RunSpec(blocks=700),
-    RunSpec(blocks=600, inject=["crash@420"]),
-    RunSpec(blocks=700),
-    RunSpec(blocks=500, workers=3, clients=3),
+    RunSpec(blocks=800, ops=EARLY_OPS),
+    RunSpec(blocks=600, ops=EARLY_OPS),
+    RunSpec(blocks=500, ops=EARLY_OPS),
+    RunSpec(blocks=250, inject=["crash@200"]),
+    RunSpec(blocks=230, workers=3, clients=3),
 ]
 
 
@@ -168,7 +186,8 @@ def record(out: Path, seed: int = 0, runs: list[RunSpec] | None = None, gap_minu
             if overlap:
                 raise RuntimeError(f"run {k} reused block ids of an earlier run: {sorted(overlap)[:3]}")
             truth.update(got)
-            run_info.append({"run": k, "seed": run_seed, "args": spec.args(run_seed), "exit_status": status,
+            run_info.append({"run": k, "seed": run_seed, "args": spec.args(run_seed),
+                             "ops": spec.ops or ["write", "read", "update", "delete"], "exit_status": status,
                              "sessions_started": len(got), "crashed": status == 137})
             end = last_timestamp(log_file) or start
             start = end + timedelta(minutes=gap_minutes)

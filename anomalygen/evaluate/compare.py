@@ -18,7 +18,8 @@ from anomalygen.evaluate.arms import BASELINE, CONTROLS, SYNTHETIC
 
 ALPHA = 0.05
 HIGHER_IS_BETTER = {"f1": True, "f1_prior": True, "precision": True, "precision_prior": True, "recall": True,
-                    "fpr": False, "false_alarms": False, "fpr_novel": False, "fpr_seen": False}
+                    "fpr": False, "false_alarms": False, "fpr_novel": False, "fpr_seen": False,
+                    "fpr_unseen": False}
 MEAN_OF_MODELS = "mean of models"
 
 

@@ -29,7 +29,7 @@ from anomalygen.evaluate import splits as S
 from anomalygen.evaluate.compare import paired_table
 from anomalygen.evaluate.keys import KeyPlan, plan_keys
 from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar, prior_weights
-from anomalygen.evaluate.withhold import Withheld, find_withheld, novel_metrics
+from anomalygen.evaluate.withhold import Withheld, find_withheld, novel_metrics, unseen_metrics
 from anomalygen.logs.sessions_data import Session
 
 
@@ -54,6 +54,7 @@ class EvalConfig:
     jobs: int = 1
     cache_dir: str | None = None  # finished cells are kept here and not trained again (same inputs, same cell)
     withhold: dict[str, list[str]] = field(default_factory=dict)  # behaviour -> events kept out of training
+    unseen: bool = False  # also fpr_unseen: false alarms on test normal sessions with an event training lacks
 
     def resolved_arms(self, sources: dict, inventory: bool = False) -> list[str]:
         if self.arms is not None:
@@ -183,6 +184,8 @@ def run_evaluation(
     metrics = ["f1_prior", "f1", "fpr", "recall"] if cfg.prior is not None else ["f1", "fpr", "recall"]
     if wh.active:
         metrics += ["fpr_novel", "fpr_seen"]
+    if cfg.unseen:
+        metrics += ["fpr_unseen"]
     paired = paired_table(runs, mc, arms, metrics)
     info["config"] = asdict(cfg)
     return EvalResult(runs, paired, info, mc)
@@ -245,7 +248,7 @@ class _Cache:
     the indices, what the arm added, and the detector and harness code."""
 
     FIELDS = ("split", "test_fraction", "val_fraction", "val_min_normal", "val_min_anomalous", "prior", "epochs",
-              "withhold",
+              "withhold", "unseen",
               "semantic", "tune_supervised")
 
     def __init__(self, cfg: EvalConfig, X, y, texts):
@@ -346,6 +349,8 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     row.update(extra, status="ok", **anomaly_metrics(y_test, pred, cfg.prior))
     if sh.novel is not None:
         row.update(novel_metrics(y_test, pred, sh.novel[cell.test]))
+    if cfg.unseen:
+        row.update(unseen_metrics(y_test, pred, X_test, [sh.X[i] for i in cell.tr]))
     if cell.model in SEMANTIC:
         row["semantic_backend"] = getattr(det, "semantic_backend_", None)
     return row, pred

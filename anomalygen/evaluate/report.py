@@ -25,8 +25,8 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         w.writerows(rows)
 
 
-METRICS = ("precision", "recall", "f1", "f1_prior", "fpr", "fpr_novel", "fpr_seen", "false_alarms", "fit_s",
-           "predict_s")
+METRICS = ("precision", "recall", "f1", "f1_prior", "fpr", "fpr_novel", "fpr_seen", "false_alarms", "fpr_unseen",
+           "n_test_unseen_normal", "fit_s", "predict_s")
 
 
 def summarize(runs: list[dict]) -> list[dict]:
@@ -89,8 +89,10 @@ def verdict_md(result: EvalResult) -> str:
 
 def markdown_table(summary: list[dict], paired: list[dict] | None = None) -> str:
     prior = any("f1_prior_mean" in r for r in summary)
+    unseen = all("fpr_unseen_mean" in r for r in summary) and bool(summary)
     head = "| model | train fraction | arm | ratio | seeds | precision | recall | F1 |" + \
-        (" F1 at prior |" if prior else "") + " FPR | false alarms | fit s |"
+        (" F1 at prior |" if prior else "") + " FPR |" + (" FPR unseen (n) |" if unseen else "") + \
+        " false alarms | fit s |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in sorted(summary, key=lambda r: (r["train_fraction"], r["model"], r["arm"] != "baseline", r["arm"],
                                             r["ratio"])):
@@ -99,7 +101,10 @@ def markdown_table(summary: list[dict], paired: list[dict] | None = None) -> str
                  f"{r['f1_mean']:.3f} ± {r['f1_std']:.3f}"]
         if prior:
             cells.append(f"{r.get('f1_prior_mean', float('nan')):.3f} ± {r.get('f1_prior_std', float('nan')):.3f}")
-        cells += [f"{r['fpr_mean']:.4f}", f"{r['false_alarms_mean']:.1f}", f"{r['fit_s_mean']:.1f}"]
+        cells.append(f"{r['fpr_mean']:.4f}")
+        if unseen:
+            cells.append(f"{r['fpr_unseen_mean']:.4f} ({r['n_test_unseen_normal_mean']:.0f})")
+        cells += [f"{r['false_alarms_mean']:.1f}", f"{r['fit_s_mean']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -174,8 +179,13 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
     legend = ("Columns: precision / recall / F1 on the test set as it is; F1 at prior = F1 re-weighted to an "
               f"anomaly share of {prior} (the system's real share); FPR = false alarms / normal test sessions.\n"
               if prior is not None else "FPR = false alarms / normal test sessions.\n")
+    if result.info.get("config", {}).get("unseen"):
+        legend += ("FPR unseen (n) = the same among the n normal test sessions holding an event that none of the "
+                   "cell's real training sessions holds (valid behaviour its training never showed; n: mean over "
+                   "seeds).\n")
     withheld = withheld_md(result.runs, result.paired, result.info.get("withheld", {}))
-    md = (verdict_md(result) + ("\n" + withheld if withheld else "") + "\n## All runs (mean ± std over seeds)\n\n" + legend + "\n" + markdown_table(summary)
+    md = (verdict_md(result) + ("\n" + withheld if withheld else "") + "\n## All runs (mean ± std over seeds)\n\n"
+          + legend + "\n" + markdown_table(summary)
           + ("\n## Paired comparisons\n\n" + paired_md(result.paired) if result.paired else "") + "\n" + note)
     atomic.write_text(files["summary_md"], md, encoding="utf-8")
     pngs = plots(summary, out) if summary else []

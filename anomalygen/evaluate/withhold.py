@@ -8,6 +8,11 @@ false-positive rate on the test's normal sessions that hold a withheld event (`f
 the training never showed) and on the others (`fpr_seen`), and, for an arm that adds sessions, how many of its
 added normal sessions hold each behaviour and how many of the real normal sequences of that behaviour (which
 no arm but `oracle` saw) it reproduces exactly.
+
+Without naming anything, a young system's own timeline withholds behaviour too: with `EvalConfig.unseen` each
+cell also reports the false-positive rate on the test's normal sessions holding an event that none of the
+cell's real training sessions holds (`fpr_unseen`, over `n_test_unseen_normal` sessions; `anomalygen run`
+turns it on).
 """
 
 from __future__ import annotations
@@ -96,6 +101,16 @@ def novel_metrics(y_test: np.ndarray, pred: np.ndarray, novel: np.ndarray) -> di
     return {"n_test_novel_normal": int(nov.sum()),
             "fpr_novel": float(pred[nov].mean()) if nov.any() else 0.0,
             "fpr_seen": float(pred[seen].mean()) if seen.any() else 0.0}
+
+
+def unseen_metrics(y_test: np.ndarray, pred: np.ndarray, X_test: list[list[str]], X_train: list[list[str]]) -> dict:
+    """False alarms among the test's normal sessions holding an event no real training session holds: valid
+    behaviour this cell's training never showed, whether or not anyone named it."""
+    seen = {e for x in X_train for e in x}
+    unseen = np.array([any(e not in seen for e in x) for x in X_test], dtype=bool)
+    nov = (y_test == 0) & unseen
+    return {"n_test_unseen_normal": int(nov.sum()),
+            "fpr_unseen": float(pred[nov].mean()) if nov.any() else 0.0}
 
 
 def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:

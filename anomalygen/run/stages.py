@@ -78,7 +78,7 @@ def plan(cfg: dict) -> list[Stage]:
     ]
     if cfg["labels"] is not None or cfg.get("weak_labels"):
         stages.append(Stage("evaluate", _evaluate_settings(cfg), [], [r / layout.EVALUATE],
-                            after=["sessions", "generate"], call=lambda: _evaluate(cfg, r)))
+                            after=["inventory", "sessions", "generate"], call=lambda: _evaluate(cfg, r)))
     else:
         stages.append(Stage("evaluate", {"alarm_rates": _evaluate_settings(cfg)}, [], [r / layout.EVALUATE],
                             after=["sessions", "generate"], call=lambda: _alarm_rates(cfg, r)))
@@ -133,9 +133,10 @@ def _evaluate(cfg: dict, r: Path) -> None:
                       seeds=list(range(int(cfg["seeds"]))), split=str(cfg["split"]), test_fraction=0.2,
                       train_fractions=number_list(str(cfg["train_fractions"]), "--train-fractions", 0.0, 1.0,
                                                   low_open=True),
-                      epochs=cfg["epochs"], verbose=False, jobs=default_jobs())
+                      epochs=cfg["epochs"], verbose=False, jobs=default_jobs(), unseen=True)
+    # the run's inventory: every statement's key, for the inventory-random control
     outcome = evaluate(EvaluateRequest(r / layout.SESSIONS, r / layout.EVALUATE, ecfg, r / layout.SYNTHETIC,
-                                       on_info=print))
+                                       inventory=r / layout.INVENTORY, on_info=print))
     print(outcome.files["summary_md"].read_text(encoding="utf-8"))
 
 

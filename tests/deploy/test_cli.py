@@ -56,7 +56,7 @@ def test_train_writes_a_manifest_that_records_its_inputs(example_model):
     tr = doc["training"]
     assert tr["logs"][0]["path"].endswith("minisvc.log") and len(tr["logs"][0]["sha256"]) == 64
     assert tr["labels"]["path"].endswith("anomaly_label.csv")
-    assert tr["sessions"]["real"] == 2322 and tr["sessions"]["train"] + tr["sessions"]["validation"] == 2322
+    assert tr["sessions"]["real"] == 2332 and tr["sessions"]["train"] + tr["sessions"]["validation"] == 2332
     assert doc["detect"] == {"format": "zookeeper", "sessions_by": "id", "idle_lines": 100000}
     assert set(doc["files"]) == {"arrays.npz", "detector.json", "inventory.jsonl", "profile.npz",
                                  "vocabulary.json", "weights.safetensors"}

@@ -91,6 +91,51 @@ def test_labels_join_with_sessions(statements):
     assert hard and all(by_id[b].label == 1 for b in hard)
 
 
+# the lines only the operations a young system's first runs leave out print (RequestHandler, StorageNode)
+WITHHELD_LINES = {"delete": re.compile(r"Received DELETE request|Deleted blk_"),
+                  "update": re.compile(r"Overwriting existing block")}
+
+
+def _ops_per_block() -> dict[str, set[str]]:
+    """Block id -> the withheld operations its lines show."""
+    out: dict[str, set[str]] = {}
+    with (LOGS / "minisvc.log").open(encoding="utf-8") as fh:
+        for line in fh:
+            for op, pat in WITHHELD_LINES.items():
+                if pat.search(line):
+                    for b in re.findall(r"blk_-?\d+", line):
+                        out.setdefault(b, set()).add(op)
+    return out
+
+
+def test_shipped_recording_is_a_young_systems_timeline(statements):
+    """The first runs only write and read, the last ones do the whole workload: the earliest 80% of the sessions
+    (the training part of `anomalygen run`'s chronological split) never update or delete a block, the rest do."""
+    m = json.loads((LOGS / "manifest.json").read_text())
+    early = [r["run"] for r in m["runs"] if set(r["ops"]) == {"write", "read"}]
+    full = [r["run"] for r in m["runs"] if set(r["ops"]) == {"write", "read", "update", "delete"}]
+    assert early and full and max(early) < min(full) and len(early) + len(full) == len(m["runs"])
+    assert all(not r["crashed"] for r in m["runs"] if r["run"] in early)
+    assert any(r["crashed"] for r in m["runs"] if r["run"] in full)
+    with (LOGS / "faults.csv").open() as fh:
+        truth = {r["BlockId"]: r for r in csv.DictReader(fh)}
+    ops = _ops_per_block()
+    early_blocks = [b for b, r in truth.items() if int(r["run"]) in early]
+    full_normal = [b for b, r in truth.items() if int(r["run"]) in full and r["label"] == "0"]
+    assert early_blocks and not any(ops.get(b) for b in early_blocks)
+    assert sum("delete" in ops.get(b, ()) for b in full_normal) >= 50
+    assert sum("update" in ops.get(b, ()) for b in full_normal) >= 3
+    # the sessions in log order, as `anomalygen run` splits them (the earliest train): the first 80% hold no update or delete, and
+    # the early runs' hard faults give that part anomalies to train and validate on
+    fmt = LogFormat.parse("zookeeper")
+    sessions = list(group(LogParser(statements, fmt).parse([LOGS / "minisvc.log"]), SessionSpec.parse("id"), fmt))
+    order = [s.session_id for s in sessions]  # in order of their first line
+    k = int(round(0.8 * len(order)))
+    assert not any(ops.get(b) for b in order[:k])
+    assert sum(truth[b]["label"] == "1" for b in order[:k]) >= 30
+    assert sum("delete" in ops.get(b, ()) for b in order[k:]) >= 50
+
+
 def test_crashed_block_is_recovered_in_the_next_run():
     text = (LOGS / "minisvc.log").read_text()
     with (LOGS / "faults.csv").open() as fh:
@@ -118,3 +163,23 @@ def test_live_run_with_one_injected_fault(tmp_path, statements):
     text = log.read_text()
     assert f"No volume has space for {disk_full}" in text and "Failed to handle request" in text
     assert re.search(rf"Retry 1 for {flaky} to peer-\d:50010", text)
+
+
+@pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None,
+                    reason="needs a JDK (javac and java on PATH) to compile and run the example service")
+def test_live_run_with_operations_left_out(tmp_path):
+    """`--ops write,read`: the same seeded blocks, faults and reads as the whole workload, without any update or
+    delete; the whole workload (the default) has deletes."""
+    rec = _recorder()
+    rows = {}
+    for name, ops in (("all", None), ("young", ["write", "read"])):
+        runs = [rec.RunSpec(blocks=40, fault_rate=0.0, transient_rate=0.0, ops=ops)]
+        m = rec.record(tmp_path / name, seed=5, runs=runs)
+        assert m["counts"]["anomalous"] == 0
+        with (tmp_path / name / "faults.csv").open() as fh:
+            rows[name] = [(r["BlockId"], r["fault"]) for r in csv.DictReader(fh)]
+    assert rows["all"] == rows["young"] and len(rows["all"]) == 40
+    full, young = ((tmp_path / n / "minisvc.log").read_text() for n in ("all", "young"))
+    assert "Received DELETE request" in full and "Deleted blk_" in full
+    assert not any(p.search(young) for p in WITHHELD_LINES.values())
+    assert young.count("Received READ request") == full.count("Received READ request") > 0

@@ -38,7 +38,8 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     assert list(st) == ["inventory", "parse", "sessions", "coverage", "generate", "evaluate", "alarms", "report"]
     assert all(v["status"] == "done" for v in st.values()), st
     runs = (out / "evaluate" / "runs.csv").read_text().splitlines()
-    assert len(runs) == 1 + 2 * 4  # header + 2 models x (baseline, synthetic, real-duplicate, naive)
+    assert len(runs) == 1 + 2 * 5  # header + 2 models x (baseline, synthetic, real-duplicate, naive, inventory-random)
+    assert "fpr_unseen" in runs[0] and "inventory-random" in (out / "evaluate" / "summary.md").read_text()
     page = (out / "report.html").read_text()
     tags = _Tags()
     tags.feed(page)
@@ -94,7 +95,7 @@ def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
     r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", log, "--format", "zookeeper",
                             "--out", str(out), "--models", "PCA", "--n", "100", "--seeds", "1", "--epochs", "1"])
     assert r.exit_code == 0, r.output
-    assert "sessions by id: 84% of" in r.output and "HDFS block id" in r.output
+    assert "sessions by id: 85% of" in r.output and "HDFS block id" in r.output
     st = stages(out)
     assert all(v["status"] == "done" for v in st.values()), st
     params = json.loads((out / "run.json").read_text())["params"]

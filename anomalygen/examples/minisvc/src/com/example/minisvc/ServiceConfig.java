@@ -1,6 +1,7 @@
 package com.example.minisvc;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -25,6 +26,9 @@ public class ServiceConfig {
   double transientRate = 0.0;
   List<FaultInjector.Fault> faultKinds = new ArrayList<>();
   List<String> injections = new ArrayList<>();
+  // the operations the clients do: every session writes its block; read, update (in place) and delete are optional
+  static final List<String> OPS = Arrays.asList("write", "read", "update", "delete");
+  List<String> ops = new ArrayList<>(OPS);
   String truthFile = null;
 
   public static ServiceConfig parse(String[] args) {
@@ -62,6 +66,12 @@ public class ServiceConfig {
             }
             break;
           case "--inject": c.injections.add(val); break;
+          case "--ops":
+            c.ops = new ArrayList<>(Arrays.asList(val.split(",")));
+            if (!OPS.containsAll(c.ops) || !c.ops.contains("write")) {
+              throw new IllegalArgumentException("operations are write plus any of read, update, delete");
+            }
+            break;
           case "--truth": c.truthFile = val; break;
           default:
             LOG.log(Level.WARNING, "Unknown option {0}, ignored", opt);

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The workload driver: clients that write blocks, read them back and delete some, with faults injected into a
- * seeded share of the blocks. It records the ground truth (which fault each block got) in a CSV file.
+ * The workload driver: clients that write blocks, read them back, update and delete some (each operation but
+ * the write can be left out with --ops), with faults injected into a seeded share of the blocks. It records the ground truth (which fault each block got) in a CSV file.
  */
 public class Workload {
   private static final Logger LOG = LoggerFactory.getLogger(Workload.class);
@@ -74,6 +74,10 @@ public class Workload {
       s.reads = u < 0.5 ? 1 : u < 0.8 ? 0 : 2;
       s.delete = rnd.nextDouble() < 0.3;
       s.rewrite = rnd.nextDouble() < 0.02;
+      // operations left out by --ops are dropped after every draw, so the rest of the plan stays the same
+      s.reads = cfg.ops.contains("read") ? s.reads : 0;
+      s.delete = s.delete && cfg.ops.contains("delete");
+      s.rewrite = s.rewrite && cfg.ops.contains("update");
       double f = rnd.nextDouble();
       if (f < cfg.faultRate && !hard.isEmpty()) {
         s.fault = hard.get(rnd.nextInt(hard.size()));
@@ -160,7 +164,8 @@ public class Workload {
       outcome = o == Request.Outcome.OK ? outcome : "REWRITE_" + o.name();
     }
     if (o == Request.Outcome.OK) {
-      int reads = s.fault == FaultInjector.Fault.CORRUPT_CHECKSUM ? Math.max(1, s.reads) : s.reads;
+      boolean mustRead = s.fault == FaultInjector.Fault.CORRUPT_CHECKSUM && cfg.ops.contains("read");
+      int reads = mustRead ? Math.max(1, s.reads) : s.reads;
       for (int r = 0; r < reads; r++) {
         Request.Outcome ro = call(new Request(requestIds.incrementAndGet(), Request.Kind.READ, s.blockId, null,
             client, 0L));

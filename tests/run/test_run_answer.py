@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,7 +51,7 @@ def test_verbose_prints_every_paired_comparison(run_out):
     assert r.stdout.count("\n") > 40
 
 
-def _probe(page: Path, width: int, height: int) -> dict:
+def _probe(chromium: str, page: Path, width: int, height: int) -> dict:
     """Layout figures measured by Chromium itself on a copy of the page with a script appended."""
     probe = page.with_name("probe.html")
     probe.write_text(page.read_text(encoding="utf-8") + """<script>
@@ -61,7 +60,6 @@ document.body.setAttribute('data-probe', JSON.stringify({scroll: document.docume
   inner: window.innerWidth, answer: a.getBoundingClientRect().bottom, figure: f.getBoundingClientRect().right,
   first: document.querySelector('section').id}));
 </script>""", encoding="utf-8")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}",
                           "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
     start = dom.index('data-probe="') + len('data-probe="')
@@ -70,11 +68,9 @@ document.body.setAttribute('data-probe', JSON.stringify({scroll: document.docume
     return json.loads(html.unescape(dom[start:dom.index('"', start)]))
 
 
-@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")),
-                    reason="no Chromium here (.ci/run installs it)")
-def test_report_in_chromium_at_laptop_size_opens_with_the_answer_and_never_scrolls_sideways(run_out):
+def test_report_in_chromium_at_laptop_size_opens_with_the_answer_and_never_scrolls_sideways(run_out, tool):
     out, _ = run_out
-    m = _probe(out / "report.html", 1280, 800)
+    m = _probe(tool("chromium", "chromium-browser", "google-chrome"), out / "report.html", 1280, 800)
     assert m["first"] == "answer"
     assert m["answer"] < 800  # the verdict sentence is on the first screen
     assert m["scroll"] <= m["inner"] and m["figure"] <= m["inner"], m

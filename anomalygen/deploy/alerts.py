@@ -25,6 +25,9 @@ from anomalygen.errors import InputError
 
 KINDS = ("auto", "alertmanager", "webhook")
 ALERTNAME = "AnomalousLogSession"
+# at exit, a post taking longer than this counts as a receiver that does not answer (loopback Alertmanager
+# answers in milliseconds)
+STALL_SECONDS = 0.25
 
 
 def check_url(url: str) -> str:
@@ -76,6 +79,8 @@ class Alerter:
         self._q: queue.Queue = queue.Queue(maxsize=max(1, queue_size))
         self._closing = threading.Event()
         self._lock = threading.Lock()
+        self._failing = False  # the last post failed
+        self._posting_since: float | None = None  # when the post in flight started
         self._final = False  # set by close: a post that finishes after it no longer counts (it was counted)
         self._thread = threading.Thread(target=self._run, name="anomalygen-alerts", daemon=True)
         self._thread.start()
@@ -96,7 +101,14 @@ class Alerter:
         """Let the queue drain for at most `drain_seconds` (stopping at the first failure), then count what is
         left as dropped at exit. Returns the counts."""
         self._closing.set()
-        self._thread.join(self.drain_seconds)
+        deadline = time.monotonic() + self.drain_seconds
+        # a receiver whose last post failed, or that sits on one post for long, gets no more time: waiting on it
+        # would only slow detect's end
+        while self._thread.is_alive() and not self._failing and time.monotonic() < deadline:
+            since = self._posting_since
+            if since is not None and time.monotonic() - since > STALL_SECONDS:
+                break
+            self._thread.join(0.05)
         with self._lock:
             self._final = True
             left = self.counts["alarms"] - self.counts["sent"] - sum(
@@ -141,11 +153,16 @@ class Alerter:
             try:
                 req = urllib.request.Request(self.url, data=body, method="POST",
                                              headers={"Content-Type": "application/json"})
+                self._posting_since = time.monotonic()
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     if 200 <= resp.status < 300:
+                        self._failing = False
                         return True
             except (urllib.error.URLError, OSError, ValueError):
                 pass
+            finally:
+                self._posting_since = None
+            self._failing = True
             self._count("failed_attempts")
             if self.monitor is not None:
                 self.monitor.alerts_failed.inc()

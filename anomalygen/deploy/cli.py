@@ -9,7 +9,8 @@ from typing import List, Optional
 
 import typer
 
-FORMAT_HELP = "header format (default: the model's): hdfs | zookeeper | hadoop | spark | a logparser format string"
+FORMAT_HELP = ("header format (default: the model's): hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | "
+               "a logparser format string")
 
 
 def _fail(msg: str, code: int = 2) -> None:

@@ -39,7 +39,7 @@ def run(
     logs: List[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
     labels: Optional[Path] = typer.Option(None, "--labels", help="session labels: anomaly_label.csv (BlockId,Label) "
                                           "or a labelled sessions JSONL; without them nothing can be scored"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="hdfs | zookeeper | hadoop | spark | a "
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a "
                                       "logparser format string (default: zookeeper for the example, else hdfs)"),
     sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="how lines form sessions: auto (default: "
                                               "an identifier most lines carry, else time windows per server, "
@@ -92,7 +92,7 @@ def run(
 
         # the answer, not the 300 lines it rests on: those stay in summary.md and paired.csv
         typer.echo(res.summary if verbose else answer_text(res.out, width=_width()))
-        if not verbose:
+        if not verbose and (res.out / layout.EVALUATE / "paired.csv").exists():
             typer.echo("(every arm and paired comparison: summary.md, paired.csv; --verbose prints them)")
     if res.report is not None:
         typer.echo(f"report: {res.report}")

@@ -141,8 +141,10 @@ def read_answer(run_dir: Path | RunDir) -> tuple[list[Setting], str | None]:
     paired = run.csv_rows(layout.EVALUATE + "/paired.csv")
     runs = _runs(run)
     if not paired.ok or not runs:
-        if run.path(layout.ALARM_RATES, layout.TESTBED_RESULTS):
-            return [], "no labelled comparison in this run: detectors are compared by their alarm rates"
+        if run.path(layout.ALARM_RATES):
+            return [], "no labels in this run: detectors are compared by their alarm rates (see Sessions, labels)"
+        if run.path(layout.TESTBED_RESULTS):
+            return [], "a testbed run: detectors are judged by operator metrics (see Sessions, labels)"
         return [], run.why_missing("no paired comparison (evaluate/paired.csv)" if not paired.ok
                                    else "no finished detector run (evaluate/runs.json)", "evaluate")
     metrics = {str(p.get("metric")) for p in paired.value}

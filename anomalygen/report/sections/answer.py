@@ -75,12 +75,13 @@ def _setting_html(s: Setting) -> str:
     if s.by_detector():
         parts.append(f"<p>{esc(s.by_detector())}</p>")
     head = ["arm (mean of models)"] + [LABELS.get(c, c) for c in s.columns]
+    parts.append('<div class="answer-row">')  # table and figure side by side where the screen is wide enough
     parts.append(table(head, [[esc(a)] + ["n/a" if (v := s.arm_means[a].get(c)) is None
                                           else f"{v:.{4 if c.startswith('fpr') else 3}f}" for c in s.columns]
                               for a in s.arms], raw=True))
     parts.append(f"<figure>{figure(s)}<figcaption>{esc(LABELS.get(s.metric, s.metric))} per detector: dot = mean "
                  f"over {s.n_seeds} seeds, line = lowest to highest seed; the first row is the mean of models"
-                 "</figcaption></figure>")
+                 "</figcaption></figure></div>")
     return "".join(parts)
 
 

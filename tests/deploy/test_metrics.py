@@ -114,7 +114,9 @@ def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(exa
     live.write_bytes(part_log.read_bytes())
     det = subprocess.Popen([sys.executable, "-m", "anomalygen.cli", "detect", str(example_model[0]), str(live),
                             "--follow", "--idle-seconds", "1", "--exit-idle", "120", "--quiet", "--json", str(alarms),
-                            "--metrics-port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                            "--metrics-port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                           # Ctrl-C must reach it even when this test runs in a background job (SIGINT ignored)
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     prom = None
     try:
         line = det.stderr.readline()  # the first thing detect says: where its metrics are

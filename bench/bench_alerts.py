@@ -7,7 +7,8 @@ a receiver that is down, in one run, interleaved.
 
 Receivers (all on loopback): `none` (no --alert-url), `dead` (a port nothing listens on: every post is refused),
 `hanging` (a socket that accepts connections and never answers: every post waits for its timeout), `live` (an
-HTTP server that accepts every post). Each round streams the log once per receiver, in the same order, through
+HTTP server in its own process that accepts every post: a webhook, one post per alarm) and `live-am` (the same
+server at Alertmanager's path: alarms that queue up go in one post). Each round streams the log once per receiver, in the same order, through
 the same code as the `detect` command (`deploy.outlets`: the metrics monitor off, alarms to the alerter only),
 alarms not printed. Printed: each receiver's median wall time over the rounds, its ratio to `none`, and what the
 alerter counted (sent + dropped = alarms, by reason). The log is repeated `--copies` times with block ids renamed
@@ -57,7 +58,8 @@ def receivers() -> tuple[dict[str, str | None], list]:
     live = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
     live_port = int(live.stdout.readline())
     urls = {"none": None, "dead": f"http://127.0.0.1:{dead_port}/hook",
-            "hanging": f"http://127.0.0.1:{hang.getsockname()[1]}/hook", "live": f"http://127.0.0.1:{live_port}/hook"}
+            "hanging": f"http://127.0.0.1:{hang.getsockname()[1]}/hook", "live": f"http://127.0.0.1:{live_port}/hook",
+            "live-am": f"http://127.0.0.1:{live_port}/api/v2/alerts"}
     return urls, [hang, live]
 
 

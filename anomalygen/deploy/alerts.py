@@ -5,7 +5,8 @@ Reading logs must never wait for a receiver: `alarm` only puts the alarm into a 
 queue is full (the receiver is down or slow), drops it and counts it. The thread posts each alarm with retries
 and exponential back-off. At the end, `close` gives the queue a bounded time to drain and stops at the first
 failure, so a dead receiver costs `detect` no waiting; whatever was not delivered is counted by why, so that
-`sent + dropped == alarms` always holds."""
+`sent + dropped == alarms` always holds. Alertmanager's API takes a list, so alarms that queued up while a post
+was under way go in the next post together (at most `BATCH`); a webhook gets one post per alarm."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ ALERTNAME = "AnomalousLogSession"
 # at exit, a post taking longer than this counts as a receiver that does not answer (loopback Alertmanager
 # answers in milliseconds)
 STALL_SECONDS = 0.25
+BATCH = 100  # alerts in one post to Alertmanager at most
 
 
 def check_url(url: str) -> str:
@@ -46,22 +48,28 @@ def resolve_kind(url: str, kind: str) -> str:
     return "alertmanager" if urllib.parse.urlsplit(url).path.rstrip("/").endswith("/api/v2/alerts") else "webhook"
 
 
+def _stamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def alertmanager_alert(alarm: dict, detector: str, when: datetime) -> dict:
+    text = format_alarm(alarm)
+    return {"labels": {"alertname": ALERTNAME, "detector": detector, "session": str(alarm["session"]),
+                       "statement": alarm_statement(alarm), "severity": "warning"},
+            "annotations": {"summary": text.splitlines()[0], "description": text,
+                            "score": f"{alarm['score']:.6g}", "threshold": f"{alarm['threshold']:.6g}"},
+            "startsAt": _stamp(when)}
+
+
 def payload(alarm: dict, detector: str, kind: str, now: datetime | None = None) -> bytes:
     """The body posted for one alarm: Alertmanager's list of alerts, or {"alarm", "text", ...} for a webhook.
     Both carry the source-linked explanation: as text (the terminal's) and, for the webhook, as data."""
     now = now or datetime.now(timezone.utc)
-    stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    text = format_alarm(alarm)
-    statement = alarm_statement(alarm)
     if kind == "alertmanager":
-        body: object = [{
-            "labels": {"alertname": ALERTNAME, "detector": detector, "session": str(alarm["session"]),
-                       "statement": statement, "severity": "warning"},
-            "annotations": {"summary": text.splitlines()[0], "description": text,
-                            "score": f"{alarm['score']:.6g}", "threshold": f"{alarm['threshold']:.6g}"},
-            "startsAt": stamp}]
+        body: object = [alertmanager_alert(alarm, detector, now)]
     else:
-        body = {"detector": detector, "statement": statement, "time": stamp, "text": text, "alarm": alarm}
+        body = {"detector": detector, "statement": alarm_statement(alarm), "time": _stamp(now),
+                "text": format_alarm(alarm), "alarm": alarm}
     return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
 
 
@@ -131,20 +139,31 @@ class Alerter:
     def _run(self) -> None:
         while True:
             try:
-                alarm, when = self._q.get(timeout=0.05)
+                batch = [self._q.get(timeout=0.05)]
             except queue.Empty:
                 if self._closing.is_set():
                     return
                 continue
+            if self.kind == "alertmanager":  # its API takes a list: what queued up meanwhile goes in one post
+                while len(batch) < BATCH:
+                    try:
+                        batch.append(self._q.get_nowait())
+                    except queue.Empty:
+                        break
+                body = json.dumps([alertmanager_alert(a, self.detector, w) for a, w in batch], ensure_ascii=False,
+                                  default=str).encode("utf-8")
+            else:
+                body = payload(batch[0][0], self.detector, self.kind, batch[0][1])
             self._gauge()
-            body = payload(alarm, self.detector, self.kind, when)
             if self._deliver(body):
-                if self._count("sent") and self.monitor is not None:
-                    self.monitor.alerts_sent.inc()
+                for _ in batch:
+                    if self._count("sent") and self.monitor is not None:
+                        self.monitor.alerts_sent.inc()
             elif self._closing.is_set():
                 return  # the receiver fails while detect is ending: the rest is counted at exit, not waited for
             else:
-                self._drop("gave_up")
+                for _ in batch:
+                    self._drop("gave_up")
 
     def _deliver(self, body: bytes) -> bool:
         for attempt in range(self.retries + 1):

@@ -95,8 +95,9 @@ class Alerter:
 
     # the reading side ------------------------------------------------------------------------------------
 
-    def alarm(self, alarm: dict) -> None:
-        """Queue one alarm (a `Verdict.to_dict()`); never blocks."""
+    def alarm(self, alarm) -> None:
+        """Queue one alarm (a `Verdict`, or its dict); never blocks. A verdict becomes a dict in the posting
+        thread, and only if it is posted: the copy costs more than the rest of queueing it."""
         self._count("alarms")
         try:
             self._q.put_nowait((alarm, datetime.now(timezone.utc)))
@@ -150,6 +151,8 @@ class Alerter:
                         batch.append(self._q.get_nowait())
                     except queue.Empty:
                         break
+            batch = [(a.to_dict() if hasattr(a, "to_dict") else a, w) for a, w in batch]
+            if self.kind == "alertmanager":
                 body = json.dumps([alertmanager_alert(a, self.detector, w) for a, w in batch], ensure_ascii=False,
                                   default=str).encode("utf-8")
             else:

@@ -112,8 +112,10 @@ class Monitor:
 
         return run
 
-    def alarm(self, alarm: dict) -> None:
-        self.alarms.labels(self.detector, alarm_statement(alarm)).inc()
+    def alarm(self, verdict) -> None:
+        """Count one alarm (a `Verdict`, or its dict)."""
+        explanation = verdict.get("explanation") if isinstance(verdict, dict) else verdict.explanation
+        self.alarms.labels(self.detector, alarm_statement({"explanation": explanation})).inc()
 
     def serve(self, port: int, addr: str = "127.0.0.1") -> int:
         """Serve /metrics on `addr:port` from a daemon thread; port 0 picks a free one. Returns the port."""

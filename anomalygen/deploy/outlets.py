@@ -49,12 +49,10 @@ def outlets(settings: OutletSettings, detector: str, on_alarm: Callable | None,
     def each(verdict) -> None:
         if on_alarm is not None:
             on_alarm(verdict)
-        if monitor is not None or alerter is not None:
-            alarm = verdict.to_dict()
-            if monitor is not None:
-                monitor.alarm(alarm)
-            if alerter is not None:
-                alerter.alarm(alarm)
+        if monitor is not None:
+            monitor.alarm(verdict)
+        if alerter is not None:
+            alerter.alarm(verdict)
 
     try:
         yield monitor, each

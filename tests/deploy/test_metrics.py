@@ -49,7 +49,7 @@ def test_metrics_match_the_stream_s_own_counts(example_model, part_log):
     try:
         det = load_detector(example_model[0])
         res = det.stream(DetectRequest(model=example_model[0], logs=[part_log], monitor=monitor),
-                         lambda v: monitor.alarm(v.to_dict()))
+                         monitor.alarm)
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     finally:
         monitor.close()

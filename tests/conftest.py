@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 
@@ -29,3 +32,21 @@ def tiny_sessions():
         X.append(s)
         y.append(lab)
     return X, np.array(y)
+
+
+@pytest.fixture
+def tool():
+    """`tool("chromium", "chromium-browser")`: the path of the first program found. Missing here, the test is
+    skipped; under CI (ANOMALYGEN_REQUIRE_TOOLS=1, set by .ci/run, which installs them) it fails instead, so that
+    a test CI should run can never pass by being skipped."""
+
+    def find(*names: str) -> str:
+        for n in names:
+            path = shutil.which(n)
+            if path:
+                return path
+        if os.environ.get("ANOMALYGEN_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{names[0]} is not installed, and ANOMALYGEN_REQUIRE_TOOLS=1 needs it")
+        pytest.skip(f"{names[0]} is not installed (.ci/run installs it)")
+
+    return find

@@ -9,7 +9,8 @@ from typing import List, Optional
 
 import typer
 
-FORMAT_HELP = "header format (default: the model's): hdfs | zookeeper | hadoop | spark | a logparser format string"
+FORMAT_HELP = ("header format (default: the model's): hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | "
+               "a logparser format string")
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -114,17 +115,30 @@ def detect(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="processes that parse big plain files (0: the machine's "
                              "cores); sessions and scores are the same for any number"),
+    metrics_port: Optional[int] = typer.Option(None, "--metrics-port", help="serve Prometheus metrics on this "
+                                               "port (0: any free one, printed)"),
+    metrics_addr: str = typer.Option("127.0.0.1", "--metrics-addr", help="address the metrics listen on"),
+    alert_url: Optional[str] = typer.Option(None, "--alert-url", help="post each alarm here: Alertmanager's "
+                                            "http://HOST:9093/api/v2/alerts, or any webhook"),
+    alert_format: str = typer.Option("auto", "--alert-format", help="auto (alertmanager when the URL ends in "
+                                     "/api/v2/alerts) | alertmanager | webhook"),
+    alert_queue: int = typer.Option(1000, "--alert-queue", help="alarms waiting to be posted; beyond, new ones "
+                                    "are dropped and counted (reading never waits)"),
+    alert_retries: int = typer.Option(3, "--alert-retries", help="retries per alarm, with back-off"),
 ) -> None:
     """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
     from anomalygen.deploy.detector import DetectRequest
+    from anomalygen.deploy.outlets import OutletSettings, outlets
     from anomalygen.logs.formats import FormatError
 
     det = _load(model, logs, follow, labels, source, allow_other_source)
     req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
                         idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
                         json_out=json_out, labels=labels, jobs=jobs)
+    settings = OutletSettings(metrics_port, metrics_addr, alert_url, alert_format, alert_queue, alert_retries)
     try:
-        res = det.stream(req, None if quiet else _print_alarm)
+        with outlets(settings, det.name, None if quiet else _print_alarm) as (req.monitor, on_alarm):
+            res = det.stream(req, on_alarm)
     except (FormatError, ValueError, OSError) as e:
         _fail(str(e))
     except KeyboardInterrupt:

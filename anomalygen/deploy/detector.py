@@ -63,6 +63,7 @@ class DetectRequest:
     labels: Path | None = None  # session labels: the summary then scores the alarms against them
     jobs: int = 0  # processes that parse big plain files (0: the machine's cores); stdin and --follow: one
     threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
+    monitor: object | None = None  # a deploy.metrics.Monitor: reads the stream's counters, times the scoring
 
 
 @dataclass
@@ -144,6 +145,10 @@ class Detector:
             return req.exit_idle is not None and time.monotonic() - last_data[0] >= req.exit_idle
 
         tally = _Tally(req, self.manifest.get("training", {}).get("held_out_sessions", []), on_alarm)
+        judge = self.judge
+        if req.monitor is not None:
+            req.monitor.watch(self, stats, grouper, req.model)
+            judge = req.monitor.timed(judge)
         hits, misses = self.scorer.hits, self.scorer.misses
         pending: list[OpenSession] = []
         with _long_lived(req.threads), tally:
@@ -155,11 +160,11 @@ class Detector:
                     pending.extend(grouper.expire(now))
                 # a quiet poll scores what closed so far: alarms must not wait for a full batch
                 if len(pending) >= req.batch or (pending and quiet):
-                    tally.take(self.judge(pending))
+                    tally.take(judge(pending))
                     pending.clear()
                 if not quiet:  # idle time counts from the end of the work on the last data
                     last_data[0] = time.monotonic()
-            tally.take(self.judge(pending + grouper.close_all()))
+            tally.take(judge(pending + grouper.close_all()))
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
                             round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)

@@ -9,8 +9,9 @@ import typer
 
 from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
-FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark) or a logparser-style string such as "
-               "'<Date> <Time> <Pid> <Level> <Component>: <Content>'")
+FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark), json (JSON lines: log4j2 JsonLayout / "
+               "JsonTemplateLayout, ECS, logstash-logback-encoder; keys overridable as json:message=msg,thread=tid) "
+               "or a logparser-style string such as '<Date> <Time> <Pid> <Level> <Component>: <Content>'")
 
 
 def _echo(result) -> None:

@@ -6,6 +6,9 @@ is `.*?`. When the format contains a backslash, the literal text is a regex frag
 formats write `\\[` for a bracket); without one it is plain text, so `[<Thread>]` means brackets. The field named
 `Content` is the log message.
 
+`json` (JSON lines, one object a line) is handled by `jsonfmt.py` behind the same interface (`split`, the
+field indices, `timestamp`).
+
 The regex is the reference semantics. For the common case (literal pieces made of plain characters and
 whitespace runs) a second regex without backtracking gives the same fields about three times faster; it takes
 the first choices the reference regex would and hands the line to the reference whenever those do not work out.
@@ -17,6 +20,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
+
+from anomalygen.logs.jsonfmt import FIELDS, MISMATCH, JsonLines, JsonSpecError, is_json_spec, parse_keys
+from anomalygen.logs.jsonfmt import timestamp as json_timestamp
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _META = set(".^$*+?{}[]|()\\")
@@ -93,12 +99,26 @@ class LogFormat:
     line_index: int = -1  # a field that holds the source line number (ZooKeeper's `@<Id>`, log4j %L)
     time_format: str | None = None
     _fast: re.Pattern[str] | None = field(default=None, repr=False)
+    json: JsonLines | None = field(default=None, repr=False)  # JSON lines: decoded, not matched by a regex
+    mismatch_kind: str = "header_mismatch"  # how a line that does not fit is counted
 
     @classmethod
     def parse(cls, spec: str, time_format: str | None = None) -> "LogFormat":
-        """A preset name (hdfs, zookeeper, hadoop, spark) or a logparser-style format string."""
+        """A preset name (hdfs, zookeeper, hadoop, spark), `json[:option=key,...]` (JSON lines,
+        `logs/jsonfmt.py`) or a logparser-style format string."""
         name = None
         key = spec.strip().lower()
+        if is_json_spec(spec):
+            try:
+                lines = JsonLines(parse_keys(spec))
+            except JsonSpecError as e:
+                raise FormatError(str(e)) from None
+            fmt = cls(spec=spec.strip(), name="json", fields=FIELDS, regex=re.compile(r"(?!)"), json=lines,
+                      mismatch_kind=MISMATCH)
+            fmt.content_index = FIELDS.index("Content")
+            fmt.level_index, fmt.component_index = FIELDS.index("Level"), FIELDS.index("Logger")
+            fmt.line_index = FIELDS.index("Line")
+            return fmt
         if key in PRESETS:
             name, spec = key, PRESETS[key]
             time_format = time_format or TIME_FORMATS.get(key)
@@ -143,6 +163,8 @@ class LogFormat:
 
     def split(self, line: str) -> tuple[str, ...] | None:
         """The fields of `line` (without its newline), or None when it does not fit the format."""
+        if self.json is not None:
+            return self.json.split(line)
         fast = self._fast
         if fast is not None and "\n" not in line:
             m = fast.match(line)
@@ -153,6 +175,8 @@ class LogFormat:
 
     def timestamp(self, values: tuple[str, ...]) -> float | None:
         """Seconds since the epoch from Date/Time (or Timestamp) fields; None when absent or unparsable."""
+        if self.json is not None:
+            return json_timestamp(values[0])
         names = self.fields
         parts = [values[names.index(f)] for f in ("Date", "Time") if f in names]
         if not parts and "Timestamp" in names:

@@ -254,10 +254,27 @@ class LogParser:
             summary.fallback += missed
             yield name, linenos, values, messages, keys, ks, ns, params, drained
 
+    def _decoded(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple[str, Sequence[int], list]]:
+        """`_headers` for JSON lines: each line decoded (`LogFormat.split`), the others counted as rejected."""
+        split = self.fmt.split
+        rej = Rejector(self.summary.read, self.fmt.mismatch_kind)
+        for name, first, lines in chunks:
+            values = [split(line) if line is not None else None for line in lines]
+            if None not in values:
+                yield name, range(first, first + len(values)), values
+                continue
+            for i in positions(values, None):
+                rej.reject(lines[i], f"{name}:{first + i}")
+            keep = [i for i, v in enumerate(values) if v is not None]
+            yield name, [first + i for i in keep], [values[i] for i in keep]
+
     def _headers(self, chunks: Iterable[tuple[str, int, list]]) -> Iterator[tuple[str, Sequence[int], list]]:
         """(file name, line numbers, header fields) of each chunk's lines that fit the format; the others are
         counted as rejected, in order. The format's regex runs over a chunk's lines in C (`map`); only lines it
         does not fit take a Python-level step (and make its chunk's lines be matched once more)."""
+        if self.fmt.json is not None:
+            yield from self._decoded(chunks)
+            return
         first_try, reference = self.fmt.line_matchers()
         retry = first_try is not reference
         rej = Rejector(self.summary.read)

@@ -213,11 +213,12 @@ def iter_chunks(
 class Rejector:
     """Classifies a line that does not fit the header format (needs the previous line's outcome)."""
 
-    __slots__ = ("stats", "prev_parsed")
+    __slots__ = ("stats", "prev_parsed", "mismatch")
 
-    def __init__(self, stats: ReadStats):
+    def __init__(self, stats: ReadStats, mismatch: str = "header_mismatch"):
         self.stats = stats
         self.prev_parsed = False
+        self.mismatch = mismatch  # the kind a line that fits no header is counted as (JSON lines: bad_json)
 
     def reject(self, line: str | None, where: str) -> None:
         if line is None:  # rejected while decoding
@@ -225,10 +226,10 @@ class Rejector:
             return
         if not line.strip():
             self.stats.note("empty_line", where)
-        elif self.prev_parsed and _looks_continued(line):
-            self.stats.note("continuation", where, line)
+        elif self.prev_parsed and self.mismatch == "header_mismatch" and _looks_continued(line):
+            self.stats.note("continuation", where, line)  # (a JSON record is one line: nothing continues it)
         else:
-            self.stats.note("header_mismatch", where, line)
+            self.stats.note(self.mismatch, where, line)
             self.prev_parsed = False
 
 
@@ -239,7 +240,7 @@ def read_logs(
     stats = stats if stats is not None else ReadStats()
     split = fmt.split
     ci = fmt.content_index
-    rej = Rejector(stats)
+    rej = Rejector(stats, fmt.mismatch_kind)
     for name, first, lines in iter_chunks(paths, stats, **kw):
         for i, line in enumerate(lines):
             values = split(line) if line is not None else None

@@ -10,9 +10,11 @@ from anomalygen import atomic
 from anomalygen.core import layout
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
-from anomalygen.report.sections import alarms, coverage, detectors, manifests, overview, paths, results, synthetic
+from anomalygen.report.sections import (alarms, answer, coverage, detectors, manifests, overview, paths, results,
+                                       synthetic)
 
-SECTIONS = [overview, results, coverage, paths, synthetic, detectors, alarms, manifests]
+# the answer a user came for first, then what it rests on, then how the data was made
+SECTIONS = [answer, detectors, results, overview, alarms, coverage, paths, synthetic, manifests]
 
 
 def render_section(mod, run: RunDir) -> str:

@@ -150,6 +150,10 @@ pre.log{max-height:24em}
 .note.info{border-color:#36c;background:#eef3fc}
 .ok{color:#070}.skip{color:#666}.fail{color:#b00;font-weight:bold}
 .pos{color:#070}.neg{color:#b00}
+p.answer{font-size:1.1em;padding:.5em .8em;border-left:5px solid #36c;background:#eef3fc}
+.answer-fig{max-width:100%;height:auto}
+.answer-row{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}.answer-row figure{margin-top:.5em}table{max-width:100%}
+.wide{overflow-x:auto}
 .label-anomaly{color:#b00;font-weight:bold}.label-normal{color:#070}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85em;color:#555}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}

@@ -10,6 +10,8 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
+from anomalygen.core import layout
+
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 HELP = """Run every stage on a Java source tree and its logs, and write one HTML report.
@@ -37,7 +39,7 @@ def run(
     logs: List[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
     labels: Optional[Path] = typer.Option(None, "--labels", help="session labels: anomaly_label.csv (BlockId,Label) "
                                           "or a labelled sessions JSONL; without them nothing can be scored"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="hdfs | zookeeper | hadoop | spark | a "
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a "
                                       "logparser format string (default: zookeeper for the example, else hdfs)"),
     sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="how lines form sessions: auto (default: "
                                               "an identifier most lines carry, else time windows per server, "
@@ -73,6 +75,8 @@ def run(
     force: bool = typer.Option(False, "--force", help="redo every stage"),
     report_on_interrupt: bool = typer.Option(False, help="on Ctrl-C, still write report.html from what is done "
                                              "(by default an interrupted run ends with exit code 130 and no report)"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="print the whole evaluation summary (every arm, "
+                                 "every paired comparison) instead of the verdict alone"),
 ) -> None:
     from anomalygen.run.api import RunRequest, run_pipeline
 
@@ -84,11 +88,25 @@ def run(
     with _progress() as (progress, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:
-        typer.echo(res.summary)
+        from anomalygen.report.answer import answer_text
+
+        # the answer, not the 300 lines it rests on: those stay in summary.md and paired.csv
+        typer.echo(res.summary if verbose else answer_text(res.out, width=_width()))
+        if not verbose and (res.out / layout.EVALUATE / "paired.csv").exists():
+            typer.echo("(every arm and paired comparison: summary.md, paired.csv; --verbose prints them)")
     if res.report is not None:
-        err.print(f"report: {res.report}")
+        typer.echo(f"report: {res.report}")
+    if res.summary is not None:
+        typer.echo(f"summary: {res.out / layout.EVALUATE_SUMMARY}")
     if res.failed:
         raise typer.Exit(1)
+
+
+def _width() -> int:
+    """The terminal's columns, at most 100 (the answer's tables are laid out for that), at least 60."""
+    import shutil
+
+    return max(60, min(100, shutil.get_terminal_size((100, 24)).columns))
 
 
 @contextmanager

@@ -22,7 +22,7 @@ def generate(
     logs: List[Path] = typer.Option([], "--logs", "-l", help="real logs of the same system (repeatable): "
                                     "parameter values, header fields, timing and the statements already seen"),
     fmt: str = typer.Option("hdfs", "--format", "-f", help="header format: hdfs | zookeeper | hadoop | spark | "
-                            "a logparser format string"),
+                            "json[:KEYS] (JSON lines) | a logparser format string"),
     n: int = typer.Option(1000, "--n", min=1, help="sessions to generate"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
     session_key: str = typer.Option("auto", "--session-key", help="block: one HDFS block per session, lines "

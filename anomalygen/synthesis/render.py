@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 from anomalygen.logs.formats import LogFormat
+from anomalygen.logs.jsonfmt import iso
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.values import ValueModel
 
@@ -110,6 +111,10 @@ class HeaderRenderer:
         return date, time
 
     def line(self, st: LogStatement, content: str, ts: float, session: str) -> str:
+        if self.fmt.json is not None:  # JSON lines: the same fields, as one object
+            return self.fmt.json.render({"Timestamp": iso(ts), "Level": st.level, "Logger": self.component(st),
+                                         "Thread": self.field("Thread", st, session), "Line": str(st.line),
+                                         "Content": content})
         date, time = self.stamp(ts)
         out = [self.literals[0]]
         for i, name in enumerate(self.fields):

@@ -1,0 +1,67 @@
+"""Where `detect`'s alarms and figures go besides the terminal: Prometheus metrics (`--metrics-port`) and posted
+alerts (`--alert-url`), set up before the stream and settled after it, whatever ends it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from anomalygen.errors import InputError
+
+
+@dataclass
+class OutletSettings:
+    metrics_port: int | None = None  # serve /metrics here (0: a free port, printed)
+    metrics_addr: str = "127.0.0.1"
+    alert_url: str | None = None  # Alertmanager's /api/v2/alerts, or any webhook
+    alert_format: str = "auto"  # auto | alertmanager | webhook
+    alert_queue: int = 1000  # alarms waiting to be posted; beyond, new ones are dropped and counted
+    alert_retries: int = 3
+
+
+@contextmanager
+def outlets(settings: OutletSettings, detector: str, on_alarm: Callable | None,
+            say: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> Iterator[tuple[object, Callable]]:
+    """(the metrics monitor or None, the alarm callback to stream with: `on_alarm` plus counting and posting)."""
+    monitor = alerter = None
+    if settings.metrics_port is not None:
+        from anomalygen.deploy.metrics import Monitor
+
+        if not 0 <= settings.metrics_port <= 65535:
+            raise InputError(f"--metrics-port {settings.metrics_port}: not a TCP port")
+        monitor = Monitor()
+        try:
+            port = monitor.serve(settings.metrics_port, settings.metrics_addr)
+        except OSError as e:
+            raise InputError(f"--metrics-port {settings.metrics_port}: cannot listen on "
+                             f"{settings.metrics_addr}: {e.strerror or e}") from None
+        say(f"metrics: http://{settings.metrics_addr}:{port}/metrics")
+    if settings.alert_url:
+        from anomalygen.deploy.alerts import Alerter
+
+        if settings.alert_queue < 1 or settings.alert_retries < 0:
+            raise InputError("--alert-queue must be >= 1 and --alert-retries >= 0")
+        alerter = Alerter(settings.alert_url, detector, settings.alert_format, settings.alert_queue,
+                          settings.alert_retries, monitor=monitor)
+
+    def each(verdict) -> None:
+        if on_alarm is not None:
+            on_alarm(verdict)
+        if monitor is not None:
+            monitor.alarm(verdict)
+        if alerter is not None:
+            alerter.alarm(verdict)
+
+    try:
+        yield monitor, each
+    finally:
+        if alerter is not None:
+            s = alerter.close()
+            d = s["dropped"]
+            say(f"alerts to {alerter.url} ({alerter.kind}): {s['sent']} of {s['alarms']} sent; dropped: "
+                f"{d['queue_full']} queue full, {d['gave_up']} after {alerter.retries} retries, {d['exit']} at exit; "
+                f"{s['failed_attempts']} failed posts")
+        if monitor is not None:
+            monitor.close()

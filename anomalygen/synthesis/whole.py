@@ -9,7 +9,7 @@ themselves, cut by the session key. Only normal ones are composed from; labels, 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -139,7 +139,13 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
     bases = [(sid, ev) for sid, ev in bases if ev]  # only lines that carry the session key land in a session
     if not bases:
         return
-    pool = model.explain([ev for _, ev in bases], 2 * n + 10, seed, markers.events if markers else ())
+    avoid = markers.events if markers else ()
+    pool = model.explain([ev for _, ev in bases], 2 * n + 10, seed, avoid)
+    # an anomalous session carries its anomalous path on a base composed without new statements, so that the
+    # anomaly is the only thing in it the bases never showed (else a classifier learns the new valid lines as
+    # signs of failure)
+    plain = iter(replace(model, config=replace(model.config, novel_share=0.0)).explain(
+        [ev for _, ev in bases], n + 1, seed + 1, avoid)) if model.config.novel_share else None
     anomalous = sorted((c for c in gen.candidates if c.label == 1), key=lambda c: (c.entry, c.index))
     renderer = HeaderRenderer(LogFormat.parse(cfg.fmt), gen.model, rng)
     clock = cfg.start or gen.model.start or 1767225600.0
@@ -149,9 +155,10 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
     for c in pool:
         if k == n:
             break
-        events = list(c.events)
-        prov = {"base": bases[c.base][0], "changes": c.changes, "relaxed": c.relaxed}
         if anomalous and rng.random() < share:
+            c = next(plain, c) if plain is not None else c
+            events = list(c.events)
+            prov = {"base": bases[c.base][0], "changes": c.changes, "relaxed": c.relaxed}
             cand = anomalous[int(rng.random() * len(anomalous))]
             at = int(rng.random() * (len(events) + 1))
             events[at:at] = cand.events
@@ -160,6 +167,8 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
             prov["anomaly"] = {"entry": cand.entry, "path": cand.index, "at": at}
             label = 1
         else:
+            events = list(c.events)
+            prov = {"base": bases[c.base][0], "changes": c.changes, "relaxed": c.relaxed}
             found = markers.found(events) if markers else []
             if found:
                 gen.caps["composed_with_marker_left_out"] += 1

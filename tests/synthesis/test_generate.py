@@ -166,3 +166,20 @@ def test_bad_real_sessions_are_named(tmp_path):
     r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
                             str(bad)])
     assert r.exit_code == 2 and "bad.jsonl:1" in r.output
+
+
+def test_new_statements_go_into_normal_composed_sessions_only(tmp_path):
+    out = gen(tmp_path, "--logs", str(FIX / "hdfsish.log"), "--n", "300", "--seed", "2", "--novel-share", "1",
+              "--anomalous-share", "0.3")
+    sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
+    doc = json.loads((out / "session_model.json").read_text())
+    assert doc["config"]["novel_share"] == 1 and doc["novel"]
+
+    def new(s):
+        return [c for c in s["provenance"]["changes"] if c["change"] in ("add_novel", "insert_novel")]
+    normal = [s for s in sessions if s["label"] == 0]
+    anomalous = [s for s in sessions if s["label"] == 1]
+    assert anomalous and not any(new(s) for s in anomalous)  # the anomaly is the only thing new in them
+    assert sum(bool(new(s)) for s in normal) > len(normal) / 2
+    off = gen(tmp_path / "off", "--logs", str(FIX / "hdfsish.log"), "--n", "100", "--novel-share", "0")
+    assert not any(new(json.loads(x)) for x in (off / "sessions.jsonl").read_text().splitlines())

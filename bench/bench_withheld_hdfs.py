@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402  (the bench runs from a checkout)
 from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402
+from bench.bench_augment_hdfs import ensure_inventory  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "hdfs"
 BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
@@ -161,14 +162,7 @@ def main() -> None:
     from anomalygen.evaluate.withhold import parse_withhold
 
     spec = parse_withhold(behaviours)
-    inventory = args.out / "inventory.jsonl"
-    if not (args.reuse and inventory.is_file()):
-        if args.source is None:
-            ap.error("--source is needed to build the inventory and the synthetic sessions")
-        from anomalygen.source.inventory import build_inventory
-
-        inv, _ = build_inventory(args.source)
-        inv.write_jsonl(inventory)
+    inventory = ensure_inventory(args, ap)
     sids = _statement_ids({e for evs in spec.values() for e in evs}, inventory)
     log = args.out / "values.log"
     filt = _filtered_log(args.logs, sids, inventory, log)

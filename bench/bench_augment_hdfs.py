@@ -58,6 +58,19 @@ def _generate(args, out: Path) -> dict[str, Path]:
     return dirs
 
 
+def ensure_inventory(args, ap: argparse.ArgumentParser) -> Path:
+    """OUT/inventory.jsonl of `--source`, built unless `--reuse` finds it."""
+    inventory = args.out / "inventory.jsonl"
+    if not (args.reuse and inventory.is_file()):
+        if args.source is None:
+            ap.error("--source is needed to build the inventory and the synthetic sessions")
+        from anomalygen.source.inventory import build_inventory
+
+        inv, _ = build_inventory(args.source)
+        inv.write_jsonl(inventory)
+    return inventory
+
+
 def cfg_metric(cfg: EvalConfig) -> str:
     return "f1_prior" if cfg.prior is not None else "f1"
 
@@ -80,14 +93,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="keep generator outputs and the inventory found in --out")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    inventory = args.out / "inventory.jsonl"
-    if not (args.reuse and inventory.is_file()):
-        if args.source is None:
-            ap.error("--source is needed to build the inventory and the synthetic sessions")
-        from anomalygen.source.inventory import build_inventory
-
-        inv, _ = build_inventory(args.source)
-        inv.write_jsonl(inventory)
+    inventory = ensure_inventory(args, ap)
     dirs = _generate(args, args.out) if not args.reuse else \
         {n: args.out / f"gen-{n}" for n in VARIANTS if (args.out / f"gen-{n}" / "sessions.jsonl").is_file()}
     if "synthetic" not in dirs:

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402  (the bench runs from a checkout)
 from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402
+from bench.bench_augment_hdfs import ensure_inventory  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "hdfs"
 BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
@@ -123,7 +124,7 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
             lines.append(f"| {p['train_fraction']:g} | {p['versus']} | {p['metric']} | {p['mean_arm']:.3f} / "
                          f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |")
     lines += ["", "Share of the baseline-to-oracle gap in novel-normal FPR that the synthetic arm closes, per "
-              "detector (mean over seeds; n/a where the oracle is no better than the baseline):\n",
+              "detector (mean over seeds; n/a where the oracle is not at least 0.01 below the baseline):\n",
               "| share | detector | baseline | synthetic | inventory-random | oracle | gap closed |",
               "|---|---|---|---|---|---|---|"]
     for frac in frac_list:
@@ -134,7 +135,7 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
                       and r["train_fraction"] == frac and (m == "mean of models" or r["model"] == m)]
                 return float(np.mean(xs)) if xs else None
             b, s, i, o = v("baseline"), v("synthetic"), v("inventory-random"), v("oracle")
-            gap = "n/a" if None in (b, s, o) or b - o < 1e-9 else f"{(b - s) / (b - o):.0%}"
+            gap = "n/a" if None in (b, s, o) or b - o < 0.01 else f"{(b - s) / (b - o):.0%}"
             fmt = lambda x: "n/a" if x is None else f"{x:.3f}"  # noqa: E731
             lines.append(f"| {frac:g} | {m} | {fmt(b)} | {fmt(s)} | {fmt(i)} | {fmt(o)} | {gap} |")
     return "\n".join(lines) + "\n"
@@ -161,14 +162,7 @@ def main() -> None:
     from anomalygen.evaluate.withhold import parse_withhold
 
     spec = parse_withhold(behaviours)
-    inventory = args.out / "inventory.jsonl"
-    if not (args.reuse and inventory.is_file()):
-        if args.source is None:
-            ap.error("--source is needed to build the inventory and the synthetic sessions")
-        from anomalygen.source.inventory import build_inventory
-
-        inv, _ = build_inventory(args.source)
-        inv.write_jsonl(inventory)
+    inventory = ensure_inventory(args, ap)
     sids = _statement_ids({e for evs in spec.values() for e in evs}, inventory)
     log = args.out / "values.log"
     filt = _filtered_log(args.logs, sids, inventory, log)

@@ -140,7 +140,7 @@ def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:
             mean("oracle", "fpr_novel") if "oracle" in arms else None
         for arm in arms:
             nov = mean(arm, "fpr_novel")
-            gap = "n/a" if base is None or oracle is None or base - oracle < 1e-9 or arm == "baseline" else \
+            gap = "n/a" if base is None or oracle is None or base - oracle < 0.01 or arm == "baseline" else \
                 f"{(base - nov) / (base - oracle):.0%}"
             added = " | ".join(f"{mean(arm, f'added_with_{n}'):.3f} | {mean(arm, f'exact_{n}'):.1f}" for n in names)
             lines.append(f"| {frac:g} | {arm} | {nov:.3f} | {mean(arm, 'fpr_seen'):.4f} | {mean(arm, 'recall'):.3f} | "

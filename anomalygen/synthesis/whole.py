@@ -147,6 +147,12 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
     plain = iter(replace(model, config=replace(model.config, novel_share=0.0)).explain(
         [ev for _, ev in bases], n + 1, seed + 1, avoid)) if model.config.novel_share else None
     anomalous = sorted((c for c in gen.candidates if c.label == 1), key=lambda c: (c.entry, c.index))
+    # an anomalous path of a thread that serves many keys carries valid lines of other keys too: those the bases
+    # never showed stay out of the inserted segment, which keeps the lines that fail
+    shown = {model.threads.key(e) for _, ev in bases for e in ev}
+    valid_new = {k for k in model.novel if k not in shown}
+    anomalous = [(c, ev) for c in anomalous
+                 for ev in [[e for e in c.events if model.threads.key(e) not in valid_new]] if ev]
     renderer = HeaderRenderer(LogFormat.parse(cfg.fmt), gen.model, rng)
     clock = cfg.start or gen.model.start or 1767225600.0
     used: set[str] = set()
@@ -159,9 +165,9 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
             c = next(plain, c) if plain is not None else c
             events = list(c.events)
             prov = {"base": bases[c.base][0], "changes": c.changes, "relaxed": c.relaxed}
-            cand = anomalous[int(rng.random() * len(anomalous))]
+            cand, segment = anomalous[int(rng.random() * len(anomalous))]
             at = int(rng.random() * (len(events) + 1))
-            events[at:at] = cand.events
+            events[at:at] = segment
             label, reasons = gen.labeler.session([gen.by_id[e] for e in cand.events], cand.record.exit)
             reasons = reasons + (markers.found(events) if markers else [])
             prov["anomaly"] = {"entry": cand.entry, "path": cand.index, "at": at}

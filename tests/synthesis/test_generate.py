@@ -180,6 +180,9 @@ def test_new_statements_go_into_normal_composed_sessions_only(tmp_path):
     normal = [s for s in sessions if s["label"] == 0]
     anomalous = [s for s in sessions if s["label"] == 1]
     assert anomalous and not any(new(s) for s in anomalous)  # the anomaly is the only thing new in them
+    based = {e for s in normal for e in s["events"] if e not in {c["statement"] for c in new(s)}}
+    valid_new = {n["key"] for n in doc["novel"]} - based
+    assert not any(valid_new & set(s["events"]) for s in anomalous)  # not even inside the anomalous segment
     assert sum(bool(new(s)) for s in normal) > len(normal) / 2
     off = gen(tmp_path / "off", "--logs", str(FIX / "hdfsish.log"), "--n", "100", "--novel-share", "0")
     assert not any(new(json.loads(x)) for x in (off / "sessions.jsonl").read_text().splitlines())

@@ -6,14 +6,22 @@ The context is what every task needs and is costly to build (an analysed source 
 data that each worker process builds once and keeps. The calling process can `prime` it with the object it
 already built; forked pool workers then inherit it instead of rebuilding. Ray workers build it from the recipe,
 so on a cluster the recipe's inputs (a source tree's path) must be readable on every node.
+
+A worker that dies without returning (SIGKILL, the out-of-memory killer, a crash in native code) fails the call
+with `WorkerDied` as soon as its death is seen, instead of leaving the caller waiting for a result that never comes
+(`multiprocessing.Pool` waits forever): local pools are `concurrent.futures` executors, which watch their workers.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import uuid
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -24,6 +32,15 @@ EXECUTOR_HELP = ("process: a pool on this machine; ray: Ray tasks (the 'ray' ext
 RAY_ADDRESS_HELP = "Ray cluster address (default: RAY_ADDRESS, else a local Ray instance)"
 
 _BUILT: dict[str, Any] = {}  # token -> context, per process
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without returning its task's result; the message says how it ended."""
+
+
+def _died(how: str) -> WorkerDied:
+    return WorkerDied(f"a worker process died ({how}) before it finished its task (out of memory, or killed?); "
+                      "the command stopped and wrote nothing")
 
 
 @dataclass(frozen=True)
@@ -83,7 +100,8 @@ def map_ordered(fn: Callable[[Any, Any], Any], items: Sequence[Any], jobs: int |
         return [then(fn(ctx, x)) for x in items]
     out: list[Any] = [None] * len(items)
     with _pool(jobs, fn, shared) as pool:
-        for i, r in pool.imap_unordered(_run_one, [(i, items[i]) for i in order], chunksize=1):
+        for fut in as_completed([_submit(pool, (i, items[i])) for i in order]):
+            i, r = _result(pool, fut)
             out[i] = then(r)
     return out
 
@@ -104,7 +122,7 @@ def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int 
         task = ray.remote(_ray_task)
         fn_ref, shared_ref = ray.put(fn), ray.put(shared)
         width = max(1, int(ray.cluster_resources().get("CPU", 1))) * window
-        yield from _windowed(lambda x: task.remote(fn_ref, shared_ref, x), ray.get, items, width)
+        yield from _windowed(lambda x: task.remote(fn_ref, shared_ref, x), lambda r: _ray_get(ray, r), items, width)
         return
     jobs = resolve_jobs(jobs)
     if jobs <= 1:
@@ -113,7 +131,7 @@ def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int 
             yield fn(ctx, x)
         return
     with _pool(jobs, fn, shared) as pool:
-        yield from _windowed(lambda x: pool.apply_async(_run_one, ((0, x),)), lambda r: r.get()[1], items,
+        yield from _windowed(lambda x: _submit(pool, (0, x)), lambda f: _result(pool, f)[1], items,
                              jobs * window)
 
 
@@ -133,8 +151,50 @@ def mp_context():
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
 
-def _pool(jobs: int, fn: Callable, shared: Shared | None):
-    return mp_context().Pool(jobs, initializer=_init_worker, initargs=(fn, shared))
+@contextmanager
+def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoolExecutor]:
+    """An executor whose workers are killed when the block ends early (an error, Ctrl-C, a consumer that stops
+    reading): waiting for their queued tasks would only delay the failure."""
+    pool = ProcessPoolExecutor(jobs, mp_context=mp_context(), initializer=_init_worker, initargs=(fn, shared))
+    try:
+        yield pool
+    except BaseException:
+        for p in list((getattr(pool, "_processes", None) or {}).values()):
+            p.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _submit(pool: ProcessPoolExecutor, job: tuple[int, Any]) -> Future:
+    try:
+        return pool.submit(_run_one, job)
+    except BrokenProcessPool:  # a worker died while earlier tasks ran
+        raise _died(_how_ended(pool)) from None
+
+
+def _result(pool: ProcessPoolExecutor, fut: Future) -> Any:
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        raise _died(_how_ended(pool)) from None
+
+
+def _how_ended(pool: ProcessPoolExecutor) -> str:
+    """How the dead worker ended, from the exit codes the executor kept (it ends the others with SIGTERM)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:  # the dead one may not be reaped yet
+        p.join(2)
+    codes = [p.exitcode for p in procs if p.exitcode]
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    if code is None:
+        return "its exit status is unknown"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 _WORKER: tuple[Callable, Shared | None] | None = None
@@ -182,5 +242,16 @@ def _ray_map(fn: Callable, items: list, order: list[int], shared: Shared | None,
     pending = list(index)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
-        out[index[done[0]]] = then(ray.get(done[0]))
+        out[index[done[0]]] = then(_ray_get(ray, done[0]))
     return out
+
+
+def _ray_get(ray, ref) -> Any:
+    """`ray.get`, with a task whose worker or node died raised as `WorkerDied` (Ray retries a task on a dead
+    worker a few times first)."""
+    dead = tuple(getattr(ray.exceptions, n) for n in ("WorkerCrashedError", "NodeDiedError", "LocalRayletDiedError",
+                                                       "OutOfMemoryError") if hasattr(ray.exceptions, n))
+    try:
+        return ray.get(ref)
+    except dead as e:
+        raise _died(f"Ray: {type(e).__name__}") from None

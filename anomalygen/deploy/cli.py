@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -124,12 +125,34 @@ def detect(
                         idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
                         json_out=json_out, labels=labels, jobs=jobs)
     try:
-        res = det.stream(req, None if quiet else _print_alarm)
+        with _sigterm_interrupts():
+            res = det.stream(req, None if quiet else _print_alarm)
     except (FormatError, ValueError, OSError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
         raise typer.Exit(130)
     _print_detected(det.name, res)
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM ends a stream as Ctrl-C does (how a service manager stops `detect --follow`): the alarms written so
+    far are kept under the --json name, whole lines only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _load(model: Path, logs: list[str], follow: bool, labels: Optional[Path], source: Optional[Path],

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from anomalygen.atomic import AtomicFile
+from anomalygen.checks import apart_from_inputs
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
@@ -131,6 +133,8 @@ class Detector:
 
     def stream(self, req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:
         t0 = time.perf_counter()
+        if req.json_out is not None:
+            apart_from_inputs([req.json_out], [*req.logs, req.labels, req.model, req.source])
         d = self.manifest["detect"]
         fmt = LogFormat.parse(req.format or d["format"])
         spec = SessionSpec.parse(req.sessions_by or d["sessions_by"])
@@ -180,7 +184,11 @@ class Detector:
 
 class _Tally:
     """Where verdicts go as they come: counted, alarms written as JSON lines and handed to `on_alarm`, and with
-    labels, each labelled session's outcome kept for the summary."""
+    labels, each labelled session's outcome kept for the summary.
+
+    The JSON lines go to a temporary beside `json_out`, flushed a whole line at a time (a reader following it
+    never sees half a record), and take its name when the stream ends: at the end of the input, or on Ctrl-C,
+    which is how a followed stream ends. An error discards them: the previous file, if any, stays."""
 
     def __init__(self, req: DetectRequest, held_out: list[str], on_alarm: Callable[[Verdict], None] | None):
         skipped = Skipped()
@@ -191,14 +199,19 @@ class _Tally:
         self.on_alarm = on_alarm
         self.outcomes: list[tuple[int, bool, bool]] = []  # (label, flagged, held out) of labelled sessions
         self.alarms = self.scored = 0
-        self.out = open(req.json_out, "w", encoding="utf-8") if req.json_out else None
+        self._file = AtomicFile(req.json_out) if req.json_out else None
+        self.out = self._file.fh if self._file is not None else None
 
     def __enter__(self) -> "_Tally":
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.out is not None:
-            self.out.close()
+    def __exit__(self, kind, value, tb) -> None:
+        if self._file is None:
+            return
+        if kind is None or issubclass(kind, KeyboardInterrupt):
+            self._file.commit()
+        else:
+            self._file.discard()
 
     def take(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:

@@ -63,6 +63,8 @@ def train(
     holdout: float = typer.Option(0.0, "--holdout", help="keep the last share of real sessions (log order) out "
                                   "of training and validation; their keys go to the manifest, to test on"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
+    force: bool = typer.Option(False, "--force", help="write into an --out folder that holds something else than "
+                               "a model (its other files stay); a model folder is always replaced whole"),
 ) -> None:
     """Train one detector on real (+ synthetic) sessions and save it as a model folder for `detect`."""
     from anomalygen.deploy.trainer import TrainError, TrainRequest
@@ -73,7 +75,7 @@ def train(
     req = TrainRequest(model=model, source=source, logs=list(logs), labels=labels, format=fmt,
                        sessions_by=sessions_by, augment=augment, synthesize=synthesize, out=out,
                        params=_params(model, param, epochs), val_fraction=val_fraction, seed=seed,
-                       idle_lines=idle_lines, holdout=holdout)
+                       idle_lines=idle_lines, holdout=holdout, force=force)
     try:
         _print_trained(run_train(req))
     except (TrainError, OSError) as e:

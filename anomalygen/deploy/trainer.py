@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from anomalygen.deploy.explain import count_profile
-from anomalygen.deploy.folder import ModelFolder, save_model, sha256_file, statement_record
+from anomalygen.checks import apart_from_inputs
+from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
+from anomalygen.errors import InputError
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
@@ -51,6 +53,7 @@ class TrainRequest:
     idle_lines: int = 100_000  # detect's default idle timeout, recorded in the manifest
     holdout: float = 0.0  # the last share of real sessions (log order), kept out of training and validation
     tree: SourceTree | None = None  # the source already read (as `run` passes it), instead of reading `source`
+    force: bool = False  # write into an `out` folder that holds something else than a model
 
 
 @dataclass
@@ -149,7 +152,7 @@ def train(req: TrainRequest) -> TrainResult:
     counts = {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
               "synthetic": len(syn), "held_out": len(holdout)}
     manifest = _manifest(req, src, logs, labels_path, fmt_spec, read, syn_info, counts, holdout, validation)
-    _save(req.out, det, manifest, inv.statements, X_fit, y_fit)
+    _save(req.out, det, manifest, inv.statements, X_fit, y_fit, req.force)
     return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
                        read, round(time.perf_counter() - t0, 2), holdout,
                        [label_map.get(s.key, 0) for s in holdout])
@@ -185,6 +188,11 @@ def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogF
     for p in [src, *logs, *([labels_path] if labels_path else []), *([req.augment] if req.augment else [])]:
         if not Path(p).exists():
             raise TrainError(f"{p}: no such file or folder")
+    try:  # before minutes of training: the model folder replaces whatever `out` was
+        apart_from_inputs([req.out], [src, *logs, labels_path, req.augment])
+        check_out(req.out, req.force)
+    except (InputError, ModelError) as e:
+        raise TrainError(str(e)) from None
     try:
         fmt = LogFormat.parse(fmt_spec)
         spec = SessionSpec.parse(req.sessions_by)
@@ -242,7 +250,7 @@ def _validate(det, X_val: list, y_val: np.ndarray) -> dict:
     return validation
 
 
-def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.ndarray) -> None:
+def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.ndarray, force: bool) -> None:
     """The model folder: the manifest completed with what the fitted model knows, the vocabulary of the
     statements it saw, and the count profile of its normal sessions (for count explanations)."""
     by_id = {s.id: s for s in statements}
@@ -251,4 +259,4 @@ def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.nda
                                  "train_info": getattr(det, "train_info_", None)})
     vocabulary = {k: statement_record(by_id[k]) for k in known if k in by_id}
     normal = [s for s, lab in zip(X_fit, y_fit) if lab == 0]
-    save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)))
+    save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)), force)

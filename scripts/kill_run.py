@@ -101,7 +101,8 @@ def outputs(run_dir: Path) -> dict[str, bytes]:
     got = {}
     for f in sorted(run_dir.rglob("*")):
         rel = f.relative_to(run_dir).as_posix()
-        if not f.is_file() or is_temp(f) or rel == "run.json" or rel.startswith("stage-logs/"):
+        if (not f.is_file() or any(is_temp(Path(part)) for part in f.relative_to(run_dir).parts)
+                or rel in ("run.json", ".run.lock") or rel.startswith("stage-logs/")):
             continue
         got[rel] = normalize(rel, f.read_bytes())
     return got

@@ -188,6 +188,11 @@ def _print_detected(name: str, res) -> None:
                f"{r['parsed']}, rejected {r['rejected']}" + (f" {r['rejected_by_kind']}" if r["rejected"] else "")
                + f"; sessions closed idle {s['closed_idle']}, at end {s['closed_end']}, evicted {s['evicted']} "
                f"(most open at once {s['max_open']}); {res.seconds:.2f}s", err=True)
+    warned = set(r["warnings_by_kind"])
+    for kind, examples in r["examples"].items():
+        if kind in warned:  # a truncated .gz, bytes that are not UTF-8, ...: the result may lack lines
+            for e in examples:
+                typer.echo(f"warning: [{kind}] {e}", err=True)
     for part, m in res.labelled.items():
         what = "labelled sessions" if part == "all" else "labelled sessions training held out"
         typer.echo(f"{what}: {m['sessions']} ({m['anomalies']} anomalous): {m['true_alarms']} true alarms, "

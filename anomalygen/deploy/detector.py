@@ -24,6 +24,7 @@ from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
 from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
+from anomalygen.logs.api import nothing_read
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, load_labels
@@ -164,6 +165,9 @@ class Detector:
                 if not quiet:  # idle time counts from the end of the work on the last data
                     last_data[0] = time.monotonic()
             tally.take(self.judge(pending + grouper.close_all()))
+            # no line parsed is no result, whatever the reason (an empty log, not gzip, the wrong format): the
+            # same one line and exit 2 as `parse`, and the --json file is not written
+            nothing_read(stats.to_dict(), [p for p in req.logs])
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
                             round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)

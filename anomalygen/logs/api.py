@@ -21,7 +21,7 @@ from anomalygen.logs.formats import LogFormat
 from anomalygen.source.api import SourceTree, statements_for
 
 
-def _nothing_read(read: dict, logs: list[Path]) -> None:
+def nothing_read(read: dict, logs: list) -> None:
     """One line naming the logs when no line could be parsed: an empty result is not a success."""
     if read["parsed"]:
         return
@@ -117,7 +117,7 @@ def parse_logs(req: ParseRequest) -> ParseResult:
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     result = ParseResult(summary, summary["files"], skipped.lines(str(req.inventory)), _fallback_bounded(summary))
-    _nothing_read(summary["read"], logs)
+    nothing_read(summary["read"], logs)
     return result
 
 
@@ -211,7 +211,7 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
                    params={"by": by, "rule": rule.to_dict() if rule else "given by --by", "format": fmt.spec,
                            "weak_labels": req.weak_labels}, outputs=counts)
     read = parser.summary.read.to_dict()
-    _nothing_read(read, logs)
+    nothing_read(read, logs)
     return SessionsResult(counts, by, rule.reason if rule else None, read, untimed[0],
                           {"sessions": out, "manifest": manifest},
                           [*label_skips.lines(f"labels {req.labels}"), *skipped.lines(str(req.inventory))])
@@ -255,7 +255,7 @@ def measure_coverage(req: CoverageRequest) -> CoverageResult:
     except (OSError, ValueError) as err:
         raise InputError(str(err)) from None
     if req.logs:
-        _nothing_read(report["inputs"]["parse"]["read"], req.logs)
+        nothing_read(report["inputs"]["parse"]["read"], req.logs)
     report["inputs"]["source"] = str(req.source) if req.source else (str(req.tree.root) if req.tree else None)
     report["inputs"]["inventory"] = str(req.inventory) if req.inventory else None
     return CoverageResult(report, write_outputs(report, req.out, req.title))

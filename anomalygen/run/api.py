@@ -59,7 +59,7 @@ SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", 
 def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
-    from anomalygen.checks import readable, writable
+    from anomalygen.checks import apart_from_inputs, readable, writable
     from anomalygen.examples import example_logs, example_tree
     from anomalygen.logs.formats import LogFormat
 
@@ -83,6 +83,7 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
     readable([p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None], "testbed run", folder_ok=True)
     writable(cfg["out"], folder=True)
+    apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], cfg["testbed"], cfg["test_testbed"]])
     LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
     return cfg, example
 
@@ -123,10 +124,17 @@ def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | N
     """Every stage on a Java source tree and its logs, each skipped when its inputs and settings did not
     change; the HTML report last. `on_event(stage, "start" | "end" | "skipped", info)` follows the stages, after
     one `on_event("run", "plan", {"stages": names})`."""
+    from anomalygen.runlock import RunLock
+
+    cfg, example = resolve_settings(req)
+    with RunLock(cfg["out"], say):  # two runs on one folder would delete each other's temporaries and outputs
+        return _run_locked(req, cfg, example, on_event, say)
+
+
+def _run_locked(req: RunRequest, cfg: dict, example: bool, on_event, say: Callable[[str], None]) -> RunResult:
     from anomalygen.report import build_report
     from anomalygen.run.pipeline import Interrupted, Pipeline
 
-    cfg, example = resolve_settings(req)
     try:
         stages = plan_stages(cfg, example, say)
     except InputError:

@@ -34,7 +34,7 @@ RAY_ADDRESS_HELP = "Ray cluster address (default: RAY_ADDRESS, else a local Ray 
 _BUILT: dict[str, Any] = {}  # token -> context, per process
 
 
-class WorkerDied(RuntimeError):
+class WorkerDied(Exception):  # not a RuntimeError: stages turn those (Ray missing) into input errors
     """A worker process ended without returning its task's result; the message says how it ended."""
 
 

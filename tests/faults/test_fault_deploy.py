@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,70 @@ def test_a_stale_lock_of_a_dead_run_is_taken_over_and_said_so(tmp_path, capsys):
     with RunLock(out, say=notes.append):  # released cleanly: nothing to take over
         pass
     assert len(notes) == 1
+
+
+def _dies_in_a_worker(real, when):
+    parent = os.getpid()
+
+    def task(ctx, item):
+        if os.getpid() != parent and when(item):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(ctx, item)
+
+    return task
+
+
+def test_parse_jobs_2_fails_with_exit_1_when_a_worker_is_killed(src, log, tmp_path, monkeypatch):
+    from anomalygen.logs import chunked
+
+    monkeypatch.setattr(chunked, "parse_part", _dies_in_a_worker(chunked.parse_part, lambda t: t[0] == 1))
+    out = tmp_path / "p"
+    res = invoke("parse", log, "--source", src, "--format", "zookeeper", "--jobs", "2", "--out", out)
+    assert res.code == 1 and "worker process died (killed by SIGKILL)" in error_line(res), res.output
+    assert not (out / "structured.csv").exists() and not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_generate_jobs_2_fails_with_exit_1_when_a_worker_is_killed(src, tmp_path, monkeypatch):
+    from anomalygen.synthesis import generate
+
+    monkeypatch.setattr(generate, "explore_entry", _dies_in_a_worker(generate.explore_entry, lambda key: True))
+    out = tmp_path / "g"
+    res = invoke("generate", src, "--n", "10", "--session-key", "none", "--jobs", "2", "--out", out)
+    assert res.code == 1 and "worker process died (killed by SIGKILL)" in error_line(res), res.output
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the pool's workers through /proc")
+def test_evaluate_jobs_2_fails_with_exit_1_when_a_worker_is_killed(tmp_path):
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(f'{{"session_id": "s{i}", "label": {int(i % 7 == 0)}, "events": '
+                            f'{json.dumps(["a", "b", "c"][: 1 + i % 3] * (1 + i % 5))}}}\n' for i in range(600)))
+    out = tmp_path / "ev"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "evaluate",
+                             "--dataset", str(data), "--models", "DeepLog,PCA,IsolationForest", "--seeds", "6",
+                             "--epochs", "3", "--jobs", "2", "--out", str(out), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        victim = None
+        deadline = time.monotonic() + 120
+        while victim is None and proc.poll() is None and time.monotonic() < deadline:
+            # the forkserver is the evaluating process's child; the pool's workers are its children
+            workers = [w for c in _children(proc.pid) for w in _children(c)]
+            victim = workers[0] if workers else None
+            time.sleep(0.05)
+        assert victim is not None, "the evaluation ended before a worker could be killed"
+        os.kill(victim, signal.SIGKILL)
+        output, _ = proc.communicate(timeout=120)  # a hang guard
+    finally:
+        proc.kill()
+    assert proc.returncode == 1, output
+    assert "error: a worker process died" in output and "Traceback" not in output, output
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]

@@ -202,6 +202,9 @@ _WORKER: tuple[Callable, Shared | None] | None = None
 
 def _init_worker(fn: Callable, shared: Shared | None) -> None:
     global _WORKER
+    # a handler the parent set (detect's SIGTERM -> KeyboardInterrupt) must not keep a worker alive when the
+    # executor ends it with SIGTERM: its manager thread waits for every worker, so the command would hang
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = (fn, shared)
 
 

@@ -118,12 +118,13 @@ def read_regular(path: Path, limit: int) -> bytes:
         if e.errno == errno.ELOOP:
             raise ModelError(f"{path}: is a symbolic link; a model folder holds regular files only") from None
         raise ModelError(f"{path}: cannot be read ({e.strerror or e})") from None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        os.close(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ModelError(f"{path}: not a regular file; a model folder holds regular files only")
-        if st.st_size > limit:
-            raise ModelError(f"{path}: {st.st_size} bytes, more than a model file may have ({limit})")
+        raise ModelError(f"{path}: {st.st_size} bytes, more than a model file may have ({limit})")
+    with os.fdopen(fd, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise ModelError(f"{path}: more than {limit} bytes, more than a model file may have")

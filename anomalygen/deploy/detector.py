@@ -29,6 +29,7 @@ from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, load_labels
 from anomalygen.parallel import resolve_jobs
+from anomalygen.settings import check, check_fields
 from anomalygen.source.api import SourceTree
 
 
@@ -134,6 +135,9 @@ class Detector:
 
     def stream(self, req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:
         t0 = time.perf_counter()
+        check_fields(req, ("idle_lines", "max_open", "exit_idle", "jobs"))
+        if req.follow and req.idle_seconds is not None:
+            check("idle_seconds", req.idle_seconds)
         if req.json_out is not None:
             apart_from_inputs([req.json_out], [*req.logs, req.labels, req.model, req.source])
         d = self.manifest["detect"]

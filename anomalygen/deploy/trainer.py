@@ -21,6 +21,7 @@ from anomalygen.deploy.explain import count_profile
 from anomalygen.checks import apart_from_inputs
 from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.errors import InputError
+from anomalygen.settings import check, check_fields
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
@@ -184,6 +185,12 @@ def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogF
 
     if req.model not in DETECTORS:
         raise TrainError(f"unknown detector {req.model!r}; choose from {', '.join(DETECTORS)}")
+    try:
+        check_fields(req, ("val_fraction", "holdout", "synthesize", "idle_lines", "seed"))
+        if "epochs" in req.params:
+            check("epochs", req.params["epochs"])
+    except InputError as e:
+        raise TrainError(str(e)) from None
     src, logs, labels_path, fmt_spec = resolve_inputs(req)
     for p in [src, *logs, *([labels_path] if labels_path else []), *([req.augment] if req.augment else [])]:
         if not Path(p).exists():
@@ -231,7 +238,10 @@ def _fit(req: TrainRequest, statements, X_fit: list, y_fit: np.ndarray):
     from anomalygen.detect.registry import make_detector
 
     texts = {s.id: s.template for s in statements}
-    det = make_detector(req.model, {"random_state": req.seed, "event_texts": texts}, **req.params)
+    try:
+        det = make_detector(req.model, {"random_state": req.seed, "event_texts": texts}, **req.params)
+    except (TypeError, ValueError) as e:
+        raise TrainError(f"{req.model}: {_given(req.params)}: {e}") from None
     if det.supervised and len(np.unique(y_fit)) < 2:
         raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
                          "anomalous sessions via --augment/--synthesize)")
@@ -239,6 +249,14 @@ def _fit(req: TrainRequest, statements, X_fit: list, y_fit: np.ndarray):
         return det.fit(X_fit, y_fit)
     except ValueError as e:
         raise TrainError(f"{req.model}: {e}") from None
+    except TypeError as e:  # a --param of the wrong type (`n_components=abc`) fails only where it is used
+        if not req.params:
+            raise
+        raise TrainError(f"{req.model}: {_given(req.params)}: {e}") from None
+
+
+def _given(params: dict) -> str:
+    return "with " + ", ".join(f"--param {k}={v!r}" for k, v in sorted(params.items()))
 
 
 def _validate(det, X_val: list, y_val: np.ndarray) -> dict:

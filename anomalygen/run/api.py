@@ -85,7 +85,18 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     writable(cfg["out"], folder=True)
     apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], cfg["testbed"], cfg["test_testbed"]])
     LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
+    _known_models(str(cfg["models"]), "--models")  # not after minutes of parsing and generating
     return cfg, example
+
+
+def _known_models(models: str, where: str) -> None:
+    from anomalygen.detect.registry import DETECTORS
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in DETECTORS] if models.strip() != "all" else []
+    if not names or unknown:
+        raise InputError(f"{where}: unknown detector {', '.join(unknown) or repr(models)}; choose from 'all' or "
+                         f"{', '.join(DETECTORS)}")
 
 
 def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:

@@ -10,6 +10,8 @@ from typing import List, Optional
 
 import typer
 
+from anomalygen.logs.cli import LABELS_CONFLICT_HELP
+
 FORMAT_HELP = "header format (default: the model's): hdfs | zookeeper | hadoop | spark | a logparser format string"
 
 
@@ -63,6 +65,7 @@ def train(
     holdout: float = typer.Option(0.0, "--holdout", help="keep the last share of real sessions (log order) out "
                                   "of training and validation; their keys go to the manifest, to test on"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
+    labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
     force: bool = typer.Option(False, "--force", help="write into an --out folder that holds something else than "
                                "a model (its other files stay); a model folder is always replaced whole"),
 ) -> None:
@@ -75,7 +78,7 @@ def train(
     req = TrainRequest(model=model, source=source, logs=list(logs), labels=labels, format=fmt,
                        sessions_by=sessions_by, augment=augment, synthesize=synthesize, out=out,
                        params=_params(model, param, epochs), val_fraction=val_fraction, seed=seed,
-                       idle_lines=idle_lines, holdout=holdout, force=force)
+                       idle_lines=idle_lines, holdout=holdout, force=force, labels_conflict=labels_conflict)
     try:
         _print_trained(run_train(req))
     except (TrainError, OSError) as e:
@@ -117,6 +120,7 @@ def detect(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary"),
     jobs: int = typer.Option(0, "--jobs", "-j", help="processes that parse big plain files (0: the machine's "
                              "cores); sessions and scores are the same for any number"),
+    labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
 ) -> None:
     """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
     from anomalygen.deploy.detector import DetectRequest
@@ -125,7 +129,7 @@ def detect(
     det = _load(model, logs, follow, labels, source, allow_other_source)
     req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
                         idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
-                        json_out=json_out, labels=labels, jobs=jobs)
+                        json_out=json_out, labels=labels, jobs=jobs, labels_conflict=labels_conflict)
     try:
         with _sigterm_interrupts():
             res = det.stream(req, None if quiet else _print_alarm)
@@ -193,6 +197,8 @@ def _print_detected(name: str, res) -> None:
         if kind in warned:  # a truncated .gz, bytes that are not UTF-8, ...: the result may lack lines
             for e in examples:
                 typer.echo(f"warning: [{kind}] {e}", err=True)
+    for w in res.warnings:
+        typer.echo(f"warning: {w}", err=True)
     for part, m in res.labelled.items():
         what = "labelled sessions" if part == "all" else "labelled sessions training held out"
         typer.echo(f"{what}: {m['sessions']} ({m['anomalies']} anomalous): {m['true_alarms']} true alarms, "

@@ -27,7 +27,7 @@ from anomalygen.jsonl import Skipped
 from anomalygen.logs.api import nothing_read
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
-from anomalygen.logs.sessions import SessionSpec, load_labels
+from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
 from anomalygen.parallel import resolve_jobs
 from anomalygen.settings import check, check_fields
 from anomalygen.source.api import SourceTree
@@ -65,6 +65,7 @@ class DetectRequest:
     batch: int = 64
     json_out: Path | None = None  # alarms as JSON lines, written as they happen
     labels: Path | None = None  # session labels: the summary then scores the alarms against them
+    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
     jobs: int = 0  # processes that parse big plain files (0: the machine's cores); stdin and --follow: one
     threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
 
@@ -79,6 +80,7 @@ class DetectResult:
     inventory_differences: list[str] = field(default_factory=list)
     labelled: dict = field(default_factory=dict)  # with labels: "all" and "held_out" (sessions training left out)
     scoring: dict = field(default_factory=dict)  # distinct sequences the model read, sessions the cache answered
+    warnings: list[str] = field(default_factory=list)
 
 
 class Detector:
@@ -173,8 +175,10 @@ class Detector:
             # same one line and exit 2 as `parse`, and the --json file is not written
             nothing_read(stats.to_dict(), [p for p in req.logs])
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
+        warning = unmatched_labels(tally.labels, tally.seen, req.labels) if tally.labels else None
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
-                            round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)
+                            round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring,
+                            [warning] if warning else [])
 
     def _batches(self, req: DetectRequest, parser: LogParser, rule: KeyRule,
                  stop: Callable[[], bool]) -> Iterator[tuple[Sequence[KeyedLines], bool]]:
@@ -200,7 +204,9 @@ class _Tally:
 
     def __init__(self, req: DetectRequest, held_out: list[str], on_alarm: Callable[[Verdict], None] | None):
         skipped = Skipped()
-        self.labels = load_labels(req.labels, skipped) if req.labels else {}
+        self.labels = load_labels(req.labels, skipped, req.labels_conflict) if req.labels else {}
+        self.labels_path = req.labels
+        self.seen: set[str] = set()  # labelled sessions scored
         for line in skipped.lines(f"labels {req.labels}"):
             print(line, file=sys.stderr)
         self.held_out = set(held_out)
@@ -225,6 +231,7 @@ class _Tally:
         for v in verdicts:
             self.scored += 1
             if v.session in self.labels:
+                self.seen.add(v.session)
                 self.outcomes.append((self.labels[v.session], v.anomalous, v.session in self.held_out))
             if v.anomalous:
                 self.alarms += 1

@@ -27,7 +27,7 @@ from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
 from anomalygen.jsonl import Skipped
-from anomalygen.logs.sessions import SessionSpec, load_labels
+from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
 
 if TYPE_CHECKING:
     from anomalygen.source.api import SourceTree
@@ -55,6 +55,7 @@ class TrainRequest:
     holdout: float = 0.0  # the last share of real sessions (log order), kept out of training and validation
     tree: SourceTree | None = None  # the source already read (as `run` passes it), instead of reading `source`
     force: bool = False  # write into an `out` folder that holds something else than a model
+    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
 
 
 @dataclass
@@ -223,9 +224,12 @@ def _real(req: TrainRequest, statements, logs: list[Path], labels_path: Path | N
         raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
                          f"{req.sessions_by}): is the format right?")
     skipped = Skipped()
-    label_map = load_labels(labels_path, skipped) if labels_path else {}
+    label_map = load_labels(labels_path, skipped, req.labels_conflict) if labels_path else {}
     for line in skipped.lines(f"labels {labels_path}"):
         print(line, file=sys.stderr)
+    warning = unmatched_labels(label_map, (s.key for s in sessions), labels_path) if label_map else None
+    if warning and any(s.key in label_map for s in sessions):  # (none at all is an error, below)
+        print(f"warning: {warning}", file=sys.stderr)
     if label_map:
         labelled = [s for s in sessions if s.key in label_map]
         if not labelled:

@@ -133,6 +133,7 @@ class SessionsRequest:
     source: Path | None = None
     inventory: Path | None = None
     tree: SourceTree | None = None
+    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
 
 
 @dataclass
@@ -191,7 +192,7 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
     if req.weak_labels and fmt.level_index < 0:
         raise InputError(f"--weak-labels error: the format has no level field (fields: {', '.join(fmt.fields)})")
     skipped, label_skips = Skipped(), Skipped()
-    label_map = load_labels(req.labels, label_skips) if req.labels else {}
+    label_map = load_labels(req.labels, label_skips, req.labels_conflict) if req.labels else {}
     by, rule, spec = _session_rule(req, fmt, label_map)
     statements = statements_for(req.source, req.inventory, req.tree, skipped)
     parser = LogParser(statements, fmt)
@@ -214,7 +215,14 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
     nothing_read(read, logs)
     return SessionsResult(counts, by, rule.reason if rule else None, read, untimed[0],
                           {"sessions": out, "manifest": manifest},
-                          [*label_skips.lines(f"labels {req.labels}"), *skipped.lines(str(req.inventory))])
+                          [*label_skips.lines(f"labels {req.labels}"), *skipped.lines(str(req.inventory)),
+                           *_unmatched(label_map, counts, req.labels)])
+
+
+def _unmatched(label_map: dict, counts: dict, path) -> list[str]:
+    """Labels that labelled no session (one session per id, as keyed sessions have)."""
+    gone = len(label_map) - counts["labelled"]
+    return [f"warning: {gone} of the {len(label_map)} labels in {path} name no session of the logs"] if gone > 0 else []
 
 
 @dataclass

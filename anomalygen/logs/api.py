@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen import atomic
-from anomalygen.checks import readable, writable
+from anomalygen.checks import apart_from_inputs, readable, writable
 from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
@@ -93,6 +93,8 @@ def parse_logs(req: ParseRequest) -> ParseResult:
     logs, out = list(req.logs), Path(req.out)
     readable(logs, "log file")
     writable(out, folder=True)
+    apart_from_inputs([out / n for n in ("structured.csv", "structured.parquet", "templates.csv", "summary.json")],
+                      [*logs, req.inventory])
     fmt = LogFormat.parse(req.format)
     skipped = Skipped()
     statements = statements_for(req.source, req.inventory, req.tree, skipped)
@@ -188,6 +190,7 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
     readable(logs, "log file")
     readable([req.labels] if req.labels else [], "labels file")
     writable(out, folder=False)
+    apart_from_inputs([out, out.with_name(out.stem + ".manifest.json")], [*logs, req.labels, req.inventory])
     fmt = LogFormat.parse(req.format, req.time_format)
     if req.weak_labels and fmt.level_index < 0:
         raise InputError(f"--weak-labels error: the format has no level field (fields: {', '.join(fmt.fields)})")

@@ -361,3 +361,14 @@ def test_evaluate_jobs_2_fails_with_exit_1_when_a_worker_is_killed(tmp_path):
     assert proc.returncode == 1, output
     assert "error: a worker process died" in output and "Traceback" not in output, output
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+
+
+def test_parse_and_sessions_outputs_never_land_on_an_input(tmp_path, src):
+    log = tmp_path / "structured.csv"  # a log that happens to bear the name parse gives its output
+    log.write_bytes((example_logs() / "minisvc.log").read_bytes()[:200_000])
+    before = log.read_bytes()
+    res = invoke("parse", log, "--source", src, "--format", "zookeeper", "--out", tmp_path)
+    assert res.code == 2 and "is the input" in error_line(res), res.output
+    res = invoke("sessions", log, "--source", src, "--format", "zookeeper", "--out", log)
+    assert res.code == 2 and "is the input" in error_line(res), res.output
+    assert log.read_bytes() == before

@@ -249,6 +249,7 @@ def read_manifest(folder: Path) -> dict:
                              "with another key); refusing it")
     if doc.get("detector") not in DETECTORS:
         raise ModelError(f"{path}: unknown detector {doc.get('detector')!r}")
+    _check_shape(path, doc)
     listed = doc.get("files")
     if not isinstance(listed, dict) or not all(isinstance(v, str) for v in listed.values()):
         raise ModelError(f"{path}: 'files' is not a table of file names and digests")
@@ -259,6 +260,19 @@ def read_manifest(folder: Path) -> dict:
     if missing:
         raise ModelError(f"{path}: lists no {', '.join(missing)}; not a complete model")
     return doc
+
+
+def _check_shape(path: Path, doc: dict) -> None:
+    """The fields `detect` reads, with their types: a digest that matches says nothing about them."""
+    d = doc.get("detect")
+    ok = (isinstance(doc.get("params"), dict) and isinstance(doc.get("threshold"), (int, float))
+          and isinstance(doc.get("inventory_digest"), str) and isinstance(d, dict)
+          and isinstance(d.get("format"), str) and isinstance(d.get("sessions_by"), str)
+          and isinstance(d.get("idle_lines"), int) and not isinstance(d.get("idle_lines"), bool)
+          and isinstance(doc.get("training", {}), dict))
+    if not ok:
+        raise ModelError(f"{path}: lacks a field detect needs, or has one of the wrong type (params, threshold, "
+                         "inventory_digest, detect: format, sessions_by, idle_lines)")
 
 
 def _verified_files(folder: Path, doc: dict) -> dict[str, bytes]:

@@ -166,18 +166,23 @@ def task(ctx, x):
 fn = {fn}
 t0 = time.monotonic()
 try:
-    list(fn(task, range(8), 2))
+    list(fn(task, range(8), 2, {executor!r}))
 except WorkerDied as e:
     print("died:", e)
 """
 
 
 @pytest.mark.parametrize("fn", ["map_ordered", "imap_ordered"])
-def test_a_killed_pool_worker_fails_the_call_instead_of_hanging_it(fn):
-    p = subprocess.run([sys.executable, "-c", KILLER.format(root=str(ROOT), fn=fn)], capture_output=True,
-                       text=True, timeout=120)  # a hang guard: the old pool waited forever
+@pytest.mark.parametrize("executor", ["process", "ray"])
+def test_a_killed_pool_worker_fails_the_call_instead_of_hanging_it(fn, executor):
+    if executor == "ray":
+        pytest.importorskip("ray")
+    p = subprocess.run([sys.executable, "-c", KILLER.format(root=str(ROOT), fn=fn, executor=executor)],
+                       capture_output=True, text=True, timeout=300)  # a hang guard: the old pool waited forever
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith("died:") and "SIGKILL" in p.stdout, p.stdout
+    died = [ln for ln in p.stdout.splitlines() if ln.startswith("died:")]  # (Ray logs to stdout too)
+    assert died, p.stdout + p.stderr[-2000:]
+    assert ("SIGKILL" if executor == "process" else "Ray: WorkerCrashedError") in died[0], died
 
 
 def test_detect_jobs_2_fails_with_exit_1_when_a_worker_is_killed(model, part_log, tmp_path, monkeypatch):

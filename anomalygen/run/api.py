@@ -138,20 +138,20 @@ def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | N
     from anomalygen.runlock import RunLock
 
     cfg, example = resolve_settings(req)
-    with RunLock(cfg["out"], say):  # two runs on one folder would delete each other's temporaries and outputs
-        return _run_locked(req, cfg, example, on_event, say)
-
-
-def _run_locked(req: RunRequest, cfg: dict, example: bool, on_event, say: Callable[[str], None]) -> RunResult:
-    from anomalygen.report import build_report
-    from anomalygen.run.pipeline import Interrupted, Pipeline
-
     try:
         stages = plan_stages(cfg, example, say)
     except InputError:
         raise
     except ValueError as e:  # a setting the stages cannot use, found while planning them
         raise InputError(str(e)) from None
+    with RunLock(cfg["out"], say):  # two runs on one folder would delete each other's temporaries and outputs
+        return _run_locked(req, cfg, example, stages, on_event)
+
+
+def _run_locked(req: RunRequest, cfg: dict, example: bool, stages: list, on_event) -> RunResult:
+    from anomalygen.report import build_report
+    from anomalygen.run.pipeline import Interrupted, Pipeline
+
     params = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
               for k, v in cfg.items()}
     inputs = {"source": str(cfg["source"]), "logs": [str(p) for p in cfg["logs"]],

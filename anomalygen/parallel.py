@@ -9,14 +9,19 @@ so on a cluster the recipe's inputs (a source tree's path) must be readable on e
 
 A worker that dies without returning (SIGKILL, the out-of-memory killer, a crash in native code) fails the call
 with `WorkerDied` as soon as its death is seen, instead of leaving the caller waiting for a result that never comes
-(`multiprocessing.Pool` waits forever): local pools are `concurrent.futures` executors, which watch their workers.
+(`multiprocessing.Pool` waits forever): local pools are `concurrent.futures` executors, which watch their workers,
+and big results come back through files (`SPILL_BYTES`).
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import pickle
+import shutil
 import signal
+import tempfile
 import uuid
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -155,7 +160,9 @@ def mp_context():
 def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoolExecutor]:
     """An executor whose workers are killed when the block ends early (an error, Ctrl-C, a consumer that stops
     reading): waiting for their queued tasks would only delay the failure."""
-    pool = ProcessPoolExecutor(jobs, mp_context=mp_context(), initializer=_init_worker, initargs=(fn, shared))
+    spill = tempfile.mkdtemp(prefix="anomalygen-pool-")
+    pool = ProcessPoolExecutor(jobs, mp_context=mp_context(), initializer=_init_worker,
+                               initargs=(fn, shared, spill))
     try:
         yield pool
     except BaseException:
@@ -163,7 +170,10 @@ def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoo
             p.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown(wait=True)
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _submit(pool: ProcessPoolExecutor, job: tuple[int, Any]) -> Future:
@@ -173,11 +183,17 @@ def _submit(pool: ProcessPoolExecutor, job: tuple[int, Any]) -> Future:
         raise _died(_how_ended(pool)) from None
 
 
-def _result(pool: ProcessPoolExecutor, fut: Future) -> Any:
+def _result(pool: ProcessPoolExecutor, fut: Future) -> tuple[int, Any]:
     try:
-        return fut.result()
+        i, r = fut.result()
     except BrokenProcessPool:
         raise _died(_how_ended(pool)) from None
+    if isinstance(r, _Spilled):
+        with open(r.path, "rb") as fh:
+            data = fh.read()
+        os.unlink(r.path)
+        r = pickle.loads(data)  # written by our own worker, in this run's private folder
+    return i, r
 
 
 def _how_ended(pool: ProcessPoolExecutor) -> str:
@@ -197,21 +213,39 @@ def _how_ended(pool: ProcessPoolExecutor) -> str:
     return f"exit code {code}"
 
 
-_WORKER: tuple[Callable, Shared | None] | None = None
+_WORKER: tuple[Callable, Shared | None, str] | None = None
+# A result pickled larger than this goes through a file, and the pipe carries only its name: a message below the
+# pipe's atomic write size (PIPE_BUF, 4,096 bytes on Linux) arrives whole or not at all. A worker killed halfway
+# through writing a big result leaves the executor's manager thread waiting for the rest of the message for ever
+# (it does not look at the dead worker again), and the command hangs.
+SPILL_BYTES = 2048
+_SPILLS = itertools.count()
 
 
-def _init_worker(fn: Callable, shared: Shared | None) -> None:
+@dataclass(frozen=True)
+class _Spilled:
+    path: str
+
+
+def _init_worker(fn: Callable, shared: Shared | None, spill: str) -> None:
     global _WORKER
     # a handler the parent set (detect's SIGTERM -> KeyboardInterrupt) must not keep a worker alive when the
     # executor ends it with SIGTERM: its manager thread waits for every worker, so the command would hang
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER = (fn, shared)
+    _WORKER = (fn, shared, spill)
 
 
 def _run_one(job: tuple[int, Any]) -> tuple[int, Any]:
-    fn, shared = _WORKER  # type: ignore[misc]
+    fn, shared, spill = _WORKER  # type: ignore[misc]
     i, item = job
-    return i, fn(shared.get() if shared is not None else None, item)
+    r = fn(shared.get() if shared is not None else None, item)
+    data = pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) <= SPILL_BYTES:
+        return i, r
+    path = os.path.join(spill, f"{os.getpid()}-{next(_SPILLS)}")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return i, _Spilled(path)
 
 
 def _ray_task(fn: Callable, shared: Shared | None, item: Any) -> Any:

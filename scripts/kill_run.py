@@ -220,8 +220,12 @@ def train_campaign(kills: int, seed: int, work: Path, log=print) -> dict:
     problems, rows = [], []
     for i in range(kills):
         new = i + 1
-        delay, sig = rng.uniform(0, ref_seconds), rng.choice(SIGNALS)
+        # every other kill aims at the save: a seeded moment after the new folder appears beside the model
+        at_save = i % 2 == 1
+        delay, sig = rng.uniform(0, 0.2 if at_save else ref_seconds), rng.choice(SIGNALS)
         proc = _command([*args, "--seed", str(new)], work, "train.txt")
+        while at_save and proc.poll() is None and not any(p.name.startswith(".model.part-") for p in work.iterdir()):
+            time.sleep(0.002)
         time.sleep(delay)
         hit = proc.poll() is None
         if hit:
@@ -232,9 +236,10 @@ def train_campaign(kills: int, seed: int, work: Path, log=print) -> dict:
             problems.append(f"kill {i} (+{delay:.2f} s, {sig.name}): the model folder holds seed {got}, expected "
                             f"{current} (before) or {new} (after)")
         current = got if got is not None else current
-        rows.append({"kill": i, "delay_s": round(delay, 3), "signal": sig.name, "landed": hit, "exit": code,
-                     "model_seed": got})
-        log(f"train kill {i:2d}: +{delay:5.2f} s {sig.name:<7} exit {code:4d} model loads with seed {got}")
+        rows.append({"kill": i, "at_save": at_save, "delay_s": round(delay, 3), "signal": sig.name, "landed": hit,
+                     "exit": code, "model_seed": got})
+        log(f"train kill {i:2d}: {'save +' if at_save else 'start +'}{delay:5.2f} s {sig.name:<7} exit {code:4d} "
+            f"model loads with seed {got}")
     code, text = finish(_command([*args, "--seed", "99"], work, "train.txt"))
     left = sorted(p.name for p in work.iterdir() if p.name.startswith(".model."))
     if code != 0 or _training_seed(model) != 99:

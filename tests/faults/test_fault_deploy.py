@@ -377,3 +377,26 @@ def test_parse_and_sessions_outputs_never_land_on_an_input(tmp_path, src):
     res = invoke("sessions", log, "--source", src, "--format", "zookeeper", "--out", log)
     assert res.code == 2 and "is the input" in error_line(res), res.output
     assert log.read_bytes() == before
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_followed_stream_stopped_by_a_signal_keeps_its_alarms_in_whole_lines(model, part_log, tmp_path, sig):
+    out = tmp_path / "alarms.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "detect", str(model),
+                             str(part_log), "--follow", "--idle-lines", "50", "--json", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith(".alarms.part-") and p.stat().st_size for p in tmp_path.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, output
+    text = out.read_text()
+    assert text.endswith("\n") and all(json.loads(x)["anomalous"] for x in text.splitlines())
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".alarms.part-")]

@@ -106,6 +106,8 @@ def atomic_folder(path: str | Path) -> Iterator[Path]:
     without an exception, and is removed otherwise. A kill at any moment leaves `path` as it was, or the new
     folder complete: never a mix of the two."""
     path = Path(path)
+    if path.is_symlink():  # the folder the link names is replaced, and the link keeps naming it
+        path = path.resolve()
     _recover(path)
     tmp = temp_name(path)
     shutil.rmtree(tmp, ignore_errors=True)

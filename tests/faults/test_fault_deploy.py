@@ -400,3 +400,15 @@ def test_a_followed_stream_stopped_by_a_signal_keeps_its_alarms_in_whole_lines(m
     text = out.read_text()
     assert text.endswith("\n") and all(json.loads(x)["anomalous"] for x in text.splitlines())
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".alarms.part-")]
+
+
+def test_train_through_a_link_to_a_model_replaces_the_model_it_names(model, tmp_path):
+    real = tmp_path / "models" / "current"
+    real.parent.mkdir()
+    shutil.copytree(model, real)
+    link = tmp_path / "model"
+    link.symlink_to(real)
+    res = invoke("train", "--model", "PCA", "--seed", "3", "--out", link)
+    assert res.code == 0, res.output
+    assert link.is_symlink() and json.loads((real / "manifest.json").read_text())["training"]["seed"] == 3
+    assert sorted(p.name for p in real.parent.iterdir()) == ["current"]

@@ -271,10 +271,19 @@ def detect_campaign(kills: int, seed: int, work: Path, log=print, hang_after: fl
             fh.write((ROOT / "anomalygen/examples/minisvc/logs/minisvc.log").read_bytes())
     args = ["detect", "model", "big.log", "--jobs", "2", "-q"]
     t0 = time.perf_counter()
-    code, text = finish(_command([*args, "--json", "ref.jsonl"], work, "detect.txt"))
-    if code != 0:
-        raise RuntimeError(f"reference detect failed ({code}):\n{text}")
+    proc = _command([*args, "--json", "ref.jsonl"], work, "detect.txt")
+    seen = gone = None  # when the workers were first and last seen: the window the kills aim at
+    while proc.poll() is None:
+        if _children(proc.pid):
+            seen = seen or time.perf_counter()
+        elif seen and gone is None:
+            gone = time.perf_counter()
+        time.sleep(0.005)
+    code, text = finish(proc)
+    if code != 0 or seen is None:
+        raise RuntimeError(f"reference detect failed ({code}) or used no workers:\n{text}")
     ref_seconds, ref = time.perf_counter() - t0, (work / "ref.jsonl").read_bytes()
+    parse_seconds = (gone or time.perf_counter()) - seen
     problems, rows = [], []
     for i in range(kills):
         out = work / f"alarms-{i}.jsonl"
@@ -283,7 +292,7 @@ def detect_campaign(kills: int, seed: int, work: Path, log=print, hang_after: fl
         while proc.poll() is None and not workers:
             workers = _children(proc.pid)
             time.sleep(0.01)
-        delay = rng.uniform(0, ref_seconds / 3)  # the workers parse in about the first third
+        delay = rng.uniform(0, parse_seconds)
         time.sleep(delay)
         hit = proc.poll() is None and bool(workers)
         if hit:
@@ -308,7 +317,8 @@ def detect_campaign(kills: int, seed: int, work: Path, log=print, hang_after: fl
             problems.append(f"detect kill {i}: a --json file (or its temporary) was left")
         rows.append({"kill": i, "delay_s": round(delay, 3), "landed": hit, "exit": code, "ended_s": round(waited, 2)})
         log(f"detect kill {i:2d}: +{delay:5.2f} s exit {code:4d}, ended {waited:5.2f} s after the kill")
-    return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1)}
+    return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1),
+            "parse_seconds": round(parse_seconds, 2)}
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ class RunRequest:
     format: str | None = None
     sessions_by: str | None = None
     weak_labels: str | None = None
+    labels_conflict: str | None = None
     testbed: Path | None = None
     test_testbed: Path | None = None
     out: Path | None = None
@@ -51,7 +52,7 @@ class RunResult:
     summary: str | None  # the evaluation's summary.md, when the evaluation finished
 
 
-SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", "testbed", "test_testbed", "out",
+SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", "labels_conflict", "testbed", "test_testbed", "out",
             "n", "seed", "max_paths", "anomalous_share", "models", "ratios", "train_fractions", "split", "seeds",
             "epochs", "llm")
 
@@ -115,14 +116,16 @@ def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
         raise InputError("--logs is needed with --source (the logs that source printed)")
     if cfg["weak_labels"] and cfg["labels"]:
         raise InputError("--weak-labels and --labels exclude each other")
+    from anomalygen.jsonl import Skipped
+    from anomalygen.logs.sessions import load_labels
+
+    # read once before any stage: a label file that cannot be used (no valid row, an id labelled twice with
+    # different labels) fails here; the sessions stage reports the bad rows it skips
+    label_ids = load_labels(cfg["labels"], Skipped(), cfg["labels_conflict"]) if cfg["labels"] else ()
     if cfg["sessions_by"] == "auto":
-        from anomalygen.jsonl import Skipped
         from anomalygen.logs.formats import LogFormat
         from anomalygen.logs.session_rule import infer_rule
-        from anomalygen.logs.sessions import load_labels
 
-        # only which identifier the labels name matters here; the sessions stage reports bad label rows
-        label_ids = load_labels(cfg["labels"], Skipped()) if cfg["labels"] else ()
         rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
         cfg["sessions_by"] = rule.by
         cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings

@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "format": None,  # None: zookeeper for the example, else hdfs
     "sessions_by": "auto",  # auto: chosen from the logs (anomalygen.logs.session_rule)
     "weak_labels": None,  # error: a session with an ERROR line is anomalous
+    "labels_conflict": "error",  # an id labelled twice, differently: error | first | last
     "testbed": None,  # a testbed run folder to train on (then --source is the ZooKeeper 3.8 source)
     "test_testbed": None,  # a testbed run folder to test on
     "out": "anomalygen_run",
@@ -39,7 +40,7 @@ KINDS: dict[str, tuple] = {
     "anomalous_share": ("float",), "models": ("str",), "ratios": ("numbers", 0.0),
     "train_fractions": ("numbers", 0.0, 1.0, "open"), "split": ("choice", "chronological", "random"),
     "seeds": ("int",), "epochs": ("int",), "llm": ("choice", "none", "openai", "local"),
-    "weak_labels": ("choice", "error"), "testbed": ("path",), "test_testbed": ("path",),
+    "weak_labels": ("choice", "error"), "labels_conflict": ("choice", "error", "first", "last"), "testbed": ("path",), "test_testbed": ("path",),
 }
 
 

@@ -76,3 +76,13 @@ def test_labels_that_match_no_session_are_said(tmp_path, model):
     assert res.code == 0 and "warning: 7 of the 2329 labels" in res.output, res.output
     res = invoke("train", "--model", "PCA", "--labels", some, "--out", tmp_path / "m")
     assert res.code == 0 and "warning: 7 of the 2329 labels" in res.output, res.output
+
+
+def test_run_refuses_conflicting_labels_before_any_stage(tmp_path, src):
+    bad, sid, _, _, last = _conflicting(tmp_path)
+    out = tmp_path / "run"
+    for by in ([], ["--sessions-by", "id"]):
+        res = invoke("run", "--source", src, "--logs", example_logs() / "minisvc.log", "--labels", bad, "--format",
+                     "zookeeper", *by, "--out", out, "--models", "PCA", "--n", "10", "--seeds", "1")
+        assert res.code == 2 and f"{bad}:{last}" in error_line(res) and sid in error_line(res), res.output
+        assert not out.exists()

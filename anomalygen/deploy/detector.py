@@ -173,7 +173,7 @@ class Detector:
             tally.take(self.judge(pending + grouper.close_all()))
             # no line parsed is no result, whatever the reason (an empty log, not gzip, the wrong format): the
             # same one line and exit 2 as `parse`, and the --json file is not written
-            nothing_read(stats.to_dict(), [p for p in req.logs])
+            nothing_read(stats.to_dict(), list(req.logs))
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
         warning = unmatched_labels(tally.labels, tally.seen, req.labels) if tally.labels else None
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
@@ -205,7 +205,6 @@ class _Tally:
     def __init__(self, req: DetectRequest, held_out: list[str], on_alarm: Callable[[Verdict], None] | None):
         skipped = Skipped()
         self.labels = load_labels(req.labels, skipped, req.labels_conflict) if req.labels else {}
-        self.labels_path = req.labels
         self.seen: set[str] = set()  # labelled sessions scored
         for line in skipped.lines(f"labels {req.labels}"):
             print(line, file=sys.stderr)

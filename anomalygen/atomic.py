@@ -8,7 +8,10 @@ it is complete. A process killed mid-write leaves the previous file (or none) pl
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
@@ -77,6 +80,92 @@ def savefig(fig, path: str | Path, **kw) -> None:
     """`fig.savefig(path)`, atomically (the format follows the real name's suffix)."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, **kw)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _pid_of(p: Path, mark: str) -> int | None:
+    try:
+        return int(p.name.rsplit(mark, 1)[1])
+    except (IndexError, ValueError):
+        return None
+
+
+@contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """A new, empty folder to fill; it replaces `path` (and everything `path` held) in one step when the block ends
+    without an exception, and is removed otherwise. A kill at any moment leaves `path` as it was, or the new
+    folder complete: never a mix of the two."""
+    path = Path(path)
+    if path.is_symlink():  # the folder the link names is replaced, and the link keeps naming it
+        path = path.resolve()
+    _recover(path)
+    tmp = temp_name(path)
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _swap_in(tmp, path)
+
+
+def _swap_in(new: Path, path: Path) -> None:
+    if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+        path.rmdir()
+    if not path.exists():
+        os.replace(new, path)
+        return
+    if _exchange(new, path):
+        shutil.rmtree(new)  # now the previous folder
+        return
+    # no atomic exchange here: a kill between the two renames leaves the previous folder as .NAME.old-PID,
+    # which the next `atomic_folder` on this path puts back (`_recover`)
+    old = path.with_name(f".{path.name}.old-{os.getpid()}")
+    os.replace(path, old)
+    os.replace(new, path)
+    shutil.rmtree(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one system call (Linux renameat2 with RENAME_EXCHANGE); False where there is none."""
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):  # an old kernel, or a file system without it
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _recover(path: Path) -> None:
+    """What killed `atomic_folder`s of `path` left beside it: half-filled new folders go, and a previous folder
+    caught between the two renames comes back."""
+    if not path.parent.is_dir():
+        return
+    for p in sorted(path.parent.glob(f".{path.name}.*")):
+        for mark in (MARK, ".old-"):
+            pid = _pid_of(p, mark) if p.name.startswith(f".{path.name}{mark}") else None
+            if pid is None or pid_alive(pid) or not p.is_dir():
+                continue
+            if mark == ".old-" and not path.exists():
+                os.replace(p, path)
+            else:
+                shutil.rmtree(p, ignore_errors=True)
 
 
 def remove_stale(folder: Path) -> list[Path]:

@@ -74,3 +74,30 @@ def writable(path: Path, folder: bool) -> None:
             pass
     except OSError as err:
         raise InputError(f"{probe}: folder is not writable ({err.strerror or os.strerror(errno.EACCES)})") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)  # another name of the file: a symlink, a hard link, `..`
+    except OSError:
+        return False
+
+
+def _within(inner: Path, outer: Path) -> bool:
+    return inner == outer or outer in inner.parents
+
+
+def apart_from_inputs(outputs: Iterable[Path], inputs: Iterable[Path | None]) -> None:
+    """Refuse, before anything is opened for writing, an output that is an input (under any name), lies inside an
+    input folder, or is a folder that holds an input: writing it would destroy what the command reads."""
+    ins = [Path(p) for p in inputs if p is not None and str(p) != "-"]
+    for out in map(Path, outputs):
+        o = out.resolve()
+        for inp in ins:
+            i = inp.resolve()
+            if o == i or _same_file(out, inp):
+                raise InputError(f"{out}: output is the input {inp}; refusing to overwrite it")
+            if _within(i, o):
+                raise InputError(f"{out}: output folder holds the input {inp}; refusing to write there")
+            if inp.is_dir() and _within(o, i):
+                raise InputError(f"{out}: output lies inside the input folder {inp}; refusing to write there")

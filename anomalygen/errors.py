@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 INTERRUPTED = 130
 BAD_INPUT = 2
+FAILED = 1
 # usage errors keep click's own message and exit code 2 (typer may vendor click, so found through typer)
 _USAGE = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
@@ -39,6 +40,15 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
     """(one line, exit code) for a known error; None for anything else (a bug)."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted", INTERRUPTED
+    from concurrent.futures.process import BrokenProcessPool
+
+    from anomalygen.parallel import WorkerDied
+
+    if isinstance(exc, WorkerDied):  # not the input's fault, and not a bug of ours: exit 1, said in one line
+        return str(exc), FAILED
+    if isinstance(exc, BrokenProcessPool):  # a pool of its own (the evaluation's)
+        return ("a worker process died before it finished its task (out of memory, or killed?); the command "
+                "stopped"), FAILED
     if isinstance(exc, OSError) and (exc.filename is not None or exc.errno in (errno.ENOSPC, errno.EDQUOT)):
         where = f"{exc.filename}: " if exc.filename is not None else ""
         return f"{where}{exc.strerror or exc}", BAD_INPUT

@@ -6,14 +6,27 @@ The context is what every task needs and is costly to build (an analysed source 
 data that each worker process builds once and keeps. The calling process can `prime` it with the object it
 already built; forked pool workers then inherit it instead of rebuilding. Ray workers build it from the recipe,
 so on a cluster the recipe's inputs (a source tree's path) must be readable on every node.
+
+A worker that dies without returning (SIGKILL, the out-of-memory killer, a crash in native code) fails the call
+with `WorkerDied` as soon as its death is seen, instead of leaving the caller waiting for a result that never comes
+(`multiprocessing.Pool` waits forever): local pools are `concurrent.futures` executors, which watch their workers,
+and big results come back through files (`SPILL_BYTES`).
 """
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
+import pickle
+import shutil
+import signal
+import tempfile
 import uuid
 from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -24,6 +37,15 @@ EXECUTOR_HELP = ("process: a pool on this machine; ray: Ray tasks (the 'ray' ext
 RAY_ADDRESS_HELP = "Ray cluster address (default: RAY_ADDRESS, else a local Ray instance)"
 
 _BUILT: dict[str, Any] = {}  # token -> context, per process
+
+
+class WorkerDied(Exception):  # not a RuntimeError: stages turn those (Ray missing) into input errors
+    """A worker process ended without returning its task's result; the message says how it ended."""
+
+
+def _died(how: str) -> WorkerDied:
+    return WorkerDied(f"a worker process died ({how}) before it finished its task (out of memory, or killed?); "
+                      "the command stopped and wrote nothing")
 
 
 @dataclass(frozen=True)
@@ -83,7 +105,8 @@ def map_ordered(fn: Callable[[Any, Any], Any], items: Sequence[Any], jobs: int |
         return [then(fn(ctx, x)) for x in items]
     out: list[Any] = [None] * len(items)
     with _pool(jobs, fn, shared) as pool:
-        for i, r in pool.imap_unordered(_run_one, [(i, items[i]) for i in order], chunksize=1):
+        for fut in as_completed([_submit(pool, (i, items[i])) for i in order]):
+            i, r = _result(pool, fut)
             out[i] = then(r)
     return out
 
@@ -104,7 +127,7 @@ def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int 
         task = ray.remote(_ray_task)
         fn_ref, shared_ref = ray.put(fn), ray.put(shared)
         width = max(1, int(ray.cluster_resources().get("CPU", 1))) * window
-        yield from _windowed(lambda x: task.remote(fn_ref, shared_ref, x), ray.get, items, width)
+        yield from _windowed(lambda x: task.remote(fn_ref, shared_ref, x), lambda r: _ray_get(ray, r), items, width)
         return
     jobs = resolve_jobs(jobs)
     if jobs <= 1:
@@ -113,7 +136,7 @@ def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int 
             yield fn(ctx, x)
         return
     with _pool(jobs, fn, shared) as pool:
-        yield from _windowed(lambda x: pool.apply_async(_run_one, ((0, x),)), lambda r: r.get()[1], items,
+        yield from _windowed(lambda x: _submit(pool, (0, x)), lambda f: _result(pool, f)[1], items,
                              jobs * window)
 
 
@@ -133,22 +156,96 @@ def mp_context():
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
 
-def _pool(jobs: int, fn: Callable, shared: Shared | None):
-    return mp_context().Pool(jobs, initializer=_init_worker, initargs=(fn, shared))
+@contextmanager
+def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoolExecutor]:
+    """An executor whose workers are killed when the block ends early (an error, Ctrl-C, a consumer that stops
+    reading): waiting for their queued tasks would only delay the failure."""
+    spill = tempfile.mkdtemp(prefix="anomalygen-pool-")
+    pool = ProcessPoolExecutor(jobs, mp_context=mp_context(), initializer=_init_worker,
+                               initargs=(fn, shared, spill))
+    try:
+        yield pool
+    except BaseException:
+        for p in list((getattr(pool, "_processes", None) or {}).values()):
+            p.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
-_WORKER: tuple[Callable, Shared | None] | None = None
+def _submit(pool: ProcessPoolExecutor, job: tuple[int, Any]) -> Future:
+    try:
+        return pool.submit(_run_one, job)
+    except BrokenProcessPool:  # a worker died while earlier tasks ran
+        raise _died(_how_ended(pool)) from None
 
 
-def _init_worker(fn: Callable, shared: Shared | None) -> None:
+def _result(pool: ProcessPoolExecutor, fut: Future) -> tuple[int, Any]:
+    try:
+        i, r = fut.result()
+    except BrokenProcessPool:
+        raise _died(_how_ended(pool)) from None
+    if isinstance(r, _Spilled):
+        with open(r.path, "rb") as fh:
+            data = fh.read()
+        os.unlink(r.path)
+        r = pickle.loads(data)  # written by our own worker, in this run's private folder
+    return i, r
+
+
+def _how_ended(pool: ProcessPoolExecutor) -> str:
+    """How the dead worker ended, from the exit codes the executor kept (it ends the others with SIGTERM)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for p in procs:  # the dead one may not be reaped yet
+        p.join(2)
+    codes = [p.exitcode for p in procs if p.exitcode]
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    if code is None:
+        return "its exit status is unknown"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+_WORKER: tuple[Callable, Shared | None, str] | None = None
+# A result pickled larger than this goes through a file, and the pipe carries only its name: a message below the
+# pipe's atomic write size (PIPE_BUF, 4,096 bytes on Linux) arrives whole or not at all. A worker killed halfway
+# through writing a big result leaves the executor's manager thread waiting for the rest of the message for ever
+# (it does not look at the dead worker again), and the command hangs.
+SPILL_BYTES = 2048
+_SPILLS = itertools.count()
+
+
+@dataclass(frozen=True)
+class _Spilled:
+    path: str
+
+
+def _init_worker(fn: Callable, shared: Shared | None, spill: str) -> None:
     global _WORKER
-    _WORKER = (fn, shared)
+    # a handler the parent set (detect's SIGTERM -> KeyboardInterrupt) must not keep a worker alive when the
+    # executor ends it with SIGTERM: its manager thread waits for every worker, so the command would hang
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _WORKER = (fn, shared, spill)
 
 
 def _run_one(job: tuple[int, Any]) -> tuple[int, Any]:
-    fn, shared = _WORKER  # type: ignore[misc]
+    fn, shared, spill = _WORKER  # type: ignore[misc]
     i, item = job
-    return i, fn(shared.get() if shared is not None else None, item)
+    r = fn(shared.get() if shared is not None else None, item)
+    data = pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) <= SPILL_BYTES:
+        return i, r
+    path = os.path.join(spill, f"{os.getpid()}-{next(_SPILLS)}")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return i, _Spilled(path)
 
 
 def _ray_task(fn: Callable, shared: Shared | None, item: Any) -> Any:
@@ -182,5 +279,16 @@ def _ray_map(fn: Callable, items: list, order: list[int], shared: Shared | None,
     pending = list(index)
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
-        out[index[done[0]]] = then(ray.get(done[0]))
+        out[index[done[0]]] = then(_ray_get(ray, done[0]))
     return out
+
+
+def _ray_get(ray, ref) -> Any:
+    """`ray.get`, with a task whose worker or node died raised as `WorkerDied` (Ray retries a task on a dead
+    worker a few times first)."""
+    dead = tuple(getattr(ray.exceptions, n) for n in ("WorkerCrashedError", "NodeDiedError", "LocalRayletDiedError",
+                                                       "OutOfMemoryError") if hasattr(ray.exceptions, n))
+    try:
+        return ray.get(ref)
+    except dead as e:
+        raise _died(f"Ray: {type(e).__name__}") from None

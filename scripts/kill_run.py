@@ -1,7 +1,9 @@
 """Kill `anomalygen run` at seeded random moments of its stages and check that re-running it gives the outputs of
-an uninterrupted run, byte for byte (timing columns aside).
+an uninterrupted run, byte for byte (timing columns aside); kill `anomalygen train` writing into an existing model
+and check the previous (or the complete new) model always loads; kill a worker of `anomalygen detect --jobs 2` and
+check the command fails within 30 s, exit 1, without a --json file.
 
-    python scripts/kill_run.py --kills 20 [--seed 0] [--work DIR]
+    python scripts/kill_run.py --kills 20 [--seed 0] [--work DIR] [--target run|train|detect|all]
 
 One uninterrupted reference run first. Then the kills, in cycles of up to 7 over one run folder each: a cycle picks
 stages (seeded), and for each starts `run` on its folder (which resumes it; with --force where the stage is already
@@ -101,7 +103,8 @@ def outputs(run_dir: Path) -> dict[str, bytes]:
     got = {}
     for f in sorted(run_dir.rglob("*")):
         rel = f.relative_to(run_dir).as_posix()
-        if not f.is_file() or is_temp(f) or rel == "run.json" or rel.startswith("stage-logs/"):
+        if (not f.is_file() or any(is_temp(Path(part)) for part in f.relative_to(run_dir).parts)
+                or rel in ("run.json", ".run.lock") or rel.startswith("stage-logs/")):
             continue
         got[rel] = normalize(rel, f.read_bytes())
     return got
@@ -181,20 +184,163 @@ def campaign(kills: int, seed: int, work: Path, args: list[str] = SMALL, log=pri
     return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1)}
 
 
+def _command(args: list[str], cwd: Path, log_name: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    log = (cwd / log_name).open("wb")
+    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", *args], stdout=log,
+                            stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc.log = log
+    return proc
+
+
+def _training_seed(model: Path) -> int | None:
+    """The seed the model folder was trained with, if it loads (digests and all); None if it does not."""
+    from anomalygen.deploy.detector import load_detector
+    from anomalygen.deploy.folder import ModelError
+
+    try:
+        return load_detector(model).manifest["training"]["seed"]
+    except ModelError:
+        return None
+
+
+def train_campaign(kills: int, seed: int, work: Path, log=print) -> dict:
+    """`train --out MODEL` over an existing model, killed at seeded moments with a new seed each time: after every
+    kill MODEL must load, trained with the previous seed or (the kill came after the swap) the new one."""
+    rng = random.Random(seed)
+    work.mkdir(parents=True, exist_ok=True)
+    args = ["train", "--model", "PCA", "--out", "model"]
+    t0 = time.perf_counter()
+    code, text = finish(_command([*args, "--seed", "0"], work, "train.txt"))
+    if code != 0:
+        raise RuntimeError(f"reference train failed ({code}):\n{text}")
+    ref_seconds = time.perf_counter() - t0
+    model, current = work / "model", 0
+    problems, rows = [], []
+    for i in range(kills):
+        new = i + 1
+        # every other kill aims at the save: a seeded moment after the new folder appears beside the model
+        at_save = i % 2 == 1
+        delay, sig = rng.uniform(0, 0.2 if at_save else ref_seconds), rng.choice(SIGNALS)
+        proc = _command([*args, "--seed", str(new)], work, "train.txt")
+        while at_save and proc.poll() is None and not any(p.name.startswith(".model.part-") for p in work.iterdir()):
+            time.sleep(0.002)
+        time.sleep(delay)
+        hit = proc.poll() is None
+        if hit:
+            proc.send_signal(sig)
+        code, text = finish(proc, timeout=120)
+        got = _training_seed(model)
+        if got not in (current, new):
+            problems.append(f"kill {i} (+{delay:.2f} s, {sig.name}): the model folder holds seed {got}, expected "
+                            f"{current} (before) or {new} (after)")
+        current = got if got is not None else current
+        rows.append({"kill": i, "at_save": at_save, "delay_s": round(delay, 3), "signal": sig.name, "landed": hit,
+                     "exit": code, "model_seed": got})
+        log(f"train kill {i:2d}: {'save +' if at_save else 'start +'}{delay:5.2f} s {sig.name:<7} exit {code:4d} "
+            f"model loads with seed {got}")
+    code, text = finish(_command([*args, "--seed", "99"], work, "train.txt"))
+    left = sorted(p.name for p in work.iterdir() if p.name.startswith(".model."))
+    if code != 0 or _training_seed(model) != 99:
+        problems.append(f"the final uninterrupted train failed ({code}): {text[-2000:]}")
+    if left:
+        problems.append(f"left beside the model after a complete train: {', '.join(left)}")
+    return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1)}
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def detect_campaign(kills: int, seed: int, work: Path, log=print, hang_after: float = 30.0) -> dict:
+    """`detect --jobs 2` on a log big enough to be parsed by workers; a seeded moment after the workers start,
+    one of them is SIGKILLed: the command must end within `hang_after` seconds with exit 1 and no --json file
+    (or, when it finished first, with the reference's alarms)."""
+    rng = random.Random(seed)
+    work.mkdir(parents=True, exist_ok=True)
+    code, text = finish(_command(["train", "--model", "PCA", "--out", "model"], work, "train.txt"))
+    if code != 0:
+        raise RuntimeError(f"train failed ({code}):\n{text}")
+    big = work / "big.log"
+    with open(big, "wb") as fh:  # over 8 MiB: detect splits it among its workers
+        for _ in range(4):
+            fh.write((ROOT / "anomalygen/examples/minisvc/logs/minisvc.log").read_bytes())
+    args = ["detect", "model", "big.log", "--jobs", "2", "-q"]
+    t0 = time.perf_counter()
+    proc = _command([*args, "--json", "ref.jsonl"], work, "detect.txt")
+    seen = gone = None  # when the workers were first and last seen: the window the kills aim at
+    while proc.poll() is None:
+        if _children(proc.pid):
+            seen = seen or time.perf_counter()
+        elif seen and gone is None:
+            gone = time.perf_counter()
+        time.sleep(0.005)
+    code, text = finish(proc)
+    if code != 0 or seen is None:
+        raise RuntimeError(f"reference detect failed ({code}) or used no workers:\n{text}")
+    ref_seconds, ref = time.perf_counter() - t0, (work / "ref.jsonl").read_bytes()
+    parse_seconds = (gone or time.perf_counter()) - seen
+    problems, rows = [], []
+    for i in range(kills):
+        out = work / f"alarms-{i}.jsonl"
+        proc = _command([*args, "--json", out.name], work, "detect.txt")
+        workers: list[int] = []
+        while proc.poll() is None and not workers:
+            workers = _children(proc.pid)
+            time.sleep(0.01)
+        delay = rng.uniform(0, parse_seconds)
+        time.sleep(delay)
+        hit = proc.poll() is None and bool(workers)
+        if hit:
+            try:
+                os.kill(rng.choice(workers), signal.SIGKILL)
+            except ProcessLookupError:  # that worker was already gone: the pool was shutting down
+                hit = False
+        t_kill = time.perf_counter()
+        try:
+            code, text = finish(proc, timeout=hang_after)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code, text = finish(proc)
+            problems.append(f"detect kill {i}: still running {hang_after:.0f} s after a worker was killed")
+        waited = time.perf_counter() - t_kill
+        if code == 0:
+            if out.read_bytes() != ref:
+                problems.append(f"detect kill {i}: exit 0 but its alarms differ from the reference")
+        elif code != 1 or "worker process died" not in text:
+            problems.append(f"detect kill {i}: exit {code}, not 1 with 'worker process died': {text[-500:]}")
+        elif out.exists() or [p.name for p in work.iterdir() if p.name.startswith(f".alarms-{i}.")]:
+            problems.append(f"detect kill {i}: a --json file (or its temporary) was left")
+        rows.append({"kill": i, "delay_s": round(delay, 3), "landed": hit, "exit": code, "ended_s": round(waited, 2)})
+        log(f"detect kill {i:2d}: +{delay:5.2f} s exit {code:4d}, ended {waited:5.2f} s after the kill")
+    return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1),
+            "parse_seconds": round(parse_seconds, 2)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=None, help="folder for the runs (default: a temporary one)")
+    ap.add_argument("--target", choices=["run", "train", "detect", "all"], default="run")
     a = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     work = a.work or Path(tempfile.mkdtemp(prefix="kill_run_"))
-    res = campaign(a.kills, a.seed, work)
-    landed = sum(r["landed"] for r in res["kills"])
-    print(f"{landed} of {a.kills} kills landed during the run; problems: {len(res['problems'])}")
-    for p in res["problems"]:
-        print("  " + p)
-    sys.exit(1 if res["problems"] else 0)
+    targets = ["run", "train", "detect"] if a.target == "all" else [a.target]
+    fns = {"run": campaign, "train": train_campaign, "detect": detect_campaign}
+    bad = 0
+    for t in targets:
+        res = fns[t](a.kills, a.seed, work / t if len(targets) > 1 or t != "run" else work)
+        landed = sum(r["landed"] for r in res["kills"])
+        print(f"{t}: {landed} of {a.kills} kills landed; problems: {len(res['problems'])}")
+        for p in res["problems"]:
+            print("  " + p)
+        bad += len(res["problems"])
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":

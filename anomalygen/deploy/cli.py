@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+from anomalygen.logs.cli import LABELS_CONFLICT_HELP
 
 FORMAT_HELP = ("header format (default: the model's): hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | "
                "a logparser format string")
@@ -63,6 +66,9 @@ def train(
     holdout: float = typer.Option(0.0, "--holdout", help="keep the last share of real sessions (log order) out "
                                   "of training and validation; their keys go to the manifest, to test on"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
+    labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
+    force: bool = typer.Option(False, "--force", help="write into an --out folder that holds something else than "
+                               "a model (its other files stay); a model folder is always replaced whole"),
 ) -> None:
     """Train one detector on real (+ synthetic) sessions and save it as a model folder for `detect`."""
     from anomalygen.deploy.trainer import TrainError, TrainRequest
@@ -73,7 +79,7 @@ def train(
     req = TrainRequest(model=model, source=source, logs=list(logs), labels=labels, format=fmt,
                        sessions_by=sessions_by, augment=augment, synthesize=synthesize, out=out,
                        params=_params(model, param, epochs), val_fraction=val_fraction, seed=seed,
-                       idle_lines=idle_lines, holdout=holdout)
+                       idle_lines=idle_lines, holdout=holdout, force=force, labels_conflict=labels_conflict)
     try:
         _print_trained(run_train(req))
     except (TrainError, OSError) as e:
@@ -125,6 +131,7 @@ def detect(
     alert_queue: int = typer.Option(1000, "--alert-queue", help="alarms waiting to be posted; beyond, new ones "
                                     "are dropped and counted (reading never waits)"),
     alert_retries: int = typer.Option(3, "--alert-retries", help="retries per alarm, with back-off"),
+    labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
 ) -> None:
     """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
     from anomalygen.deploy.detector import DetectRequest
@@ -134,16 +141,38 @@ def detect(
     det = _load(model, logs, follow, labels, source, allow_other_source)
     req = DetectRequest(model=model, logs=list(logs), follow=follow, format=fmt, sessions_by=sessions_by,
                         idle_lines=idle_lines, idle_seconds=idle_seconds, max_open=max_open, exit_idle=exit_idle,
-                        json_out=json_out, labels=labels, jobs=jobs)
+                        json_out=json_out, labels=labels, jobs=jobs, labels_conflict=labels_conflict)
     settings = OutletSettings(metrics_port, metrics_addr, alert_url, alert_format, alert_queue, alert_retries)
     try:
-        with outlets(settings, det.name, None if quiet else _print_alarm) as (req.monitor, on_alarm):
+        with _sigterm_interrupts(), outlets(settings, det.name, None if quiet else _print_alarm) as (
+                req.monitor, on_alarm):
             res = det.stream(req, on_alarm)
     except (FormatError, ValueError, OSError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
         raise typer.Exit(130)
     _print_detected(det.name, res)
+
+
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM ends a stream as Ctrl-C does (how a service manager stops `detect --follow`): the alarms written so
+    far are kept under the --json name, whole lines only."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _load(model: Path, logs: list[str], follow: bool, labels: Optional[Path], source: Optional[Path],
@@ -177,6 +206,13 @@ def _print_detected(name: str, res) -> None:
                f"{r['parsed']}, rejected {r['rejected']}" + (f" {r['rejected_by_kind']}" if r["rejected"] else "")
                + f"; sessions closed idle {s['closed_idle']}, at end {s['closed_end']}, evicted {s['evicted']} "
                f"(most open at once {s['max_open']}); {res.seconds:.2f}s", err=True)
+    warned = set(r["warnings_by_kind"])
+    for kind, examples in r["examples"].items():
+        if kind in warned:  # a truncated .gz, bytes that are not UTF-8, ...: the result may lack lines
+            for e in examples:
+                typer.echo(f"warning: [{kind}] {e}", err=True)
+    for w in res.warnings:
+        typer.echo(f"warning: {w}", err=True)
     for part, m in res.labelled.items():
         what = "labelled sessions" if part == "all" else "labelled sessions training held out"
         typer.echo(f"{what}: {m['sessions']} ({m['anomalies']} anomalous): {m['true_alarms']} true alarms, "

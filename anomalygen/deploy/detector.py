@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from anomalygen.atomic import AtomicFile
+from anomalygen.checks import apart_from_inputs
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
@@ -22,10 +24,12 @@ from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
 from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
+from anomalygen.logs.api import nothing_read
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
-from anomalygen.logs.sessions import SessionSpec, load_labels
+from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
 from anomalygen.parallel import resolve_jobs
+from anomalygen.settings import check, check_fields
 from anomalygen.source.api import SourceTree
 
 
@@ -61,6 +65,7 @@ class DetectRequest:
     batch: int = 64
     json_out: Path | None = None  # alarms as JSON lines, written as they happen
     labels: Path | None = None  # session labels: the summary then scores the alarms against them
+    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
     jobs: int = 0  # processes that parse big plain files (0: the machine's cores); stdin and --follow: one
     threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
     monitor: object | None = None  # a deploy.metrics.Monitor: reads the stream's counters, times the scoring
@@ -76,6 +81,7 @@ class DetectResult:
     inventory_differences: list[str] = field(default_factory=list)
     labelled: dict = field(default_factory=dict)  # with labels: "all" and "held_out" (sessions training left out)
     scoring: dict = field(default_factory=dict)  # distinct sequences the model read, sessions the cache answered
+    warnings: list[str] = field(default_factory=list)
 
 
 class Detector:
@@ -132,6 +138,11 @@ class Detector:
 
     def stream(self, req: DetectRequest, on_alarm: Callable[[Verdict], None] | None = None) -> DetectResult:
         t0 = time.perf_counter()
+        check_fields(req, ("idle_lines", "max_open", "exit_idle", "jobs"))
+        if req.follow and req.idle_seconds is not None:
+            check("idle_seconds", req.idle_seconds)
+        if req.json_out is not None:
+            apart_from_inputs([req.json_out], [*req.logs, req.labels, req.model, req.source])
         d = self.manifest["detect"]
         fmt = LogFormat.parse(req.format or d["format"])
         spec = SessionSpec.parse(req.sessions_by or d["sessions_by"])
@@ -165,9 +176,14 @@ class Detector:
                 if not quiet:  # idle time counts from the end of the work on the last data
                     last_data[0] = time.monotonic()
             tally.take(judge(pending + grouper.close_all()))
+            # no line parsed is no result, whatever the reason (an empty log, not gzip, the wrong format): the
+            # same one line and exit 2 as `parse`, and the --json file is not written
+            nothing_read(stats.to_dict(), list(req.logs))
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
+        warning = unmatched_labels(tally.labels, tally.seen, req.labels) if tally.labels else None
         return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
-                            round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring)
+                            round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring,
+                            [warning] if warning else [])
 
     def _batches(self, req: DetectRequest, parser: LogParser, rule: KeyRule,
                  stop: Callable[[], bool]) -> Iterator[tuple[Sequence[KeyedLines], bool]]:
@@ -185,30 +201,41 @@ class Detector:
 
 class _Tally:
     """Where verdicts go as they come: counted, alarms written as JSON lines and handed to `on_alarm`, and with
-    labels, each labelled session's outcome kept for the summary."""
+    labels, each labelled session's outcome kept for the summary.
+
+    The JSON lines go to a temporary beside `json_out`, flushed a whole line at a time (a reader following it
+    never sees half a record), and take its name when the stream ends: at the end of the input, or on Ctrl-C,
+    which is how a followed stream ends. An error discards them: the previous file, if any, stays."""
 
     def __init__(self, req: DetectRequest, held_out: list[str], on_alarm: Callable[[Verdict], None] | None):
         skipped = Skipped()
-        self.labels = load_labels(req.labels, skipped) if req.labels else {}
+        self.labels = load_labels(req.labels, skipped, req.labels_conflict) if req.labels else {}
+        self.seen: set[str] = set()  # labelled sessions scored
         for line in skipped.lines(f"labels {req.labels}"):
             print(line, file=sys.stderr)
         self.held_out = set(held_out)
         self.on_alarm = on_alarm
         self.outcomes: list[tuple[int, bool, bool]] = []  # (label, flagged, held out) of labelled sessions
         self.alarms = self.scored = 0
-        self.out = open(req.json_out, "w", encoding="utf-8") if req.json_out else None
+        self._file = AtomicFile(req.json_out) if req.json_out else None
+        self.out = self._file.fh if self._file is not None else None
 
     def __enter__(self) -> "_Tally":
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.out is not None:
-            self.out.close()
+    def __exit__(self, kind, value, tb) -> None:
+        if self._file is None:
+            return
+        if kind is None or issubclass(kind, KeyboardInterrupt):
+            self._file.commit()
+        else:
+            self._file.discard()
 
     def take(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:
             self.scored += 1
             if v.session in self.labels:
+                self.seen.add(v.session)
                 self.outcomes.append((self.labels[v.session], v.anomalous, v.session in self.held_out))
             if v.anomalous:
                 self.alarms += 1

@@ -17,6 +17,7 @@ import numpy as np
 from anomalygen.deploy.online import UNMATCHED
 from anomalygen.deploy.scoring import Scored
 from anomalygen.detect.nextevent import NextEventDetector
+from anomalygen.printable import printable
 
 TOP_DEVIATIONS = 3
 CONTEXT = 2  # lines either side
@@ -96,7 +97,7 @@ class Explainer:
                 "at": where[pos] if pos < len(where) else None,
                 "rank": step.rank,
                 "expected": [dict(record(k)) for k in step.expected],
-                "context": [{"at": where[i], "text": text[i], "this": i == pos} for i in range(lo, hi)],
+                "context": [{"at": where[i], "text": printable(text[i]), "this": i == pos} for i in range(lo, hi)],
             })
         return out
 
@@ -114,7 +115,15 @@ class Explainer:
 
 
 def format_alarm(alarm: dict) -> str:
-    """The alarm as a few plain-text lines for the terminal."""
+    """The alarm as a few plain-text lines for the terminal (log text escaped: it must not drive the terminal)."""
+    return printable_lines(_format(alarm))
+
+
+def printable_lines(text: str) -> str:
+    return "\n".join(map(printable, text.split("\n")))
+
+
+def _format(alarm: dict) -> str:
     head = (f"ALARM {alarm['session']}  score {alarm['score']:.4g} > threshold {alarm['threshold']:.4g}  "
             f"({alarm['lines']} lines from {alarm['start']}, closed: {alarm['closed_by']})")
     lines = [head]

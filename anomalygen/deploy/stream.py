@@ -6,6 +6,11 @@ from its first line.
 Every source yields `(file name, first line number, lines)` blocks and counts `lines_read` in a `ReadStats`,
 as `anomalygen.logs.reader.iter_chunks` does, so the parser and its bad-line accounting are the same ones.
 A followed source also yields empty blocks while nothing arrives, so that the caller can close idle sessions.
+
+A copytruncate can be followed by the writer growing the file past the offset read so far before the next check;
+its size then says nothing. So the follower keeps the last bytes it read (`TAIL_BYTES`) and, before each read,
+checks that the file still holds them just before its offset: when it does not, the file was rewritten, and it is
+read again from its first line.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from anomalygen.logs.reader import CHUNK_BYTES, ReadStats, _decode_block, iter_chunks
 
 STDIN = "-"
+TAIL_BYTES = 256  # what identifies the content read so far: a few lines, timestamps included
 Chunk = tuple[str, int, list]
 
 
@@ -95,6 +101,7 @@ def follow(path: Path, stats: ReadStats, stop: Callable[[], bool], poll: float =
     stats.files += 1
     fh = None
     ino = None
+    tail = b""  # the last bytes read from the open file, which it holds just before the offset while unchanged
     buf = _Lines(name, stats, max_line_bytes)
     try:
         while not stop():
@@ -105,9 +112,18 @@ def follow(path: Path, stats: ReadStats, stop: Callable[[], bool], poll: float =
                     yield name, buf.lineno, []
                     time.sleep(poll)
                     continue
-                ino = os.fstat(fh.fileno()).st_ino
+                ino, tail = os.fstat(fh.fileno()).st_ino, b""
+            elif tail and _rewritten(fh, tail):  # truncated, and regrown past the offset since the last check
+                last = buf.finish()
+                if last:
+                    yield last
+                fh.close()
+                fh = None
+                buf = _Lines(name, stats, max_line_bytes)
+                continue
             data = fh.read(CHUNK_BYTES)
             if data:
+                tail = data[-TAIL_BYTES:] if len(data) >= TAIL_BYTES else (tail + data)[-TAIL_BYTES:]
                 got = buf.feed(data)
                 if got:
                     yield got
@@ -129,6 +145,12 @@ def follow(path: Path, stats: ReadStats, stop: Callable[[], bool], poll: float =
     finally:
         if fh is not None:
             fh.close()
+
+
+def _rewritten(fh, tail: bytes) -> bool:
+    """Whether the bytes just before the offset are no longer the ones read there."""
+    pos = fh.tell()
+    return pos < len(tail) or os.pread(fh.fileno(), len(tail), pos - len(tail)) != tail
 
 
 def _replaced(path: Path, ino: int | None, pos: int) -> bool:

@@ -17,14 +17,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from anomalygen.checks import apart_from_inputs
 from anomalygen.deploy.explain import count_profile
-from anomalygen.deploy.folder import ModelFolder, save_model, sha256_file, statement_record
+from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
+from anomalygen.errors import InputError
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
 from anomalygen.jsonl import Skipped
-from anomalygen.logs.sessions import SessionSpec, load_labels
+from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
+from anomalygen.settings import check, check_fields
 
 if TYPE_CHECKING:
     from anomalygen.source.api import SourceTree
@@ -51,6 +54,8 @@ class TrainRequest:
     idle_lines: int = 100_000  # detect's default idle timeout, recorded in the manifest
     holdout: float = 0.0  # the last share of real sessions (log order), kept out of training and validation
     tree: SourceTree | None = None  # the source already read (as `run` passes it), instead of reading `source`
+    force: bool = False  # write into an `out` folder that holds something else than a model
+    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
 
 
 @dataclass
@@ -149,7 +154,7 @@ def train(req: TrainRequest) -> TrainResult:
     counts = {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
               "synthetic": len(syn), "held_out": len(holdout)}
     manifest = _manifest(req, src, logs, labels_path, fmt_spec, read, syn_info, counts, holdout, validation)
-    _save(req.out, det, manifest, inv.statements, X_fit, y_fit)
+    _save(req.out, det, manifest, inv.statements, X_fit, y_fit, req.force)
     return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
                        read, round(time.perf_counter() - t0, 2), holdout,
                        [label_map.get(s.key, 0) for s in holdout])
@@ -181,10 +186,21 @@ def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogF
 
     if req.model not in DETECTORS:
         raise TrainError(f"unknown detector {req.model!r}; choose from {', '.join(DETECTORS)}")
+    try:
+        check_fields(req, ("val_fraction", "holdout", "synthesize", "idle_lines", "seed"))
+        if "epochs" in req.params:
+            check("epochs", req.params["epochs"])
+    except InputError as e:
+        raise TrainError(str(e)) from None
     src, logs, labels_path, fmt_spec = resolve_inputs(req)
     for p in [src, *logs, *([labels_path] if labels_path else []), *([req.augment] if req.augment else [])]:
         if not Path(p).exists():
             raise TrainError(f"{p}: no such file or folder")
+    try:  # before minutes of training: the model folder replaces whatever `out` was
+        apart_from_inputs([req.out], [src, *logs, labels_path, req.augment])
+        check_out(req.out, req.force)
+    except (InputError, ModelError) as e:
+        raise TrainError(str(e)) from None
     try:
         fmt = LogFormat.parse(fmt_spec)
         spec = SessionSpec.parse(req.sessions_by)
@@ -208,9 +224,12 @@ def _real(req: TrainRequest, statements, logs: list[Path], labels_path: Path | N
         raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
                          f"{req.sessions_by}): is the format right?")
     skipped = Skipped()
-    label_map = load_labels(labels_path, skipped) if labels_path else {}
+    label_map = load_labels(labels_path, skipped, req.labels_conflict) if labels_path else {}
     for line in skipped.lines(f"labels {labels_path}"):
         print(line, file=sys.stderr)
+    warning = unmatched_labels(label_map, (s.key for s in sessions), labels_path) if label_map else None
+    if warning and any(s.key in label_map for s in sessions):  # (none at all is an error, below)
+        print(f"warning: {warning}", file=sys.stderr)
     if label_map:
         labelled = [s for s in sessions if s.key in label_map]
         if not labelled:
@@ -223,7 +242,10 @@ def _fit(req: TrainRequest, statements, X_fit: list, y_fit: np.ndarray):
     from anomalygen.detect.registry import make_detector
 
     texts = {s.id: s.template for s in statements}
-    det = make_detector(req.model, {"random_state": req.seed, "event_texts": texts}, **req.params)
+    try:
+        det = make_detector(req.model, {"random_state": req.seed, "event_texts": texts}, **req.params)
+    except (TypeError, ValueError) as e:
+        raise TrainError(f"{req.model}: {_given(req.params)}: {e}") from None
     if det.supervised and len(np.unique(y_fit)) < 2:
         raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
                          "anomalous sessions via --augment/--synthesize)")
@@ -231,6 +253,14 @@ def _fit(req: TrainRequest, statements, X_fit: list, y_fit: np.ndarray):
         return det.fit(X_fit, y_fit)
     except ValueError as e:
         raise TrainError(f"{req.model}: {e}") from None
+    except TypeError as e:  # a --param of the wrong type (`n_components=abc`) fails only where it is used
+        if not req.params:
+            raise
+        raise TrainError(f"{req.model}: {_given(req.params)}: {e}") from None
+
+
+def _given(params: dict) -> str:
+    return "with " + ", ".join(f"--param {k}={v!r}" for k, v in sorted(params.items()))
 
 
 def _validate(det, X_val: list, y_val: np.ndarray) -> dict:
@@ -242,7 +272,7 @@ def _validate(det, X_val: list, y_val: np.ndarray) -> dict:
     return validation
 
 
-def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.ndarray) -> None:
+def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.ndarray, force: bool) -> None:
     """The model folder: the manifest completed with what the fitted model knows, the vocabulary of the
     statements it saw, and the count profile of its normal sessions (for count explanations)."""
     by_id = {s.id: s for s in statements}
@@ -251,4 +281,4 @@ def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.nda
                                  "train_info": getattr(det, "train_info_", None)})
     vocabulary = {k: statement_record(by_id[k]) for k in known if k in by_id}
     normal = [s for s, lab in zip(X_fit, y_fit) if lab == 0]
-    save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)))
+    save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)), force)

@@ -16,6 +16,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -296,7 +297,13 @@ def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: _C
     # forkserver: torch in a forked parent's threads can deadlock a fork
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver"),
                              initializer=_init_worker, initargs=(shared, os.getpid())) as ex:
-        return _gather(cells, done, ex.map(_run_cell, todo, chunksize=1), cache, on_run)
+        try:
+            return _gather(cells, done, ex.map(_run_cell, todo, chunksize=1), cache, on_run)
+        except BrokenProcessPool:  # a worker was killed (OOM, SIGKILL): exit 1 in one line, not an input error
+            from anomalygen.parallel import WorkerDied
+
+            raise WorkerDied("a worker process died before it finished its cell (out of memory, or killed?); "
+                             "the evaluation stopped and wrote nothing") from None
 
 
 def _gather(cells, done, fresh, cache, on_run) -> tuple[list[dict], dict]:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen import atomic
-from anomalygen.checks import readable, writable
+from anomalygen.checks import apart_from_inputs, readable, writable
 from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.source.api import SourceTree, statements_for
 
 
-def _nothing_read(read: dict, logs: list[Path]) -> None:
+def nothing_read(read: dict, logs: list) -> None:
     """One line naming the logs when no line could be parsed: an empty result is not a success."""
     if read["parsed"]:
         return
@@ -93,6 +93,8 @@ def parse_logs(req: ParseRequest) -> ParseResult:
     logs, out = list(req.logs), Path(req.out)
     readable(logs, "log file")
     writable(out, folder=True)
+    apart_from_inputs([out / n for n in ("structured.csv", "structured.parquet", "templates.csv", "summary.json")],
+                      [*logs, req.inventory])
     fmt = LogFormat.parse(req.format)
     skipped = Skipped()
     statements = statements_for(req.source, req.inventory, req.tree, skipped)
@@ -117,7 +119,7 @@ def parse_logs(req: ParseRequest) -> ParseResult:
     summary["files"] = {**res["files"], "templates": str(out / "templates.csv"), "summary": str(out / "summary.json")}
     atomic.write_text(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     result = ParseResult(summary, summary["files"], skipped.lines(str(req.inventory)), _fallback_bounded(summary))
-    _nothing_read(summary["read"], logs)
+    nothing_read(summary["read"], logs)
     return result
 
 
@@ -133,6 +135,7 @@ class SessionsRequest:
     source: Path | None = None
     inventory: Path | None = None
     tree: SourceTree | None = None
+    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
 
 
 @dataclass
@@ -187,11 +190,12 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
     readable(logs, "log file")
     readable([req.labels] if req.labels else [], "labels file")
     writable(out, folder=False)
+    apart_from_inputs([out, out.with_name(out.stem + ".manifest.json")], [*logs, req.labels, req.inventory])
     fmt = LogFormat.parse(req.format, req.time_format)
     if req.weak_labels and fmt.level_index < 0:
         raise InputError(f"--weak-labels error: the format has no level field (fields: {', '.join(fmt.fields)})")
     skipped, label_skips = Skipped(), Skipped()
-    label_map = load_labels(req.labels, label_skips) if req.labels else {}
+    label_map = load_labels(req.labels, label_skips, req.labels_conflict) if req.labels else {}
     by, rule, spec = _session_rule(req, fmt, label_map)
     statements = statements_for(req.source, req.inventory, req.tree, skipped)
     parser = LogParser(statements, fmt)
@@ -211,10 +215,17 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
                    params={"by": by, "rule": rule.to_dict() if rule else "given by --by", "format": fmt.spec,
                            "weak_labels": req.weak_labels}, outputs=counts)
     read = parser.summary.read.to_dict()
-    _nothing_read(read, logs)
+    nothing_read(read, logs)
     return SessionsResult(counts, by, rule.reason if rule else None, read, untimed[0],
                           {"sessions": out, "manifest": manifest},
-                          [*label_skips.lines(f"labels {req.labels}"), *skipped.lines(str(req.inventory))])
+                          [*label_skips.lines(f"labels {req.labels}"), *skipped.lines(str(req.inventory)),
+                           *_unmatched(label_map, counts, req.labels)])
+
+
+def _unmatched(label_map: dict, counts: dict, path) -> list[str]:
+    """Labels that labelled no session (one session per id, as keyed sessions have)."""
+    gone = len(label_map) - counts["labelled"]
+    return [f"warning: {gone} of the {len(label_map)} labels in {path} name no session of the logs"] if gone > 0 else []
 
 
 @dataclass
@@ -255,7 +266,7 @@ def measure_coverage(req: CoverageRequest) -> CoverageResult:
     except (OSError, ValueError) as err:
         raise InputError(str(err)) from None
     if req.logs:
-        _nothing_read(report["inputs"]["parse"]["read"], req.logs)
+        nothing_read(report["inputs"]["parse"]["read"], req.logs)
     report["inputs"]["source"] = str(req.source) if req.source else (str(req.tree.root) if req.tree else None)
     report["inputs"]["inventory"] = str(req.inventory) if req.inventory else None
     return CoverageResult(report, write_outputs(report, req.out, req.title))

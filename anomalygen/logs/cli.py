@@ -9,6 +9,8 @@ import typer
 
 from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
+LABELS_CONFLICT_HELP = ("a session id labelled twice, differently: error (naming both lines) | first | last "
+                        "(that row's label wins)")
 FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark), json (JSON lines: log4j2 JsonLayout / "
                "JsonTemplateLayout, ECS, logstash-logback-encoder; keys overridable as json:message=msg,thread=tid) "
                "or a logparser-style string such as '<Date> <Time> <Pid> <Level> <Component>: <Content>'")
@@ -56,12 +58,14 @@ def sessions(
     weak_labels: Optional[str] = typer.Option(None, "--weak-labels", help="error: a session with an ERROR line is "
                                               "anomalous, the others normal (weak labels, recorded as such)"),
     out: Path = typer.Option(Path("sessions.jsonl"), help="output JSONL"),
+    labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
 ) -> None:
     """Group parsed lines into sessions (by identifier, header field, or window) and join labels."""
     from anomalygen.logs.api import SessionsRequest, make_sessions
 
     _echo(make_sessions(SessionsRequest(list(logs), out, format, by=by, labels=labels, weak_labels=weak_labels,
-                                        time_format=time_format, source=source, inventory=inventory)))
+                                        time_format=time_format, source=source, inventory=inventory,
+                                        labels_conflict=labels_conflict)))
 
 
 def coverage(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 from anomalygen.logs.formats import LogFormat
+from anomalygen.printable import printable
 
 MAX_EXAMPLES = 3
 CHUNK_BYTES = 1 << 20
@@ -55,7 +56,7 @@ class ReadStats:
         (self.rejected if reject else self.warnings)[kind] += 1
         ex = self.examples.setdefault(kind, [])
         if len(ex) < MAX_EXAMPLES:
-            snippet = text if len(text) <= 120 else text[:117] + "..."
+            snippet = printable(text if len(text) <= 120 else text[:117] + "...")  # shown on terminals
             ex.append(f"{where}: {snippet}" if snippet else where)
 
     def to_dict(self) -> dict:

@@ -246,25 +246,37 @@ def group(lines: Iterable[ParsedLine], spec: SessionSpec, fmt: LogFormat,
 
 # -- labels ---------------------------------------------------------------------------------------------------
 
-def load_labels(path: str | Path, skipped: Skipped | None = None) -> dict[str, int]:
+def load_labels(path: str | Path, skipped: Skipped | None = None, conflict: str = "error") -> dict[str, int]:
     """Session id -> 0/1 from loghub's `anomaly_label.csv` (`BlockId,Label`) or a sessions JSONL with labels
-    (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`); bad records go to `skipped`."""
-    from anomalygen.logs.sessions_data import DataFormatError, load_label_csv, parse_label
+    (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`); bad records go to `skipped`; an id
+    labelled twice, differently, is an error naming both lines unless `conflict` is first or last."""
+    from anomalygen.logs.sessions_data import DataFormatError, LabelTable, load_label_csv, parse_label
 
     path = Path(path)
     if path.suffix in (".jsonl", ".json"):
-        out: dict[str, int] = {}
+        table = LabelTable(path, conflict)
         for n, obj in read_jsonl(path, DataFormatError, skipped):
             sid = obj.get("session_id", obj.get("block_id"))
             if sid is None or obj.get("label") is None:
                 continue
             try:
-                out[str(sid)] = parse_label(obj["label"], f"{path}:{n}")
+                label = parse_label(obj["label"], f"{path}:{n}")
             except DataFormatError as err:
                 note_or_raise(skipped, err)
-        require_some(len(out), skipped, path, DataFormatError)
-        return out
-    return load_label_csv(path, skipped)
+                continue
+            table.add(str(sid), label, n)
+        require_some(len(table.labels), skipped, path, DataFormatError)
+        return table.labels
+    return load_label_csv(path, skipped, conflict)
+
+
+def unmatched_labels(labels: dict[str, int], keys: Iterable[str], path: str | Path) -> str | None:
+    """A warning when some labels name no session of the logs (a label file of other logs, another id format)."""
+    gone = len(set(labels) - set(keys))
+    if not gone:
+        return None
+    return (f"{gone} of the {len(labels)} labels in {path} name no session of the logs"
+            + ("" if gone < len(labels) else ": are they the labels of these logs, by the same session ids?"))
 
 
 def weak_error_labels(sessions: Iterable[RealSession]) -> Iterator[RealSession]:

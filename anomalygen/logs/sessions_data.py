@@ -95,12 +95,41 @@ def _session(obj: dict, path: Path, lineno: int, source: str) -> Session:
     )
 
 
-def load_label_csv(path: str | Path, skipped: Skipped | None = None) -> dict[str, int]:
+CONFLICTS = ("error", "first", "last")  # what a session id labelled twice, differently, gets
+
+
+class LabelTable:
+    """Labels as rows come: the same id twice with different labels is an error naming both lines, or with
+    `conflict` first/last, the first or the last row's label (an exported table with duplicates)."""
+
+    def __init__(self, path: Path, conflict: str = "error"):
+        if conflict not in CONFLICTS:
+            raise DataFormatError(f"--labels-conflict {conflict!r}: choose from {', '.join(CONFLICTS)}")
+        self.path, self.conflict = path, conflict
+        self.labels: dict[str, int] = {}
+        self.line: dict[str, int] = {}  # where each id's label came from
+
+    def add(self, sid: str, label: int, lineno: int) -> None:
+        old = self.labels.get(sid)
+        if old is not None and old != label:
+            if self.conflict == "error":
+                raise DataFormatError(
+                    f"{self.path}:{lineno}: {sid!r} labelled {label} here and {old} at line {self.line[sid]}; "
+                    "pass --labels-conflict first|last to keep one")
+            if self.conflict == "first":
+                return
+        if old is None or old != label:
+            self.line[sid] = lineno
+        self.labels[sid] = label
+
+
+def load_label_csv(path: str | Path, skipped: Skipped | None = None, conflict: str = "error") -> dict[str, int]:
     """`BlockId,Label` rows; a bad row raises, or with `skipped` is counted there and left out."""
     path = Path(path)
-    labels: dict[str, int] = {}
-    # surrogateescape: a non-UTF-8 byte costs its row, not the file
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as fh:
+    table = LabelTable(path, conflict)
+    labels = table.labels
+    # surrogateescape: a non-UTF-8 byte costs its row, not the file; utf-8-sig: a BOM is not part of the header
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.DictReader(fh)
         try:
             names = reader.fieldnames
@@ -123,9 +152,11 @@ def load_label_csv(path: str | Path, skipped: Skipped | None = None) -> dict[str
                 sid, label = row.get(id_col), row.get("Label")
                 if sid is None or label is None or not _utf8(sid + label):
                     raise DataFormatError(f"{path}:{lineno}: expected {id_col},Label as UTF-8 text")
-                labels[sid] = parse_label(label, f"{path}:{lineno}")
+                value = parse_label(label, f"{path}:{lineno}")
             except DataFormatError as err:
                 note_or_raise(skipped, err)
+                continue
+            table.add(sid, value, lineno)
     require_some(len(labels), skipped, path, DataFormatError)
     return labels
 

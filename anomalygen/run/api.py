@@ -23,6 +23,7 @@ class RunRequest:
     format: str | None = None
     sessions_by: str | None = None
     weak_labels: str | None = None
+    labels_conflict: str | None = None
     testbed: Path | None = None
     test_testbed: Path | None = None
     out: Path | None = None
@@ -51,7 +52,7 @@ class RunResult:
     summary: str | None  # the evaluation's summary.md, when the evaluation finished
 
 
-SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", "testbed", "test_testbed", "out",
+SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", "labels_conflict", "testbed", "test_testbed", "out",
             "n", "seed", "max_paths", "anomalous_share", "models", "ratios", "train_fractions", "split", "seeds",
             "epochs", "llm")
 
@@ -59,7 +60,7 @@ SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", 
 def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
-    from anomalygen.checks import readable, writable
+    from anomalygen.checks import apart_from_inputs, readable, writable
     from anomalygen.examples import example_logs, example_tree
     from anomalygen.logs.formats import LogFormat
 
@@ -83,8 +84,20 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
     readable([p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None], "testbed run", folder_ok=True)
     writable(cfg["out"], folder=True)
+    apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], cfg["testbed"], cfg["test_testbed"]])
     LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
+    _known_models(str(cfg["models"]), "--models")  # not after minutes of parsing and generating
     return cfg, example
+
+
+def _known_models(models: str, where: str) -> None:
+    from anomalygen.detect.registry import DETECTORS
+
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    unknown = [m for m in names if m not in DETECTORS] if models.strip() != "all" else []
+    if not names or unknown:
+        raise InputError(f"{where}: unknown detector {', '.join(unknown) or repr(models)}; choose from 'all' or "
+                         f"{', '.join(DETECTORS)}")
 
 
 def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
@@ -103,14 +116,16 @@ def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
         raise InputError("--logs is needed with --source (the logs that source printed)")
     if cfg["weak_labels"] and cfg["labels"]:
         raise InputError("--weak-labels and --labels exclude each other")
+    from anomalygen.jsonl import Skipped
+    from anomalygen.logs.sessions import load_labels
+
+    # read once before any stage: a label file that cannot be used (no valid row, an id labelled twice with
+    # different labels) fails here; the sessions stage reports the bad rows it skips
+    label_ids = load_labels(cfg["labels"], Skipped(), cfg["labels_conflict"]) if cfg["labels"] else ()
     if cfg["sessions_by"] == "auto":
-        from anomalygen.jsonl import Skipped
         from anomalygen.logs.formats import LogFormat
         from anomalygen.logs.session_rule import infer_rule
-        from anomalygen.logs.sessions import load_labels
 
-        # only which identifier the labels name matters here; the sessions stage reports bad label rows
-        label_ids = load_labels(cfg["labels"], Skipped()) if cfg["labels"] else ()
         rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
         cfg["sessions_by"] = rule.by
         cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings
@@ -123,8 +138,7 @@ def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | N
     """Every stage on a Java source tree and its logs, each skipped when its inputs and settings did not
     change; the HTML report last. `on_event(stage, "start" | "end" | "skipped", info)` follows the stages, after
     one `on_event("run", "plan", {"stages": names})`."""
-    from anomalygen.report import build_report
-    from anomalygen.run.pipeline import Interrupted, Pipeline
+    from anomalygen.runlock import RunLock
 
     cfg, example = resolve_settings(req)
     try:
@@ -133,6 +147,14 @@ def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | N
         raise
     except ValueError as e:  # a setting the stages cannot use, found while planning them
         raise InputError(str(e)) from None
+    with RunLock(cfg["out"], say):  # two runs on one folder would delete each other's temporaries and outputs
+        return _run_locked(req, cfg, example, stages, on_event)
+
+
+def _run_locked(req: RunRequest, cfg: dict, example: bool, stages: list, on_event) -> RunResult:
+    from anomalygen.report import build_report
+    from anomalygen.run.pipeline import Interrupted, Pipeline
+
     params = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
               for k, v in cfg.items()}
     inputs = {"source": str(cfg["source"]), "logs": [str(p) for p in cfg["logs"]],

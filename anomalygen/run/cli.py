@@ -48,6 +48,8 @@ def run(
     weak_labels: Optional[str] = typer.Option(None, "--weak-labels", help="without labels: 'error' marks a "
                                               "session with an ERROR line anomalous (weak labels, marked as such); "
                                               "without either, detectors are compared by their alarm rates"),
+    labels_conflict: Optional[str] = typer.Option(None, "--labels-conflict", help="a session id labelled twice, "
+                                                  "differently: error (default, naming both lines) | first | last"),
     testbed: Optional[Path] = typer.Option(None, "--testbed", help="a testbed run folder (`anomalygen testbed "
                                            "zookeeper --out`) to train on, instead of --logs; --source is then "
                                            "the ZooKeeper 3.8 source"),
@@ -81,7 +83,7 @@ def run(
     from anomalygen.run.api import RunRequest, run_pipeline
 
     req = RunRequest(source=source, logs=list(logs), labels=labels, format=fmt, sessions_by=sessions_by,
-                     weak_labels=weak_labels, testbed=testbed, test_testbed=test_testbed, out=out, n=n, seed=seed,
+                     weak_labels=weak_labels, labels_conflict=labels_conflict, testbed=testbed, test_testbed=test_testbed, out=out, n=n, seed=seed,
                      max_paths=max_paths, anomalous_share=anomalous_share, models=models, ratios=ratios,
                      train_fractions=train_fractions, split=split, seeds=seeds, epochs=epochs, llm=llm, config=config,
                      force=force, report_on_interrupt=report_on_interrupt)

@@ -15,6 +15,7 @@ DEFAULTS: dict[str, Any] = {
     "format": None,  # None: zookeeper for the example, else hdfs
     "sessions_by": "auto",  # auto: chosen from the logs (anomalygen.logs.session_rule)
     "weak_labels": None,  # error: a session with an ERROR line is anomalous
+    "labels_conflict": "error",  # an id labelled twice, differently: error | first | last
     "testbed": None,  # a testbed run folder to train on (then --source is the ZooKeeper 3.8 source)
     "test_testbed": None,  # a testbed run folder to test on
     "out": "anomalygen_run",
@@ -32,14 +33,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-# the type of each setting, and for numbers the allowed range [low, high] (low excluded where marked open)
+# the type of each setting (the range of a number: `anomalygen/settings.py`; of a list of numbers: here)
 KINDS: dict[str, tuple] = {
     "source": ("path",), "logs": ("paths",), "labels": ("path",), "format": ("str",), "sessions_by": ("str",),
-    "out": ("path",), "n": ("int", 1), "seed": ("int", 0), "max_paths": ("int", 1),
-    "anomalous_share": ("float", 0.0, 1.0), "models": ("str",), "ratios": ("numbers", 0.0),
+    "out": ("path",), "n": ("int",), "seed": ("int",), "max_paths": ("int",),
+    "anomalous_share": ("float",), "models": ("str",), "ratios": ("numbers", 0.0),
     "train_fractions": ("numbers", 0.0, 1.0, "open"), "split": ("choice", "chronological", "random"),
-    "seeds": ("int", 1), "epochs": ("int", 1), "llm": ("choice", "none", "openai", "local"),
-    "weak_labels": ("choice", "error"), "testbed": ("path",), "test_testbed": ("path",),
+    "seeds": ("int",), "epochs": ("int",), "llm": ("choice", "none", "openai", "local"),
+    "weak_labels": ("choice", "error"), "labels_conflict": ("choice", "error", "first", "last"), "testbed": ("path",), "test_testbed": ("path",),
 }
 
 
@@ -74,9 +75,17 @@ def load_config(path: Path | None) -> dict[str, Any]:
                           f"({getattr(e, 'problem', e)})") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a table/mapping of settings")
-    doc = doc.get("run", doc)  # settings may sit under a [run] table
+    if "run" in doc:  # settings may sit under a [run] table, then nothing may sit beside it (it would be ignored)
+        beside = sorted(map(str, set(doc) - {"run"}))
+        if beside:
+            raise ConfigError(f"{path}: {', '.join(beside)} beside the [run] table: put every setting inside it")
+        doc = doc["run"]
+        if not isinstance(doc, dict):
+            raise ConfigError(f"{path}: run: expected a table of settings, got {doc!r}")
     out = {}
     for k, v in doc.items():
+        if not isinstance(k, str):
+            raise ConfigError(f"{path}: setting {k!r}: a setting's name is text (a long flag such as max-paths)")
         key = k.replace("-", "_")
         if key not in DEFAULTS:
             raise ConfigError(f"{path}: unknown setting {k!r} (known: {', '.join(sorted(DEFAULTS))})")
@@ -98,24 +107,27 @@ def resolve(flags: dict[str, Any], config: dict[str, Any], config_path: Path | N
             origin[k] = f"--{k.replace('_', '-')}"
     for k, v in out.items():
         if k in origin:
-            out[k] = _check(v, KINDS[k], origin[k])
+            out[k] = _check(k, v, KINDS[k], origin[k])
     return out
 
 
-def _check(v: Any, kind: tuple, where: str) -> Any:
-    from anomalygen.checks import in_range, number_list
+def _check(key: str, v: Any, kind: tuple, where: str) -> Any:
+    from anomalygen.checks import number_list
+    from anomalygen.settings import RANGES, check
 
     name = kind[0]
+    if name in ("int", "float") and key in RANGES:  # the one table of ranges (`anomalygen/settings.py`)
+        try:
+            v = check(key, v, where)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        return float(v) if name == "float" else v
     if v is None and name == "path":
         return v
     if name in ("path", "str") and isinstance(v, (str, Path)) and str(v):
         return v
     if name == "paths" and isinstance(v, list) and all(isinstance(x, (str, Path)) and str(x) for x in v):
         return v
-    if name == "int" and isinstance(v, int) and not isinstance(v, bool):
-        return int(in_range(v, where, kind[1]))
-    if name == "float" and isinstance(v, (int, float)) and not isinstance(v, bool):
-        return in_range(float(v), where, kind[1], kind[2])
     if name == "numbers" and isinstance(v, (str, int, float)) and not isinstance(v, bool):
         number_list(str(v), where, kind[1], *(kind[2:3] or [float("inf")]), low_open="open" in kind)
         return str(v)

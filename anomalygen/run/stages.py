@@ -65,7 +65,7 @@ def plan(cfg: dict) -> list[Stage]:
     inv = InventoryRequest(src, r / layout.INVENTORY)
     parse = ParseRequest(logs, r / layout.PARSED, fmt, src)
     sess = SessionsRequest(logs, r / layout.SESSIONS, fmt, cfg["sessions_by"], cfg["labels"], cfg.get("weak_labels"),
-                           source=src)
+                           source=src, labels_conflict=cfg["labels_conflict"])
     cov = CoverageRequest(logs, [], r / layout.COVERAGE, fmt, source=src)
     gen = generate_request(cfg, r)
     stages = [
@@ -85,7 +85,7 @@ def plan(cfg: dict) -> list[Stage]:
     if cfg["labels"] is not None and supports(cfg["sessions_by"]):
         stages.append(Stage(
             "alarms", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seed": cfg["seed"], "format": fmt,
-                       "sessions_by": cfg["sessions_by"]},
+                       "sessions_by": cfg["sessions_by"], "labels_conflict": cfg["labels_conflict"]},
             [src, *logs, cfg["labels"]], [r / layout.ALARMS], after=["generate"], call=lambda: _alarms(cfg, tree())))
     stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
                         call=lambda: report(r), always=True))
@@ -161,4 +161,4 @@ def _alarms(cfg: dict, tree: SourceTree) -> None:
     from anomalygen.deploy.preview import preview_alarms
 
     preview_alarms(cfg["out"], cfg["source"], cfg["logs"], cfg["labels"], cfg["format"], cfg["sessions_by"],
-                   str(cfg["models"]), int(cfg["epochs"]), int(cfg["seed"]), tree)
+                   str(cfg["models"]), int(cfg["epochs"]), int(cfg["seed"]), tree, cfg["labels_conflict"])

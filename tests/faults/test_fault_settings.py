@@ -90,3 +90,65 @@ def test_debug_shows_the_traceback(tmp_path):
     cfg.write_text('n = "abc"\n')
     r = CliRunner().invoke(app, ["--debug", "run", "--config", str(cfg), "--out", str(tmp_path / "o")])
     assert r.exit_code != 0 and r.exception is not None and not isinstance(r.exception, SystemExit)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--holdout", "1.5"], "--holdout"), (["--holdout", "-0.1"], "--holdout"),
+    (["--val-fraction", "-0.5"], "--val-fraction"), (["--val-fraction", "1"], "--val-fraction"),
+    (["--model", "DeepLog", "--epochs", "0"], "--epochs"), (["--idle-lines", "-5"], "--idle-lines"),
+    (["--synthesize", "-3"], "--synthesize"), (["--model", "PCA", "--param", "n_components=abc"], "n_components"),
+])
+def test_train_settings_out_of_range_exit_2_before_training(tmp_path, args, says):
+    out = tmp_path / "m"
+    res = invoke("train", *(["--model", "PCA"] if "--model" not in args else []), *args, "--out", out)
+    assert res.code == 2 and says in error_line(res), res.output
+    assert "lines read" not in res.output or "n_components" in says  # refused before the logs were read
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--max-open", "0"], "--max-open"), (["--max-open", "-1"], "--max-open"),
+    (["--idle-lines", "-5"], "--idle-lines"), (["--idle-lines", "0"], "--idle-lines"),
+    (["--jobs", "-2"], "--jobs"), (["--follow", "--idle-seconds", "0", "--exit-idle", "1"], "--idle-seconds"),
+    (["--follow", "--exit-idle", "-1"], "--exit-idle"),
+])
+def test_detect_settings_out_of_range_exit_2(tmp_path, log, args, says):
+    model = tmp_path / "m"
+    assert invoke("train", "--model", "PCA", "--out", model).code == 0
+    res = invoke("detect", model, log, *args, "-q")
+    assert res.code == 2 and says in error_line(res), res.output
+
+
+@pytest.mark.parametrize("name, body, says", [
+    ("run.toml", "run = 5\n", "run: expected a table"),
+    ("run.yaml", "1: 2\nn: 5\n", "setting 1"),
+    ("run.toml", "n = 5\n[run]\nseeds = 2\n", "beside the [run] table"),
+    ("run.toml", "n = 1000000000000\n", "n: 1000000000000 is outside"),
+    ("run.toml", "seeds = 10000\n", "seeds: 10000 is outside"),
+    ("run.toml", 'models = "PCA,Nope"\n', "unknown detector Nope"),
+])
+def test_run_config_shapes_and_bounds_exit_2_before_any_stage(tmp_path, name, body, says):
+    cfg = tmp_path / name
+    cfg.write_text(body)
+    out = tmp_path / "run"
+    res = invoke("run", "--config", cfg, "--out", out)
+    assert res.code == 2 and says in error_line(res), res.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--n", str(10**12)], "--n"), (["--seeds", "10000"], "--seeds"), (["--models", "PCA,Nope"], "Nope"),
+])
+def test_run_flags_out_of_bounds_exit_2_before_any_stage(tmp_path, args, says):
+    out = tmp_path / "run"
+    res = invoke("run", *args, "--out", out)
+    assert res.code == 2 and says in error_line(res), res.output
+    assert not out.exists()
+
+
+def test_the_python_api_checks_the_same_ranges(tmp_path, log):
+    from anomalygen.deploy.trainer import TrainError, TrainRequest, train
+
+    with pytest.raises(TrainError, match="--holdout"):
+        train(TrainRequest(model="PCA", holdout=1.5, out=tmp_path / "m"))
+    assert not (tmp_path / "m").exists()

@@ -18,3 +18,21 @@ def test_killed_runs_resume_to_the_uninterrupted_outputs(tmp_path):
     assert res["problems"] == []
     assert sum(r["landed"] for r in res["kills"]) >= 3, res["kills"]
     assert {r["stage"] for r in res["kills"]} and len(res["kills"]) == 4
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("kill_run", SCRIPT)
+    kill_run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kill_run)
+    return kill_run
+
+
+def test_killed_train_into_an_existing_model_leaves_one_that_loads(tmp_path):
+    res = _script().train_campaign(kills=3, seed=1, work=tmp_path, log=lambda *_: None)
+    assert res["problems"] == [] and len(res["kills"]) == 3
+    assert all(r["model_seed"] is not None for r in res["kills"])
+
+
+def test_killed_detect_worker_ends_the_command_within_30_s(tmp_path):
+    res = _script().detect_campaign(kills=3, seed=2, work=tmp_path, log=lambda *_: None)
+    assert res["problems"] == [] and len(res["kills"]) == 3

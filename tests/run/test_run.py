@@ -83,8 +83,11 @@ def test_config_file_and_flags(tmp_path):
 def test_missing_inputs_are_named(tmp_path):
     r = runner.invoke(app, ["run", "--source", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "nowhere" in r.output
-    r = runner.invoke(app, ["run", "--source", str(tmp_path), "--out", str(tmp_path / "o")])
+    (tmp_path / "src").mkdir()  # (not the folder of --out: a run folder inside its source tree is refused)
+    r = runner.invoke(app, ["run", "--source", str(tmp_path / "src"), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "--logs" in r.output
+    r = runner.invoke(app, ["run", "--source", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "inside the input folder" in r.output
 
 
 def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):

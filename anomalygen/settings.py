@@ -21,6 +21,7 @@ RANGES: dict[str, tuple[str, float, float, str]] = {
     "seed": ("int", 0, 2**32 - 1, ""),
     "max_paths": ("int", 1, 1_000_000, ""),
     "anomalous_share": ("float", 0.0, 1.0, ""),
+    "novel_share": ("float", 0.0, 1.0, ""),
     "seeds": ("int", 1, 1000, ""),
     "epochs": ("int", 1, 100_000, ""),
     # train

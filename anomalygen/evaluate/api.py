@@ -19,6 +19,7 @@ from anomalygen.evaluate.keys import KeyPlan, load_template_map, plan_keys
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions_data import DataFormatError, Session, load_augment_dir, load_dataset
 from anomalygen.manifest import file_digest
+from anomalygen.settings import check
 
 SESSION_MODEL = "session_model.json"
 
@@ -75,6 +76,9 @@ def _composer(d: Path, use: bool):
 
 def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
     resolve_backend(req.config.semantic)  # a bad setting fails before the data is read, not after
+    check("seeds", len(req.config.seeds), "--seeds")
+    if req.config.epochs is not None:
+        check("epochs", req.config.epochs)
     say = req.on_info or (lambda _msg: None)
     path = resolve_dataset(req.dataset)
     if not path.exists():

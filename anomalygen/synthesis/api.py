@@ -12,6 +12,7 @@ from pathlib import Path
 from anomalygen.checks import readable, writable
 from anomalygen.errors import InputError
 from anomalygen.manifest import write_manifest
+from anomalygen.settings import check_fields
 from anomalygen.source.api import SourceTree
 
 TOTALS = ("paths", "infeasible", "unknown", "partial", "kept", "llm_rejected", "sequences", "seen", "new")
@@ -85,8 +86,7 @@ def _check(req: GenerateRequest) -> None:
     writable(req.out, folder=True)
     if req.session_model not in ("on", "off"):
         raise InputError(f"--session-model {req.session_model!r}: expected on or off")
-    if not 0 <= req.novel_share <= 1:
-        raise InputError(f"--novel-share {req.novel_share} is not in [0, 1]")
+    check_fields(req, ("n", "seed", "max_paths", "novel_share"))
     if req.host_fraction is not None and not 0 < req.host_fraction <= 1:
         raise InputError(f"--host-fraction {req.host_fraction} is not in (0, 1]")
 

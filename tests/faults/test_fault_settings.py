@@ -152,3 +152,17 @@ def test_the_python_api_checks_the_same_ranges(tmp_path, log):
     with pytest.raises(TrainError, match="--holdout"):
         train(TrainRequest(model="PCA", holdout=1.5, out=tmp_path / "m"))
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["generate", "--n", str(10**12)], "--n"),
+    (["generate", "--novel-share", "1.5"], "--novel-share"),
+    (["evaluate", "--dataset", "nowhere.jsonl", "--seeds", "10000"], "--seeds"),
+    (["evaluate", "--dataset", "nowhere.jsonl", "--epochs", "1000000"], "--epochs"),
+])
+def test_generate_and_evaluate_bounds_before_any_work(tmp_path, args, says):
+    out = tmp_path / "out"
+    res = invoke(*args, "--out", out)
+    line = error_line(res)
+    assert res.code == 2 and says in line and "outside" in line, line
+    assert not out.exists()

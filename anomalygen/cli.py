@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from anomalygen.errors import SafeGroup
@@ -59,7 +62,16 @@ _run_cli.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if SafeGroup.worker_died:
+            # a process pool whose worker died may leave its manager thread blocked on a queue no live worker
+            # reads, and the interpreter joins that thread on exit: leave at once (outputs were discarded already)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(done.code if isinstance(done.code, int) else 1)
+        raise
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ class SafeGroup(TyperGroup):
     let them through to the caller, which records them)."""
 
     _depth = 0
+    worker_died = False  # the program then leaves without the interpreter's exit (`cli.main`)
 
     def invoke(self, ctx: typer.Context):
         if SafeGroup._depth or debug_wanted(ctx):
@@ -93,6 +94,7 @@ class SafeGroup(TyperGroup):
                            "the traceback)", err=True)
                 raise typer.Exit(1) from None
             typer.echo(f"error: {known[0]}", err=True)
+            SafeGroup.worker_died = known[1] == FAILED and "worker process died" in known[0]
             raise typer.Exit(known[1]) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)

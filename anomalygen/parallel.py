@@ -184,10 +184,18 @@ def _submit(pool: ProcessPoolExecutor, job: tuple[int, Any]) -> Future:
 
 
 def _result(pool: ProcessPoolExecutor, fut: Future) -> tuple[int, Any]:
-    try:
-        i, r = fut.result()
-    except BrokenProcessPool:
-        raise _died(_how_ended(pool)) from None
+    """The task's result; a dead worker is looked for while waiting, not left to the executor alone: a worker
+    killed while it held the call queue's lock stops the others from taking work, the executor's manager thread
+    then blocks on the full queue and never marks the pool broken, and the future would wait for ever."""
+    while True:
+        try:
+            i, r = fut.result(timeout=WATCH_SECONDS)
+            break
+        except TimeoutError:
+            if any(p.exitcode is not None for p in list((getattr(pool, "_processes", None) or {}).values())):
+                raise _died(_how_ended(pool)) from None
+        except BrokenProcessPool:
+            raise _died(_how_ended(pool)) from None
     if isinstance(r, _Spilled):
         with open(r.path, "rb") as fh:
             data = fh.read()
@@ -213,6 +221,7 @@ def _how_ended(pool: ProcessPoolExecutor) -> str:
     return f"exit code {code}"
 
 
+WATCH_SECONDS = 0.5  # how often a wait for a result looks for a dead worker
 _WORKER: tuple[Callable, Shared | None, str] | None = None
 # A result pickled larger than this goes through a file, and the pipe carries only its name: a message below the
 # pipe's atomic write size (PIPE_BUF, 4,096 bytes on Linux) arrives whole or not at all. A worker killed halfway

@@ -266,9 +266,10 @@ def detect_campaign(kills: int, seed: int, work: Path, log=print, hang_after: fl
     if code != 0:
         raise RuntimeError(f"train failed ({code}):\n{text}")
     big = work / "big.log"
+    one = (ROOT / "anomalygen/examples/minisvc/logs/minisvc.log").read_bytes()
     with open(big, "wb") as fh:  # over 8 MiB: detect splits it among its workers
-        for _ in range(4):
-            fh.write((ROOT / "anomalygen/examples/minisvc/logs/minisvc.log").read_bytes())
+        for _ in range(-(-9 * 2**20 // len(one))):
+            fh.write(one)
     args = ["detect", "model", "big.log", "--jobs", "2", "-q"]
     t0 = time.perf_counter()
     proc = _command([*args, "--json", "ref.jsonl"], work, "detect.txt")

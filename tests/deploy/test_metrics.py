@@ -130,15 +130,15 @@ def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(exa
                                  f"--storage.tsdb.path={tmp_path / 'tsdb'}",
                                  f"--web.listen-address=127.0.0.1:{prom_port}"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # every session idles out a second after the file is read: the alarms are all written by then
-        _until("detect's alarms", lambda: alarms.exists() and len(alarms.read_text().splitlines()))
-        time.sleep(1.5)  # they come in one batch; let it finish
-        n = len(alarms.read_text().splitlines())
-        assert n > 0
-        got = _until("Prometheus to scrape the alarms",
-                     lambda: [r for r in _query(prom_port, 'sum(anomalygen_detect_alarms_total{job="detect"})')
-                              if float(r["value"][1]) == n])
-        assert float(got[0]["value"][1]) == n
+        # every session idles out a second after the file is read; the --json file appears when the stream
+        # ends, so the alarm count is read through Prometheus first and held against the file after the stop
+        def scraped() -> float:
+            got = _query(prom_port, 'sum(anomalygen_detect_alarms_total{job="detect"})')
+            return float(got[0]["value"][1]) if got else 0.0
+        _until("Prometheus to scrape the alarms", scraped)
+        time.sleep(3)  # they come in one batch; let it finish and be scraped again
+        n = scraped()
+        assert n > 0 and _until("a steady alarm count", lambda: scraped() == n)
         per_statement = _query(prom_port, 'anomalygen_detect_alarms_total{detector="DeepLog"}')
         assert per_statement and all(".java:" in r["metric"]["statement"] for r in per_statement)
         lines = _query(prom_port, "anomalygen_detect_lines_read_total")
@@ -154,3 +154,4 @@ def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(exa
                     p.kill()
                     p.wait()
     assert det.returncode in (0, 130)
+    assert len(alarms.read_text().splitlines()) == n  # what Prometheus read is what detect wrote

@@ -207,7 +207,6 @@ class _Composer:
             added += 1
             if running[n.role] and follow is None:
                 self._insert(n, pieces, changes, rng)
-                follow = None
             else:
                 tier = 0 if n.trigger == REQUEST else 1
                 if tier == 0:

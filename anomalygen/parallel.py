@@ -171,7 +171,15 @@ def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoo
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     else:
-        pool.shutdown(wait=True)
+        # every result is in; a worker that does not leave is stuck on the call queue's lock, which a peer killed
+        # while it held it never gives back (seen in the kill campaign: shutdown waited on it for ever)
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False)
+        for p in procs:
+            p.join(STUCK_SECONDS)
+            if p.exitcode is None:
+                p.terminate()
+                p.join(STUCK_SECONDS)
     finally:
         shutil.rmtree(spill, ignore_errors=True)
 
@@ -222,6 +230,7 @@ def _how_ended(pool: ProcessPoolExecutor) -> str:
 
 
 WATCH_SECONDS = 0.5  # how often a wait for a result looks for a dead worker
+STUCK_SECONDS = 5.0  # how long a worker may take to leave once the pool is done
 _WORKER: tuple[Callable, Shared | None, str] | None = None
 # A result pickled larger than this goes through a file, and the pipe carries only its name: a message below the
 # pipe's atomic write size (PIPE_BUF, 4,096 bytes on Linux) arrives whole or not at all. A worker killed halfway

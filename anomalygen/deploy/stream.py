@@ -113,32 +113,26 @@ def follow(path: Path, stats: ReadStats, stop: Callable[[], bool], poll: float =
                     time.sleep(poll)
                     continue
                 ino, tail = os.fstat(fh.fileno()).st_ino, b""
-            elif tail and _rewritten(fh, tail):  # truncated, and regrown past the offset since the last check
-                last = buf.finish()
-                if last:
-                    yield last
-                fh.close()
-                fh = None
-                buf = _Lines(name, stats, max_line_bytes)
-                continue
-            data = fh.read(CHUNK_BYTES)
-            if data:
-                tail = data[-TAIL_BYTES:] if len(data) >= TAIL_BYTES else (tail + data)[-TAIL_BYTES:]
-                got = buf.feed(data)
-                if got:
-                    yield got
-                continue
-            if _replaced(path, ino, fh.tell()):
-                # the old file's last bytes were read above (read returned nothing): close it off
-                last = buf.finish()
-                if last:
-                    yield last
-                fh.close()
-                fh = None
-                buf = _Lines(name, stats, max_line_bytes)
-                continue
-            yield name, buf.lineno, []
-            time.sleep(poll)
+            # truncated and regrown past the offset since the last check: the file is switched without reading
+            if not (tail and _rewritten(fh, tail)):
+                data = fh.read(CHUNK_BYTES)
+                if data:
+                    tail = data[-TAIL_BYTES:] if len(data) >= TAIL_BYTES else (tail + data)[-TAIL_BYTES:]
+                    got = buf.feed(data)
+                    if got:
+                        yield got
+                    continue
+                if not _replaced(path, ino, fh.tell()):
+                    yield name, buf.lineno, []
+                    time.sleep(poll)
+                    continue
+            # switched (rotated, truncated, rewritten): the old file's last bytes were read, so close it off
+            last = buf.finish()
+            if last:
+                yield last
+            fh.close()
+            fh = None
+            buf = _Lines(name, stats, max_line_bytes)
         last = buf.finish()
         if last:
             yield last

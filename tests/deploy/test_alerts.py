@@ -12,16 +12,8 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 from anomalygen.deploy.alerts import Alerter, payload, resolve_kind
 from anomalygen.errors import InputError
-from anomalygen.examples import example_logs
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def part_log(tmp_path_factory):
-    log = tmp_path_factory.mktemp("alerts") / "part.log"
-    log.write_text("".join((example_logs() / "minisvc.log").read_text().splitlines(keepends=True)[:4000]))
-    return log
 
 
 def _detect(model, log, tmp_path, *extra):

@@ -19,16 +19,8 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 from anomalygen.deploy.detector import DetectRequest, load_detector
 from anomalygen.deploy.metrics import Monitor
-from anomalygen.examples import example_logs
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def part_log(tmp_path_factory):
-    log = tmp_path_factory.mktemp("metrics") / "part.log"
-    log.write_text("".join((example_logs() / "minisvc.log").read_text().splitlines(keepends=True)[:4000]))
-    return log
 
 
 def _samples(text: str) -> dict[tuple, float]:

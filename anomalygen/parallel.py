@@ -166,14 +166,14 @@ def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoo
     try:
         yield pool
     except BaseException:
-        for p in list((getattr(pool, "_processes", None) or {}).values()):
+        for p in _workers(pool):
             p.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     else:
         # every result is in; a worker that does not leave is stuck on the call queue's lock, which a peer killed
         # while it held it never gives back (seen in the kill campaign: shutdown waited on it for ever)
-        procs = list((getattr(pool, "_processes", None) or {}).values())
+        procs = _workers(pool)
         pool.shutdown(wait=False)
         for p in procs:
             p.join(STUCK_SECONDS)
@@ -186,9 +186,11 @@ def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoo
 
 def _submit(pool: ProcessPoolExecutor, job: tuple[int, Any]) -> Future:
     try:
-        return pool.submit(_run_one, job)
+        fut = pool.submit(_run_one, job)
     except BrokenProcessPool:  # a worker died while earlier tasks ran
-        raise _died(_how_ended(pool)) from None
+        raise _died(_how_ended(_met(pool))) from None
+    _workers(pool)  # submit starts the workers: meet them before any can die
+    return fut
 
 
 def _result(pool: ProcessPoolExecutor, fut: Future) -> tuple[int, Any]:
@@ -200,10 +202,10 @@ def _result(pool: ProcessPoolExecutor, fut: Future) -> tuple[int, Any]:
             i, r = fut.result(timeout=WATCH_SECONDS)
             break
         except TimeoutError:
-            if any(p.exitcode is not None for p in list((getattr(pool, "_processes", None) or {}).values())):
-                raise _died(_how_ended(pool)) from None
+            if any(p.exitcode is not None for p in _met(pool)):
+                raise _died(_how_ended(_met(pool))) from None
         except BrokenProcessPool:
-            raise _died(_how_ended(pool)) from None
+            raise _died(_how_ended(_met(pool))) from None
     if isinstance(r, _Spilled):
         with open(r.path, "rb") as fh:
             data = fh.read()
@@ -212,9 +214,23 @@ def _result(pool: ProcessPoolExecutor, fut: Future) -> tuple[int, Any]:
     return i, r
 
 
-def _how_ended(pool: ProcessPoolExecutor) -> str:
-    """How the dead worker ended, from the exit codes the executor kept (it ends the others with SIGTERM)."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+def _workers(pool: ProcessPoolExecutor) -> list:
+    """The pool's worker processes now, each also remembered on the pool: the executor drops a dead one once it
+    has seen it, and how it ended is the one thing worth saying."""
+    now = list((getattr(pool, "_processes", None) or {}).values())
+    pool.__dict__.setdefault("_met", {}).update((p.pid, p) for p in now)
+    return now
+
+
+def _met(pool: ProcessPoolExecutor) -> list:
+    """Every worker process the pool has had, the dead ones included."""
+    _workers(pool)
+    return list(pool.__dict__.get("_met", {}).values())
+
+
+def _how_ended(procs) -> str:
+    """How the dead worker ended, from the exit codes of `procs` (the executor ends the others with SIGTERM)."""
+    procs = list(procs)
     for p in procs:  # the dead one may not be reaped yet
         p.join(2)
     codes = [p.exitcode for p in procs if p.exitcode]

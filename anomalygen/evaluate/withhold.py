@@ -94,23 +94,23 @@ def find_withheld(spec: dict[str, list[str]], raw: list[list[str]], keyed: list[
     return w
 
 
+def _alarm_rate(pred: np.ndarray, among: np.ndarray) -> float:
+    return float(pred[among].mean()) if among.any() else 0.0
+
+
 def novel_metrics(y_test: np.ndarray, pred: np.ndarray, novel: np.ndarray) -> dict:
     """False alarms among the test's normal sessions holding a withheld event, and among the others."""
     normal = y_test == 0
-    nov, seen = normal & novel, normal & ~novel
-    return {"n_test_novel_normal": int(nov.sum()),
-            "fpr_novel": float(pred[nov].mean()) if nov.any() else 0.0,
-            "fpr_seen": float(pred[seen].mean()) if seen.any() else 0.0}
+    return {"n_test_novel_normal": int((normal & novel).sum()), "fpr_novel": _alarm_rate(pred, normal & novel),
+            "fpr_seen": _alarm_rate(pred, normal & ~novel)}
 
 
 def unseen_metrics(y_test: np.ndarray, pred: np.ndarray, X_test: list[list[str]], X_train: list[list[str]]) -> dict:
     """False alarms among the test's normal sessions holding an event no real training session holds: valid
     behaviour this cell's training never showed, whether or not anyone named it."""
     seen = {e for x in X_train for e in x}
-    unseen = np.array([any(e not in seen for e in x) for x in X_test], dtype=bool)
-    nov = (y_test == 0) & unseen
-    return {"n_test_unseen_normal": int(nov.sum()),
-            "fpr_unseen": float(pred[nov].mean()) if nov.any() else 0.0}
+    nov = (y_test == 0) & np.array([any(e not in seen for e in x) for x in X_test], dtype=bool)
+    return {"n_test_unseen_normal": int(nov.sum()), "fpr_unseen": _alarm_rate(pred, nov)}
 
 
 def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:

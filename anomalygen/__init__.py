@@ -16,16 +16,42 @@ __version__ = "0.1.0"
 # stage is `ag.evaluate_detectors` and `ag.detect` stays the detectors' package (the streaming stage is
 # `anomalygen.deploy.detect`, reached through `ag.load_detector(...)` or the CLI).
 _WHERE = {
-    **dict.fromkeys(("SourceTree", "InventoryRequest", "InventoryResult", "take_inventory", "EntriesRequest",
-                     "EntriesResult", "entry_points", "PathsRequest", "PathsResult", "find_paths"),
-                    "anomalygen.source.api"),
-    **dict.fromkeys(("ParseRequest", "ParseResult", "parse_logs", "SessionsRequest", "SessionsResult",
-                     "make_sessions", "CoverageRequest", "CoverageResult", "measure_coverage"), "anomalygen.logs.api"),
+    **dict.fromkeys(
+        (
+            "SourceTree",
+            "InventoryRequest",
+            "InventoryResult",
+            "take_inventory",
+            "EntriesRequest",
+            "EntriesResult",
+            "entry_points",
+            "PathsRequest",
+            "PathsResult",
+            "find_paths",
+        ),
+        "anomalygen.source.api",
+    ),
+    **dict.fromkeys(
+        (
+            "ParseRequest",
+            "ParseResult",
+            "parse_logs",
+            "SessionsRequest",
+            "SessionsResult",
+            "make_sessions",
+            "CoverageRequest",
+            "CoverageResult",
+            "measure_coverage",
+        ),
+        "anomalygen.logs.api",
+    ),
     **dict.fromkeys(("GenerateRequest", "GenerateResult", "generate"), "anomalygen.synthesis.api"),
     **dict.fromkeys(("EvaluateRequest", "EvaluateOutcome"), "anomalygen.evaluate.api"),
     "EvalConfig": "anomalygen.evaluate.harness",
-    **dict.fromkeys(("train", "TrainRequest", "TrainResult", "load_detector", "DetectRequest", "DetectResult",
-                     "Verdict"), "anomalygen.deploy"),
+    **dict.fromkeys(
+        ("train", "TrainRequest", "TrainResult", "load_detector", "DetectRequest", "DetectResult", "Verdict"),
+        "anomalygen.deploy",
+    ),
     **dict.fromkeys(("RunRequest", "RunResult", "run_pipeline"), "anomalygen.run.api"),
     **dict.fromkeys(("TestbedRequest", "TestbedResult", "run_testbed"), "anomalygen.testbed.runner"),
 }

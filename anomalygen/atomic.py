@@ -46,8 +46,9 @@ class AtomicFile:
 
 
 @contextmanager
-def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8",
-                newline: str | None = None) -> Iterator[IO]:
+def atomic_open(
+    path: str | Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
+) -> Iterator[IO]:
     """`open(path, mode)` whose result appears under `path` only if the block ends without an exception."""
     f = AtomicFile(path, mode, encoding, newline)
     try:
@@ -177,4 +178,3 @@ def remove_stale(folder: Path) -> list[Path]:
                 p.unlink(missing_ok=True)
                 gone.append(p)
     return gone
-

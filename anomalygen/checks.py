@@ -29,8 +29,9 @@ def number_list(text: str, what: str, low: float, high: float = float("inf"), lo
     return values
 
 
-def in_range(value: float, what: str, low: float, high: float = float("inf"), low_open: bool = False,
-             high_open: bool = False) -> float:
+def in_range(
+    value: float, what: str, low: float, high: float = float("inf"), low_open: bool = False, high_open: bool = False
+) -> float:
     ok = (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
     if not ok:
         bound = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"

@@ -18,9 +18,13 @@ app = typer.Typer(
 
 
 @app.callback()
-def _options(debug: bool = typer.Option(False, "--debug", help="show the Python traceback of an error "
-                                        "(also ANOMALYGEN_DEBUG=1)")) -> None:
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="show the Python traceback of an error (also ANOMALYGEN_DEBUG=1)"
+    ),
+) -> None:
     """anomalygen: synthesize labelled log sessions from source code and evaluate log anomaly detectors."""
+
 
 from anomalygen.source import cli as _source_cli  # noqa: E402
 

@@ -47,13 +47,17 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
     if isinstance(exc, WorkerDied):  # not the input's fault, and not a bug of ours: exit 1, said in one line
         return str(exc), FAILED
     if isinstance(exc, BrokenProcessPool):  # a pool of its own (the evaluation's)
-        return ("a worker process died before it finished its task (out of memory, or killed?); the command "
-                "stopped"), FAILED
+        return (
+            "a worker process died before it finished its task (out of memory, or killed?); the command stopped"
+        ), FAILED
     if isinstance(exc, OSError) and (exc.filename is not None or exc.errno in (errno.ENOSPC, errno.EDQUOT)):
         where = f"{exc.filename}: " if exc.filename is not None else ""
         return f"{where}{exc.strerror or exc}", BAD_INPUT
     if isinstance(exc, UnicodeDecodeError):
-        return f"input is not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start})", BAD_INPUT
+        return (
+            f"input is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start})",
+            BAD_INPUT,
+        )
     if isinstance(exc, _known_types()):
         return str(exc), BAD_INPUT
     return None
@@ -90,8 +94,11 @@ class SafeGroup(TyperGroup):
         except Exception as exc:  # noqa: BLE001 - the one place where errors become messages
             known = describe(exc)
             if known is None:
-                typer.echo(f"error: internal error: {type(exc).__name__}: {exc} (run `anomalygen --debug ...` for "
-                           "the traceback)", err=True)
+                typer.echo(
+                    f"error: internal error: {type(exc).__name__}: {exc} (run `anomalygen --debug ...` for "
+                    "the traceback)",
+                    err=True,
+                )
                 raise typer.Exit(1) from None
             typer.echo(f"error: {known[0]}", err=True)
             SafeGroup.worker_died = known[1] == FAILED and "worker process died" in known[0]

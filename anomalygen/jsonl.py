@@ -44,8 +44,9 @@ def note_or_raise(skipped: Skipped | None, err: Exception) -> None:
     skipped.add(str(err))
 
 
-def read_jsonl(path: str | Path, error: type[Exception] = ValueError,
-               skipped: Skipped | None = None) -> Iterator[tuple[int, dict]]:
+def read_jsonl(
+    path: str | Path, error: type[Exception] = ValueError, skipped: Skipped | None = None
+) -> Iterator[tuple[int, dict]]:
     """(line number, object) for every non-blank line; a bad line raises `error("FILE:LINE: why")`, or with
     `skipped` is counted there and passed over."""
     path = Path(path)

@@ -58,23 +58,25 @@ def paths_digest(paths: list[Path]) -> str:
 def source_inputs(src: Path, project: Any) -> dict[str, Any]:
     """The manifest's description of an analysed source tree: where, how many files, a digest of them."""
     files = sorted(f.source.path for f in project.files)
-    return {"src": str(src), "files": len(files), "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent)}
+    return {
+        "src": str(src),
+        "files": len(files),
+        "tree_sha256": tree_digest(files, src if src.is_dir() else src.parent),
+    }
 
 
 def provenance() -> dict[str, str]:
     """Which anomalygen, Python and platform wrote a file, and when: the head of every manifest."""
-    return {"anomalygen": __version__, "python": sys.version.split()[0], "platform": platform.platform(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-
-
-def write_manifest(path: Path, stage: str, inputs: dict[str, Any], params: dict[str, Any],
-                   outputs: dict[str, Any]) -> None:
-    doc = {
-        "stage": stage,
-        **provenance(),
-        "command": sys.argv,
-        "inputs": inputs,
-        "params": params,
-        "outputs": outputs,
+    return {
+        "anomalygen": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def write_manifest(
+    path: Path, stage: str, inputs: dict[str, Any], params: dict[str, Any], outputs: dict[str, Any]
+) -> None:
+    doc = {"stage": stage, **provenance(), "command": sys.argv, "inputs": inputs, "params": params, "outputs": outputs}
     atomic.write_text(path, json.dumps(doc, indent=1, default=str) + "\n")

@@ -32,8 +32,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 EXECUTORS = ("process", "ray")
 # the --executor and --ray-address help of every command that fans out
-EXECUTOR_HELP = ("process: a pool on this machine; ray: Ray tasks (the 'ray' extra), on the cluster at "
-                 "--ray-address / RAY_ADDRESS or a local one")
+EXECUTOR_HELP = (
+    "process: a pool on this machine; ray: Ray tasks (the 'ray' extra), on the cluster at "
+    "--ray-address / RAY_ADDRESS or a local one"
+)
 RAY_ADDRESS_HELP = "Ray cluster address (default: RAY_ADDRESS, else a local Ray instance)"
 
 _BUILT: dict[str, Any] = {}  # token -> context, per process
@@ -44,8 +46,10 @@ class WorkerDied(Exception):  # not a RuntimeError: stages turn those (Ray missi
 
 
 def _died(how: str) -> WorkerDied:
-    return WorkerDied(f"a worker process died ({how}) before it finished its task (out of memory, or killed?); "
-                      "the command stopped and wrote nothing")
+    return WorkerDied(
+        f"a worker process died ({how}) before it finished its task (out of memory, or killed?); "
+        "the command stopped and wrote nothing"
+    )
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,16 @@ def resolve_jobs(jobs: int | None) -> int:
     return default_jobs() if jobs is None or jobs <= 0 else jobs
 
 
-def map_ordered(fn: Callable[[Any, Any], Any], items: Sequence[Any], jobs: int | None = 1,
-                executor: str = "process", shared: Shared | None = None, address: str | None = None,
-                cost: Sequence[float] | None = None, then: Callable[[Any], Any] | None = None) -> list[Any]:
+def map_ordered(
+    fn: Callable[[Any, Any], Any],
+    items: Sequence[Any],
+    jobs: int | None = 1,
+    executor: str = "process",
+    shared: Shared | None = None,
+    address: str | None = None,
+    cost: Sequence[float] | None = None,
+    then: Callable[[Any], Any] | None = None,
+) -> list[Any]:
     """[fn(shared.get(), item) for item in items], computed by `jobs` processes or by Ray.
 
     `cost` (optional, one number per item) only orders the submission, largest first, so that one long task
@@ -115,9 +126,15 @@ def _same(x: Any) -> Any:
     return x
 
 
-def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int | None = 1,
-                 executor: str = "process", shared: Shared | None = None, address: str | None = None,
-                 window: int = 2) -> Iterator[Any]:
+def imap_ordered(
+    fn: Callable[[Any, Any], Any],
+    items: Iterable[Any],
+    jobs: int | None = 1,
+    executor: str = "process",
+    shared: Shared | None = None,
+    address: str | None = None,
+    window: int = 2,
+) -> Iterator[Any]:
     """fn(shared.get(), item) for each item, yielded in item order as they complete, with at most
     `window` tasks per worker in flight: the results of a long input never pile up in memory."""
     if executor not in EXECUTORS:
@@ -136,8 +153,7 @@ def imap_ordered(fn: Callable[[Any, Any], Any], items: Iterable[Any], jobs: int 
             yield fn(ctx, x)
         return
     with _pool(jobs, fn, shared) as pool:
-        yield from _windowed(lambda x: _submit(pool, (0, x)), lambda f: _result(pool, f)[1], items,
-                             jobs * window)
+        yield from _windowed(lambda x: _submit(pool, (0, x)), lambda f: _result(pool, f)[1], items, jobs * window)
 
 
 def _windowed(submit: Callable, wait: Callable, items: Iterable[Any], width: int) -> Iterator[Any]:
@@ -161,8 +177,7 @@ def _pool(jobs: int, fn: Callable, shared: Shared | None) -> Iterator[ProcessPoo
     """An executor whose workers are killed when the block ends early (an error, Ctrl-C, a consumer that stops
     reading): waiting for their queued tasks would only delay the failure."""
     spill = tempfile.mkdtemp(prefix="anomalygen-pool-")
-    pool = ProcessPoolExecutor(jobs, mp_context=mp_context(), initializer=_init_worker,
-                               initargs=(fn, shared, spill))
+    pool = ProcessPoolExecutor(jobs, mp_context=mp_context(), initializer=_init_worker, initargs=(fn, shared, spill))
     try:
         yield pool
     except BaseException:
@@ -303,8 +318,15 @@ def _ray(address: str | None, jobs: int | None):
     return ray
 
 
-def _ray_map(fn: Callable, items: list, order: list[int], shared: Shared | None, address: str | None,
-             jobs: int | None, then: Callable[[Any], Any]) -> list[Any]:
+def _ray_map(
+    fn: Callable,
+    items: list,
+    order: list[int],
+    shared: Shared | None,
+    address: str | None,
+    jobs: int | None,
+    then: Callable[[Any], Any],
+) -> list[Any]:
     ray = _ray(address, jobs)
     task = ray.remote(_ray_task)
     fn_ref, shared_ref = ray.put(fn), ray.put(shared)
@@ -320,8 +342,11 @@ def _ray_map(fn: Callable, items: list, order: list[int], shared: Shared | None,
 def _ray_get(ray, ref) -> Any:
     """`ray.get`, with a task whose worker or node died raised as `WorkerDied` (Ray retries a task on a dead
     worker a few times first)."""
-    dead = tuple(getattr(ray.exceptions, n) for n in ("WorkerCrashedError", "NodeDiedError", "LocalRayletDiedError",
-                                                       "OutOfMemoryError") if hasattr(ray.exceptions, n))
+    dead = tuple(
+        getattr(ray.exceptions, n)
+        for n in ("WorkerCrashedError", "NodeDiedError", "LocalRayletDiedError", "OutOfMemoryError")
+        if hasattr(ray.exceptions, n)
+    )
     try:
         return ray.get(ref)
     except dead as e:

@@ -34,8 +34,10 @@ class RunLock:
             holder = _pid_in(fd)
             os.close(fd)
             who = f"pid {holder}" if holder else "another process"
-            raise InputError(f"{self.folder}: another `anomalygen run` ({who}) is using this run folder; wait for "
-                             "it to end, or give another --out") from None
+            raise InputError(
+                f"{self.folder}: another `anomalygen run` ({who}) is using this run folder; wait for "
+                "it to end, or give another --out"
+            ) from None
         before = _pid_in(fd)
         if before and before != os.getpid():  # a run killed before it could empty the file
             note = "no longer running" if not pid_alive(before) else "still running but no longer holding it"

@@ -47,8 +47,9 @@ def check(name: str, value: Any, where: str | None = None) -> Any:
     where = where or flag(name)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == "int" and not isinstance(value, int)):
         raise InputError(f"{where}: expected {'an integer' if kind == 'int' else 'a number'}, got {value!r}")
-    ok = (low < value if open_ in ("low", "both") else low <= value) and \
-         (value < high if open_ in ("high", "both") else value <= high)
+    ok = (low < value if open_ in ("low", "both") else low <= value) and (
+        value < high if open_ in ("high", "both") else value <= high
+    )
     if not ok or value != value:
         lo = "(" if open_ in ("low", "both") else "["
         hi = ")" if open_ in ("high", "both") else "]"

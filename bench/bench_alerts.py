@@ -58,9 +58,13 @@ def receivers() -> tuple[dict[str, str | None], list]:
     # the live receiver in its own process, so that its work is not timed as detect's
     live = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True)
     live_port = int(live.stdout.readline())
-    urls = {"none": None, "dead": f"http://127.0.0.1:{dead_port}/hook",
-            "hanging": f"http://127.0.0.1:{hang.getsockname()[1]}/hook", "live": f"http://127.0.0.1:{live_port}/hook",
-            "live-am": f"http://127.0.0.1:{live_port}/api/v2/alerts"}
+    urls = {
+        "none": None,
+        "dead": f"http://127.0.0.1:{dead_port}/hook",
+        "hanging": f"http://127.0.0.1:{hang.getsockname()[1]}/hook",
+        "live": f"http://127.0.0.1:{live_port}/hook",
+        "live-am": f"http://127.0.0.1:{live_port}/api/v2/alerts",
+    }
     return urls, [hang, live]
 
 
@@ -101,8 +105,10 @@ def main() -> None:
     log = copies(args.log, args.copies, tmp / "bench.log")
     det = load_detector(args.model)
     urls, keep = receivers()
-    print(f"{det.name} on {log} ({args.copies} copies of {args.log.name}, {log.stat().st_size / 1e6:.1f} MB), "
-          f"{args.rounds} rounds; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"{det.name} on {log} ({args.copies} copies of {args.log.name}, {log.stat().st_size / 1e6:.1f} MB), "
+        f"{args.rounds} rounds; load average {os.getloadavg()[0]:.2f}"
+    )
     times: dict[str, list[float]] = {k: [] for k in urls}
     counts: dict[str, str] = {}
     for _ in range(args.rounds):
@@ -117,8 +123,10 @@ def main() -> None:
     # changing load; the median of those ratios is the figure
     for name in urls:
         ratios = [t / b for t, b in zip(times[name], times["none"])]
-        print(f"{name:<8} median {statistics.median(times[name]):6.3f} s  ratio {statistics.median(ratios):5.3f} "
-              f"(rounds {min(ratios):.3f}-{max(ratios):.3f})  {counts[name]}")
+        print(
+            f"{name:<8} median {statistics.median(times[name]):6.3f} s  ratio {statistics.median(ratios):5.3f} "
+            f"(rounds {min(ratios):.3f}-{max(ratios):.3f})  {counts[name]}"
+        )
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
     for k in keep:
         (k.close if isinstance(k, socket.socket) else k.terminate)()

@@ -48,8 +48,22 @@ def _generate(args, out: Path) -> dict[str, Path]:
             continue
         d = out / f"gen-{name}"
         if not (args.reuse and (d / "sessions.jsonl").is_file()):
-            cmd = [*cli, "generate", str(args.source), "--logs", str(args.logs), "--format", "hdfs", "--n",
-                   str(args.n), "--seed", "0", "--out", str(d), *extra]
+            cmd = [
+                *cli,
+                "generate",
+                str(args.source),
+                "--logs",
+                str(args.logs),
+                "--format",
+                "hdfs",
+                "--n",
+                str(args.n),
+                "--seed",
+                "0",
+                "--out",
+                str(d),
+                *extra,
+            ]
             print("$", shlex.join(cmd), flush=True)
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True, cwd=ROOT)
@@ -94,37 +108,62 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     inventory = ensure_inventory(args, ap)
-    dirs = _generate(args, args.out) if not args.reuse else \
-        {n: args.out / f"gen-{n}" for n in VARIANTS if (args.out / f"gen-{n}" / "sessions.jsonl").is_file()}
+    dirs = (
+        _generate(args, args.out)
+        if not args.reuse
+        else {n: args.out / f"gen-{n}" for n in VARIANTS if (args.out / f"gen-{n}" / "sessions.jsonl").is_file()}
+    )
     if "synthetic" not in dirs:
         sys.exit("no synthetic sessions: generate failed or --reuse found none")
     from anomalygen.detect.registry import DETECTORS
 
     models = list(DETECTORS) if args.models == "all" else args.models.split(",")
-    cfg = EvalConfig(models=models, ratios=[1.0], seeds=list(range(args.seeds)),
-                     train_fractions=[float(x) for x in args.fractions.split(",")], prior=args.prior,
-                     epochs=args.epochs, jobs=args.jobs, arms=args.arms.split(",") if args.arms else None,
-                     cache_dir=str(args.cache or args.out / "cache"))
+    cfg = EvalConfig(
+        models=models,
+        ratios=[1.0],
+        seeds=list(range(args.seeds)),
+        train_fractions=[float(x) for x in args.fractions.split(",")],
+        prior=args.prior,
+        epochs=args.epochs,
+        jobs=args.jobs,
+        arms=args.arms.split(",") if args.arms else None,
+        cache_dir=str(args.cache or args.out / "cache"),
+    )
     t0 = time.perf_counter()
     done = []
-    outcome = evaluate(EvaluateRequest(
-        args.dataset, args.out / "eval", cfg, augment=dirs["synthetic"],
-        ablations={k: v for k, v in dirs.items() if k != "synthetic"}, template_map="auto", inventory=inventory,
-        on_run=lambda row: done.append(row) or (len(done) % 50 == 0 and print(f"  {len(done)} runs", flush=True)),
-        on_info=print))
+    outcome = evaluate(
+        EvaluateRequest(
+            args.dataset,
+            args.out / "eval",
+            cfg,
+            augment=dirs["synthetic"],
+            ablations={k: v for k, v in dirs.items() if k != "synthetic"},
+            template_map="auto",
+            inventory=inventory,
+            on_run=lambda row: done.append(row) or (len(done) % 50 == 0 and print(f"  {len(done)} runs", flush=True)),
+            on_info=print,
+        )
+    )
     secs = time.perf_counter() - t0
     summary = (args.out / "eval" / "summary.md").read_text(encoding="utf-8")
     verdict = summary.split("## All runs", 1)[0]
     command = "python bench/bench_augment_hdfs.py " + shlex.join(sys.argv[1:])
-    text = (f"Command: `{command}`\n\n{len(outcome.result.runs)} runs in {secs:.0f} s with {args.jobs} worker "
-            f"processes; keys: {outcome.plan.mode} ({outcome.plan.info.get('real_events_mapped')} real events "
-            f"mapped, {outcome.plan.info.get('shared_keys')} keys shared with synthetic data)\n\n{verdict}")
+    text = (
+        f"Command: `{command}`\n\n{len(outcome.result.runs)} runs in {secs:.0f} s with {args.jobs} worker "
+        f"processes; keys: {outcome.plan.mode} ({outcome.plan.info.get('real_events_mapped')} real events "
+        f"mapped, {outcome.plan.info.get('shared_keys')} keys shared with synthetic data)\n\n{verdict}"
+    )
     means = [p for p in outcome.result.paired if p["model"] == "mean of models" and p["metric"] == cfg_metric(cfg)]
-    text += ("\n## Every arm and ablation, mean over the detectors\n\n| training share | arm | versus | mean: arm / "
-             "versus | Δ (paired t-test p) | seeds better / worse | verdict |\n|---|---|---|---|---|---|---|\n" +
-             "".join(f"| {p['train_fraction']:g} | {p['arm']} | {p['versus']} | {p['mean_arm']:.3f} / "
-                     f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['seeds_better']} / "
-                     f"{p['seeds_worse']} | {p['verdict']} |\n" for p in means))
+    text += (
+        "\n## Every arm and ablation, mean over the detectors\n\n| training share | arm | versus | mean: arm / "
+        "versus | Δ (paired t-test p) | seeds better / worse | verdict |\n|---|---|---|---|---|---|---|\n"
+        + "".join(
+            f"| {p['train_fraction']:g} | {p['arm']} | {p['versus']} | {p['mean_arm']:.3f} / "
+            f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['seeds_better']} / "
+            f"{p['seeds_worse']} | {p['verdict']} |\n"
+            for p in means
+        )
+    )
     (args.out / "bench.md").write_text(text, encoding="utf-8")
     print(text)
 

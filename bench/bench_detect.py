@@ -81,21 +81,34 @@ def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
         jobs = int(kind.partition("-j")[2] or 1)
         res = det.stream(DetectRequest(model=Path(model), logs=[log], idle_lines=idle_lines, jobs=jobs))
         lines = res.read["lines_read"]
-        extra = {"alarms": res.alarms, "sessions": res.scored, "max_open": res.sessions["max_open"],
-                 "evicted": res.sessions["evicted"], "sequences_read": res.scoring["sessions_read"]}
+        extra = {
+            "alarms": res.alarms,
+            "sessions": res.scored,
+            "max_open": res.sessions["max_open"],
+            "evicted": res.sessions["evicted"],
+            "sequences_read": res.scoring["sessions_read"],
+        }
     secs, cpu = time.perf_counter() - t0, _cpu() - c0
-    return {"kind": kind, "lines": lines, "seconds": secs, "lines_per_s": lines / secs, "cpu_seconds": cpu,
-            "lines_per_cpu_s": lines / cpu,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, **extra}
+    return {
+        "kind": kind,
+        "lines": lines,
+        "seconds": secs,
+        "lines_per_s": lines / secs,
+        "cpu_seconds": cpu,
+        "lines_per_cpu_s": lines / cpu,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        **extra,
+    }
 
 
 def measure(kind: str, model: str, log: Path, idle_lines: int | None) -> dict:
     cmd = [sys.executable, __file__, "--child", kind, "--model", model, "--log", str(log)]
     if idle_lines:
         cmd += ["--idle-lines", str(idle_lines)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT),
-                                                                               "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -106,15 +119,38 @@ def follow_demo(model: str, log: Path, rate: float, idle_lines: int | None, rota
     with tempfile.TemporaryDirectory() as tmp:
         live = Path(tmp) / "live.log"
         live.write_text("")
-        cmd = [sys.executable, "-m", "anomalygen.cli", "detect", model, str(live), "--follow", "--exit-idle", "12",
-               *(["--idle-lines", str(idle_lines)] if idle_lines else []), "--json", str(Path(tmp) / "a.jsonl")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "anomalygen.cli",
+            "detect",
+            model,
+            str(live),
+            "--follow",
+            "--exit-idle",
+            "12",
+            *(["--idle-lines", str(idle_lines)] if idle_lines else []),
+            "--json",
+            str(Path(tmp) / "a.jsonl"),
+        ]
         det = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         # let the detector load before the first line is written; it waits up to --exit-idle for that line
         time.sleep(8)
         t0 = time.monotonic()
-        writer = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grow_log.py"), str(log), str(live),
-                                   "--rate", str(rate), "--rotate-every", str(rotate_every)], env=env,
-                                  stdout=subprocess.DEVNULL)
+        writer = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "grow_log.py"),
+                str(log),
+                str(live),
+                "--rate",
+                str(rate),
+                "--rotate-every",
+                str(rotate_every),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         done: list[float] = []
         waiter = threading.Thread(target=lambda: (writer.wait(), done.append(time.monotonic() - t0)))
         waiter.start()
@@ -122,9 +158,14 @@ def follow_demo(model: str, log: Path, rate: float, idle_lines: int | None, rota
         waiter.join()
         summary = det.stderr.read().strip().splitlines()[-1]
         det.wait()
-    return {"rate": rate, "writer_seconds": round(done[0], 1), "alarms": len(times),
-            "alarms_while_growing": sum(t < done[0] for t in times),
-            "first_alarm_s": round(times[0], 1) if times else None, "summary": summary}
+    return {
+        "rate": rate,
+        "writer_seconds": round(done[0], 1),
+        "alarms": len(times),
+        "alarms_while_growing": sum(t < done[0] for t in times),
+        "first_alarm_s": round(times[0], 1) if times else None,
+        "summary": summary,
+    }
 
 
 def main() -> None:
@@ -135,8 +176,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--idle-lines", type=int, default=None, help="detect's idle timeout (default: the model's)")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
-    ap.add_argument("--follow-rate", type=float, default=0, help="instead: the --follow demo, a writer growing "
-                    "the log at this many lines/s")
+    ap.add_argument(
+        "--follow-rate",
+        type=float,
+        default=0,
+        help="instead: the --follow demo, a writer growing the log at this many lines/s",
+    )
     ap.add_argument("--rotate-every", type=int, default=0, help="with --follow-rate: rotate after this many lines")
     ap.add_argument("--jobs", type=int, default=2, help="also measure `detect --jobs N` (1: only one process)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -146,9 +191,11 @@ def main() -> None:
         return
     if a.follow_rate:
         r = follow_demo(a.model, a.log, a.follow_rate, a.idle_lines, a.rotate_every)
-        print(f"writer: {r['writer_seconds']}s at {r['rate']:g} lines/s; {r['alarms']} alarms, "
-              f"{r['alarms_while_growing']} while the file was growing, first after {r['first_alarm_s']}s\n"
-              f"{r['summary']}")
+        print(
+            f"writer: {r['writer_seconds']}s at {r['rate']:g} lines/s; {r['alarms']} alarms, "
+            f"{r['alarms_while_growing']} while the file was growing, first after {r['first_alarm_s']}s\n"
+            f"{r['summary']}"
+        )
         if a.json:
             a.json.write_text(json.dumps(r, indent=1) + "\n")
         return
@@ -164,16 +211,23 @@ def main() -> None:
             row: dict = {"load_average": round(os.getloadavg()[0], 2)}  # 1-minute, at the end of this size's runs
             for kind, rs in runs.items():
                 mid = sorted(rs, key=lambda r: r["lines_per_s"])[len(rs) // 2]
-                row[kind] = {**mid, "lines_per_s": statistics.median(r["lines_per_s"] for r in rs),
-                             "lines_per_cpu_s": statistics.median(r["lines_per_cpu_s"] for r in rs)}
+                row[kind] = {
+                    **mid,
+                    "lines_per_s": statistics.median(r["lines_per_s"] for r in rs),
+                    "lines_per_cpu_s": statistics.median(r["lines_per_cpu_s"] for r in rs),
+                }
             p = row["parse"]
-            print(f"x{copies}: {p['lines']:,} lines, load average {row['load_average']:.1f}; parse "
-                  f"{p['lines_per_s']:,.0f} lines/s, {p['lines_per_cpu_s']:,.0f} per CPU second (peak RSS "
-                  f"{p['peak_rss_mb']:.0f} MB)")
+            print(
+                f"x{copies}: {p['lines']:,} lines, load average {row['load_average']:.1f}; parse "
+                f"{p['lines_per_s']:,.0f} lines/s, {p['lines_per_cpu_s']:,.0f} per CPU second (peak RSS "
+                f"{p['peak_rss_mb']:.0f} MB)"
+            )
             e, ln = row["events"], row["lines"]
-            print(f"  lines (a ParsedLine each): {ln['lines_per_s']:,.0f} lines/s = "
-                  f"{ln['lines_per_s'] / p['lines_per_s']:.2f} of parse; events only (detect's parsing, alone): "
-                  f"{e['lines_per_s']:,.0f} lines/s = {e['lines_per_s'] / p['lines_per_s']:.2f} of parse")
+            print(
+                f"  lines (a ParsedLine each): {ln['lines_per_s']:,.0f} lines/s = "
+                f"{ln['lines_per_s'] / p['lines_per_s']:.2f} of parse; events only (detect's parsing, alone): "
+                f"{e['lines_per_s']:,.0f} lines/s = {e['lines_per_s'] / p['lines_per_s']:.2f} of parse"
+            )
             for kind in kinds[3:]:
                 d = row[kind]
                 # each repeat's runs went back to back: the spread of their ratios is this machine's noise
@@ -183,13 +237,15 @@ def main() -> None:
                 d["vs_parse_cpu"] = d["lines_per_cpu_s"] / p["lines_per_cpu_s"]
                 d["vs_events"] = d["lines_per_s"] / e["lines_per_s"]
                 d["vs_lines"] = d["lines_per_s"] / ln["lines_per_s"]
-                print(f"  {kind}: {d['lines_per_s']:,.0f} lines/s = {d['vs_parse']:.2f} of parse (repeats "
-                      f"{min(pairs):.2f}-{max(pairs):.2f}), {d['vs_lines']:.2f} of lines, {d['vs_events']:.2f} of "
-                      f"events only; per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak RSS "
-                      f"{d['peak_rss_mb']:.0f} MB"
-                      + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)" if "-j" in kind else "")
-                      + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct sequences read by the model, "
-                      f"{d['alarms']:,} alarms, at most {d['max_open']:,} open, {d['evicted']} evicted")
+                print(
+                    f"  {kind}: {d['lines_per_s']:,.0f} lines/s = {d['vs_parse']:.2f} of parse (repeats "
+                    f"{min(pairs):.2f}-{max(pairs):.2f}), {d['vs_lines']:.2f} of lines, {d['vs_events']:.2f} of "
+                    f"events only; per CPU second {d['vs_parse_cpu']:.2f} of parse's; peak RSS "
+                    f"{d['peak_rss_mb']:.0f} MB"
+                    + (f" (largest worker {d['workers_peak_rss_mb']:.0f} MB)" if "-j" in kind else "")
+                    + f"; {d['sessions']:,} sessions, {d['sequences_read']:,} distinct sequences read by the model, "
+                    f"{d['alarms']:,} alarms, at most {d['max_open']:,} open, {d['evicted']} evicted"
+                )
             results[f"x{copies}"] = row
     if a.scale != 1:
         r1, rn = results["x1"]["detect"]["peak_rss_mb"], results[f"x{a.scale}"]["detect"]["peak_rss_mb"]

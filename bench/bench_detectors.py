@@ -54,25 +54,37 @@ def main() -> None:
     models = list(DETECTORS) if args.models == "all" else args.models.split(",")
     rows, t0 = [], time.perf_counter()
     for m in models:
-        out = subprocess.run([sys.executable, __file__, "--one", m, "--seed", str(args.seed), "--semantic",
-                              args.semantic], capture_output=True, text=True, check=True,
-                             env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", m, "--seed", str(args.seed), "--semantic", args.semantic],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        )
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
-        print(f"{m:16s} F1 {row['f1']:.3f} fit {row['fit_s']:.1f}s predict {row['predict_s']:.2f}s "
-              f"peak RSS {row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+        print(
+            f"{m:16s} F1 {row['f1']:.3f} fit {row['fit_s']:.1f}s predict {row['predict_s']:.2f}s "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
     wall = time.perf_counter() - t0
     print("| model | precision | recall | F1 | false alarms | fit s | predict s | peak RSS MB | epochs |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['model']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['false_alarms']} | "
-              f"{r['fit_s']:.2f} | {r['predict_s']:.2f} | {r['peak_rss_mb']:.0f} | {r.get('epochs_run', '')} |")
+        print(
+            f"| {r['model']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['false_alarms']} | "
+            f"{r['fit_s']:.2f} | {r['predict_s']:.2f} | {r['peak_rss_mb']:.0f} | {r.get('epochs_run', '')} |"
+        )
     fit = sum(r["fit_s"] + r["predict_s"] for r in rows)
     sem = {r["semantic_backend"] for r in rows if r["semantic_backend"]}
-    print(f"\nfit+predict total {fit:.1f} s; wall total {wall:.1f} s (one process per model, imports and data "
-          f"loading included); semantic backend {', '.join(sem) or '-'}; test anomalies no session-level "
-          f"detector can catch (sequence labelled normal in training): {rows[0]['ambiguous_test_anomalies']} "
-          f"of {rows[0]['n_test_anomalous']}; cores {os.cpu_count()}")
+    print(
+        f"\nfit+predict total {fit:.1f} s; wall total {wall:.1f} s (one process per model, imports and data "
+        f"loading included); semantic backend {', '.join(sem) or '-'}; test anomalies no session-level "
+        f"detector can catch (sequence labelled normal in training): {rows[0]['ambiguous_test_anomalies']} "
+        f"of {rows[0]['n_test_anomalous']}; cores {os.cpu_count()}"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "wall_s": wall}, indent=1))
 

@@ -43,8 +43,9 @@ def main() -> None:
     t1 = time.perf_counter()
     model, seen, _ = learn(a.inventory.statements, list(args.logs), fmt, key)
     t2 = time.perf_counter()
-    gen = Generator(a, GenerateConfig(n=args.n, fmt=args.format, session_key=key, max_paths=args.max_paths),
-                    model, seen)
+    gen = Generator(
+        a, GenerateConfig(n=args.n, fmt=args.format, session_key=key, max_paths=args.max_paths), model, seen
+    )
     gen.explore()
     t3 = time.perf_counter()
     rates, lines = [], 0
@@ -56,14 +57,20 @@ def main() -> None:
         lines = sum(len(x.lines) for x in sessions)
     rate = statistics.median(rates)
     paths = sum(r.paths for r in gen.reports)
-    print(f"tree {args.source}: {len(a.inventory.statements)} statements, {len(gen.reports)} entries, "
-          f"{paths:,} paths ({sum(r.infeasible for r in gen.reports):,} infeasible), "
-          f"{len(gen.candidates):,} distinct visible sequences")
-    print(f"analysis {t1 - t0:.2f} s | learn from logs {t2 - t1:.2f} s | paths + feasibility {t3 - t2:.2f} s "
-          f"({paths / max(t3 - t2, 1e-9):,.0f} paths/s)")
-    print(f"generation: {rate:,.0f} sessions/s, {rate * lines / max(len(sessions), 1):,.0f} lines/s "
-          f"(median of {args.repeats}, {len(sessions):,} sessions, {lines:,} lines); goal {GOAL:,}: "
-          f"ratio {rate / GOAL:.2f}")
+    print(
+        f"tree {args.source}: {len(a.inventory.statements)} statements, {len(gen.reports)} entries, "
+        f"{paths:,} paths ({sum(r.infeasible for r in gen.reports):,} infeasible), "
+        f"{len(gen.candidates):,} distinct visible sequences"
+    )
+    print(
+        f"analysis {t1 - t0:.2f} s | learn from logs {t2 - t1:.2f} s | paths + feasibility {t3 - t2:.2f} s "
+        f"({paths / max(t3 - t2, 1e-9):,.0f} paths/s)"
+    )
+    print(
+        f"generation: {rate:,.0f} sessions/s, {rate * lines / max(len(sessions), 1):,.0f} lines/s "
+        f"(median of {args.repeats}, {len(sessions):,} sessions, {lines:,} lines); goal {GOAL:,}: "
+        f"ratio {rate / GOAL:.2f}"
+    )
     end_to_end = len(sessions) / ((t3 - t0) + len(sessions) / rate)
     print(f"end to end incl. analysis, paths and feasibility: {end_to_end:,.0f} sessions/s for {len(sessions):,}")
     try:
@@ -79,8 +86,10 @@ def main() -> None:
     for c in contents:
         miner.add_log_message(c)
     drain = len(contents) / (time.perf_counter() - s)
-    print(f"Drain3 mining the same {len(contents):,} lines: {drain:,.0f} lines/s; generation/Drain3 lines per "
-          f"second: {rate * lines / max(len(sessions), 1) / drain:.2f}x")
+    print(
+        f"Drain3 mining the same {len(contents):,} lines: {drain:,.0f} lines/s; generation/Drain3 lines per "
+        f"second: {rate * lines / max(len(sessions), 1) / drain:.2f}x"
+    )
 
 
 if __name__ == "__main__":

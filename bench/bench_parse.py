@@ -122,8 +122,10 @@ def main() -> int:
         statements = inv.statements
     fmt = LogFormat.parse(args.format)
     lines = sum(1 for _ in open(args.log, "rb"))
-    print(f"log {args.log} ({lines} lines, {args.log.stat().st_size / 2**20:.1f} MiB); "
-          f"{len(statements)} statements from {args.inventory or args.source} (inventory {t_inv:.2f}s)")
+    print(
+        f"log {args.log} ({lines} lines, {args.log.stat().st_size / 2**20:.1f} MiB); "
+        f"{len(statements)} statements from {args.inventory or args.source} (inventory {t_inv:.2f}s)"
+    )
 
     # warm-up: imports, regex compilation caches
     run_ours(statements, fmt, args.log)
@@ -146,19 +148,25 @@ def main() -> int:
     s = p.summary.to_dict(p.matcher)
     med = {k: statistics.median(v) for k, v in times.items()}
     rate = {k: lines / v for k, v in med.items()}
-    print(f"anomalygen: {s['matched']} of {s['read']['parsed']} lines matched to a statement, "
-          f"{s['fallback']} Drain3 fallback; {s['statements_seen']} statements seen; "
-          f"drain3 found {len(last['drain'][1].drain.clusters)} templates")
+    print(
+        f"anomalygen: {s['matched']} of {s['read']['parsed']} lines matched to a statement, "
+        f"{s['fallback']} Drain3 fallback; {s['statements_seen']} statements seen; "
+        f"drain3 found {len(last['drain'][1].drain.clusters)} templates"
+    )
     print(f"median of {args.repeats} runs (lines/s):")
     print(f"  anomalygen, parse only         {rate['ours']:>10,.0f}")
-    print(f"  anomalygen, incl. setup        {rate['ours_setup']:>10,.0f}   (matcher build "
-          f"{1000 * (med['ours_setup'] - med['ours']):.0f} ms)")
+    print(
+        f"  anomalygen, incl. setup        {rate['ours_setup']:>10,.0f}   (matcher build "
+        f"{1000 * (med['ours_setup'] - med['ours']):.0f} ms)"
+    )
     print(f"  drain3, logparser regex        {rate['drain_regex']:>10,.0f}")
     print(f"  drain3, our reader             {rate['drain_reader']:>10,.0f}")
-    print(f"ratio anomalygen / drain3: {rate['ours'] / rate['drain_regex']:.2f}x (Drain3 as usually run), "
-          f"{rate['ours'] / rate['drain_reader']:.2f}x (same reader), "
-          f"{rate['ours_setup'] / rate['drain_regex']:.2f}x / {rate['ours_setup'] / rate['drain_reader']:.2f}x "
-          f"with our setup counted")
+    print(
+        f"ratio anomalygen / drain3: {rate['ours'] / rate['drain_regex']:.2f}x (Drain3 as usually run), "
+        f"{rate['ours'] / rate['drain_reader']:.2f}x (same reader), "
+        f"{rate['ours_setup'] / rate['drain_regex']:.2f}x / {rate['ours_setup'] / rate['drain_reader']:.2f}x "
+        f"with our setup counted"
+    )
 
     peaks = {
         "anomalygen": traced_peak(lambda: run_ours(statements, fmt, args.log)),
@@ -173,7 +181,8 @@ def main() -> int:
                     fh.write(data)
             dt, (nb, _) = timed(lambda: run_ours(statements, fmt, big))
             peaks[f"anomalygen, log x{args.scale} ({nb} lines, {nb / dt:,.0f} lines/s)"] = traced_peak(
-                lambda: run_ours(statements, fmt, big))
+                lambda: run_ours(statements, fmt, big)
+            )
     print("peak traced Python memory (MiB):")
     for k, v in peaks.items():
         print(f"  {k:<55} {v:7.2f}")

@@ -57,10 +57,19 @@ def run(root: Path, k: int, max_paths: int) -> dict:
         distinct += ep.distinct_sequences
         caps.update(ep.caps)
     t3 = time.perf_counter()
-    return {"analysis": t1 - t0, "count": t2 - t1, "paths": t3 - t2, "entries": len(entries),
-            "median": sorted(totals)[len(totals) // 2] if totals else 0, "max": max(totals, default=0),
-            "enumerable": sum(1 for x in totals if x <= max_paths), "written": written, "distinct": distinct,
-            "caps": dict(caps), "methods": len(a.callgraph.logging)}
+    return {
+        "analysis": t1 - t0,
+        "count": t2 - t1,
+        "paths": t3 - t2,
+        "entries": len(entries),
+        "median": sorted(totals)[len(totals) // 2] if totals else 0,
+        "max": max(totals, default=0),
+        "enumerable": sum(1 for x in totals if x <= max_paths),
+        "written": written,
+        "distinct": distinct,
+        "caps": dict(caps),
+        "methods": len(a.callgraph.logging),
+    }
 
 
 def main() -> None:
@@ -72,14 +81,18 @@ def main() -> None:
     for root in args.src:
         bare = min(bare_parse(root) for _ in range(3))
         print(f"\n{root}: bare tree-sitter parse {bare:.3f} s")
-        print(f"{'k':>2} {'analysis+LCFG s':>15} {'count s':>8} {'paths s':>8} {'total/bare':>10} {'entries':>7} "
-              f"{'enumerable':>10} {'median paths':>12} {'max paths':>10} {'written':>8} {'distinct':>8}  caps")
+        print(
+            f"{'k':>2} {'analysis+LCFG s':>15} {'count s':>8} {'paths s':>8} {'total/bare':>10} {'entries':>7} "
+            f"{'enumerable':>10} {'median paths':>12} {'max paths':>10} {'written':>8} {'distinct':>8}  caps"
+        )
         for k in (int(x) for x in args.bounds.split(",")):
             r = run(root, k, args.max_paths)
             total = r["analysis"] + r["count"] + r["paths"]
-            print(f"{k:>2} {r['analysis']:>15.2f} {r['count']:>8.2f} {r['paths']:>8.2f} {total / bare:>9.1f}x "
-                  f"{r['entries']:>7} {r['enumerable']:>10} {sci(r['median']):>12} {sci(r['max']):>10} "
-                  f"{r['written']:>8} {r['distinct']:>8}  {r['caps']}")
+            print(
+                f"{k:>2} {r['analysis']:>15.2f} {r['count']:>8.2f} {r['paths']:>8.2f} {total / bare:>9.1f}x "
+                f"{r['entries']:>7} {r['enumerable']:>10} {sci(r['median']):>12} {sci(r['max']):>10} "
+                f"{r['written']:>8} {r['distinct']:>8}  {r['caps']}"
+            )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,7 @@ def run(cmd: list[str], pythonpath: Path = ROOT) -> tuple[float, int, str]:
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     t = time.perf_counter()
     # run in the checkout: `python -m` and `-c` put the working folder first on sys.path
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
-                         cwd=str(pythonpath))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True, cwd=str(pythonpath))
     out = p.stdout.read()  # type: ignore[union-attr]
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
@@ -81,8 +80,16 @@ def bench_generate(args) -> None:
     print(load())
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="bench_scale_"))
     tmp.mkdir(parents=True, exist_ok=True)
-    common = [str(args.source), "--format", args.format, "--n", str(args.n), "--max-paths", str(args.max_paths),
-              *[x for log in args.logs for x in ("--logs", str(log))]]
+    common = [
+        str(args.source),
+        "--format",
+        args.format,
+        "--n",
+        str(args.n),
+        "--max-paths",
+        str(args.max_paths),
+        *[x for log in args.logs for x in ("--logs", str(log))],
+    ]
     runs = {}
     variants = [("jobs 1", ["--jobs", "1"], ROOT), ("jobs 2", ["--jobs", "2"], ROOT)]
     if args.baseline:  # an older checkout has no --jobs and runs in one process
@@ -94,8 +101,10 @@ def bench_generate(args) -> None:
         secs = man["seconds"]["paths_and_feasibility"]
         paths = man["counts"]["paths"]
         runs[name] = (out, secs, paths, CPU[-1] - man["seconds"]["analysis"] - man["seconds"]["sessions"])
-        print(f"{name:9s}: paths + feasibility {secs:7.2f} s for {paths:,} paths ({1000 * secs / max(paths, 1):.3f} "
-              f"ms/path); end to end {wall:.1f} s, CPU {CPU[-1]:.1f} s, peak RSS {rss} MiB; {load()}")
+        print(
+            f"{name:9s}: paths + feasibility {secs:7.2f} s for {paths:,} paths ({1000 * secs / max(paths, 1):.3f} "
+            f"ms/path); end to end {wall:.1f} s, CPU {CPU[-1]:.1f} s, peak RSS {rss} MiB; {load()}"
+        )
     one, two = runs["jobs 1"], runs["jobs 2"]
     files = outputs(one[0])
     same = outputs(two[0]) == files and all(filecmp.cmp(one[0] / f, two[0] / f, shallow=False) for f in files)
@@ -105,9 +114,11 @@ def bench_generate(args) -> None:
         per = (one[1] / one[2]) / (base[1] / base[2])
         cpu = (one[3] / one[2]) / (base[3] / base[2])
         same_sessions = all(filecmp.cmp(one[0] / f, base[0] / f, shallow=False) for f in SESSION_FILES)
-        print(f"per-path cost, jobs 1 vs baseline: {per:.2f} of the baseline's in wall time, {cpu:.2f} in CPU time "
-              f"(the run's CPU seconds less its analysis and sessions wall seconds: {1000 * one[3] / one[2]:.3f} vs "
-              f"{1000 * base[3] / base[2]:.3f} ms/path); sessions byte-identical to the baseline's: {same_sessions}")
+        print(
+            f"per-path cost, jobs 1 vs baseline: {per:.2f} of the baseline's in wall time, {cpu:.2f} in CPU time "
+            f"(the run's CPU seconds less its analysis and sessions wall seconds: {1000 * one[3] / one[2]:.3f} vs "
+            f"{1000 * base[3] / base[2]:.3f} ms/path); sessions byte-identical to the baseline's: {same_sessions}"
+        )
     if not args.keep:
         shutil.rmtree(tmp)
 
@@ -133,8 +144,10 @@ def bench_cpu(args) -> None:
         _, _, out = run([sys.executable, "-c", _EXPLORE, str(args.source), args.format], path)
         cpu, wall, paths = out.split()[-3:]
         res[name] = float(cpu) / int(paths)
-        print(f"{name:8s}: {float(cpu):.1f} s CPU ({float(wall):.1f} s wall) for {int(paths):,} paths: "
-              f"{1000 * res[name]:.3f} ms of CPU per path")
+        print(
+            f"{name:8s}: {float(cpu):.1f} s CPU ({float(wall):.1f} s wall) for {int(paths):,} paths: "
+            f"{1000 * res[name]:.3f} ms of CPU per path"
+        )
     print(f"per-path CPU now vs baseline: {res['now'] / res['baseline']:.2f}x; {load()}")
 
 
@@ -223,31 +236,42 @@ def bench_parse(args) -> None:
         t = time.perf_counter()
         n = big_log(HDFS_20K, log, args.lines)
         print(f"wrote {n:,} lines ({log.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:.1f} s; {load()}")
-        small_wall, small_rss, _ = run(anomalygen("parse", str(HDFS_20K), "--inventory", str(inv), "--out",
-                                                  str(tmp / "p20k"), "--jobs", "1"))
+        small_wall, small_rss, _ = run(
+            anomalygen("parse", str(HDFS_20K), "--inventory", str(inv), "--out", str(tmp / "p20k"), "--jobs", "1")
+        )
         print(f"parse HDFS_20000.log (20,000 lines), jobs 1: {small_wall:.1f} s, peak RSS {small_rss} MiB")
         res, cpu = {}, {}
         for jobs in args.jobs:
-            wall, rss, _ = run(anomalygen("parse", str(log), "--inventory", str(inv), "--out", str(tmp / f"p{jobs}"),
-                                          "--jobs", str(jobs)))
+            wall, rss, _ = run(
+                anomalygen(
+                    "parse", str(log), "--inventory", str(inv), "--out", str(tmp / f"p{jobs}"), "--jobs", str(jobs)
+                )
+            )
             res[jobs], cpu[jobs] = wall, CPU[-1]
-            print(f"parse {n:,} lines, jobs {jobs}: {wall:.1f} s ({n / wall:,.0f} lines/s), CPU {CPU[-1]:.1f} s "
-                  f"(all processes; {n / CPU[-1]:,.0f} lines per CPU second), peak RSS {rss} MiB "
-                  f"({rss / small_rss:.2f}x the 20k-line run's); {load()}")
+            print(
+                f"parse {n:,} lines, jobs {jobs}: {wall:.1f} s ({n / wall:,.0f} lines/s), CPU {CPU[-1]:.1f} s "
+                f"(all processes; {n / CPU[-1]:,.0f} lines per CPU second), peak RSS {rss} MiB "
+                f"({rss / small_rss:.2f}x the 20k-line run's); {load()}"
+            )
         if len(res) > 1:
             a, b = sorted(res)[:2]
-            same = all(filecmp.cmp(tmp / f"p{a}" / f, tmp / f"p{b}" / f, shallow=False)
-                       for f in ("structured.csv", "templates.csv"))
-            print(f"jobs {b} vs jobs {a}: {res[a] / res[b]:.2f}x; structured.csv and templates.csv byte-identical: "
-                  f"{same}")
+            same = all(
+                filecmp.cmp(tmp / f"p{a}" / f, tmp / f"p{b}" / f, shallow=False)
+                for f in ("structured.csv", "templates.csv")
+            )
+            print(
+                f"jobs {b} vs jobs {a}: {res[a] / res[b]:.2f}x; structured.csv and templates.csv byte-identical: {same}"
+            )
         dsecs = drain_logparser_style(log, args.slice, tmp / "drain.csv")
         drain_rate = args.slice / dsecs
-        print(f"Drain3 as logparser runs it, first {args.slice:,} lines: {dsecs:.1f} s ({drain_rate:,.0f} lines/s), "
-              f"CPU {CPU[-1]:.1f} s ({args.slice / CPU[-1]:,.0f} lines per CPU second); "
-              + "; ".join(f"parse --jobs {j} is {n / w / drain_rate:.1f}x" for j, w in sorted(res.items()))
-              + " in lines per second of wall time, "
-              + ", ".join(f"{n / cpu[j] / (args.slice / CPU[-1]):.1f}x (--jobs {j})" for j in sorted(cpu))
-              + f" in lines per CPU second; {load()}")
+        print(
+            f"Drain3 as logparser runs it, first {args.slice:,} lines: {dsecs:.1f} s ({drain_rate:,.0f} lines/s), "
+            f"CPU {CPU[-1]:.1f} s ({args.slice / CPU[-1]:,.0f} lines per CPU second); "
+            + "; ".join(f"parse --jobs {j} is {n / w / drain_rate:.1f}x" for j, w in sorted(res.items()))
+            + " in lines per second of wall time, "
+            + ", ".join(f"{n / cpu[j] / (args.slice / CPU[-1]):.1f}x (--jobs {j})" for j in sorted(cpu))
+            + f" in lines per CPU second; {load()}"
+        )
     finally:
         shutil.rmtree(tmp)
 
@@ -281,8 +305,10 @@ def sample_entries(a, entries: list, n: int) -> None:
     for k in keys:
         ex.pf.count(k)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(f"path counts of all {len(keys):,} entries: {time.perf_counter() - t:.1f} s ({time.process_time() - c:.1f} s "
-          f"CPU), {len(ex.pf._suffix):,} count tables, peak RSS {rss} MiB; {load()}")
+    print(
+        f"path counts of all {len(keys):,} entries: {time.perf_counter() - t:.1f} s ({time.process_time() - c:.1f} s "
+        f"CPU), {len(ex.pf._suffix):,} count tables, peak RSS {rss} MiB; {load()}"
+    )
     pick = sorted(random.Random(0).sample(keys, min(n, len(keys))))
     t, c = time.perf_counter(), time.process_time()
     costs = []
@@ -293,9 +319,11 @@ def sample_entries(a, entries: list, n: int) -> None:
     cpu = time.process_time() - c
     paths = sum(x[2] for x in costs)
     top = sorted(costs, reverse=True)[: max(1, len(costs) // 5)]
-    print(f"{len(pick)} entries (seed 0): {cpu:.1f} s CPU ({time.perf_counter() - t:.1f} s wall), {paths:,} paths, "
-          f"{1000 * cpu / max(paths, 1):.2f} ms CPU per path; the costliest fifth of them {sum(x[0] for x in top):.1f} s; "
-          f"all {len(keys):,} entries at this rate: about {cpu / len(pick) * len(keys) / 60:.0f} CPU minutes; {load()}")
+    print(
+        f"{len(pick)} entries (seed 0): {cpu:.1f} s CPU ({time.perf_counter() - t:.1f} s wall), {paths:,} paths, "
+        f"{1000 * cpu / max(paths, 1):.2f} ms CPU per path; the costliest fifth of them {sum(x[0] for x in top):.1f} s; "
+        f"all {len(keys):,} entries at this rate: about {cpu / len(pick) * len(keys) / 60:.0f} CPU minutes; {load()}"
+    )
 
 
 def bench_tree(args) -> None:
@@ -319,22 +347,38 @@ def bench_tree(args) -> None:
         import resource
 
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        print(f"inventory + call graph {t1 - t:.1f} s ({len(a.inventory.statements):,} statements, "
-              f"{len(a.callgraph.logging):,} methods that log); every LCFG {t2 - t1:.1f} s ({len(lcfgs):,}); "
-              f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); peak RSS {rss} MiB")
+        print(
+            f"inventory + call graph {t1 - t:.1f} s ({len(a.inventory.statements):,} statements, "
+            f"{len(a.callgraph.logging):,} methods that log); every LCFG {t2 - t1:.1f} s ({len(lcfgs):,}); "
+            f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); peak RSS {rss} MiB"
+        )
         if args.sample_entries:
             sample_entries(a, entries, args.sample_entries)
         del a, lcfgs
         if args.gen_jobs <= 0:
             return
-        wall, rss, out = run(anomalygen("generate", str(tree), "--format", args.format, "--out", str(tmp / "gen"),
-                                        "--jobs", str(args.gen_jobs), "--n", str(args.n)))
+        wall, rss, out = run(
+            anomalygen(
+                "generate",
+                str(tree),
+                "--format",
+                args.format,
+                "--out",
+                str(tmp / "gen"),
+                "--jobs",
+                str(args.gen_jobs),
+                "--n",
+                str(args.n),
+            )
+        )
         man = json.loads((tmp / "gen" / "manifest.json").read_text())["outputs"]
         c = man["counts"]
-        print(f"generate --jobs {args.gen_jobs} end to end: {wall:.1f} s, CPU {CPU[-1]:.1f} s (analysis {man['seconds']['analysis']:.1f} s, "
-              f"paths + feasibility {man['seconds']['paths_and_feasibility']:.1f} s, sessions "
-              f"{man['seconds']['sessions']:.1f} s), peak RSS {rss} MiB of the largest process; {c['entries']:,} "
-              f"entries, {c['paths']:,} paths ({c['infeasible']:,} infeasible), {c['sessions']:,} sessions; {load()}")
+        print(
+            f"generate --jobs {args.gen_jobs} end to end: {wall:.1f} s, CPU {CPU[-1]:.1f} s (analysis {man['seconds']['analysis']:.1f} s, "
+            f"paths + feasibility {man['seconds']['paths_and_feasibility']:.1f} s, sessions "
+            f"{man['seconds']['sessions']:.1f} s), peak RSS {rss} MiB of the largest process; {c['entries']:,} "
+            f"entries, {c['paths']:,} paths ({c['infeasible']:,} infeasible), {c['sessions']:,} sessions; {load()}"
+        )
     finally:
         shutil.rmtree(tmp)
 

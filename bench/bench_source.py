@@ -64,8 +64,10 @@ def main(argv: list[str]) -> int:
         Analysis = None
         print(f"(analysis stage not timed: {err!r})")
 
-    print("| tree | files | MB | bare parse s | files/s | inventory s | files/s | x parse | statements "
-          "| inventory+callgraph s | +all LCFGs s | LCFGs | x parse |")
+    print(
+        "| tree | files | MB | bare parse s | files/s | inventory s | files/s | x parse | statements "
+        "| inventory+callgraph s | +all LCFGs s | LCFGs | x parse |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for root in a.src:
         files = java_files(root)
@@ -77,8 +79,10 @@ def main(argv: list[str]) -> int:
         bare, _ = timed(lambda: bare_parse(files), a.repeat)
         inv_s, res = timed(lambda: build_inventory(root), a.repeat)
         inv = res[0]  # type: ignore[index]
-        row = (f"| {root} | {len(files)} | {mb:.1f} | {bare:.2f} | {len(files) / bare:.0f} | {inv_s:.2f} "
-               f"| {len(files) / inv_s:.0f} | {inv_s / bare:.2f} | {len(inv.statements)} ")
+        row = (
+            f"| {root} | {len(files)} | {mb:.1f} | {bare:.2f} | {len(files) / bare:.0f} | {inv_s:.2f} "
+            f"| {len(files) / inv_s:.0f} | {inv_s / bare:.2f} | {len(inv.statements)} "
+        )
         if Analysis is not None:
             try:
                 an_s, an = timed(lambda: Analysis.run(root), a.repeat)

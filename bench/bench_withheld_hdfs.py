@@ -59,8 +59,11 @@ def _statement_ids(events: set[str], inventory: Path) -> set[str]:
 
 def _filtered_log(log: Path, sids: set[str], inventory: Path, out: Path) -> dict:
     """The log less every block that has a line of one of `sids` (matched by the statements' own regexes)."""
-    regexes = [re.compile(json.loads(line)["regex"]) for line in inventory.open(encoding="utf-8")
-               if json.loads(line)["id"] in sids]
+    regexes = [
+        re.compile(json.loads(line)["regex"])
+        for line in inventory.open(encoding="utf-8")
+        if json.loads(line)["id"] in sids
+    ]
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
     drop = set()
     for ln in lines:
@@ -73,8 +76,21 @@ def _filtered_log(log: Path, sids: set[str], inventory: Path, out: Path) -> dict
 
 
 def _generate(args, log: Path, out: Path) -> dict[str, Path]:
-    cli = [sys.executable, "-m", "anomalygen.cli", "generate", str(args.source), "--logs", str(log), "--format",
-           "hdfs", "--n", str(args.n), "--seed", "0"]
+    cli = [
+        sys.executable,
+        "-m",
+        "anomalygen.cli",
+        "generate",
+        str(args.source),
+        "--logs",
+        str(log),
+        "--format",
+        "hdfs",
+        "--n",
+        str(args.n),
+        "--seed",
+        "0",
+    ]
     dirs = {}
     for name, extra in {"synthetic": [], "whole-path": ["--session-model", "off"]}.items():
         d = out / f"gen-{name}"
@@ -98,10 +114,13 @@ def _mean_rows(runs: list[dict], metric: str) -> dict[tuple, list[float]]:
 def _report(name: str, outcome, frac_list: list[float]) -> str:
     runs, paired = outcome.result.runs, outcome.result.paired
     arms = outcome.result.info["arms"]
-    lines = [f"\n### Withheld: {name} ({', '.join(outcome.result.info['withheld'][name]['keys'])})\n",
-             "Mean over the detectors (seeds: mean ± std):\n",
-             "| share | arm | novel-normal FPR | seen-normal FPR | recall | F1 at prior | added normal holding it "
-             "| withheld real sequences reproduced |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"\n### Withheld: {name} ({', '.join(outcome.result.info['withheld'][name]['keys'])})\n",
+        "Mean over the detectors (seeds: mean ± std):\n",
+        "| share | arm | novel-normal FPR | seen-normal FPR | recall | F1 at prior | added normal holding it "
+        "| withheld real sequences reproduced |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for frac in frac_list:
         for arm in arms:
             cells = [r for r in runs if r.get("status") == "ok" and r["arm"] == arm and r["train_fraction"] == frac]
@@ -114,26 +133,48 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
 
             held = np.mean([r.get(f"added_with_{name}", 0.0) for r in cells])
             exact = np.mean([r.get(f"exact_{name}", 0) for r in cells])
-            lines.append(f"| {frac:g} | {arm} | {ms('fpr_novel')} | {ms('fpr_seen')} | {ms('recall')} | "
-                         f"{ms('f1_prior')} | {held:.3f} | {exact:.1f} |")
-    lines += ["", "Synthetic against each arm, mean over the detectors (paired t-test over seeds):\n",
-              "| share | versus | metric | synthetic / versus | Δ (p) | verdict |", "|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {frac:g} | {arm} | {ms('fpr_novel')} | {ms('fpr_seen')} | {ms('recall')} | "
+                f"{ms('f1_prior')} | {held:.3f} | {exact:.1f} |"
+            )
+    lines += [
+        "",
+        "Synthetic against each arm, mean over the detectors (paired t-test over seeds):\n",
+        "| share | versus | metric | synthetic / versus | Δ (p) | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for p in paired:
-        if p["model"] == "mean of models" and p["arm"] == "synthetic" and p["metric"] in (
-                "fpr_novel", "fpr_seen", "recall", "f1_prior"):
-            lines.append(f"| {p['train_fraction']:g} | {p['versus']} | {p['metric']} | {p['mean_arm']:.3f} / "
-                         f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |")
-    lines += ["", "Share of the baseline-to-oracle gap in novel-normal FPR that the synthetic arm closes, per "
-              "detector (mean over seeds; n/a where the oracle is not at least 0.01 below the baseline):\n",
-              "| share | detector | baseline | synthetic | inventory-random | oracle | gap closed |",
-              "|---|---|---|---|---|---|---|"]
+        if (
+            p["model"] == "mean of models"
+            and p["arm"] == "synthetic"
+            and p["metric"] in ("fpr_novel", "fpr_seen", "recall", "f1_prior")
+        ):
+            lines.append(
+                f"| {p['train_fraction']:g} | {p['versus']} | {p['metric']} | {p['mean_arm']:.3f} / "
+                f"{p['mean_versus']:.3f} | {p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |"
+            )
+    lines += [
+        "",
+        "Share of the baseline-to-oracle gap in novel-normal FPR that the synthetic arm closes, per "
+        "detector (mean over seeds; n/a where the oracle is not at least 0.01 below the baseline):\n",
+        "| share | detector | baseline | synthetic | inventory-random | oracle | gap closed |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for frac in frac_list:
         models = sorted({r["model"] for r in runs if r["train_fraction"] == frac})
         for m in models + ["mean of models"]:
+
             def v(arm: str) -> float | None:
-                xs = [float(r["fpr_novel"]) for r in runs if r.get("status") == "ok" and r["arm"] == arm
-                      and r["train_fraction"] == frac and (m == "mean of models" or r["model"] == m)]
+                xs = [
+                    float(r["fpr_novel"])
+                    for r in runs
+                    if r.get("status") == "ok"
+                    and r["arm"] == arm
+                    and r["train_fraction"] == frac
+                    and (m == "mean of models" or r["model"] == m)
+                ]
                 return float(np.mean(xs)) if xs else None
+
             b, s, i, o = v("baseline"), v("synthetic"), v("inventory-random"), v("oracle")
             gap = "n/a" if None in (b, s, o) or b - o < 0.01 else f"{(b - s) / (b - o):.0%}"
             fmt = lambda x: "n/a" if x is None else f"{x:.3f}"  # noqa: E731
@@ -145,8 +186,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, help="Hadoop 0.17.2 tree (needed unless --reuse finds everything)")
     ap.add_argument("--logs", type=Path, default=DATA / "HDFS_20000.log")
-    ap.add_argument("--behaviour", action="append", default=None, help="NAME=EVENTS (default: " +
-                    " and ".join(BEHAVIOURS) + ")")
+    ap.add_argument(
+        "--behaviour", action="append", default=None, help="NAME=EVENTS (default: " + " and ".join(BEHAVIOURS) + ")"
+    )
     ap.add_argument("--out", type=Path, default=Path("bench_withheld_hdfs"))
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--models", default="all")
@@ -166,8 +208,11 @@ def main() -> None:
     sids = _statement_ids({e for evs in spec.values() for e in evs}, inventory)
     log = args.out / "values.log"
     filt = _filtered_log(args.logs, sids, inventory, log)
-    print(f"value log: {filt['kept']:,} of {filt['lines']:,} lines of {args.logs.name} kept "
-          f"({filt['blocks_dropped']} blocks with a withheld statement dropped)", flush=True)
+    print(
+        f"value log: {filt['kept']:,} of {filt['lines']:,} lines of {args.logs.name} kept "
+        f"({filt['blocks_dropped']} blocks with a withheld statement dropped)",
+        flush=True,
+    )
     dirs = _generate(args, log, args.out)
     from anomalygen.detect.registry import DETECTORS
 
@@ -176,13 +221,30 @@ def main() -> None:
     command = "python bench/bench_withheld_hdfs.py " + shlex.join(sys.argv[1:])
     text = f"Command: `{command}`\n\nValue log: {filt}\n"
     for name, events in spec.items():
-        cfg = EvalConfig(models=models, ratios=[1.0], seeds=list(range(args.seeds)), train_fractions=fracs,
-                         prior=args.prior, epochs=args.epochs, jobs=args.jobs, withhold={name: events},
-                         cache_dir=str(args.out / "cache"))
+        cfg = EvalConfig(
+            models=models,
+            ratios=[1.0],
+            seeds=list(range(args.seeds)),
+            train_fractions=fracs,
+            prior=args.prior,
+            epochs=args.epochs,
+            jobs=args.jobs,
+            withhold={name: events},
+            cache_dir=str(args.out / "cache"),
+        )
         t0 = time.perf_counter()
-        outcome = evaluate(EvaluateRequest("hdfs_deeplog", args.out / f"eval-{name}", cfg,
-                                           augment=dirs["synthetic"], ablations={"whole-path": dirs["whole-path"]},
-                                           template_map="auto", inventory=inventory, on_info=print))
+        outcome = evaluate(
+            EvaluateRequest(
+                "hdfs_deeplog",
+                args.out / f"eval-{name}",
+                cfg,
+                augment=dirs["synthetic"],
+                ablations={"whole-path": dirs["whole-path"]},
+                template_map="auto",
+                inventory=inventory,
+                on_info=print,
+            )
+        )
         part = _report(name, outcome, fracs)
         part += f"\n{len(outcome.result.runs)} runs in {time.perf_counter() - t0:.0f} s with {args.jobs} workers\n"
         print(part, flush=True)

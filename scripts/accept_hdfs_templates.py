@@ -89,7 +89,9 @@ def main(argv: list[str]) -> int:
             print(f"{a.data / name}: missing (see ../shared/data/README.md)", file=sys.stderr)
             return 2
     inv, _ = build_inventory(a.src)
-    print(f"inventory of {a.src}: {len(inv.statements)} statements in {inv.files} files, {len(inv.diagnostics)} diagnostics")
+    print(
+        f"inventory of {a.src}: {len(inv.statements)} statements in {inv.files} files, {len(inv.diagnostics)} diagnostics"
+    )
     matcher = Matcher(inv.statements)
     with open(a.data / "HDFS_templates.csv", encoding="utf-8") as fh:
         templates = [(r["EventId"], r["EventTemplate"]) for r in csv.DictReader(fh)]
@@ -143,7 +145,9 @@ def main(argv: list[str]) -> int:
                     print(f"     <- {short(s)}")
             else:
                 failed_events.append(eid)
-                print(f"{eid:>4} {tpl}\n     {len(occ)} lines, NONE matched by a statement; e.g. line {occ[0][0]}: {occ[0][1][:110]}")
+                print(
+                    f"{eid:>4} {tpl}\n     {len(occ)} lines, NONE matched by a statement; e.g. line {occ[0][0]}: {occ[0][1][:110]}"
+                )
             continue
         # not in the first 20,000 lines: try the 2k sample spread over the whole log
         if sample_lines is None:
@@ -164,14 +168,18 @@ def main(argv: list[str]) -> int:
         missing_events.append(eid)
         # no real line to test: check the other direction, the loghub template against our template filled in
         cands = [s for s in inv.statements if literal_len(s) and trx[eid].match(s.template.replace("<*>", "x1"))]
-        print(f"{eid:>4} {tpl}\n     no real line of this event in HDFS_20000.log nor HDFS_2k.log; "
-              f"statements whose filled-in template the loghub template matches: {len(cands)}")
+        print(
+            f"{eid:>4} {tpl}\n     no real line of this event in HDFS_20000.log nor HDFS_2k.log; "
+            f"statements whose filled-in template the loghub template matches: {len(cands)}"
+        )
         for s in cands[:3]:
             print(f"     ~  {short(s)}")
 
     print()
     print("== every line of HDFS_20000.log ==")
-    print(f"lines: {len(lines)}; matched by some statement regex: {len(lines) - len(unmatched)}; unmatched: {len(unmatched)}")
+    print(
+        f"lines: {len(lines)}; matched by some statement regex: {len(lines) - len(unmatched)}; unmatched: {len(unmatched)}"
+    )
     print(f"matched only by a statement of another level: {wrong_level}")
     print(f"matched by a statement of the line's component class (e.g. DataNode$DataXceiver): {same_class}")
     print(f"lines of no loghub template: {no_event}")
@@ -182,10 +190,12 @@ def main(argv: list[str]) -> int:
         print(f"  UNMATCHED line {n}: {level} {comp}: {content[:140]}")
     print()
     present = sum(1 for eid, _ in templates if eid not in missing_events)
-    print(f"RESULT: templates with a statement matching a real line: {present - len(failed_events)}/{len(templates)} "
-          f"({in_main} on HDFS_20000.log lines, {in_sample} on HDFS_2k.log lines) "
-          f"(absent from the data: {', '.join(missing_events) or 'none'}; unmatched: {', '.join(failed_events) or 'none'}); "
-          f"unmatched lines: {len(unmatched)}")
+    print(
+        f"RESULT: templates with a statement matching a real line: {present - len(failed_events)}/{len(templates)} "
+        f"({in_main} on HDFS_20000.log lines, {in_sample} on HDFS_2k.log lines) "
+        f"(absent from the data: {', '.join(missing_events) or 'none'}; unmatched: {', '.join(failed_events) or 'none'}); "
+        f"unmatched lines: {len(unmatched)}"
+    )
     return 0 if not failed_events and not unmatched else 1
 
 

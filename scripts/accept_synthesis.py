@@ -43,8 +43,21 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=Path("/tmp/anomalygen-accept-synthesis"))
     ap.add_argument("--max-paths", type=int, default=200)
     args = ap.parse_args()
-    cmd = [sys.executable, "-m", "anomalygen.cli", "generate", str(args.src), "--out", str(args.out), "--n",
-           str(args.n), "--format", args.format, "--max-paths", str(args.max_paths)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "anomalygen.cli",
+        "generate",
+        str(args.src),
+        "--out",
+        str(args.out),
+        "--n",
+        str(args.n),
+        "--format",
+        args.format,
+        "--max-paths",
+        str(args.max_paths),
+    ]
     for p in args.logs:
         cmd += ["--logs", p]
     print("$", " ".join(cmd), flush=True)
@@ -52,14 +65,19 @@ def main() -> int:
     man = json.loads((args.out / "manifest.json").read_text())["outputs"]
     back = man["parse_back"]
     ok = True
-    print(f"lines {back['lines']:,}: regex match {back['regex_match'] / back['lines']:.2%}, same statement on "
-          f"parse-back {back['same_statement'] / back['lines']:.2%} ({back['identical_twins']:,} of them identical "
-          f"twins: same template, level and class)")
+    print(
+        f"lines {back['lines']:,}: regex match {back['regex_match'] / back['lines']:.2%}, same statement on "
+        f"parse-back {back['same_statement'] / back['lines']:.2%} ({back['identical_twins']:,} of them identical "
+        f"twins: same template, level and class)"
+    )
     ok &= back["regex_match"] == back["lines"] == back["same_statement"]
     sessions = [json.loads(x) for x in (args.out / "sessions.jsonl").read_text().splitlines()]
     if args.format == "hdfs":
-        multi = [s["session_id"] for s in sessions
-                 if {b for ps in s["params"] for p in ps for b in re.findall(r"blk_-?\d+", p)} != {s["session_id"]}]
+        multi = [
+            s["session_id"]
+            for s in sessions
+            if {b for ps in s["params"] for p in ps for b in re.findall(r"blk_-?\d+", p)} != {s["session_id"]}
+        ]
         print(f"sessions {len(sessions):,}: {len(sessions) - len(multi):,} use exactly one block id (their own)")
         ok &= not multi
     raw = (args.out / "synthetic.log").read_text(encoding="utf-8")
@@ -73,12 +91,16 @@ def main() -> int:
     if args.reference:
         theirs = [row["Content"] for row in csv.DictReader(open(args.reference, encoding="utf-8"))]
         ref_leaks = {w: sum(w in c for c in theirs) for w in LEAKS}
-        print(f"share of AnomalyGen's released lines ({len(theirs):,}) matching a statement of {args.src.name}: "
-              f"{share_matching(theirs, matcher):.2%}; lines with prompt-example leaks: {ref_leaks}")
+        print(
+            f"share of AnomalyGen's released lines ({len(theirs):,}) matching a statement of {args.src.name}: "
+            f"{share_matching(theirs, matcher):.2%}; lines with prompt-example leaks: {ref_leaks}"
+        )
     c = man["counts"]
-    print(f"paths {c['paths']:,}: infeasible {c['infeasible']:,}, unknown {c['unknown']:,}, kept {c['kept']:,}; "
-          f"distinct visible sequences {c['sequences']:,} ({c['new']:,} print a statement the real logs never showed, "
-          f"{c['seen']:,} only seen ones); statements newly covered {c['statements_newly_covered']}")
+    print(
+        f"paths {c['paths']:,}: infeasible {c['infeasible']:,}, unknown {c['unknown']:,}, kept {c['kept']:,}; "
+        f"distinct visible sequences {c['sequences']:,} ({c['new']:,} print a statement the real logs never showed, "
+        f"{c['seen']:,} only seen ones); statements newly covered {c['statements_newly_covered']}"
+    )
     rows = list(csv.DictReader(open(args.out / "entries.csv", encoding="utf-8")))
     rows.sort(key=lambda r: -int(r["new"]))
     print("top entries by coverage gain (entry, paths, infeasible, kept, sequences, new):")

@@ -71,8 +71,10 @@ def real_log_check(statements, path: Path) -> None:
             examples.append(raw[:140])
         elif not any(s.level == level for s in found):
             other_level += 1
-    print(f"real log {path.name}: {total} lines, {total - unmatched} matched by a statement regex with literal text, "
-          f"{unmatched} unmatched, {other_level} matched only at another level")
+    print(
+        f"real log {path.name}: {total} lines, {total - unmatched} matched by a statement regex with literal text, "
+        f"{unmatched} unmatched, {other_level} matched only at another level"
+    )
     for e in examples[:10]:
         print(f"  UNMATCHED {e}")
 
@@ -82,8 +84,12 @@ def main(argv: list[str]) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("src", type=Path, help="Java tree, e.g. ZooKeeper 3.4.5 src/java/main")
-    ap.add_argument("--log", type=Path, default=ZK_LOG if ZK_LOG.is_file() else None,
-                    help="a real log of that system (default: ../shared/data/zookeeper/Zookeeper_2k.log)")
+    ap.add_argument(
+        "--log",
+        type=Path,
+        default=ZK_LOG if ZK_LOG.is_file() else None,
+        help="a real log of that system (default: ../shared/data/zookeeper/Zookeeper_2k.log)",
+    )
     ap.add_argument("--no-log", action="store_true", help="skip the real-log check (e.g. for another tree)")
     a = ap.parse_args(argv)
     root = a.src
@@ -129,7 +135,10 @@ def main(argv: list[str]) -> int:
     if a.log is not None and not a.no_log:
         real_log_check(inv.statements, a.log)
     same = not only_text and not only_inv
-    print("RESULT: " + ("agree" if same else f"{sum(only_text.values())} textual-only, {sum(only_inv.values())} inventory-only"))
+    print(
+        "RESULT: "
+        + ("agree" if same else f"{sum(only_text.values())} textual-only, {sum(only_inv.values())} inventory-only")
+    )
     return 0 if same else 1
 
 

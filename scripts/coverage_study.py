@@ -39,8 +39,11 @@ def row(name: str, rep: dict) -> str:
 def levels(rep: dict) -> list[str]:
     out = []
     for lv, r in rep["by_level"].items():
-        out.append(f"| {lv} | {r['statements']} | " + " | ".join(
-            f"{r[m]} ({r[m + '_pct']:.1f}%)" if m in r else "" for m in ("exact", "token")) + " |")
+        out.append(
+            f"| {lv} | {r['statements']} | "
+            + " | ".join(f"{r[m]} ({r[m + '_pct']:.1f}%)" if m in r else "" for m in ("exact", "token"))
+            + " |"
+        )
     return out
 
 
@@ -53,19 +56,35 @@ def main() -> int:
     args = ap.parse_args()
     h, z = args.data / "hdfs", args.data / "zookeeper"
     systems = [
-        ("Hadoop 0.17.2 dfs", args.hadoop, "hdfs", [
-            ("HDFS_20000.log + HDFS_2k.log; HDFS_templates.csv (30) + HDFS_2k templates",
-             [h / "HDFS_20000.log", h / "HDFS_2k.log"], [h / "HDFS_templates.csv", h / "HDFS_2k.log_templates.csv"]),
-            ("HDFS_20000.log (first 20k lines)", [h / "HDFS_20000.log"], []),
-            ("HDFS_2k.log (sample of the whole log)", [h / "HDFS_2k.log"], []),
-            ("HDFS_templates.csv (loghub's 30)", [], [h / "HDFS_templates.csv"]),
-        ]),
-        ("ZooKeeper 3.4.5", args.zookeeper, "zookeeper", [
-            ("Zookeeper_2k.log; 2k templates (50) + full-log templates (77)",
-             [z / "Zookeeper_2k.log"], [z / "Zookeeper_2k.log_templates.csv", z / "Zookeeper_full.log_templates.csv"]),
-            ("Zookeeper_2k templates (50)", [], [z / "Zookeeper_2k.log_templates.csv"]),
-            ("Zookeeper_full templates (77)", [], [z / "Zookeeper_full.log_templates.csv"]),
-        ]),
+        (
+            "Hadoop 0.17.2 dfs",
+            args.hadoop,
+            "hdfs",
+            [
+                (
+                    "HDFS_20000.log + HDFS_2k.log; HDFS_templates.csv (30) + HDFS_2k templates",
+                    [h / "HDFS_20000.log", h / "HDFS_2k.log"],
+                    [h / "HDFS_templates.csv", h / "HDFS_2k.log_templates.csv"],
+                ),
+                ("HDFS_20000.log (first 20k lines)", [h / "HDFS_20000.log"], []),
+                ("HDFS_2k.log (sample of the whole log)", [h / "HDFS_2k.log"], []),
+                ("HDFS_templates.csv (loghub's 30)", [], [h / "HDFS_templates.csv"]),
+            ],
+        ),
+        (
+            "ZooKeeper 3.4.5",
+            args.zookeeper,
+            "zookeeper",
+            [
+                (
+                    "Zookeeper_2k.log; 2k templates (50) + full-log templates (77)",
+                    [z / "Zookeeper_2k.log"],
+                    [z / "Zookeeper_2k.log_templates.csv", z / "Zookeeper_full.log_templates.csv"],
+                ),
+                ("Zookeeper_2k templates (50)", [], [z / "Zookeeper_2k.log_templates.csv"]),
+                ("Zookeeper_full templates (77)", [], [z / "Zookeeper_full.log_templates.csv"]),
+            ],
+        ),
     ]
     print("| system / inputs | statements | lines matched | loghub templates | exact covered | token covered |")
     print("|---|---|---|---|---|---|")
@@ -82,16 +101,22 @@ def main() -> int:
                 mains.append((sysname, rep))
     for sysname, rep in mains:
         s = rep["summary"]
-        print(f"\n{sysname}: {s['statements']} statements ({s['opaque']} opaque); covered by both methods "
-              f"{s.get('both')}, by either {s.get('either')}\n")
+        print(
+            f"\n{sysname}: {s['statements']} statements ({s['opaque']} opaque); covered by both methods "
+            f"{s.get('both')}, by either {s.get('either')}\n"
+        )
         print("| level | statements | exact | token |")
         print("|---|---|---|---|")
         print("\n".join(levels(rep)))
-        print("\nmost call sites among never-seen templates: " + "; ".join(
-            f"{r['template'][:60]!r} x{r['call_sites']}" for r in rep["never_seen"][:5]))
+        print(
+            "\nmost call sites among never-seen templates: "
+            + "; ".join(f"{r['template'][:60]!r} x{r['call_sites']}" for r in rep["never_seen"][:5])
+        )
         if rep["unmatched_log_templates"]:
-            print("\nlog lines no statement explains: " + "; ".join(
-                f"{r['template'][:70]!r} ({r['lines']})" for r in rep["unmatched_log_templates"][:5]))
+            print(
+                "\nlog lines no statement explains: "
+                + "; ".join(f"{r['template'][:70]!r} ({r['lines']})" for r in rep["unmatched_log_templates"][:5])
+            )
     print(f"\n(JSON, tables and plots in {args.out})")
     return 0
 

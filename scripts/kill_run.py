@@ -34,8 +34,11 @@ SMALL = ["--models", "PCA", "--n", "120", "--seeds", "1", "--epochs", "1"]
 STAGES = ["inventory", "parse", "sessions", "coverage", "generate", "evaluate", "report"]
 TIMING_KEYS = {"seconds", "created", "started", "command"}  # wall-clock facts: differ between any two runs
 # the same keys (and *_s durations) inside JSON that an HTML page shows, quotes escaped or not
-_TIMING_IN_HTML = re.compile(r'(?:&quot;|")(?:seconds|created|started|\w+_s)(?:&quot;|"): [^,\n<]*|'
-                             r'(?:&quot;|")command(?:&quot;|"): \[.*?\]', re.S)
+_TIMING_IN_HTML = re.compile(
+    r'(?:&quot;|")(?:seconds|created|started|\w+_s)(?:&quot;|"): [^,\n<]*|'
+    r'(?:&quot;|")command(?:&quot;|"): \[.*?\]',
+    re.S,
+)
 SIGNALS = [signal.SIGKILL, signal.SIGTERM, signal.SIGINT]
 
 
@@ -47,11 +50,14 @@ def start(out: Path, args: list[str]) -> subprocess.Popen:
     # file that names its folder would differ between two folders and hide nothing)
     out.parent.mkdir(parents=True, exist_ok=True)
     log = (out.parent / "output.txt").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "run", "--out",
-                             out.name, *args],
-                            stdout=log, stderr=subprocess.STDOUT, env=env,
-                            cwd=out.parent,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from anomalygen.cli import main; main()", "run", "--out", out.name, *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=out.parent,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     proc.log = log
     return proc
 
@@ -103,8 +109,12 @@ def outputs(run_dir: Path) -> dict[str, bytes]:
     got = {}
     for f in sorted(run_dir.rglob("*")):
         rel = f.relative_to(run_dir).as_posix()
-        if (not f.is_file() or any(is_temp(Path(part)) for part in f.relative_to(run_dir).parts)
-                or rel in ("run.json", ".run.lock") or rel.startswith("stage-logs/")):
+        if (
+            not f.is_file()
+            or any(is_temp(Path(part)) for part in f.relative_to(run_dir).parts)
+            or rel in ("run.json", ".run.lock")
+            or rel.startswith("stage-logs/")
+        ):
             continue
         got[rel] = normalize(rel, f.read_bytes())
     return got
@@ -171,10 +181,21 @@ def campaign(kills: int, seed: int, work: Path, args: list[str] = SMALL, log=pri
                 problems.append(f"kill {i}: SIGINT gave exit code {code}, not 130")
             bad = differences(ref, outputs(run_dir), partial=True)
             problems += [f"kill {i} ({stage}, {sig.name}): {b}" for b in bad]
-            rows.append({"kill": i, "stage": stage, "delay_s": round(delay, 3), "signal": sig.name,
-                         "landed": hit, "exit": code, "bad_files": len(bad)})
-            log(f"kill {i:2d}: {stage:<9} +{delay:5.2f} s {sig.name:<7} exit {code:4d} "
-                f"{'(the run finished first) ' if not hit else ''}outputs so far equal the reference: {not bad}")
+            rows.append(
+                {
+                    "kill": i,
+                    "stage": stage,
+                    "delay_s": round(delay, 3),
+                    "signal": sig.name,
+                    "landed": hit,
+                    "exit": code,
+                    "bad_files": len(bad),
+                }
+            )
+            log(
+                f"kill {i:2d}: {stage:<9} +{delay:5.2f} s {sig.name:<7} exit {code:4d} "
+                f"{'(the run finished first) ' if not hit else ''}outputs so far equal the reference: {not bad}"
+            )
         code, text = finish(start(run_dir, args))
         if code != 0:
             problems.append(f"re-run of killed-{c} failed ({code}): {text[-2000:]}")
@@ -187,9 +208,14 @@ def campaign(kills: int, seed: int, work: Path, args: list[str] = SMALL, log=pri
 def _command(args: list[str], cwd: Path, log_name: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     log = (cwd / log_name).open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", *args], stdout=log,
-                            stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from anomalygen.cli import main; main()", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=cwd,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     proc.log = log
     return proc
 
@@ -233,13 +259,26 @@ def train_campaign(kills: int, seed: int, work: Path, log=print) -> dict:
         code, text = finish(proc, timeout=120)
         got = _training_seed(model)
         if got not in (current, new):
-            problems.append(f"kill {i} (+{delay:.2f} s, {sig.name}): the model folder holds seed {got}, expected "
-                            f"{current} (before) or {new} (after)")
+            problems.append(
+                f"kill {i} (+{delay:.2f} s, {sig.name}): the model folder holds seed {got}, expected "
+                f"{current} (before) or {new} (after)"
+            )
         current = got if got is not None else current
-        rows.append({"kill": i, "at_save": at_save, "delay_s": round(delay, 3), "signal": sig.name, "landed": hit,
-                     "exit": code, "model_seed": got})
-        log(f"train kill {i:2d}: {'save +' if at_save else 'start +'}{delay:5.2f} s {sig.name:<7} exit {code:4d} "
-            f"model loads with seed {got}")
+        rows.append(
+            {
+                "kill": i,
+                "at_save": at_save,
+                "delay_s": round(delay, 3),
+                "signal": sig.name,
+                "landed": hit,
+                "exit": code,
+                "model_seed": got,
+            }
+        )
+        log(
+            f"train kill {i:2d}: {'save +' if at_save else 'start +'}{delay:5.2f} s {sig.name:<7} exit {code:4d} "
+            f"model loads with seed {got}"
+        )
     code, text = finish(_command([*args, "--seed", "99"], work, "train.txt"))
     left = sorted(p.name for p in work.iterdir() if p.name.startswith(".model."))
     if code != 0 or _training_seed(model) != 99:
@@ -318,8 +357,12 @@ def detect_campaign(kills: int, seed: int, work: Path, log=print, hang_after: fl
             problems.append(f"detect kill {i}: a --json file (or its temporary) was left")
         rows.append({"kill": i, "delay_s": round(delay, 3), "landed": hit, "exit": code, "ended_s": round(waited, 2)})
         log(f"detect kill {i:2d}: +{delay:5.2f} s exit {code:4d}, ended {waited:5.2f} s after the kill")
-    return {"kills": rows, "problems": problems, "reference_seconds": round(ref_seconds, 1),
-            "parse_seconds": round(parse_seconds, 2)}
+    return {
+        "kills": rows,
+        "problems": problems,
+        "reference_seconds": round(ref_seconds, 1),
+        "parse_seconds": round(parse_seconds, 2),
+    }
 
 
 def main() -> None:

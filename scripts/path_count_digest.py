@@ -38,8 +38,10 @@ def main() -> None:
     explorer = EntryExplorer(analysis, GenerateConfig(fmt=a.format), "INFO")
     counts = {k: list(explorer.pf.count(k)) for k in (keys[::-1] if a.reverse else keys)}
     digest = hashlib.sha256(json.dumps(sorted(counts.items())).encode()).hexdigest()[:16]
-    print(f"{len(keys):,} entries; counts digest {digest}; {len(explorer.pf._suffix):,} count tables"
-          + (f"; {a.show}: {counts.get(a.show)}" if a.show else ""))
+    print(
+        f"{len(keys):,} entries; counts digest {digest}; {len(explorer.pf._suffix):,} count tables"
+        + (f"; {a.show}: {counts.get(a.show)}" if a.show else "")
+    )
 
 
 if __name__ == "__main__":

@@ -66,9 +66,20 @@ class RunSpec:
     ops: list[str] | None = None  # the clients' operations (write + any of read, update, delete); None: all
 
     def args(self, seed: int) -> list[str]:
-        out = ["--blocks", str(self.blocks), "--seed", str(seed), "--fault-rate", str(self.fault_rate),
-               "--transient-rate", str(self.transient_rate), "--workers", str(self.workers),
-               "--clients", str(self.clients)]
+        out = [
+            "--blocks",
+            str(self.blocks),
+            "--seed",
+            str(seed),
+            "--fault-rate",
+            str(self.fault_rate),
+            "--transient-rate",
+            str(self.transient_rate),
+            "--workers",
+            str(self.workers),
+            "--clients",
+            str(self.clients),
+        ]
         if self.ops is not None:
             out += ["--ops", ",".join(self.ops)]
         for spec in self.inject:
@@ -108,23 +119,47 @@ def compile_service(classes: Path, service_src: Path = SERVICE_SRC, runtime_src:
         raise RuntimeError("javac not found (install a JDK >= 11 or set JAVA_HOME)")
     sources = sorted(str(p) for root in (runtime_src, service_src) for p in root.rglob("*.java"))
     classes.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run([javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), *sources],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [javac, "-nowarn", "-encoding", "UTF-8", "-d", str(classes), *sources], capture_output=True, text=True
+    )
     if r.returncode != 0:
         raise RuntimeError(f"javac failed:\n{r.stdout}{r.stderr}")
 
 
-def run_service(classes: Path, workdir: Path, log_file: Path, truth_file: Path, args: list[str],
-                start: str = START, level: str = "INFO", timeout: float = 300) -> int:
+def run_service(
+    classes: Path,
+    workdir: Path,
+    log_file: Path,
+    truth_file: Path,
+    args: list[str],
+    start: str = START,
+    level: str = "INFO",
+    timeout: float = 300,
+) -> int:
     """One run of the service in `workdir` (data under `workdir/data`); its log is appended to `log_file`.
     Returns the exit status (137 after an injected crash)."""
     java = java_tool("java")
     if java is None:
         raise RuntimeError("java not found")
-    cmd = [java, "-Xshare:auto", "-Duser.language=en", "-Duser.country=US", "-Dfile.encoding=UTF-8",
-           "-Djava.util.logging.config.class=minisvc.runtime.JulSetup",
-           f"-Dminisvc.log.file={log_file}", f"-Dminisvc.log.start={start}", f"-Dminisvc.log.level={level}",
-           "-cp", str(classes), MAIN_CLASS, "--data-dir", "data", "--truth", str(truth_file), *args]
+    cmd = [
+        java,
+        "-Xshare:auto",
+        "-Duser.language=en",
+        "-Duser.country=US",
+        "-Dfile.encoding=UTF-8",
+        "-Djava.util.logging.config.class=minisvc.runtime.JulSetup",
+        f"-Dminisvc.log.file={log_file}",
+        f"-Dminisvc.log.start={start}",
+        f"-Dminisvc.log.level={level}",
+        "-cp",
+        str(classes),
+        MAIN_CLASS,
+        "--data-dir",
+        "data",
+        "--truth",
+        str(truth_file),
+        *args,
+    ]
     r = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)
     if r.returncode not in (0, 137):
         raise RuntimeError(f"service exited with {r.returncode}:\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
@@ -151,8 +186,17 @@ def read_truth(truth_file: Path, run: int) -> dict[str, dict]:
             if len(row) != 6:
                 continue
             event, index, blk, fault, label, outcome = row
-            rec = out.setdefault(blk, {"BlockId": blk, "run": run, "index": int(index), "fault": fault,
-                                       "label": int(label), "outcome": "UNFINISHED"})
+            rec = out.setdefault(
+                blk,
+                {
+                    "BlockId": blk,
+                    "run": run,
+                    "index": int(index),
+                    "fault": fault,
+                    "label": int(label),
+                    "outcome": "UNFINISHED",
+                },
+            )
             if event == "end":
                 rec["outcome"] = outcome
     for rec in out.values():
@@ -161,8 +205,14 @@ def read_truth(truth_file: Path, run: int) -> dict[str, dict]:
     return out
 
 
-def record(out: Path, seed: int = 0, runs: list[RunSpec] | None = None, gap_minutes: float = 7.0,
-           level: str = "INFO", keep_workdir: Path | None = None) -> dict:
+def record(
+    out: Path,
+    seed: int = 0,
+    runs: list[RunSpec] | None = None,
+    gap_minutes: float = 7.0,
+    level: str = "INFO",
+    keep_workdir: Path | None = None,
+) -> dict:
     """Compile, run every RunSpec, and write the log, labels, ground truth and manifest into `out`."""
     runs = runs or DEFAULT_RUNS
     out.mkdir(parents=True, exist_ok=True)
@@ -179,16 +229,31 @@ def record(out: Path, seed: int = 0, runs: list[RunSpec] | None = None, gap_minu
         for k, spec in enumerate(runs):
             run_seed = seed * 1000 + k + 1
             truth_file = tmp / f"truth{k}.csv"
-            status = run_service(classes, work, log_file, truth_file, spec.args(run_seed),
-                                 start=start.strftime(TS_FORMAT)[:-3], level=level)
+            status = run_service(
+                classes,
+                work,
+                log_file,
+                truth_file,
+                spec.args(run_seed),
+                start=start.strftime(TS_FORMAT)[:-3],
+                level=level,
+            )
             got = read_truth(truth_file, k)
             overlap = set(got) & set(truth)
             if overlap:
                 raise RuntimeError(f"run {k} reused block ids of an earlier run: {sorted(overlap)[:3]}")
             truth.update(got)
-            run_info.append({"run": k, "seed": run_seed, "args": spec.args(run_seed),
-                             "ops": spec.ops or ["write", "read", "update", "delete"], "exit_status": status,
-                             "sessions_started": len(got), "crashed": status == 137})
+            run_info.append(
+                {
+                    "run": k,
+                    "seed": run_seed,
+                    "args": spec.args(run_seed),
+                    "ops": spec.ops or ["write", "read", "update", "delete"],
+                    "exit_status": status,
+                    "sessions_started": len(got),
+                    "crashed": status == 137,
+                }
+            )
             end = last_timestamp(log_file) or start
             start = end + timedelta(minutes=gap_minutes)
         final_log = out / "minisvc.log"
@@ -207,8 +272,9 @@ def blocks_in_log(log_file: Path) -> list[str]:
     return list(seen)
 
 
-def write_outputs(out: Path, log_file: Path, truth: dict[str, dict], run_info: list[dict], seed: int,
-                  level: str) -> dict:
+def write_outputs(
+    out: Path, log_file: Path, truth: dict[str, dict], run_info: list[dict], seed: int, level: str
+) -> dict:
     blocks = blocks_in_log(log_file)
     # the driver's order (run, then session index): the same for every recording with one seed
     blocks.sort(key=lambda b: (truth[b]["run"], truth[b]["index"]) if b in truth else (1 << 30, 0))
@@ -239,22 +305,29 @@ def write_outputs(out: Path, log_file: Path, truth: dict[str, dict], run_info: l
         "log_level": level,
         "session_key": "block id (blk_-?\\d+), as `anomalygen sessions --by id`",
         "label_rule": "anomalous iff the workload driver injected a hard fault (disk-full, peer-down, slow-peer, "
-                      "corrupt-checksum, bad-request, crash), or the session was in flight when the injected "
-                      "crash killed the node (outcome UNFINISHED); transient faults (volume-full, flaky-peer, "
-                      "slow-once) are recovered and stay normal",
+        "corrupt-checksum, bad-request, crash), or the session was in flight when the injected "
+        "crash killed the node (outcome UNFINISHED); transient faults (volume-full, flaky-peer, "
+        "slow-once) are recovered and stay normal",
         "runs": run_info,
         "java": java_version(),
-        "counts": {"lines": lines, "bytes": log_file.stat().st_size, "sessions": len(blocks),
-                   "anomalous": anomalous, "anomalous_share": round(anomalous / max(1, len(blocks)), 4),
-                   "faults": dict(sorted(faults.items()))},
+        "counts": {
+            "lines": lines,
+            "bytes": log_file.stat().st_size,
+            "sessions": len(blocks),
+            "anomalous": anomalous,
+            "anomalous_share": round(anomalous / max(1, len(blocks)), 4),
+            "faults": dict(sorted(faults.items())),
+        },
         "varies_between_recordings": [
             "timestamps (wall-clock offsets from each run's fixed start time)",
             "the interleaving of lines of different sessions (2-3 worker and client threads)",
             "where the heartbeat monitor's lines and its re-replication of queued blocks fall relative to a "
             "session's later reads, and how many monitor rounds a run has (Cluster status lines)",
         ],
-        "fixed_by_seed": ["block ids, sizes, reads and deletes per block, which block gets which fault, "
-                          "the set of lines of every session"],
+        "fixed_by_seed": [
+            "block ids, sizes, reads and deletes per block, which block gets which fault, "
+            "the set of lines of every session"
+        ],
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
@@ -276,8 +349,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     m = record(a.out, seed=a.seed, level=a.level)
     c = m["counts"]
-    print(f"wrote {a.out}/minisvc.log: {c['lines']} lines, {c['bytes']} bytes, {c['sessions']} sessions, "
-          f"{c['anomalous']} anomalous ({100 * c['anomalous_share']:.2f}%); faults {c['faults']}")
+    print(
+        f"wrote {a.out}/minisvc.log: {c['lines']} lines, {c['bytes']} bytes, {c['sessions']} sessions, "
+        f"{c['anomalous']} anomalous ({100 * c['anomalous_share']:.2f}%); faults {c['faults']}"
+    )
     return 0
 
 

@@ -60,8 +60,14 @@ def swaps(bases: list[tuple], n: int, seed: int) -> list[tuple]:
     return out
 
 
-def measure(samples: list[tuple], train: list[tuple], test: list[tuple], real_normal: set, markers: Markers,
-            lifecycle: list[str]) -> dict:
+def measure(
+    samples: list[tuple],
+    train: list[tuple],
+    test: list[tuple],
+    real_normal: set,
+    markers: Markers,
+    lifecycle: list[str],
+) -> dict:
     seen = set(train)
     unseen = [t for t in test if t not in seen]
     made = set(samples)
@@ -90,12 +96,18 @@ def resessionize(out: Path, src: Path) -> dict:
 
     def key(events):
         return [twin.get(e, e) for e in events]
+
     again = {s.session_id: key(s.events) for s in by_identifier(lines, fmt=fmt)}
     written = {d["session_id"]: key(d["events"]) for d in map(json.loads, (out / "sessions.jsonl").open())}
     back = json.loads((out / "manifest.json").read_text())["outputs"]["parse_back"]
-    return {"sessions": len(written), "resessionized_equal": sum(again.get(k) == v for k, v in written.items()),
-            "extra_sessions": len(set(again) - set(written)), "lines": back["lines"],
-            "regex_match": back["regex_match"], "same_statement": back["same_statement"]}
+    return {
+        "sessions": len(written),
+        "resessionized_equal": sum(again.get(k) == v for k, v in written.items()),
+        "extra_sessions": len(set(again) - set(written)),
+        "lines": back["lines"],
+        "regex_match": back["regex_match"],
+        "same_statement": back["same_statement"],
+    }
 
 
 def main() -> int:
@@ -116,16 +128,20 @@ def main() -> int:
     lifecycle = [emap.event_to_key[e] for e in LIFECYCLE]
     model = load_session_model(args.model)
     real_normal = set(normal)
-    print(f"real normal sessions: {len(normal):,}, median length {statistics.median(map(len, normal))}; markers: "
-          f"{len(markers.events)} events, {len(markers.transitions)} transitions")
+    print(
+        f"real normal sessions: {len(normal):,}, median length {statistics.median(map(len, normal))}; markers: "
+        f"{len(markers.events)} events, {len(markers.transitions)} transitions"
+    )
     for frac in (float(x) for x in args.fractions.split(",")):
         rows: dict[str, list[dict]] = {"composed": [], "swaps": []}
         changes: Counter = Counter()
         for seed in range(args.seeds):
             train, test = split(normal, frac, seed)
             # as in an evaluation cell: keys the same share of labelled anomalies shows only in anomalies
-            avoid = anomaly_only([*train, *split(anomalous, frac, seed)[0]], [0] * len(train) + [1] * len(
-                split(anomalous, frac, seed)[0]))
+            avoid = anomaly_only(
+                [*train, *split(anomalous, frac, seed)[0]],
+                [0] * len(train) + [1] * len(split(anomalous, frac, seed)[0]),
+            )
             explained = model.explain([list(t) for t in train], args.n, seed, avoid)
             changes.update(ch["change"] for c in explained for ch in c.changes)
             composed = [tuple(c.events) for c in explained]
@@ -133,11 +149,13 @@ def main() -> int:
             rows["swaps"].append(measure(swaps(train, args.n, seed), train, test, real_normal, markers, lifecycle))
         for name, rs in rows.items():
             mean = {k: statistics.fmean(r[k] for r in rs) for k in rs[0]}
-            print(f"{frac:.0%} {name:8s} bases {len(train):,}: median len {mean['median_len']:.1f}, lifecycle "
-                  f"{mean['lifecycle']:.1%}, absent from bases {mean['absent_from_bases']:.1%}, marker event "
-                  f"{mean['marker_event']:.2%} / transition {mean['marker_transition']:.2%}, equal to a real normal "
-                  f"sequence {mean['real_normal_seq']:.1%}, reproduced {mean['reproduced']:.0f} of "
-                  f"{mean['unseen_test']:.0f} unseen held-out normal sessions")
+            print(
+                f"{frac:.0%} {name:8s} bases {len(train):,}: median len {mean['median_len']:.1f}, lifecycle "
+                f"{mean['lifecycle']:.1%}, absent from bases {mean['absent_from_bases']:.1%}, marker event "
+                f"{mean['marker_event']:.2%} / transition {mean['marker_transition']:.2%}, equal to a real normal "
+                f"sequence {mean['real_normal_seq']:.1%}, reproduced {mean['reproduced']:.0f} of "
+                f"{mean['unseen_test']:.0f} unseen held-out normal sessions"
+            )
         print(f"{frac:.0%} changes over {args.seeds} seeds: {dict(sorted(changes.items()))}")
     if args.generated:
         print("generated output:", json.dumps(resessionize(args.generated, args.src)))

@@ -51,21 +51,58 @@ def main() -> int:
     test = windows(args.test, args.sessions, "test")
     data = args.out / "dataset.jsonl"
     data.write_text("".join(json.dumps(d) + "\n" for d in train + test), encoding="utf-8")
-    print(f"windows: train {len(train)} ({sum(d['label'] for d in train)} anomalous), "
-          f"test {len(test)} ({sum(d['label'] for d in test)} anomalous)")
+    print(
+        f"windows: train {len(train)} ({sum(d['label'] for d in train)} anomalous), "
+        f"test {len(test)} ({sum(d['label'] for d in test)} anomalous)"
+    )
     hosts = args.out / "hosts.jsonl"
     hosts.write_text("".join(json.dumps(d) + "\n" for d in train), encoding="utf-8")
     py = [sys.executable, "-m", "anomalygen.cli"]
     logs = sorted((args.train / "logs").glob("zookeeper-*.log"))
-    gen = [*py, "generate", str(args.source), "--out", str(args.out / "synthetic"), "--format", "zookeeper",
-           "--session-key", "none", "--hosts", str(hosts), "--host-fraction", "1", "--n", str(args.n)]
+    gen = [
+        *py,
+        "generate",
+        str(args.source),
+        "--out",
+        str(args.out / "synthetic"),
+        "--format",
+        "zookeeper",
+        "--session-key",
+        "none",
+        "--hosts",
+        str(hosts),
+        "--host-fraction",
+        "1",
+        "--n",
+        str(args.n),
+    ]
     for p in logs:
         gen += ["--logs", str(p)]
     print("$", " ".join(gen), flush=True)
     subprocess.run(gen, check=True)
-    ev = [*py, "evaluate", "--dataset", str(data), "--augment", str(args.out / "synthetic"), "--split", "given",
-          "--ratios", "0,1", "--train-fractions", args.train_fractions, "--seeds", str(args.seeds), "--models",
-          args.models, "--epochs", "3", "--out", str(args.out / "evaluate"), "--quiet"]
+    ev = [
+        *py,
+        "evaluate",
+        "--dataset",
+        str(data),
+        "--augment",
+        str(args.out / "synthetic"),
+        "--split",
+        "given",
+        "--ratios",
+        "0,1",
+        "--train-fractions",
+        args.train_fractions,
+        "--seeds",
+        str(args.seeds),
+        "--models",
+        args.models,
+        "--epochs",
+        "3",
+        "--out",
+        str(args.out / "evaluate"),
+        "--quiet",
+    ]
     print("$", " ".join(ev), flush=True)
     subprocess.run(ev, check=True)
     return 0

@@ -12,8 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LEVEL_METHODS = (
-    "trace", "debug", "info", "warn", "error", "fatal",
-    "finest", "finer", "fine", "config", "warning", "severe", "log", "logp",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "fatal",
+    "finest",
+    "finer",
+    "fine",
+    "config",
+    "warning",
+    "severe",
+    "log",
+    "logp",
 )
 _LOGGING_IMPORT = re.compile(
     r"^\s*import\s+(org\.slf4j|org\.apache\.commons\.logging|org\.apache\.log4j|org\.apache\.logging\.log4j"
@@ -76,7 +88,9 @@ def logger_names(blanked: str, has_logging_import: bool) -> set[str]:
     if has_logging_import:
         for m in re.finditer(rf"\b(?:Logger|Log|Category)\s+({_ID})\s*[=;,)]", blanked):
             names.add(m.group(1))
-    for m in re.finditer(rf"\b(?:java\.util\.logging\.|org\.apache\.log4j\.|org\.slf4j\.)Logger\s+({_ID})\s*[=;,)]", blanked):
+    for m in re.finditer(
+        rf"\b(?:java\.util\.logging\.|org\.apache\.log4j\.|org\.slf4j\.)Logger\s+({_ID})\s*[=;,)]", blanked
+    ):
         names.add(m.group(1))
     for m in re.finditer(rf"\b({_ID})\s*=\s*(?:\([\w.]+\)\s*)?(?:[\w$.]+\.)?(?:getLogger|getLog)\s*\(", blanked):
         names.add(m.group(1))

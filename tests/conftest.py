@@ -8,9 +8,21 @@ import shutil
 import numpy as np
 import pytest
 
-TINY = {"epochs": 2, "random_state": 0, "semantic": "hashed", "semantic_dim": 16, "max_len": 32, "hidden": 8,
-        "embed_dim": 8, "d_model": 16, "nhead": 2, "layers": 1, "n_filters": 8, "bottleneck": 4,
-        "n_estimators": 10}
+TINY = {
+    "epochs": 2,
+    "random_state": 0,
+    "semantic": "hashed",
+    "semantic_dim": 16,
+    "max_len": 32,
+    "hidden": 8,
+    "embed_dim": 8,
+    "d_model": 16,
+    "nhead": 2,
+    "layers": 1,
+    "n_filters": 8,
+    "bottleneck": 4,
+    "n_estimators": 10,
+}
 
 
 @pytest.fixture

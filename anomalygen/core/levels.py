@@ -6,8 +6,7 @@ import re
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
 # java.util.logging's names (as the inventory maps its level methods) and Python-style spellings in headers
-ALIASES = {"FINEST": "TRACE", "FINER": "DEBUG", "FINE": "DEBUG", "CONFIG": "INFO", "WARNING": "WARN",
-           "SEVERE": "ERROR"}
+ALIASES = {"FINEST": "TRACE", "FINER": "DEBUG", "FINE": "DEBUG", "CONFIG": "INFO", "WARNING": "WARN", "SEVERE": "ERROR"}
 GUARD = re.compile(r"^is(Trace|Debug|Info|Warn|Error|Fatal)Enabled$")
 
 

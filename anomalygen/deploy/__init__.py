@@ -4,9 +4,17 @@
 Names are resolved on first use: the CLI registers these commands without importing torch."""
 
 _WHERE = {
-    "DetectRequest": "detector", "DetectResult": "detector", "Detector": "detector", "Verdict": "detector",
-    "detect": "detector", "load_detector": "detector", "ModelError": "folder", "TrainError": "trainer",
-    "TrainRequest": "trainer", "TrainResult": "trainer", "train": "trainer",
+    "DetectRequest": "detector",
+    "DetectResult": "detector",
+    "Detector": "detector",
+    "Verdict": "detector",
+    "detect": "detector",
+    "load_detector": "detector",
+    "ModelError": "folder",
+    "TrainError": "trainer",
+    "TrainRequest": "trainer",
+    "TrainResult": "trainer",
+    "train": "trainer",
 }
 __all__ = sorted(_WHERE)
 

@@ -54,11 +54,22 @@ def _stamp(when: datetime) -> str:
 
 def alertmanager_alert(alarm: dict, detector: str, when: datetime) -> dict:
     text = format_alarm(alarm)
-    return {"labels": {"alertname": ALERTNAME, "detector": detector, "session": str(alarm["session"]),
-                       "statement": alarm_statement(alarm), "severity": "warning"},
-            "annotations": {"summary": text.splitlines()[0], "description": text,
-                            "score": f"{alarm['score']:.6g}", "threshold": f"{alarm['threshold']:.6g}"},
-            "startsAt": _stamp(when)}
+    return {
+        "labels": {
+            "alertname": ALERTNAME,
+            "detector": detector,
+            "session": str(alarm["session"]),
+            "statement": alarm_statement(alarm),
+            "severity": "warning",
+        },
+        "annotations": {
+            "summary": text.splitlines()[0],
+            "description": text,
+            "score": f"{alarm['score']:.6g}",
+            "threshold": f"{alarm['threshold']:.6g}",
+        },
+        "startsAt": _stamp(when),
+    }
 
 
 def payload(alarm: dict, detector: str, kind: str, now: datetime | None = None) -> bytes:
@@ -68,8 +79,13 @@ def payload(alarm: dict, detector: str, kind: str, now: datetime | None = None) 
     if kind == "alertmanager":
         body: object = [alertmanager_alert(alarm, detector, now)]
     else:
-        body = {"detector": detector, "statement": alarm_statement(alarm), "time": _stamp(now),
-                "text": format_alarm(alarm), "alarm": alarm}
+        body = {
+            "detector": detector,
+            "statement": alarm_statement(alarm),
+            "time": _stamp(now),
+            "text": format_alarm(alarm),
+            "alarm": alarm,
+        }
     return json.dumps(body, ensure_ascii=False, default=str).encode("utf-8")
 
 
@@ -77,8 +93,18 @@ class Alerter:
     """Posts alarms from a daemon thread. `counts`: queued, sent, failed_attempts, and dropped by reason
     (queue_full, gave_up, exit); `monitor` (a `deploy.metrics.Monitor`), when given, counts the same."""
 
-    def __init__(self, url: str, detector: str, kind: str = "auto", queue_size: int = 1000, retries: int = 3,
-                 backoff: float = 0.5, timeout: float = 2.0, drain_seconds: float = 2.0, monitor=None):
+    def __init__(
+        self,
+        url: str,
+        detector: str,
+        kind: str = "auto",
+        queue_size: int = 1000,
+        retries: int = 3,
+        backoff: float = 0.5,
+        timeout: float = 2.0,
+        drain_seconds: float = 2.0,
+        monitor=None,
+    ):
         self.url, self.detector = check_url(url), detector
         self.kind = resolve_kind(url, kind)
         self.retries, self.backoff, self.timeout, self.drain_seconds = retries, backoff, timeout, drain_seconds
@@ -120,8 +146,11 @@ class Alerter:
             self._thread.join(0.05)
         with self._lock:
             self._final = True
-            left = self.counts["alarms"] - self.counts["sent"] - sum(
-                self.counts[f"dropped_{r}"] for r in ("queue_full", "gave_up", "exit"))
+            left = (
+                self.counts["alarms"]
+                - self.counts["sent"]
+                - sum(self.counts[f"dropped_{r}"] for r in ("queue_full", "gave_up", "exit"))
+            )
             self.counts["dropped_exit"] += left  # still queued, or in a post that did not finish in time
         if self.monitor is not None and left:
             self.monitor.alerts_dropped.labels("exit").inc(left)
@@ -131,9 +160,12 @@ class Alerter:
     def summary(self) -> dict:
         with self._lock:
             c = dict(self.counts)
-        return {"alarms": c.get("alarms", 0), "sent": c.get("sent", 0),
-                "failed_attempts": c.get("failed_attempts", 0),
-                "dropped": {r: c.get(f"dropped_{r}", 0) for r in ("queue_full", "gave_up", "exit")}}
+        return {
+            "alarms": c.get("alarms", 0),
+            "sent": c.get("sent", 0),
+            "failed_attempts": c.get("failed_attempts", 0),
+            "dropped": {r: c.get(f"dropped_{r}", 0) for r in ("queue_full", "gave_up", "exit")},
+        }
 
     # the posting thread ----------------------------------------------------------------------------------
 
@@ -153,8 +185,9 @@ class Alerter:
                         break
             batch = [(a.to_dict() if hasattr(a, "to_dict") else a, w) for a, w in batch]
             if self.kind == "alertmanager":
-                body = json.dumps([alertmanager_alert(a, self.detector, w) for a, w in batch], ensure_ascii=False,
-                                  default=str).encode("utf-8")
+                body = json.dumps(
+                    [alertmanager_alert(a, self.detector, w) for a, w in batch], ensure_ascii=False, default=str
+                ).encode("utf-8")
             else:
                 body = payload(batch[0][0], self.detector, self.kind, batch[0][1])
             self._gauge()
@@ -173,8 +206,9 @@ class Alerter:
             if attempt and self._closing.is_set():
                 return False
             try:
-                req = urllib.request.Request(self.url, data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    self.url, data=body, method="POST", headers={"Content-Type": "application/json"}
+                )
                 self._posting_since = time.monotonic()
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     if 200 <= resp.status < 300:
@@ -188,7 +222,7 @@ class Alerter:
             self._count("failed_attempts")
             if self.monitor is not None:
                 self.monitor.alerts_failed.inc()
-            if attempt < self.retries and self._closing.wait(self.backoff * 2 ** attempt):
+            if attempt < self.retries and self._closing.wait(self.backoff * 2**attempt):
                 return False
         return False
 

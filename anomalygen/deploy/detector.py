@@ -93,10 +93,14 @@ class Detector:
         self.differences = differences or []
         records = {k: dict(v) for k, v in folder.vocabulary.items()}
         for s in self.statements:  # where the code is now, when another inventory was allowed
-            records[s.id] = {"file": s.file, "line": s.line, "method": s.method, "level": s.level,
-                             "template": s.template}
-        self.explainer = Explainer(self.det, records, set(folder.vocabulary) | _extra_known(folder),
-                                   folder.profile)
+            records[s.id] = {
+                "file": s.file,
+                "line": s.line,
+                "method": s.method,
+                "level": s.level,
+                "template": s.template,
+            }
+        self.explainer = Explainer(self.det, records, set(folder.vocabulary) | _extra_known(folder), folder.profile)
         self.scorer = SessionScorer(self.det)
 
     @property
@@ -125,8 +129,9 @@ class Detector:
         if items and all(isinstance(x, str) for x in items):
             fmt = LogFormat.parse(self.manifest["detect"]["format"])
             parser = LogParser(self.statements, fmt, fallback=False)
-            grouper = Sessionizer(SessionSpec.parse(self.manifest["detect"]["sessions_by"]), fmt,
-                                  idle_lines=1 << 62, max_open=1 << 62)
+            grouper = Sessionizer(
+                SessionSpec.parse(self.manifest["detect"]["sessions_by"]), fmt, idle_lines=1 << 62, max_open=1 << 62
+            )
             grouper.feed(parser.parse_chunks([("<lines>", 1, [x.rstrip("\r\n") for x in items])]))
             return self.judge(sorted(grouper.close_all(), key=lambda s: s.first))
         sessions = []
@@ -147,8 +152,13 @@ class Detector:
         fmt = LogFormat.parse(req.format or d["format"])
         spec = SessionSpec.parse(req.sessions_by or d["sessions_by"])
         parser = LogParser(self.statements, fmt, fallback=False)
-        grouper = Sessionizer(spec, fmt, idle_lines=req.idle_lines or d["idle_lines"],
-                              idle_seconds=req.idle_seconds if req.follow else None, max_open=req.max_open)
+        grouper = Sessionizer(
+            spec,
+            fmt,
+            idle_lines=req.idle_lines or d["idle_lines"],
+            idle_seconds=req.idle_seconds if req.follow else None,
+            max_open=req.max_open,
+        )
         stats = parser.summary.read
         last_data = [time.monotonic()]
 
@@ -181,12 +191,21 @@ class Detector:
             nothing_read(stats.to_dict(), list(req.logs))
         scoring = {"sessions_read": self.scorer.misses - misses, "cache_hits": self.scorer.hits - hits}
         warning = unmatched_labels(tally.labels, tally.seen, req.labels) if tally.labels else None
-        return DetectResult(tally.alarms, tally.scored, stats.to_dict(), grouper.counts.to_dict(),
-                            round(time.perf_counter() - t0, 3), self.differences, tally.labelled(), scoring,
-                            [warning] if warning else [])
+        return DetectResult(
+            tally.alarms,
+            tally.scored,
+            stats.to_dict(),
+            grouper.counts.to_dict(),
+            round(time.perf_counter() - t0, 3),
+            self.differences,
+            tally.labelled(),
+            scoring,
+            [warning] if warning else [],
+        )
 
-    def _batches(self, req: DetectRequest, parser: LogParser, rule: KeyRule,
-                 stop: Callable[[], bool]) -> Iterator[tuple[Sequence[KeyedLines], bool]]:
+    def _batches(
+        self, req: DetectRequest, parser: LogParser, rule: KeyRule, stop: Callable[[], bool]
+    ) -> Iterator[tuple[Sequence[KeyedLines], bool]]:
         """(blocks of keyed lines, whether a poll found nothing) in log order: big plain files parsed by
         `req.jobs` processes, anything else (stdin, a followed file, small files) here, a read block at a time."""
         paths = [str(p) for p in req.logs]
@@ -279,17 +298,25 @@ def _score(pairs: list[tuple[int, bool]]) -> dict:
     tp = sum(1 for lab, bad in pairs if lab and bad)
     fp = sum(1 for lab, bad in pairs if not lab and bad)
     fn = sum(1 for lab, bad in pairs if lab and not bad)
-    return {"sessions": len(pairs), "anomalies": tp + fn, "alarms": tp + fp, "true_alarms": tp,
-            "false_alarms": fp, "missed": fn, "precision": round(tp / (tp + fp), 4) if tp + fp else None,
-            "recall": round(tp / (tp + fn), 4) if tp + fn else None}
+    return {
+        "sessions": len(pairs),
+        "anomalies": tp + fn,
+        "alarms": tp + fp,
+        "true_alarms": tp,
+        "false_alarms": fp,
+        "missed": fn,
+        "precision": round(tp / (tp + fp), 4) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 4) if tp + fn else None,
+    }
 
 
 def _extra_known(folder: ModelFolder) -> set[str]:
     return {"UNMATCHED"} if folder.manifest.get("training", {}).get("unmatched_event") else set()
 
 
-def load_detector(path: str | Path, source: str | Path | SourceTree | None = None,
-                  allow_other_source: bool = False) -> Detector:
+def load_detector(
+    path: str | Path, source: str | Path | SourceTree | None = None, allow_other_source: bool = False
+) -> Detector:
     """Load a model folder (checked against its manifest). With `source` (a path, or a tree already read),
     that tree's inventory is compared with the model's: a different one is refused, naming the statements that
     differ, unless `allow_other_source` (then lines are parsed against the new inventory)."""
@@ -307,8 +334,10 @@ def load_detector(path: str | Path, source: str | Path | SourceTree | None = Non
     diffs = inventory_differences(folder.statements, statements, limit=1 << 30)
     if not allow_other_source:
         more = f" and {len(diffs) - 3} more" if len(diffs) > 3 else ""
-        raise ModelError(f"{path}: trained on another inventory than {source.root}: {'; '.join(diffs[:3])}{more}; "
-                         "pass --allow-other-source to use it anyway")
+        raise ModelError(
+            f"{path}: trained on another inventory than {source.root}: {'; '.join(diffs[:3])}{more}; "
+            "pass --allow-other-source to use it anyway"
+        )
     return Detector(folder, statements, diffs)
 
 

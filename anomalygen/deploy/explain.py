@@ -63,15 +63,23 @@ class Explainer:
         rec = self.statements.get(key)
         if rec is None:
             return {"event": key, "note": "not in the inventory"}
-        return {"event": key, "location": f"{rec['file']}:{rec['line']}", "method": rec.get("method", ""),
-                "level": rec.get("level", ""), "template": rec.get("template", "")}
+        return {
+            "event": key,
+            "location": f"{rec['file']}:{rec['line']}",
+            "method": rec.get("method", ""),
+            "level": rec.get("level", ""),
+            "template": rec.get("template", ""),
+        }
 
     def explain(self, events: list[str], where: list[str], text: list[str], scored: Scored) -> dict:
         """Why the session `events` (with the file:line and text of its lines) was flagged; `scored` is its
         `SessionScorer` result, which for next-event models holds the model's view of its unexpected steps."""
         if isinstance(self.det, NextEventDetector):
-            return {"kind": "next-event", "unseen": self._unseen(events, where),
-                    "unexpected": self._unexpected(events, where, text, scored)}
+            return {
+                "kind": "next-event",
+                "unseen": self._unseen(events, where),
+                "unexpected": self._unexpected(events, where, text, scored),
+            }
         return {"kind": "counts", "unseen": self._unseen(events, where), "deviations": self._deviations(events)}
 
     def _unseen(self, events: list[str], where: list[str]) -> list[dict]:
@@ -91,14 +99,16 @@ class Explainer:
             pos = step.position
             ev = events[pos] if pos < len(events) else "<end>"
             lo, hi = max(0, pos - CONTEXT), min(len(where), pos + CONTEXT + 1)
-            out.append({
-                "position": pos,
-                **record(ev),
-                "at": where[pos] if pos < len(where) else None,
-                "rank": step.rank,
-                "expected": [dict(record(k)) for k in step.expected],
-                "context": [{"at": where[i], "text": printable(text[i]), "this": i == pos} for i in range(lo, hi)],
-            })
+            out.append(
+                {
+                    "position": pos,
+                    **record(ev),
+                    "at": where[pos] if pos < len(where) else None,
+                    "rank": step.rank,
+                    "expected": [dict(record(k)) for k in step.expected],
+                    "context": [{"at": where[i], "text": printable(text[i]), "this": i == pos} for i in range(lo, hi)],
+                }
+            )
         return out
 
     def _deviations(self, events: list[str]) -> list[dict]:
@@ -110,8 +120,10 @@ class Explainer:
             if abs(z) > 1e-9:
                 rows.append((abs(z), key, c, m, z))
         rows.sort(key=lambda r: (-r[0], r[1]))
-        return [{**self._record(key), "count": c, "normal_mean": round(m, 3), "deviation": round(z, 2)}
-                for _, key, c, m, z in rows[:TOP_DEVIATIONS]]
+        return [
+            {**self._record(key), "count": c, "normal_mean": round(m, 3), "deviation": round(z, 2)}
+            for _, key, c, m, z in rows[:TOP_DEVIATIONS]
+        ]
 
 
 def format_alarm(alarm: dict) -> str:
@@ -124,8 +136,10 @@ def printable_lines(text: str) -> str:
 
 
 def _format(alarm: dict) -> str:
-    head = (f"ALARM {alarm['session']}  score {alarm['score']:.4g} > threshold {alarm['threshold']:.4g}  "
-            f"({alarm['lines']} lines from {alarm['start']}, closed: {alarm['closed_by']})")
+    head = (
+        f"ALARM {alarm['session']}  score {alarm['score']:.4g} > threshold {alarm['threshold']:.4g}  "
+        f"({alarm['lines']} lines from {alarm['start']}, closed: {alarm['closed_by']})"
+    )
     lines = [head]
     ex = alarm.get("explanation") or {}
     for u in ex.get("unexpected", []):
@@ -137,12 +151,11 @@ def _format(alarm: dict) -> str:
     for d in ex.get("deviations", []):
         lines.append(f"  count {d['count']} (normal {d['normal_mean']:g}, deviation {d['deviation']:+g}) {_stmt(d)}")
     for u in ex.get("unseen", []):
-        lines.append(f"  never seen in training or synthesis: {_stmt(u)}  first at {u.get('first_at')} "
-                     f"({u['count']}x)")
+        lines.append(f"  never seen in training or synthesis: {_stmt(u)}  first at {u.get('first_at')} ({u['count']}x)")
     return "\n".join(lines)
 
 
 def _stmt(s: dict) -> str:
     if "location" in s:
-        return f"{s['location']} {s['method']} {s['level']} \"{s['template']}\""
+        return f'{s["location"]} {s["method"]} {s["level"]} "{s["template"]}"'
     return f"{s['event']} ({s['note']})"

@@ -84,14 +84,21 @@ def inventory_digest(statements: list[LogStatement]) -> str:
 
 
 def statement_record(s: LogStatement) -> dict:
-    return {"file": s.file, "line": s.line, "class_name": s.class_name, "method": s.method, "level": s.level,
-            "template": s.template}
+    return {
+        "file": s.file,
+        "line": s.line,
+        "class_name": s.class_name,
+        "method": s.method,
+        "level": s.level,
+        "template": s.template,
+    }
 
 
 def _body(doc: dict) -> bytes:
     # everything but the digest, the signature and the wall-clock time it was written: the same model, the same body
-    return json.dumps({k: v for k, v in doc.items() if k not in ("digest", "signature", "created")},
-                      sort_keys=True).encode()
+    return json.dumps(
+        {k: v for k, v in doc.items() if k not in ("digest", "signature", "created")}, sort_keys=True
+    ).encode()
 
 
 def _manifest_digest(doc: dict) -> str:
@@ -149,8 +156,10 @@ def check_out(out: Path, force: bool = False) -> None:
     if force or not out.is_dir() or is_model_folder(out):
         return
     if any(not is_temp(p) for p in out.iterdir()):
-        raise ModelError(f"{out}: not an anomalygen model folder and not empty; refusing to write into it (pass "
-                         "--force to add the model's files to what it holds)")
+        raise ModelError(
+            f"{out}: not an anomalygen model folder and not empty; refusing to write into it (pass "
+            "--force to add the model's files to what it holds)"
+        )
 
 
 def save_model(out: Path, model: ModelFolder, force: bool = False) -> Path:
@@ -192,8 +201,9 @@ def _write_files(out: Path, model: ModelFolder) -> Path:
         import skops.io as sio
 
         write_by_name("estimator.skops", lambda p: sio.dump(st.estimator, p))
-    atomic.write_text(out / "inventory.jsonl",
-                      "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in model.statements))
+    atomic.write_text(
+        out / "inventory.jsonl", "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in model.statements)
+    )
     files.append("inventory.jsonl")
     write_json("vocabulary.json", model.vocabulary)
     write_by_name("profile.npz", lambda p: np.savez(p, **model.profile))
@@ -234,19 +244,24 @@ def read_manifest(folder: Path) -> dict:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ModelError(f"{path}: not an anomalygen model manifest")
     if doc.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{path}: model format version {doc.get('format_version')!r}; this anomalygen reads "
-                         f"version {FORMAT_VERSION} (retrain the model)")
+        raise ModelError(
+            f"{path}: model format version {doc.get('format_version')!r}; this anomalygen reads "
+            f"version {FORMAT_VERSION} (retrain the model)"
+        )
     if doc.get("digest") != _manifest_digest(doc):
         raise ModelError(f"{path}: changed after training (its digest does not match its content); refusing it")
     key = _signing_key()
     if key is not None:
         sig = doc.get("signature")
         if not isinstance(sig, dict) or sig.get("alg") != "hmac-sha256":
-            raise ModelError(f"{path}: not signed, and {KEY_ENV} is set: refusing an unsigned model (train it with "
-                             "the key set)")
+            raise ModelError(
+                f"{path}: not signed, and {KEY_ENV} is set: refusing an unsigned model (train it with the key set)"
+            )
         if not hmac.compare_digest(str(sig.get("value", "")), _signature(doc, key)):
-            raise ModelError(f"{path}: its signature does not match {KEY_ENV} (changed after training, or signed "
-                             "with another key); refusing it")
+            raise ModelError(
+                f"{path}: its signature does not match {KEY_ENV} (changed after training, or signed "
+                "with another key); refusing it"
+            )
     if doc.get("detector") not in DETECTORS:
         raise ModelError(f"{path}: unknown detector {doc.get('detector')!r}")
     _check_shape(path, doc)
@@ -265,14 +280,22 @@ def read_manifest(folder: Path) -> dict:
 def _check_shape(path: Path, doc: dict) -> None:
     """The fields `detect` reads, with their types: a digest that matches says nothing about them."""
     d = doc.get("detect")
-    ok = (isinstance(doc.get("params"), dict) and isinstance(doc.get("threshold"), (int, float))
-          and isinstance(doc.get("inventory_digest"), str) and isinstance(d, dict)
-          and isinstance(d.get("format"), str) and isinstance(d.get("sessions_by"), str)
-          and isinstance(d.get("idle_lines"), int) and not isinstance(d.get("idle_lines"), bool)
-          and isinstance(doc.get("training", {}), dict))
+    ok = (
+        isinstance(doc.get("params"), dict)
+        and isinstance(doc.get("threshold"), (int, float))
+        and isinstance(doc.get("inventory_digest"), str)
+        and isinstance(d, dict)
+        and isinstance(d.get("format"), str)
+        and isinstance(d.get("sessions_by"), str)
+        and isinstance(d.get("idle_lines"), int)
+        and not isinstance(d.get("idle_lines"), bool)
+        and isinstance(doc.get("training", {}), dict)
+    )
     if not ok:
-        raise ModelError(f"{path}: lacks a field detect needs, or has one of the wrong type (params, threshold, "
-                         "inventory_digest, detect: format, sessions_by, idle_lines)")
+        raise ModelError(
+            f"{path}: lacks a field detect needs, or has one of the wrong type (params, threshold, "
+            "inventory_digest, detect: format, sessions_by, idle_lines)"
+        )
 
 
 def _verified_files(folder: Path, doc: dict) -> dict[str, bytes]:
@@ -341,8 +364,9 @@ def load_model(folder: Path) -> ModelFolder:
     try:
         det = cls.from_state(det_doc["params"], st)
     except (KeyError, RuntimeError, TypeError, ValueError, AttributeError, IndexError) as e:
-        raise ModelError(f"{folder}: the saved state does not fit {doc['detector']} "
-                         f"({type(e).__name__}: {e})") from None
+        raise ModelError(
+            f"{folder}: the saved state does not fit {doc['detector']} ({type(e).__name__}: {e})"
+        ) from None
     statements = []
     inv = folder / "inventory.jsonl"
     with _reading(inv, "inventory (UTF-8 JSON lines)"):

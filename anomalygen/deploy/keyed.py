@@ -25,6 +25,7 @@ from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec
 @dataclass
 class KeyedLines:
     """Parsed lines of one file, in order, as columns, with their session keys: what a session keeps of a line."""
+
     file: str
     linenos: Sequence[int]
     events: list[str]  # statement id ("" when none matched)
@@ -48,15 +49,18 @@ class KeyRule:
         if spec.kind == "window-count" and spec.step != spec.size:
             raise ValueError("detect supports fixed windows only (window:count:N, no step)")
         if spec.kind == "field" and spec.field not in fmt.fields:
-            raise ValueError(f"--sessions-by field:{spec.field}: the format has no field {spec.field!r} "
-                             f"(fields: {', '.join(fmt.fields)})")
+            raise ValueError(
+                f"--sessions-by field:{spec.field}: the format has no field {spec.field!r} "
+                f"(fields: {', '.join(fmt.fields)})"
+            )
         self.spec, self.fmt = spec, fmt
         self.window = int(spec.size) if spec.kind == "window-count" else 0
         rx = re.compile(spec.pattern or HDFS_BLOCK)
         self._findall, self._finditer, self._group = rx.findall, rx.finditer, rx.groups
         # digit key -> slices of its keys; None: the pattern has several groups, or digits of its own
         self._places: dict[bytes, tuple[slice, ...]] | None = (
-            {} if rx.groups <= 1 and not digit_sensitive(rx.pattern) else None)
+            {} if rx.groups <= 1 and not digit_sensitive(rx.pattern) else None
+        )
         self.cache_size = cache_size
 
     def block(self, cols: EventColumns) -> KeyedLines:
@@ -72,18 +76,31 @@ class KeyRule:
         else:
             sizes = list(map(len, places))
             if sizes.count(1) == len(sizes):  # the usual block: one key per line
-                return KeyedLines(cols.file, cols.linenos, cols.events, cols.messages,
-                                  list(map(getitem, cols.messages, map(itemgetter(0), places))), None)
+                return KeyedLines(
+                    cols.file,
+                    cols.linenos,
+                    cols.events,
+                    cols.messages,
+                    list(map(getitem, cols.messages, map(itemgetter(0), places))),
+                    None,
+                )
             found = [[m[p] for p in at] for m, at in zip(cols.messages, places)]
         sizes = list(map(len, found))
         if sizes.count(1) == len(sizes):
-            return KeyedLines(cols.file, cols.linenos, cols.events, cols.messages,
-                              list(map(itemgetter(0), found)), None)
+            return KeyedLines(
+                cols.file, cols.linenos, cols.events, cols.messages, list(map(itemgetter(0), found)), None
+            )
         for i in np.flatnonzero(np.array(sizes) > 1).tolist():  # a line naming one key twice counts once for it
             found[i] = list(dict.fromkeys(found[i]))
         sizes = list(map(len, found))
-        return KeyedLines(cols.file, cols.linenos, cols.events, cols.messages, list(chain.from_iterable(found)),
-                          np.repeat(np.arange(len(found)), sizes))
+        return KeyedLines(
+            cols.file,
+            cols.linenos,
+            cols.events,
+            cols.messages,
+            list(chain.from_iterable(found)),
+            np.repeat(np.arange(len(found)), sizes),
+        )
 
     def _places_of(self, cols: EventColumns) -> list[tuple[slice, ...]]:
         """Where each message's keys are, from its digit key's entry (found on the first message of that key)."""

@@ -69,19 +69,33 @@ class Monitor:
         self._live = _Live()
         self.registry.register(self._live)
         r = self.registry
-        self.alarms = Counter(f"{PREFIX}_alarms", "alarms raised, by detector and the statement the alarm points "
-                              "at first", ["detector", "statement"], registry=r)
+        self.alarms = Counter(
+            f"{PREFIX}_alarms",
+            "alarms raised, by detector and the statement the alarm points at first",
+            ["detector", "statement"],
+            registry=r,
+        )
         self.scored = Counter(f"{PREFIX}_sessions_scored", "sessions scored", ["detector"], registry=r)
-        self.latency = Histogram(f"{PREFIX}_scoring_seconds", "time to score one batch of closed sessions "
-                                 "(explanations of its alarms included)", ["detector"], buckets=LATENCY_BUCKETS,
-                                 registry=r)
+        self.latency = Histogram(
+            f"{PREFIX}_scoring_seconds",
+            "time to score one batch of closed sessions (explanations of its alarms included)",
+            ["detector"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.model = Info(f"{PREFIX}_model", "the model folder in use", registry=r)
         self.alerts_sent = Counter(f"{PREFIX}_alerts_sent", "alerts the receiver accepted", registry=r)
-        self.alerts_failed = Counter(f"{PREFIX}_alert_attempts_failed", "alert posts that failed (each retry "
-                                     "counts)", registry=r)
-        self.alerts_dropped = Counter(f"{PREFIX}_alerts_dropped", "alerts never delivered, by why: queue_full "
-                                      "(the receiver lags), gave_up (every retry failed), exit (still queued when "
-                                      "detect stopped)", ["reason"], registry=r)
+        self.alerts_failed = Counter(
+            f"{PREFIX}_alert_attempts_failed", "alert posts that failed (each retry counts)", registry=r
+        )
+        self.alerts_dropped = Counter(
+            f"{PREFIX}_alerts_dropped",
+            "alerts never delivered, by why: queue_full "
+            "(the receiver lags), gave_up (every retry failed), exit (still queued when "
+            "detect stopped)",
+            ["reason"],
+            registry=r,
+        )
         self.alerts_queued = Gauge(f"{PREFIX}_alerts_queued", "alerts waiting to be posted", registry=r)
         self.detector = ""
         self._server = None
@@ -91,10 +105,15 @@ class Monitor:
         self.detector = detector.name
         self._live.stats, self._live.grouper = stats, grouper
         m = detector.manifest
-        self.model.info({"detector": detector.name, "threshold": f"{detector.threshold:.6g}",
-                         "manifest_digest": str(m.get("digest", "")),
-                         "inventory_digest": str(m.get("inventory_digest", "")),
-                         "path": str(model_path)})
+        self.model.info(
+            {
+                "detector": detector.name,
+                "threshold": f"{detector.threshold:.6g}",
+                "manifest_digest": str(m.get("digest", "")),
+                "inventory_digest": str(m.get("inventory_digest", "")),
+                "path": str(model_path),
+            }
+        )
         self.scored.labels(detector.name)
         self.latency.labels(detector.name)
         for reason in ("queue_full", "gave_up", "exit"):

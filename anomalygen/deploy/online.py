@@ -46,8 +46,14 @@ class OpenSession:
     last_time: float
     closed_by: str  # idle | evicted | end | window
 
-    def __init__(self, key: str, first: int = 0, names: list[str] | None = None, files: list[str] | None = None,
-                 codes: array | None = None):
+    def __init__(
+        self,
+        key: str,
+        first: int = 0,
+        names: list[str] | None = None,
+        files: list[str] | None = None,
+        codes: array | None = None,
+    ):
         # written out: the generated one calls a factory per field, and detect opens a session every few lines
         self.key, self.first = key, first
         self.names = names if names is not None else []
@@ -83,6 +89,7 @@ class OpenSession:
 
 class Places(Sequence[str]):
     """`OpenSession.where`: a list-like view of a session's kept places; equal to a sequence of the same texts."""
+
     __slots__ = ("_s",)
 
     def __init__(self, session: OpenSession):
@@ -116,9 +123,16 @@ class SessionCounts:
 
 
 class Sessionizer:
-    def __init__(self, spec: SessionSpec, fmt: LogFormat, idle_lines: int = 100_000,
-                 idle_seconds: float | None = None, max_open: int = 100_000, keep_events: int = 256,
-                 check_every: int = 256):
+    def __init__(
+        self,
+        spec: SessionSpec,
+        fmt: LogFormat,
+        idle_lines: int = 100_000,
+        idle_seconds: float | None = None,
+        max_open: int = 100_000,
+        keep_events: int = 256,
+        check_every: int = 256,
+    ):
         self.rule = KeyRule(spec, fmt)
         self.window = self.rule.window
         self.idle_lines, self.idle_seconds = idle_lines, idle_seconds
@@ -160,8 +174,11 @@ class Sessionizer:
             f = self._file_index[block.file] = len(self.files)
             self.files.append(block.file)
         linenos = block.linenos
-        places = (np.arange(linenos.start, linenos.stop, dtype=np.int64) if isinstance(linenos, range)
-                  else np.asarray(linenos, dtype=np.int64)) | (f << LINE_BITS)
+        places = (
+            np.arange(linenos.start, linenos.stop, dtype=np.int64)
+            if isinstance(linenos, range)
+            else np.asarray(linenos, dtype=np.int64)
+        ) | (f << LINE_BITS)
         keys, key_lines, window = block.keys, block.key_lines, self.window
         every = window or self.check_every
         n0 = self.n
@@ -172,8 +189,9 @@ class Sessionizer:
                 b = min(m, a + self.idle_lines)
                 seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
                 if self._overflow(seg_keys, seg_lines) is None:
-                    self._long_segment(seg_keys, seg_lines, key_lines is None, codes, places, block.texts, n0, a,
-                                       b, now, out)
+                    self._long_segment(
+                        seg_keys, seg_lines, key_lines is None, codes, places, block.texts, n0, a, b, now, out
+                    )
                     self.n = n0 + b
                     a = b
                     continue
@@ -203,9 +221,20 @@ class Sessionizer:
             a = b
         return out
 
-    def _long_segment(self, keys: list[str], lines: np.ndarray, every_line: bool, codes: np.ndarray,
-                      places: np.ndarray, texts: list[str], n0: int, a: int, b: int, now: float,
-                      out: list[OpenSession]) -> None:
+    def _long_segment(
+        self,
+        keys: list[str],
+        lines: np.ndarray,
+        every_line: bool,
+        codes: np.ndarray,
+        places: np.ndarray,
+        texts: list[str],
+        n0: int,
+        a: int,
+        b: int,
+        now: float,
+        out: list[OpenSession],
+    ) -> None:
         """Lines a..b-1 of a block, at most `idle_lines` of them, with the checks that fall among them, given that
         no line opens a session past `max_open`. No session the segment touches can go idle before its end, so
         a check closes the sessions open before it and not touched since, idle by then: each such session closes
@@ -258,9 +287,19 @@ class Sessionizer:
         fresh = sorted(i for k, i in first.items() if k not in sessions)
         return int(lines[fresh[room]]) if len(fresh) > room else None
 
-    def _segment(self, keys: list[str], lines: np.ndarray, codes: np.ndarray, places: np.ndarray,
-                 texts: list[str], n0: int, now: float, out: list[OpenSession], first: dict | None = None,
-                 ids: np.ndarray | None = None) -> None:
+    def _segment(
+        self,
+        keys: list[str],
+        lines: np.ndarray,
+        codes: np.ndarray,
+        places: np.ndarray,
+        texts: list[str],
+        n0: int,
+        now: float,
+        out: list[OpenSession],
+        first: dict | None = None,
+        ids: np.ndarray | None = None,
+    ) -> None:
         """Add a segment's lines to their sessions: `keys[i]` is a key of the block's line `lines[i]`. (`first`,
         `ids`: the key -> first index table and each key's first index, when the caller has them.)"""
         sessions, counts, keep = self.open, self.counts, self.keep
@@ -280,8 +319,13 @@ class Sessionizer:
         group_keys = list(first)
         names, files, max_open = self.names, self.files, self.max_open
         get, to_end = sessions.get, sessions.move_to_end
-        for g, i, j, opened, last in zip(by_last.tolist(), starts.tolist(), ends.tolist(),
-                                         (at[starts] + (n0 + 1)).tolist(), (at[ends - 1] + (n0 + 1)).tolist()):
+        for g, i, j, opened, last in zip(
+            by_last.tolist(),
+            starts.tolist(),
+            ends.tolist(),
+            (at[starts] + (n0 + 1)).tolist(),
+            (at[ends - 1] + (n0 + 1)).tolist(),
+        ):
             key = group_keys[g]
             s = get(key)
             if s is None:
@@ -294,12 +338,12 @@ class Sessionizer:
                     out.append(old)
             else:
                 to_end(key)
-            s.codes.frombytes(code_bytes[4 * i:4 * j])
+            s.codes.frombytes(code_bytes[4 * i : 4 * j])
             room = keep - len(s.text)
             if room > 0:
                 if j - i > room:
                     j = i + room
-                s.places.frombytes(place_bytes[8 * i:8 * j])
+                s.places.frombytes(place_bytes[8 * i : 8 * j])
                 s.text.extend(text[i:j])
             s.last_line = last
             s.last_time = now

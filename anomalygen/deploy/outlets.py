@@ -22,8 +22,12 @@ class OutletSettings:
 
 
 @contextmanager
-def outlets(settings: OutletSettings, detector: str, on_alarm: Callable | None,
-            say: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> Iterator[tuple[object, Callable]]:
+def outlets(
+    settings: OutletSettings,
+    detector: str,
+    on_alarm: Callable | None,
+    say: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+) -> Iterator[tuple[object, Callable]]:
     """(the metrics monitor or None, the alarm callback to stream with: `on_alarm` plus counting and posting)."""
     monitor = alerter = None
     if settings.metrics_port is not None:
@@ -35,16 +39,23 @@ def outlets(settings: OutletSettings, detector: str, on_alarm: Callable | None,
         try:
             port = monitor.serve(settings.metrics_port, settings.metrics_addr)
         except OSError as e:
-            raise InputError(f"--metrics-port {settings.metrics_port}: cannot listen on "
-                             f"{settings.metrics_addr}: {e.strerror or e}") from None
+            raise InputError(
+                f"--metrics-port {settings.metrics_port}: cannot listen on {settings.metrics_addr}: {e.strerror or e}"
+            ) from None
         say(f"metrics: http://{settings.metrics_addr}:{port}/metrics")
     if settings.alert_url:
         from anomalygen.deploy.alerts import Alerter
 
         if settings.alert_queue < 1 or settings.alert_retries < 0:
             raise InputError("--alert-queue must be >= 1 and --alert-retries >= 0")
-        alerter = Alerter(settings.alert_url, detector, settings.alert_format, settings.alert_queue,
-                          settings.alert_retries, monitor=monitor)
+        alerter = Alerter(
+            settings.alert_url,
+            detector,
+            settings.alert_format,
+            settings.alert_queue,
+            settings.alert_retries,
+            monitor=monitor,
+        )
 
     def each(verdict) -> None:
         if on_alarm is not None:
@@ -60,8 +71,10 @@ def outlets(settings: OutletSettings, detector: str, on_alarm: Callable | None,
         if alerter is not None:
             s = alerter.close()
             d = s["dropped"]
-            say(f"alerts to {alerter.url} ({alerter.kind}): {s['sent']} of {s['alarms']} sent; dropped: "
+            say(
+                f"alerts to {alerter.url} ({alerter.kind}): {s['sent']} of {s['alarms']} sent; dropped: "
                 f"{d['queue_full']} queue full, {d['gave_up']} after {alerter.retries} retries, {d['exit']} at exit; "
-                f"{s['failed_attempts']} failed posts")
+                f"{s['failed_attempts']} failed posts"
+            )
         if monitor is not None:
             monitor.close()

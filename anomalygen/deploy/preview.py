@@ -25,8 +25,19 @@ def pick_model(models: str) -> str:
     return "DeepLog" if "DeepLog" in names else names[0]
 
 
-def preview_alarms(run_dir: Path, source: Path, logs: list[Path], labels: Path, fmt: str, sessions_by: str,
-                   models: str, epochs: int, seed: int, tree=None, labels_conflict: str = "error") -> Path:
+def preview_alarms(
+    run_dir: Path,
+    source: Path,
+    logs: list[Path],
+    labels: Path,
+    fmt: str,
+    sessions_by: str,
+    models: str,
+    epochs: int,
+    seed: int,
+    tree=None,
+    labels_conflict: str = "error",
+) -> Path:
     """`tree`: the source already read (a `SourceTree`), as `run` passes it."""
     run_dir = Path(run_dir)
     synthetic = run_dir / layout.SYNTHETIC
@@ -34,10 +45,23 @@ def preview_alarms(run_dir: Path, source: Path, logs: list[Path], labels: Path, 
     from anomalygen.detect.registry import DETECTORS
 
     params = {"epochs": epochs} if "epochs" in inspect.signature(DETECTORS[model].__init__).parameters else {}
-    res = train(TrainRequest(model=model, source=source, logs=logs, labels=labels, format=fmt,
-                             sessions_by=sessions_by, augment=synthetic if (synthetic / "sessions.jsonl").exists()
-                             else None, out=run_dir / layout.MODEL, params=params, seed=seed, holdout=HOLDOUT,
-                             tree=tree, labels_conflict=labels_conflict))
+    res = train(
+        TrainRequest(
+            model=model,
+            source=source,
+            logs=logs,
+            labels=labels,
+            format=fmt,
+            sessions_by=sessions_by,
+            augment=synthetic if (synthetic / "sessions.jsonl").exists() else None,
+            out=run_dir / layout.MODEL,
+            params=params,
+            seed=seed,
+            holdout=HOLDOUT,
+            tree=tree,
+            labels_conflict=labels_conflict,
+        )
+    )
     det = Detector(load_model(res.out))
     verdicts = det.judge(res.holdout)
     labels_of = dict(zip((s.key for s in res.holdout), res.holdout_labels))

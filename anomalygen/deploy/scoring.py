@@ -77,8 +77,10 @@ class SessionScorer:
         det = self.det
         if isinstance(det, NextEventDetector):
             steps = det.step_ranks(sessions, TOP_EXPECTED, above=det.threshold_, first=MAX_UNEXPECTED)
-            return [Scored(float(ranks.max()), tuple(Step(p, int(ranks[p]), tuple(e)) for p, e in expected.items()))
-                    for ranks, expected in steps]
+            return [
+                Scored(float(ranks.max()), tuple(Step(p, int(ranks[p]), tuple(e)) for p, e in expected.items()))
+                for ranks, expected in steps
+            ]
         # shortest first: sequence models pad each batch to its longest session
         order = sorted(range(len(sessions)), key=lambda i: len(sessions[i]))
         scores = det.decision_function([list(sessions[i]) for i in order])

@@ -68,8 +68,9 @@ def worth_splitting(paths: Sequence[str | Path], jobs: int) -> bool:
     return total_bytes(paths) >= MIN_SPANS * SPAN_BYTES
 
 
-def keyed_spans(parser: LogParser, statements: Sequence[LogStatement], rule: KeyRule,
-                paths: Sequence[str | Path], jobs: int) -> Iterator[KeyedLines]:
+def keyed_spans(
+    parser: LogParser, statements: Sequence[LogStatement], rule: KeyRule, paths: Sequence[str | Path], jobs: int
+) -> Iterator[KeyedLines]:
     """The keyed lines of `paths` in order, a span at a time, parsed by `jobs` processes; each span's
     counts (lines read, rejected, matched) are added to `parser.summary` as it arrives, as if `parser` had read
     it. Forked workers start from `parser` and `rule` themselves (each resets its own copy's counts), so the

@@ -42,7 +42,7 @@ class _Lines:
             nl = data.find(b"\n")
             if nl < 0:
                 return None
-            data, self.skipping = data[nl + 1:], False
+            data, self.skipping = data[nl + 1 :], False
             self._too_long()
         data = self.carry + data
         cut = data.rfind(b"\n")
@@ -51,7 +51,7 @@ class _Lines:
             if len(data) > self.max_line_bytes:
                 self.carry, self.skipping = b"", True
             return None
-        block, self.carry = data[: cut + 1], data[cut + 1:]
+        block, self.carry = data[: cut + 1], data[cut + 1 :]
         return self._emit(block)
 
     def finish(self) -> Chunk | None:
@@ -93,8 +93,9 @@ def read_stdin(stats: ReadStats, max_line_bytes: int = 1 << 20) -> Iterator[Chun
         yield last
 
 
-def follow(path: Path, stats: ReadStats, stop: Callable[[], bool], poll: float = 0.2,
-           max_line_bytes: int = 1 << 20) -> Iterator[Chunk]:
+def follow(
+    path: Path, stats: ReadStats, stop: Callable[[], bool], poll: float = 0.2, max_line_bytes: int = 1 << 20
+) -> Iterator[Chunk]:
     """`tail -F` from the first line: until `stop()` is true, read what is appended, and switch files when
     the path is rotated or truncated. Empty blocks mark polls that found nothing."""
     name = str(path)
@@ -155,8 +156,13 @@ def _replaced(path: Path, ino: int | None, pos: int) -> bool:
     return st.st_ino != ino or st.st_size < pos
 
 
-def line_source(paths: list[str | Path], stats: ReadStats, follow_last: bool = False,
-                stop: Callable[[], bool] = lambda: False, poll: float = 0.2) -> Iterator[Chunk]:
+def line_source(
+    paths: list[str | Path],
+    stats: ReadStats,
+    follow_last: bool = False,
+    stop: Callable[[], bool] = lambda: False,
+    poll: float = 0.2,
+) -> Iterator[Chunk]:
     """All `paths` in order (`-` is stdin); with `follow_last` the last one is followed until `stop()`."""
     paths = list(paths)
     for i, p in enumerate(paths):

@@ -83,8 +83,9 @@ def resolve_inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, st
     return Path(req.source), [Path(p) for p in req.logs], req.labels, req.format or "hdfs"
 
 
-def real_sessions(statements, logs: list[Path], fmt: LogFormat, spec: SessionSpec,
-                  keep_events: int = 0) -> tuple[list[OpenSession], dict]:
+def real_sessions(
+    statements, logs: list[Path], fmt: LogFormat, spec: SessionSpec, keep_events: int = 0
+) -> tuple[list[OpenSession], dict]:
     parser = LogParser(statements, fmt, fallback=False)
     grouper = Sessionizer(spec, fmt, idle_lines=1 << 62, max_open=1 << 62, keep_events=keep_events)
     grouper.feed(parser.parse_chunks(iter_chunks(logs, parser.summary.read)))
@@ -103,9 +104,19 @@ def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt
 
         with tempfile.TemporaryDirectory(prefix="anomalygen-synth-") as tmp:
             # real sessions seed the synthetic ones: never those held out
-            generate(GenerateRequest(Path(tmp), src, tree, logs=list(logs), format=fmt, n=req.synthesize,
-                                     seed=req.seed, session_key="block" if req.sessions_by == "id" else "none",
-                                     host_fraction=1.0 - req.holdout if req.holdout > 0 else None))
+            generate(
+                GenerateRequest(
+                    Path(tmp),
+                    src,
+                    tree,
+                    logs=list(logs),
+                    format=fmt,
+                    n=req.synthesize,
+                    seed=req.seed,
+                    session_key="block" if req.sessions_by == "id" else "none",
+                    host_fraction=1.0 - req.holdout if req.holdout > 0 else None,
+                )
+            )
             syn = load_augment_dir(Path(tmp))
         info = {"synthesize": req.synthesize, "seed": req.seed}
     else:
@@ -123,8 +134,13 @@ def _metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     if y.sum() == 0:
         return {"anomalies": 0, "false_alarms": int(pred.sum()), "precision": None, "recall": None, "f1": None}
     p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
-    return {"anomalies": int(y.sum()), "false_alarms": int(((pred == 1) & (y == 0)).sum()),
-            "precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4)}
+    return {
+        "anomalies": int(y.sum()),
+        "false_alarms": int(((pred == 1) & (y == 0)).sum()),
+        "precision": round(float(p), 4),
+        "recall": round(float(r), 4),
+        "f1": round(float(f), 4),
+    }
 
 
 def train(req: TrainRequest) -> TrainResult:
@@ -138,7 +154,7 @@ def train(req: TrainRequest) -> TrainResult:
     inv = tree.inventory
     sessions, read, label_map = _real(req, inv.statements, logs, labels_path, fmt_spec, fmt, spec)
     n_hold = int(round(len(sessions) * req.holdout))
-    sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold:]
+    sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold :]
     if not sessions:
         raise TrainError(f"--holdout {req.holdout} leaves no session to train on")
     X = [s.events for s in sessions]
@@ -151,17 +167,41 @@ def train(req: TrainRequest) -> TrainResult:
     y_fit = np.concatenate([y[tr], np.array([s.label for s in syn], dtype=np.int64)])
     det = _fit(req, inv.statements, X_fit, y_fit)
     validation = _validate(det, [X[i] for i in va], y[va])
-    counts = {"real": len(X), "train": len(tr), "validation": len(va), "anomalous": int(y.sum()),
-              "synthetic": len(syn), "held_out": len(holdout)}
+    counts = {
+        "real": len(X),
+        "train": len(tr),
+        "validation": len(va),
+        "anomalous": int(y.sum()),
+        "synthetic": len(syn),
+        "held_out": len(holdout),
+    }
     manifest = _manifest(req, src, logs, labels_path, fmt_spec, read, syn_info, counts, holdout, validation)
     _save(req.out, det, manifest, inv.statements, X_fit, y_fit, req.force)
-    return TrainResult(Path(req.out), req.model, float(det.threshold_), manifest["training"]["sessions"], validation,
-                       read, round(time.perf_counter() - t0, 2), holdout,
-                       [label_map.get(s.key, 0) for s in holdout])
+    return TrainResult(
+        Path(req.out),
+        req.model,
+        float(det.threshold_),
+        manifest["training"]["sessions"],
+        validation,
+        read,
+        round(time.perf_counter() - t0, 2),
+        holdout,
+        [label_map.get(s.key, 0) for s in holdout],
+    )
 
 
-def _manifest(req: TrainRequest, src: Path, logs: list[Path], labels_path: Path | None, fmt_spec: str, read: dict,
-              syn_info: dict, counts: dict, holdout: list[OpenSession], validation: dict) -> dict:
+def _manifest(
+    req: TrainRequest,
+    src: Path,
+    logs: list[Path],
+    labels_path: Path | None,
+    fmt_spec: str,
+    read: dict,
+    syn_info: dict,
+    counts: dict,
+    holdout: list[OpenSession],
+    validation: dict,
+) -> dict:
     """What the model folder records of its training data (digests included) and how `detect` reads logs."""
     return {
         "training": {
@@ -207,13 +247,21 @@ def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogF
     except (FormatError, ValueError) as e:
         raise TrainError(str(e)) from None
     if not supports(req.sessions_by):
-        raise TrainError(f"--sessions-by {req.sessions_by}: detect forms sessions by id, regex:, field: or "
-                         "window:count:N (no step)")
+        raise TrainError(
+            f"--sessions-by {req.sessions_by}: detect forms sessions by id, regex:, field: or window:count:N (no step)"
+        )
     return src, logs, labels_path, fmt_spec, fmt, spec
 
 
-def _real(req: TrainRequest, statements, logs: list[Path], labels_path: Path | None, fmt_spec: str,
-          fmt: LogFormat, spec: SessionSpec) -> tuple[list[OpenSession], dict, dict[str, int]]:
+def _real(
+    req: TrainRequest,
+    statements,
+    logs: list[Path],
+    labels_path: Path | None,
+    fmt_spec: str,
+    fmt: LogFormat,
+    spec: SessionSpec,
+) -> tuple[list[OpenSession], dict, dict[str, int]]:
     """The real sessions in log order (only the labelled ones when labels are given), what reading counted,
     and the labels."""
     try:
@@ -221,8 +269,10 @@ def _real(req: TrainRequest, statements, logs: list[Path], labels_path: Path | N
     except ValueError as e:  # a header field the format does not have
         raise TrainError(str(e)) from None
     if not sessions:
-        raise TrainError(f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
-                         f"{req.sessions_by}): is the format right?")
+        raise TrainError(
+            f"no session in {', '.join(map(str, logs))} (format {fmt_spec}, sessions by "
+            f"{req.sessions_by}): is the format right?"
+        )
     skipped = Skipped()
     label_map = load_labels(labels_path, skipped, req.labels_conflict) if labels_path else {}
     for line in skipped.lines(f"labels {labels_path}"):
@@ -247,8 +297,10 @@ def _fit(req: TrainRequest, statements, X_fit: list, y_fit: np.ndarray):
     except (TypeError, ValueError) as e:
         raise TrainError(f"{req.model}: {_given(req.params)}: {e}") from None
     if det.supervised and len(np.unique(y_fit)) < 2:
-        raise TrainError(f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
-                         "anomalous sessions via --augment/--synthesize)")
+        raise TrainError(
+            f"{req.model} is supervised: it needs labelled anomalies (--labels, or synthetic "
+            "anomalous sessions via --augment/--synthesize)"
+        )
     try:
         return det.fit(X_fit, y_fit)
     except ValueError as e:
@@ -277,8 +329,13 @@ def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.nda
     statements it saw, and the count profile of its normal sessions (for count explanations)."""
     by_id = {s.id: s for s in statements}
     known = sorted({e for s in X_fit for e in s})
-    manifest["training"].update({"events_known": len(known), "unmatched_event": UNMATCHED in known,
-                                 "train_info": getattr(det, "train_info_", None)})
+    manifest["training"].update(
+        {
+            "events_known": len(known),
+            "unmatched_event": UNMATCHED in known,
+            "train_info": getattr(det, "train_info_", None),
+        }
+    )
     vocabulary = {k: statement_record(by_id[k]) for k in known if k in by_id}
     normal = [s for s, lab in zip(X_fit, y_fit) if lab == 0]
     save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)), force)

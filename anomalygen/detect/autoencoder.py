@@ -18,9 +18,18 @@ class AutoEncoderDetector(CountDetector):
     name = "AutoEncoder"
     tags = frozenset({"deep"})
 
-    def __init__(self, hidden: int = 32, bottleneck: int = 8, epochs: int = 30, batch_size: int = 64,
-                 lr: float = 3e-3, patience: int = 5, quantile: float = 0.99, random_state: int = 0,
-                 verbose: bool = False):
+    def __init__(
+        self,
+        hidden: int = 32,
+        bottleneck: int = 8,
+        epochs: int = 30,
+        batch_size: int = 64,
+        lr: float = 3e-3,
+        patience: int = 5,
+        quantile: float = 0.99,
+        random_state: int = 0,
+        verbose: bool = False,
+    ):
         self.hidden = hidden
         self.bottleneck = bottleneck
         self.epochs = epochs
@@ -32,8 +41,15 @@ class AutoEncoderDetector(CountDetector):
         self.verbose = verbose
 
     def _build(self, d: int) -> nn.Module:
-        return nn.Sequential(nn.Linear(d, self.hidden), nn.ReLU(), nn.Linear(self.hidden, self.bottleneck),
-                             nn.ReLU(), nn.Linear(self.bottleneck, self.hidden), nn.ReLU(), nn.Linear(self.hidden, d))
+        return nn.Sequential(
+            nn.Linear(d, self.hidden),
+            nn.ReLU(),
+            nn.Linear(self.hidden, self.bottleneck),
+            nn.ReLU(),
+            nn.Linear(self.bottleneck, self.hidden),
+            nn.ReLU(),
+            nn.Linear(self.hidden, d),
+        )
 
     def _scaled(self, M: np.ndarray) -> torch.Tensor:
         return torch.from_numpy((np.log1p(M) / self.scale_).astype(np.float32))
@@ -47,10 +63,18 @@ class AutoEncoderDetector(CountDetector):
         d = A.shape[1]
         torch.manual_seed(self.random_state)
         self.model_ = self._build(d)
-        self.train_info_ = train_model(self.model_, lambda b: ((self.model_(b[0]) - b[0]) ** 2).mean(), (A,),
-                                       epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
-                                       seed=self.random_state, patience=self.patience, verbose=self.verbose,
-                                       desc=self.name)
+        self.train_info_ = train_model(
+            self.model_,
+            lambda b: ((self.model_(b[0]) - b[0]) ** 2).mean(),
+            (A,),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.random_state,
+            patience=self.patience,
+            verbose=self.verbose,
+            desc=self.name,
+        )
         self.threshold_ = float(np.quantile(self._errors(A), self.quantile))
         return self
 

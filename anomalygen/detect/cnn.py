@@ -25,9 +25,20 @@ class _TextCNN(nn.Module):
 class CNNDetector(SessionClassifierDetector):
     name = "CNN"
 
-    def __init__(self, embed_dim: int = 32, n_filters: int = 64, kernel_sizes: tuple = (2, 3, 4), max_len: int = 128,
-                 epochs: int = 10, batch_size: int = 64, lr: float = 3e-3, patience: int = 3,
-                 class_weight: str | None = None, random_state: int = 0, verbose: bool = False):
+    def __init__(
+        self,
+        embed_dim: int = 32,
+        n_filters: int = 64,
+        kernel_sizes: tuple = (2, 3, 4),
+        max_len: int = 128,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 3e-3,
+        patience: int = 3,
+        class_weight: str | None = None,
+        random_state: int = 0,
+        verbose: bool = False,
+    ):
         self.embed_dim = embed_dim
         self.n_filters = n_filters
         self.kernel_sizes = kernel_sizes
@@ -45,5 +56,4 @@ class CNNDetector(SessionClassifierDetector):
         return max(self.kernel_sizes)
 
     def _build(self):
-        return _TextCNN(len(self.vocab_) + 1, self.embed_dim, self.n_filters, self.kernel_sizes,
-                        self.vocab_.pad_index)
+        return _TextCNN(len(self.vocab_) + 1, self.embed_dim, self.n_filters, self.kernel_sizes, self.vocab_.pad_index)

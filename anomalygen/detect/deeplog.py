@@ -27,9 +27,20 @@ class DeepLogDetector(NextEventDetector):
 
     name = "DeepLog"
 
-    def __init__(self, top_g: int = 9, embed_dim: int = 32, hidden: int = 64, layers: int = 2, max_len: int = 128,
-                 epochs: int = 10, batch_size: int = 64, lr: float = 3e-3, patience: int = 3, random_state: int = 0,
-                 verbose: bool = False):
+    def __init__(
+        self,
+        top_g: int = 9,
+        embed_dim: int = 32,
+        hidden: int = 64,
+        layers: int = 2,
+        max_len: int = 128,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 3e-3,
+        patience: int = 3,
+        random_state: int = 0,
+        verbose: bool = False,
+    ):
         self.top_g = top_g
         self.embed_dim = embed_dim
         self.hidden = hidden

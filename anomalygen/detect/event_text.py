@@ -8,8 +8,9 @@ from anomalygen.detect.semantic import embed_texts
 from anomalygen.detect.vocab import EventVocabulary
 
 
-def semantic_matrix(vocab: EventVocabulary, event_texts: dict | None, backend: str, dim: int,
-                    n_specials: int = 3) -> tuple[np.ndarray, str]:
+def semantic_matrix(
+    vocab: EventVocabulary, event_texts: dict | None, backend: str, dim: int, n_specials: int = 3
+) -> tuple[np.ndarray, str]:
     """Rows 1..n: the events' vectors; row 0 (OOV) and the specials after the events: zero vectors, so
     that unseen events carry no made-up meaning."""
     texts = [(event_texts or {}).get(k, k) for k in vocab.keys_[1:]]

@@ -13,8 +13,14 @@ class IsolationForestDetector(EstimatorState, CountDetector):
 
     name = "IsolationForest"
 
-    def __init__(self, n_estimators: int = 100, max_samples: str | int = "auto", contamination: float = 0.03,
-                 use_labels: bool = False, random_state: int = 0):
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        max_samples: str | int = "auto",
+        contamination: float = 0.03,
+        use_labels: bool = False,
+        random_state: int = 0,
+    ):
         self.use_labels = use_labels
         self.n_estimators = n_estimators
         self.max_samples = max_samples
@@ -26,8 +32,12 @@ class IsolationForestDetector(EstimatorState, CountDetector):
 
         X, _ = self._prepare_fit(X, y if self.use_labels else None)
         M = self._fit_features(X)
-        self.model_ = IsolationForest(n_estimators=self.n_estimators, max_samples=self.max_samples,
-                                      contamination=self.contamination, random_state=self.random_state).fit(M)
+        self.model_ = IsolationForest(
+            n_estimators=self.n_estimators,
+            max_samples=self.max_samples,
+            contamination=self.contamination,
+            random_state=self.random_state,
+        ).fit(M)
         # sklearn's own cut is offset_; scores are negated so that higher means more anomalous
         self.threshold_ = float(-self.model_.offset_)
         return self

@@ -20,8 +20,9 @@ class InvariantsMiningDetector(CountDetector):
 
     name = "InvariantsMining"
 
-    def __init__(self, percentage: float = 0.98, max_coefficient: int = 3, max_combination: int = 3,
-                 max_events: int = 40):
+    def __init__(
+        self, percentage: float = 0.98, max_coefficient: int = 3, max_combination: int = 3, max_events: int = 40
+    ):
         self.percentage = percentage
         self.max_coefficient = max_coefficient
         self.max_combination = max_combination
@@ -43,8 +44,9 @@ class InvariantsMiningDetector(CountDetector):
                 covered.append(frozenset((j,)))
         # only frequent events take part in multi-event relations: bounds the combinatorial search
         freq = (rows > 0).T @ w
-        active = sorted(int(j) for j in np.argsort(-freq)[: self.max_events]
-                        if freq[j] > 0 and frozenset((int(j),)) not in covered)
+        active = sorted(
+            int(j) for j in np.argsort(-freq)[: self.max_events] if freq[j] > 0 and frozenset((int(j),)) not in covered
+        )
         for size in range(2, self.max_combination + 1):
             coefs = _coefficient_grid(size, self.max_coefficient)
             for cols in combinations(active, size):
@@ -69,13 +71,16 @@ class InvariantsMiningDetector(CountDetector):
 
     def _save_state(self, st) -> None:
         super()._save_state(st)
-        st.meta["invariants"] = [[list(map(int, cols)), [float(c) for c in coef], float(const)]
-                                 for cols, coef, const in self.invariants_]
+        st.meta["invariants"] = [
+            [list(map(int, cols)), [float(c) for c in coef], float(const)] for cols, coef, const in self.invariants_
+        ]
 
     def _load_state(self, st) -> None:
         super()._load_state(st)
-        self.invariants_ = [(tuple(cols), np.asarray(coef, dtype=np.float64), float(const))
-                            for cols, coef, const in st.meta["invariants"]]
+        self.invariants_ = [
+            (tuple(cols), np.asarray(coef, dtype=np.float64), float(const))
+            for cols, coef, const in st.meta["invariants"]
+        ]
 
 
 def _coefficient_grid(size: int, max_coef: int) -> np.ndarray:

@@ -36,10 +36,22 @@ class LogAnomalyDetector(SemanticState, NextEventDetector):
     name = "LogAnomaly"
     tags = frozenset({"deep", "semantic"})
 
-    def __init__(self, top_g: int = 9, hidden: int = 64, layers: int = 2, max_len: int = 128, epochs: int = 10,
-                 batch_size: int = 64, lr: float = 3e-3, patience: int = 3, semantic: str = "auto",
-                 semantic_dim: int = 64, event_texts: dict | None = None, random_state: int = 0,
-                 verbose: bool = False):
+    def __init__(
+        self,
+        top_g: int = 9,
+        hidden: int = 64,
+        layers: int = 2,
+        max_len: int = 128,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 3e-3,
+        patience: int = 3,
+        semantic: str = "auto",
+        semantic_dim: int = 64,
+        event_texts: dict | None = None,
+        random_state: int = 0,
+        verbose: bool = False,
+    ):
         self.top_g = top_g
         self.hidden = hidden
         self.layers = layers

@@ -17,8 +17,9 @@ class LogClusteringDetector(CountDetector):
 
     name = "LogClustering"
 
-    def __init__(self, max_dist: float = 0.3, anomaly_threshold: float = 0.3, max_unique: int = 3000,
-                 random_state: int = 0):
+    def __init__(
+        self, max_dist: float = 0.3, anomaly_threshold: float = 0.3, max_unique: int = 3000, random_state: int = 0
+    ):
         self.max_dist = max_dist
         self.anomaly_threshold = anomaly_threshold
         self.max_unique = max_unique

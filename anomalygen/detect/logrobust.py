@@ -35,10 +35,22 @@ class LogRobustDetector(SemanticState, SessionClassifierDetector):
     name = "LogRobust"
     tags = frozenset({"deep", "semantic"})
 
-    def __init__(self, hidden: int = 64, layers: int = 1, max_len: int = 128, epochs: int = 15,
-                 batch_size: int = 64, lr: float = 1e-3, patience: int = 4, class_weight: str | None = None,
-                 semantic: str = "auto", semantic_dim: int = 64, event_texts: dict | None = None,
-                 random_state: int = 0, verbose: bool = False):
+    def __init__(
+        self,
+        hidden: int = 64,
+        layers: int = 1,
+        max_len: int = 128,
+        epochs: int = 15,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        patience: int = 4,
+        class_weight: str | None = None,
+        semantic: str = "auto",
+        semantic_dim: int = 64,
+        event_texts: dict | None = None,
+        random_state: int = 0,
+        verbose: bool = False,
+    ):
         self.hidden = hidden
         self.layers = layers
         self.max_len = max_len
@@ -54,8 +66,7 @@ class LogRobustDetector(SemanticState, SessionClassifierDetector):
         self.verbose = verbose
 
     def _prepare_vocab(self, X) -> None:
-        sem, self.semantic_backend_ = semantic_matrix(self.vocab_, self.event_texts, self.semantic,
-                                                      self.semantic_dim)
+        sem, self.semantic_backend_ = semantic_matrix(self.vocab_, self.event_texts, self.semantic, self.semantic_dim)
         self.sem_ = torch.from_numpy(sem)
 
     def _build(self):

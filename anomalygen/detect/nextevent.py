@@ -80,9 +80,18 @@ class NextEventDetector(BaseDetector):
             logits = self.model_(b_inp[:, :T], b_len)
             return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b_tgt[:, :T].reshape(-1), ignore_index=-100)
 
-        self.train_info_ = train_model(self.model_, loss_fn, (inp, tgt, lengths), epochs=self.epochs,
-                                       batch_size=self.batch_size, lr=self.lr, seed=self.random_state,
-                                       patience=self.patience, verbose=self.verbose, desc=self.name)
+        self.train_info_ = train_model(
+            self.model_,
+            loss_fn,
+            (inp, tgt, lengths),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.random_state,
+            patience=self.patience,
+            verbose=self.verbose,
+            desc=self.name,
+        )
         self.threshold_ = self.top_g - 0.5
         return self
 
@@ -103,8 +112,14 @@ class NextEventDetector(BaseDetector):
         return batched(score, (inp, tgt, lengths), 512).numpy().astype(np.float64)
 
     @torch.inference_mode()
-    def step_ranks(self, sessions: list[list[str]], top: int = 3, above: float | None = None,
-                   first: int | None = None, budget: int = 1 << 14) -> list[tuple[np.ndarray, dict[int, list[str]]]]:
+    def step_ranks(
+        self,
+        sessions: list[list[str]],
+        top: int = 3,
+        above: float | None = None,
+        first: int | None = None,
+        budget: int = 1 << 14,
+    ) -> list[tuple[np.ndarray, dict[int, list[str]]]]:
         """Per session, per judged step (each event, then the end unless cut at `max_len`): the rank of the true
         event as `decision_function` counts it, and the `top` keys the model expected there (`<end>` for the end
         marker) -- at every step, or with `above` only at the first `first` steps ranked above it (what an
@@ -124,7 +139,7 @@ class NextEventDetector(BaseDetector):
         for k, idx in sorted(by_len.items()):
             per = max(1, budget // k)
             for start in range(0, len(idx), per):
-                part = idx[start:start + per]
+                part = idx[start : start + per]
                 inp = torch.tensor([steps[i][0] for i in part])
                 tgt = torch.tensor([steps[i][1] for i in part])
                 logits = self.model_(inp, torch.full((len(part),), k))

@@ -16,8 +16,13 @@ class PCADetector(CountDetector):
 
     name = "PCA"
 
-    def __init__(self, n_components: float | int = 0.95, c_alpha: float = 3.2905,
-                 term_weighting: str | None = "tf-idf", normalization: str | None = "zero-mean"):
+    def __init__(
+        self,
+        n_components: float | int = 0.95,
+        c_alpha: float = 3.2905,
+        term_weighting: str | None = "tf-idf",
+        normalization: str | None = "zero-mean",
+    ):
         self.n_components = n_components
         self.c_alpha = c_alpha
         self.term_weighting = term_weighting
@@ -45,9 +50,13 @@ class PCADetector(CountDetector):
         else:
             h0 = 1.0 - 2 * phi[0] * phi[2] / (3.0 * phi[1] ** 2)
             h0 = h0 if h0 > 1e-6 else 1e-6
-            self.threshold_ = float(phi[0] * np.power(
-                self.c_alpha * np.sqrt(2 * phi[1] * h0 ** 2) / phi[0] + 1.0 + phi[1] * h0 * (h0 - 1) / phi[0] ** 2,
-                1.0 / h0))
+            self.threshold_ = float(
+                phi[0]
+                * np.power(
+                    self.c_alpha * np.sqrt(2 * phi[1] * h0**2) / phi[0] + 1.0 + phi[1] * h0 * (h0 - 1) / phi[0] ** 2,
+                    1.0 / h0,
+                )
+            )
         return self
 
     def decision_function(self, X) -> np.ndarray:

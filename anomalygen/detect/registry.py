@@ -22,9 +22,19 @@ from anomalygen.detect.transformer import TransformerDetector
 DETECTORS = {
     c.name: c
     for c in (
-        PCADetector, InvariantsMiningDetector, LogClusteringDetector, IsolationForestDetector,
-        LogisticRegressionDetector, LinearSVMDetector, DecisionTreeDetector, KNNDetector,
-        DeepLogDetector, LogAnomalyDetector, LogRobustDetector, CNNDetector, TransformerDetector,
+        PCADetector,
+        InvariantsMiningDetector,
+        LogClusteringDetector,
+        IsolationForestDetector,
+        LogisticRegressionDetector,
+        LinearSVMDetector,
+        DecisionTreeDetector,
+        KNNDetector,
+        DeepLogDetector,
+        LogAnomalyDetector,
+        LogRobustDetector,
+        CNNDetector,
+        TransformerDetector,
         AutoEncoderDetector,
     )
 }

@@ -63,9 +63,18 @@ class SessionClassifierDetector(BaseDetector):
             T = max(int(b_len.max()), self.min_len)
             return F.cross_entropy(self.model_(b_idx[:, :T], b_len), b_y, weight=weight)
 
-        self.train_info_ = train_model(self.model_, loss_fn, (idx, lengths, yt), epochs=self.epochs,
-                                       batch_size=self.batch_size, lr=self.lr, seed=self.random_state,
-                                       patience=self.patience, verbose=self.verbose, desc=self.name)
+        self.train_info_ = train_model(
+            self.model_,
+            loss_fn,
+            (idx, lengths, yt),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.random_state,
+            patience=self.patience,
+            verbose=self.verbose,
+            desc=self.name,
+        )
         self.threshold_ = 0.5
         return self
 

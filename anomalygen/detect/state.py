@@ -36,7 +36,7 @@ def module_tensors(module, prefix: str = "model.") -> dict:
 
 
 def load_module(module, tensors: dict, prefix: str = "model."):
-    sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    sd = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
     module.load_state_dict(sd, strict=True)
     module.eval()
     return module

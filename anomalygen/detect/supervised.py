@@ -32,8 +32,9 @@ class _SklearnClassifier(EstimatorState, CountDetector):
 class LogisticRegressionDetector(_SklearnClassifier):
     name = "LR"
 
-    def __init__(self, C: float = 100.0, term_weighting: str | None = "tf-idf", class_weight=None,
-                 random_state: int = 0):
+    def __init__(
+        self, C: float = 100.0, term_weighting: str | None = "tf-idf", class_weight=None, random_state: int = 0
+    ):
         self.C = C
         self.term_weighting = term_weighting
         self.class_weight = class_weight
@@ -42,15 +43,15 @@ class LogisticRegressionDetector(_SklearnClassifier):
     def _estimator(self):
         from sklearn.linear_model import LogisticRegression
 
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000,
-                                  random_state=self.random_state)
+        return LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=2000, random_state=self.random_state
+        )
 
 
 class LinearSVMDetector(_SklearnClassifier):
     name = "SVM"
 
-    def __init__(self, C: float = 1.0, term_weighting: str | None = "tf-idf", class_weight=None,
-                 random_state: int = 0):
+    def __init__(self, C: float = 1.0, term_weighting: str | None = "tf-idf", class_weight=None, random_state: int = 0):
         self.C = C
         self.term_weighting = term_weighting
         self.class_weight = class_weight
@@ -66,8 +67,13 @@ class DecisionTreeDetector(_SklearnClassifier):
     name = "DecisionTree"
     threshold_default = 0.5
 
-    def __init__(self, max_depth: int | None = None, term_weighting: str | None = "tf-idf", class_weight=None,
-                 random_state: int = 0):
+    def __init__(
+        self,
+        max_depth: int | None = None,
+        term_weighting: str | None = "tf-idf",
+        class_weight=None,
+        random_state: int = 0,
+    ):
         self.max_depth = max_depth
         self.term_weighting = term_weighting
         self.class_weight = class_weight
@@ -76,8 +82,9 @@ class DecisionTreeDetector(_SklearnClassifier):
     def _estimator(self):
         from sklearn.tree import DecisionTreeClassifier
 
-        return DecisionTreeClassifier(max_depth=self.max_depth, class_weight=self.class_weight,
-                                      random_state=self.random_state)
+        return DecisionTreeClassifier(
+            max_depth=self.max_depth, class_weight=self.class_weight, random_state=self.random_state
+        )
 
 
 class KNNDetector(_SklearnClassifier):

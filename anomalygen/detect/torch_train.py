@@ -50,7 +50,7 @@ def train_model(
             perm = torch.as_tensor(tr)[torch.randperm(len(tr), generator=gen)]
             total = 0.0
             for start in range(0, len(perm), batch_size):
-                batch = tuple(t[perm[start:start + batch_size]] for t in tensors)
+                batch = tuple(t[perm[start : start + batch_size]] for t in tensors)
                 opt.zero_grad()
                 loss = loss_fn(batch)
                 loss.backward()
@@ -82,7 +82,7 @@ def _eval_loss(model, loss_fn, tensors, idx, batch_size) -> float:
     model.eval()
     total = 0.0
     for start in range(0, len(idx), batch_size):
-        sel = torch.as_tensor(idx[start:start + batch_size])
+        sel = torch.as_tensor(idx[start : start + batch_size])
         total += float(loss_fn(tuple(t[sel] for t in tensors))) * len(sel)
     return total / len(idx)
 
@@ -92,13 +92,14 @@ def _progress(verbose: bool):
         return None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                 transient=True)
+    p = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+    )
     p.start()
     return p
 
 
 @torch.no_grad()
 def batched(fn: Callable[..., torch.Tensor], tensors: tuple[torch.Tensor, ...], batch_size: int) -> torch.Tensor:
-    outs = [fn(*(t[s:s + batch_size] for t in tensors)) for s in range(0, len(tensors[0]), batch_size)]
+    outs = [fn(*(t[s : s + batch_size] for t in tensors)) for s in range(0, len(tensors[0]), batch_size)]
     return torch.cat(outs) if outs else torch.zeros(0)

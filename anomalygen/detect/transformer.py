@@ -13,8 +13,7 @@ class _CausalTransformer(nn.Module):
         super().__init__()
         self.embed = nn.Embedding(n_tokens, d_model, padding_idx=pad)
         self.pos = nn.Embedding(max_len + 2, d_model)
-        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2 * d_model, dropout=0.1,
-                                           batch_first=True)
+        layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward=2 * d_model, dropout=0.1, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
         self.out = nn.Linear(d_model, n_classes)
 
@@ -29,9 +28,20 @@ class _CausalTransformer(nn.Module):
 class TransformerDetector(NextEventDetector):
     name = "Transformer"
 
-    def __init__(self, top_g: int = 9, d_model: int = 64, nhead: int = 4, layers: int = 2, max_len: int = 128,
-                 epochs: int = 10, batch_size: int = 64, lr: float = 1e-3, patience: int = 3, random_state: int = 0,
-                 verbose: bool = False):
+    def __init__(
+        self,
+        top_g: int = 9,
+        d_model: int = 64,
+        nhead: int = 4,
+        layers: int = 2,
+        max_len: int = 128,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        patience: int = 3,
+        random_state: int = 0,
+        verbose: bool = False,
+    ):
         self.top_g = top_g
         self.d_model = d_model
         self.nhead = nhead
@@ -45,5 +55,6 @@ class TransformerDetector(NextEventDetector):
         self.verbose = verbose
 
     def _build(self, n_tokens, n_classes):
-        return _CausalTransformer(n_tokens, n_classes, self.d_model, self.nhead, self.layers, self.max_len,
-                                  self.vocab_.pad_index)
+        return _CausalTransformer(
+            n_tokens, n_classes, self.d_model, self.nhead, self.layers, self.max_len, self.vocab_.pad_index
+        )

@@ -43,4 +43,3 @@ class EventVocabulary:
 
     def encode_many(self, sessions: Iterable[Sequence[str]]) -> list[list[int]]:
         return [self.encode(s) for s in sessions]
-

@@ -1,11 +1,15 @@
 """Evaluation harness: the same test sessions scored by detectors trained with and without synthetic sessions.
 
-    from anomalygen.evaluate import EvalConfig, EvaluateRequest, evaluate
-    evaluate(EvaluateRequest("sessions.jsonl", Path("eval_out"), EvalConfig(models=["PCA"]), augment=Path("syn")))
+from anomalygen.evaluate import EvalConfig, EvaluateRequest, evaluate
+evaluate(EvaluateRequest("sessions.jsonl", Path("eval_out"), EvalConfig(models=["PCA"]), augment=Path("syn")))
 """
 
-_API = {"evaluate": "anomalygen.evaluate.api", "EvaluateRequest": "anomalygen.evaluate.api",
-        "EvaluateOutcome": "anomalygen.evaluate.api", "EvalConfig": "anomalygen.evaluate.harness"}
+_API = {
+    "evaluate": "anomalygen.evaluate.api",
+    "EvaluateRequest": "anomalygen.evaluate.api",
+    "EvaluateOutcome": "anomalygen.evaluate.api",
+    "EvalConfig": "anomalygen.evaluate.harness",
+}
 
 __all__ = sorted(_API)
 

@@ -43,8 +43,9 @@ def read_events(path: Path, normal_only: bool = False) -> list[list[str]]:
     return out
 
 
-def fit_predict(model: str, seed: int, X_train: list[list[str]], X_test: list[list[str]],
-                epochs: int | None = None) -> np.ndarray:
+def fit_predict(
+    model: str, seed: int, X_train: list[list[str]], X_test: list[list[str]], epochs: int | None = None
+) -> np.ndarray:
     """0/1 alarms of `model` trained on X_train (all presumed normal) at its natural threshold."""
     params = {"random_state": seed, "verbose": False}
     if epochs is not None and model in DEEP:
@@ -78,26 +79,44 @@ def alarm_rates(real: list[list[str]], synthetic: list[list[str]], cfg: AlarmCon
                 if arm == ARMS[1] and not extra:
                     continue
                 pred = fit_predict(model, seed, X, test, cfg.epochs)
-                rows.append({"model": model, "seed": seed, "arm": arm, "n_train_real": len(train),
-                             "n_synthetic": len(X) - len(train), "n_test": len(test), "alarms": int(pred.sum()),
-                             "alarm_rate": round(float(pred.mean()), 4)})
+                rows.append(
+                    {
+                        "model": model,
+                        "seed": seed,
+                        "arm": arm,
+                        "n_train_real": len(train),
+                        "n_synthetic": len(X) - len(train),
+                        "n_test": len(test),
+                        "alarms": int(pred.sum()),
+                        "alarm_rate": round(float(pred.mean()), 4),
+                    }
+                )
     return rows
 
 
 def summary_markdown(rows: list[dict], note: str = "") -> str:
     models = list(dict.fromkeys(r["model"] for r in rows))
     first = rows[0] if rows else {}
-    lines = ["## Alarm rates on held-out sessions presumed normal (no labels)", "",
-             f"Chronological split: {first.get('n_train_real', 0)} sessions train, the last {first.get('n_test', 0)} "
-             "are held out; each detector at its natural threshold; mean over seeds. An alarm here is a false "
-             "alarm only if the held-out part is normal: no label was used. " + note, "",
-             "| detector | alarm rate, real only | alarm rate, + synthetic |", "|---|---|---|"]
+    lines = [
+        "## Alarm rates on held-out sessions presumed normal (no labels)",
+        "",
+        f"Chronological split: {first.get('n_train_real', 0)} sessions train, the last {first.get('n_test', 0)} "
+        "are held out; each detector at its natural threshold; mean over seeds. An alarm here is a false "
+        "alarm only if the held-out part is normal: no label was used. " + note,
+        "",
+        "| detector | alarm rate, real only | alarm rate, + synthetic |",
+        "|---|---|---|",
+    ]
     for m in models:
         cells = []
         for arm in ARMS:
             got = [r for r in rows if r["model"] == m and r["arm"] == arm]
-            cells.append(f"{np.mean([r['alarm_rate'] for r in got]):.3f} "
-                         f"({np.mean([r['alarms'] for r in got]):.1f} of {got[0]['n_test']})" if got else "-")
+            cells.append(
+                f"{np.mean([r['alarm_rate'] for r in got]):.3f} "
+                f"({np.mean([r['alarms'] for r in got]):.1f} of {got[0]['n_test']})"
+                if got
+                else "-"
+            )
         lines.append(f"| {m} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines) + "\n"
 
@@ -109,8 +128,9 @@ def run_alarms(sessions: Path, synthetic_dir: Path | None, out: Path, cfg: Alarm
     synthetic = read_events(syn_path, normal_only=True) if syn_path is not None and syn_path.is_file() else []
     rows = alarm_rates(real, synthetic, cfg)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "alarm_rates.json").write_text(json.dumps({"config": cfg.__dict__, "rows": rows}, indent=1) + "\n",
-                                          encoding="utf-8")
+    (out / "alarm_rates.json").write_text(
+        json.dumps({"config": cfg.__dict__, "rows": rows}, indent=1) + "\n", encoding="utf-8"
+    )
     note = "" if synthetic else "No synthetic session was available, so only the real-only arm ran."
     (out / "summary.md").write_text(summary_markdown(rows, note), encoding="utf-8")
     return rows

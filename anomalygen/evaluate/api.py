@@ -95,8 +95,13 @@ def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
     if req.template_map == "auto" or req.inventory is not None or req.source is not None:
         statements, src = _statements(req, list(dirs.values()))
     everything = [s for ss in loaded.values() for s in ss]
-    plan = plan_keys(real, everything, None if req.template_map in (None, "auto") else
-                     load_template_map(req.template_map), auto=req.template_map == "auto", statements=statements)
+    plan = plan_keys(
+        real,
+        everything,
+        None if req.template_map in (None, "auto") else load_template_map(req.template_map),
+        auto=req.template_map == "auto",
+        statements=statements,
+    )
     if src:
         plan.info["source"] = src
     say(_describe(plan))
@@ -105,8 +110,10 @@ def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
         comp = _composer(dirs[name], req.use_session_model)
         sources[name] = sources_from_sessions(sessions, plan, name, comp)
         if comp is not None:
-            say(f"{name}: normal sessions composed by the session model of {dirs[name]} from each cell's own "
-                f"real normal training sessions")
+            say(
+                f"{name}: normal sessions composed by the session model of {dirs[name]} from each cell's own "
+                f"real normal training sessions"
+            )
     inventory = sorted({plan.statement_keys([st.id])[0] for st in statements}) if statements else None
     result = run_evaluation(req.config, real, sources, plan, on_run=req.on_run, inventory=inventory)
     manifest = _manifest(req, path, dirs, result, started)
@@ -119,12 +126,16 @@ def evaluate(req: EvaluateRequest) -> EvaluateOutcome:
 def _describe(plan: KeyPlan) -> str:
     i = plan.info
     if plan.mode == "statements":
-        return (f"keys: real events mapped to source statements ({i['real_events_mapped']} of {i['real_events']} "
-                f"events; {i['statements_in_mapped_events']} statements); shared keys with synthetic data: "
-                f"{i.get('shared_keys', 'n/a')}")
+        return (
+            f"keys: real events mapped to source statements ({i['real_events_mapped']} of {i['real_events']} "
+            f"events; {i['statements_in_mapped_events']} statements); shared keys with synthetic data: "
+            f"{i.get('shared_keys', 'n/a')}"
+        )
     if plan.mode in ("real-events", "templates") and "synthetic_statements_mapped" in i:
-        return (f"keys: {plan.mode}; {i['synthetic_statements_mapped']} synthetic statements matched a real event; "
-                f"shared keys: {i.get('shared_keys', 'n/a')}")
+        return (
+            f"keys: {plan.mode}; {i['synthetic_statements_mapped']} synthetic statements matched a real event; "
+            f"shared keys: {i.get('shared_keys', 'n/a')}"
+        )
     return f"keys: {plan.mode}; shared keys: {i.get('shared_keys', 'n/a')}"
 
 
@@ -137,16 +148,30 @@ def _manifest(req: EvaluateRequest, path: Path, dirs: dict[str, Path], result: E
         return d / "sessions.jsonl" if d.is_dir() else d
 
     return {
-        "command": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
+        "command": sys.argv,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)),
         "seconds": round(time.time() - started, 1),
-        "inputs": {"dataset": str(path), "dataset_sha256": file_digest(path),
-                   "augment": {k: {"path": str(d), "sha256": file_digest(sessions_file(d)),
-                                   "session_model_sha256": file_digest(d / SESSION_MODEL) if d.is_dir() else None}
-                               for k, d in dirs.items()},
-                   "template_map": req.template_map, "source": str(req.source) if req.source else None,
-                   "inventory": str(req.inventory) if req.inventory else None},
+        "inputs": {
+            "dataset": str(path),
+            "dataset_sha256": file_digest(path),
+            "augment": {
+                k: {
+                    "path": str(d),
+                    "sha256": file_digest(sessions_file(d)),
+                    "session_model_sha256": file_digest(d / SESSION_MODEL) if d.is_dir() else None,
+                }
+                for k, d in dirs.items()
+            },
+            "template_map": req.template_map,
+            "source": str(req.source) if req.source else None,
+            "inventory": str(req.inventory) if req.inventory else None,
+        },
         "data": {k: v for k, v in result.info.items() if k != "config"},
         "config": result.info["config"],
-        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
-                     "scikit-learn": sklearn.__version__},
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": numpy.__version__,
+            "scikit-learn": sklearn.__version__,
+        },
     }

@@ -75,8 +75,9 @@ def counts(n_train: int, ratio: float, anomalous_share: float) -> tuple[int, int
     return n_normal, int(round(n_normal * share / (1.0 - share)))
 
 
-def from_source(src: SyntheticSource, X_train: list[list[str]], y_train: np.ndarray, n_normal: int,
-                n_anom: int, seed: int) -> Addition:
+def from_source(
+    src: SyntheticSource, X_train: list[list[str]], y_train: np.ndarray, n_normal: int, n_anom: int, seed: int
+) -> Addition:
     rng = np.random.default_rng(seed)
     normal_idx = np.flatnonzero(src.y == 0)
     anom_idx = np.flatnonzero(src.y == 1)
@@ -85,8 +86,7 @@ def from_source(src: SyntheticSource, X_train: list[list[str]], y_train: np.ndar
     origin: list[str] = []
     if src.composer is not None and n_normal:
         bases = [x for x, lab in zip(X_train, y_train) if lab == 0]
-        made = src.composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) \
-            if bases else []
+        made = src.composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) if bases else []
         X += [src.to_key(s) if src.to_key else list(s) for s in made]
         origin += ["composed"] * len(made)
     elif n_normal and len(normal_idx):
@@ -144,20 +144,33 @@ def naive_edit(session: list[str], vocab: list[str], rng: np.random.Generator, n
     return s
 
 
-def naive(X_train: list[list[str]], y_train: np.ndarray, n_normal: int, n_anom: int, seed: int,
-          max_edits: int = 3) -> Addition:
+def naive(
+    X_train: list[list[str]], y_train: np.ndarray, n_normal: int, n_anom: int, seed: int, max_edits: int = 3
+) -> Addition:
     rng = np.random.default_rng(seed)
     normals = [X_train[i] for i in np.flatnonzero(y_train == 0)]
     vocab = sorted({e for s in normals for e in s})
-    X = [naive_edit(normals[int(rng.integers(len(normals)))], vocab, rng, int(rng.integers(1, max_edits + 1)))
-         for _ in range(n_normal)] if normals else []
+    X = (
+        [
+            naive_edit(normals[int(rng.integers(len(normals)))], vocab, rng, int(rng.integers(1, max_edits + 1)))
+            for _ in range(n_normal)
+        ]
+        if normals
+        else []
+    )
     dup = duplicate(X_train, y_train, 0, n_anom, seed + 1)
-    return Addition(X + dup.X, np.array([0] * len(X) + list(dup.y), dtype=np.int64),
-                    ["edited"] * len(X) + dup.origin)
+    return Addition(X + dup.X, np.array([0] * len(X) + list(dup.y), dtype=np.int64), ["edited"] * len(X) + dup.origin)
 
 
-def inventory_random(X_train: list[list[str]], y_train: np.ndarray, unseen: list[str], n_normal: int, n_anom: int,
-                     seed: int, max_inserts: int = 3) -> Addition:
+def inventory_random(
+    X_train: list[list[str]],
+    y_train: np.ndarray,
+    unseen: list[str],
+    n_normal: int,
+    n_anom: int,
+    seed: int,
+    max_inserts: int = 3,
+) -> Addition:
     rng = np.random.default_rng(seed)
     normals = [X_train[i] for i in np.flatnonzero(y_train == 0)]
     X: list[list[str]] = []
@@ -167,8 +180,7 @@ def inventory_random(X_train: list[list[str]], y_train: np.ndarray, unseen: list
             s.insert(int(rng.integers(len(s) + 1)), unseen[int(rng.integers(len(unseen)))])
         X.append(s)
     dup = duplicate(X_train, y_train, 0, n_anom, seed + 1)
-    return Addition(X + dup.X, np.array([0] * len(X) + list(dup.y), dtype=np.int64),
-                    ["inserted"] * len(X) + dup.origin)
+    return Addition(X + dup.X, np.array([0] * len(X) + list(dup.y), dtype=np.int64), ["inserted"] * len(X) + dup.origin)
 
 
 @dataclass
@@ -180,8 +192,16 @@ class CellContext:
     inventory: list[str] | None = None  # every inventory statement's key, or None without an inventory
 
 
-def make_addition(arm: str, sources: dict[str, SyntheticSource], X_train: list[list[str]], y_train: np.ndarray,
-                  n_normal: int, n_anom: int, seed: int, ctx: CellContext | None = None) -> Addition:
+def make_addition(
+    arm: str,
+    sources: dict[str, SyntheticSource],
+    X_train: list[list[str]],
+    y_train: np.ndarray,
+    n_normal: int,
+    n_anom: int,
+    seed: int,
+    ctx: CellContext | None = None,
+) -> Addition:
     ctx = ctx or CellContext()
     if arm == BASELINE:
         return Addition([], np.zeros(0, dtype=np.int64), [])

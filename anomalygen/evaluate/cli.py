@@ -17,8 +17,9 @@ def _floats(text: str, what: str, low: float, high: float, low_open: bool = Fals
         raise typer.BadParameter(f"{what}: expected comma-separated numbers, got {text!r}") from None
     bad = [v for v in vals if v > high or v < low or (low_open and v == low)]
     if not vals or bad:
-        raise typer.BadParameter(f"{what}: {bad[0] if bad else text!r} is not in "
-                                 f"{'(' if low_open else '['}{low:g}, {high:g}]")
+        raise typer.BadParameter(
+            f"{what}: {bad[0] if bad else text!r} is not in {'(' if low_open else '['}{low:g}, {high:g}]"
+        )
     return vals
 
 
@@ -49,46 +50,67 @@ def _withhold(specs: list[str]) -> dict[str, list[str]]:
 def _progress(console):
     def on_run(row: dict) -> None:
         msg = f"F1 {row['f1']:.3f} FPR {row['fpr']:.4f}" if row.get("status") == "ok" else row.get("error", "")
-        console.print(f"{row['model']:16s} seed {row['seed']} frac {row['train_fraction']:g} "
-                      f"{row['arm']} x{row['ratio']:g}: {msg}")
+        console.print(
+            f"{row['model']:16s} seed {row['seed']} frac {row['train_fraction']:g} "
+            f"{row['arm']} x{row['ratio']:g}: {msg}"
+        )
 
     return on_run
 
 
 def evaluate(
-    dataset: str = typer.Option(..., help="sessions .jsonl, a DeepLog HDFS folder, a loghub structured-CSV folder, "
-                                          f"or an alias: {', '.join(ALIASES)} (from ../shared/data)"),
-    augment: Path = typer.Option(None, help="synthetic sessions (the `synthetic` arm): a `generate` output DIR "
-                                           "(sessions.jsonl; with session_model.json, normal sessions are composed "
-                                           "from each cell's real training sessions) or a loghub CSV folder"),
-    augment_ablation: list[str] = typer.Option([], help="NAME=DIR: another generator output as arm NAME, e.g. "
-                                                        "whole-path=DIR (repeatable)"),
-    arms: str = typer.Option("auto", help="comma-separated arms: baseline, synthetic, real-duplicate, naive, "
-                                          "inventory-random, oracle, ablation names; auto: all that the inputs "
-                                          "allow"),
-    withhold: list[str] = typer.Option([], help="NAME=EVENTS: a behaviour (its events: the dataset's event keys "
-                                                "or statement ids, e.g. deletion=E21,E23) whose sessions leave "
-                                                "training and validation in every arm but oracle (repeatable)"),
+    dataset: str = typer.Option(
+        ...,
+        help="sessions .jsonl, a DeepLog HDFS folder, a loghub structured-CSV folder, "
+        f"or an alias: {', '.join(ALIASES)} (from ../shared/data)",
+    ),
+    augment: Path = typer.Option(
+        None,
+        help="synthetic sessions (the `synthetic` arm): a `generate` output DIR "
+        "(sessions.jsonl; with session_model.json, normal sessions are composed "
+        "from each cell's real training sessions) or a loghub CSV folder",
+    ),
+    augment_ablation: list[str] = typer.Option(
+        [], help="NAME=DIR: another generator output as arm NAME, e.g. whole-path=DIR (repeatable)"
+    ),
+    arms: str = typer.Option(
+        "auto",
+        help="comma-separated arms: baseline, synthetic, real-duplicate, naive, "
+        "inventory-random, oracle, ablation names; auto: all that the inputs "
+        "allow",
+    ),
+    withhold: list[str] = typer.Option(
+        [],
+        help="NAME=EVENTS: a behaviour (its events: the dataset's event keys "
+        "or statement ids, e.g. deletion=E21,E23) whose sessions leave "
+        "training and validation in every arm but oracle (repeatable)",
+    ),
     ratios: str = typer.Option("1", help="sessions each arm adds, as a share of the real training sessions"),
     seeds: int = typer.Option(5, min=1, help="number of seeds (0..N-1)"),
     models: str = typer.Option("all", help="comma-separated detector names, or 'all'"),
     split: str = typer.Option("random", help="random (80/20) | chronological | given (the dataset's split field)"),
     train_fractions: str = typer.Option("1", help="fractions of the training pool to train on, e.g. 1,0.05,0.01"),
     test_fraction: float = typer.Option(0.2, help="share of sessions held out for the test, in (0, 1)"),
-    val_min_normal: int = typer.Option(200, min=0, help="validation floor: normal sessions (topped up from the "
-                                                        "unused training pool)"),
+    val_min_normal: int = typer.Option(
+        200, min=0, help="validation floor: normal sessions (topped up from the unused training pool)"
+    ),
     val_min_anomalous: int = typer.Option(50, min=0, help="validation floor: anomalous sessions"),
-    prior: float = typer.Option(None, help="in (0, 1): the anomaly share to re-weight F1 to (HDFS_v1's logs: 0.029); thresholds "
-                                     "then maximise that F1"),
+    prior: float = typer.Option(
+        None,
+        help="in (0, 1): the anomaly share to re-weight F1 to (HDFS_v1's logs: 0.029); thresholds "
+        "then maximise that F1",
+    ),
     epochs: int = typer.Option(None, min=1, help="epochs for the deep models (default: each model's own)"),
     semantic: str = typer.Option("auto", help="semantic vectors: auto | minilm | hashed"),
-    template_map: str = typer.Option(None, help="'auto': key both sides alike by matching (statement ids with "
-                                                "--source/--inventory), or a JSON {event key: template}"),
+    template_map: str = typer.Option(
+        None,
+        help="'auto': key both sides alike by matching (statement ids with "
+        "--source/--inventory), or a JSON {event key: template}",
+    ),
     source: Path = typer.Option(None, help="Java source of the system (keys event-id data by statement ids)"),
     inventory: Path = typer.Option(None, help="or an inventory.jsonl of it"),
     jobs: int = typer.Option(1, min=1, help="worker processes for the evaluation cells (same results for any N)"),
-    cache: Path = typer.Option(None, help="keep finished cells here; a re-run trains only cells whose inputs "
-                                          "changed"),
+    cache: Path = typer.Option(None, help="keep finished cells here; a re-run trains only cells whose inputs changed"),
     out: Path = typer.Option(Path("eval_out"), help="output folder"),
     quiet: bool = typer.Option(False, help="no progress lines"),
 ) -> None:
@@ -106,15 +128,36 @@ def evaluate(
     _open_unit("--test-fraction", test_fraction)
     _open_unit("--prior", prior)
     names = list(DETECTORS) if models == "all" else [m.strip() for m in models.split(",") if m.strip()]
-    cfg = EvalConfig(models=names, ratios=_floats(ratios, "--ratios", 0.0, 100.0), seeds=list(range(seeds)),
-                     split=split, test_fraction=test_fraction,
-                     train_fractions=_floats(train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
-                     val_min_normal=val_min_normal, val_min_anomalous=val_min_anomalous, prior=prior,
-                     arms=None if arms == "auto" else [a.strip() for a in arms.split(",") if a.strip()],
-                     epochs=epochs, semantic=semantic, verbose=False, jobs=jobs,
-                     cache_dir=str(cache) if cache else None, withhold=_withhold(withhold))
-    req = EvaluateRequest(dataset, out, cfg, augment, _ablations(augment_ablation), template_map, source, inventory,
-                          on_run=None if quiet else _progress(console), on_info=console.print)
+    cfg = EvalConfig(
+        models=names,
+        ratios=_floats(ratios, "--ratios", 0.0, 100.0),
+        seeds=list(range(seeds)),
+        split=split,
+        test_fraction=test_fraction,
+        train_fractions=_floats(train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
+        val_min_normal=val_min_normal,
+        val_min_anomalous=val_min_anomalous,
+        prior=prior,
+        arms=None if arms == "auto" else [a.strip() for a in arms.split(",") if a.strip()],
+        epochs=epochs,
+        semantic=semantic,
+        verbose=False,
+        jobs=jobs,
+        cache_dir=str(cache) if cache else None,
+        withhold=_withhold(withhold),
+    )
+    req = EvaluateRequest(
+        dataset,
+        out,
+        cfg,
+        augment,
+        _ablations(augment_ablation),
+        template_map,
+        source,
+        inventory,
+        on_run=None if quiet else _progress(console),
+        on_info=console.print,
+    )
     try:
         outcome = run(req)
     except (ValueError, RuntimeError, OSError) as exc:

@@ -17,9 +17,18 @@ from scipy.stats import ttest_rel, wilcoxon
 from anomalygen.evaluate.arms import BASELINE, CONTROLS, SYNTHETIC
 
 ALPHA = 0.05
-HIGHER_IS_BETTER = {"f1": True, "f1_prior": True, "precision": True, "precision_prior": True, "recall": True,
-                    "fpr": False, "false_alarms": False, "fpr_novel": False, "fpr_seen": False,
-                    "fpr_unseen": False}
+HIGHER_IS_BETTER = {
+    "f1": True,
+    "f1_prior": True,
+    "precision": True,
+    "precision_prior": True,
+    "recall": True,
+    "fpr": False,
+    "false_alarms": False,
+    "fpr_novel": False,
+    "fpr_seen": False,
+    "fpr_unseen": False,
+}
 MEAN_OF_MODELS = "mean of models"
 
 
@@ -72,6 +81,7 @@ def paired_table(runs: list[dict], mcnemar_rows: list[dict], arms: list[str], me
     out = []
     for frac in fracs:
         for ratio in ratios:
+
             def value(model, arm, seed, metric):
                 key = (model, frac, 0.0 if arm == BASELINE else ratio, arm, seed)
                 r = by_cell.get(key)
@@ -101,19 +111,32 @@ def paired_table(runs: list[dict], mcnemar_rows: list[dict], arms: list[str], me
                         d = a_ - b_
                         p_t, p_w = paired_p(a_, b_)
                         mps = mc.get((model, frac, ratio, arm, versus), [])
-                        out.append({
-                            "model": model, "train_fraction": frac, "ratio": ratio, "arm": arm, "versus": versus,
-                            "metric": metric, "seeds": len(d), "mean_arm": float(a_.mean()),
-                            "mean_versus": float(b_.mean()), "delta_mean": float(d.mean()),
-                            "delta_std": float(d.std(ddof=1)) if len(d) > 1 else 0.0,
-                            "seeds_better": int(np.sum(d > 0) if HIGHER_IS_BETTER.get(metric, True)
-                                                else np.sum(d < 0)),
-                            "seeds_worse": int(np.sum(d < 0) if HIGHER_IS_BETTER.get(metric, True)
-                                               else np.sum(d > 0)),
-                            "p_ttest": p_t, "p_wilcoxon": p_w,
-                            "mcnemar_p_median": float(np.median(mps)) if mps else None,
-                            "mcnemar_seeds_below_alpha": int(sum(p < ALPHA for p in mps)) if mps else None,
-                            "verdict": verdict(float(d.mean()), p_t, metric)})
+                        out.append(
+                            {
+                                "model": model,
+                                "train_fraction": frac,
+                                "ratio": ratio,
+                                "arm": arm,
+                                "versus": versus,
+                                "metric": metric,
+                                "seeds": len(d),
+                                "mean_arm": float(a_.mean()),
+                                "mean_versus": float(b_.mean()),
+                                "delta_mean": float(d.mean()),
+                                "delta_std": float(d.std(ddof=1)) if len(d) > 1 else 0.0,
+                                "seeds_better": int(
+                                    np.sum(d > 0) if HIGHER_IS_BETTER.get(metric, True) else np.sum(d < 0)
+                                ),
+                                "seeds_worse": int(
+                                    np.sum(d < 0) if HIGHER_IS_BETTER.get(metric, True) else np.sum(d > 0)
+                                ),
+                                "p_ttest": p_t,
+                                "p_wilcoxon": p_w,
+                                "mcnemar_p_median": float(np.median(mps)) if mps else None,
+                                "mcnemar_seeds_below_alpha": int(sum(p < ALPHA for p in mps)) if mps else None,
+                                "verdict": verdict(float(d.mean()), p_t, metric),
+                            }
+                        )
     return out
 
 
@@ -123,30 +146,51 @@ def headline(paired: list[dict], primary: str, arms: list[str]) -> list[dict]:
     idx = {(p["model"], p["train_fraction"], p["ratio"], p["arm"], p["versus"], p["metric"]): p for p in paired}
     controls = [c for c in CONTROLS if c in arms]
     out = []
-    keys = sorted({(p["model"], p["train_fraction"], p["ratio"]) for p in paired if p["arm"] == SYNTHETIC},
-                  key=lambda k: (k[1], k[2], k[0] == MEAN_OF_MODELS, k[0]))
+    keys = sorted(
+        {(p["model"], p["train_fraction"], p["ratio"]) for p in paired if p["arm"] == SYNTHETIC},
+        key=lambda k: (k[1], k[2], k[0] == MEAN_OF_MODELS, k[0]),
+    )
     for model, frac, ratio in keys:
         base = idx.get((model, frac, ratio, SYNTHETIC, BASELINE, primary))
         if base is None:
             continue
-        row = {"model": model, "train_fraction": frac, "ratio": ratio, "metric": primary,
-               "baseline": base["mean_versus"], "synthetic": base["mean_arm"],
-               "vs_baseline": base["delta_mean"], "p_vs_baseline": base["p_ttest"],
-               "verdict_vs_baseline": base["verdict"]}
+        row = {
+            "model": model,
+            "train_fraction": frac,
+            "ratio": ratio,
+            "metric": primary,
+            "baseline": base["mean_versus"],
+            "synthetic": base["mean_arm"],
+            "vs_baseline": base["delta_mean"],
+            "p_vs_baseline": base["p_ttest"],
+            "verdict_vs_baseline": base["verdict"],
+        }
         fpr = idx.get((model, frac, ratio, SYNTHETIC, BASELINE, "fpr"))
         if fpr:
-            row.update(fpr_baseline=fpr["mean_versus"], fpr_synthetic=fpr["mean_arm"],
-                       fpr_verdict_vs_baseline=fpr["verdict"], p_fpr_vs_baseline=fpr["p_ttest"])
+            row.update(
+                fpr_baseline=fpr["mean_versus"],
+                fpr_synthetic=fpr["mean_arm"],
+                fpr_verdict_vs_baseline=fpr["verdict"],
+                p_fpr_vs_baseline=fpr["p_ttest"],
+            )
         nov = idx.get((model, frac, ratio, SYNTHETIC, BASELINE, "fpr_novel"))
         if nov:  # the withheld-behaviour protocol: false alarms on valid behaviour the training never showed
-            row.update(fpr_novel_baseline=nov["mean_versus"], fpr_novel_synthetic=nov["mean_arm"],
-                       fpr_novel_verdict_vs_baseline=nov["verdict"], p_fpr_novel_vs_baseline=nov["p_ttest"])
+            row.update(
+                fpr_novel_baseline=nov["mean_versus"],
+                fpr_novel_synthetic=nov["mean_arm"],
+                fpr_novel_verdict_vs_baseline=nov["verdict"],
+                p_fpr_novel_vs_baseline=nov["p_ttest"],
+            )
         cands = [idx.get((model, frac, ratio, SYNTHETIC, c, primary)) for c in controls]
         cands = [c for c in cands if c is not None]
         if cands:
             best = max(cands, key=lambda c: c["mean_versus"])
-            row.update(best_control=best["versus"], best_control_value=best["mean_versus"],
-                       vs_best_control=best["delta_mean"], p_vs_best_control=best["p_ttest"],
-                       verdict_vs_best_control=best["verdict"])
+            row.update(
+                best_control=best["versus"],
+                best_control_value=best["mean_versus"],
+                vs_best_control=best["delta_mean"],
+                p_vs_best_control=best["p_ttest"],
+                verdict_vs_best_control=best["verdict"],
+            )
         out.append(row)
     return out

@@ -90,16 +90,22 @@ def _split(cfg: EvalConfig, real: list[Session], seed: int):
     raise ValueError(f"split must be random, chronological or given, not {cfg.split!r}")
 
 
-def sources_from_sessions(synthetic: list[Session], plan: KeyPlan, name: str = A.SYNTHETIC,
-                          composer=None) -> A.SyntheticSource:
+def sources_from_sessions(
+    synthetic: list[Session], plan: KeyPlan, name: str = A.SYNTHETIC, composer=None
+) -> A.SyntheticSource:
     to_key = plan.statement_keys if composer is not None else None
     if composer is not None and plan.mode == "statements" and hasattr(composer, "with_keys"):
         # the model in the evaluation's keys, so that "a statement the bases never showed" is judged in the keys
         # the bases are written in (two statements printing one event's text share its key)
         composer, to_key = composer.with_keys(plan.synthetic_map), None
-    return A.SyntheticSource(name, [plan.synthetic(s) for s in synthetic],
-                             np.array([s.label for s in synthetic], dtype=np.int64), composer, to_key,
-                             dict(plan.synthetic_map) if composer is not None else {})
+    return A.SyntheticSource(
+        name,
+        [plan.synthetic(s) for s in synthetic],
+        np.array([s.label for s in synthetic], dtype=np.int64),
+        composer,
+        to_key,
+        dict(plan.synthetic_map) if composer is not None else {},
+    )
 
 
 def run_evaluation(
@@ -138,17 +144,28 @@ def run_evaluation(
         raise ValueError("arm 'inventory-random' needs the system's inventory (--source or --inventory)")
     X_real = [plan.real(s) for s in real]
     y_real = np.array([s.label for s in real], dtype=np.int64)
-    wh = find_withheld(cfg.withhold, [list(s.events) for s in real], X_real, y_real) if cfg.withhold \
-        else Withheld()
+    wh = find_withheld(cfg.withhold, [list(s.events) for s in real], X_real, y_real) if cfg.withhold else Withheld()
     held = wh.any(len(real))
-    share = sources[A.SYNTHETIC].anomalous_share if A.SYNTHETIC in sources else \
-        (next(iter(sources.values())).anomalous_share if sources else 0.0)
-    info = {"key_mode": plan.mode, "keys": plan.info, "arms": arms, "n_real": len(real),
-            "n_real_anomalous": int(y_real.sum()),
-            "synthetic": {k: {"sessions": len(v.X), "anomalous": int(v.y.sum()),
-                              "session_model": v.composer is not None, **v.info} for k, v in sources.items()},
-            "semantic_backend": None, "ambiguous_test_anomalies": {}, "validation": {},
-            "withheld": wh.info(y_real) if wh.active else {}}
+    share = (
+        sources[A.SYNTHETIC].anomalous_share
+        if A.SYNTHETIC in sources
+        else (next(iter(sources.values())).anomalous_share if sources else 0.0)
+    )
+    info = {
+        "key_mode": plan.mode,
+        "keys": plan.info,
+        "arms": arms,
+        "n_real": len(real),
+        "n_real_anomalous": int(y_real.sum()),
+        "synthetic": {
+            k: {"sessions": len(v.X), "anomalous": int(v.y.sum()), "session_model": v.composer is not None, **v.info}
+            for k, v in sources.items()
+        },
+        "semantic_backend": None,
+        "ambiguous_test_anomalies": {},
+        "validation": {},
+        "withheld": wh.info(y_real) if wh.active else {},
+    }
     cells, tests = [], {}
     for seed in cfg.seeds:
         pool, test = _split(cfg, real, seed)
@@ -160,14 +177,17 @@ def run_evaluation(
             # withheld sessions leave training and validation (the top-up too); the oracle gets the training ones
             gone = tr[held[tr]]
             tr, va = tr[~held[tr]], va[~held[va]]
-            va = S.top_up_validation(va, pool[~held[pool]], sub, y_real, cfg.val_min_normal, cfg.val_min_anomalous,
-                                     seed)
-            info["validation"][f"{seed}/{frac:g}"] = {"normal": int(np.sum(y_real[va] == 0)),
-                                                      "anomalous": int(np.sum(y_real[va] == 1))}
+            va = S.top_up_validation(
+                va, pool[~held[pool]], sub, y_real, cfg.val_min_normal, cfg.val_min_anomalous, seed
+            )
+            info["validation"][f"{seed}/{frac:g}"] = {
+                "normal": int(np.sum(y_real[va] == 0)),
+                "anomalous": int(np.sum(y_real[va] == 1)),
+            }
             X_tr = [X_real[i] for i in tr]
             ctx = A.CellContext([X_real[i] for i in gone], y_real[gone], inventory)
             for arm in arms:
-                for ratio in ([0.0] if arm == A.BASELINE else cfg.aug_ratios()):
+                for ratio in [0.0] if arm == A.BASELINE else cfg.aug_ratios():
                     n_normal, n_anom = A.counts(len(tr), ratio, share)
                     add = A.make_addition(arm, sources, X_tr, y_real[tr], n_normal, n_anom, seed + 104729, ctx)
                     if wh.active:
@@ -248,9 +268,19 @@ class _Cache:
     """Finished cells on disk, keyed by everything that decides their result: the cell, the settings, the data,
     the indices, what the arm added, and the detector and harness code."""
 
-    FIELDS = ("split", "test_fraction", "val_fraction", "val_min_normal", "val_min_anomalous", "prior", "epochs",
-              "withhold", "unseen",
-              "semantic", "tune_supervised")
+    FIELDS = (
+        "split",
+        "test_fraction",
+        "val_fraction",
+        "val_min_normal",
+        "val_min_anomalous",
+        "prior",
+        "epochs",
+        "withhold",
+        "unseen",
+        "semantic",
+        "tune_supervised",
+    )
 
     def __init__(self, cfg: EvalConfig, X, y, texts):
         self.dir = Path(cfg.cache_dir)
@@ -265,8 +295,20 @@ class _Cache:
 
     def key(self, c: "_Cell") -> Path:
         h = hashlib.sha256(self.base.encode())
-        h.update(json.dumps([c.model, c.seed, c.frac, c.arm, c.ratio, c.add.X, c.add.y.tolist(),
-                             self.texts if c.model in SEMANTIC else None]).encode())
+        h.update(
+            json.dumps(
+                [
+                    c.model,
+                    c.seed,
+                    c.frac,
+                    c.arm,
+                    c.ratio,
+                    c.add.X,
+                    c.add.y.tolist(),
+                    self.texts if c.model in SEMANTIC else None,
+                ]
+            ).encode()
+        )
         for a in (c.tr, c.va, c.test):
             h.update(np.asarray(a, dtype=np.int64).tobytes())
         return self.dir / f"{h.hexdigest()[:40]}.json"
@@ -295,15 +337,18 @@ def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: _C
         _init_worker(shared)
         return _gather(cells, done, map(_run_cell, todo), cache, on_run)
     # forkserver: torch in a forked parent's threads can deadlock a fork
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("forkserver"),
-                             initializer=_init_worker, initargs=(shared, os.getpid())) as ex:
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=get_context("forkserver"), initializer=_init_worker, initargs=(shared, os.getpid())
+    ) as ex:
         try:
             return _gather(cells, done, ex.map(_run_cell, todo, chunksize=1), cache, on_run)
         except BrokenProcessPool:  # a worker was killed (OOM, SIGKILL): exit 1 in one line, not an input error
             from anomalygen.parallel import WorkerDied
 
-            raise WorkerDied("a worker process died before it finished its cell (out of memory, or killed?); "
-                             "the evaluation stopped and wrote nothing") from None
+            raise WorkerDied(
+                "a worker process died before it finished its cell (out of memory, or killed?); "
+                "the evaluation stopped and wrote nothing"
+            ) from None
 
 
 def _gather(cells, done, fresh, cache, on_run) -> tuple[list[dict], dict]:
@@ -338,12 +383,24 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     y_fit = np.concatenate([sh.y[cell.tr], add.y[keep]])
     X_val, y_val = [sh.X[i] for i in cell.va], sh.y[cell.va]
     X_test, y_test = [sh.X[i] for i in cell.test], sh.y[cell.test]
-    row = {"model": cell.model, "seed": cell.seed, "split": cfg.split, "train_fraction": cell.frac,
-           "arm": cell.arm, "ratio": cell.ratio, "n_train_real": len(cell.tr),
-           "n_train_real_anomalous": int(sh.y[cell.tr].sum()), "n_added": int(keep.sum()),
-           "n_added_anomalous": int(add.y[keep].sum()), "n_val": len(cell.va),
-           "n_val_anomalous": int(y_val.sum()), "n_test": len(cell.test), "n_test_anomalous": int(y_test.sum()),
-           "supervised": supervised, **add.info}
+    row = {
+        "model": cell.model,
+        "seed": cell.seed,
+        "split": cfg.split,
+        "train_fraction": cell.frac,
+        "arm": cell.arm,
+        "ratio": cell.ratio,
+        "n_train_real": len(cell.tr),
+        "n_train_real_anomalous": int(sh.y[cell.tr].sum()),
+        "n_added": int(keep.sum()),
+        "n_added_anomalous": int(add.y[keep].sum()),
+        "n_val": len(cell.va),
+        "n_val_anomalous": int(y_val.sum()),
+        "n_test": len(cell.test),
+        "n_test_anomalous": int(y_test.sum()),
+        "supervised": supervised,
+        **add.info,
+    }
     params = {"random_state": cell.seed, "verbose": cfg.verbose, "semantic": cfg.semantic, "event_texts": sh.texts}
     if cfg.epochs is not None and cell.model in DEEP:
         params["epochs"] = cfg.epochs
@@ -433,8 +490,17 @@ def _mcnemar_rows(cfg, preds, tests, y_real, arms) -> list[dict]:
             other = preds.get((model, seed, frac, versus, 0.0 if versus == A.BASELINE else ratio))
             if other is None:
                 continue
-            out.append({"model": model, "seed": seed, "train_fraction": frac, "ratio": ratio, "arm": arm,
-                        "versus": versus, **mcnemar(y_real[tests[seed]], other, pred)})
+            out.append(
+                {
+                    "model": model,
+                    "seed": seed,
+                    "train_fraction": frac,
+                    "ratio": ratio,
+                    "arm": arm,
+                    "versus": versus,
+                    **mcnemar(y_real[tests[seed]], other, pred),
+                }
+            )
     return out
 
 

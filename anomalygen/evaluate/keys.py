@@ -59,7 +59,8 @@ def session_keys(s: Session, field: str, template_map: dict[str, str]) -> list[s
     if missing:
         raise ValueError(
             f"session {s.session_id} ({s.source}): the real data is keyed by template, but this session has no "
-            f"'templates' and event {missing[0]!r} is not in the template map (--template-map)")
+            f"'templates' and event {missing[0]!r} is not in the template map (--template-map)"
+        )
     return [norm_template(template_map[e]) for e in s.events]
 
 
@@ -129,11 +130,13 @@ class EventMap:
     unmapped_events: list[str]
 
     def coverage(self) -> dict:
-        return {"real_events": len(self.event_to_key) + len(self.unmapped_events),
-                "real_events_mapped": len(self.event_to_key),
-                "real_events_unmapped": sorted(self.unmapped_events, key=_event_order),
-                "statements_in_mapped_events": sum(len(v) for v in self.event_statements.values()),
-                "map": {e: self.event_statements[e] for e in sorted(self.event_statements, key=_event_order)}}
+        return {
+            "real_events": len(self.event_to_key) + len(self.unmapped_events),
+            "real_events_mapped": len(self.event_to_key),
+            "real_events_unmapped": sorted(self.unmapped_events, key=_event_order),
+            "statements_in_mapped_events": sum(len(v) for v in self.event_statements.values()),
+            "map": {e: self.event_statements[e] for e in sorted(self.event_statements, key=_event_order)},
+        }
 
 
 def _event_order(e: str):
@@ -202,8 +205,13 @@ class KeyPlan:
         return [self.synthetic_map.get(e, e) for e in events]
 
 
-def plan_keys(real: list[Session], synthetic: list[Session], template_map: dict[str, str] | None = None,
-              auto: bool = False, statements=None) -> KeyPlan:
+def plan_keys(
+    real: list[Session],
+    synthetic: list[Session],
+    template_map: dict[str, str] | None = None,
+    auto: bool = False,
+    statements=None,
+) -> KeyPlan:
     """Choose the key space; `auto` maps by matching (needs `statements` for the `statements` mode).
 
     Raises ValueError when synthetic sessions are given but share no key with the real ones."""
@@ -212,18 +220,24 @@ def plan_keys(real: list[Session], synthetic: list[Session], template_map: dict[
     texts: dict[str, str] = {}
     if field_ == "templates":
         smap = auto_template_map(real, synthetic) if auto else dict(template_map or {})
-        plan = KeyPlan("templates", synthetic_map=smap,
-                       info={"synthetic_statements_mapped": len(smap)})
+        plan = KeyPlan("templates", synthetic_map=smap, info={"synthetic_statements_mapped": len(smap)})
     elif auto and statements is not None and not _shares(real, synthetic):
         emap = event_statement_map(real_templates, statements)
         texts = {st.id: st.template for st in statements}
-        plan = KeyPlan("statements", real_map=dict(emap.event_to_key), synthetic_map=dict(emap.statement_to_key),
-                       info=emap.coverage())
+        plan = KeyPlan(
+            "statements",
+            real_map=dict(emap.event_to_key),
+            synthetic_map=dict(emap.statement_to_key),
+            info=emap.coverage(),
+        )
         texts.update({e: t for e, t in real_templates.items() if e not in emap.event_to_key})
     elif auto and not _shares(real, synthetic):
         smap = auto_template_map(real, synthetic, to="event")
-        plan = KeyPlan("real-events", synthetic_map=smap, info={"synthetic_statements_mapped": len(smap),
-                                                               "map": dict(sorted(smap.items()))})
+        plan = KeyPlan(
+            "real-events",
+            synthetic_map=smap,
+            info={"synthetic_statements_mapped": len(smap), "map": dict(sorted(smap.items()))},
+        )
         texts.update(real_templates)
     else:
         plan = KeyPlan("events", synthetic_map=dict(template_map or {}))
@@ -241,9 +255,13 @@ def plan_keys(real: list[Session], synthetic: list[Session], template_map: dict[
         if not shared:
             hint = ("" if auto else "; try --template-map auto") + (
                 " with --source/--inventory (the system's source, to key both by statement ids)"
-                if statements is None and field_ == "events" else "")
-            raise ValueError(f"the synthetic sessions share no event key with the real data "
-                             f"({len(real_keys)} real keys, {len(syn_keys)} synthetic, key mode {plan.mode}){hint}")
+                if statements is None and field_ == "events"
+                else ""
+            )
+            raise ValueError(
+                f"the synthetic sessions share no event key with the real data "
+                f"({len(real_keys)} real keys, {len(syn_keys)} synthetic, key mode {plan.mode}){hint}"
+            )
     return plan
 
 
@@ -261,6 +279,17 @@ def statement_sessions(real: list[Session], statements) -> tuple[list[Session], 
     for s in real:
         events = [emap.event_to_key.get(e, e) for e in s.events]
         templates = [text.get(k, t) for k, t in zip(events, s.templates or s.events)]
-        out.append(Session(s.session_id, s.label, events, templates, s.split, s.order, s.source, s.reason,
-                           {**s.extra, "has_event_ids": True}))
+        out.append(
+            Session(
+                s.session_id,
+                s.label,
+                events,
+                templates,
+                s.split,
+                s.order,
+                s.source,
+                s.reason,
+                {**s.extra, "has_event_ids": True},
+            )
+        )
     return out, emap

@@ -27,11 +27,21 @@ def anomaly_metrics(y_true, y_pred, prior: float | None = None) -> dict:
     y, p = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
     tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, p, labels=[0, 1]).ravel())
     prec, rec, f1, _ = precision_recall_fscore_support(y, p, labels=[1], average=None, zero_division=0.0)
-    out = {"precision": float(prec[0]), "recall": float(rec[0]), "f1": float(f1[0]), "tp": tp, "fp": fp, "fn": fn,
-           "tn": tn, "false_alarms": fp, "fpr": fp / (fp + tn) if fp + tn else 0.0}
+    out = {
+        "precision": float(prec[0]),
+        "recall": float(rec[0]),
+        "f1": float(f1[0]),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "false_alarms": fp,
+        "fpr": fp / (fp + tn) if fp + tn else 0.0,
+    }
     if prior is not None:
-        pw, _, fw, _ = precision_recall_fscore_support(y, p, labels=[1], average=None, zero_division=0.0,
-                                                       sample_weight=prior_weights(y, prior))
+        pw, _, fw, _ = precision_recall_fscore_support(
+            y, p, labels=[1], average=None, zero_division=0.0, sample_weight=prior_weights(y, prior)
+        )
         out["precision_prior"], out["f1_prior"] = float(pw[0]), float(fw[0])
     return out
 

@@ -31,15 +31,22 @@ def _overlaps(w: Window, s: Interval) -> bool:
     return s.start < w.end and s.stop >= w.start
 
 
-def operator_metrics(windows: Sequence[Window], faults: Sequence[Interval],
-                     operations: Sequence[Interval] = ()) -> dict:
+def operator_metrics(
+    windows: Sequence[Window], faults: Sequence[Interval], operations: Sequence[Interval] = ()
+) -> dict:
     """Per-fault detection and time to detect, false alarms per hour (all, during planned operations, steady)."""
     per_fault = []
     for f in faults:
         hits = [w.end for w in windows if w.alarm and _overlaps(w, f)]
         first = min(hits) if hits else None
-        per_fault.append({"index": f.index, "kind": f.kind, "detected": first is not None,
-                          "ttd_s": round(max(0.0, first - f.start), 3) if first is not None else None})
+        per_fault.append(
+            {
+                "index": f.index,
+                "kind": f.kind,
+                "detected": first is not None,
+                "ttd_s": round(max(0.0, first - f.start), 3) if first is not None else None,
+            }
+        )
     normal = [w for w in windows if not any(_overlaps(w, f) for f in faults)]
     during_ops = [w for w in normal if any(_overlaps(w, o) for o in operations)]
     steady = [w for w in normal if not any(_overlaps(w, o) for o in operations)]
@@ -53,10 +60,16 @@ def operator_metrics(windows: Sequence[Window], faults: Sequence[Interval],
         n = sum(w.alarm for w in ws)
         return {"false_alarms": n, "hours": round(hours, 4), "per_hour": round(n / hours, 2) if hours else None}
 
-    return {"faults": per_fault, "by_kind": by_kind(per_fault), "operations": per_op,
-            "operations_alarmed": sum(o["alarms"] > 0 for o in per_op), "operations_total": len(per_op),
-            "false_alarms": rate(normal), "false_alarms_during_operations": rate(during_ops),
-            "false_alarms_steady": rate(steady)}
+    return {
+        "faults": per_fault,
+        "by_kind": by_kind(per_fault),
+        "operations": per_op,
+        "operations_alarmed": sum(o["alarms"] > 0 for o in per_op),
+        "operations_total": len(per_op),
+        "false_alarms": rate(normal),
+        "false_alarms_during_operations": rate(during_ops),
+        "false_alarms_steady": rate(steady),
+    }
 
 
 def by_kind(per_fault: list[dict]) -> dict:
@@ -65,6 +78,9 @@ def by_kind(per_fault: list[dict]) -> dict:
     for kind in sorted({f["kind"] for f in per_fault}):
         mine = [f for f in per_fault if f["kind"] == kind]
         ttd = [f["ttd_s"] for f in mine if f["detected"]]
-        out[kind] = {"detected": len(ttd), "total": len(mine),
-                     "median_ttd_s": round(statistics.median(ttd), 1) if ttd else None}
+        out[kind] = {
+            "detected": len(ttd),
+            "total": len(mine),
+            "median_ttd_s": round(statistics.median(ttd), 1) if ttd else None,
+        }
     return out

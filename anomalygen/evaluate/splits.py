@@ -59,8 +59,15 @@ def train_validation(idx: np.ndarray, labels: np.ndarray, val_fraction: float, s
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
 
 
-def top_up_validation(val: np.ndarray, pool: np.ndarray, used: np.ndarray, labels: np.ndarray, min_normal: int,
-                      min_anomalous: int, seed: int) -> np.ndarray:
+def top_up_validation(
+    val: np.ndarray,
+    pool: np.ndarray,
+    used: np.ndarray,
+    labels: np.ndarray,
+    min_normal: int,
+    min_anomalous: int,
+    seed: int,
+) -> np.ndarray:
     """Validation with at least `min_normal` normal and `min_anomalous` anomalous sessions where the pool has
     them: the missing ones are drawn from the part of the training pool no detector trains on (`pool` minus
     `used`), never from the test set. A threshold picked on 10 normal sessions (a 1% training share) swings

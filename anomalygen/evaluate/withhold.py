@@ -56,10 +56,16 @@ class Withheld:
         return out
 
     def info(self, y: np.ndarray) -> dict:
-        return {name: {"keys": sorted(self.keys[name]), "sessions": int(h.sum()),
-                       "normal": int(np.sum(h & (y == 0))), "anomalous": int(np.sum(h & (y == 1))),
-                       "distinct_normal_sequences": len(self.sequences[name])}
-                for name, h in self.holds.items()}
+        return {
+            name: {
+                "keys": sorted(self.keys[name]),
+                "sessions": int(h.sum()),
+                "normal": int(np.sum(h & (y == 0))),
+                "anomalous": int(np.sum(h & (y == 1))),
+                "distinct_normal_sequences": len(self.sequences[name]),
+            }
+            for name, h in self.holds.items()
+        }
 
     def addition_stats(self, X: list[list[str]], y: np.ndarray) -> dict:
         """Per behaviour: the share of added normal sessions holding it, and the number of distinct real normal
@@ -73,8 +79,7 @@ class Withheld:
         return out
 
 
-def find_withheld(spec: dict[str, list[str]], raw: list[list[str]], keyed: list[list[str]],
-                  y: np.ndarray) -> Withheld:
+def find_withheld(spec: dict[str, list[str]], raw: list[list[str]], keyed: list[list[str]], y: np.ndarray) -> Withheld:
     """`raw[i]`: session i's events as the dataset writes them; `keyed[i]`: the same in the evaluation's keys."""
     w = Withheld()
     for name, events in spec.items():
@@ -82,8 +87,11 @@ def find_withheld(spec: dict[str, list[str]], raw: list[list[str]], keyed: list[
         hold = np.zeros(len(raw), dtype=bool)
         keys: set[str] = set()
         for i, (r, k) in enumerate(zip(raw, keyed)):
-            hit = {kk for rr, kk in zip(r, k) if rr in want or kk in want} if len(r) == len(k) else \
-                {kk for kk in k if kk in want}
+            hit = (
+                {kk for rr, kk in zip(r, k) if rr in want or kk in want}
+                if len(r) == len(k)
+                else {kk for kk in k if kk in want}
+            )
             if hit:
                 hold[i] = True
                 keys |= hit
@@ -101,8 +109,11 @@ def _alarm_rate(pred: np.ndarray, among: np.ndarray) -> float:
 def novel_metrics(y_test: np.ndarray, pred: np.ndarray, novel: np.ndarray) -> dict:
     """False alarms among the test's normal sessions holding a withheld event, and among the others."""
     normal = y_test == 0
-    return {"n_test_novel_normal": int((normal & novel).sum()), "fpr_novel": _alarm_rate(pred, normal & novel),
-            "fpr_seen": _alarm_rate(pred, normal & ~novel)}
+    return {
+        "n_test_novel_normal": int((normal & novel).sum()),
+        "fpr_novel": _alarm_rate(pred, normal & novel),
+        "fpr_seen": _alarm_rate(pred, normal & ~novel),
+    }
 
 
 def unseen_metrics(y_test: np.ndarray, pred: np.ndarray, X_test: list[list[str]], X_train: list[list[str]]) -> dict:
@@ -121,14 +132,23 @@ def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:
         return ""
     ok = [r for r in runs if r.get("status") == "ok" and "fpr_novel" in r]
     names = sorted(info)
-    lines = ["## Withheld behaviour: false alarms on valid behaviour the training never showed", "",
-             "Withheld from every arm's training and validation (the `oracle` arm gets them back): " +
-             "; ".join(f"{n} = {', '.join(info[n]['keys'])} ({info[n]['normal']} normal, {info[n]['anomalous']} "
-                       f"anomalous sessions)" for n in names) + ". Novel-normal FPR: false alarms among the test's "
-                       "normal sessions holding a withheld event; seen-normal FPR: among the others.", "",
-             "| train fraction | arm | novel-normal FPR | seen-normal FPR | recall | gap to oracle closed | " +
-             " | ".join(f"added holding {n} | {n} sequences reproduced" for n in names) + " |",
-             "|---|---|---|---|---|---|" + "---|---|" * len(names)]
+    lines = [
+        "## Withheld behaviour: false alarms on valid behaviour the training never showed",
+        "",
+        "Withheld from every arm's training and validation (the `oracle` arm gets them back): "
+        + "; ".join(
+            f"{n} = {', '.join(info[n]['keys'])} ({info[n]['normal']} normal, {info[n]['anomalous']} "
+            f"anomalous sessions)"
+            for n in names
+        )
+        + ". Novel-normal FPR: false alarms among the test's "
+        "normal sessions holding a withheld event; seen-normal FPR: among the others.",
+        "",
+        "| train fraction | arm | novel-normal FPR | seen-normal FPR | recall | gap to oracle closed | "
+        + " | ".join(f"added holding {n} | {n} sequences reproduced" for n in names)
+        + " |",
+        "|---|---|---|---|---|---|" + "---|---|" * len(names),
+    ]
     for frac in sorted({r["train_fraction"] for r in ok}):
         cells = [r for r in ok if r["train_fraction"] == frac]
         arms = list(dict.fromkeys(r["arm"] for r in cells))
@@ -136,21 +156,36 @@ def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:
         def mean(arm: str, metric: str) -> float:
             return float(np.mean([float(r.get(metric, 0.0)) for r in cells if r["arm"] == arm]))
 
-        base, oracle = mean("baseline", "fpr_novel") if "baseline" in arms else None, \
-            mean("oracle", "fpr_novel") if "oracle" in arms else None
+        base, oracle = (
+            mean("baseline", "fpr_novel") if "baseline" in arms else None,
+            mean("oracle", "fpr_novel") if "oracle" in arms else None,
+        )
         for arm in arms:
             nov = mean(arm, "fpr_novel")
-            gap = "n/a" if base is None or oracle is None or base - oracle < 0.01 or arm == "baseline" else \
-                f"{(base - nov) / (base - oracle):.0%}"
+            gap = (
+                "n/a"
+                if base is None or oracle is None or base - oracle < 0.01 or arm == "baseline"
+                else f"{(base - nov) / (base - oracle):.0%}"
+            )
             added = " | ".join(f"{mean(arm, f'added_with_{n}'):.3f} | {mean(arm, f'exact_{n}'):.1f}" for n in names)
-            lines.append(f"| {frac:g} | {arm} | {nov:.3f} | {mean(arm, 'fpr_seen'):.4f} | {mean(arm, 'recall'):.3f} | "
-                         f"{gap} | {added} |")
-    rows = [p for p in paired if p["model"] == "mean of models" and p["arm"] == "synthetic"
-            and p["metric"] == "fpr_novel"]
+            lines.append(
+                f"| {frac:g} | {arm} | {nov:.3f} | {mean(arm, 'fpr_seen'):.4f} | {mean(arm, 'recall'):.3f} | "
+                f"{gap} | {added} |"
+            )
+    rows = [
+        p for p in paired if p["model"] == "mean of models" and p["arm"] == "synthetic" and p["metric"] == "fpr_novel"
+    ]
     if rows:
-        lines += ["", "Synthetic against each arm on the novel-normal FPR, mean of the detectors (paired t-test "
-                  "over seeds):", "", "| train fraction | versus | synthetic / versus | Δ (p) | verdict |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| {p['train_fraction']:g} | {p['versus']} | {p['mean_arm']:.3f} / {p['mean_versus']:.3f} | "
-                  f"{p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |" for p in rows]
+        lines += [
+            "",
+            "Synthetic against each arm on the novel-normal FPR, mean of the detectors (paired t-test over seeds):",
+            "",
+            "| train fraction | versus | synthetic / versus | Δ (p) | verdict |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {p['train_fraction']:g} | {p['versus']} | {p['mean_arm']:.3f} / {p['mean_versus']:.3f} | "
+            f"{p['delta_mean']:+.3f} ({p['p_ttest']:.3g}) | {p['verdict']} |"
+            for p in rows
+        ]
     return "\n".join(lines) + "\n"

@@ -25,16 +25,21 @@ def nothing_read(read: dict, logs: list) -> None:
     """One line naming the logs when no line could be parsed: an empty result is not a success."""
     if read["parsed"]:
         return
-    why = (f"all {read['lines_read']} lines rejected ({read['rejected_by_kind']})" if read["lines_read"]
-           else "no lines (empty or unreadable)")
+    why = (
+        f"all {read['lines_read']} lines rejected ({read['rejected_by_kind']})"
+        if read["lines_read"]
+        else "no lines (empty or unreadable)"
+    )
     first = next((e for ex in read["examples"].values() for e in ex), "")
     raise InputError(f"{', '.join(map(str, logs))}: nothing parsed: {why}" + (f"; first: {first}" if first else ""))
 
 
 def read_lines(read: dict) -> list[str]:
     """What reading the logs met: counts of parsed and rejected lines, warnings, a few examples of each kind."""
-    out = [f"lines read {read['lines_read']}: parsed {read['parsed']}, rejected {read['rejected']}"
-           + (f" {read['rejected_by_kind']}" if read["rejected"] else "")]
+    out = [
+        f"lines read {read['lines_read']}: parsed {read['parsed']}, rejected {read['rejected']}"
+        + (f" {read['rejected_by_kind']}" if read["rejected"] else "")
+    ]
     if read["warnings_by_kind"]:
         out.append(f"warnings: {read['warnings_by_kind']}")
     out += [f"  [{kind}] {e}" for kind, ex in read["examples"].items() for e in ex]
@@ -66,10 +71,13 @@ class ParseResult:
     def describe(self) -> list[str]:
         s = self.summary
         parsed = s["read"]["parsed"]
-        out = [*self.skipped, *read_lines(s["read"]),
-               f"matched to a source statement: {s['matched']} of {parsed} ({100 * s['matched_share']:.2f}%), "
-               f"Drain3 fallback {s['fallback']}; ambiguous {s['ambiguous']} ({s['ambiguous_different_templates']} "
-               f"with different templates); statements seen {s['statements_seen']} of {s['statements']}"]
+        out = [
+            *self.skipped,
+            *read_lines(s["read"]),
+            f"matched to a source statement: {s['matched']} of {parsed} ({100 * s['matched_share']:.2f}%), "
+            f"Drain3 fallback {s['fallback']}; ambiguous {s['ambiguous']} ({s['ambiguous_different_templates']} "
+            f"with different templates); statements seen {s['statements_seen']} of {s['statements']}",
+        ]
         return out + [f"wrote {', '.join(self.files.values())} in {s['seconds']:.2f}s"]
 
 
@@ -77,9 +85,11 @@ def _fallback_bounded(summary: dict) -> list[str]:
     b = summary.get("fallback_bounds") or {}
     if not (b.get("lines_over_leaf_budget") or b.get("lines_over_cluster_cap")):
         return []
-    return [f"Drain3 fallback bounded: {b['lines_over_leaf_budget']} lines compared with only the "
-            f"{b['leaf_budget']} newest clusters of their leaf; {b['lines_over_cluster_cap']} lines arrived "
-            f"after the cap of {b['max_clusters']} clusters (event D0)"]
+    return [
+        f"Drain3 fallback bounded: {b['lines_over_leaf_budget']} lines compared with only the "
+        f"{b['leaf_budget']} newest clusters of their leaf; {b['lines_over_cluster_cap']} lines arrived "
+        f"after the cap of {b['max_clusters']} clusters (event D0)"
+    ]
 
 
 def parse_logs(req: ParseRequest) -> ParseResult:
@@ -93,8 +103,10 @@ def parse_logs(req: ParseRequest) -> ParseResult:
     logs, out = list(req.logs), Path(req.out)
     readable(logs, "log file")
     writable(out, folder=True)
-    apart_from_inputs([out / n for n in ("structured.csv", "structured.parquet", "templates.csv", "summary.json")],
-                      [*logs, req.inventory])
+    apart_from_inputs(
+        [out / n for n in ("structured.csv", "structured.parquet", "templates.csv", "summary.json")],
+        [*logs, req.inventory],
+    )
     fmt = LogFormat.parse(req.format)
     skipped = Skipped()
     statements = statements_for(req.source, req.inventory, req.tree, skipped)
@@ -156,8 +168,10 @@ class SessionsResult:
         out += read_lines(self.read)
         if self.untimed:
             out.append(f"lines without a usable timestamp (left out of time windows): {self.untimed}")
-        return out + [f"sessions {c['sessions']} ({c['labelled']} labelled, {c['anomalous']} anomalous), "
-                      f"events {c['events']}; wrote {self.files['sessions']}"]
+        return out + [
+            f"sessions {c['sessions']} ({c['labelled']} labelled, {c['anomalous']} anomalous), "
+            f"events {c['events']}; wrote {self.files['sessions']}"
+        ]
 
 
 def _session_rule(req: SessionsRequest, fmt: LogFormat, label_map: dict):
@@ -210,16 +224,33 @@ def make_sessions(req: SessionsRequest) -> SessionsResult:
     labelled = weak_error_labels(groups) if req.weak_labels else attach_labels(groups, label_map)
     counts = write_sessions_jsonl(labelled, out)
     manifest = out.with_name(out.stem + ".manifest.json")
-    write_manifest(manifest, "sessions",
-                   inputs={"logs": [str(p) for p in logs], "labels": str(req.labels) if req.labels else None},
-                   params={"by": by, "rule": rule.to_dict() if rule else "given by --by", "format": fmt.spec,
-                           "weak_labels": req.weak_labels}, outputs=counts)
+    write_manifest(
+        manifest,
+        "sessions",
+        inputs={"logs": [str(p) for p in logs], "labels": str(req.labels) if req.labels else None},
+        params={
+            "by": by,
+            "rule": rule.to_dict() if rule else "given by --by",
+            "format": fmt.spec,
+            "weak_labels": req.weak_labels,
+        },
+        outputs=counts,
+    )
     read = parser.summary.read.to_dict()
     nothing_read(read, logs)
-    return SessionsResult(counts, by, rule.reason if rule else None, read, untimed[0],
-                          {"sessions": out, "manifest": manifest},
-                          [*label_skips.lines(f"labels {req.labels}"), *skipped.lines(str(req.inventory)),
-                           *_unmatched(label_map, counts, req.labels)])
+    return SessionsResult(
+        counts,
+        by,
+        rule.reason if rule else None,
+        read,
+        untimed[0],
+        {"sessions": out, "manifest": manifest},
+        [
+            *label_skips.lines(f"labels {req.labels}"),
+            *skipped.lines(str(req.inventory)),
+            *_unmatched(label_map, counts, req.labels),
+        ],
+    )
 
 
 def _unmatched(label_map: dict, counts: dict, path) -> list[str]:

@@ -36,8 +36,9 @@ _PROBE_BYTES = 1 << 20  # how far past a cut point to look for a line that fits 
 _FIRST_PROBE = 1 << 16
 
 
-def plan(paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYTES,
-         count_lines: bool = True) -> Iterator[str | Span]:
+def plan(
+    paths: Sequence[str | Path], fmt: LogFormat, span_bytes: int = SPAN_BYTES, count_lines: bool = True
+) -> Iterator[str | Span]:
     """Tasks in input order: whole files (small, compressed, unreadable) and spans of big plain files; made as
     they are taken, so that cutting a big file runs alongside the workers. Without `count_lines`, a span after a
     file's first has `first_line` 0: its workers count the lines before it (`parse_part`), in parallel."""
@@ -72,7 +73,7 @@ def _cut_near(fh, offset: int, fmt: LogFormat) -> int | None:
             end = data.find(b"\n", nl + 1)
             if end < 0:
                 break
-            line = data[nl + 1:end].decode("utf-8", "replace")
+            line = data[nl + 1 : end].decode("utf-8", "replace")
             if fmt.split(line[:-1] if line.endswith("\r") else line) is not None:
                 return offset - 1 + nl + 1
             nl = end
@@ -132,8 +133,9 @@ class PartContext:
     lines: LineIds | None  # lines of the files, for the numbers of spans' lines
 
 
-def part_context(statements: list[LogStatement], fmt_spec: str, ids: LineIds | None,
-                 lines: LineIds | None) -> PartContext:
+def part_context(
+    statements: list[LogStatement], fmt_spec: str, ids: LineIds | None, lines: LineIds | None
+) -> PartContext:
     return PartContext(LogParser(statements, LogFormat.parse(fmt_spec), fallback=False), ids, lines)
 
 
@@ -155,8 +157,9 @@ def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> Pa
     segments: list = []
     plain, m = data is not None and plain_text(data), parser.matcher
     blocks = parser.parse_columns(iter_chunks([part], parser.summary.read))
-    for seg in chain.from_iterable(rows.render_columns(b, m.event_ids, m.event_templates, keep_fallback=True,
-                                                       plain=plain) for b in blocks):
+    for seg in chain.from_iterable(
+        rows.render_columns(b, m.event_ids, m.event_templates, keep_fallback=True, plain=plain) for b in blocks
+    ):
         if isinstance(seg, list):
             if segments and isinstance(segments[-1], list):
                 segments[-1] += seg
@@ -165,11 +168,21 @@ def parse_part(ctx: PartContext, task: tuple[int, str | Span, str | None]) -> Pa
         else:
             segments.append(Unexplained(seg.file, seg.lineno, seg.fields))
     if ctx.ids is not None and part_file is not None:
-        _write_rows(segments, ctx.ids.take(k, sum(len(seg) if isinstance(seg, list) else 1 for seg in segments)),
-                    part_file)
+        _write_rows(
+            segments, ctx.ids.take(k, sum(len(seg) if isinstance(seg, list) else 1 for seg in segments)), part_file
+        )
     s = parser.summary
-    return PartResult(segments, part_file, rows.counts, rows.first, s.read, s.matched, s.fallback,
-                      s.statement_counts, parser.matcher.stats)
+    return PartResult(
+        segments,
+        part_file,
+        rows.counts,
+        rows.first,
+        s.read,
+        s.matched,
+        s.fallback,
+        s.statement_counts,
+        parser.matcher.stats,
+    )
 
 
 def _write_rows(segments: list, n: int, part_file: str) -> None:
@@ -201,9 +214,16 @@ def _raw(part: str | Span) -> bytes | None:
         return None
 
 
-def write_structured_parallel(parser: LogParser, statements: list[LogStatement], paths: Sequence[str | Path],
-                              out_dir: Path, jobs: int, executor: str = "process",
-                              address: str | None = None, span_bytes: int = SPAN_BYTES) -> dict:
+def write_structured_parallel(
+    parser: LogParser,
+    statements: list[LogStatement],
+    paths: Sequence[str | Path],
+    out_dir: Path,
+    jobs: int,
+    executor: str = "process",
+    address: str | None = None,
+    span_bytes: int = SPAN_BYTES,
+) -> dict:
     """What `output.write_structured(parser, paths, ...)` writes and returns, from parallel workers;
     `parser` (its Drain3 fallback and its summary) is the main process's and ends up as after a sequential run."""
     fmt = parser.fmt
@@ -215,8 +235,10 @@ def write_structured_parallel(parser: LogParser, statements: list[LogStatement],
     shared = Shared(part_context, (list(statements), fmt.spec, ids, lines))
     shared.prime(part_context(*shared.args))
     part_name = temp_name(out_dir / "structured-{}.csv").name
-    tasks = ((k, part, str(out_dir / part_name.format(k)) if ids is not None else None)
-             for k, part in enumerate(plan(paths, fmt, span_bytes, count_lines=lines is None)))
+    tasks = (
+        (k, part, str(out_dir / part_name.format(k)) if ids is not None else None)
+        for k, part in enumerate(plan(paths, fmt, span_bytes, count_lines=lines is None))
+    )
     try:
         with atomic_open(csv_path, "wb") as fh:
             fh.write(header_row(fmt).encode())
@@ -311,4 +333,3 @@ def _size(p: str | Path) -> int:
         return Path(p).stat().st_size
     except OSError:
         return 0
-

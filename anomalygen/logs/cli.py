@@ -9,11 +9,14 @@ import typer
 
 from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
-LABELS_CONFLICT_HELP = ("a session id labelled twice, differently: error (naming both lines) | first | last "
-                        "(that row's label wins)")
-FORMAT_HELP = ("header format: a preset (hdfs, zookeeper, hadoop, spark), json (JSON lines: log4j2 JsonLayout / "
-               "JsonTemplateLayout, ECS, logstash-logback-encoder; keys overridable as json:message=msg,thread=tid) "
-               "or a logparser-style string such as '<Date> <Time> <Pid> <Level> <Component>: <Content>'")
+LABELS_CONFLICT_HELP = (
+    "a session id labelled twice, differently: error (naming both lines) | first | last (that row's label wins)"
+)
+FORMAT_HELP = (
+    "header format: a preset (hdfs, zookeeper, hadoop, spark), json (JSON lines: log4j2 JsonLayout / "
+    "JsonTemplateLayout, ECS, logstash-logback-encoder; keys overridable as json:message=msg,thread=tid) "
+    "or a logparser-style string such as '<Date> <Time> <Pid> <Level> <Component>: <Content>'"
+)
 
 
 def _echo(result) -> None:
@@ -29,16 +32,33 @@ def parse(
     out: Path = typer.Option(Path("parsed"), help="output folder"),
     parquet: bool = typer.Option(False, help="also write structured.parquet (needs pyarrow: the 'parquet' extra)"),
     fallback: bool = typer.Option(True, help="Drain3 templates for lines no statement matches"),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="processes for big plain files, cut into 1 MiB spans at line "
-                             "starts (0: every core of this machine); the output is the same for any number"),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        "-j",
+        help="processes for big plain files, cut into 1 MiB spans at line "
+        "starts (0: every core of this machine); the output is the same for any number",
+    ),
     executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Trace every log line back to the source statement that printed it (Drain3 for the rest)."""
     from anomalygen.logs.api import ParseRequest, parse_logs
 
-    res = parse_logs(ParseRequest(list(logs), out, format, source=source, inventory=inventory, parquet=parquet,
-                                  fallback=fallback, jobs=jobs, executor=executor, ray_address=ray_address))
+    res = parse_logs(
+        ParseRequest(
+            list(logs),
+            out,
+            format,
+            source=source,
+            inventory=inventory,
+            parquet=parquet,
+            fallback=fallback,
+            jobs=jobs,
+            executor=executor,
+            ray_address=ray_address,
+        )
+    )
     _echo(res)
     for line in res.warnings:
         typer.echo(f"warning: {line}", err=True)
@@ -49,23 +69,43 @@ def sessions(
     source: Optional[Path] = typer.Option(None, help="Java source tree"),
     inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl"),
     format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
-    by: str = typer.Option("auto", help="auto (chosen from the logs: an identifier most lines carry, else time "
-                                        "windows per server) | id (HDFS blk_ ids) | regex:PATTERN | field:NAME | "
-                                        "window:count:N[:STEP] | window:time:SECONDS[:STEP]"),
-    labels: Optional[Path] = typer.Option(None, help="labels: anomaly_label.csv (BlockId,Label) or a sessions "
-                                                     "JSONL with labels"),
+    by: str = typer.Option(
+        "auto",
+        help="auto (chosen from the logs: an identifier most lines carry, else time "
+        "windows per server) | id (HDFS blk_ ids) | regex:PATTERN | field:NAME | "
+        "window:count:N[:STEP] | window:time:SECONDS[:STEP]",
+    ),
+    labels: Optional[Path] = typer.Option(
+        None, help="labels: anomaly_label.csv (BlockId,Label) or a sessions JSONL with labels"
+    ),
     time_format: Optional[str] = typer.Option(None, help="strptime format of '<Date> <Time>' for time windows"),
-    weak_labels: Optional[str] = typer.Option(None, "--weak-labels", help="error: a session with an ERROR line is "
-                                              "anomalous, the others normal (weak labels, recorded as such)"),
+    weak_labels: Optional[str] = typer.Option(
+        None,
+        "--weak-labels",
+        help="error: a session with an ERROR line is anomalous, the others normal (weak labels, recorded as such)",
+    ),
     out: Path = typer.Option(Path("sessions.jsonl"), help="output JSONL"),
     labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
 ) -> None:
     """Group parsed lines into sessions (by identifier, header field, or window) and join labels."""
     from anomalygen.logs.api import SessionsRequest, make_sessions
 
-    _echo(make_sessions(SessionsRequest(list(logs), out, format, by=by, labels=labels, weak_labels=weak_labels,
-                                        time_format=time_format, source=source, inventory=inventory,
-                                        labels_conflict=labels_conflict)))
+    _echo(
+        make_sessions(
+            SessionsRequest(
+                list(logs),
+                out,
+                format,
+                by=by,
+                labels=labels,
+                weak_labels=weak_labels,
+                time_format=time_format,
+                source=source,
+                inventory=inventory,
+                labels_conflict=labels_conflict,
+            )
+        )
+    )
 
 
 def coverage(
@@ -80,8 +120,11 @@ def coverage(
     """How many of the source's log statements appear in real logs (exact) or in loghub templates (token)."""
     from anomalygen.logs.api import CoverageRequest, measure_coverage
 
-    _echo(measure_coverage(CoverageRequest(list(logs), list(templates), out, format, title, source=source,
-                                           inventory=inventory)))
+    _echo(
+        measure_coverage(
+            CoverageRequest(list(logs), list(templates), out, format, title, source=source, inventory=inventory)
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -66,8 +66,9 @@ def load_template_csv(path: str | Path) -> list[tuple[str, str, int]]:
     return out
 
 
-def token_coverage(statements: Sequence[LogStatement], templates: Iterable[tuple[str, str, int]]
-                   ) -> dict[str, list[str]]:
+def token_coverage(
+    statements: Sequence[LogStatement], templates: Iterable[tuple[str, str, int]]
+) -> dict[str, list[str]]:
     """Statement id -> ids of the loghub templates that cover it by the token method (opaque ones: none)."""
     tpls = [(eid, _WORD.findall(t.replace(WILDCARD, " "))) for eid, t, _ in templates]
     out: dict[str, list[str]] = {}
@@ -118,8 +119,11 @@ class CoverageReport:
         opaque = [s for s in self.statements if is_opaque(s.template)]
         summary: dict = {"statements": total, "opaque": len(opaque)}
         for m, ids in self.methods.items():
-            summary[m] = {"covered": len(ids), "pct": _pct(len(ids), total),
-                          "pct_of_non_opaque": _pct(len(ids), total - len(opaque))}
+            summary[m] = {
+                "covered": len(ids),
+                "pct": _pct(len(ids), total),
+                "pct_of_non_opaque": _pct(len(ids), total - len(opaque)),
+            }
         if len(self.methods) > 1:
             sets = list(self.methods.values())
             summary["both"] = len(set.intersection(*sets))
@@ -138,14 +142,23 @@ class CoverageReport:
             if s.template in seen_tpl:
                 continue
             seen_tpl.add(s.template)
-            never_rows.append({"template": s.template, "call_sites": sites[s.template], "level": s.level,
-                               "class": s.class_name, "where": f"{s.file}:{s.line}"})
+            never_rows.append(
+                {
+                    "template": s.template,
+                    "call_sites": sites[s.template],
+                    "level": s.level,
+                    "class": s.class_name,
+                    "where": f"{s.file}:{s.line}",
+                }
+            )
             if len(never_rows) >= top:
                 break
         unseen_by_class = Counter(top_class(s.class_name) for s in unseen).most_common(top)
         by_id = {s.id: s for s in self.statements}
-        frequent = [{"id": i, "lines": c, "level": by_id[i].level, "template": by_id[i].template}
-                    for i, c in self.line_counts.most_common(top)]
+        frequent = [
+            {"id": i, "lines": c, "level": by_id[i].level, "template": by_id[i].template}
+            for i, c in self.line_counts.most_common(top)
+        ]
         return {
             "summary": summary,
             "inputs": self.inputs,
@@ -168,8 +181,9 @@ def _level_order(level: str) -> int:
     return LEVELS.index(level) if level in LEVELS else len(LEVELS)
 
 
-def measure(statements: Sequence[LogStatement], logs: Sequence[str | Path] = (), fmt=None,
-            templates: Sequence[str | Path] = ()) -> CoverageReport:
+def measure(
+    statements: Sequence[LogStatement], logs: Sequence[str | Path] = (), fmt=None, templates: Sequence[str | Path] = ()
+) -> CoverageReport:
     """Run the methods that have inputs: exact when `logs` (with `fmt`), token when `templates`."""
     rep = CoverageReport(list(statements))
     if logs:
@@ -201,21 +215,26 @@ def measure(statements: Sequence[LogStatement], logs: Sequence[str | Path] = (),
 
 # -- presentation ---------------------------------------------------------------------------------------------
 
+
 def render_table(report: dict) -> str:
     """A plain-text summary (what `anomalygen coverage` prints)."""
     s = report["summary"]
     methods = [m for m in ("exact", "token") if m in s]
     lines = [f"log statements in the source: {s['statements']} (opaque, no literal text: {s['opaque']})"]
     for m in methods:
-        lines.append(f"  {m:6} covered {s[m]['covered']:5}  = {s[m]['pct']:6.2f}%  "
-                     f"({s[m]['pct_of_non_opaque']:.2f}% of the non-opaque ones)")
+        lines.append(
+            f"  {m:6} covered {s[m]['covered']:5}  = {s[m]['pct']:6.2f}%  "
+            f"({s[m]['pct_of_non_opaque']:.2f}% of the non-opaque ones)"
+        )
     if "both" in s:
         lines.append(f"  covered by both methods: {s['both']}, by either: {s['either']}")
     p = report["inputs"].get("parse")
     if p:
         r = p["read"]
-        lines.append(f"  log lines: read {r['lines_read']}, parsed {r['parsed']}, rejected {r['rejected']}; "
-                     f"matched to a statement {p['matched']}, fallback {p['fallback']}")
+        lines.append(
+            f"  log lines: read {r['lines_read']}, parsed {r['parsed']}, rejected {r['rejected']}; "
+            f"matched to a statement {p['matched']}, fallback {p['fallback']}"
+        )
     head = "  ".join(f"{m:>14}" for m in methods)
     lines.append("")
     lines.append(f"{'level':<10}{'statements':>11}  {head}")
@@ -258,7 +277,9 @@ def plot(report: dict, path: str | Path, title: str = "") -> None:
             xs = [j + (i - (len(methods) - 1) / 2) * width for j in range(len(keys))]
             ax.bar(xs, [rows[k][m + "_pct"] for k in keys], width, label=m)
         ax.set_xticks(range(len(keys)))
-        ax.set_xticklabels(labels, fontsize=7, rotation=30 if name == "package" else 0, ha="right" if name == "package" else "center")
+        ax.set_xticklabels(
+            labels, fontsize=7, rotation=30 if name == "package" else 0, ha="right" if name == "package" else "center"
+        )
         ax.set_ylabel("statements covered (%)")
         ax.set_ylim(0, 100)
         ax.set_title(f"coverage by {name}")

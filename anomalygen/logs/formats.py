@@ -41,7 +41,11 @@ TIME_FORMATS: dict[str, str] = {
     "spark": "%y/%m/%d %H:%M:%S",
 }
 _GUESS_TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S,%f", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%y%m%d %H%M%S", "%y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S,%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%y%m%d %H%M%S",
+    "%y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M:%S",
 )
 
@@ -113,8 +117,14 @@ class LogFormat:
                 lines = JsonLines(parse_keys(spec))
             except JsonSpecError as e:
                 raise FormatError(str(e)) from None
-            fmt = cls(spec=spec.strip(), name="json", fields=FIELDS, regex=re.compile(r"(?!)"), json=lines,
-                      mismatch_kind=MISMATCH)
+            fmt = cls(
+                spec=spec.strip(),
+                name="json",
+                fields=FIELDS,
+                regex=re.compile(r"(?!)"),
+                json=lines,
+                mismatch_kind=MISMATCH,
+            )
             fmt.content_index = FIELDS.index("Content")
             fmt.level_index, fmt.component_index = FIELDS.index("Level"), FIELDS.index("Logger")
             fmt.line_index = FIELDS.index("Line")
@@ -127,8 +137,10 @@ class LogFormat:
         literals = pieces[0::2]
         if not fields:
             if "<" not in spec:  # a word: most likely a misspelt preset
-                raise FormatError(f"unknown log format {spec!r}: give a preset ({', '.join(PRESETS)}) or a format "
-                                  "string with <Field> placeholders such as '<Date> <Time> <Level> <Content>'")
+                raise FormatError(
+                    f"unknown log format {spec!r}: give a preset ({', '.join(PRESETS)}) or a format "
+                    "string with <Field> placeholders such as '<Date> <Time> <Level> <Content>'"
+                )
             raise FormatError(f"format {spec!r} has no <Field> placeholders")
         if len(set(fields)) != len(fields):
             raise FormatError(f"format {spec!r} repeats a field name")

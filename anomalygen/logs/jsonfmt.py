@@ -18,8 +18,14 @@ from typing import Any
 
 FIELDS = ("Timestamp", "Level", "Logger", "Thread", "Line", "Content")
 # option name in the format string -> the header field it fills
-OPTIONS = {"time": "Timestamp", "level": "Level", "logger": "Logger", "thread": "Thread", "line": "Line",
-           "message": "Content"}
+OPTIONS = {
+    "time": "Timestamp",
+    "level": "Level",
+    "logger": "Logger",
+    "thread": "Thread",
+    "line": "Line",
+    "message": "Content",
+}
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     # JsonTemplateLayout (EcsLayout.json) / EcsLayout, logstash-logback-encoder, JsonLayout (instant / timeMillis)
     "time": ("@timestamp", "timestamp", "instant", "timeMillis", "time"),
@@ -50,8 +56,10 @@ def parse_keys(spec: str) -> dict[str, tuple[str, ...]]:
         name = name.strip().lower()
         cands = tuple(filter(None, (v.strip() for v in value.split("|"))))
         if not eq or name not in OPTIONS or not cands:
-            raise JsonSpecError(f"format {spec!r}: {item!r} is not OPTION=KEY with OPTION one of "
-                                f"{', '.join(OPTIONS)} (e.g. json:message=msg,thread=thread_name)")
+            raise JsonSpecError(
+                f"format {spec!r}: {item!r} is not OPTION=KEY with OPTION one of "
+                f"{', '.join(OPTIONS)} (e.g. json:message=msg,thread=thread_name)"
+            )
         keys[name] = cands
     return keys
 

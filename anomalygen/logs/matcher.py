@@ -59,8 +59,9 @@ def digit_key(message: str) -> bytes:
 
 def digit_keys(messages: list[str]) -> list[bytes]:
     """`digit_key` of each message, computed in C."""
-    return list(map(bytes.translate, map(str.encode, messages, repeat("utf-8"), repeat("surrogatepass")),
-                    repeat(_BDIGITS)))
+    return list(
+        map(bytes.translate, map(str.encode, messages, repeat("utf-8"), repeat("surrogatepass")), repeat(_BDIGITS))
+    )
 
 
 def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tuple]:
@@ -73,7 +74,7 @@ def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tupl
     if not spans:
         return lambda m: ()
     if len(spans) == 1:
-        (a, b), = spans
+        ((a, b),) = spans
         return lambda m: (m[a:b],)
     return itemgetter(*[slice(a, b) for a, b in spans])
 
@@ -153,8 +154,15 @@ class MatchStats:
     per_statement: Counter = field(default_factory=Counter)
 
     def add(self, other: "MatchStats") -> None:
-        for k in ("lines", "matched", "unmatched", "ambiguous", "ambiguous_templates", "decided_by_location",
-                  "cache_hits"):
+        for k in (
+            "lines",
+            "matched",
+            "unmatched",
+            "ambiguous",
+            "ambiguous_templates",
+            "decided_by_location",
+            "cache_hits",
+        ):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.per_statement.update(other.per_statement)
 
@@ -172,8 +180,13 @@ class MatchStats:
 
 
 class Matcher:
-    def __init__(self, statements: Sequence[LogStatement], cache_size: int = 200_000, use_location: bool = True,
-                 header: tuple[int, int, int] = (-1, -1, -1)):
+    def __init__(
+        self,
+        statements: Sequence[LogStatement],
+        cache_size: int = 200_000,
+        use_location: bool = True,
+        header: tuple[int, int, int] = (-1, -1, -1),
+    ):
         self.statements = list(statements)
         self.entries: list[_Entry] = []
         self.excluded: list[LogStatement] = []  # opaque templates
@@ -197,12 +210,20 @@ class Matcher:
                 self.invalid.append((st, str(err)))
                 continue
             parts = literal_parts(tpl)
-            self.entries.append(_Entry(
-                st=st, index=i, regex=crx, template=tpl,
-                specificity=sum(len(p) for p in parts), slots=len(parts) - 1, cut=cut,
-                digits=digit_sensitive(rx), anchor=max(parts, key=len),
-                rank=(sum(len(p) for p in parts), 1 - len(parts), not cut),
-            ))
+            self.entries.append(
+                _Entry(
+                    st=st,
+                    index=i,
+                    regex=crx,
+                    template=tpl,
+                    specificity=sum(len(p) for p in parts),
+                    slots=len(parts) - 1,
+                    cut=cut,
+                    digits=digit_sensitive(rx),
+                    anchor=max(parts, key=len),
+                    rank=(sum(len(p) for p in parts), 1 - len(parts), not cut),
+                )
+            )
         # each entry's event id and template, as parsed lines carry them
         self.event_ids = [e.st.id for e in self.entries]
         self.event_templates = [e.st.template for e in self.entries]
@@ -242,10 +263,16 @@ class Matcher:
         seen = self._seen
         lines = sum(seen)
         amb, loc, diff, misses, calls = self._tally
-        out = MatchStats(lines=lines, matched=lines - seen[-1], unmatched=seen[-1], ambiguous=amb,
-                         ambiguous_templates=diff, decided_by_location=loc,
-                         cache_hits=self._hits + lines - calls - misses,  # every fast_decide call looks up once
-                         per_statement=Counter({self.entries[k].index: c for k, c in enumerate(seen[:-1]) if c}))
+        out = MatchStats(
+            lines=lines,
+            matched=lines - seen[-1],
+            unmatched=seen[-1],
+            ambiguous=amb,
+            ambiguous_templates=diff,
+            decided_by_location=loc,
+            cache_hits=self._hits + lines - calls - misses,  # every fast_decide call looks up once
+            per_statement=Counter({self.entries[k].index: c for k, c in enumerate(seen[:-1]) if c}),
+        )
         out.add(self._merged)
         return out
 
@@ -288,8 +315,11 @@ class Matcher:
         if not dig:
             if len(plain) == 1:
                 static = plain[0]
-            elif plain and not self.use_location and len({(entries[k].st.class_name, entries[k].st.level)
-                                                          for k in plain}) == 1:
+            elif (
+                plain
+                and not self.use_location
+                and len({(entries[k].st.class_name, entries[k].st.level) for k in plain}) == 1
+            ):
                 # same class and level: the header cannot tell them apart, the template rule decides
                 static = max((entries[k].rank, -k, k) for k in plain)[2]
         if len(self._cache) >= self.cache_size:
@@ -328,25 +358,34 @@ class Matcher:
                 tally[2] += flag == 2
             return k, n, params(message)
         li, cj, lj = self.header
-        k, n = self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "",
-                             header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")
+        k, n = self._resolve(
+            message,
+            hit[0],
+            hit[1],
+            header[li] if li >= 0 else "",
+            header[cj] if cj >= 0 else "",
+            header[lj] if lj >= 0 else "",
+        )
         return k, n, self.entries[k].regex.match(message).groups() if n else ()
 
-    def fast_entries(self, messages: list[str], headers: Sequence[Sequence[str]],
-                     keys: list[bytes] | None = None) -> list[int]:
+    def fast_entries(
+        self, messages: list[str], headers: Sequence[Sequence[str]], keys: list[bytes] | None = None
+    ) -> list[int]:
         """`fast_decide`'s entry number (-1: none) of each message, counted alike, without the parameters: for a
         caller that needs only each line's statement (detect). A block at a time, so that the usual message (its
         key cached, the winner decided by the key) costs no Python-level step of its own. `keys`: the messages'
         `digit_keys`, when the caller has them."""
         return self._decide_all(messages, headers, keys, False)[0]
 
-    def fast_decisions(self, messages: list[str], headers: Sequence[Sequence[str]],
-                       keys: list[bytes] | None = None) -> tuple[list[int], list[int], list[tuple]]:
+    def fast_decisions(
+        self, messages: list[str], headers: Sequence[Sequence[str]], keys: list[bytes] | None = None
+    ) -> tuple[list[int], list[int], list[tuple]]:
         """`fast_decide` for a block of messages: (entry numbers, numbers of candidates, parameter values)."""
         return self._decide_all(messages, headers, keys, True)
 
-    def _decide_all(self, messages: list[str], headers: Sequence[Sequence[str]], keys: list[bytes] | None,
-                    with_params: bool) -> tuple[list[int], list[int], list[tuple]]:
+    def _decide_all(
+        self, messages: list[str], headers: Sequence[Sequence[str]], keys: list[bytes] | None, with_params: bool
+    ) -> tuple[list[int], list[int], list[tuple]]:
         if keys is None:
             keys = digit_keys(messages)
         hits = list(map(self._cache_get, keys))
@@ -375,8 +414,14 @@ class Matcher:
         li, cj, lj = self.header
         for i in undecided:
             header, hit, message = headers[i], hits[i], messages[i]
-            k, n = self._resolve(message, hit[0], hit[1], header[li] if li >= 0 else "",
-                                 header[cj] if cj >= 0 else "", header[lj] if lj >= 0 else "")
+            k, n = self._resolve(
+                message,
+                hit[0],
+                hit[1],
+                header[li] if li >= 0 else "",
+                header[cj] if cj >= 0 else "",
+                header[lj] if lj >= 0 else "",
+            )
             ks[i] = k
             if with_params:
                 ns[i] = n
@@ -393,8 +438,9 @@ class Matcher:
         m = self.entries[k].regex.match(message)
         return k, (m.groups() if m is not None else ()), n
 
-    def _resolve(self, message: str, plain: tuple[int, ...], dig: tuple[int, ...], level: str, component: str,
-                 line: str) -> tuple[int, int]:
+    def _resolve(
+        self, message: str, plain: tuple[int, ...], dig: tuple[int, ...], level: str, component: str, line: str
+    ) -> tuple[int, int]:
         cands = self.with_digits(message, plain, dig) if dig else plain
         n = len(cands)
         k = cands[0] if n == 1 else self.choose(cands, level, component, line) if n else -1

@@ -61,8 +61,9 @@ class CsvRows:
         self.counts: dict[str, int] = {}  # a plain dict: its item updates are faster than a Counter's
         self.first: dict[str, str] = {}
 
-    def render(self, lines: Iterable[ParsedLine], line_id: int = 0, keep_fallback: bool = False,
-               plain: bool = False) -> Iterator[list[str] | ParsedLine]:
+    def render(
+        self, lines: Iterable[ParsedLine], line_id: int = 0, keep_fallback: bool = False, plain: bool = False
+    ) -> Iterator[list[str] | ParsedLine]:
         """Batches (lists) of rows in line order, each ending in CRLF; numbered from `line_id`, or with 0 each
         row without its LineId but with the comma after it (`number` adds them). With `keep_fallback`, a fallback
         line is not rendered but handed back as it is, between batches. `plain`: the text the lines come from
@@ -85,8 +86,14 @@ class CsvRows:
             if ev is None or ev[0] != tpl or ev[1] != ncand or ev[2] != file or ev[3] != kind:
                 first.setdefault(eid, tpl)
                 counts.setdefault(eid, 0)
-                ev = events[eid] = (tpl, ncand, file, kind, f"{csv_field(eid)},{csv_field(tpl)},",
-                                    f",{csv_field(kind)},{ncand},{csv_field(file)},")
+                ev = events[eid] = (
+                    tpl,
+                    ncand,
+                    file,
+                    kind,
+                    f"{csv_field(eid)},{csv_field(tpl)},",
+                    f",{csv_field(kind)},{ncand},{csv_field(file)},",
+                )
             counts[eid] += 1
             head = ",".join(values)
             # str methods: a regex character class scans this text several times slower
@@ -106,8 +113,14 @@ class CsvRows:
         if out:
             yield out
 
-    def render_columns(self, cols: ParsedColumns, ids: list[str], templates: list[str], keep_fallback: bool = False,
-                       plain: bool = False) -> Iterator[list[str] | ParsedLine]:
+    def render_columns(
+        self,
+        cols: ParsedColumns,
+        ids: list[str],
+        templates: list[str],
+        keep_fallback: bool = False,
+        plain: bool = False,
+    ) -> Iterator[list[str] | ParsedLine]:
         """As `render` with `line_id` 0, from a block of columns (`LogParser.parse_columns`); `ids` and `templates`
         are the event id and template of each matcher entry (`Matcher.event_ids`, `Matcher.event_templates`). The
         rows of statements are made by joins over the columns, with no Python-level step per usual row; the
@@ -130,8 +143,9 @@ class CsvRows:
         if rows:
             yield rows
 
-    def _rows(self, cols: ParsedColumns, a: int, b: int, ids: list[str], templates: list[str],
-              plain: bool) -> list[str]:
+    def _rows(
+        self, cols: ParsedColumns, a: int, b: int, ids: list[str], templates: list[str], plain: bool
+    ) -> list[str]:
         """Rows a..b-1 of a block, none of them a fallback line."""
         values, ks, ns, params = cols.values[a:b], cols.entries[a:b], cols.candidates[a:b], cols.params[a:b]
         heads = list(map(",".join, values))
@@ -140,8 +154,11 @@ class CsvRows:
         ok = np.ones(len(heads), dtype=bool)
         if whole.count(",") != self.commas * len(heads):  # a comma inside a field
             ok &= np.array(list(map(str.count, heads, repeat(",")))) == self.commas
-        if not plain and not (plain_text(whole.encode()) and "\n" not in whole if whole.isascii() else
-                              whole.isprintable() and '"' not in whole and "\\" not in whole):
+        if not plain and not (
+            plain_text(whole.encode()) and "\n" not in whole
+            if whole.isascii()
+            else whole.isprintable() and '"' not in whole and "\\" not in whole
+        ):
             ok &= np.array(list(map(str.isprintable, heads)), dtype=bool)
             for c in '"\\':
                 ok &= ~np.array(list(map(str.__contains__, heads, repeat(c))), dtype=bool)
@@ -159,12 +176,27 @@ class CsvRows:
         except TypeError:  # a value that is not a string (an optional group that took no part): escaped below
             mids = [""] * len(params)
             ok[:] = False
-        rows = list(map("".join, zip(repeat(","), heads, map(ev4.__getitem__, ks), map(_PJ_OPEN.__getitem__, full),
-                                     mids, map(_PJ_CLOSE.__getitem__, full), map(ev5.__getitem__, ns),
-                                     map(str, cols.linenos[a:b]), repeat("\r\n"))))
+        rows = list(
+            map(
+                "".join,
+                zip(
+                    repeat(","),
+                    heads,
+                    map(ev4.__getitem__, ks),
+                    map(_PJ_OPEN.__getitem__, full),
+                    mids,
+                    map(_PJ_CLOSE.__getitem__, full),
+                    map(ev5.__getitem__, ns),
+                    map(str, cols.linenos[a:b]),
+                    repeat("\r\n"),
+                ),
+            )
+        )
         for i in np.flatnonzero(~ok).tolist():
-            rows[i] = (f",{','.join(map(csv_field, values[i]))}{ev4[ks[i]]}{csv_field(params_json(params[i]))}"
-                       f"{ev5[ns[i]]}{cols.linenos[a + i]}\r\n")
+            rows[i] = (
+                f",{','.join(map(csv_field, values[i]))}{ev4[ks[i]]}{csv_field(params_json(params[i]))}"
+                f"{ev5[ns[i]]}{cols.linenos[a + i]}\r\n"
+            )
         return rows
 
 
@@ -209,8 +241,9 @@ class _Parquet:
             raise RuntimeError("Parquet output needs pyarrow: pip install 'anomalygen[parquet]'") from None
         self.pa, self.pq = pa, pq
         self.cols = cols
-        self.schema = pa.schema([(c, pa.int64() if c in ("LineId", "Candidates", "FileLine") else pa.string())
-                                 for c in cols])
+        self.schema = pa.schema(
+            [(c, pa.int64() if c in ("LineId", "Candidates", "FileLine") else pa.string()) for c in cols]
+        )
         self.path, self.tmp = path, temp_name(path)
         self.writer = pq.ParquetWriter(str(self.tmp), self.schema)
         self.rows: list[list] = []
@@ -219,8 +252,19 @@ class _Parquet:
     def tap(self, lines: Iterable[ParsedLine]) -> Iterator[ParsedLine]:
         """The lines, each also added as a row."""
         for n, ln in enumerate(lines, 1):
-            self.rows.append([n, *ln.fields, ln.event_id, ln.template, params_json(ln.params), ln.kind,
-                              ln.candidates, ln.file, ln.lineno])
+            self.rows.append(
+                [
+                    n,
+                    *ln.fields,
+                    ln.event_id,
+                    ln.template,
+                    params_json(ln.params),
+                    ln.kind,
+                    ln.candidates,
+                    ln.file,
+                    ln.lineno,
+                ]
+            )
             if len(self.rows) >= self.batch:
                 self.flush()
             yield ln
@@ -266,8 +310,13 @@ def write_structured(parser: LogParser, paths: Sequence[str | Path], out_dir: Pa
     return {"counts": rows.counts, "templates": rows.first, "files": files}
 
 
-def write_templates(path: Path, counts: Counter, templates: dict[str, str], statements: Iterable[LogStatement],
-                    drain_final: dict[str, str]) -> None:
+def write_templates(
+    path: Path,
+    counts: Counter,
+    templates: dict[str, str],
+    statements: Iterable[LogStatement],
+    drain_final: dict[str, str],
+) -> None:
     """OUT/templates.csv: one row per event seen, most frequent first."""
     by_id = {s.id: s for s in statements}
     with atomic_open(path, "w", newline="") as fh:

@@ -28,6 +28,7 @@ FALLBACK = "fallback"
 
 class EventColumns(NamedTuple):
     """A chunk's parsed lines (all of one file) as columns: what `LogParser.event_columns` yields."""
+
     file: str
     linenos: Sequence[int]
     values: list[tuple[str, ...]]  # header fields in format order
@@ -47,6 +48,7 @@ class EventColumns(NamedTuple):
 
 class ParsedColumns(NamedTuple):
     """A chunk's parsed lines (all of one file) as columns: what `LogParser.parse_columns` yields."""
+
     file: str
     linenos: Sequence[int]
     values: list[tuple[str, ...]]  # header fields in format order
@@ -129,9 +131,13 @@ class DrainFallback:
 
     def bounds(self) -> dict:
         """How often the bounds acted: lines compared with only part of their leaf, lines past the cluster cap."""
-        return {"max_clusters": self.max_clusters, "leaf_budget": self.leaf_budget,
-                "lines_over_leaf_budget": self.budget_hits, "clusters": self.miner.drain.clusters_counter,
-                "lines_over_cluster_cap": self.overflow}
+        return {
+            "max_clusters": self.max_clusters,
+            "leaf_budget": self.leaf_budget,
+            "lines_over_leaf_budget": self.budget_hits,
+            "clusters": self.miner.drain.clusters_counter,
+            "lines_over_cluster_cap": self.overflow,
+        }
 
 
 @dataclass
@@ -162,8 +168,9 @@ class ParseSummary:
 class LogParser:
     def __init__(self, statements: Sequence[LogStatement], fmt: LogFormat, fallback: bool = True):
         self.fmt = fmt
-        self.matcher = Matcher(statements, use_location=fmt.line_index >= 0,
-                               header=(fmt.level_index, fmt.component_index, fmt.line_index))
+        self.matcher = Matcher(
+            statements, use_location=fmt.line_index >= 0, header=(fmt.level_index, fmt.component_index, fmt.line_index)
+        )
         self.drain = DrainFallback() if fallback else None
         self.summary = ParseSummary(ReadStats())
 
@@ -247,8 +254,11 @@ class LogParser:
             missed = tally.pop(-1, 0)
             for k, c in tally.items():
                 counts[ids[k]] += c
-            drained = [(i, *drain.add(messages[i])) if drain is not None else (i, "", "", ())
-                       for i in positions(ks, -1)] if missed else []
+            drained = (
+                [(i, *drain.add(messages[i])) if drain is not None else (i, "", "", ()) for i in positions(ks, -1)]
+                if missed
+                else []
+            )
             summary.read.parsed += len(values)
             summary.matched += len(values) - missed
             summary.fallback += missed

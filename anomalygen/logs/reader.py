@@ -120,8 +120,7 @@ def _unify_line_ends(data: bytes) -> bytes:
 
 
 def iter_chunks(
-    paths: Iterable[str | Path | Span], stats: ReadStats, chunk_bytes: int = CHUNK_BYTES,
-    max_line_bytes: int = 1 << 20,
+    paths: Iterable[str | Path | Span], stats: ReadStats, chunk_bytes: int = CHUNK_BYTES, max_line_bytes: int = 1 << 20
 ) -> Iterator[tuple[str, int, list[str | None]]]:
     """(file name, line number of the first line, lines) blocks of whole files or `Span`s of them. Counts
     `lines_read`; a None line is already rejected (and counted); the caller parses or rejects every other line."""
@@ -175,7 +174,7 @@ def iter_chunks(
                 if b"\r" in data:
                     data = _unify_line_ends(data)
                     body = data.rstrip(b"\r")
-                    data, tail_cr = body, data[len(body):]
+                    data, tail_cr = body, data[len(body) :]
                 cut = data.rfind(b"\n")
                 if cut < 0:
                     if len(data) > max_line_bytes:
@@ -201,8 +200,9 @@ def iter_chunks(
                     yield name, lineno, lines
                     lineno += len(lines)
             elif carry:
-                stats.note("no_final_newline", f"{name}:{lineno}", "last line has no newline (truncated file?)",
-                           reject=False)
+                stats.note(
+                    "no_final_newline", f"{name}:{lineno}", "last line has no newline (truncated file?)", reject=False
+                )
                 lines = _decode_block(carry + b"\n", name, lineno, stats)
                 stats.lines_read += len(lines)
                 yield name, lineno, lines
@@ -234,9 +234,7 @@ class Rejector:
             self.prev_parsed = False
 
 
-def read_logs(
-    paths: Iterable[str | Path], fmt: LogFormat, stats: ReadStats | None = None, **kw
-) -> Iterator[LogRecord]:
+def read_logs(paths: Iterable[str | Path], fmt: LogFormat, stats: ReadStats | None = None, **kw) -> Iterator[LogRecord]:
     """Parsed records of the files in order; `stats` (if given) is filled as the stream is consumed."""
     stats = stats if stats is not None else ReadStats()
     split = fmt.split

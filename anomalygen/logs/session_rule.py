@@ -57,8 +57,9 @@ def _found(rx: re.Pattern, content: str) -> list[str]:
     return [m if isinstance(m, str) else m[0] for m in rx.findall(content)]
 
 
-def infer_rule(logs: Iterable[str | Path], fmt: LogFormat, label_ids: Iterable[str] = (),
-               sample: int = SAMPLE_LINES) -> SessionRule:
+def infer_rule(
+    logs: Iterable[str | Path], fmt: LogFormat, label_ids: Iterable[str] = (), sample: int = SAMPLE_LINES
+) -> SessionRule:
     """The session rule for these logs (see the module text); reads at most `sample` parsed lines."""
     rxs = {name: re.compile(pat) for name, (_, pat) in IDENTIFIERS.items()}
     carrying = dict.fromkeys(IDENTIFIERS, 0)
@@ -81,24 +82,46 @@ def infer_rule(logs: Iterable[str | Path], fmt: LogFormat, label_ids: Iterable[s
     shares = {k: round(v / n, 4) if n else 0.0 for k, v in carrying.items()}
     if wanted and max(labelled.values()) > 0:
         name = max(labelled, key=lambda k: (labelled[k], carrying[k]))
-        return SessionRule(by_text(name), "identifier",
-                           f"the labels name {IDENTIFIERS[name][0]}s, carried by {labelled[name]} of {n} sampled "
-                           "lines", shares, n)
+        return SessionRule(
+            by_text(name),
+            "identifier",
+            f"the labels name {IDENTIFIERS[name][0]}s, carried by {labelled[name]} of {n} sampled lines",
+            shares,
+            n,
+        )
     best = max(shares, key=lambda k: shares[k]) if shares else None
     if best is not None and shares[best] >= MIN_SHARE:
-        return SessionRule(by_text(best), "identifier",
-                           f"{100 * shares[best]:.0f}% of {n} sampled lines carry a {IDENTIFIERS[best][0]}",
-                           shares, n)
-    top = (f"the most common identifier ({IDENTIFIERS[best][0]}) is on {100 * shares[best]:.0f}% of {n} sampled "
-           "lines" if best is not None and shares[best] > 0 else f"no known identifier is on any of {n} sampled lines")
+        return SessionRule(
+            by_text(best),
+            "identifier",
+            f"{100 * shares[best]:.0f}% of {n} sampled lines carry a {IDENTIFIERS[best][0]}",
+            shares,
+            n,
+        )
+    top = (
+        f"the most common identifier ({IDENTIFIERS[best][0]}) is on {100 * shares[best]:.0f}% of {n} sampled lines"
+        if best is not None and shares[best] > 0
+        else f"no known identifier is on any of {n} sampled lines"
+    )
     if not times:
-        return SessionRule(f"window:count:{DEFAULT_WINDOW}", "window",
-                           f"{top}, and the lines carry no timestamp: windows of {DEFAULT_WINDOW} lines", shares, n)
+        return SessionRule(
+            f"window:count:{DEFAULT_WINDOW}",
+            "window",
+            f"{top}, and the lines carry no timestamp: windows of {DEFAULT_WINDOW} lines",
+            shares,
+            n,
+        )
     size, median = window_size(times)
-    return SessionRule(f"window:time:{size:g}", "window",
-                       f"{top} (under {100 * MIN_SHARE:.0f}%): time windows of {size:g} s per server (log file), "
-                       f"the smallest size whose median window holds {MIN_WINDOW_LINES}+ lines ({median:g})",
-                       shares, n, float(size), median)
+    return SessionRule(
+        f"window:time:{size:g}",
+        "window",
+        f"{top} (under {100 * MIN_SHARE:.0f}%): time windows of {size:g} s per server (log file), "
+        f"the smallest size whose median window holds {MIN_WINDOW_LINES}+ lines ({median:g})",
+        shares,
+        n,
+        float(size),
+        median,
+    )
 
 
 def window_size(times: list[tuple[str, float]]) -> tuple[float, float]:

@@ -31,7 +31,6 @@ from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import ParsedLine
 
 
-
 @dataclass
 class RealSession:
     session_id: str
@@ -42,8 +41,14 @@ class RealSession:
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        d = {"session_id": self.session_id, "label": self.label, "events": self.events,
-             "templates": self.templates, "start": self.start, "lines": len(self.events)}
+        d = {
+            "session_id": self.session_id,
+            "label": self.label,
+            "events": self.events,
+            "templates": self.templates,
+            "start": self.start,
+            "lines": len(self.events),
+        }
         d.update(self.extra)
         return d
 
@@ -64,14 +69,14 @@ class SessionSpec:
         if t in ("id", "block", "blk"):
             return cls("id", pattern=HDFS_BLOCK)
         if t.startswith("regex:"):
-            pat = t[len("regex:"):]
+            pat = t[len("regex:") :]
             try:
                 re.compile(pat)
             except re.error as err:
                 raise ValueError(f"--by {text!r}: bad regex ({err})") from None
             return cls("id", pattern=pat)
         if t.startswith("field:"):
-            return cls("field", field=t[len("field:"):])
+            return cls("field", field=t[len("field:") :])
         if t.startswith("window:"):
             parts = t.split(":")
             if len(parts) not in (3, 4) or parts[1] not in ("count", "time"):
@@ -84,8 +89,10 @@ class SessionSpec:
             if size <= 0 or step <= 0:
                 raise ValueError(f"--by {text!r}: size and step must be positive")
             return cls("window-" + parts[1], size=size, step=step)
-        raise ValueError(f"--by {text!r}: expected id, regex:PATTERN, field:NAME, window:count:N[:STEP] "
-                         "or window:time:SECONDS[:STEP]")
+        raise ValueError(
+            f"--by {text!r}: expected id, regex:PATTERN, field:NAME, window:count:N[:STEP] "
+            "or window:time:SECONDS[:STEP]"
+        )
 
 
 class _Vocab:
@@ -102,9 +109,13 @@ class _Vocab:
         return i
 
 
-def by_identifier(lines: Iterable[ParsedLine], pattern: str = HDFS_BLOCK, fmt: LogFormat | None = None,
-                  field_name: str | None = None, flag: Callable[[ParsedLine], bool] | None = None
-                  ) -> Iterator[RealSession]:
+def by_identifier(
+    lines: Iterable[ParsedLine],
+    pattern: str = HDFS_BLOCK,
+    fmt: LogFormat | None = None,
+    field_name: str | None = None,
+    flag: Callable[[ParsedLine], bool] | None = None,
+) -> Iterator[RealSession]:
     """Sessions keyed by identifiers in the message (or by a header field) of parsed lines;
     with `flag`, each session's `extra["flagged"]` counts its lines for which flag(line) holds."""
     rx = re.compile(pattern) if pattern else None
@@ -139,12 +150,18 @@ def by_identifier(lines: Iterable[ParsedLine], pattern: str = HDFS_BLOCK, fmt: L
     items = vocab.items
     for sid, arr in sessions.items():
         evs = [items[i] for i in arr]
-        yield RealSession(sid, [e for e, _ in evs], [t for _, t in evs], starts[sid],
-                          extra={"flagged": flagged.get(sid, 0)} if flag is not None else {})
+        yield RealSession(
+            sid,
+            [e for e, _ in evs],
+            [t for _, t in evs],
+            starts[sid],
+            extra={"flagged": flagged.get(sid, 0)} if flag is not None else {},
+        )
 
 
-def by_count(lines: Iterable[ParsedLine], size: int, step: int,
-             flag: Callable[[ParsedLine], bool] | None = None) -> Iterator[RealSession]:
+def by_count(
+    lines: Iterable[ParsedLine], size: int, step: int, flag: Callable[[ParsedLine], bool] | None = None
+) -> Iterator[RealSession]:
     """Windows of `size` consecutive lines, one starting every `step` lines (fixed windows when step == size).
     The window after the last full one is emitted partial when it holds any line."""
     size, step = int(size), int(step)
@@ -158,12 +175,17 @@ def by_count(lines: Iterable[ParsedLine], size: int, step: int,
             yield _window(f"w{next_start // step}", list(win), flag=flag)
             next_start += step
     if next_start < n:
-        yield _window(f"w{next_start // step}", list(win)[len(win) - (n - next_start):], flag=flag)
+        yield _window(f"w{next_start // step}", list(win)[len(win) - (n - next_start) :], flag=flag)
 
 
-def by_time(lines: Iterable[ParsedLine], timestamp: Callable[[ParsedLine], float | None], size: float,
-            step: float, on_bad: Callable[[ParsedLine], None] | None = None,
-            flag: Callable[[ParsedLine], bool] | None = None) -> Iterator[RealSession]:
+def by_time(
+    lines: Iterable[ParsedLine],
+    timestamp: Callable[[ParsedLine], float | None],
+    size: float,
+    step: float,
+    on_bad: Callable[[ParsedLine], None] | None = None,
+    flag: Callable[[ParsedLine], bool] | None = None,
+) -> Iterator[RealSession]:
     """Windows [t0 + k*step, t0 + k*step + size) over line timestamps, t0 being the first line's time.
 
     A line earlier than every window still open (time went back: logs of several nodes one after the other, as
@@ -208,13 +230,15 @@ def by_time(lines: Iterable[ParsedLine], timestamp: Callable[[ParsedLine], float
         yield from emit_one()
 
 
-def _window(sid: str, lines: list[ParsedLine], extra: dict | None = None,
-            flag: Callable[[ParsedLine], bool] | None = None) -> RealSession:
+def _window(
+    sid: str, lines: list[ParsedLine], extra: dict | None = None, flag: Callable[[ParsedLine], bool] | None = None
+) -> RealSession:
     extra = dict(extra or {})
     if flag is not None:
         extra["flagged"] = sum(1 for x in lines if flag(x))
-    return RealSession(sid, [x.event_id for x in lines], [x.template for x in lines],
-                       f"{lines[0].file}:{lines[0].lineno}", extra=extra)
+    return RealSession(
+        sid, [x.event_id for x in lines], [x.template for x in lines], f"{lines[0].file}:{lines[0].lineno}", extra=extra
+    )
 
 
 def timestamp_getter(fmt: LogFormat) -> Callable[[ParsedLine], float | None]:
@@ -232,9 +256,13 @@ def timestamp_getter(fmt: LogFormat) -> Callable[[ParsedLine], float | None]:
     return get
 
 
-def group(lines: Iterable[ParsedLine], spec: SessionSpec, fmt: LogFormat,
-          on_bad_time: Callable[[ParsedLine], None] | None = None,
-          flag: Callable[[ParsedLine], bool] | None = None) -> Iterator[RealSession]:
+def group(
+    lines: Iterable[ParsedLine],
+    spec: SessionSpec,
+    fmt: LogFormat,
+    on_bad_time: Callable[[ParsedLine], None] | None = None,
+    flag: Callable[[ParsedLine], bool] | None = None,
+) -> Iterator[RealSession]:
     if spec.kind == "id":
         return by_identifier(lines, spec.pattern or HDFS_BLOCK, fmt, flag=flag)
     if spec.kind == "field":
@@ -245,6 +273,7 @@ def group(lines: Iterable[ParsedLine], spec: SessionSpec, fmt: LogFormat,
 
 
 # -- labels ---------------------------------------------------------------------------------------------------
+
 
 def load_labels(path: str | Path, skipped: Skipped | None = None, conflict: str = "error") -> dict[str, int]:
     """Session id -> 0/1 from loghub's `anomaly_label.csv` (`BlockId,Label`) or a sessions JSONL with labels
@@ -275,8 +304,9 @@ def unmatched_labels(labels: dict[str, int], keys: Iterable[str], path: str | Pa
     gone = len(set(labels) - set(keys))
     if not gone:
         return None
-    return (f"{gone} of the {len(labels)} labels in {path} name no session of the logs"
-            + ("" if gone < len(labels) else ": are they the labels of these logs, by the same session ids?"))
+    return f"{gone} of the {len(labels)} labels in {path} name no session of the logs" + (
+        "" if gone < len(labels) else ": are they the labels of these logs, by the same session ids?"
+    )
 
 
 def weak_error_labels(sessions: Iterable[RealSession]) -> Iterator[RealSession]:

@@ -90,8 +90,10 @@ def _session(obj: dict, path: Path, lineno: int, source: str) -> Session:
         order=lineno,
         source=source,
         reason=obj.get("reason"),
-        extra={"has_event_ids": events is not None,
-               **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {})},
+        extra={
+            "has_event_ids": events is not None,
+            **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {}),
+        },
     )
 
 
@@ -115,7 +117,8 @@ class LabelTable:
             if self.conflict == "error":
                 raise DataFormatError(
                     f"{self.path}:{lineno}: {sid!r} labelled {label} here and {old} at line {self.line[sid]}; "
-                    "pass --labels-conflict first|last to keep one")
+                    "pass --labels-conflict first|last to keep one"
+                )
             if self.conflict == "first":
                 return
         if old is None or old != label:
@@ -193,8 +196,9 @@ def load_loghub_structured(
             for sid in ids:
                 s = groups.get(sid)
                 if s is None:
-                    s = groups[sid] = Session(sid, -1, [], [], order=lineno, source=source,
-                                              extra={"has_event_ids": True})
+                    s = groups[sid] = Session(
+                        sid, -1, [], [], order=lineno, source=source, extra={"has_event_ids": True}
+                    )
                 s.events.append(row["EventId"])
                 s.templates.append(row["EventTemplate"])
     out = []

@@ -18,8 +18,16 @@ from anomalygen.evaluate.arms import BASELINE, CONTROLS, SYNTHETIC
 from anomalygen.report.load import RunDir, to_float
 
 MEAN_OF_MODELS = "mean of models"  # evaluate/compare.py's name for the row over all detectors
-LABELS = {"f1": "F1", "f1_prior": "F1 at prior", "precision": "precision", "recall": "recall", "fpr": "FPR",
-          "fpr_novel": "FPR novel-normal", "fpr_seen": "FPR seen-normal", "false_alarms": "false alarms"}
+LABELS = {
+    "f1": "F1",
+    "f1_prior": "F1 at prior",
+    "precision": "precision",
+    "recall": "recall",
+    "fpr": "FPR",
+    "fpr_novel": "FPR novel-normal",
+    "fpr_seen": "FPR seen-normal",
+    "false_alarms": "false alarms",
+}
 # the columns of the per-arm means, in this order, each when the runs have it; the primary metric goes first
 COLUMNS = ("f1", "recall", "fpr", "fpr_novel", "fpr_seen")
 TERMINAL_WIDTH = 100
@@ -63,19 +71,25 @@ class Setting:
         if o.vs_baseline is None:
             return f"No paired test of the {SYNTHETIC} arm against the {BASELINE} in this evaluation."
         b = o.vs_baseline
-        s = (f"Synthetic data: {_verb(b.verdict, 'the baseline')} ({label} {_f(o.means.get(BASELINE))} → "
-             f"{_f(o.means.get(SYNTHETIC))}, Δ {_signed(b.delta)}, p {_p(b.p)})")
+        s = (
+            f"Synthetic data: {_verb(b.verdict, 'the baseline')} ({label} {_f(o.means.get(BASELINE))} → "
+            f"{_f(o.means.get(SYNTHETIC))}, Δ {_signed(b.delta)}, p {_p(b.p)})"
+        )
         c = o.vs_control
         if c is not None:
-            s += (f" and {_verb(c.verdict, f'the best control, {c.versus}')} ({label} {_f(o.means.get(c.versus))}, "
-                  f"Δ {_signed(c.delta)}, p {_p(c.p)})")
+            s += (
+                f" and {_verb(c.verdict, f'the best control, {c.versus}')} ({label} {_f(o.means.get(c.versus))}, "
+                f"Δ {_signed(c.delta)}, p {_p(c.p)})"
+            )
         for col in ("fpr_novel",):
             base, syn = (self.arm_means.get(a, {}).get(col) for a in (BASELINE, SYNTHETIC))
             if base is not None and syn is not None:
                 s += f"; false alarms on unseen valid behaviour ({LABELS[col]}) {_f(base)} → {_f(syn)}"
         n = len(self.detectors)
-        return (s + f"; mean of {n} detector{'s' * (n != 1)} over {self.n_seeds} seed{'s' * (self.n_seeds != 1)}, "
-                f"training share {self.train_fraction:g}, {self.ratio:g} added per real training session.")
+        return (
+            s + f"; mean of {n} detector{'s' * (n != 1)} over {self.n_seeds} seed{'s' * (self.n_seeds != 1)}, "
+            f"training share {self.train_fraction:g}, {self.ratio:g} added per real training session."
+        )
 
     def by_detector(self) -> str:
         """Which detectors it helps: better than both, better than the baseline only, worse, the rest."""
@@ -94,14 +108,18 @@ class Setting:
         quiet = groups.pop("no significant change", [])
         parts = [f"{k} on {', '.join(v)}" for k, v in groups.items()]
         if quiet:
-            parts.append(f"no significant change on the other {len(quiet)}" if parts
-                         else f"no significant change on any of the {len(quiet)}")
+            parts.append(
+                f"no significant change on the other {len(quiet)}"
+                if parts
+                else f"no significant change on any of the {len(quiet)}"
+            )
         return "By detector: " + "; ".join(parts) + "." if parts else ""
 
 
 def _verb(verdict: str, what: str) -> str:
     return {"better": f"better than {what}", "worse": f"worse than {what}"}.get(
-        verdict, f"no significant change against {what}")
+        verdict, f"no significant change against {what}"
+    )
 
 
 def _f(v: float | None, digits: int = 3) -> str:
@@ -145,15 +163,25 @@ def read_answer(run_dir: Path | RunDir) -> tuple[list[Setting], str | None]:
             return [], "no labels in this run: detectors are compared by their alarm rates (see Sessions, labels)"
         if run.path(layout.TESTBED_RESULTS):
             return [], "a testbed run: detectors are judged by operator metrics (see Sessions, labels)"
-        return [], run.why_missing("no paired comparison (evaluate/paired.csv)" if not paired.ok
-                                   else "no finished detector run (evaluate/runs.json)", "evaluate")
+        return [], run.why_missing(
+            "no paired comparison (evaluate/paired.csv)"
+            if not paired.ok
+            else "no finished detector run (evaluate/runs.json)",
+            "evaluate",
+        )
     metrics = {str(p.get("metric")) for p in paired.value}
     primary = "f1_prior" if "f1_prior" in metrics else "f1"
     verdicts = run.csv_rows(layout.VERDICT_CSV)
-    best = {(str(v.get("model")), *_key(v)): str(v.get("best_control")) for v in (verdicts.value or [])
-            if verdicts.ok and v.get("best_control")}
-    tests = {(str(p.get("model")), *_key(p), str(p.get("arm")), str(p.get("versus"))): p for p in paired.value
-             if p.get("metric") == primary}
+    best = {
+        (str(v.get("model")), *_key(v)): str(v.get("best_control"))
+        for v in (verdicts.value or [])
+        if verdicts.ok and v.get("best_control")
+    }
+    tests = {
+        (str(p.get("model")), *_key(p), str(p.get("arm")), str(p.get("versus"))): p
+        for p in paired.value
+        if p.get("metric") == primary
+    }
     settings = sorted({k[1:3] for k in tests if k[3] == SYNTHETIC}, key=lambda k: (-k[0], k[1]))
     out = []
     for frac, ratio in settings:
@@ -188,7 +216,9 @@ def _setting(frac: float, ratio: float, primary: str, cells: list[dict], tests: 
         d.vs_baseline = _comparison(tests.get((model, frac, ratio, SYNTHETIC, BASELINE)))
         ctrl = best.get((model, frac, ratio)) or max(
             (c for c in CONTROLS if (model, frac, ratio, SYNTHETIC, c) in tests and c in d.means),
-            key=lambda c: d.means[c], default=None)
+            key=lambda c: d.means[c],
+            default=None,
+        )
         d.vs_control = _comparison(tests.get((model, frac, ratio, SYNTHETIC, ctrl))) if ctrl else None
         return d
 
@@ -196,18 +226,32 @@ def _setting(frac: float, ratio: float, primary: str, cells: list[dict], tests: 
     for arm in arms:
         arm_means[arm] = {}
         for col in columns:
-            per_model = [mean(vs) for m in models
-                         if (vs := [v for s in seeds if (v := value(m, arm, s, col)) is not None])]
+            per_model = [
+                mean(vs) for m in models if (vs := [v for s in seeds if (v := value(m, arm, s, col)) is not None])
+            ]
             arm_means[arm][col] = mean(per_model) if per_model else None
-    return Setting(frac, ratio, primary, len(seeds), arms, columns, arm_means, detector(MEAN_OF_MODELS),
-                   [detector(m) for m in models])
+    return Setting(
+        frac,
+        ratio,
+        primary,
+        len(seeds),
+        arms,
+        columns,
+        arm_means,
+        detector(MEAN_OF_MODELS),
+        [detector(m) for m in models],
+    )
 
 
 def _comparison(row: dict | None) -> Comparison | None:
     if row is None:
         return None
-    return Comparison(str(row.get("versus")), to_float(row.get("delta_mean")), to_float(row.get("p_ttest")),
-                      str(row.get("verdict") or "n/a"))
+    return Comparison(
+        str(row.get("versus")),
+        to_float(row.get("delta_mean")),
+        to_float(row.get("p_ttest")),
+        str(row.get("verdict") or "n/a"),
+    )
 
 
 # the terminal ------------------------------------------------------------------------------------------------
@@ -233,16 +277,27 @@ def setting_text(s: Setting, width: int = TERMINAL_WIDTH, detectors: bool = True
     if detectors and s.detectors:
         lines.append("")
         ctrl = "vs best control"
-        rows = [[d.model, _f(d.means.get(BASELINE)), _f(d.means.get(SYNTHETIC)), _short(d.vs_baseline),
-                 d.vs_control.versus if d.vs_control else "n/a", _short(d.vs_control)] for d in s.detectors]
+        rows = [
+            [
+                d.model,
+                _f(d.means.get(BASELINE)),
+                _f(d.means.get(SYNTHETIC)),
+                _short(d.vs_baseline),
+                d.vs_control.versus if d.vs_control else "n/a",
+                _short(d.vs_control),
+            ]
+            for d in s.detectors
+        ]
         lines += _grid(["detector", BASELINE, SYNTHETIC, "vs baseline", "best control", ctrl], rows)
     return lines
 
 
 def _grid(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
-    fmt = lambda r: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
-                              for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+    fmt = lambda r: "  ".join(
+        str(c).ljust(w) if i == 0 else str(c).rjust(w)  # noqa: E731
+        for i, (c, w) in enumerate(zip(r, widths))
+    ).rstrip()
     return [fmt(head)] + [fmt(r) for r in rows]
 
 
@@ -256,7 +311,7 @@ def answer_text(run_dir: Path, width: int = TERMINAL_WIDTH, max_lines: int = 36)
         if summary is None:
             return why or ""
         lines = summary.read_text(encoding="utf-8").splitlines()
-        cut = lines[:max_lines - 1]
+        cut = lines[: max_lines - 1]
         if len(lines) > len(cut):
             cut.append(f"... {len(lines) - len(cut)} more lines in summary.md")
         return "\n".join(cut)
@@ -265,5 +320,5 @@ def answer_text(run_dir: Path, width: int = TERMINAL_WIDTH, max_lines: int = 36)
         blocks = [setting_text(s, width, detectors=False) for s in settings]
     lines = [x for b in blocks for x in (*b, "")]
     if len(lines) > max_lines:
-        lines = lines[:max_lines - 1] + [f"... {len(settings)} settings: the rest is in summary.md"]
+        lines = lines[: max_lines - 1] + [f"... {len(settings)} settings: the rest is in summary.md"]
     return "\n".join(lines).rstrip("\n")

@@ -10,8 +10,17 @@ from anomalygen import atomic
 from anomalygen.core import layout
 from anomalygen.report.load import RunDir
 from anomalygen.report.markup import note, page, section
-from anomalygen.report.sections import (alarms, answer, coverage, detectors, manifests, overview, paths, results,
-                                       synthetic)
+from anomalygen.report.sections import (
+    alarms,
+    answer,
+    coverage,
+    detectors,
+    manifests,
+    overview,
+    paths,
+    results,
+    synthetic,
+)
 
 # the answer a user came for first, then what it rests on, then how the data was made
 SECTIONS = [answer, detectors, results, overview, alarms, coverage, paths, synthetic, manifests]

@@ -12,8 +12,15 @@ TITLE = "anomalygen evaluation"
 
 
 def _skipped(runs: list[dict]) -> str:
-    return "<ul>" + "".join(f"<li>{esc(r['model'])} seed {esc(r['seed'])} fraction {esc(r['train_fraction'])} "
-                            f"arm {esc(r['arm'])}: {esc(r.get('error', ''))}</li>" for r in runs) + "</ul>"
+    return (
+        "<ul>"
+        + "".join(
+            f"<li>{esc(r['model'])} seed {esc(r['seed'])} fraction {esc(r['train_fraction'])} "
+            f"arm {esc(r['arm'])}: {esc(r.get('error', ''))}</li>"
+            for r in runs
+        )
+        + "</ul>"
+    )
 
 
 def render_evaluation(summary_md: str, plots: list[Path], skipped: list[dict], manifest: dict) -> str:
@@ -23,5 +30,8 @@ def render_evaluation(summary_md: str, plots: list[Path], skipped: list[dict], m
     if skipped:
         blocks.append(("skipped", "Skipped runs", _skipped(skipped)))
     blocks.append(("manifest", "Manifest", pre(json.dumps(manifest, indent=1, default=str))))
-    return page(TITLE, [(sid, title) for sid, title, _ in blocks],
-                markdown(summary_md, heading=2) + "".join(section(*b) for b in blocks))
+    return page(
+        TITLE,
+        [(sid, title) for sid, title, _ in blocks],
+        markdown(summary_md, heading=2) + "".join(section(*b) for b in blocks),
+    )

@@ -39,8 +39,10 @@ def raw_lines(structured: Path, raw: Path, wanted: set[str], limit: int = MAX_LI
     """{session id: {"lines": [(raw line, line label)], "total": n}} for the wanted sessions, streaming the raw log
     alongside its structured CSV (row k is line k)."""
     out: dict[str, dict] = {w: {"lines": [], "total": 0} for w in wanted}
-    with open(structured, encoding="utf-8", errors="replace", newline="") as sfh, \
-            open(raw, encoding="utf-8", errors="replace") as rfh:
+    with (
+        open(structured, encoding="utf-8", errors="replace", newline="") as sfh,
+        open(raw, encoding="utf-8", errors="replace") as rfh,
+    ):
         for row in csv.DictReader(sfh):
             line = rfh.readline()
             if not line:

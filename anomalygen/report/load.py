@@ -115,8 +115,11 @@ class RunDir:
         """One sentence: what is missing and what run.json says of the stage that should have made it."""
         st = self.stage(*stage_names)
         if st is None:
-            return f"{what}: not run (no {stage_names[0]} stage in run.json)" if self.run \
+            return (
+                f"{what}: not run (no {stage_names[0]} stage in run.json)"
+                if self.run
                 else f"{what}: not run (no output in this run directory)"
+            )
         name, info = st
         status = str(info.get("status", "unknown"))
         if status.startswith("failed"):

@@ -21,11 +21,11 @@ def num(value: Any, digits: int = 3) -> str:
     if isinstance(value, bool) or value is None:
         return esc("" if value is None else value)
     if isinstance(value, int):
-        return f"{value:.3e}" if abs(value) >= 10 ** 15 else f"{value:,}"
+        return f"{value:.3e}" if abs(value) >= 10**15 else f"{value:,}"
     if isinstance(value, float):
         if value != value:  # NaN
             return "n/a"
-        if value.is_integer() and abs(value) < 10 ** 15:
+        if value.is_integer() and abs(value) < 10**15:
             return f"{int(value):,}"
         return f"{value:.{digits}f}"
     return esc(value)
@@ -163,6 +163,8 @@ details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 
 def page(title: str, nav: list[tuple[str, str]], body_html: str) -> str:
     links = "".join(f'<a href="#{esc(sid)}">{esc(t)}</a>' for sid, t in nav)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{esc(title)}</title>"
-            f"<style>{CSS}</style></head><body><h1>{esc(title)}</h1><nav>{links}</nav>{body_html}</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
+        f"<style>{CSS}</style></head><body><h1>{esc(title)}</h1><nav>{links}</nav>{body_html}</body></html>\n"
+    )

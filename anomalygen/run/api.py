@@ -52,9 +52,29 @@ class RunResult:
     summary: str | None  # the evaluation's summary.md, when the evaluation finished
 
 
-SETTINGS = ("source", "logs", "labels", "format", "sessions_by", "weak_labels", "labels_conflict", "testbed", "test_testbed", "out",
-            "n", "seed", "max_paths", "anomalous_share", "models", "ratios", "train_fractions", "split", "seeds",
-            "epochs", "llm")
+SETTINGS = (
+    "source",
+    "logs",
+    "labels",
+    "format",
+    "sessions_by",
+    "weak_labels",
+    "labels_conflict",
+    "testbed",
+    "test_testbed",
+    "out",
+    "n",
+    "seed",
+    "max_paths",
+    "anomalous_share",
+    "models",
+    "ratios",
+    "train_fractions",
+    "split",
+    "seeds",
+    "epochs",
+    "llm",
+)
 
 
 def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
@@ -64,8 +84,9 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     from anomalygen.examples import example_logs, example_tree
     from anomalygen.logs.formats import LogFormat
 
-    cfg = resolve({k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs)}, load_config(req.config),
-                  req.config)
+    cfg = resolve(
+        {k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs)}, load_config(req.config), req.config
+    )
     example = cfg["source"] is None
     if example:
         cfg["source"] = example_tree()
@@ -96,8 +117,10 @@ def _known_models(models: str, where: str) -> None:
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in DETECTORS] if models.strip() != "all" else []
     if not names or unknown:
-        raise InputError(f"{where}: unknown detector {', '.join(unknown) or repr(models)}; choose from 'all' or "
-                         f"{', '.join(DETECTORS)}")
+        raise InputError(
+            f"{where}: unknown detector {', '.join(unknown) or repr(models)}; choose from 'all' or "
+            f"{', '.join(DETECTORS)}"
+        )
 
 
 def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
@@ -133,8 +156,9 @@ def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
     return plan(cfg)
 
 
-def run_pipeline(req: RunRequest, on_event: Callable[[str, str, dict], None] | None = None,
-                 say: Callable[[str], None] = print) -> RunResult:
+def run_pipeline(
+    req: RunRequest, on_event: Callable[[str, str, dict], None] | None = None, say: Callable[[str], None] = print
+) -> RunResult:
     """Every stage on a Java source tree and its logs, each skipped when its inputs and settings did not
     change; the HTML report last. `on_event(stage, "start" | "end" | "skipped", info)` follows the stages, after
     one `on_event("run", "plan", {"stages": names})`."""
@@ -155,10 +179,16 @@ def _run_locked(req: RunRequest, cfg: dict, example: bool, stages: list, on_even
     from anomalygen.report import build_report
     from anomalygen.run.pipeline import Interrupted, Pipeline
 
-    params = {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-              for k, v in cfg.items()}
-    inputs = {"source": str(cfg["source"]), "logs": [str(p) for p in cfg["logs"]],
-              "labels": str(cfg["labels"]) if cfg["labels"] else None, "example": example}
+    params = {
+        k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+        for k, v in cfg.items()
+    }
+    inputs = {
+        "source": str(cfg["source"]),
+        "logs": [str(p) for p in cfg["logs"]],
+        "labels": str(cfg["labels"]) if cfg["labels"] else None,
+        "example": example,
+    }
     if on_event is not None:
         on_event("run", "plan", {"stages": [st.name for st in stages]})
     try:
@@ -167,8 +197,14 @@ def _run_locked(req: RunRequest, cfg: dict, example: bool, stages: list, on_even
         if req.report_on_interrupt:
             build_report(cfg["out"])
         raise
-    failed = [k for k, v in state.get("stages", {}).items()
-              if not str(v.get("status", "")).startswith(("done", "skipped"))]
+    failed = [
+        k for k, v in state.get("stages", {}).items() if not str(v.get("status", "")).startswith(("done", "skipped"))
+    ]
     report, summary = cfg["out"] / layout.REPORT, cfg["out"] / layout.EVALUATE_SUMMARY
-    return RunResult(cfg["out"], state, failed, report if report.exists() else None,
-                     summary.read_text(encoding="utf-8") if summary.exists() and "evaluate" not in failed else None)
+    return RunResult(
+        cfg["out"],
+        state,
+        failed,
+        report if report.exists() else None,
+        summary.read_text(encoding="utf-8") if summary.exists() and "evaluate" not in failed else None,
+    )

@@ -37,56 +37,120 @@ file (--config) whose keys are the long flags (e.g. `max-paths = 500`); flags wi
 def run(
     source: Optional[Path] = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
     logs: List[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
-    labels: Optional[Path] = typer.Option(None, "--labels", help="session labels: anomaly_label.csv (BlockId,Label) "
-                                          "or a labelled sessions JSONL; without them nothing can be scored"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a "
-                                      "logparser format string (default: zookeeper for the example, else hdfs)"),
-    sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="how lines form sessions: auto (default: "
-                                              "an identifier most lines carry, else time windows per server, "
-                                              "chosen from the logs) | id (blk_ ids) | regex:PATTERN | field:NAME | "
-                                              "window:count:N | window:time:SECONDS"),
-    weak_labels: Optional[str] = typer.Option(None, "--weak-labels", help="without labels: 'error' marks a "
-                                              "session with an ERROR line anomalous (weak labels, marked as such); "
-                                              "without either, detectors are compared by their alarm rates"),
-    labels_conflict: Optional[str] = typer.Option(None, "--labels-conflict", help="a session id labelled twice, "
-                                                  "differently: error (default, naming both lines) | first | last"),
-    testbed: Optional[Path] = typer.Option(None, "--testbed", help="a testbed run folder (`anomalygen testbed "
-                                           "zookeeper --out`) to train on, instead of --logs; --source is then "
-                                           "the ZooKeeper 3.8 source"),
-    test_testbed: Optional[Path] = typer.Option(None, "--test-testbed", help="a testbed run to test on (default: "
-                                                "the second half of --testbed)"),
+    labels: Optional[Path] = typer.Option(
+        None,
+        "--labels",
+        help="session labels: anomaly_label.csv (BlockId,Label) "
+        "or a labelled sessions JSONL; without them nothing can be scored",
+    ),
+    fmt: Optional[str] = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a "
+        "logparser format string (default: zookeeper for the example, else hdfs)",
+    ),
+    sessions_by: Optional[str] = typer.Option(
+        None,
+        "--sessions-by",
+        help="how lines form sessions: auto (default: "
+        "an identifier most lines carry, else time windows per server, "
+        "chosen from the logs) | id (blk_ ids) | regex:PATTERN | field:NAME | "
+        "window:count:N | window:time:SECONDS",
+    ),
+    weak_labels: Optional[str] = typer.Option(
+        None,
+        "--weak-labels",
+        help="without labels: 'error' marks a "
+        "session with an ERROR line anomalous (weak labels, marked as such); "
+        "without either, detectors are compared by their alarm rates",
+    ),
+    labels_conflict: Optional[str] = typer.Option(
+        None,
+        "--labels-conflict",
+        help="a session id labelled twice, differently: error (default, naming both lines) | first | last",
+    ),
+    testbed: Optional[Path] = typer.Option(
+        None,
+        "--testbed",
+        help="a testbed run folder (`anomalygen testbed "
+        "zookeeper --out`) to train on, instead of --logs; --source is then "
+        "the ZooKeeper 3.8 source",
+    ),
+    test_testbed: Optional[Path] = typer.Option(
+        None, "--test-testbed", help="a testbed run to test on (default: the second half of --testbed)"
+    ),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="run folder (default: anomalygen_run)"),
     n: Optional[int] = typer.Option(None, "--n", help="synthetic sessions to generate (default 1000)"),
     seed: Optional[int] = typer.Option(None, "--seed", help="seed of every random choice (default 0)"),
     max_paths: Optional[int] = typer.Option(None, "--max-paths", help="paths per entry point (default 200)"),
-    anomalous_share: Optional[float] = typer.Option(None, "--anomalous-share", help="anomalous share of the "
-                                                    "synthetic sessions (default 0.1)"),
-    models: Optional[str] = typer.Option(None, "--models", help="detectors, comma-separated, or 'all' "
-                                         "(default: all 14)"),
-    ratios: Optional[str] = typer.Option(None, "--ratios", help="sessions each augmentation arm adds per real training session (default 1)"),
-    train_fractions: Optional[str] = typer.Option(None, "--train-fractions", help="share of the real training "
-                                                  "pool used, the sparse regime of a young system (default 0.05)"),
-    split: Optional[str] = typer.Option(None, "--split", help="chronological (default: the first 80% of sessions "
-                                        "train, the rest test; synthetic paths are spliced into training sessions "
-                                        "only) | random (80/20 per seed; then synthetic sessions are whole paths, "
-                                        "since any real session may be a test one)"),
+    anomalous_share: Optional[float] = typer.Option(
+        None, "--anomalous-share", help="anomalous share of the synthetic sessions (default 0.1)"
+    ),
+    models: Optional[str] = typer.Option(
+        None, "--models", help="detectors, comma-separated, or 'all' (default: all 14)"
+    ),
+    ratios: Optional[str] = typer.Option(
+        None, "--ratios", help="sessions each augmentation arm adds per real training session (default 1)"
+    ),
+    train_fractions: Optional[str] = typer.Option(
+        None,
+        "--train-fractions",
+        help="share of the real training pool used, the sparse regime of a young system (default 0.05)",
+    ),
+    split: Optional[str] = typer.Option(
+        None,
+        "--split",
+        help="chronological (default: the first 80% of sessions "
+        "train, the rest test; synthetic paths are spliced into training sessions "
+        "only) | random (80/20 per seed; then synthetic sessions are whole paths, "
+        "since any real session may be a test one)",
+    ),
     seeds: Optional[int] = typer.Option(None, "--seeds", help="seeds per setting (default 5)"),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="epochs of the deep detectors (default 3)"),
     llm: Optional[str] = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings"),
     force: bool = typer.Option(False, "--force", help="redo every stage"),
-    report_on_interrupt: bool = typer.Option(False, help="on Ctrl-C, still write report.html from what is done "
-                                             "(by default an interrupted run ends with exit code 130 and no report)"),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="print the whole evaluation summary (every arm, "
-                                 "every paired comparison) instead of the verdict alone"),
+    report_on_interrupt: bool = typer.Option(
+        False,
+        help="on Ctrl-C, still write report.html from what is done "
+        "(by default an interrupted run ends with exit code 130 and no report)",
+    ),
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        "-v",
+        help="print the whole evaluation summary (every arm, every paired comparison) instead of the verdict alone",
+    ),
 ) -> None:
     from anomalygen.run.api import RunRequest, run_pipeline
 
-    req = RunRequest(source=source, logs=list(logs), labels=labels, format=fmt, sessions_by=sessions_by,
-                     weak_labels=weak_labels, labels_conflict=labels_conflict, testbed=testbed, test_testbed=test_testbed, out=out, n=n, seed=seed,
-                     max_paths=max_paths, anomalous_share=anomalous_share, models=models, ratios=ratios,
-                     train_fractions=train_fractions, split=split, seeds=seeds, epochs=epochs, llm=llm, config=config,
-                     force=force, report_on_interrupt=report_on_interrupt)
+    req = RunRequest(
+        source=source,
+        logs=list(logs),
+        labels=labels,
+        format=fmt,
+        sessions_by=sessions_by,
+        weak_labels=weak_labels,
+        labels_conflict=labels_conflict,
+        testbed=testbed,
+        test_testbed=test_testbed,
+        out=out,
+        n=n,
+        seed=seed,
+        max_paths=max_paths,
+        anomalous_share=anomalous_share,
+        models=models,
+        ratios=ratios,
+        train_fractions=train_fractions,
+        split=split,
+        seeds=seeds,
+        epochs=epochs,
+        llm=llm,
+        config=config,
+        force=force,
+        report_on_interrupt=report_on_interrupt,
+    )
     with _progress() as (progress, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:
@@ -116,8 +180,9 @@ def _progress():
     """A progress bar over the stages and one line per finished or skipped stage, on stderr."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err) as progress:
+    with Progress(
+        TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
         task = progress.add_task("anomalygen run", total=None)
 
         def on_event(stage: str, what: str, info: dict) -> None:

@@ -35,12 +35,27 @@ DEFAULTS: dict[str, Any] = {
 
 # the type of each setting (the range of a number: `anomalygen/settings.py`; of a list of numbers: here)
 KINDS: dict[str, tuple] = {
-    "source": ("path",), "logs": ("paths",), "labels": ("path",), "format": ("str",), "sessions_by": ("str",),
-    "out": ("path",), "n": ("int",), "seed": ("int",), "max_paths": ("int",),
-    "anomalous_share": ("float",), "models": ("str",), "ratios": ("numbers", 0.0),
-    "train_fractions": ("numbers", 0.0, 1.0, "open"), "split": ("choice", "chronological", "random"),
-    "seeds": ("int",), "epochs": ("int",), "llm": ("choice", "none", "openai", "local"),
-    "weak_labels": ("choice", "error"), "labels_conflict": ("choice", "error", "first", "last"), "testbed": ("path",), "test_testbed": ("path",),
+    "source": ("path",),
+    "logs": ("paths",),
+    "labels": ("path",),
+    "format": ("str",),
+    "sessions_by": ("str",),
+    "out": ("path",),
+    "n": ("int",),
+    "seed": ("int",),
+    "max_paths": ("int",),
+    "anomalous_share": ("float",),
+    "models": ("str",),
+    "ratios": ("numbers", 0.0),
+    "train_fractions": ("numbers", 0.0, 1.0, "open"),
+    "split": ("choice", "chronological", "random"),
+    "seeds": ("int",),
+    "epochs": ("int",),
+    "llm": ("choice", "none", "openai", "local"),
+    "weak_labels": ("choice", "error"),
+    "labels_conflict": ("choice", "error", "first", "last"),
+    "testbed": ("path",),
+    "test_testbed": ("path",),
 }
 
 
@@ -71,8 +86,9 @@ def load_config(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({e})") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ConfigError(f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML "
-                          f"({getattr(e, 'problem', e)})") from None
+        raise ConfigError(
+            f"{path}:{mark.line + 1 if mark else '?'}: not valid YAML ({getattr(e, 'problem', e)})"
+        ) from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a table/mapping of settings")
     if "run" in doc:  # settings may sit under a [run] table, then nothing may sit beside it (it would be ignored)
@@ -133,6 +149,12 @@ def _check(key: str, v: Any, kind: tuple, where: str) -> Any:
         return str(v)
     if name == "choice" and v in kind[1:]:
         return v
-    expected = {"path": "a path", "str": "a non-empty string", "paths": "a list of paths", "int": "an integer",
-                "float": "a number", "numbers": "comma-separated numbers"}.get(name) or "one of " + ", ".join(kind[1:])
+    expected = {
+        "path": "a path",
+        "str": "a non-empty string",
+        "paths": "a list of paths",
+        "int": "an integer",
+        "float": "a number",
+        "numbers": "comma-separated numbers",
+    }.get(name) or "one of " + ", ".join(kind[1:])
     raise ConfigError(f"{where}: expected {expected}, got {v!r}")

@@ -76,8 +76,15 @@ class Interrupted(KeyboardInterrupt):
 
 
 class Pipeline:
-    def __init__(self, run_dir: Path, stages: list[Stage], params: dict, inputs: dict, force: bool = False,
-                 on_event: Callable[[str, str, dict], None] | None = None):
+    def __init__(
+        self,
+        run_dir: Path,
+        stages: list[Stage],
+        params: dict,
+        inputs: dict,
+        force: bool = False,
+        on_event: Callable[[str, str, dict], None] | None = None,
+    ):
         self.dir = run_dir
         self.stages = stages
         self.params = params
@@ -165,8 +172,15 @@ class Pipeline:
                 known = describe(e)
                 status = f"failed: {known[0] if known else f'{type(e).__name__}: {e}'}"
             atomic.write_text(log, buf.getvalue())
-            info = {"key": key, "status": status, "why": why, "seconds": round(time.perf_counter() - t0, 2),
-                    "params": st.params, "outputs": [str(p) for p in st.outputs], "log": str(log)}
+            info = {
+                "key": key,
+                "status": status,
+                "why": why,
+                "seconds": round(time.perf_counter() - t0, 2),
+                "params": st.params,
+                "outputs": [str(p) for p in st.outputs],
+                "log": str(log),
+            }
             if status == "done":
                 missing = [str(p) for p in st.outputs if not p.exists()]
                 if missing:

@@ -33,12 +33,21 @@ def settings(req) -> dict:
     """A request's fields as the stage's parameters in run.json and its fingerprint (the tree is its source's
     bytes, which the stage's inputs already cover)."""
     values = {f.name: getattr(req, f.name) for f in fields(req) if f.name != "tree"}  # no deep copy of a tree
-    return {k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-            for k, v in values.items()}
+    return {
+        k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+        for k, v in values.items()
+    }
 
 
-def request_stage(name: str, fn: Callable, req, tree: TreeOnce, inputs: list[Path], outputs: list[Path],
-                  after: list[str] | None = None) -> Stage:
+def request_stage(
+    name: str,
+    fn: Callable,
+    req,
+    tree: TreeOnce,
+    inputs: list[Path],
+    outputs: list[Path],
+    after: list[str] | None = None,
+) -> Stage:
     """A stage that calls a stage function on `req` with the run's tree, its parameters the request's fields;
     the result's lines go to the stage log."""
 
@@ -53,8 +62,14 @@ def request_stage(name: str, fn: Callable, req, tree: TreeOnce, inputs: list[Pat
 
 
 def plan(cfg: dict) -> list[Stage]:
-    from anomalygen.logs.api import (CoverageRequest, ParseRequest, SessionsRequest, make_sessions,
-                                     measure_coverage, parse_logs)
+    from anomalygen.logs.api import (
+        CoverageRequest,
+        ParseRequest,
+        SessionsRequest,
+        make_sessions,
+        measure_coverage,
+        parse_logs,
+    )
     from anomalygen.source.api import InventoryRequest, take_inventory
     from anomalygen.synthesis.api import generate
 
@@ -64,31 +79,77 @@ def plan(cfg: dict) -> list[Stage]:
     labels = [cfg["labels"]] if cfg["labels"] else []
     inv = InventoryRequest(src, r / layout.INVENTORY)
     parse = ParseRequest(logs, r / layout.PARSED, fmt, src)
-    sess = SessionsRequest(logs, r / layout.SESSIONS, fmt, cfg["sessions_by"], cfg["labels"], cfg.get("weak_labels"),
-                           source=src, labels_conflict=cfg["labels_conflict"])
+    sess = SessionsRequest(
+        logs,
+        r / layout.SESSIONS,
+        fmt,
+        cfg["sessions_by"],
+        cfg["labels"],
+        cfg.get("weak_labels"),
+        source=src,
+        labels_conflict=cfg["labels_conflict"],
+    )
     cov = CoverageRequest(logs, [], r / layout.COVERAGE, fmt, source=src)
     gen = generate_request(cfg, r)
     stages = [
         request_stage("inventory", take_inventory, inv, tree, [src], [(r / layout.INVENTORY).parent]),
-        request_stage("parse", parse_logs, parse, tree, [src, *logs],
-                      [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")]),
+        request_stage(
+            "parse",
+            parse_logs,
+            parse,
+            tree,
+            [src, *logs],
+            [r / layout.PARSED / f for f in ("structured.csv", "templates.csv", "summary.json")],
+        ),
         request_stage("sessions", make_sessions, sess, tree, [src, *logs, *labels], [r / layout.SESSIONS]),
         request_stage("coverage", measure_coverage, cov, tree, [src, *logs], [r / layout.COVERAGE]),
         request_stage("generate", generate, gen, tree, [src, *logs], [r / layout.SYNTHETIC], after=["sessions"]),
     ]
     if cfg["labels"] is not None or cfg.get("weak_labels"):
-        stages.append(Stage("evaluate", _evaluate_settings(cfg), [], [r / layout.EVALUATE],
-                            after=["inventory", "sessions", "generate"], call=lambda: _evaluate(cfg, r)))
+        stages.append(
+            Stage(
+                "evaluate",
+                _evaluate_settings(cfg),
+                [],
+                [r / layout.EVALUATE],
+                after=["inventory", "sessions", "generate"],
+                call=lambda: _evaluate(cfg, r),
+            )
+        )
     else:
-        stages.append(Stage("evaluate", {"alarm_rates": _evaluate_settings(cfg)}, [], [r / layout.EVALUATE],
-                            after=["sessions", "generate"], call=lambda: _alarm_rates(cfg, r)))
+        stages.append(
+            Stage(
+                "evaluate",
+                {"alarm_rates": _evaluate_settings(cfg)},
+                [],
+                [r / layout.EVALUATE],
+                after=["sessions", "generate"],
+                call=lambda: _alarm_rates(cfg, r),
+            )
+        )
     if cfg["labels"] is not None and supports(cfg["sessions_by"]):
-        stages.append(Stage(
-            "alarms", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seed": cfg["seed"], "format": fmt,
-                       "sessions_by": cfg["sessions_by"], "labels_conflict": cfg["labels_conflict"]},
-            [src, *logs, cfg["labels"]], [r / layout.ALARMS], after=["generate"], call=lambda: _alarms(cfg, tree())))
-    stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
-                        call=lambda: report(r), always=True))
+        stages.append(
+            Stage(
+                "alarms",
+                {
+                    "models": str(cfg["models"]),
+                    "epochs": cfg["epochs"],
+                    "seed": cfg["seed"],
+                    "format": fmt,
+                    "sessions_by": cfg["sessions_by"],
+                    "labels_conflict": cfg["labels_conflict"],
+                },
+                [src, *logs, cfg["labels"]],
+                [r / layout.ALARMS],
+                after=["generate"],
+                call=lambda: _alarms(cfg, tree()),
+            )
+        )
+    stages.append(
+        Stage(
+            "report", {}, [], [r / layout.REPORT], after=[s.name for s in stages], call=lambda: report(r), always=True
+        )
+    )
     return stages
 
 
@@ -99,12 +160,20 @@ def generate_request(cfg: dict, r: Path):
 
     labelled, hosts = cfg["labels"] is not None, _hosts(cfg)
     return GenerateRequest(
-        r / layout.SYNTHETIC, Path(cfg["source"]), logs=list(cfg["logs"]), format=cfg["format"], n=int(cfg["n"]),
-        seed=int(cfg["seed"]), max_paths=int(cfg["max_paths"]), anomalous_share=float(cfg["anomalous_share"]),
+        r / layout.SYNTHETIC,
+        Path(cfg["source"]),
+        logs=list(cfg["logs"]),
+        format=cfg["format"],
+        n=int(cfg["n"]),
+        seed=int(cfg["seed"]),
+        max_paths=int(cfg["max_paths"]),
+        anomalous_share=float(cfg["anomalous_share"]),
         session_key="block" if cfg["sessions_by"] == "id" else "none",
         real_sessions=str(r / layout.SESSIONS) if labelled else None,
         hosts=r / layout.SESSIONS if hosts else None,
-        host_fraction=0.8 if hosts or (labelled and cfg["split"] == "chronological") else None, llm=cfg["llm"])
+        host_fraction=0.8 if hosts or (labelled and cfg["split"] == "chronological") else None,
+        llm=cfg["llm"],
+    )
 
 
 def _hosts(cfg: dict) -> bool:
@@ -116,8 +185,9 @@ def _hosts(cfg: dict) -> bool:
 def _models(cfg: dict) -> list[str]:
     from anomalygen.detect.registry import DETECTORS
 
-    return list(DETECTORS) if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")
-                                                           if m.strip()]
+    return (
+        list(DETECTORS) if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",") if m.strip()]
+    )
 
 
 def _evaluate_settings(cfg: dict) -> dict:
@@ -129,14 +199,29 @@ def _evaluate(cfg: dict, r: Path) -> None:
     from anomalygen.evaluate.api import EvaluateRequest, evaluate
     from anomalygen.evaluate.harness import EvalConfig
 
-    ecfg = EvalConfig(models=_models(cfg), ratios=number_list(str(cfg["ratios"]), "--ratios", 0.0, 100.0),
-                      seeds=list(range(int(cfg["seeds"]))), split=str(cfg["split"]), test_fraction=0.2,
-                      train_fractions=number_list(str(cfg["train_fractions"]), "--train-fractions", 0.0, 1.0,
-                                                  low_open=True),
-                      epochs=cfg["epochs"], verbose=False, jobs=default_jobs(), unseen=True)
+    ecfg = EvalConfig(
+        models=_models(cfg),
+        ratios=number_list(str(cfg["ratios"]), "--ratios", 0.0, 100.0),
+        seeds=list(range(int(cfg["seeds"]))),
+        split=str(cfg["split"]),
+        test_fraction=0.2,
+        train_fractions=number_list(str(cfg["train_fractions"]), "--train-fractions", 0.0, 1.0, low_open=True),
+        epochs=cfg["epochs"],
+        verbose=False,
+        jobs=default_jobs(),
+        unseen=True,
+    )
     # the run's inventory: every statement's key, for the inventory-random control
-    outcome = evaluate(EvaluateRequest(r / layout.SESSIONS, r / layout.EVALUATE, ecfg, r / layout.SYNTHETIC,
-                                       inventory=r / layout.INVENTORY, on_info=print))
+    outcome = evaluate(
+        EvaluateRequest(
+            r / layout.SESSIONS,
+            r / layout.EVALUATE,
+            ecfg,
+            r / layout.SYNTHETIC,
+            inventory=r / layout.INVENTORY,
+            on_info=print,
+        )
+    )
     print(outcome.files["summary_md"].read_text(encoding="utf-8"))
 
 
@@ -145,8 +230,11 @@ def _alarm_rates(cfg: dict, r: Path) -> None:
     from anomalygen.evaluate.alarms import AlarmConfig, run_alarms
 
     unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
-    acfg = AlarmConfig(models=[m for m in _models(cfg) if m in unsupervised] if cfg["models"] != "all"
-                       else unsupervised, seeds=list(range(int(cfg["seeds"]))), epochs=cfg["epochs"])
+    acfg = AlarmConfig(
+        models=[m for m in _models(cfg) if m in unsupervised] if cfg["models"] != "all" else unsupervised,
+        seeds=list(range(int(cfg["seeds"]))),
+        epochs=cfg["epochs"],
+    )
     rows = run_alarms(r / layout.SESSIONS, r / layout.SYNTHETIC, r / layout.EVALUATE, acfg)
     print(f"alarm rates: {len(rows)} runs; wrote {r / layout.EVALUATE_SUMMARY}")
 
@@ -160,5 +248,16 @@ def report(run_dir: Path) -> None:
 def _alarms(cfg: dict, tree: SourceTree) -> None:
     from anomalygen.deploy.preview import preview_alarms
 
-    preview_alarms(cfg["out"], cfg["source"], cfg["logs"], cfg["labels"], cfg["format"], cfg["sessions_by"],
-                   str(cfg["models"]), int(cfg["epochs"]), int(cfg["seed"]), tree, cfg["labels_conflict"])
+    preview_alarms(
+        cfg["out"],
+        cfg["source"],
+        cfg["logs"],
+        cfg["labels"],
+        cfg["format"],
+        cfg["sessions_by"],
+        str(cfg["models"]),
+        int(cfg["epochs"]),
+        int(cfg["seed"]),
+        tree,
+        cfg["labels_conflict"],
+    )

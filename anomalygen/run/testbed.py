@@ -38,25 +38,50 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
         request_stage("inventory", take_inventory, inv, tree, [src], [inv.out]),
-        Stage("windows", {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
-              [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
-              [r / layout.TESTBED_WINDOWS / k / "sessions.jsonl" for k in runs], after=["inventory"],
-              call=lambda: build_windows(runs, inv.out, r / layout.TESTBED_WINDOWS)),
+        Stage(
+            "windows",
+            {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
+            [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
+            [r / layout.TESTBED_WINDOWS / k / "sessions.jsonl" for k in runs],
+            after=["inventory"],
+            call=lambda: build_windows(runs, inv.out, r / layout.TESTBED_WINDOWS),
+        ),
     ]
     gens = []
     for seed in seeds_of(cfg):
-        req = GenerateRequest(r / layout.SYNTHETIC_SEEDS.format(seed=seed), src, logs=list(logs), format="zookeeper",
-                              n=int(cfg["n"]), seed=seed, max_paths=int(cfg["max_paths"]),
-                              anomalous_share=float(cfg["anomalous_share"]), session_key="none", hosts=hosts,
-                              host_fraction=1.0 if test else 0.5, llm=cfg["llm"])
+        req = GenerateRequest(
+            r / layout.SYNTHETIC_SEEDS.format(seed=seed),
+            src,
+            logs=list(logs),
+            format="zookeeper",
+            n=int(cfg["n"]),
+            seed=seed,
+            max_paths=int(cfg["max_paths"]),
+            anomalous_share=float(cfg["anomalous_share"]),
+            session_key="none",
+            hosts=hosts,
+            host_fraction=1.0 if test else 0.5,
+            llm=cfg["llm"],
+        )
         gens.append(f"generate-{seed}")
-        stages.append(request_stage(gens[-1], generate, req, tree, [src, *logs], [req.out / "sessions.jsonl"],
-                                    after=["windows"]))
-    stages.append(Stage("evaluate", {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seeds": seeds_of(cfg)},
-                        [], [r / layout.TESTBED_RESULTS], after=["windows", *gens],
-                        call=lambda: evaluate(cfg, runs, r)))
-    stages.append(Stage("report", {}, [], [r / layout.REPORT], after=[s.name for s in stages],
-                        call=lambda: report(r), always=True))
+        stages.append(
+            request_stage(gens[-1], generate, req, tree, [src, *logs], [req.out / "sessions.jsonl"], after=["windows"])
+        )
+    stages.append(
+        Stage(
+            "evaluate",
+            {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seeds": seeds_of(cfg)},
+            [],
+            [r / layout.TESTBED_RESULTS],
+            after=["windows", *gens],
+            call=lambda: evaluate(cfg, runs, r),
+        )
+    )
+    stages.append(
+        Stage(
+            "report", {}, [], [r / layout.REPORT], after=[s.name for s in stages], call=lambda: report(r), always=True
+        )
+    )
     return stages
 
 
@@ -65,8 +90,10 @@ def build_windows(runs: dict[str, Path], inventory: Path, out: Path) -> None:
 
     for name, run_dir in runs.items():
         res = relabel(run_dir, WINDOW, None, MARGIN, inventory=inventory, dest=out / name)
-        print(f"{name}: {run_dir}: {res['sessions']['windows']} windows ({res['sessions']['anomalous']} anomalous), "
-              f"{res['sessions_startup']['windows']} start-up windows")
+        print(
+            f"{name}: {run_dir}: {res['sessions']['windows']} windows ({res['sessions']['anomalous']} anomalous), "
+            f"{res['sessions_startup']['windows']} start-up windows"
+        )
 
 
 def _split_in_time(run):
@@ -76,9 +103,12 @@ def _split_in_time(run):
     ws = sorted(run.windows, key=lambda w: w["start"])
     half = len(ws) // 2
     cut = ws[half]["start"] if ws else 0.0
-    return (TestbedWindows(ws[:half], run.startup, [], []),
-            TestbedWindows(ws[half:], [], [f for f in run.faults if f.stop >= cut],
-                           [o for o in run.operations if o.stop >= cut]))
+    return (
+        TestbedWindows(ws[:half], run.startup, [], []),
+        TestbedWindows(
+            ws[half:], [], [f for f in run.faults if f.stop >= cut], [o for o in run.operations if o.stop >= cut]
+        ),
+    )
 
 
 def evaluate(cfg: dict, runs: dict[str, Path], r: Path) -> None:
@@ -90,21 +120,32 @@ def evaluate(cfg: dict, runs: dict[str, Path], r: Path) -> None:
     models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
     bad = [m for m in models if m not in unsupervised]
     if bad:
-        raise ValueError(f"--models {','.join(bad)}: testbed training runs have no anomaly, so only unsupervised "
-                         f"detectors apply ({', '.join(unsupervised)})")
+        raise ValueError(
+            f"--models {','.join(bad)}: testbed training runs have no anomaly, so only unsupervised "
+            f"detectors apply ({', '.join(unsupervised)})"
+        )
     train = load_run(r / layout.TESTBED_WINDOWS / "train", runs["train"], MARGIN)
     if "test" in runs:
         test = load_run(r / layout.TESTBED_WINDOWS / "test", runs["test"], MARGIN)
     else:
         train, test = _split_in_time(train)
-    synthetic = {s: read_events(r / layout.SYNTHETIC_SEEDS.format(seed=s) / "sessions.jsonl", normal_only=True)
-                 for s in seeds_of(cfg)}
+    synthetic = {
+        s: read_events(r / layout.SYNTHETIC_SEEDS.format(seed=s) / "sessions.jsonl", normal_only=True)
+        for s in seeds_of(cfg)
+    }
     ecfg = TestbedEvalConfig(models=models, seeds=seeds_of(cfg), epochs=cfg["epochs"], margin=MARGIN)
     rows = evaluate_testbed(train, test, synthetic, ecfg)
-    info = {"train": str(runs["train"]), "test": str(runs.get("test", "second half of the training run")),
-            "n_train": sum(int(w["label"]) == 0 for w in train.windows), "n_test": len(test.windows),
-            "n_test_anomalous": sum(int(w["label"]) for w in test.windows), "window": WINDOW, "margin": MARGIN,
-            "n_synthetic_normal": {str(k): len(v) for k, v in synthetic.items()},
-            "n_startup_windows": len(train.startup), "config": ecfg.__dict__}
+    info = {
+        "train": str(runs["train"]),
+        "test": str(runs.get("test", "second half of the training run")),
+        "n_train": sum(int(w["label"]) == 0 for w in train.windows),
+        "n_test": len(test.windows),
+        "n_test_anomalous": sum(int(w["label"]) for w in test.windows),
+        "window": WINDOW,
+        "margin": MARGIN,
+        "n_synthetic_normal": {str(k): len(v) for k, v in synthetic.items()},
+        "n_startup_windows": len(train.startup),
+        "config": ecfg.__dict__,
+    }
     write_results(rows, r / layout.EVALUATE, info)
     print(json.dumps({k: v for k, v in info.items() if k != "config"}))

@@ -53,8 +53,12 @@ class Analysis:
                 return s.id if s is not None else None
 
             g = LCFGBuilder(
-                m, log_stmt, self.callgraph.logging_callees, self._is_subtype,
-                loop_bound=self.config.loop_bound, exceptions=self.config.exceptions,
+                m,
+                log_stmt,
+                self.callgraph.logging_callees,
+                self._is_subtype,
+                loop_bound=self.config.loop_bound,
+                exceptions=self.config.exceptions,
             ).build()
             self._lcfgs[key] = g
         return g

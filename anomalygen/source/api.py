@@ -73,8 +73,9 @@ class SourceTree:
 
             graph = next((x.callgraph for x in self._analyses.values()), None)  # the same for any loop bound
             graph = graph or CallGraph.build(self.project, self.inventory)
-            a = self._analyses[key] = Analysis(self.project, self.inventory, graph,
-                                               AnalysisConfig(loop_bound=loop_bound, exceptions=exceptions))
+            a = self._analyses[key] = Analysis(
+                self.project, self.inventory, graph, AnalysisConfig(loop_bound=loop_bound, exceptions=exceptions)
+            )
         return a
 
     def inputs(self) -> dict:
@@ -84,8 +85,9 @@ class SourceTree:
         return dict(self._inputs)
 
 
-def statements_for(source: Path | None, inventory: Path | None, tree: SourceTree | None,
-                   skipped: Skipped | None = None) -> list[LogStatement]:
+def statements_for(
+    source: Path | None, inventory: Path | None, tree: SourceTree | None, skipped: Skipped | None = None
+) -> list[LogStatement]:
     """The statements a logs stage matches against: the tree a caller already read, else an inventory file,
     else the source tree read now."""
     if tree is not None:
@@ -117,8 +119,10 @@ class InventoryResult:
     def describe(self) -> list[str]:
         stmts = self.statements
         levels = ", ".join(f"{lv} {n}" for lv, n in Counter(s.level for s in stmts).most_common())
-        return [f"{len(stmts)} log statements in {self.tree.inventory.files} files ({self.tree.seconds:.2f} s): "
-                f"{levels}", *(f"wrote {p}" for p in self.files.values())]
+        return [
+            f"{len(stmts)} log statements in {self.tree.inventory.files} files ({self.tree.seconds:.2f} s): {levels}",
+            *(f"wrote {p}" for p in self.files.values()),
+        ]
 
 
 def take_inventory(req: InventoryRequest) -> InventoryResult:
@@ -131,9 +135,17 @@ def take_inventory(req: InventoryRequest) -> InventoryResult:
         req.out.parent.mkdir(parents=True, exist_ok=True)
         tree.inventory.write_jsonl(req.out)
         manifest = req.out.with_name(req.out.stem + ".manifest.json")
-        write_manifest(manifest, "inventory", tree.inputs(), {},
-                       {"inventory": str(req.out), "statements": len(tree.statements),
-                        "diagnostics": [d.to_dict() for d in tree.diagnostics]})
+        write_manifest(
+            manifest,
+            "inventory",
+            tree.inputs(),
+            {},
+            {
+                "inventory": str(req.out),
+                "statements": len(tree.statements),
+                "diagnostics": [d.to_dict() for d in tree.diagnostics],
+            },
+        )
         files = {"inventory": req.out, "manifest": manifest}
     return InventoryResult(tree, files)
 
@@ -165,12 +177,22 @@ def entry_points(req: EntriesRequest) -> EntriesResult:
         writable(req.out, folder=False)
     a = (req.tree or SourceTree.read(req.source)).analysis(req.loop_bound, req.exceptions)
     pf = PathFinder(a, PathConfig(depth=req.depth))
-    rows = [{"key": e.key, "class": e.cls, "method": e.method, "reasons": e.reasons, "paths": str(sum(pf.count(e.key))),
-             "short": e.short} for e in find_entries(a)]
+    rows = [
+        {
+            "key": e.key,
+            "class": e.cls,
+            "method": e.method,
+            "reasons": e.reasons,
+            "paths": str(sum(pf.count(e.key))),
+            "short": e.short,
+        }
+        for e in find_entries(a)
+    ]
     files: dict[str, Path] = {}
     if req.out is not None:
-        atomic.write_text(req.out, "".join(json.dumps({k: v for k, v in r.items() if k != "short"}) + "\n"
-                                           for r in rows))
+        atomic.write_text(
+            req.out, "".join(json.dumps({k: v for k, v in r.items() if k != "short"}) + "\n" for r in rows)
+        )
         files["entries"] = req.out
     return EntriesResult(rows, files, a.diagnostics)
 
@@ -222,8 +244,14 @@ def find_paths(req: PathsRequest) -> PathsResult:
         chosen = select_entries(find_entries(a), req.entries, a)
     except KeyError as err:
         raise InputError(err.args[0]) from None
-    cfg = PathConfig(depth=req.depth, max_paths=req.max_paths, max_length=req.max_length, sample=req.sample,
-                     seed=req.seed, min_level=req.min_level)
+    cfg = PathConfig(
+        depth=req.depth,
+        max_paths=req.max_paths,
+        max_length=req.max_length,
+        sample=req.sample,
+        seed=req.seed,
+        min_level=req.min_level,
+    )
     shared = Shared(finder_for, (str(tree.root), req.loop_bound, req.exceptions, cfg)).prime(PathFinder(a, cfg))
     keys = [e.key for e in chosen]
     pf = shared.get()
@@ -243,18 +271,41 @@ def find_paths(req: PathsRequest) -> PathsResult:
     how = dict(a.callgraph.how)
     manifest = req.out.with_name(req.out.stem + ".manifest.json")
     write_manifest(
-        manifest, "paths", tree.inputs(),
-        {"entries": req.entries, "max_paths": req.max_paths, "max_length": req.max_length, "depth": req.depth,
-         "loop_bound": req.loop_bound, "sample": req.sample, "seed": req.seed, "exceptions": req.exceptions,
-         "min_level": req.min_level, "jobs": req.jobs, "executor": req.executor},
-        {"paths": str(req.out), "conditions": str(written["conditions_file"]), "written": written["paths"],
-         "conditions_written": written["conditions"], "caps": dict(caps), "calls": how,
-         "unresolved_examples": a.callgraph.unresolved_examples,
-         "per_entry": [{k: v for k, v in r.items() if k != "short"} for r in rows], "seconds": round(secs, 3),
-         "diagnostics": [d.to_dict() for d in a.diagnostics]},
+        manifest,
+        "paths",
+        tree.inputs(),
+        {
+            "entries": req.entries,
+            "max_paths": req.max_paths,
+            "max_length": req.max_length,
+            "depth": req.depth,
+            "loop_bound": req.loop_bound,
+            "sample": req.sample,
+            "seed": req.seed,
+            "exceptions": req.exceptions,
+            "min_level": req.min_level,
+            "jobs": req.jobs,
+            "executor": req.executor,
+        },
+        {
+            "paths": str(req.out),
+            "conditions": str(written["conditions_file"]),
+            "written": written["paths"],
+            "conditions_written": written["conditions"],
+            "caps": dict(caps),
+            "calls": how,
+            "unresolved_examples": a.callgraph.unresolved_examples,
+            "per_entry": [{k: v for k, v in r.items() if k != "short"} for r in rows],
+            "seconds": round(secs, 3),
+            "diagnostics": [d.to_dict() for d in a.diagnostics],
+        },
     )
-    files = {"paths": req.out, "conditions": written["conditions_file"], "manifest": manifest,
-             **({"lcfgs": req.lcfg_out} if req.lcfg_out is not None else {})}
+    files = {
+        "paths": req.out,
+        "conditions": written["conditions_file"],
+        "manifest": manifest,
+        **({"lcfgs": req.lcfg_out} if req.lcfg_out is not None else {}),
+    }
     return PathsResult(rows, dict(caps), how, written["paths"], secs, files, a.diagnostics)
 
 
@@ -270,13 +321,27 @@ def _write_paths(req: PathsRequest, a: Analysis, chosen: list, found: list) -> t
         for e, ep in zip(chosen, found):
             writer.write(ep.paths)
             caps.update(ep.caps)
-            rows.append({"entry": e.key, "reasons": e.reasons, "total": str(ep.total_paths),
-                         "normal": str(ep.total[0]), "exception": str(ep.total[1]), "cut": str(ep.total[2]),
-                         "written": len(ep.paths), "mode": ep.mode, "distinct": ep.distinct_sequences,
-                         "caps": dict(ep.caps), "short": e.short})
+            rows.append(
+                {
+                    "entry": e.key,
+                    "reasons": e.reasons,
+                    "total": str(ep.total_paths),
+                    "normal": str(ep.total[0]),
+                    "exception": str(ep.total[1]),
+                    "cut": str(ep.total[2]),
+                    "written": len(ep.paths),
+                    "mode": ep.mode,
+                    "distinct": ep.distinct_sequences,
+                    "caps": dict(ep.caps),
+                    "short": e.short,
+                }
+            )
     except BaseException:
         writer.discard()
         raise
     writer.close()
-    return rows, caps, {"paths": writer.written, "conditions": writer.conditions,
-                        "conditions_file": conditions_path(req.out)}
+    return (
+        rows,
+        caps,
+        {"paths": writer.written, "conditions": writer.conditions, "conditions_file": conditions_path(req.out)},
+    )

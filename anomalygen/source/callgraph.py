@@ -13,9 +13,38 @@ from anomalygen.source.java import text
 from anomalygen.source.project import Project
 
 # names so common that a unique match by name and arity alone would be a guess, not a resolution
-_TOO_COMMON = {"get", "set", "put", "add", "remove", "run", "close", "start", "stop", "size", "equals", "hashCode",
-               "toString", "write", "read", "flush", "clear", "contains", "init", "next", "hasNext", "apply",
-               "accept", "call", "compareTo", "length", "isEmpty", "iterator", "getName", "valueOf"}
+_TOO_COMMON = {
+    "get",
+    "set",
+    "put",
+    "add",
+    "remove",
+    "run",
+    "close",
+    "start",
+    "stop",
+    "size",
+    "equals",
+    "hashCode",
+    "toString",
+    "write",
+    "read",
+    "flush",
+    "clear",
+    "contains",
+    "init",
+    "next",
+    "hasNext",
+    "apply",
+    "accept",
+    "call",
+    "compareTo",
+    "length",
+    "isEmpty",
+    "iterator",
+    "getName",
+    "valueOf",
+}
 
 
 @dataclass
@@ -67,7 +96,9 @@ class CallGraph:
         return tuple(k for k in self.targets.get(call.id, ()) if k in self.logging)
 
     # ---- resolution ---------------------------------------------------------------------------
-    def _resolve(self, call: Node, m: MethodDecl, unique: dict[tuple[str, int], MethodDecl]) -> tuple[list[MethodDecl], str]:
+    def _resolve(
+        self, call: Node, m: MethodDecl, unique: dict[tuple[str, int], MethodDecl]
+    ) -> tuple[list[MethodDecl], str]:
         p = self.project
         t = call.type
         args = call.child_by_field_name("arguments")

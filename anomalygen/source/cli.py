@@ -50,10 +50,12 @@ def inventory(
     for level, n in sorted(Counter(s.level for s in stmts).items(), key=lambda kv: -kv[1]):
         table.add_row(level, str(n))
     console.print(table)
-    console.print(f"APIs: {dict(Counter(s.api for s in stmts))}; loggers recognised by "
-                  f"{dict(Counter(s.recognised_by for s in stmts))}; "
-                  f"with a throwable: {sum(1 for s in stmts if s.throwable)}; "
-                  f"guarded: {sum(1 for s in stmts if s.guard)}; in catch blocks: {sum(1 for s in stmts if s.in_catch)}")
+    console.print(
+        f"APIs: {dict(Counter(s.api for s in stmts))}; loggers recognised by "
+        f"{dict(Counter(s.recognised_by for s in stmts))}; "
+        f"with a throwable: {sum(1 for s in stmts if s.throwable)}; "
+        f"guarded: {sum(1 for s in stmts if s.guard)}; in catch blocks: {sum(1 for s in stmts if s.in_catch)}"
+    )
     if show:
         sample = Table(title=f"first {min(show, len(stmts))} statements")
         for col in ("id", "where", "level", "template"):
@@ -89,40 +91,75 @@ def entries(
 
 def paths(
     src: Optional[Path] = typer.Argument(None, help=SRC_HELP),
-    entry: list[str] = typer.Option([], "--entry", "-e", help="Class.method, pkg.Class.method or Class#sig; repeatable; "
-                                                             "default: every automatic entry"),
-    out: Path = typer.Option(Path("paths.jsonl"), "--out", "-o", help="paths JSONL (a .conditions.jsonl and a "
-                                                                   ".manifest.json are written beside it)"),
+    entry: list[str] = typer.Option(
+        [],
+        "--entry",
+        "-e",
+        help="Class.method, pkg.Class.method or Class#sig; repeatable; default: every automatic entry",
+    ),
+    out: Path = typer.Option(
+        Path("paths.jsonl"),
+        "--out",
+        "-o",
+        help="paths JSONL (a .conditions.jsonl and a .manifest.json are written beside it)",
+    ),
     max_paths: int = typer.Option(1000, min=1, help="paths per entry; more than this are sampled uniformly"),
     max_length: int = typer.Option(200, min=1, help="events per path; longer paths are cut and counted"),
     depth: int = typer.Option(4, min=0, help="call depth inlined (context-sensitive); deeper calls stay opaque"),
     loop_bound: int = typer.Option(2, min=0, help="loop iterations unrolled (0..k)"),
     sample: Optional[int] = typer.Option(None, min=1, help="sample this many paths per entry even when all would fit"),
     seed: int = typer.Option(0, help="seed of the uniform sampler"),
-    min_level: Optional[str] = typer.Option(None, help="the level the logs are recorded at (e.g. INFO): branches a "
-                                            "level guard such as isDebugEnabled() rules out are left out"),
+    min_level: Optional[str] = typer.Option(
+        None,
+        help="the level the logs are recorded at (e.g. INFO): branches a "
+        "level guard such as isDebugEnabled() rules out are left out",
+    ),
     exceptions: str = typer.Option("all", help="all: any project call may throw; try: only inside try blocks"),
     lcfg_out: Optional[Path] = typer.Option(None, help="also write every LCFG (JSONL, one method a line)"),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="processes, one entry point a task (0: every core of this "
-                             "machine); the output is the same for any number"),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        "-j",
+        help="processes, one entry point a task (0: every core of this machine); the output is the same for any number",
+    ),
     executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Inter-procedural log paths of each entry point: exact counts, enumerated or uniformly sampled paths."""
     from anomalygen.source.api import PathsRequest, find_paths
 
-    res = find_paths(PathsRequest(src, out, list(entry), max_paths=max_paths, max_length=max_length, depth=depth,
-                                  loop_bound=loop_bound, sample=sample, seed=seed, min_level=min_level,
-                                  exceptions=exceptions, lcfg_out=lcfg_out, jobs=jobs, executor=executor,
-                                  ray_address=ray_address))
+    res = find_paths(
+        PathsRequest(
+            src,
+            out,
+            list(entry),
+            max_paths=max_paths,
+            max_length=max_length,
+            depth=depth,
+            loop_bound=loop_bound,
+            sample=sample,
+            seed=seed,
+            min_level=min_level,
+            exceptions=exceptions,
+            lcfg_out=lcfg_out,
+            jobs=jobs,
+            executor=executor,
+            ray_address=ray_address,
+        )
+    )
     _print_diagnostics(res.diagnostics)
     table = Table(title=f"paths of {len(res.rows)} entries")
     for col in ("entry", "paths (exact)", "normal/exc/cut", "written", "distinct", "caps"):
         table.add_column(col, overflow="fold")
     for r in res.rows:
-        table.add_row(r["short"], _big(int(r["total"])), "/".join(_big(int(r[k])) for k in ("normal", "exception", "cut")),
-                      f"{r['written']} {r['mode']}", str(r["distinct"]),
-                      " ".join(f"{k}:{v}" for k, v in sorted(r["caps"].items())))
+        table.add_row(
+            r["short"],
+            _big(int(r["total"])),
+            "/".join(_big(int(r[k])) for k in ("normal", "exception", "cut")),
+            f"{r['written']} {r['mode']}",
+            str(r["distinct"]),
+            " ".join(f"{k}:{v}" for k, v in sorted(r["caps"].items())),
+        )
     console.print(table)
     console.print(f"calls: {res.calls}; unresolved {res.calls.get('unresolved', 0)}")
     console.print(f"caps hit: {res.caps or 'none'}")

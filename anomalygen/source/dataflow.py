@@ -17,13 +17,52 @@ from tree_sitter import Node, Query
 from anomalygen.source.java import JAVA, captures, text
 
 # call names taken to read state without changing it (heuristic; documented in the README)
-_PURE_PREFIXES = ("get", "is", "has", "can", "contains", "equals", "size", "length", "to", "hash", "compare",
-                  "starts", "ends", "index", "char", "trim", "matches", "valueOf", "format", "name", "ordinal",
-                  "exists", "peek", "describe", "max", "min", "abs")
+_PURE_PREFIXES = (
+    "get",
+    "is",
+    "has",
+    "can",
+    "contains",
+    "equals",
+    "size",
+    "length",
+    "to",
+    "hash",
+    "compare",
+    "starts",
+    "ends",
+    "index",
+    "char",
+    "trim",
+    "matches",
+    "valueOf",
+    "format",
+    "name",
+    "ordinal",
+    "exists",
+    "peek",
+    "describe",
+    "max",
+    "min",
+    "abs",
+)
 # where an assignment runs only sometimes: the LCFG does not branch there, so the variable becomes unknown
-_CONDITIONAL = {"ternary_expression", "lambda_expression", "switch_expression", "if_statement", "while_statement",
-                "for_statement", "do_statement", "enhanced_for_statement", "try_statement", "catch_clause",
-                "finally_clause", "switch_block_statement_group", "switch_rule", "try_with_resources_statement"}
+_CONDITIONAL = {
+    "ternary_expression",
+    "lambda_expression",
+    "switch_expression",
+    "if_statement",
+    "while_statement",
+    "for_statement",
+    "do_statement",
+    "enhanced_for_statement",
+    "try_statement",
+    "catch_clause",
+    "finally_clause",
+    "switch_block_statement_group",
+    "switch_rule",
+    "try_with_resources_statement",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +88,9 @@ def var_name(node: Node | None) -> str | None:
     return None
 
 
-_CONDS = Query(JAVA, """
+_CONDS = Query(
+    JAVA,
+    """
 (if_statement condition: (_) @c)
 (while_statement condition: (_) @c)
 (do_statement condition: (_) @c)
@@ -59,12 +100,16 @@ _CONDS = Query(JAVA, """
 (enhanced_for_statement value: (_) @c)
 (identifier) @id
 (field_access object: (this) field: (identifier)) @this
-""")
-_ASSIGNS = Query(JAVA, """
+""",
+)
+_ASSIGNS = Query(
+    JAVA,
+    """
 (assignment_expression left: [(identifier) (field_access)]) @a
 (update_expression) @u
 (variable_declarator name: (identifier) value: (_)) @d
-""")
+""",
+)
 
 
 def condition_names(body: Node | None) -> set[str]:
@@ -100,8 +145,16 @@ def assign_sites(body: Node | None, tracked: set[str]) -> list[AssignSite]:
     for n in caps.get("a", ()):
         name = var_name(n.child_by_field_name("left"))
         if name in tracked:
-            sites.append(AssignSite(n.start_byte, n.end_byte, name, text(n.child_by_field_name("operator")),
-                                    n.child_by_field_name("right"), n))
+            sites.append(
+                AssignSite(
+                    n.start_byte,
+                    n.end_byte,
+                    name,
+                    text(n.child_by_field_name("operator")),
+                    n.child_by_field_name("right"),
+                    n,
+                )
+            )
     for n in caps.get("u", ()):
         arg = n.named_children[0] if n.named_children else None
         name = var_name(arg)

@@ -103,6 +103,10 @@ def _matches(key: str, pat: str) -> bool:
 
 def _cls_matches(cls: str, pat: str) -> bool:
     pat = pat.replace(".", "$") if "$" in pat else pat
-    return cls == pat or cls.endswith("." + pat) or cls.endswith("$" + pat) or cls.replace("$", ".").endswith(
-        "." + pat
-    ) or cls.rsplit(".", 1)[-1] == pat
+    return (
+        cls == pat
+        or cls.endswith("." + pat)
+        or cls.endswith("$" + pat)
+        or cls.replace("$", ".").endswith("." + pat)
+        or cls.rsplit(".", 1)[-1] == pat
+    )

@@ -418,8 +418,21 @@ def _make_method(node: Node, cls: ClassDecl, encl: MethodDecl | None) -> MethodD
     sig = f"{name}({','.join(p[0] for p in params)})"
     abstract = body is None
     return MethodDecl(
-        f"{cls.name}#{sig}", cls, name, sig, params, ret, kind, "static" in mods, node, body, line,
-        throws=throws, varargs=varargs, abstract=abstract, annotations=annotations,
+        f"{cls.name}#{sig}",
+        cls,
+        name,
+        sig,
+        params,
+        ret,
+        kind,
+        "static" in mods,
+        node,
+        body,
+        line,
+        throws=throws,
+        varargs=varargs,
+        abstract=abstract,
+        annotations=annotations,
     )
 
 

@@ -21,8 +21,12 @@ from anomalygen.source.templates import Folder, Part, render, substitute_message
 
 _LOOPS = {"for_statement", "enhanced_for_statement", "while_statement", "do_statement"}
 _METHOD_LIKE = {
-    "method_declaration", "constructor_declaration", "compact_constructor_declaration", "lambda_expression",
-    "static_initializer", "class_body",
+    "method_declaration",
+    "constructor_declaration",
+    "compact_constructor_declaration",
+    "lambda_expression",
+    "static_initializer",
+    "class_body",
 }
 
 
@@ -208,7 +212,9 @@ def build_inventory(root: Path | str, project: Project | None = None) -> tuple[I
                     stmt = builder.build(m, call, *hit, ordinal=ordinal)
                 except Exception as err:  # keep the rest of the tree when one call defeats us
                     inv.diagnostics.append(
-                        Diagnostic(fidx.source.rel, call.start_point[0] + 1, "internal", f"logging call skipped: {err!r}")
+                        Diagnostic(
+                            fidx.source.rel, call.start_point[0] + 1, "internal", f"logging call skipped: {err!r}"
+                        )
                     )
                     continue
                 ordinal += 1
@@ -216,4 +222,3 @@ def build_inventory(root: Path | str, project: Project | None = None) -> tuple[I
                 inv.by_call[call.id] = stmt
     inv.statements.sort(key=lambda s: (s.file, s.line, s.ordinal))
     return inv, project
-

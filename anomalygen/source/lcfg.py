@@ -9,7 +9,6 @@ Edges carry at most one label: a branch condition with its polarity, or `exc` fo
 call node (taken only by callee paths that end in an exception).
 """
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,9 +36,18 @@ class Cond:
     types: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "expr": self.expr, "line": self.line, "kind": self.kind,
-                "iteration": self.iteration, "epoch": self.epoch, "scope": self.scope, "locals": self.locals,
-                "types": self.types}
+        return {
+            "id": self.id,
+            "text": self.text,
+            "expr": self.expr,
+            "line": self.line,
+            "kind": self.kind,
+            "iteration": self.iteration,
+            "epoch": self.epoch,
+            "scope": self.scope,
+            "locals": self.locals,
+            "types": self.types,
+        }
 
 
 @dataclass
@@ -111,13 +119,24 @@ class LCFG:
         return {
             "method": self.method,
             "nodes": [
-                {"id": g.id, "kind": g.kind, "line": g.line, **({"stmt": g.stmt} if g.stmt else {}),
-                 **({"callees": list(g.callees)} if g.callees else {}), **({"text": g.text} if g.text else {})}
-                for g in self.nodes if g.id in used
+                {
+                    "id": g.id,
+                    "kind": g.kind,
+                    "line": g.line,
+                    **({"stmt": g.stmt} if g.stmt else {}),
+                    **({"callees": list(g.callees)} if g.callees else {}),
+                    **({"text": g.text} if g.text else {}),
+                }
+                for g in self.nodes
+                if g.id in used
             ],
             "edges": [
-                {"src": e.src, "dst": e.dst, **({"cond": e.cond, "polarity": e.polarity} if e.cond else {}),
-                 **({"exc": True} if e.exc else {})}
+                {
+                    "src": e.src,
+                    "dst": e.dst,
+                    **({"cond": e.cond, "polarity": e.polarity} if e.cond else {}),
+                    **({"exc": True} if e.exc else {}),
+                }
                 for e in self.edges
             ],
             "conds": {k: c.to_dict() for k, c in self.conds.items()},

@@ -18,7 +18,6 @@ from anomalygen.source.lcfg import CUT, ENTRY, EXIT, LCFG, Cond, Edge, Frontier,
 from anomalygen.source.lcfg_jumps import BreakFrame, JumpRouting, LoopFrame, TryFrame
 
 
-
 _LOOP_TYPES = {"for_statement", "enhanced_for_statement", "while_statement", "do_statement"}
 
 
@@ -96,8 +95,9 @@ class LCFGBuilder(JumpRouting):
             return frontier[:1] if frontier else []
         return self._step(frontier, "merge", 0)
 
-    def _cond(self, node: Node | None, kind: str, expr: Expr | None = None, label: str | None = None,
-              pos: int | None = None) -> Cond:
+    def _cond(
+        self, node: Node | None, kind: str, expr: Expr | None = None, label: str | None = None, pos: int | None = None
+    ) -> Cond:
         self._cond_n += 1
         it = self._iteration[-1] if self._iteration else None
         cid = f"c{self._cond_n}"
@@ -105,9 +105,16 @@ class LCFGBuilder(JumpRouting):
         expr = expr if expr is not None else parse_expr(node)
         if pos is None:
             pos = node.start_byte if node is not None else 0
-        c = Cond(cid, label if label is not None else " ".join(text(inner).split()), expr,
-                 node.start_point[0] + 1 if node is not None else 0, kind, it,
-                 dataflow.epoch(self._mutating, pos), ".".join(map(str, self._iteration)))
+        c = Cond(
+            cid,
+            label if label is not None else " ".join(text(inner).split()),
+            expr,
+            node.start_point[0] + 1 if node is not None else 0,
+            kind,
+            it,
+            dataflow.epoch(self._mutating, pos),
+            ".".join(map(str, self._iteration)),
+        )
         self._describe_atoms(c, pos)
         self.g.conds[cid] = c
         return c
@@ -161,16 +168,26 @@ class LCFGBuilder(JumpRouting):
             value = {"k": "bin", "op": site.op[0], "l": var, "r": {"k": "lit", "v": 1}}
         else:
             value = {"k": "bin", "op": site.op[:-1], "l": var, "r": parse_expr(site.value)}
-        c = self._cond(site.node, "assign", {"k": "assign", "name": site.name, "value": value},
-                       label=" ".join(text(site.node).split())[:200], pos=site.end)
+        c = self._cond(
+            site.node,
+            "assign",
+            {"k": "assign", "name": site.name, "value": value},
+            label=" ".join(text(site.node).split())[:200],
+            pos=site.end,
+        )
         return self._effect_node(c, frontier)
 
     def _havoc(self, names: list[str], frontier: Frontier, node: Node | None) -> Frontier:
         names = sorted(set(names))
         if not names or not frontier:
             return frontier
-        c = self._cond(node, "havoc", {"k": "havoc", "names": names}, label="unknown: " + ", ".join(names),
-                       pos=node.end_byte if node is not None else 0)
+        c = self._cond(
+            node,
+            "havoc",
+            {"k": "havoc", "names": names},
+            label="unknown: " + ", ".join(names),
+            pos=node.end_byte if node is not None else 0,
+        )
         return self._effect_node(c, frontier)
 
     def _effect_node(self, c: Cond, frontier: Frontier) -> Frontier:
@@ -211,8 +228,15 @@ class LCFGBuilder(JumpRouting):
 
     def stmt(self, node: Node, frontier: Frontier) -> Frontier:
         t = node.type
-        if t in ("line_comment", "block_comment", "class_declaration", "interface_declaration",
-                 "enum_declaration", "record_declaration", ";"):
+        if t in (
+            "line_comment",
+            "block_comment",
+            "class_declaration",
+            "interface_declaration",
+            "enum_declaration",
+            "record_declaration",
+            ";",
+        ):
             return frontier
         if not self.relevant(node):
             if self._may_throw(node):
@@ -321,9 +345,18 @@ class LCFGBuilder(JumpRouting):
                         break
                     if t == "enhanced_for_statement":
                         value = node.child_by_field_name("value")
-                        c = self._cond(value, "foreach", {"k": "call", "name": "hasNext", "recv": parse_expr(value),
-                                                          "args": [], "text": f"{text(value)}.hasNext()"},
-                                       label=f"{text(value)} has element {i}")
+                        c = self._cond(
+                            value,
+                            "foreach",
+                            {
+                                "k": "call",
+                                "name": "hasNext",
+                                "recv": parse_expr(value),
+                                "args": [],
+                                "text": f"{text(value)}.hasNext()",
+                            },
+                            label=f"{text(value)} has element {i}",
+                        )
                         b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
                         go, stop = [(b, (c.id, True))], [(b, (c.id, False))]
                         var = dataflow.var_name(node.child_by_field_name("name"))

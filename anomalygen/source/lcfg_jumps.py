@@ -20,19 +20,37 @@ from anomalygen.source.lcfg import EXC_EXIT, EXIT, Frontier
 _CATCH_ALL = {"Throwable", "Exception"}
 # a small part of the JDK's exception hierarchy, enough to route common `throw new X` to their catches
 JDK_EXCEPTION_PARENT = {
-    "Exception": "Throwable", "Error": "Throwable", "RuntimeException": "Exception", "IOException": "Exception",
-    "InterruptedException": "Exception", "TimeoutException": "Exception", "ExecutionException": "Exception",
-    "ClassNotFoundException": "Exception", "CloneNotSupportedException": "Exception",
-    "FileNotFoundException": "IOException", "EOFException": "IOException", "InterruptedIOException": "IOException",
-    "SocketException": "IOException", "SocketTimeoutException": "InterruptedIOException",
-    "UnknownHostException": "IOException", "ConnectException": "SocketException",
-    "IllegalArgumentException": "RuntimeException", "IllegalStateException": "RuntimeException",
-    "NullPointerException": "RuntimeException", "UnsupportedOperationException": "RuntimeException",
-    "IndexOutOfBoundsException": "RuntimeException", "ArrayIndexOutOfBoundsException": "IndexOutOfBoundsException",
-    "NumberFormatException": "IllegalArgumentException", "ClassCastException": "RuntimeException",
-    "ConcurrentModificationException": "RuntimeException", "ArithmeticException": "RuntimeException",
-    "NoSuchElementException": "RuntimeException", "SecurityException": "RuntimeException",
-    "AssertionError": "Error", "OutOfMemoryError": "Error", "StackOverflowError": "Error",
+    "Exception": "Throwable",
+    "Error": "Throwable",
+    "RuntimeException": "Exception",
+    "IOException": "Exception",
+    "InterruptedException": "Exception",
+    "TimeoutException": "Exception",
+    "ExecutionException": "Exception",
+    "ClassNotFoundException": "Exception",
+    "CloneNotSupportedException": "Exception",
+    "FileNotFoundException": "IOException",
+    "EOFException": "IOException",
+    "InterruptedIOException": "IOException",
+    "SocketException": "IOException",
+    "SocketTimeoutException": "InterruptedIOException",
+    "UnknownHostException": "IOException",
+    "ConnectException": "SocketException",
+    "IllegalArgumentException": "RuntimeException",
+    "IllegalStateException": "RuntimeException",
+    "NullPointerException": "RuntimeException",
+    "UnsupportedOperationException": "RuntimeException",
+    "IndexOutOfBoundsException": "RuntimeException",
+    "ArrayIndexOutOfBoundsException": "IndexOutOfBoundsException",
+    "NumberFormatException": "IllegalArgumentException",
+    "ClassCastException": "RuntimeException",
+    "ConcurrentModificationException": "RuntimeException",
+    "ArithmeticException": "RuntimeException",
+    "NoSuchElementException": "RuntimeException",
+    "SecurityException": "RuntimeException",
+    "AssertionError": "Error",
+    "OutOfMemoryError": "Error",
+    "StackOverflowError": "Error",
 }
 
 # a number for each frame, unique for the process's life: `id()` is reused once a frame is freed, and an exception
@@ -192,8 +210,10 @@ class JumpRouting:
         """Route an exception raised at `frontier` to the catches that can take it, else out of the method."""
         if not frontier:
             return
-        if not explicit and self.exceptions != "all" and not any(
-            isinstance(c, TryFrame) and c.state == "try" and c.catches for c in self.stack
+        if (
+            not explicit
+            and self.exceptions != "all"
+            and not any(isinstance(c, TryFrame) and c.state == "try" and c.catches for c in self.stack)
         ):
             return
         # the same exception point seen again (consecutive statements that only call out) adds no new path

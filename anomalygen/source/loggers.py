@@ -30,8 +30,18 @@ FACTORY_METHODS = {"getLogger", "getLog", "getFormatterLogger", "getRootLogger",
 
 # level methods of SLF4J / log4j 1 and 2 / commons-logging, and java.util.logging's own names
 LEVEL_METHODS = {
-    "trace": "TRACE", "debug": "DEBUG", "info": "INFO", "warn": "WARN", "error": "ERROR", "fatal": "FATAL",
-    "finest": "TRACE", "finer": "DEBUG", "fine": "DEBUG", "config": "INFO", "warning": "WARN", "severe": "ERROR",
+    "trace": "TRACE",
+    "debug": "DEBUG",
+    "info": "INFO",
+    "warn": "WARN",
+    "error": "ERROR",
+    "fatal": "FATAL",
+    "finest": "TRACE",
+    "finer": "DEBUG",
+    "fine": "DEBUG",
+    "config": "INFO",
+    "warning": "WARN",
+    "severe": "ERROR",
 }
 LEVEL_NAMES = {**{lv: lv for lv in LEVELS}, **ALIASES, "ALL": "TRACE", "OFF": "FATAL"}
 GENERIC_METHODS = {"log", "logp"}  # level passed as the first argument
@@ -99,9 +109,7 @@ def _category(call: Node, ctx: ClassDecl, project: Project) -> str | None:
     return raw
 
 
-def logger_of_decl(
-    type_text: str | None, init: Node | None, ctx: ClassDecl, project: Project
-) -> LoggerInfo | None:
+def logger_of_decl(type_text: str | None, init: Node | None, ctx: ClassDecl, project: Project) -> LoggerInfo | None:
     fidx = ctx.src
     api = _api_of_type(type_text or "", fidx, project, ctx)
     by_type = api not in (None, "unknown")  # `var x = LoggerFactory.getLogger(..)` is known by its initializer

@@ -48,8 +48,14 @@ class PathWriter:
     def write(self, records: Iterable[PathRecord], path_id_prefix: str = "") -> None:
         for r in records:
             conds = [[frame, self._ref(m, cid), pol] for frame, m, cid, pol in r.conditions]
-            doc = {"id": f"{path_id_prefix}{self.written}", "entry": r.entry, "events": r.events,
-                   "conditions": conds, "exit": r.exit, "caps": r.caps}
+            doc = {
+                "id": f"{path_id_prefix}{self.written}",
+                "entry": r.entry,
+                "events": r.events,
+                "conditions": conds,
+                "exit": r.exit,
+                "caps": r.caps,
+            }
             self._fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
             self.written += 1
 
@@ -75,8 +81,10 @@ def read_paths(path: Path) -> Iterator[dict[str, Any]]:
             table[doc["ref"]] = doc
     for n, doc in read_jsonl(path):
         try:
-            doc["conditions"] = [{"frame": f, "polarity": p, **table[ref]} if ref in table else
-                                 {"frame": f, "polarity": p, "ref": ref} for f, ref, p in doc["conditions"]]
+            doc["conditions"] = [
+                {"frame": f, "polarity": p, **table[ref]} if ref in table else {"frame": f, "polarity": p, "ref": ref}
+                for f, ref, p in doc["conditions"]
+            ]
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"{path}:{n}: not a path record ({err!r})") from err
         yield doc

@@ -47,8 +47,7 @@ class PathRecord:
 
     def to_dict(self) -> dict[str, Any]:
         conds = [{"frame": f, "method": m, "cond": c, "polarity": p} for f, m, c, p in self.conditions]
-        return {"entry": self.entry, "events": self.events, "conditions": conds, "exit": self.exit,
-                "caps": self.caps}
+        return {"entry": self.entry, "events": self.events, "conditions": conds, "exit": self.exit, "caps": self.caps}
 
 
 @dataclass
@@ -94,8 +93,11 @@ class PathFinder:
         if outs is None:
             g = self.a.lcfg(key)
             fixed = _guard_outcomes(g, self.cfg.min_level)
-            outs = g.out if not fixed else [
-                [e for e in es if not (e.cond in fixed and e.polarity != fixed[e.cond])] for es in g.out]
+            outs = (
+                g.out
+                if not fixed
+                else [[e for e in es if not (e.cond in fixed and e.polarity != fixed[e.cond])] for es in g.out]
+            )
             self._outs[key] = outs
         return outs
 
@@ -203,7 +205,8 @@ class PathFinder:
             for callee in node.callees:
                 why, sub_ctx = self._enter(ctx, callee)
                 sub: Iterator = (
-                    iter([([], [], EXIT, [why]), ([], [], EXC_EXIT, [why])]) if why
+                    iter([([], [], EXIT, [why]), ([], [], EXC_EXIT, [why])])
+                    if why
                     else self._walk(callee, sub_ctx, ENTRY, f"{frame}/{v}")
                 )
                 for ev, cs, ex, caps in sub:
@@ -273,8 +276,17 @@ class PathFinder:
         self._tables[(key, ctx, target)] = table
         return table
 
-    def _sample_into(self, key: str, ctx: Ctx, target: int, frame: str, rng: random.Random,
-                     events: list[str], conds: list[tuple], caps: list[str]) -> int:
+    def _sample_into(
+        self,
+        key: str,
+        ctx: Ctx,
+        target: int,
+        frame: str,
+        rng: random.Random,
+        events: list[str],
+        conds: list[tuple],
+        caps: list[str],
+    ) -> int:
         """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
         table = self._table(key, ctx, target)
         bits = rng.getrandbits

@@ -63,13 +63,16 @@ class GenerateResult:
 
     def describe(self) -> list[str]:
         c, b = self.counts, self.parse_back
-        return [*([self.learned] if self.learned else []),
-                f"paths of {self.entries} entries: " + ", ".join(f"{k} {self.totals[k]:,}" for k in
-                                                                 ("paths", "infeasible", "unknown", "kept",
-                                                                  "sequences", "new")),
-                f"{c['sessions']:,} sessions ({c['anomalous']:,} anomalous), {c['lines']:,} lines -> {self.out}; "
-                f"parse-back: {b['same_statement']:,}/{b['lines']:,} lines give back their statement, "
-                f"{b['regex_match']:,} match its regex"]
+        return [
+            *([self.learned] if self.learned else []),
+            f"paths of {self.entries} entries: "
+            + ", ".join(
+                f"{k} {self.totals[k]:,}" for k in ("paths", "infeasible", "unknown", "kept", "sequences", "new")
+            ),
+            f"{c['sessions']:,} sessions ({c['anomalous']:,} anomalous), {c['lines']:,} lines -> {self.out}; "
+            f"parse-back: {b['same_statement']:,}/{b['lines']:,} lines give back their statement, "
+            f"{b['regex_match']:,} match its regex",
+        ]
 
 
 def _session_key(key: str, fmt_name: str) -> str | None:
@@ -131,8 +134,10 @@ class _LLM:
         usage = self.bridge.usage()
         if usage and usage.get("calls") and usage.get("failures", 0) >= usage["calls"]:
             usage["status"] = f"every call failed ({usage['failures']} of {usage['calls']})"
-            warnings.append(f"LLM backend {llm!r}: {usage['status']}; the sessions were made without it (see "
-                            "manifest.json, outputs.llm_usage)")
+            warnings.append(
+                f"LLM backend {llm!r}: {usage['status']}; the sessions were made without it (see "
+                "manifest.json, outputs.llm_usage)"
+            )
         return usage
 
 
@@ -143,8 +148,9 @@ def _generator(req: GenerateRequest, a, fmt, rule_set, key: str | None, step, ho
 
     statements = a.inventory.statements
     if not statements:
-        raise InputError(f"{a.inventory.root}: no logging statement found in {a.inventory.files} Java file(s): "
-                         "nothing to generate")
+        raise InputError(
+            f"{a.inventory.root}: no logging statement found in {a.inventory.files} Java file(s): nothing to generate"
+        )
     host_events = _host_events(req, host_fraction, statements, Path(a.inventory.root))
     try:
         step.load(statements)
@@ -154,10 +160,22 @@ def _generator(req: GenerateRequest, a, fmt, rule_set, key: str | None, step, ho
     if req.logs:
         model, seen, parse_info = learn(statements, req.logs, fmt, key, step.by_key)
     anomalous = None if req.anomalous_share is None or req.anomalous_share < 0 else req.anomalous_share
-    cfg = GenerateConfig(n=req.n, seed=req.seed, fmt=req.format, session_key=key, min_level=req.min_level,
-                         loop_bound=req.loop_bound, depth=req.depth, max_paths=req.max_paths,
-                         entries=list(req.entries), rules=rule_set, new_share=req.new_share,
-                         anomalous_share=anomalous, hosts=host_events, feasibility=req.feasibility)
+    cfg = GenerateConfig(
+        n=req.n,
+        seed=req.seed,
+        fmt=req.format,
+        session_key=key,
+        min_level=req.min_level,
+        loop_bound=req.loop_bound,
+        depth=req.depth,
+        max_paths=req.max_paths,
+        entries=list(req.entries),
+        rules=rule_set,
+        new_share=req.new_share,
+        anomalous_share=anomalous,
+        hosts=host_events,
+        feasibility=req.feasibility,
+    )
     try:
         return Generator(a, cfg, model, seen), parse_info
     except ValueError as e:
@@ -174,8 +192,13 @@ def generate(req: GenerateRequest) -> GenerateResult:
     _check(req)
     log_format, rule_set = LogFormat.parse(req.format), load_rules(req.rules)
     key = _session_key(req.session_key, log_format.name)
-    step = SessionModelStep(req.session_model == "on" and req.hosts is None, req.real_sessions, req.prior,
-                            1.0 if req.host_fraction is None else req.host_fraction, req.novel_share)
+    step = SessionModelStep(
+        req.session_model == "on" and req.hosts is None,
+        req.real_sessions,
+        req.prior,
+        1.0 if req.host_fraction is None else req.host_fraction,
+        req.novel_share,
+    )
     host_fraction = 0.8 if req.host_fraction is None else req.host_fraction
     t0 = time.perf_counter()
     tree = req.tree or SourceTree.read(req.source)
@@ -193,34 +216,80 @@ def generate(req: GenerateRequest) -> GenerateResult:
     t2 = time.perf_counter()
     llm_usage = llm.usage(req.llm, warnings)
     req.out.mkdir(parents=True, exist_ok=True)
-    code = {**tree.inputs(), "max_paths": req.max_paths, "loop_bound": req.loop_bound, "depth": req.depth,
-            "feasibility": req.feasibility}
+    code = {
+        **tree.inputs(),
+        "max_paths": req.max_paths,
+        "loop_bound": req.loop_bound,
+        "depth": req.depth,
+        "feasibility": req.feasibility,
+    }
     composed = step.sessions(gen, req.out, req.logs, code)
-    counts = write_sessions(composed if composed is not None else gen.sessions(), log_format, req.out,
-                            "BlockId" if key == "block" else "SessionId")
+    counts = write_sessions(
+        composed if composed is not None else gen.sessions(),
+        log_format,
+        req.out,
+        "BlockId" if key == "block" else "SessionId",
+    )
     t3 = time.perf_counter()
     write_entries(gen.reports, req.out)
     back = parse_back(req.out, a.inventory.statements, log_format)
     totals = {k: sum(getattr(r, k) for r in gen.reports) for k in TOTALS}
     seen = gen.seen
     new_statements = sorted({s for c in gen.candidates if c.new for s in c.events if s not in seen})
-    params = {"n": req.n, "seed": req.seed, "format": log_format.spec, "session_key": key,
-              "min_level": gen.min_level, "max_paths": req.max_paths, "loop_bound": req.loop_bound,
-              "depth": req.depth, "entries": list(req.entries), "rules": rule_set, "new_share": req.new_share,
-              "llm": req.llm, "hosts": str(req.hosts) if req.hosts else None, "host_fraction": host_fraction,
-              "jobs": req.jobs, "executor": req.executor, "session_model": step.params(),
-              "feasibility": req.feasibility, "host_sessions": len(gen.cfg.hosts) if gen.cfg.hosts else 0}
-    outputs = {"counts": {**counts, "statements": len(a.inventory.statements), "entries": len(gen.reports),
-                          **totals, "statements_newly_covered": len(new_statements), "caps": dict(gen.caps)},
-               "feasibility": dict(gen.work), "real_logs": parse_info, "session_model": step.summary(),
-               "parse_back": back, "llm_usage": llm_usage,
-               "seconds": {"analysis": round(t1 - t0, 3), "paths_and_feasibility": round(t2 - t1, 3),
-                           "sessions": round(t3 - t2, 3)}}
-    write_manifest(req.out / "manifest.json", "generate", {**tree.inputs(), "logs": [str(p) for p in req.logs]},
-                   params, outputs)
+    params = {
+        "n": req.n,
+        "seed": req.seed,
+        "format": log_format.spec,
+        "session_key": key,
+        "min_level": gen.min_level,
+        "max_paths": req.max_paths,
+        "loop_bound": req.loop_bound,
+        "depth": req.depth,
+        "entries": list(req.entries),
+        "rules": rule_set,
+        "new_share": req.new_share,
+        "llm": req.llm,
+        "hosts": str(req.hosts) if req.hosts else None,
+        "host_fraction": host_fraction,
+        "jobs": req.jobs,
+        "executor": req.executor,
+        "session_model": step.params(),
+        "feasibility": req.feasibility,
+        "host_sessions": len(gen.cfg.hosts) if gen.cfg.hosts else 0,
+    }
+    outputs = {
+        "counts": {
+            **counts,
+            "statements": len(a.inventory.statements),
+            "entries": len(gen.reports),
+            **totals,
+            "statements_newly_covered": len(new_statements),
+            "caps": dict(gen.caps),
+        },
+        "feasibility": dict(gen.work),
+        "real_logs": parse_info,
+        "session_model": step.summary(),
+        "parse_back": back,
+        "llm_usage": llm_usage,
+        "seconds": {
+            "analysis": round(t1 - t0, 3),
+            "paths_and_feasibility": round(t2 - t1, 3),
+            "sessions": round(t3 - t2, 3),
+        },
+    }
+    write_manifest(
+        req.out / "manifest.json", "generate", {**tree.inputs(), "logs": [str(p) for p in req.logs]}, params, outputs
+    )
     if counts["sessions"] == 0:
         warnings.append("no session could be generated (no feasible path prints a visible line)")
-    learned = (f"learned from {gen.model.lines:,} real lines: {len(seen)} statements seen, "
-               f"{len(gen.model.slots)} slots with values") if req.logs else None
-    return GenerateResult(req.out, counts, totals, len(gen.reports), back, learned, warnings,
-                          {"params": params, "outputs": outputs})
+    learned = (
+        (
+            f"learned from {gen.model.lines:,} real lines: {len(seen)} statements seen, "
+            f"{len(gen.model.slots)} slots with values"
+        )
+        if req.logs
+        else None
+    )
+    return GenerateResult(
+        req.out, counts, totals, len(gen.reports), back, learned, warnings, {"params": params, "outputs": outputs}
+    )

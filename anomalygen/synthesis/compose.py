@@ -72,9 +72,14 @@ class SessionModel:
 
     # ---- persistence --------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "config": asdict(self.config), "threads": self.threads.to_dict(),
-                "alternatives": {r: [list(p) for p in ps] for r, ps in sorted(self.alternatives.items())},
-                "manifest": self.manifest, "novel": [n.to_dict() for _, n in sorted(self.novel.items())]}
+        return {
+            "format": FORMAT,
+            "config": asdict(self.config),
+            "threads": self.threads.to_dict(),
+            "alternatives": {r: [list(p) for p in ps] for r, ps in sorted(self.alternatives.items())},
+            "manifest": self.manifest,
+            "novel": [n.to_dict() for _, n in sorted(self.novel.items())],
+        }
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "session model") -> "SessionModel":
@@ -87,10 +92,17 @@ class SessionModel:
 
     def with_keys(self, key_of: dict[str, str]) -> "SessionModel":
         """The model over a dataset's event keys (statement id -> key; identical twins share one key)."""
-        alts = {r: [[key_of[e] for e in p] for p in ps if all(e in key_of for e in p)]
-                for r, ps in self.alternatives.items()}
-        return SessionModel(remap(self.threads, key_of), {r: ps for r, ps in alts.items() if ps}, self.config,
-                            {**self.manifest, "remapped_keys": len(key_of)}, remap_novel(self.novel, key_of))
+        alts = {
+            r: [[key_of[e] for e in p] for p in ps if all(e in key_of for e in p)]
+            for r, ps in self.alternatives.items()
+        }
+        return SessionModel(
+            remap(self.threads, key_of),
+            {r: ps for r, ps in alts.items() if ps},
+            self.config,
+            {**self.manifest, "remapped_keys": len(key_of)},
+            remap_novel(self.novel, key_of),
+        )
 
     # ---- composition --------------------------------------------------------------------------
     def compose(self, bases: list[list[str]], n: int, seed: int, avoid: Iterable[str] = ()) -> list[list[str]]:
@@ -137,8 +149,11 @@ class _Composer:
         avoid = {model.threads.key(e) for e in avoid or ()}
         # a thread kind the labels tie to failures: it printed only in anomalous sessions, never in a base
         failing = {model.threads.role_of(k) for k in avoid} - {model.threads.role_of(e) for e in self.vocab}
-        self.novel = [n for k, n in sorted(model.novel.items())
-                      if k not in self.vocab and k not in avoid and n.role not in failing]
+        self.novel = [
+            n
+            for k, n in sorted(model.novel.items())
+            if k not in self.vocab and k not in avoid and n.role not in failing
+        ]
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:
@@ -155,8 +170,7 @@ class _Composer:
         self.alts: dict[str, list[tuple[list[str], float]]] = {}
         self.foreign: list[tuple[str, list[str], float]] = []
         for r, paths in sorted(model.alternatives.items()):
-            weighted = [(p, w) for p in paths if p
-                        for w in [1.0 if set(p) <= self.vocab else self.cfg.prior] if w > 0]
+            weighted = [(p, w) for p in paths if p for w in [1.0 if set(p) <= self.vocab else self.cfg.prior] if w > 0]
             if r in active:
                 if weighted:
                     self.alts[r] = weighted
@@ -219,8 +233,16 @@ class _Composer:
                     at = 1.0 + tier + 1e-3 * j
                     pieces.append((n.role, [(n.key, at + 1e-6 * i) for i in range(per_run)]))
                     tiers.append(tier)
-                changes.append({"change": "add_novel", "statement": n.key, "role": n.role, "trigger": n.trigger,
-                                "lines": runs * per_run, "why_normal": n.why_normal})
+                changes.append(
+                    {
+                        "change": "add_novel",
+                        "statement": n.key,
+                        "role": n.role,
+                        "trigger": n.trigger,
+                        "lines": runs * per_run,
+                        "why_normal": n.why_normal,
+                    }
+                )
                 nxt = by_key.get(n.follow) if n.follow and tier == 0 else None
                 follow = nxt if nxt in pool else None
                 carried = runs * per_run
@@ -235,8 +257,11 @@ class _Composer:
         have = Counter(r for r, _ in pieces)
         nb = len(self.bases)
         options = [(("phase", ph), self.holding[ph] / nb) for ph in self.phases if not any(have[r] for r in ph)]
-        options += [(("count", r), sum(n for k, n in self.at_count[r].items() if k > have[r]) / nb)
-                    for r, counts in self.counts.items() if 0 < have[r] < max(counts)]
+        options += [
+            (("count", r), sum(n for k, n in self.at_count[r].items() if k > have[r]) / nb)
+            for r, counts in self.counts.items()
+            if 0 < have[r] < max(counts)
+        ]
         options = [(o, w) for o, w in options if w > 0]
         if not options:
             return
@@ -250,8 +275,14 @@ class _Composer:
         donor_base = holders[int(rng.random() * len(holders))]
         added = [p_copy(r, p) for r, p in self.pieces[donor_base] if r in what]
         pieces.extend(added)
-        changes.append({"change": "add_phase", "roles": sorted(what), "from_base": donor_base,
-                        "segments": [[e for e, _ in p] for _, p in added]})
+        changes.append(
+            {
+                "change": "add_phase",
+                "roles": sorted(what),
+                "from_base": donor_base,
+                "segments": [[e for e, _ in p] for _, p in added],
+            }
+        )
 
     def _drop(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
         """A phase the base has and other bases lack, removed whole; or one segment fewer of a thread kind whose
@@ -259,8 +290,11 @@ class _Composer:
         have = Counter(r for r, _ in pieces)
         nb = len(self.bases)
         options = [(("phase", ph), 1 - self.holding[ph] / nb) for ph in self.phases if all(have[r] for r in ph)]
-        options += [(("count", r), sum(n for k, n in self.at_count[r].items() if k < have[r]) / nb)
-                    for r, counts in self.counts.items() if have[r] > min(counts)]
+        options += [
+            (("count", r), sum(n for k, n in self.at_count[r].items() if k < have[r]) / nb)
+            for r, counts in self.counts.items()
+            if have[r] > min(counts)
+        ]
         options = [(o, w) for o, w in options if w > 0]
         if not options:
             return
@@ -268,8 +302,9 @@ class _Composer:
         if kind == "phase":
             gone = [p for p in pieces if p[0] in what]
             pieces[:] = [p for p in pieces if p[0] not in what]
-            changes.append({"change": "drop_phase", "roles": sorted(what),
-                            "segments": [[e for e, _ in p] for _, p in gone]})
+            changes.append(
+                {"change": "drop_phase", "roles": sorted(what), "segments": [[e for e, _ in p] for _, p in gone]}
+            )
             return
         idx = [i for i, (r, _) in enumerate(pieces) if r == what]
         _, gone = pieces.pop(idx[int(rng.random() * len(idx))])
@@ -285,8 +320,9 @@ class _Composer:
         lo = seg[j - 1][1] if j else seg[0][1] - 1e-3
         hi = seg[j][1] if j < len(seg) else seg[-1][1] + 1e-3
         pieces[i] = (role, [*seg[:j], (n.key, (lo + hi) / 2), *seg[j:]])
-        changes.append({"change": "insert_novel", "statement": n.key, "role": n.role, "at": j,
-                        "why_normal": n.why_normal})
+        changes.append(
+            {"change": "insert_novel", "statement": n.key, "role": n.role, "at": j, "why_normal": n.why_normal}
+        )
 
     def _replace(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
         idx = [i for i, (r, p) in enumerate(pieces) if r in self.alts]
@@ -305,8 +341,9 @@ class _Composer:
         pieces[i] = (r, [(e, lo + j * step) for j, e in enumerate(path)])
         changes.append({"change": "replace", "role": r, "segment": keys, "path": list(path)})
 
-    def _order(self, pieces: list[Piece], rng: random.Random, first_novel: int = 0,
-               tiers: list[int] | None = None) -> tuple[list[str], int]:
+    def _order(
+        self, pieces: list[Piece], rng: random.Random, first_novel: int = 0, tiers: list[int] | None = None
+    ) -> tuple[list[str], int]:
         """Number every event by reference position, label occurrences in that order, interleave. Pieces from
         `first_novel` on are new statements: after every settled event, a thread's (tier 1) after a request's."""
         flat = sorted((ref, si, j, e) for si, (_, p) in enumerate(pieces) for j, (e, ref) in enumerate(p))
@@ -317,8 +354,9 @@ class _Composer:
         if tiers:
             key = self.m.threads.key
             before = [{k for si in range(first_novel) for k in segs[si] if key(events[k]) in self.settled}]
-            before.append(before[0] | {k for si, t in zip(range(first_novel, len(pieces)), tiers) if t == 0
-                                       for k in segs[si]})
+            before.append(
+                before[0] | {k for si, t in zip(range(first_novel, len(pieces)), tiers) if t == 0 for k in segs[si]}
+            )
             for si, t in zip(range(first_novel, len(pieces)), tiers):
                 for k in segs[si]:
                     preds[k] = preds[k] | before[t]

@@ -55,8 +55,9 @@ class EntryExplorer:
         self.a = analysis
         self.cfg = cfg
         self.min_level = min_level
-        self.pf = PathFinder(analysis, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed,
-                                                  min_level=min_level))
+        self.pf = PathFinder(
+            analysis, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed, min_level=min_level)
+        )
 
     def __call__(self, key: str) -> EntryOutcome:
         checker = FeasibilityChecker(min_level=self.min_level, max_cores=REASONS_PER_ENTRY)

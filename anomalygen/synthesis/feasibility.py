@@ -70,8 +70,7 @@ class FeasibilityChecker:
 
     @staticmethod
     def signature(conditions: Iterable[dict]) -> tuple:
-        return tuple((c["frame"], c.get("method"), c.get("cond", c.get("ref")), c.get("polarity"))
-                     for c in conditions)
+        return tuple((c["frame"], c.get("method"), c.get("cond", c.get("ref")), c.get("polarity")) for c in conditions)
 
     def check(self, conditions: list[dict]) -> Verdict:
         """A path given as condition dicts (`pathio.read_paths`, `condition_dicts`)."""
@@ -101,8 +100,13 @@ class FeasibilityChecker:
         frame, method, cid, pol = cond
         ck = (method, cid)
         keys = tuple((frame, n) for n in self._names(ck, c))
-        rec = self._items[cond] = ((frame, ck, pol, c), keys, keys[0] if len(keys) == 1 else None, {},
-                                   c.get("kind") in _EFFECTS)
+        rec = self._items[cond] = (
+            (frame, ck, pol, c),
+            keys,
+            keys[0] if len(keys) == 1 else None,
+            {},
+            c.get("kind") in _EFFECTS,
+        )
         return rec
 
     def _verdict(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> Verdict:
@@ -161,8 +165,9 @@ class FeasibilityChecker:
         names = self._vnames.get(ck)
         if names is None:
             local = c.get("locals", ())
-            names = self._vnames[ck] = tuple(n if n in local or n.startswith("this.") else "this." + n
-                                             for n in atom_names(c.get("expr")))
+            names = self._vnames[ck] = tuple(
+                n if n in local or n.startswith("this.") else "this." + n for n in atom_names(c.get("expr"))
+            )
         return names
 
     def _check(self, sig: tuple, dict_of: Callable[[tuple], dict]) -> Verdict:
@@ -306,7 +311,8 @@ class FeasibilityChecker:
         s = z3.Solver(ctx=ctx)
         s.set("rlimit", self.rlimit)
         for f in [f for st, _ in comp for f in st.side] + [
-                fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact]:
+            fact for st, _ in comp for n in st.symbols for fact in [self._level_facts.get(n)] if fact
+        ]:
             s.add(z3.parse_smt2_string(f"(assert {f})", decls=decls, ctx=ctx))
         labels = {}
         for i, (st, (_, _, pol, c)) in enumerate(comp):
@@ -373,8 +379,10 @@ def _components(steps: list[tuple[Step, tuple]]) -> list[list[tuple[Step, tuple]
 
 def condition_dicts(record: Any, analysis: Any) -> list[dict]:
     """The condition dicts of an in-memory PathRecord, shaped as `pathio.read_paths` yields them."""
-    return [{**_shared_dict(analysis, method, cid), "frame": frame, "polarity": pol}
-            for frame, method, cid, pol in record.conditions]
+    return [
+        {**_shared_dict(analysis, method, cid), "frame": frame, "polarity": pol}
+        for frame, method, cid, pol in record.conditions
+    ]
 
 
 def _shared_dict(analysis: Any, method: str, cid: str) -> dict:
@@ -402,4 +410,3 @@ def _conditions_of(analysis: Any) -> dict:
     if hit is None or hit[0]() is not analysis:
         hit = _BASE[key] = (weakref.ref(analysis, lambda _, key=key: _BASE.pop(key, None)), {})
     return hit[1]
-

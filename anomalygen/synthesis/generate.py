@@ -90,8 +90,13 @@ class Candidate:
     label: int = 0
 
 
-def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
-          session_key: str | None, sessions: dict[str, list[str]] | None = None) -> tuple[ValueModel, set[str], dict]:
+def learn(
+    statements: list[LogStatement],
+    logs: list[Path],
+    fmt: LogFormat,
+    session_key: str | None,
+    sessions: dict[str, list[str]] | None = None,
+) -> tuple[ValueModel, set[str], dict]:
     """Parse the real logs against the statements: a value model, the statement ids seen, parse figures; with
     a session key and a `sessions` dict, each key's statement ids in log order are collected into it."""
     by_id = {s.id: s for s in statements}
@@ -117,14 +122,26 @@ def learn(statements: list[LogStatement], logs: list[Path], fmt: LogFormat,
                         sessions.setdefault(k, []).append(ln.event_id)
             yield ln
 
-    model = ValueModel.fit(tap(parser.parse([str(p) for p in logs])), fmt.fields, by_id,
-                           timestamp=fmt.timestamp, session_of=session_of, line_index=fmt.line_index)
+    model = ValueModel.fit(
+        tap(parser.parse([str(p) for p in logs])),
+        fmt.fields,
+        by_id,
+        timestamp=fmt.timestamp,
+        session_of=session_of,
+        line_index=fmt.line_index,
+    )
     return model, set(seen), parser.summary.to_dict(parser.matcher)
 
 
 class Generator:
-    def __init__(self, analysis: Analysis, config: GenerateConfig, model: ValueModel | None = None,
-                 seen: set[str] | None = None, progress: Callable[[str, int, int], None] | None = None):
+    def __init__(
+        self,
+        analysis: Analysis,
+        config: GenerateConfig,
+        model: ValueModel | None = None,
+        seen: set[str] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ):
         self.a = analysis
         self.cfg = config
         self.model = model or ValueModel()
@@ -181,8 +198,13 @@ class Generator:
                 return True  # `"blk_" + id`: the template prints the prefix
         return False
 
-    def explore(self, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None, jobs: int | None = 1,
-                executor: str = "process", address: str | None = None) -> None:
+    def explore(
+        self,
+        verify: Callable[[list[PathRecord]], list[bool | None]] | None = None,
+        jobs: int | None = 1,
+        executor: str = "process",
+        address: str | None = None,
+    ) -> None:
         """Paths + feasibility of every entry (`jobs` processes or Ray tasks, one entry a task), then, in entry
         order, the optional LLM check and the distinct visible sequences: the same candidates for any `jobs`."""
         cfg = self.cfg
@@ -210,8 +232,9 @@ class Generator:
             self.reports.append(rep)
             self.progress("paths", n + 1, len(entries))
 
-    def _reduce(self, out: EntryOutcome, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None
-                ) -> tuple[EntryReport, list[Candidate], Counter]:
+    def _reduce(
+        self, out: EntryOutcome, verify: Callable[[list[PathRecord]], list[bool | None]] | None = None
+    ) -> tuple[EntryReport, list[Candidate], Counter]:
         """An entry's report, its candidates (one per distinct visible sequence) and the checker's counters."""
         rep, kept = out.report, out.kept
         ask = [(i, p) for i, p in kept if i in out.partial]  # only what z3 could not fully read
@@ -244,8 +267,12 @@ class Generator:
             for c in self.candidates:
                 if mode is None or c.label == mode:
                     by_entry.setdefault(c.entry, {True: [], False: []})[c.new].append(c)
-            out[mode] = (by_entry, sorted(e for e, g in by_entry.items() if g[True]), sorted(by_entry),
-                         {e: g[True] + g[False] for e, g in by_entry.items()})
+            out[mode] = (
+                by_entry,
+                sorted(e for e, g in by_entry.items() if g[True]),
+                sorted(by_entry),
+                {e: g[True] + g[False] for e, g in by_entry.items()},
+            )
         return out
 
     def _draw(self, pools: dict, rng: random.Random) -> Candidate:
@@ -289,8 +316,9 @@ class Generator:
             yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines, host, at)
             self.progress("sessions", k + 1, cfg.n)
 
-    def fill_session(self, events: list[str], rng: random.Random, renderer: HeaderRenderer, start: float,
-                     used_keys: set[str], k: int) -> tuple[str, list[SynthLine]]:
+    def fill_session(
+        self, events: list[str], rng: random.Random, renderer: HeaderRenderer, start: float, used_keys: set[str], k: int
+    ) -> tuple[str, list[SynthLine]]:
         """One world per session: a fresh session key, one set of entities, times increasing from `start`."""
         cfg = self.cfg
         ctx = SessionContext(self.model, rng, cfg.session_key)

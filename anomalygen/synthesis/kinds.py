@@ -10,8 +10,26 @@ import re
 
 from anomalygen.core.keys import HDFS_BLOCK
 
-KINDS = ("block", "ip_port", "ip", "host", "path", "size", "count", "duration", "timestamp", "thread", "session_id",
-         "zxid", "id", "enum", "exception", "bool", "number", "text")
+KINDS = (
+    "block",
+    "ip_port",
+    "ip",
+    "host",
+    "path",
+    "size",
+    "count",
+    "duration",
+    "timestamp",
+    "thread",
+    "session_id",
+    "zxid",
+    "id",
+    "enum",
+    "exception",
+    "bool",
+    "number",
+    "text",
+)
 ENTITY_KINDS = {"block", "ip_port", "ip", "host", "session_id"}
 
 _VALUE_PATTERNS = [  # kind from observed values (real logs), most specific first
@@ -26,11 +44,21 @@ _VALUE_PATTERNS = [  # kind from observed values (real logs), most specific firs
 ]
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [  # kind from the expression and type text, first match wins
-    ("exception", re.compile(r"(?i)(stringifyexception|getmessage|getlocalizedmessage|\bex?\b|exception|"
-                             r"\bthrowable\b|\berr\b|\bt\b$|\bioe\b|\bcause\b)")),
+    (
+        "exception",
+        re.compile(
+            r"(?i)(stringifyexception|getmessage|getlocalizedmessage|\bex?\b|exception|"
+            r"\bthrowable\b|\berr\b|\bt\b$|\bioe\b|\bcause\b)"
+        ),
+    ),
     ("block", re.compile(r"(?i)\b(blk|block|blocks?id|b)\b|blockid|getblock|block\.|blocks\[")),
-    ("ip_port", re.compile(r"(?i)(getname\(\)|socketaddress|remoteaddr|localaddr|inetsocket|addr\b|address|"
-                           r"dnaddr|targets?\[|mirror|datanode|\bdn\b|dninfo|nodes?\[|node\b)")),
+    (
+        "ip_port",
+        re.compile(
+            r"(?i)(getname\(\)|socketaddress|remoteaddr|localaddr|inetsocket|addr\b|address|"
+            r"dnaddr|targets?\[|mirror|datanode|\bdn\b|dninfo|nodes?\[|node\b)"
+        ),
+    ),
     ("host", re.compile(r"(?i)(hostname|\bhost\b|machine|server(name)?\b)")),
     ("session_id", re.compile(r"(?i)session_?id|sessionid")),
     ("zxid", re.compile(r"(?i)zxid")),
@@ -39,8 +67,13 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [  # kind from the expression and ty
     ("duration", re.compile(r"(?i)(millis|\bms\b|elapsed|duration|timeout|delay|interval|latency|\btime\b)")),
     ("timestamp", re.compile(r"(?i)(timestamp|currenttime|now\b|date\b)")),
     ("thread", re.compile(r"(?i)thread")),
-    ("count", re.compile(r"(?i)(count|\bnum|\bn\b|total|replication|replicas?|retries|attempt|\bi\b|index|"
-                         r"\bcnt\b|size\(\))")),
+    (
+        "count",
+        re.compile(
+            r"(?i)(count|\bnum|\bn\b|total|replication|replicas?|retries|attempt|\bi\b|index|"
+            r"\bcnt\b|size\(\))"
+        ),
+    ),
     ("enum", re.compile(r"(?i)(state|status|mode|type|role|phase|op\b|cmd|action)")),
     ("id", re.compile(r"(?i)(\bid\b|id\(\)|uuid|myid|\bsid\b|xid|storageid)")),
 ]
@@ -69,8 +102,12 @@ def kind_from_code(expr: str, typ: str | None, before: str = "") -> str:
         return "session_id" if "session" in ctx or "session" in expr_l.lower() else "zxid"
     for kind, rx in _RULES:
         if rx.search(expr_l):
-            if kind in ("size", "count", "duration", "timestamp") and base and base not in _NUMERIC_TYPES \
-                    and base != "String":
+            if (
+                kind in ("size", "count", "duration", "timestamp")
+                and base
+                and base not in _NUMERIC_TYPES
+                and base != "String"
+            ):
                 continue
             return kind
     if base in _NUMERIC_TYPES:

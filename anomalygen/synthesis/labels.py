@@ -116,9 +116,17 @@ class Labeler:
         for i, (st, lab) in enumerate(zip(stmts, labels)):
             if lab.state != "suspicious":
                 continue
-            if rules.get("recovery") and exit_kind == "normal" and st.in_loop and any(
-                    labels[j].state == "normal" and stmts[j].class_name == st.class_name
-                    and stmts[j].method == st.method for j in range(i + 1, len(stmts))):
+            if (
+                rules.get("recovery")
+                and exit_kind == "normal"
+                and st.in_loop
+                and any(
+                    labels[j].state == "normal"
+                    and stmts[j].class_name == st.class_name
+                    and stmts[j].method == st.method
+                    for j in range(i + 1, len(stmts))
+                )
+            ):
                 continue
             reasons.append(f"{st.id}: {', '.join(lab.reasons)}, not recovered")
         return (1 if reasons else 0), reasons

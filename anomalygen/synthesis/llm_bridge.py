@@ -35,9 +35,19 @@ class LLMBridge:
         take = records[: self.budget]
         self.budget -= len(take)
         stmts = {k: v.to_dict() for k, v in self.statements.items()}
-        views = [PathView.from_record({"id": str(i), "entry": r.entry, "events": r.events, "exit": r.exit,
-                                       "conditions": condition_dicts(r, self.analysis)}, stmts)
-                 for i, r in enumerate(take)]
+        views = [
+            PathView.from_record(
+                {
+                    "id": str(i),
+                    "entry": r.entry,
+                    "events": r.events,
+                    "exit": r.exit,
+                    "conditions": condition_dicts(r, self.analysis),
+                },
+                stmts,
+            )
+            for i, r in enumerate(take)
+        ]
         answers = [v.feasible for v in verify_paths(self.client, views)]
         return answers + [None] * (len(records) - len(take))
 
@@ -48,8 +58,9 @@ class LLMBridge:
         self.analysis = gen.a
         if self.client is None:
             return 0
-        todo = [st for st in self.statements.values()
-                if "<*>" in st.template and gen.model.observed(st, 0) is None][: self.budget]
+        todo = [st for st in self.statements.values() if "<*>" in st.template and gen.model.observed(st, 0) is None][
+            : self.budget
+        ]
         if not todo:
             return 0
         guard = LeakGuard(seed=self.seed)

@@ -27,26 +27,41 @@ class Markers:
             ev[y].update(set(events))
             tr[y].update(set(zip(events, events[1:])))
         events = {e: n for e, n in ev[1].items() if n >= min_event and not ev[0][e]}
-        transitions = {t: n for t, n in tr[1].items() if n >= min_transition and not tr[0][t]
-                       and t[0] not in events and t[1] not in events}
+        transitions = {
+            t: n
+            for t, n in tr[1].items()
+            if n >= min_transition and not tr[0][t] and t[0] not in events and t[1] not in events
+        }
         n1 = sum(1 for _, y in sessions if y)
-        return cls(dict(sorted(events.items())), dict(sorted(transitions.items())),
-                   {"normal": len(sessions) - n1, "anomalous": n1})
+        return cls(
+            dict(sorted(events.items())),
+            dict(sorted(transitions.items())),
+            {"normal": len(sessions) - n1, "anomalous": n1},
+        )
 
     def found(self, events: list[str]) -> list[str]:
         """The markers a session holds, as readable reasons."""
-        out = [f"{e} occurs only in anomalous real sessions ({self.events[e]})" for e in dict.fromkeys(events)
-               if e in self.events]
+        out = [
+            f"{e} occurs only in anomalous real sessions ({self.events[e]})"
+            for e in dict.fromkeys(events)
+            if e in self.events
+        ]
         for t in dict.fromkeys(zip(events, events[1:])):
             if t in self.transitions:
                 out.append(f"{t[0]} -> {t[1]} occurs only in anomalous real sessions ({self.transitions[t]})")
         return out
 
     def to_dict(self) -> dict:
-        return {"events": self.events, "transitions": [[a, b, n] for (a, b), n in self.transitions.items()],
-                "sessions": self.sessions}
+        return {
+            "events": self.events,
+            "transitions": [[a, b, n] for (a, b), n in self.transitions.items()],
+            "sessions": self.sessions,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "Markers":
-        return cls({str(k): int(v) for k, v in d.get("events", {}).items()},
-                   {(str(a), str(b)): int(n) for a, b, n in d.get("transitions", [])}, dict(d.get("sessions", {})))
+        return cls(
+            {str(k): int(v) for k, v in d.get("events", {}).items()},
+            {(str(a), str(b)): int(n) for a, b, n in d.get("transitions", [])},
+            dict(d.get("sessions", {})),
+        )

@@ -43,8 +43,14 @@ class NovelStatement:
     @classmethod
     def from_dict(cls, d: dict) -> "NovelStatement":
         f = d.get("follow")
-        return cls(str(d["key"]), str(d["role"]), str(d["trigger"]), bool(d["in_loop"]), str(d["why_normal"]),
-                   None if f is None else str(f))
+        return cls(
+            str(d["key"]),
+            str(d["role"]),
+            str(d["trigger"]),
+            bool(d["in_loop"]),
+            str(d["why_normal"]),
+            None if f is None else str(f),
+        )
 
 
 def trigger_of(reasons: list[str]) -> str:
@@ -52,8 +58,9 @@ def trigger_of(reasons: list[str]) -> str:
     return THREAD if "thread" in reasons else REQUEST
 
 
-def novel_statements(candidates, by_id: dict, objection, failing, entry_reasons: dict[str, list[str]],
-                     twin: dict[str, str]) -> dict[str, NovelStatement]:
+def novel_statements(
+    candidates, by_id: dict, objection, failing, entry_reasons: dict[str, list[str]], twin: dict[str, str]
+) -> dict[str, NovelStatement]:
     """Every statement some kept path prints with the session key on a line nothing objects to, reached on some
     path before any failing line.
 
@@ -83,13 +90,14 @@ def novel_statements(candidates, by_id: dict, objection, failing, entry_reasons:
         ents = sorted(entries[k], key=lambda e: (len(vocab[e]), e))
         triggers = {trigger_of(entry_reasons.get(e, [])) for e in ents}
         trigger = REQUEST if REQUEST in triggers else THREAD
-        why = (f"{st.level} line outside any catch block, no failure word, no Throwable, reached before any failing "
-               f"line; printed for the key by "
-               f"{len(ents)} entr{'y' if len(ents) == 1 else 'ies'} ({trigger})")
+        why = (
+            f"{st.level} line outside any catch block, no failure word, no Throwable, reached before any failing "
+            f"line; printed for the key by "
+            f"{len(ents)} entr{'y' if len(ents) == 1 else 'ies'} ({trigger})"
+        )
         out[k] = NovelStatement(k, ents[0], trigger, bool(st.in_loop), why)
     follow = _follows(out, {k: by_id[k].template for k in out})
-    return {k: NovelStatement(n.key, n.role, n.trigger, n.in_loop, n.why_normal, follow.get(k))
-            for k, n in out.items()}
+    return {k: NovelStatement(n.key, n.role, n.trigger, n.in_loop, n.why_normal, follow.get(k)) for k, n in out.items()}
 
 
 _WORD = re.compile(r"[A-Za-z]{3,}")

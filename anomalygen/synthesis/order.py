@@ -36,8 +36,10 @@ class Precedence:
     def learn(cls, sessions: list[list[str]], min_support: int = 1, min_share: float = 1.0) -> "Precedence":
         if not 0.5 < min_share <= 1:
             raise ValueError(f"min_share {min_share} is not in (0.5, 1]")
-        return cls(_always_before([list(s) for s in sessions], min_support, min_share),
-                   _always_before([occurrences(s) for s in sessions], min_support, min_share))
+        return cls(
+            _always_before([list(s) for s in sessions], min_support, min_share),
+            _always_before([occurrences(s) for s in sessions], min_support, min_share),
+        )
 
     def predecessors(self, labels: list[Occ]) -> list[set[int]]:
         """Per position of a session (its events labelled by occurrence), the positions that must come first."""
@@ -83,8 +85,7 @@ def _always_before(sessions: list[list], min_support: int, min_share: float) -> 
     return dict(out)
 
 
-def interleave(segments: list[list[int]], preds: list[set[int]], rng: random.Random | None,
-               ) -> tuple[list[int], int]:
+def interleave(segments: list[list[int]], preds: list[set[int]], rng: random.Random | None) -> tuple[list[int], int]:
     """An order of all positions: each segment in its own order, each position after its predecessors.
 
     At every step a segment whose next position is free is drawn uniformly (without `rng`: the free position
@@ -111,14 +112,18 @@ def interleave(segments: list[list[int]], preds: list[set[int]], rng: random.Ran
     return out, relaxed
 
 
-def swap_nearby(order: list[int], segment_of: list[int], preds: list[set[int]], swaps: int,
-                rng: random.Random) -> list[int]:
+def swap_nearby(
+    order: list[int], segment_of: list[int], preds: list[set[int]], swaps: int, rng: random.Random
+) -> list[int]:
     """`swaps` adjacent exchanges, each of two events of different segments that no constraint orders: the
     small reorderings between concurrent threads that make most unseen real sessions."""
     order = list(order)
     for _ in range(swaps):
-        ok = [i for i in range(len(order) - 1)
-              if segment_of[order[i]] != segment_of[order[i + 1]] and order[i] not in preds[order[i + 1]]]
+        ok = [
+            i
+            for i in range(len(order) - 1)
+            if segment_of[order[i]] != segment_of[order[i + 1]] and order[i] not in preds[order[i + 1]]
+        ]
         if not ok:
             break
         i = ok[int(rng.random() * len(ok))]

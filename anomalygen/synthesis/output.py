@@ -35,8 +35,17 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
             raw.write(ln.raw + "\n")
             n_lines += 1
             values = fmt.split(ln.raw) or ("",) * len(fmt.fields)
-            w.writerow([n_lines, *values, ln.stmt.id, ln.stmt.template, json.dumps(ln.params, ensure_ascii=False),
-                        s.session_id, ln.state])
+            w.writerow(
+                [
+                    n_lines,
+                    *values,
+                    ln.stmt.id,
+                    ln.stmt.template,
+                    json.dumps(ln.params, ensure_ascii=False),
+                    s.session_id,
+                    ln.state,
+                ]
+            )
     with atomic_open(out / "anomaly_label.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow([id_column, "Label"])
@@ -44,22 +53,48 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
             w.writerow([s.session_id, "Anomaly" if s.label else "Normal"])
     with atomic_open(out / "sessions.jsonl", "w") as fh:
         for s in sessions:
-            fh.write(json.dumps({
-                "session_id": s.session_id, "label": s.label, "reason": "; ".join(s.reasons),
-                "events": [ln.stmt.id for ln in s.lines], "templates": [ln.stmt.template for ln in s.lines],
-                "entry": s.entry, "path": s.path, "exit": s.exit,
-                "params": [ln.params for ln in s.lines],
-                **({"host": s.host, "inserted_at": s.at} if s.host is not None else {}),
-                **({"provenance": s.provenance} if s.provenance is not None else {}),
-            }, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "session_id": s.session_id,
+                        "label": s.label,
+                        "reason": "; ".join(s.reasons),
+                        "events": [ln.stmt.id for ln in s.lines],
+                        "templates": [ln.stmt.template for ln in s.lines],
+                        "entry": s.entry,
+                        "path": s.path,
+                        "exit": s.exit,
+                        "params": [ln.params for ln in s.lines],
+                        **({"host": s.host, "inserted_at": s.at} if s.host is not None else {}),
+                        **({"provenance": s.provenance} if s.provenance is not None else {}),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     anomalous = sum(s.label for s in sessions)
-    return {"sessions": len(sessions), "anomalous": anomalous, "lines": n_lines,
-            "empty_sessions": sum(1 for s in sessions if not s.lines)}
+    return {
+        "sessions": len(sessions),
+        "anomalous": anomalous,
+        "lines": n_lines,
+        "empty_sessions": sum(1 for s in sessions if not s.lines),
+    }
 
 
 def write_entries(reports: list[EntryReport], out: Path) -> None:
-    cols = ["entry", "total", "paths", "infeasible", "unknown", "partial", "kept", "llm_rejected", "sequences",
-            "seen", "new"]
+    cols = [
+        "entry",
+        "total",
+        "paths",
+        "infeasible",
+        "unknown",
+        "partial",
+        "kept",
+        "llm_rejected",
+        "sequences",
+        "seen",
+        "new",
+    ]
     with atomic_open(out / "entries.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(cols)
@@ -104,5 +139,11 @@ def parse_back(out: Path, statements: list[LogStatement], fmt: LogFormat) -> dic
         elif len(wrong) < 20:
             wrong.append({"line": k + 1, "expected": want, "parsed": ln.event_id, "content": content[:200]})
     read = parser.summary.read
-    return {"lines": len(expected), "same_statement": same, "identical_twins": twins, "regex_match": regex_ok,
-            "rejected_by_reader": getattr(read, "rejected", 0), "mismatches": wrong}
+    return {
+        "lines": len(expected),
+        "same_statement": same,
+        "identical_twins": twins,
+        "regex_match": regex_ok,
+        "rejected_by_reader": getattr(read, "rejected", 0),
+        "mismatches": wrong,
+    }

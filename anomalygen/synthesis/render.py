@@ -29,8 +29,10 @@ class HeaderRenderer:
         pieces = _PLACEHOLDER.split(spec)
         literals = pieces[0::2]
         if "\\" in spec:  # logparser-style regex literals: `\[` -> `[`, `\s+` -> one space
-            literals = [_UNESCAPE.sub(lambda m: " " if m.group(1) == "s" else m.group(1),
-                                      lit.replace("\\s+", " ")) for lit in literals]
+            literals = [
+                _UNESCAPE.sub(lambda m: " " if m.group(1) == "s" else m.group(1), lit.replace("\\s+", " "))
+                for lit in literals
+            ]
         self.literals = literals
         self.fields = [p.strip() for p in pieces[1::2]]
         self.time_format = fmt.time_format or _DEFAULT_TIME
@@ -60,7 +62,7 @@ class HeaderRenderer:
         if seen:
             comp = max(seen, key=seen.get)
         elif self._component_depth:
-            comp = ".".join(segs[-self._component_depth:])
+            comp = ".".join(segs[-self._component_depth :])
         elif self.fmt.name == "zookeeper":
             comp = segs[-1]
         else:
@@ -112,9 +114,16 @@ class HeaderRenderer:
 
     def line(self, st: LogStatement, content: str, ts: float, session: str) -> str:
         if self.fmt.json is not None:  # JSON lines: the same fields, as one object
-            return self.fmt.json.render({"Timestamp": iso(ts), "Level": st.level, "Logger": self.component(st),
-                                         "Thread": self.field("Thread", st, session), "Line": str(st.line),
-                                         "Content": content})
+            return self.fmt.json.render(
+                {
+                    "Timestamp": iso(ts),
+                    "Level": st.level,
+                    "Logger": self.component(st),
+                    "Thread": self.field("Thread", st, session),
+                    "Line": str(st.line),
+                    "Content": content,
+                }
+            )
         date, time = self.stamp(ts)
         out = [self.literals[0]]
         for i, name in enumerate(self.fields):
@@ -138,4 +147,3 @@ class HeaderRenderer:
         if self.fmt.name == "zookeeper":  # log4j's %-5p pads the level, then one space
             text = _ZK_LEVEL.sub(lambda m: f" - {m.group(1):<5} [", text, count=1)
         return text
-

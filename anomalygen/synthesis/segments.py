@@ -48,8 +48,9 @@ class ThreadModel:
             shapes = self.shapes.get(r)
             if shapes:
                 for seg, have in reversed(open_.get(r, [])):
-                    if any(have[e] + 1 <= cap.get(e, 0) and all(have[k] <= cap.get(k, 0) for k in have)
-                           for cap in shapes):
+                    if any(
+                        have[e] + 1 <= cap.get(e, 0) and all(have[k] <= cap.get(k, 0) for k in have) for cap in shapes
+                    ):
                         seg.positions.append(i)
                         have[e] += 1
                         break
@@ -62,16 +63,19 @@ class ThreadModel:
         return out
 
     def to_dict(self) -> dict:
-        return {"role": dict(sorted(self.role.items())),
-                "shapes": {r: [dict(sorted(c.items())) for c in cs] for r, cs in sorted(self.shapes.items())},
-                "alias": dict(sorted(self.alias.items()))}
+        return {
+            "role": dict(sorted(self.role.items())),
+            "shapes": {r: [dict(sorted(c.items())) for c in cs] for r, cs in sorted(self.shapes.items())},
+            "alias": dict(sorted(self.alias.items())),
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "ThreadModel":
-        return cls({str(k): str(v) for k, v in d.get("role", {}).items()},
-                   {str(r): [{str(k): int(v) for k, v in c.items()} for c in cs]
-                    for r, cs in d.get("shapes", {}).items()},
-                   {str(k): str(v) for k, v in d.get("alias", {}).items()})
+        return cls(
+            {str(k): str(v) for k, v in d.get("role", {}).items()},
+            {str(r): [{str(k): int(v) for k, v in c.items()} for c in cs] for r, cs in d.get("shapes", {}).items()},
+            {str(k): str(v) for k, v in d.get("alias", {}).items()},
+        )
 
 
 def attribute(sequences: dict[str, list[tuple[str, ...]]], in_loop: set[str]) -> ThreadModel:
@@ -101,8 +105,10 @@ def attribute(sequences: dict[str, list[tuple[str, ...]]], in_loop: set[str]) ->
 
 def _maximal(caps: list[dict[str, int]]) -> list[dict[str, int]]:
     """Only the multisets no other one contains: a segment fits one of them iff it fits any."""
+
     def within(a, b):
         return a is not b and all(b.get(k, 0) >= v for k, v in a.items())
+
     caps = list({tuple(sorted(c.items())): c for c in caps}.values())
     out = [c for c in caps if not any(within(c, d) for d in caps)]
     return sorted(out, key=lambda c: sorted(c.items()))

@@ -89,7 +89,7 @@ class SessionContext:
             pool = slot.pool
             v = draw(pool, rng) if pool and rng.random() < 0.8 else generate(kind, rng, st.in_catch)
         if slot.prefix and v.startswith(slot.prefix):  # the template already prints `blk_<*>`, `0x<*>`
-            v = v[len(slot.prefix):]
+            v = v[len(slot.prefix) :]
         return v
 
     def fill(self, st: LogStatement) -> Filled:
@@ -157,15 +157,24 @@ def _plan(model: ValueModel, st: LogStatement) -> _Plan:
     for i, before in enumerate(slot_contexts(st.template)):
         kind = model.kind(st, i)
         prefix = next((p for p in ("0x", "blk_") if before.endswith(p)), "")
-        slots.append(_Slot(kind, kind in ENTITY_KINDS,
-                           kind in ("ip", "ip_port") and not before.endswith("/") and _slashed(model, st, i),
-                           kind in ("size", "number") and before.rstrip().lower().endswith("size"),
-                           prefix, model.observed(st, i), model.pools.get(kind)))
+        slots.append(
+            _Slot(
+                kind,
+                kind in ENTITY_KINDS,
+                kind in ("ip", "ip_port") and not before.endswith("/") and _slashed(model, st, i),
+                kind in ("size", "number") and before.rstrip().lower().endswith("size"),
+                prefix,
+                model.observed(st, i),
+                model.pools.get(kind),
+            )
+        )
     plan = cache[st.id] = _Plan(slots, shapes_of(st), _regex(st))
     return plan
 
 
 _REGEX: dict[str, re.Pattern] = {}
+
+
 def _regex(st: LogStatement) -> re.Pattern:
     """The statement regex, cut at its first newline: a log line shows a multi-line message's first line and
     continuation lines after it, which the logs stage reads as part of the same record."""

@@ -18,8 +18,9 @@ MODEL_FILE = "session_model.json"
 
 
 class SessionModelStep:
-    def __init__(self, enabled: bool, real_spec: str | None, prior: float, fraction: float = 1.0,
-                 novel_share: float = 0.0):
+    def __init__(
+        self, enabled: bool, real_spec: str | None, prior: float, fraction: float = 1.0, novel_share: float = 0.0
+    ):
         self.enabled = enabled
         self.novel_share = novel_share
         self.fraction = fraction
@@ -50,10 +51,10 @@ class SessionModelStep:
             "code": code,
             "real_sessions": self.real.info,
             "learned_here": "from the code: each statement's entry (thread kind) and what one execution prints, "
-                            "and every entry's feasible normal visible paths; from the real labels (if any): the "
-                            "markers, used only to label generate's own sessions",
+            "and every entry's feasible normal visible paths; from the real labels (if any): the "
+            "markers, used only to label generate's own sessions",
             "learned_in_compose": "order constraints, optional phases and multiplicities: from the bases passed "
-                                  "to compose() alone",
+            "to compose() alone",
         }
         model = build_model(gen, ComposeConfig(prior=self.prior, novel_share=self.novel_share), manifest)
         doc = model.to_dict()
@@ -64,30 +65,46 @@ class SessionModelStep:
         out.mkdir(parents=True, exist_ok=True)
         atomic.write_text(out / MODEL_FILE, json.dumps(doc, ensure_ascii=False, sort_keys=True))
         keyed = model.with_keys(self.real.key_of) if self.real.key_of else model
-        self.model_info = {"roles": len(set(model.threads.role.values())), "statements": len(model.threads.role),
-                           "entries_with_shapes": len(model.threads.shapes),
-                           "novel_statements": len(model.novel)}
+        self.model_info = {
+            "roles": len(set(model.threads.role.values())),
+            "statements": len(model.threads.role),
+            "entries_with_shapes": len(model.threads.shapes),
+            "novel_statements": len(model.novel),
+        }
         self.made = list(composed_sessions(gen, keyed, self.real, self.markers, gen.cfg.n, gen.cfg.seed))
         return self.made or None  # no real session prints a line that carries the session key
 
     def params(self) -> dict:
-        return {"enabled": self.enabled, "real_sessions": self.real_spec, "prior": self.prior,
-                "real_fraction": self.fraction, "novel_share": self.novel_share}
+        return {
+            "enabled": self.enabled,
+            "real_sessions": self.real_spec,
+            "prior": self.prior,
+            "real_fraction": self.fraction,
+            "novel_share": self.novel_share,
+        }
 
     def summary(self) -> dict | None:
         if not self.made:
             return None
         changes = Counter(c["change"] for s in self.made for c in (s.provenance or {}).get("changes", []))
-        out = {"file": MODEL_FILE, **self.model_info, "real_sessions": self.real.info if self.real else None,
-               "composed": len(self.made), "changes": dict(sorted(changes.items())),
-               "with_relaxed_order": sum(1 for s in self.made if (s.provenance or {}).get("relaxed"))}
+        out = {
+            "file": MODEL_FILE,
+            **self.model_info,
+            "real_sessions": self.real.info if self.real else None,
+            "composed": len(self.made),
+            "changes": dict(sorted(changes.items())),
+            "with_relaxed_order": sum(1 for s in self.made if (s.provenance or {}).get("relaxed")),
+        }
         if self.markers is not None:
             anomalous = [[ln.stmt.id for ln in s.lines] for s in self.made if s.label]
             normal = [[ln.stmt.id for ln in s.lines] for s in self.made if not s.label]
-            out["markers"] = {"events": len(self.markers.events), "transitions": len(self.markers.transitions),
-                              "learned_from": self.markers.sessions,
-                              "anomalous_sessions_per_marker": _per_marker(self.markers, anomalous),
-                              "normal_sessions_with_a_marker": sum(1 for ev in normal if self.markers.found(ev))}
+            out["markers"] = {
+                "events": len(self.markers.events),
+                "transitions": len(self.markers.transitions),
+                "learned_from": self.markers.sessions,
+                "anomalous_sessions_per_marker": _per_marker(self.markers, anomalous),
+                "normal_sessions_with_a_marker": sum(1 for ev in normal if self.markers.found(ev)),
+            }
         return out
 
 

@@ -22,8 +22,20 @@ from typing import Any
 
 from anomalygen.core import levels
 
-_INT_TYPES = {"int", "long", "short", "byte", "char", "Integer", "Long", "Short", "Byte", "Character",
-              "AtomicInteger", "AtomicLong"}
+_INT_TYPES = {
+    "int",
+    "long",
+    "short",
+    "byte",
+    "char",
+    "Integer",
+    "Long",
+    "Short",
+    "Byte",
+    "Character",
+    "AtomicInteger",
+    "AtomicLong",
+}
 _BOOL_TYPES = {"boolean", "Boolean"}
 CONST = re.compile(r"^(?:[A-Za-z_$][\w$]*\.)*[A-Z][A-Z0-9_]*$")
 _SIZE_CALLS = {"size", "length"}

@@ -19,8 +19,16 @@ from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values, slot_contexts
 
 _CAP = 300  # distinct values kept per statement slot and per field
-_JDK_MESSAGES = ("Connection reset by peer", "Broken pipe", "Read timed out", "Connection refused",
-                 "No space left on device", "Stream closed", "Input/output error", "Socket closed")
+_JDK_MESSAGES = (
+    "Connection reset by peer",
+    "Broken pipe",
+    "Read timed out",
+    "Connection refused",
+    "No space left on device",
+    "Stream closed",
+    "Input/output error",
+    "Socket closed",
+)
 
 
 def _top(c: Counter, cap: int = _CAP) -> dict[str, int]:
@@ -41,8 +49,15 @@ class ValueModel:
 
     # ---- learning -----------------------------------------------------------------------------
     @classmethod
-    def fit(cls, parsed: Iterable[tuple], fields: tuple[str, ...], statements: dict[str, LogStatement],
-            timestamp=None, session_of=None, line_index: int = -1) -> "ValueModel":
+    def fit(
+        cls,
+        parsed: Iterable[tuple],
+        fields: tuple[str, ...],
+        statements: dict[str, LogStatement],
+        timestamp=None,
+        session_of=None,
+        line_index: int = -1,
+    ) -> "ValueModel":
         """From `LogParser` tuples (file, lineno, fields, event id, template, params, kind, candidates).
 
         With a header field that names the source line (`line_index`), a line attributed to a statement at
@@ -187,9 +202,9 @@ def generate(kind: str, rng: random.Random, catch_type: str | None = None) -> st
     if kind == "thread":
         return f"Thread-{r(1, 200)}"
     if kind == "session_id":
-        return f"{r(0x100000000000000, 0x1ffffffffffffff):x}"
+        return f"{r(0x100000000000000, 0x1FFFFFFFFFFFFFF):x}"
     if kind == "zxid":
-        return f"{r(1, 0xfffffff):x}"
+        return f"{r(1, 0xFFFFFFF):x}"
     if kind == "exception":
         exc = catch_type or "java.io.IOException"
         if "." not in exc:

@@ -50,10 +50,15 @@ def load_real_sessions(spec: str, statements: list[LogStatement], fraction: floa
     sessions = sorted(load_dataset(path), key=lambda s: s.order)
     sessions = sessions[: int(round(len(sessions) * fraction))]
     known = {s.id for s in statements}
-    info: dict = {"dataset": spec, "path": str(path), "sha256": _digest(path), "fraction": fraction,
-                  "sessions": len(sessions),
-                  "normal": sum(1 for s in sessions if s.label == 0),
-                  "anomalous": sum(1 for s in sessions if s.label == 1)}
+    info: dict = {
+        "dataset": spec,
+        "path": str(path),
+        "sha256": _digest(path),
+        "fraction": fraction,
+        "sessions": len(sessions),
+        "normal": sum(1 for s in sessions if s.label == 0),
+        "anomalous": sum(1 for s in sessions if s.label == 1),
+    }
     key_of: dict[str, str] = {}
     if not any(e in known for s in sessions[:1000] for e in s.events):
         sessions, emap = statement_sessions(sessions, statements)
@@ -80,8 +85,17 @@ def log_sessions(by_key: dict[str, list[str]], gen: Generator, logs: list[Path])
             dropped += 1
             continue
         out.append((k, ev, 0))
-    return RealSessions(out, {}, {"logs": [str(p) for p in logs], "sessions": len(by_key), "normal": len(out),
-                                  "left_out_by_code_rules": dropped, "keyed_by": "statement ids (parsed)"})
+    return RealSessions(
+        out,
+        {},
+        {
+            "logs": [str(p) for p in logs],
+            "sessions": len(by_key),
+            "normal": len(out),
+            "left_out_by_code_rules": dropped,
+            "keyed_by": "statement ids (parsed)",
+        },
+    )
 
 
 def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> SessionModel:
@@ -96,8 +110,14 @@ def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> Sessio
     threads.alias = twin
     alts = {e: _once(ps, threads.shapes.get(e)) for e, ps in sorted(sequences.items())}
     reasons = {e.key: e.reasons for e in find_entries(gen.a)}
-    novel = novel_statements(gen.candidates, gen.by_id, gen.labeler.objection,
-                             lambda st: gen.labeler.line(st).state != "normal", reasons, twin)
+    novel = novel_statements(
+        gen.candidates,
+        gen.by_id,
+        gen.labeler.objection,
+        lambda st: gen.labeler.line(st).state != "normal",
+        reasons,
+        twin,
+    )
     return SessionModel(threads, alts, config, manifest, novel)
 
 
@@ -129,8 +149,9 @@ def _once(paths: list[tuple[str, ...]], shapes: list[dict[str, int]] | None) -> 
     return list(out.values())
 
 
-def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, markers: Markers | None,
-                      n: int, seed: int) -> Iterator[SynthSession]:
+def composed_sessions(
+    gen: Generator, model: SessionModel, real: RealSessions, markers: Markers | None, n: int, seed: int
+) -> Iterator[SynthSession]:
     """`n` sessions composed from the real normal ones; a share (`anomalous_share`) carries one anomalous code
     path as an extra segment. A normal session holding a learned marker is not used (counted)."""
     cfg = gen.cfg
@@ -144,15 +165,23 @@ def composed_sessions(gen: Generator, model: SessionModel, real: RealSessions, m
     # an anomalous session carries its anomalous path on a base composed without new statements, so that the
     # anomaly is the only thing in it the bases never showed (else a classifier learns the new valid lines as
     # signs of failure)
-    plain = iter(replace(model, config=replace(model.config, novel_share=0.0)).explain(
-        [ev for _, ev in bases], n + 1, seed + 1, avoid)) if model.config.novel_share else None
+    plain = (
+        iter(
+            replace(model, config=replace(model.config, novel_share=0.0)).explain(
+                [ev for _, ev in bases], n + 1, seed + 1, avoid
+            )
+        )
+        if model.config.novel_share
+        else None
+    )
     anomalous = sorted((c for c in gen.candidates if c.label == 1), key=lambda c: (c.entry, c.index))
     # an anomalous path of a thread that serves many keys carries valid lines of other keys too: those the bases
     # never showed stay out of the inserted segment, which keeps the lines that fail
     shown = {model.threads.key(e) for _, ev in bases for e in ev}
     valid_new = {k for k in model.novel if k not in shown}
-    anomalous = [(c, ev) for c in anomalous
-                 for ev in [[e for e in c.events if model.threads.key(e) not in valid_new]] if ev]
+    anomalous = [
+        (c, ev) for c in anomalous for ev in [[e for e in c.events if model.threads.key(e) not in valid_new]] if ev
+    ]
     renderer = HeaderRenderer(LogFormat.parse(cfg.fmt), gen.model, rng)
     clock = cfg.start or gen.model.start or 1767225600.0
     used: set[str] = set()

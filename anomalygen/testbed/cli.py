@@ -9,8 +9,9 @@ import typer
 
 from anomalygen.testbed.schedule import KINDS, OPERATIONS, SpecError
 
-testbed_app = typer.Typer(help="Fault-injection testbeds that produce logs labelled by ground truth.",
-                          no_args_is_help=True)
+testbed_app = typer.Typer(
+    help="Fault-injection testbeds that produce logs labelled by ground truth.", no_args_is_help=True
+)
 
 
 def _must_exist(source: Optional[Path], inventory: Optional[Path]) -> None:
@@ -44,14 +45,18 @@ def _locate(zk_home: Optional[Path]):
 def _print_check(dist) -> None:
     from anomalygen.testbed.install import default_cache
 
-    typer.echo(f"ok: ZooKeeper {dist.version} ({dist.kind}, {dist.logging}) at {dist.home}; java {dist.java} "
-               f"({'; '.join(dist.notes)}); cache {default_cache()}")
+    typer.echo(
+        f"ok: ZooKeeper {dist.version} ({dist.kind}, {dist.logging}) at {dist.home}; java {dist.java} "
+        f"({'; '.join(dist.notes)}); cache {default_cache()}"
+    )
 
 
 def _print_schedule(planned) -> None:
     for p in planned:
-        typer.echo(f"{p.at:8.1f}s  {p.kind:16s} hold {p.hold:5.1f}s  settle {p.settle:g}s"
-                   + ("  (planned operation, normal)" if p.planned else ""))
+        typer.echo(
+            f"{p.at:8.1f}s  {p.kind:16s} hold {p.hold:5.1f}s  settle {p.settle:g}s"
+            + ("  (planned operation, normal)" if p.planned else "")
+        )
 
 
 def _run(req, dist):
@@ -65,12 +70,14 @@ def _run(req, dist):
 
 
 def _print_summary(s: dict, out: Path) -> None:
-    typer.echo(f"lines {s['structured']['lines']} ({s['structured']['anomalous_lines']} in fault intervals); "
-               f"windows {s['sessions']['windows']} ({s['sessions']['anomalous']} anomalous, "
-               f"{100 * s['sessions']['anomalous_share']:.1f}%); faults {s['faults_run']}/{s['faults_planned']}; "
-               f"operations {s['operations_run']}/{s['operations_planned']}; "
-               f"leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
-               f"(errors {s['workload'].get('errors_total', 0)})")
+    typer.echo(
+        f"lines {s['structured']['lines']} ({s['structured']['anomalous_lines']} in fault intervals); "
+        f"windows {s['sessions']['windows']} ({s['sessions']['anomalous']} anomalous, "
+        f"{100 * s['sessions']['anomalous_share']:.1f}%); faults {s['faults_run']}/{s['faults_planned']}; "
+        f"operations {s['operations_run']}/{s['operations_planned']}; "
+        f"leader elections {s['leader_elections']}; ops {s['workload'].get('ops_total', 0)} "
+        f"(errors {s['workload'].get('errors_total', 0)})"
+    )
     typer.echo(f"wrote {out}/ (summary.json, faults.jsonl, sessions.jsonl, structured.csv, logs/)")
 
 
@@ -79,8 +86,11 @@ def zookeeper(
     out: Optional[Path] = typer.Option(None, help="output folder (a new one per run)"),
     duration: float = typer.Option(300.0, help="seconds of workload (faults included)"),
     faults: str = typer.Option("all", help="KIND[:COUNT],... or all[:COUNT] or none; kinds: " + ", ".join(KINDS)),
-    operations: str = typer.Option("none", help="planned operations, labelled normal: KIND[:COUNT],... or "
-                                                "all[:COUNT] or none; kinds: " + ", ".join(OPERATIONS)),
+    operations: str = typer.Option(
+        "none",
+        help="planned operations, labelled normal: KIND[:COUNT],... or "
+        "all[:COUNT] or none; kinds: " + ", ".join(OPERATIONS),
+    ),
     seed: int = typer.Option(0, help="seed of the fault schedule, its targets and the workload's choices"),
     rate: float = typer.Option(20.0, help="client operations per second (all clients together)"),
     clients: int = typer.Option(3, help="long-lived workload client sessions"),
@@ -89,14 +99,20 @@ def zookeeper(
     step: Optional[float] = typer.Option(None, help="window step in seconds (default: the size: tumbling)"),
     margin: float = typer.Option(10.0, help="recovery margin in seconds added after each fault's end"),
     warmup: float = typer.Option(20.0, help="fault-free seconds at the start"),
-    zk_home: Optional[Path] = typer.Option(None, help="an Apache ZooKeeper release folder (lib/*.jar) or an "
-                                                      "unpacked Debian tree (usr/share/java/zookeeper.jar)"),
+    zk_home: Optional[Path] = typer.Option(
+        None,
+        help="an Apache ZooKeeper release folder (lib/*.jar) or an unpacked Debian tree (usr/share/java/zookeeper.jar)",
+    ),
     source: Optional[Path] = typer.Option(None, help="ZooKeeper 3.8 Java source: lines get statement ids"),
     inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl of the 3.8 source (instead of --source)"),
-    base_port: Optional[int] = typer.Option(None, help="client ports BASE+i, quorum BASE+100+i, election "
-                                                       "BASE+200+i (default: free ports)"),
-    install: bool = typer.Option(False, "--install", help="download Debian's ZooKeeper 3.8 jars (apt-get download "
-                                                         "+ dpkg -x into the user cache; no root) and exit"),
+    base_port: Optional[int] = typer.Option(
+        None, help="client ports BASE+i, quorum BASE+100+i, election BASE+200+i (default: free ports)"
+    ),
+    install: bool = typer.Option(
+        False,
+        "--install",
+        help="download Debian's ZooKeeper 3.8 jars (apt-get download + dpkg -x into the user cache; no root) and exit",
+    ),
     check: bool = typer.Option(False, "--check", help="only say whether Java and the server are there"),
     plan_only: bool = typer.Option(False, "--plan", help="print the fault schedule and exit"),
 ) -> None:
@@ -107,10 +123,25 @@ def zookeeper(
     if install:
         _install()
         return
-    req = TestbedRequest(out=out, duration=duration, faults=faults, operations=operations, seed=seed, rate=rate,
-                         clients=clients, churn=churn, window=window, step=step, margin=margin, warmup=warmup,
-                         base_port=base_port, zk_home=zk_home, source=source, inventory=inventory,
-                         on_info=typer.echo)
+    req = TestbedRequest(
+        out=out,
+        duration=duration,
+        faults=faults,
+        operations=operations,
+        seed=seed,
+        rate=rate,
+        clients=clients,
+        churn=churn,
+        window=window,
+        step=step,
+        margin=margin,
+        warmup=warmup,
+        base_port=base_port,
+        zk_home=zk_home,
+        source=source,
+        inventory=inventory,
+        on_info=typer.echo,
+    )
     try:
         schedule = plan_schedule(req)
     except SpecError as err:
@@ -151,9 +182,11 @@ def relabel_cmd(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     s = res["sessions"]
-    typer.echo(f"lines {res['structured']['lines']} ({res['structured']['anomalous_lines']} in fault intervals); "
-               f"windows {s['windows']} ({s['anomalous']} anomalous, {100 * s['anomalous_share']:.1f}%); "
-               f"wrote {run_dir}/sessions.jsonl, sessions_by_server.jsonl, structured.csv")
+    typer.echo(
+        f"lines {res['structured']['lines']} ({res['structured']['anomalous_lines']} in fault intervals); "
+        f"windows {s['windows']} ({s['anomalous']} anomalous, {100 * s['anomalous_share']:.1f}%); "
+        f"wrote {run_dir}/sessions.jsonl, sessions_by_server.jsonl, structured.csv"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -37,8 +37,14 @@ class NodeConfig:
         return self.conf_dir / "zoo.cfg"
 
     def to_dict(self) -> dict:
-        return {"sid": self.sid, "name": self.name, "client_port": self.client_port, "quorum_port": self.quorum_port,
-                "election_port": self.election_port, "dir": str(self.dir)}
+        return {
+            "sid": self.sid,
+            "name": self.name,
+            "client_port": self.client_port,
+            "quorum_port": self.quorum_port,
+            "election_port": self.election_port,
+            "dir": str(self.dir),
+        }
 
 
 @dataclass
@@ -49,8 +55,7 @@ class EnsembleConfig:
     init_limit: int = 10
     sync_limit: int = 5
     heap_mb: int = 192
-    jvm_flags: list[str] = field(default_factory=lambda: ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                                                          "-Xss512k"])
+    jvm_flags: list[str] = field(default_factory=lambda: ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k"])
 
     @property
     def hosts(self) -> str:
@@ -67,9 +72,14 @@ class EnsembleConfig:
         return self.out / "logs" / f"zookeeper-{sid}.log"
 
     def to_dict(self) -> dict:
-        return {"nodes": [n.to_dict() for n in self.nodes], "tick_time_ms": self.tick_time_ms,
-                "init_limit": self.init_limit, "sync_limit": self.sync_limit, "heap_mb": self.heap_mb,
-                "jvm_flags": self.jvm_flags}
+        return {
+            "nodes": [n.to_dict() for n in self.nodes],
+            "tick_time_ms": self.tick_time_ms,
+            "init_limit": self.init_limit,
+            "sync_limit": self.sync_limit,
+            "heap_mb": self.heap_mb,
+            "jvm_flags": self.jvm_flags,
+        }
 
 
 def free_ports(count: int, host: str = HOST) -> list[int]:
@@ -97,7 +107,7 @@ def make_config(out: Path, size: int = 3, base_port: int | None = None, **kw) ->
         ports = [(base_port + i, base_port + 100 + i, base_port + 200 + i) for i in range(size)]
     else:
         flat = free_ports(3 * size)
-        ports = [tuple(flat[3 * i: 3 * i + 3]) for i in range(size)]
+        ports = [tuple(flat[3 * i : 3 * i + 3]) for i in range(size)]
     out = Path(out)
     nodes = [NodeConfig(i + 1, *ports[i], out / "servers" / f"zk{i + 1}") for i in range(size)]
     used = [p for n in nodes for p in (n.client_port, n.quorum_port, n.election_port)]
@@ -130,21 +140,25 @@ def zoo_cfg_text(cfg: EnsembleConfig, node: NodeConfig) -> str:
 def log4j_properties() -> str:
     # to stdout: the harness pumps it into the log file, so that a file-size limit on the server (the
     # disk-full fault) does not silence its own log
-    return ("log4j.rootLogger=INFO, CONSOLE\n"
-            "log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n"
-            "log4j.appender.CONSOLE.Target=System.out\n"
-            "log4j.appender.CONSOLE.Threshold=INFO\n"
-            "log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n"
-            f"log4j.appender.CONSOLE.layout.ConversionPattern={LOG_PATTERN}\n")
+    return (
+        "log4j.rootLogger=INFO, CONSOLE\n"
+        "log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender\n"
+        "log4j.appender.CONSOLE.Target=System.out\n"
+        "log4j.appender.CONSOLE.Threshold=INFO\n"
+        "log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout\n"
+        f"log4j.appender.CONSOLE.layout.ConversionPattern={LOG_PATTERN}\n"
+    )
 
 
 def logback_xml() -> str:
-    return ("<configuration>\n"
-            "  <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n"
-            f"    <encoder><pattern>{LOG_PATTERN}</pattern></encoder>\n"
-            "  </appender>\n"
-            "  <root level=\"INFO\"><appender-ref ref=\"CONSOLE\"/></root>\n"
-            "</configuration>\n")
+    return (
+        "<configuration>\n"
+        '  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">\n'
+        f"    <encoder><pattern>{LOG_PATTERN}</pattern></encoder>\n"
+        "  </appender>\n"
+        '  <root level="INFO"><appender-ref ref="CONSOLE"/></root>\n'
+        "</configuration>\n"
+    )
 
 
 def write_files(cfg: EnsembleConfig, logging: str = "log4j") -> None:
@@ -161,10 +175,24 @@ def write_files(cfg: EnsembleConfig, logging: str = "log4j") -> None:
             (n.conf_dir / "log4j.properties").write_text(log4j_properties(), encoding="utf-8")
 
 
-def java_command(cfg: EnsembleConfig, node: NodeConfig, java: str, classpath: list[Path], logging: str,
-                 main_class: str) -> list[str]:
-    log_conf = ([f"-Dlogback.configurationFile={node.conf_dir / 'logback.xml'}"] if logging == "logback"
-                else [f"-Dlog4j.configuration=file:{node.conf_dir / 'log4j.properties'}"])
-    return [java, f"-Xmx{cfg.heap_mb}m", *cfg.jvm_flags, "-Duser.timezone=UTC", "-Dzookeeper.jmx.log4j.disable=true",
-            f"-Dzookeeper.log.dir={cfg.out / 'logs'}", *log_conf,
-            "-cp", ":".join([str(node.conf_dir), *map(str, classpath)]), main_class, str(node.zoo_cfg)]
+def java_command(
+    cfg: EnsembleConfig, node: NodeConfig, java: str, classpath: list[Path], logging: str, main_class: str
+) -> list[str]:
+    log_conf = (
+        [f"-Dlogback.configurationFile={node.conf_dir / 'logback.xml'}"]
+        if logging == "logback"
+        else [f"-Dlog4j.configuration=file:{node.conf_dir / 'log4j.properties'}"]
+    )
+    return [
+        java,
+        f"-Xmx{cfg.heap_mb}m",
+        *cfg.jvm_flags,
+        "-Duser.timezone=UTC",
+        "-Dzookeeper.jmx.log4j.disable=true",
+        f"-Dzookeeper.log.dir={cfg.out / 'logs'}",
+        *log_conf,
+        "-cp",
+        ":".join([str(node.conf_dir), *map(str, classpath)]),
+        main_class,
+        str(node.zoo_cfg),
+    ]

@@ -65,8 +65,12 @@ class Victim:
     def start(self) -> None:
         err = open(self.status.with_suffix(".err"), "ab")
         try:
-            self.proc = spawn([sys.executable, "-m", "anomalygen.testbed.victim", self.hosts, str(self.timeout),
-                               str(self.status)], stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+            self.proc = spawn(
+                [sys.executable, "-m", "anomalygen.testbed.victim", self.hosts, str(self.timeout), str(self.status)],
+                stdin=subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+            )
         finally:
             err.close()
 

@@ -26,19 +26,51 @@ from pathlib import Path
 
 # Debian packages whose jars the server needs at run time (bookworm: zookeeper 3.8.0-11)
 DEBIAN_PACKAGES = [
-    "libzookeeper-java", "libslf4j-java", "liblog4j1.2-java", "libdropwizard-metrics-java", "libnetty-java",
-    "libjackson2-annotations-java", "libjackson2-core-java", "libjackson2-databind-java", "libjetty9-java",
-    "libservlet-api-java", "libcommons-cli-java", "libcommons-io-java", "libsnappy-java",
+    "libzookeeper-java",
+    "libslf4j-java",
+    "liblog4j1.2-java",
+    "libdropwizard-metrics-java",
+    "libnetty-java",
+    "libjackson2-annotations-java",
+    "libjackson2-core-java",
+    "libjackson2-databind-java",
+    "libjetty9-java",
+    "libservlet-api-java",
+    "libcommons-cli-java",
+    "libcommons-io-java",
+    "libsnappy-java",
     "libfindbugs-annotations-java",
 ]
 # jars (under usr/share/java) on the server's class path, in order
 DEBIAN_JARS = [
-    "zookeeper.jar", "zookeeper-jute.jar", "slf4j-api.jar", "slf4j-log4j12.jar", "log4j-1.2.jar", "metrics-core.jar",
-    "netty-buffer.jar", "netty-codec.jar", "netty-common.jar", "netty-handler.jar", "netty-resolver.jar",
-    "netty-transport.jar", "netty-transport-native-unix-common.jar", "netty-transport-native-epoll.jar",
-    "jackson-annotations.jar", "jackson-core.jar", "jackson-databind.jar", "jetty9-http.jar", "jetty9-io.jar",
-    "jetty9-security.jar", "jetty9-server.jar", "jetty9-servlet.jar", "jetty9-util.jar", "servlet-api.jar",
-    "commons-cli.jar", "commons-io.jar", "snappy-java.jar", "findbugs-annotations.jar",
+    "zookeeper.jar",
+    "zookeeper-jute.jar",
+    "slf4j-api.jar",
+    "slf4j-log4j12.jar",
+    "log4j-1.2.jar",
+    "metrics-core.jar",
+    "netty-buffer.jar",
+    "netty-codec.jar",
+    "netty-common.jar",
+    "netty-handler.jar",
+    "netty-resolver.jar",
+    "netty-transport.jar",
+    "netty-transport-native-unix-common.jar",
+    "netty-transport-native-epoll.jar",
+    "jackson-annotations.jar",
+    "jackson-core.jar",
+    "jackson-databind.jar",
+    "jetty9-http.jar",
+    "jetty9-io.jar",
+    "jetty9-security.jar",
+    "jetty9-server.jar",
+    "jetty9-servlet.jar",
+    "jetty9-util.jar",
+    "servlet-api.jar",
+    "commons-cli.jar",
+    "commons-io.jar",
+    "snappy-java.jar",
+    "findbugs-annotations.jar",
 ]
 # without these the server does not start (the others are needed by optional features)
 REQUIRED_JARS = ["zookeeper.jar", "zookeeper-jute.jar", "slf4j-api.jar", "metrics-core.jar"]
@@ -63,8 +95,15 @@ class ZkDist:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "home": str(self.home), "classpath": [str(p) for p in self.classpath],
-                "logging": self.logging, "version": self.version, "java": self.java, "notes": self.notes}
+        return {
+            "kind": self.kind,
+            "home": str(self.home),
+            "classpath": [str(p) for p in self.classpath],
+            "logging": self.logging,
+            "version": self.version,
+            "java": self.java,
+            "notes": self.notes,
+        }
 
 
 def default_cache() -> Path:
@@ -83,8 +122,10 @@ def find_java() -> tuple[str, str]:
         java = str(Path(jh) / "bin" / "java")
     java = java or shutil.which("java")
     if not java:
-        raise MissingServer("Java is not installed (no `java` on PATH, no $JAVA_HOME/bin/java); ZooKeeper 3.8 needs "
-                            "Java 8+: apt-get install default-jre-headless")
+        raise MissingServer(
+            "Java is not installed (no `java` on PATH, no $JAVA_HOME/bin/java); ZooKeeper 3.8 needs "
+            "Java 8+: apt-get install default-jre-headless"
+        )
     try:
         res = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:
@@ -114,8 +155,10 @@ def _debian_dist(root: Path, java: str) -> ZkDist | None:
         return None
     missing = [j for j in REQUIRED_JARS + LOG4J_JARS if not (jars / j).exists()]
     if missing:
-        raise MissingServer(f"ZooKeeper at {root} lacks {', '.join(missing)} under {jars}; get them with "
-                            + INSTALL_HINT.format(cache=default_cache()))
+        raise MissingServer(
+            f"ZooKeeper at {root} lacks {', '.join(missing)} under {jars}; get them with "
+            + INSTALL_HINT.format(cache=default_cache())
+        )
     cp = [jars / j for j in DEBIAN_JARS if (jars / j).exists()]
     notes = [f"optional jar absent: {j}" for j in DEBIAN_JARS if not (jars / j).exists()]
     return ZkDist("debian", root, cp, "log4j", _version_from_jar(jars / "zookeeper.jar"), java, notes)
@@ -143,8 +186,10 @@ def locate(zk_home: Path | None = None, cache: Path | None = None) -> ZkDist:
             raise MissingServer(f"--zk-home {home} does not exist")
         dist = _apache_dist(home, java) or _debian_dist(home, java)
         if dist is None:
-            raise MissingServer(f"--zk-home {home}: no lib/zookeeper-X.jar (Apache release) and no "
-                                "usr/share/java/zookeeper.jar (Debian tree) under it")
+            raise MissingServer(
+                f"--zk-home {home}: no lib/zookeeper-X.jar (Apache release) and no "
+                "usr/share/java/zookeeper.jar (Debian tree) under it"
+            )
         dist.notes.append(version)
         return dist
     cache = cache or default_cache()
@@ -155,9 +200,11 @@ def locate(zk_home: Path | None = None, cache: Path | None = None) -> ZkDist:
         if dist is not None:
             dist.notes.append(version)
             return dist
-    raise MissingServer("no ZooKeeper server found (looked for " + ", ".join(tried) + "). Get Debian's 3.8.0 jars "
-                        "with: " + INSTALL_HINT.format(cache=cache) + "; or point --zk-home to an Apache release "
-                        "(apache-zookeeper-3.8.x-bin)")
+    raise MissingServer(
+        "no ZooKeeper server found (looked for " + ", ".join(tried) + "). Get Debian's 3.8.0 jars "
+        "with: " + INSTALL_HINT.format(cache=cache) + "; or point --zk-home to an Apache release "
+        "(apache-zookeeper-3.8.x-bin)"
+    )
 
 
 def install_debian(cache: Path | None = None, packages: list[str] | None = None, log=print) -> Path:
@@ -168,15 +215,19 @@ def install_debian(cache: Path | None = None, packages: list[str] | None = None,
     packages = packages or DEBIAN_PACKAGES
     for tool in ("apt-get", "dpkg"):
         if not shutil.which(tool):
-            raise MissingServer(f"`{tool}` is not available: not a Debian system; download an Apache ZooKeeper 3.8 "
-                                "release and pass --zk-home")
+            raise MissingServer(
+                f"`{tool}` is not available: not a Debian system; download an Apache ZooKeeper 3.8 "
+                "release and pass --zk-home"
+            )
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="zkdl-", dir=cache) as tmp:
         log(f"apt-get download {' '.join(packages)}")
         res = subprocess.run(["apt-get", "download", *packages], cwd=tmp, capture_output=True, text=True)
         if res.returncode != 0:
-            raise MissingServer(f"`apt-get download` failed ({res.returncode}): {res.stderr.strip()[-800:]}\n"
-                                "if packages are not found, run `apt-get update` first")
+            raise MissingServer(
+                f"`apt-get download` failed ({res.returncode}): {res.stderr.strip()[-800:]}\n"
+                "if packages are not found, run `apt-get update` first"
+            )
         debs = sorted(Path(tmp).glob("*.deb"))
         staging = Path(tmp) / "root"
         for deb in debs:

@@ -78,9 +78,16 @@ def window_grid(t0: float, t1: float, size: float, step: float | None = None) ->
     return [(t0 + i * step, t0 + i * step + size) for i in range(n)]
 
 
-def windows(rows: Sequence[tuple], ivs: Sequence[Interval], size: float, step: float | None = None,
-            t0: float | None = None, t1: float | None = None, prefix: str = "w",
-            ops: Sequence[Interval] = ()) -> Iterator[dict]:
+def windows(
+    rows: Sequence[tuple],
+    ivs: Sequence[Interval],
+    size: float,
+    step: float | None = None,
+    t0: float | None = None,
+    t1: float | None = None,
+    prefix: str = "w",
+    ops: Sequence[Interval] = (),
+) -> Iterator[dict]:
     """Labelled windows over `rows` = (t, event_id, template, ...) sorted by t; empty windows are skipped.
 
     Sessions in the evaluation harness's JSONL shape: session_id, label, events, templates, plus start/end
@@ -102,10 +109,17 @@ def windows(rows: Sequence[tuple], ivs: Sequence[Interval], size: float, step: f
         if hi == lo:
             continue
         hits = overlapping(ws, we, ivs)
-        w = {"session_id": f"{prefix}{i:05d}", "label": int(bool(hits)),
-             "events": [r[1] for r in rows[lo:hi]], "templates": [r[2] for r in rows[lo:hi]],
-             "start": round(ws, 3), "end": round(we, 3), "lines": hi - lo,
-             "faults": hits, "fault_kinds": sorted({kinds[h] for h in hits})}
+        w = {
+            "session_id": f"{prefix}{i:05d}",
+            "label": int(bool(hits)),
+            "events": [r[1] for r in rows[lo:hi]],
+            "templates": [r[2] for r in rows[lo:hi]],
+            "start": round(ws, 3),
+            "end": round(we, 3),
+            "lines": hi - lo,
+            "faults": hits,
+            "fault_kinds": sorted({kinds[h] for h in hits}),
+        }
         if ops:
             op_hits = overlapping(ws, we, ops)
             w["operations"], w["operation_kinds"] = op_hits, sorted({op_kinds[h] for h in op_hits})

@@ -23,8 +23,16 @@ CLOSE_BURST = 8  # sessions opened and closed by one client_close operation
 class Operator(Injector):
     """The fault injector plus the planned operations; `run(pf)` dispatches on the kind."""
 
-    def __init__(self, ensemble: Ensemble, victim: Victim | None = None, hosts: str = "", out: Path | None = None,
-                 session_timeout: float = 6.0, snap_count: int = 2000, sleep=time.sleep):
+    def __init__(
+        self,
+        ensemble: Ensemble,
+        victim: Victim | None = None,
+        hosts: str = "",
+        out: Path | None = None,
+        session_timeout: float = 6.0,
+        snap_count: int = 2000,
+        sleep=time.sleep,
+    ):
         super().__init__(ensemble, victim, sleep)
         self.hosts = hosts
         self.out = Path(out) if out is not None else None
@@ -85,8 +93,11 @@ class Operator(Injector):
         rec.start = time.time()
         closed = 0
         for i in range(CLOSE_BURST):
-            zk = KazooClient(hosts=choose_host(hosts, pf.pick, i), timeout=self.session_timeout,
-                             connection_retry={"max_tries": 2, "delay": 0.2})
+            zk = KazooClient(
+                hosts=choose_host(hosts, pf.pick, i),
+                timeout=self.session_timeout,
+                connection_retry={"max_tries": 2, "delay": 0.2},
+            )
             try:
                 zk.start(timeout=10)
                 zk.create(f"{ROOT}/op{pf.index}-", b"", ephemeral=True, sequence=True, makepath=True)

@@ -53,11 +53,22 @@ def parse_logs(logs: Sequence[Path], statements, fmt: LogFormat | None = None) -
         values = ln.fields
         t = log_time(values[di], values[ti])
         if t is None:
-            parser.summary.read.note("bad_time", f"{ln.file}:{ln.lineno}", values[di] + " " + values[ti],
-                                     reject=False)
+            parser.summary.read.note("bad_time", f"{ln.file}:{ln.lineno}", values[di] + " " + values[ti], reject=False)
             continue
-        rows.append((t, server_of(ln.file), values, ln.event_id, ln.template, ln.params, ln.kind, ln.candidates,
-                     ln.file, ln.lineno))
+        rows.append(
+            (
+                t,
+                server_of(ln.file),
+                values,
+                ln.event_id,
+                ln.template,
+                ln.params,
+                ln.kind,
+                ln.candidates,
+                ln.file,
+                ln.lineno,
+            )
+        )
     rows.sort(key=lambda r: r[0])
     return rows, parser
 
@@ -71,8 +82,14 @@ def phase(t: float, t0: float | None, t1: float | None) -> str:
     return "run"
 
 
-def write_structured(rows: Sequence[tuple], fmt: LogFormat, ivs: Sequence[Interval], path: Path,
-                     t0: float | None = None, t1: float | None = None) -> dict:
+def write_structured(
+    rows: Sequence[tuple],
+    fmt: LogFormat,
+    ivs: Sequence[Interval],
+    path: Path,
+    t0: float | None = None,
+    t1: float | None = None,
+) -> dict:
     """The combined CSV; `Label` is 0/1 for lines of the run phase and empty for startup/shutdown lines."""
     cols = ["LineId", "Server", "Timestamp", "Phase", *fmt.fields, *EXTRA_COLUMNS, "Label", "Faults"]
     anomalous = 0
@@ -86,10 +103,31 @@ def write_structured(rows: Sequence[tuple], fmt: LogFormat, ivs: Sequence[Interv
             hits = covering(t, ivs) if ph == "run" else []
             anomalous += bool(hits)
             label = int(bool(hits)) if ph == "run" else ""
-            w.writerow([n, server, f"{t:.3f}", ph, *values, eid, tpl, json.dumps(list(params), ensure_ascii=False),
-                        kind, ncand, file, lineno, label, " ".join(map(str, hits))])
-    return {"lines": len(rows), "run_lines": phases["run"], "startup_lines": phases["startup"],
-            "shutdown_lines": phases["shutdown"], "anomalous_lines": anomalous}
+            w.writerow(
+                [
+                    n,
+                    server,
+                    f"{t:.3f}",
+                    ph,
+                    *values,
+                    eid,
+                    tpl,
+                    json.dumps(list(params), ensure_ascii=False),
+                    kind,
+                    ncand,
+                    file,
+                    lineno,
+                    label,
+                    " ".join(map(str, hits)),
+                ]
+            )
+    return {
+        "lines": len(rows),
+        "run_lines": phases["run"],
+        "startup_lines": phases["startup"],
+        "shutdown_lines": phases["shutdown"],
+        "anomalous_lines": anomalous,
+    }
 
 
 def write_sessions(sessions, path: Path) -> dict:
@@ -100,13 +138,26 @@ def write_sessions(sessions, path: Path) -> dict:
             n += 1
             anomalous += s["label"]
             events += s["lines"]
-    return {"windows": n, "anomalous": anomalous, "normal": n - anomalous, "events": events,
-            "anomalous_share": round(anomalous / n, 4) if n else 0.0}
+    return {
+        "windows": n,
+        "anomalous": anomalous,
+        "normal": n - anomalous,
+        "events": events,
+        "anomalous_share": round(anomalous / n, 4) if n else 0.0,
+    }
 
 
-def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], window: float,
-          step: float | None = None, t0: float | None = None, t1: float | None = None,
-          ops: Sequence[Interval] = ()) -> dict:
+def build(
+    out: Path,
+    logs: Sequence[Path],
+    statements,
+    ivs: Sequence[Interval],
+    window: float,
+    step: float | None = None,
+    t0: float | None = None,
+    t1: float | None = None,
+    ops: Sequence[Interval] = (),
+) -> dict:
     """Write the parsed and labelled outputs of a run into OUT; returns their counts.
 
     Windows cover [t0, t1), the workload's span: the servers' startup and the harness's shutdown are left out
@@ -122,13 +173,19 @@ def build(out: Path, logs: Sequence[Path], statements, ivs: Sequence[Interval], 
     write_templates(out / "templates.csv", counts, first, statements, drain)
     summary = parser.summary.to_dict(parser.matcher)
     (out / "parse_summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    res["parse"] = {"lines_read": summary["read"]["lines_read"], "parsed": summary["read"]["parsed"],
-                    "matched": summary["matched"], "fallback": summary["fallback"],
-                    "statements_seen": summary["statements_seen"], "events": len(counts)}
+    res["parse"] = {
+        "lines_read": summary["read"]["lines_read"],
+        "parsed": summary["read"]["parsed"],
+        "matched": summary["matched"],
+        "fallback": summary["fallback"],
+        "statements_seen": summary["statements_seen"],
+        "events": len(counts),
+    }
     startup = [(r[0], r[3], r[4]) for r in rows if phase(r[0], t0, t1) == "startup"]
     # the servers' start-up, windowed like the run: what an operator who also trains on start-up logs has
-    res["sessions_startup"] = write_sessions(windows(startup, [], window, step, prefix="s"),
-                                             out / "sessions_startup.jsonl")
+    res["sessions_startup"] = write_sessions(
+        windows(startup, [], window, step, prefix="s"), out / "sessions_startup.jsonl"
+    )
     run_rows = [r for r in rows if phase(r[0], t0, t1) == "run"]
     if run_rows:
         t0 = run_rows[0][0] if t0 is None else t0

@@ -113,8 +113,12 @@ def spawn(cmd: list[str], **kw) -> subprocess.Popen:
     return proc
 
 
-_ROLE_MARKS = ((b" - LEADING - LEADER ELECTION TOOK", "leading"), (b" - FOLLOWING - LEADER ELECTION TOOK", "following"),
-               (b" - LOOKING", "looking"), (b" - PeerState set to LOOKING", "looking"))
+_ROLE_MARKS = (
+    (b" - LEADING - LEADER ELECTION TOOK", "leading"),
+    (b" - FOLLOWING - LEADER ELECTION TOOK", "following"),
+    (b" - LOOKING", "looking"),
+    (b" - PeerState set to LOOKING", "looking"),
+)
 
 
 def role_of_line(line: bytes) -> str | None:
@@ -163,8 +167,9 @@ class Server:
         self.starts += 1
         self._set_role(None)
         (self.node.dir / "pid").write_text(f"{self.proc.pid}\n", encoding="utf-8")
-        self._pump = threading.Thread(target=self._pump_log, args=(self.proc,), daemon=True,
-                                      name=f"pump-{self.node.name}")
+        self._pump = threading.Thread(
+            target=self._pump_log, args=(self.proc,), daemon=True, name=f"pump-{self.node.name}"
+        )
         self._pump.start()
 
     def _pump_log(self, proc: subprocess.Popen) -> None:
@@ -226,6 +231,7 @@ class Server:
             rc = self.proc.returncode
         return rc
 
+
 class Ensemble:
     def __init__(self, cfg: EnsembleConfig, dist: ZkDist):
         self.cfg, self.dist = cfg, dist
@@ -280,6 +286,7 @@ class Ensemble:
         def pred():
             ld = self.leader()
             return ld if ld is not None and ld != exclude else None
+
         return self.wait_for(pred, timeout)
 
     def stop_all(self) -> None:
@@ -287,4 +294,3 @@ class Ensemble:
             s.stop()
         with self._lock:
             self._role_log.close()
-

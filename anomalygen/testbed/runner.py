@@ -96,8 +96,14 @@ def plan_schedule(req: TestbedRequest) -> Schedule:
     """The seeded schedule of the request's faults and planned operations; raises SpecError on a bad spec."""
     counts = parse_spec(req.faults)
     op_counts = parse_spec(req.operations, OPERATIONS, "--operations")
-    planned = plan({**counts, **op_counts}, req.duration, req.seed, req.warmup, req.tail,
-                   extra_hold={"session_expiry": req.victim_timeout, "client_away": req.victim_timeout})
+    planned = plan(
+        {**counts, **op_counts},
+        req.duration,
+        req.seed,
+        req.warmup,
+        req.tail,
+        extra_hold={"session_expiry": req.victim_timeout, "client_away": req.victim_timeout},
+    )
     return Schedule(counts, op_counts, planned)
 
 
@@ -168,11 +174,21 @@ def _prepare(out: Path, req: TestbedRequest, dist: ZkDist, schedule: Schedule) -
     out.mkdir(parents=True, exist_ok=True)
     cfg = cfgmod.make_config(out, base_port=req.base_port)
     cfgmod.write_files(cfg, dist.logging)
-    (out / "schedule.json").write_text(json.dumps({"seed": req.seed, "faults": req.faults, "counts": schedule.faults,
-                                                   "operations": req.operations,
-                                                   "operation_counts": schedule.operations,
-                                                   "planned": [p.to_dict() for p in schedule.planned]}, indent=1)
-                                       + "\n", encoding="utf-8")
+    (out / "schedule.json").write_text(
+        json.dumps(
+            {
+                "seed": req.seed,
+                "faults": req.faults,
+                "counts": schedule.faults,
+                "operations": req.operations,
+                "operation_counts": schedule.operations,
+                "planned": [p.to_dict() for p in schedule.planned],
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return cfg
 
 
@@ -181,8 +197,10 @@ def _start(run: _Run) -> None:
     run.say(f"starting 3 servers (ZooKeeper {run.dist.version}, {run.dist.kind}) on {hosts}")
     ens.start_all()
     if not ens.wait_for(ens.healthy, req.startup_timeout):
-        raise RunError(f"the ensemble did not form within {req.startup_timeout:g}s (roles {ens.roles()}); "
-                       f"see {run.out}/logs and {run.out}/servers/*/jvm.out")
+        raise RunError(
+            f"the ensemble did not form within {req.startup_timeout:g}s (roles {ens.roles()}); "
+            f"see {run.out}/logs and {run.out}/servers/*/jvm.out"
+        )
     run.say(f"ensemble up in {time.time() - run.started:.1f}s, leader zk{ens.leader()}")
     if run.schedule.faults.get("session_expiry"):
         run.victim = Victim(hosts, req.victim_timeout, run.out / "victim.jsonl")
@@ -195,8 +213,10 @@ def _start(run: _Run) -> None:
 
 def _carry_out(run: _Run) -> None:
     """Each fault and operation at its planned time, recorded as it ends; then the rest of the workload."""
-    with open(run.out / "faults.jsonl", "w", encoding="utf-8") as fh, \
-            open(run.out / "operations.jsonl", "w", encoding="utf-8") as ops_fh:
+    with (
+        open(run.out / "faults.jsonl", "w", encoding="utf-8") as fh,
+        open(run.out / "operations.jsonl", "w", encoding="utf-8") as ops_fh,
+    ):
         for pf in run.schedule.planned:
             wait = run.t_work + pf.at - time.time()
             if wait > 0:
@@ -207,9 +227,12 @@ def _carry_out(run: _Run) -> None:
             run.records.append(rec)
             (ops_fh if rec.planned else fh).write(json.dumps(rec.to_dict()) + "\n")
             (ops_fh if rec.planned else fh).flush()
-            run.say(f"           targets {rec.targets} roles {rec.roles} -> leader "
-                    f"{rec.details.get('leader_after')}" + (f" ERROR {rec.error}" if rec.error else "")
-                    + ("" if rec.recovered or rec.start is None else " (not recovered within settle)"))
+            run.say(
+                f"           targets {rec.targets} roles {rec.roles} -> leader "
+                f"{rec.details.get('leader_after')}"
+                + (f" ERROR {rec.error}" if rec.error else "")
+                + ("" if rec.recovered or rec.start is None else " (not recovered within settle)")
+            )
         left = run.t_work + run.req.duration - time.time()
         if left > 0:
             time.sleep(left)
@@ -242,21 +265,32 @@ def _write_results(run: _Run, statements) -> TestbedResult:
     ivs = intervals(fault_dicts, req.margin)
     op_ivs = intervals(fault_dicts, req.margin, planned=True)
     logs = [cfg.log_path(n.sid) for n in cfg.nodes]
-    built = build(out, logs, statements, ivs, req.window, req.step, run.t_work, run.t_end if run.t_work else None,
-                  op_ivs)
+    built = build(
+        out, logs, statements, ivs, req.window, req.step, run.t_work, run.t_end if run.t_work else None, op_ivs
+    )
     summary = {**_summary(run), **built}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    files = {"logs": [str(p) for p in logs], "faults": str(out / "faults.jsonl"),
-             "operations": str(out / "operations.jsonl"),
-             "structured": str(out / "structured.csv"), "sessions": str(out / "sessions.jsonl"),
-             "sessions_by_server": str(out / "sessions_by_server.jsonl"), "summary": str(out / "summary.json")}
-    write_manifest(out / "testbed.manifest.json", "testbed zookeeper",
-                   inputs={"zookeeper": run.dist.to_dict(), "source": str(req.source) if req.source else None,
-                           "inventory": str(req.inventory) if req.inventory else None,
-                           "statements": len(statements)},
-                   params={**req.params(), "ensemble": cfg.to_dict(),
-                           "schedule": [p.to_dict() for p in run.schedule.planned]},
-                   outputs={"files": files, **summary})
+    files = {
+        "logs": [str(p) for p in logs],
+        "faults": str(out / "faults.jsonl"),
+        "operations": str(out / "operations.jsonl"),
+        "structured": str(out / "structured.csv"),
+        "sessions": str(out / "sessions.jsonl"),
+        "sessions_by_server": str(out / "sessions_by_server.jsonl"),
+        "summary": str(out / "summary.json"),
+    }
+    write_manifest(
+        out / "testbed.manifest.json",
+        "testbed zookeeper",
+        inputs={
+            "zookeeper": run.dist.to_dict(),
+            "source": str(req.source) if req.source else None,
+            "inventory": str(req.inventory) if req.inventory else None,
+            "statements": len(statements),
+        },
+        params={**req.params(), "ensemble": cfg.to_dict(), "schedule": [p.to_dict() for p in run.schedule.planned]},
+        outputs={"files": files, **summary},
+    )
     return TestbedResult(out, run.records, summary, run.interrupted, files)
 
 
@@ -265,9 +299,13 @@ def _summary(run: _Run) -> dict:
     faults_only = [r for r in records if not r.planned]
     elections = run.ens.elections(t_work or run.started)
     return {
-        "zookeeper": run.dist.version, "interrupted": run.interrupted,
-        "started": iso(run.started), "workload_started": iso(t_work), "ended": iso(run.t_end),
-        "workload_started_t": t_work, "ended_t": run.t_end,
+        "zookeeper": run.dist.version,
+        "interrupted": run.interrupted,
+        "started": iso(run.started),
+        "workload_started": iso(t_work),
+        "ended": iso(run.t_end),
+        "workload_started_t": t_work,
+        "ended_t": run.t_end,
         "seconds": round(run.t_end - (t_work or run.started), 1),
         "faults_planned": sum(not p.planned for p in schedule.planned),
         "faults_run": len([r for r in faults_only if r.start is not None]),
@@ -284,8 +322,15 @@ def _summary(run: _Run) -> dict:
     }
 
 
-def relabel(out: Path, window: float, step: float | None, margin: float, source: Path | None = None,
-            inventory: Path | None = None, dest: Path | None = None) -> dict:
+def relabel(
+    out: Path,
+    window: float,
+    step: float | None,
+    margin: float,
+    source: Path | None = None,
+    inventory: Path | None = None,
+    dest: Path | None = None,
+) -> dict:
     """Parse and label an existing run again (other window, step, margin or statements); returns the counts.
 
     Reads OUT/faults.jsonl (and operations.jsonl) and OUT/summary.json (the workload's span); rewrites
@@ -325,8 +370,17 @@ def relabel(out: Path, window: float, step: float | None, margin: float, source:
     dest = Path(dest) if dest is not None else out
     dest.mkdir(parents=True, exist_ok=True)
     built = build(dest, logs, statements, ivs, window, step, t0, t1 if t0 else None, op_ivs)
-    write_manifest(dest / "relabel.manifest.json", "testbed relabel",
-                   inputs={"run": str(out), "logs": [str(p) for p in logs], "source": str(source) if source else None,
-                           "inventory": str(inventory) if inventory else None, "statements": len(statements)},
-                   params={"window": window, "step": step, "margin": margin}, outputs=built)
+    write_manifest(
+        dest / "relabel.manifest.json",
+        "testbed relabel",
+        inputs={
+            "run": str(out),
+            "logs": [str(p) for p in logs],
+            "source": str(source) if source else None,
+            "inventory": str(inventory) if inventory else None,
+            "statements": len(statements),
+        },
+        params={"window": window, "step": step, "margin": margin},
+        outputs=built,
+    )
     return built

@@ -19,10 +19,20 @@ KINDS: dict[str, tuple[float, float, float, str]] = {
     "follower_kill": (5, 15, 20, "kill -9 a follower; restart it after the hold"),
     "pause": (3, 12, 15, "SIGSTOP a server (a GC-like stall), SIGCONT after the hold"),
     "restart": (1, 3, 20, "graceful restart: SIGTERM a server, start it again after the hold"),
-    "session_expiry": (0, 4, 10, "SIGSTOP a client process past its session timeout (the server expires the "
-                                 "session), SIGCONT after; the hold is added to the timeout"),
-    "disk_full": (5, 12, 20, "file-size limit 0 (RLIMIT_FSIZE) on a server: every data-dir write fails with "
-                             "EFBIG as on a full disk; limit lifted (or the server restarted if it exited)"),
+    "session_expiry": (
+        0,
+        4,
+        10,
+        "SIGSTOP a client process past its session timeout (the server expires the "
+        "session), SIGCONT after; the hold is added to the timeout",
+    ),
+    "disk_full": (
+        5,
+        12,
+        20,
+        "file-size limit 0 (RLIMIT_FSIZE) on a server: every data-dir write fails with "
+        "EFBIG as on a full disk; limit lifted (or the server restarted if it exited)",
+    ),
     "quorum_loss": (8, 20, 25, "kill -9 two servers (no quorum); restart both after the hold"),
 }
 
@@ -30,15 +40,33 @@ KINDS: dict[str, tuple[float, float, float, str]] = {
 # planned operations, labelled normal; same tuple shape as KINDS
 OPERATIONS: dict[str, tuple[float, float, float, str]] = {
     "graceful_restart": (1, 3, 20, "planned restart of a follower: SIGTERM, start it again after the hold"),
-    "leader_handover": (1, 3, 25, "planned restart of the leader: SIGTERM (the others elect a new leader), "
-                                  "start it again after the hold"),
-    "rolling_restart": (1, 2, 60, "graceful restart of every server in turn, followers first, the leader last, "
-                                  "waiting for the ensemble to be whole between them (hold per server)"),
+    "leader_handover": (
+        1,
+        3,
+        25,
+        "planned restart of the leader: SIGTERM (the others elect a new leader), start it again after the hold",
+    ),
+    "rolling_restart": (
+        1,
+        2,
+        60,
+        "graceful restart of every server in turn, followers first, the leader last, "
+        "waiting for the ensemble to be whole between them (hold per server)",
+    ),
     "client_close": (0, 2, 10, "a burst of client sessions that create ephemeral nodes and watches, then close"),
-    "client_away": (0, 2, 15, "a client holding ephemeral nodes is killed on purpose (SIGKILL, no close): the "
-                              "server expires its session; the hold is added to the session timeout"),
-    "snapshot": (0, 2, 15, "a burst of writes past snapCount: every server rolls its transaction log and "
-                           "takes a snapshot"),
+    "client_away": (
+        0,
+        2,
+        15,
+        "a client holding ephemeral nodes is killed on purpose (SIGKILL, no close): the "
+        "server expires its session; the hold is added to the session timeout",
+    ),
+    "snapshot": (
+        0,
+        2,
+        15,
+        "a burst of writes past snapCount: every server rolls its transaction log and takes a snapshot",
+    ),
 }
 
 
@@ -71,8 +99,7 @@ def parse_spec(spec: str, table: dict | None = None, flag: str = "--faults") -> 
         elif kind in table:
             counts[kind] = counts.get(kind, 0) + n
         else:
-            raise SpecError(f"{flag} {spec!r}: item {pos}: unknown kind {kind!r} (kinds: all, "
-                            f"{', '.join(table)})")
+            raise SpecError(f"{flag} {spec!r}: item {pos}: unknown kind {kind!r} (kinds: all, {', '.join(table)})")
     return {k: counts[k] for k in table if counts.get(k)}
 
 
@@ -102,8 +129,14 @@ def min_duration(counts: dict[str, int], warmup: float, tail: float) -> float:
     return warmup + tail + sum(n * (_ALL[k][1] + _ALL[k][2]) for k, n in counts.items())
 
 
-def plan(counts: dict[str, int], duration: float, seed: int, warmup: float = 20.0, tail: float = 15.0,
-         extra_hold: dict[str, float] | None = None) -> list[PlannedFault]:
+def plan(
+    counts: dict[str, int],
+    duration: float,
+    seed: int,
+    warmup: float = 20.0,
+    tail: float = 15.0,
+    extra_hold: dict[str, float] | None = None,
+) -> list[PlannedFault]:
     """Non-overlapping faults in a seeded random order, with seeded holds, spread over the run.
 
     `counts` may mix fault kinds and operation kinds. Each item takes `hold + settle` seconds; the slack
@@ -119,10 +152,12 @@ def plan(counts: dict[str, int], duration: float, seed: int, warmup: float = 20.
     need = sum(holds) + sum(settles)
     slack = duration - warmup - tail - need
     if kinds and slack < 0:
-        raise SpecError(f"--duration {duration:g}s is too short for {len(kinds)} faults ({', '.join(kinds)}): "
-                        f"they need {warmup + tail + need:.0f}s with this seed (at most "
-                        f"{min_duration(counts, warmup, tail) + sum(extra_hold.get(k, 0) * n for k, n in counts.items()):.0f}s "
-                        "for any seed)")
+        raise SpecError(
+            f"--duration {duration:g}s is too short for {len(kinds)} faults ({', '.join(kinds)}): "
+            f"they need {warmup + tail + need:.0f}s with this seed (at most "
+            f"{min_duration(counts, warmup, tail) + sum(extra_hold.get(k, 0) * n for k, n in counts.items()):.0f}s "
+            "for any seed)"
+        )
     cuts = sorted(rng.uniform(0, slack) for _ in kinds)
     out: list[PlannedFault] = []
     t = warmup

@@ -17,8 +17,16 @@ import time
 from collections import Counter
 
 ROOT = "/testbed"
-OPS = (("create", 3), ("create_ephemeral", 1), ("create_sequential", 1), ("set", 3), ("get_watch", 2),
-       ("exists_watch", 1), ("children_watch", 1), ("delete", 2))
+OPS = (
+    ("create", 3),
+    ("create_ephemeral", 1),
+    ("create_sequential", 1),
+    ("set", 3),
+    ("get_watch", 2),
+    ("exists_watch", 1),
+    ("children_watch", 1),
+    ("delete", 2),
+)
 
 
 def kazoo_logger(path) -> logging.Logger:
@@ -37,8 +45,15 @@ def kazoo_logger(path) -> logging.Logger:
 
 
 class Workload:
-    def __init__(self, hosts: str, rate: float = 20.0, clients: int = 3, seed: int = 0,
-                 session_timeout: float = 10.0, churn: float = 0.2):
+    def __init__(
+        self,
+        hosts: str,
+        rate: float = 20.0,
+        clients: int = 3,
+        seed: int = 0,
+        session_timeout: float = 10.0,
+        churn: float = 0.2,
+    ):
         if rate <= 0:
             raise ValueError(f"--rate must be positive, got {rate}")
         if churn < 0:
@@ -66,20 +81,25 @@ class Workload:
         for i in range(self.clients):
             order = hosts[:]
             rng.shuffle(order)
-            zk = KazooClient(hosts=",".join(order), timeout=self.session_timeout,
-                             connection_retry={"max_tries": -1, "delay": 0.2, "max_delay": 2.0})
+            zk = KazooClient(
+                hosts=",".join(order),
+                timeout=self.session_timeout,
+                connection_retry={"max_tries": -1, "delay": 0.2, "max_delay": 2.0},
+            )
             zk.add_listener(self._on_state)
             zk.start(timeout=connect_timeout)
             zk.ensure_path(f"{ROOT}/c{i}")
             self._zks.append(zk)
         for i, zk in enumerate(self._zks):
-            t = threading.Thread(target=self._run, args=(i, zk, random.Random(self.seed * 1000 + i)), daemon=True,
-                                 name=f"workload-{i}")
+            t = threading.Thread(
+                target=self._run, args=(i, zk, random.Random(self.seed * 1000 + i)), daemon=True, name=f"workload-{i}"
+            )
             t.start()
             self._threads.append(t)
         if self.churn > 0:
-            t = threading.Thread(target=self._churn, args=(random.Random(self.seed * 1000 + 999),), daemon=True,
-                                 name="workload-churn")
+            t = threading.Thread(
+                target=self._churn, args=(random.Random(self.seed * 1000 + 999),), daemon=True, name="workload-churn"
+            )
             t.start()
             self._threads.append(t)
 
@@ -91,8 +111,9 @@ class Workload:
         n = 0
         while not self._stop.wait(rng.expovariate(self.churn)):
             n += 1
-            zk = KazooClient(hosts=rng.choice(hosts), timeout=self.session_timeout,
-                             connection_retry={"max_tries": 2, "delay": 0.2})
+            zk = KazooClient(
+                hosts=rng.choice(hosts), timeout=self.session_timeout, connection_retry={"max_tries": 2, "delay": 0.2}
+            )
             try:
                 zk.start(timeout=5)
                 zk.create(f"{ROOT}/short-", f"{n}".encode(), ephemeral=True, sequence=True)
@@ -211,7 +232,15 @@ class Workload:
 
     def stats(self) -> dict:
         with self._lock:
-            return {"ops": dict(self.ops), "ops_total": sum(self.ops.values()), "errors": dict(self.errors),
-                    "errors_total": sum(self.errors.values()), "watches_fired": self.watches_fired,
-                    "sessions_lost": self.sessions_lost, "short_sessions": self.short_sessions,
-                    "clients": self.clients, "rate": self.rate, "churn": self.churn}
+            return {
+                "ops": dict(self.ops),
+                "ops_total": sum(self.ops.values()),
+                "errors": dict(self.errors),
+                "errors_total": sum(self.errors.values()),
+                "watches_fired": self.watches_fired,
+                "sessions_lost": self.sessions_lost,
+                "short_sessions": self.short_sessions,
+                "clients": self.clients,
+                "rate": self.rate,
+                "churn": self.churn,
+            }

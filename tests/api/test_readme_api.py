@@ -26,8 +26,14 @@ def test_readme_python_api_example_runs_as_written(tmp_path, monkeypatch, capsys
     runpy.run_path(str(script), run_name="__main__")
     printed = capsys.readouterr().out
     demo = tmp_path / "api_demo"
-    for f in ("statements.jsonl", "parsed/structured.csv", "sessions.jsonl", "synthetic/sessions.jsonl",
-              "evaluate/summary.md", "model/manifest.json"):
+    for f in (
+        "statements.jsonl",
+        "parsed/structured.csv",
+        "sessions.jsonl",
+        "synthetic/sessions.jsonl",
+        "evaluate/summary.md",
+        "model/manifest.json",
+    ):
         assert (demo / f).is_file(), f
     m = re.search(r"(\d+) statements; (\d+)% of lines traced to one; (\d+) sessions, (\d+) anomalous", printed)
     assert m and int(m[1]) > 0 and int(m[2]) > 50 and int(m[3]) > int(m[4]) > 0, printed

@@ -14,8 +14,10 @@ from anomalygen.run.config import DEFAULTS
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(shutil.which("git") is None or not (ROOT / ".git").exists(),
-                    reason="not a git checkout (e.g. an sdist): nothing to ignore in")
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(),
+    reason="not a git checkout (e.g. an sdist): nothing to ignore in",
+)
 @pytest.mark.parametrize("out", [Path(DEFAULTS["out"]), TrainRequest().out], ids=["run", "train"])
 def test_default_output_folder_is_ignored(out):
     # a file inside, as git only reports files: check-ignore exits 0 when the path is ignored

@@ -9,9 +9,13 @@ def test_cut_at_newline():
     rx = r"(?s)^(.*?):Got\ exception\ (\d+)\ to\ (.*?):\
 (.*?)$"
     assert first_line_regex(rx) == r"(?s)^(.*?):Got\ exception\ (\d+)\ to\ (.*?):$"
-    assert first_line_regex(r"(?s)^a\ (x\
-y)\ b$") is None  # a newline inside a group is not cut
-
+    assert (
+        first_line_regex(
+            r"(?s)^a\ (x\
+y)\ b$"
+        )
+        is None
+    )  # a newline inside a group is not cut
 
 
 def test_effective_template_cuts_at_the_first_line_and_loosens_leading_spaces():

@@ -53,8 +53,15 @@ def test_every_alarm_reaches_the_receiver_with_its_explanation(example_model, pa
 
 def test_retries_recover_from_a_failing_receiver():
     rec = Receiver(fail_first=2)
-    alarm = {"session": "blk_1", "score": 2.0, "threshold": 1.0, "lines": 3, "start": "x.log:1", "closed_by": "end",
-             "explanation": {"kind": "counts", "unseen": [], "deviations": []}}
+    alarm = {
+        "session": "blk_1",
+        "score": 2.0,
+        "threshold": 1.0,
+        "lines": 3,
+        "start": "x.log:1",
+        "closed_by": "end",
+        "explanation": {"kind": "counts", "unseen": [], "deviations": []},
+    }
     try:
         a = Alerter(rec.url("/hook"), "PCA", retries=3, backoff=0.01)
         for i in range(3):
@@ -78,8 +85,18 @@ def _wait(cond, tries: int = 400) -> bool:
 
 
 def _alarms(n):
-    return [{"session": f"blk_{i}", "score": 2.0, "threshold": 1.0, "lines": 1, "start": "x.log:1",
-             "closed_by": "end", "explanation": None} for i in range(n)]
+    return [
+        {
+            "session": f"blk_{i}",
+            "score": 2.0,
+            "threshold": 1.0,
+            "lines": 1,
+            "start": "x.log:1",
+            "closed_by": "end",
+            "explanation": None,
+        }
+        for i in range(n)
+    ]
 
 
 def test_a_dead_receiver_loses_nothing_uncounted():
@@ -95,8 +112,9 @@ def test_a_dead_receiver_loses_nothing_uncounted():
 def test_a_hanging_receiver_never_blocks_the_caller_and_every_alarm_is_counted():
     hang = Hanging()
     try:
-        a = Alerter(f"http://127.0.0.1:{hang.port}/hook", "PCA", queue_size=1, retries=0, timeout=5.0,
-                    drain_seconds=0.2)
+        a = Alerter(
+            f"http://127.0.0.1:{hang.port}/hook", "PCA", queue_size=1, retries=0, timeout=5.0, drain_seconds=0.2
+        )
         for x in _alarms(6):  # at most one in flight and one queued: the other 4 or 5 are dropped at once
             a.alarm(x)
         s = a.close()  # the post in flight is abandoned after drain_seconds, not after its 5 s timeout
@@ -112,8 +130,10 @@ def test_format_follows_the_url_and_bad_settings_are_one_line(example_model, par
     with pytest.raises(InputError):
         resolve_kind("http://h/hook", "slack")
     assert json.loads(payload(_alarms(1)[0], "PCA", "webhook"))["statement"] == "unknown"
-    for args, msg in ((["--alert-url", "ftp://x/y"], "not an http(s) URL"),
-                      (["--alert-url", "http://127.0.0.1:1/h", "--alert-format", "x"], "--alert-format x"),
-                      (["--alert-url", "http://127.0.0.1:1/h", "--alert-queue", "0"], "--alert-queue")):
+    for args, msg in (
+        (["--alert-url", "ftp://x/y"], "not an http(s) URL"),
+        (["--alert-url", "http://127.0.0.1:1/h", "--alert-format", "x"], "--alert-format x"),
+        (["--alert-url", "http://127.0.0.1:1/h", "--alert-queue", "0"], "--alert-queue"),
+    ):
         res = runner.invoke(app, ["detect", str(example_model[0]), str(part_log), "--quiet", *args])
         assert res.exit_code == 2 and msg in res.output and "Traceback" not in res.output, (args, res.output)

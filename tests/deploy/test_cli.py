@@ -58,7 +58,13 @@ def test_train_writes_a_manifest_that_records_its_inputs(example_model):
     assert tr["labels"]["path"].endswith("anomaly_label.csv")
     assert tr["sessions"]["real"] == 2332 and tr["sessions"]["train"] + tr["sessions"]["validation"] == 2332
     assert doc["detect"] == {"format": "zookeeper", "sessions_by": "id", "idle_lines": 100000}
-    assert set(doc["files"]) == {"arrays.npz", "detector.json", "inventory.jsonl", "profile.npz",
-                                 "vocabulary.json", "weights.safetensors"}
+    assert set(doc["files"]) == {
+        "arrays.npz",
+        "detector.json",
+        "inventory.jsonl",
+        "profile.npz",
+        "vocabulary.json",
+        "weights.safetensors",
+    }
     vocab = json.loads((out / "vocabulary.json").read_text())
     assert vocab and all({"file", "line", "level", "template", "method"} <= set(r) for r in vocab.values())

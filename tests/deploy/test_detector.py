@@ -103,8 +103,9 @@ def test_follow_streams_alarms_while_the_log_grows(example_model, tmp_path):
     t = threading.Thread(target=writer)
     t.start()
     det = load_detector(model_dir)
-    res = det.stream(DetectRequest(model=model_dir, logs=[live], follow=True, idle_lines=500, exit_idle=1.5,
-                                   poll=0.05), on_alarm)
+    res = det.stream(
+        DetectRequest(model=model_dir, logs=[live], follow=True, idle_lines=500, exit_idle=1.5, poll=0.05), on_alarm
+    )
     t.join()
     assert flags == [True]  # an alarm came before the second half of the log was written
     assert res.read["lines_read"] == len(lines) and res.sessions["closed_idle"] > 0
@@ -117,8 +118,11 @@ def test_other_source_is_refused_unless_allowed(example_model, tmp_path):
     shutil.copytree(example_tree(), src)
     java = src / "com/example/minisvc/RequestHandler.java"
     java.write_text(java.read_text().replace('"Served block blk_{} ({} bytes)"', '"Sent block blk_{} ({} bytes)"'))
-    with pytest.raises(ModelError, match=r"trained on another inventory .*RequestHandler\.java:49\) now logs INFO "
-                                         r"'Sent block") as e:
+    with pytest.raises(
+        ModelError,
+        match=r"trained on another inventory .*RequestHandler\.java:49\) now logs INFO "
+        r"'Sent block",
+    ) as e:
         load_detector(example_model[0], source=src)
     assert "--allow-other-source" in str(e.value) and "\n" not in str(e.value)
     det = load_detector(example_model[0], source=src, allow_other_source=True)

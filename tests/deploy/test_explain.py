@@ -9,8 +9,10 @@ from anomalygen.deploy.online import UNMATCHED
 from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.detect import make_detector
 
-STATEMENTS = {k: {"file": f"x/{k}.java", "line": i, "method": "run()", "level": "INFO", "template": f"{k} <*>"}
-              for i, k in enumerate("ABCDX", 10)}
+STATEMENTS = {
+    k: {"file": f"x/{k}.java", "line": i, "method": "run()", "level": "INFO", "template": f"{k} <*>"}
+    for i, k in enumerate("ABCDX", 10)
+}
 
 
 def test_count_profile_is_mean_and_std_per_statement():
@@ -32,11 +34,22 @@ def test_count_model_names_the_most_deviating_statements_and_unseen_ones(tiny_se
     assert (top["event"], top["location"], top["count"]) == ("B", "x/B.java:11", 4)
     missing_d = [d for d in out["deviations"] if d["event"] == "D"]
     assert missing_d and missing_d[0]["count"] == 0 and missing_d[0]["deviation"] < 0  # D never printed
-    assert [(u["event"], u["first_at"], u["count"]) for u in out["unseen"]] == [("NEW", "f:5", 1),
-                                                                               (UNMATCHED, "f:6", 1)]
+    assert [(u["event"], u["first_at"], u["count"]) for u in out["unseen"]] == [
+        ("NEW", "f:5", 1),
+        (UNMATCHED, "f:6", 1),
+    ]
     assert out["unseen"][0]["note"] == "not in the inventory"
-    text = format_alarm({"session": "s1", "score": 3.0, "threshold": 1.0, "lines": 7, "start": "f:0",
-                         "closed_by": "end", "explanation": out})
+    text = format_alarm(
+        {
+            "session": "s1",
+            "score": 3.0,
+            "threshold": 1.0,
+            "lines": 7,
+            "start": "f:0",
+            "closed_by": "end",
+            "explanation": out,
+        }
+    )
     assert text.splitlines()[0].startswith("ALARM s1  score 3 > threshold 1")
     assert 'x/B.java:11 run() INFO "B <*>"' in text and "never seen in training or synthesis: NEW" in text
 

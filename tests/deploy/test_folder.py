@@ -18,9 +18,21 @@ from anomalygen.source.model import LogStatement
 
 
 def _statement(sid: str, line: int, template: str = "t <*>") -> LogStatement:
-    return LogStatement(id=sid, file="a/B.java", line=line, class_name="B", method="m()", level="INFO", call="info",
-                        api="slf4j", logger="LOG", logger_name=None, recognised_by="type", template=template,
-                        regex="^t (.*)$")
+    return LogStatement(
+        id=sid,
+        file="a/B.java",
+        line=line,
+        class_name="B",
+        method="m()",
+        level="INFO",
+        call="info",
+        api="slf4j",
+        logger="LOG",
+        logger_name=None,
+        recognised_by="type",
+        template=template,
+        regex="^t (.*)$",
+    )
 
 
 def _save(tmp_path: Path, name: str, data, params):
@@ -28,9 +40,16 @@ def _save(tmp_path: Path, name: str, data, params):
     det = make_detector(name, params).fit(X, y)
     stmts = [_statement(k, i) for i, k in enumerate("ABCDX")]
     out = tmp_path / name
-    save_model(out, ModelFolder(det, {"detect": {"format": "hdfs", "sessions_by": "id", "idle_lines": 10}},
-                                stmts, {s.id: {"file": s.file, "line": s.line} for s in stmts},
-                                {"mean": np.ones(3), "keys": np.array(["A", "B", "C"])}))
+    save_model(
+        out,
+        ModelFolder(
+            det,
+            {"detect": {"format": "hdfs", "sessions_by": "id", "idle_lines": 10}},
+            stmts,
+            {s.id: {"file": s.file, "line": s.line} for s in stmts},
+            {"mean": np.ones(3), "keys": np.array(["A", "B", "C"])},
+        ),
+    )
     return det, out, X
 
 
@@ -117,7 +136,10 @@ def test_inventory_differences_name_the_statements():
     a = [_statement("L1", 10), _statement("L2", 20), _statement("L3", 30)]
     b = [_statement("L1", 12), _statement("L2", 20, "other <*>"), _statement("L4", 40)]
     diffs = inventory_differences(a, b)
-    assert diffs == ["L1 moved from a/B.java:10 to a/B.java:12",
-                     "L2 (a/B.java:20) now logs INFO 'other <*>', was INFO 't <*>'",
-                     "L3 (a/B.java:30) is gone", "L4 (a/B.java:40) is new"]
+    assert diffs == [
+        "L1 moved from a/B.java:10 to a/B.java:12",
+        "L2 (a/B.java:20) now logs INFO 'other <*>', was INFO 't <*>'",
+        "L3 (a/B.java:30) is gone",
+        "L4 (a/B.java:40) is new",
+    ]
     assert inventory_differences(a, a) == []

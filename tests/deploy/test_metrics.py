@@ -40,16 +40,17 @@ def test_metrics_match_the_stream_s_own_counts(example_model, part_log):
     port = monitor.serve(0)
     try:
         det = load_detector(example_model[0])
-        res = det.stream(DetectRequest(model=example_model[0], logs=[part_log], monitor=monitor),
-                         monitor.alarm)
+        res = det.stream(DetectRequest(model=example_model[0], logs=[part_log], monitor=monitor), monitor.alarm)
         text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     finally:
         monitor.close()
     m = _samples(text)
     assert _sum(m, "anomalygen_detect_lines_read_total") == res.read["lines_read"] == 4000
     assert _sum(m, "anomalygen_detect_lines_rejected_total") == res.read["rejected"] > 0
-    assert _sum(m, "anomalygen_detect_lines_rejected_total", kind="continuation") == res.read["rejected_by_kind"][
-        "continuation"]
+    assert (
+        _sum(m, "anomalygen_detect_lines_rejected_total", kind="continuation")
+        == res.read["rejected_by_kind"]["continuation"]
+    )
     assert _sum(m, "anomalygen_detect_sessions_opened_total") == res.sessions["opened"]
     assert _sum(m, "anomalygen_detect_sessions_closed_total", how="end") == res.sessions["closed_end"]
     assert _sum(m, "anomalygen_detect_sessions_open") == 0
@@ -60,8 +61,15 @@ def test_metrics_match_the_stream_s_own_counts(example_model, part_log):
     assert _sum(m, "anomalygen_detect_scoring_seconds_count", detector="DeepLog") >= 1
     info = [dict(ls) for (n, ls), _ in m.items() if n == "anomalygen_detect_model_info"]
     manifest = json.loads((example_model[0] / "manifest.json").read_text())
-    assert info == [{"detector": "DeepLog", "threshold": f"{det.threshold:.6g}", "path": str(example_model[0]),
-                     "manifest_digest": manifest["digest"], "inventory_digest": manifest["inventory_digest"]}]
+    assert info == [
+        {
+            "detector": "DeepLog",
+            "threshold": f"{det.threshold:.6g}",
+            "path": str(example_model[0]),
+            "manifest_digest": manifest["digest"],
+            "inventory_digest": manifest["inventory_digest"],
+        }
+    ]
 
 
 def test_busy_metrics_port_is_one_line(example_model, part_log):
@@ -99,16 +107,35 @@ def _until(what: str, cond, timeout: float = 90.0):
     pytest.fail(f"timed out waiting for {what}")
 
 
-def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(example_model, part_log, tmp_path,
-                                                                             tool):
+def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(example_model, part_log, tmp_path, tool):
     prometheus = tool("prometheus")
     live, alarms = tmp_path / "live.log", tmp_path / "alarms.jsonl"
     live.write_bytes(part_log.read_bytes())
-    det = subprocess.Popen([sys.executable, "-m", "anomalygen.cli", "detect", str(example_model[0]), str(live),
-                            "--follow", "--idle-seconds", "1", "--exit-idle", "120", "--quiet", "--json", str(alarms),
-                            "--metrics-port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                           # Ctrl-C must reach it even when this test runs in a background job (SIGINT ignored)
-                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    det = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "anomalygen.cli",
+            "detect",
+            str(example_model[0]),
+            str(live),
+            "--follow",
+            "--idle-seconds",
+            "1",
+            "--exit-idle",
+            "120",
+            "--quiet",
+            "--json",
+            str(alarms),
+            "--metrics-port",
+            "0",
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        # Ctrl-C must reach it even when this test runs in a background job (SIGINT ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     prom = None
     try:
         line = det.stderr.readline()  # the first thing detect says: where its metrics are
@@ -117,16 +144,25 @@ def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(exa
         prom_port = _free_port()
         (tmp_path / "prometheus.yml").write_text(
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-            f"scrape_configs:\n  - job_name: detect\n    static_configs:\n      - targets: ['{target}']\n")
-        prom = subprocess.Popen([prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-                                 f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                                 f"--web.listen-address=127.0.0.1:{prom_port}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            f"scrape_configs:\n  - job_name: detect\n    static_configs:\n      - targets: ['{target}']\n"
+        )
+        prom = subprocess.Popen(
+            [
+                prometheus,
+                f"--config.file={tmp_path / 'prometheus.yml'}",
+                f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
         # every session idles out a second after the file is read; the --json file appears when the stream
         # ends, so the alarm count is read through Prometheus first and held against the file after the stop
         def scraped() -> float:
             got = _query(prom_port, 'sum(anomalygen_detect_alarms_total{job="detect"})')
             return float(got[0]["value"][1]) if got else 0.0
+
         _until("Prometheus to scrape the alarms", scraped)
         time.sleep(3)  # they come in one batch; let it finish and be scraped again
         n = scraped()

@@ -66,8 +66,9 @@ def test_field_keys_and_count_windows():
     assert got == [("E1", "E2"), ("E3", "E4"), ("E5",)]
 
 
-@pytest.mark.parametrize("spec,msg", [("window:time:60", "window:time"), ("window:count:4:2", "fixed windows"),
-                                      ("field:Pid", "no field")])
+@pytest.mark.parametrize(
+    "spec,msg", [("window:time:60", "window:time"), ("window:count:4:2", "fixed windows"), ("field:Pid", "no field")]
+)
 def test_unsupported_rules_are_refused(spec, msg):
     with pytest.raises(ValueError, match=msg):
         Sessionizer(SessionSpec.parse(spec), FMT)
@@ -80,8 +81,18 @@ def test_idle_check_runs_every_check_every_lines():
 
 
 def test_supports_names_the_rules_detect_can_follow():
-    assert [supports(x) for x in ("id", "regex:x(\\d+)", "field:Pid", "window:count:10", "window:count:10:5",
-                                  "window:time:60", "nonsense")] == [True, True, True, True, False, False, False]
+    assert [
+        supports(x)
+        for x in (
+            "id",
+            "regex:x(\\d+)",
+            "field:Pid",
+            "window:count:10",
+            "window:count:10:5",
+            "window:time:60",
+            "nonsense",
+        )
+    ] == [True, True, True, True, False, False, False]
 
 
 def test_sessions_keep_event_codes_into_one_shared_table_and_places_as_numbers():
@@ -166,22 +177,27 @@ def test_blocks_of_lines_close_the_sessions_that_line_by_line_bookkeeping_closes
         files.append("a.log" if i < 100 else "b.log")
         keys = [level] if rule.startswith("field") else list(dict.fromkeys(ids))
         lines.append((keys, rnd.choice(["E1", "E2", "E3", ""]), f"{files[-1]}:{i + 1}", msg, level))
-    s = Sessionizer(SessionSpec.parse(rule), FMT, idle_lines=idle, max_open=max_open, keep_events=keep,
-                    check_every=every)
+    s = Sessionizer(
+        SessionSpec.parse(rule), FMT, idle_lines=idle, max_open=max_open, keep_events=keep, check_every=every
+    )
     closed, i = [], 0
     while i < len(lines):  # blocks of any size, never across files
         j = min(i + rnd.randint(1, 40), len(lines))
         j = next((k for k in range(i + 1, j) if files[k] != files[i]), j)
         block = lines[i:j]
-        cols = EventColumns(files[i], [int(w.split(":")[1]) for _, _, w, _, _ in block],
-                            [(lv, msg) for *_, msg, lv in block], [msg for *_, msg, _ in block],
-                            [ev for _, ev, *_ in block], digit_keys([msg for *_, msg, _ in block]))
+        cols = EventColumns(
+            files[i],
+            [int(w.split(":")[1]) for _, _, w, _, _ in block],
+            [(lv, msg) for *_, msg, lv in block],
+            [msg for *_, msg, _ in block],
+            [ev for _, ev, *_ in block],
+            digit_keys([msg for *_, msg, _ in block]),
+        )
         closed += s.feed_block(s.rule.block(cols))
         i = j
     closed += s.close_all()
     got = [(c.key, c.closed_by, c.first, list(c.events), c.where, c.text) for c in closed]
-    want, most = line_by_line([(k, ev, w, msg) for k, ev, w, msg, _ in lines], s.window, idle, every, max_open,
-                              keep)
+    want, most = line_by_line([(k, ev, w, msg) for k, ev, w, msg, _ in lines], s.window, idle, every, max_open, keep)
     assert got == want
     assert s.counts.evicted == sum(why == "evicted" for _, why, *_ in want)
     assert s.counts.opened == len(want) and s.n == len(lines)

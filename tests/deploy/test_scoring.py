@@ -34,8 +34,9 @@ def test_next_event_alarms_keep_their_first_unexpected_steps(tiny_sessions, tiny
         ranks, expected = det.step_ranks([s], top=3)[0]
         flagged = [int(p) for p in np.flatnonzero(ranks > 0.5)[:MAX_UNEXPECTED]]
         assert [st.position for st in sc.unexpected] == flagged
-        assert all(st.rank == int(ranks[st.position]) and list(st.expected) == expected[st.position]
-                   for st in sc.unexpected)
+        assert all(
+            st.rank == int(ranks[st.position]) and list(st.expected) == expected[st.position] for st in sc.unexpected
+        )
         assert bool(sc.unexpected) == (sc.score > 0.5)
     assert len(sc.unexpected) == MAX_UNEXPECTED  # the last probe has four unexpected steps
 

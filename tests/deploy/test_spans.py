@@ -63,8 +63,15 @@ def test_detect_with_workers_gives_the_alarms_of_one_process(example_model, awkw
     out = {}
     for jobs in (1, 3):
         det = load_detector(model_dir)
-        res = det.stream(DetectRequest(model=model_dir, logs=[awkward_log, LOG], jobs=jobs, idle_lines=500,
-                                       json_out=tmp_path / f"j{jobs}.jsonl"))
+        res = det.stream(
+            DetectRequest(
+                model=model_dir,
+                logs=[awkward_log, LOG],
+                jobs=jobs,
+                idle_lines=500,
+                json_out=tmp_path / f"j{jobs}.jsonl",
+            )
+        )
         out[jobs] = (dataclasses.replace(res, seconds=0), (tmp_path / f"j{jobs}.jsonl").read_text())
     assert out[1] == out[3]
     assert out[1][0].alarms > 0 and out[1][0].sessions["closed_idle"] > 0

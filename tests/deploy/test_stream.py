@@ -86,7 +86,9 @@ def test_plain_and_gz_files_in_order(tmp_path):
     with gzip.open(tmp_path / "b.log.gz", "wt") as fh:
         fh.write("3\n")
     stats = ReadStats()
-    got = [(n.rsplit("/", 1)[-1], first, lines) for n, first, lines in
-           line_source([tmp_path / "a.log", tmp_path / "b.log.gz"], stats)]
+    got = [
+        (n.rsplit("/", 1)[-1], first, lines)
+        for n, first, lines in line_source([tmp_path / "a.log", tmp_path / "b.log.gz"], stats)
+    ]
     assert got == [("a.log", 1, ["1", "2"]), ("b.log.gz", 1, ["3"])]
     assert stats.lines_read == 3

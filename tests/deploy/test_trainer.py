@@ -19,9 +19,12 @@ def test_augment_sessions_join_training_and_unseen_ones_become_known(tmp_path):
     rare = sorted(s.id for s in inv.statements)[:2]
     aug = tmp_path / "aug"
     aug.mkdir()
-    (aug / "sessions.jsonl").write_text("".join(
-        json.dumps({"session_id": f"syn{i}", "label": 0, "events": rare, "templates": ["t", "t"]}) + "\n"
-        for i in range(3)))
+    (aug / "sessions.jsonl").write_text(
+        "".join(
+            json.dumps({"session_id": f"syn{i}", "label": 0, "events": rare, "templates": ["t", "t"]}) + "\n"
+            for i in range(3)
+        )
+    )
     res = ag.train(ag.TrainRequest(model="PCA", augment=aug, out=tmp_path / "m", holdout=0.1))
     assert res.sessions["synthetic"] == 3 and res.sessions["held_out"] == len(res.holdout) > 0
     doc = json.loads((tmp_path / "m" / "manifest.json").read_text())
@@ -41,8 +44,6 @@ def test_bad_requests(tmp_path):
     with pytest.raises(TrainError, match="no session in .*empty.log"):
         train(TrainRequest(model="PCA", source=example_tree(), logs=[bad], format="zookeeper"))
     with pytest.raises(TrainError, match="supervised: it needs labelled anomalies"):
-        train(TrainRequest(model="LR", source=example_tree(), logs=[LOG], format="zookeeper",
-                           out=tmp_path / "m"))
+        train(TrainRequest(model="LR", source=example_tree(), logs=[LOG], format="zookeeper", out=tmp_path / "m"))
     with pytest.raises(TrainError, match="missing.log: no such file"):
         train(TrainRequest(model="PCA", source=example_tree(), logs=[tmp_path / "missing.log"]))
-

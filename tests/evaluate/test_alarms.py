@@ -21,6 +21,7 @@ def test_alarm_rates_without_labels(tmp_path):
     assert rates == {"real only": 1.0, "+ synthetic": 0.0}  # the held-out part is the 10 sessions with 'r'
     assert "| PCA | 1.000 (10.0 of 10) | 0.000 (0.0 of 10) |" in summary_markdown(rows)
     p = tmp_path / "s.jsonl"
-    p.write_text("\n".join(json.dumps({"events": e, "label": lab}) for e, lab in (([" a"], None), (["b"], 0),
-                                                                                   (["c"], 1))) + "\n")
+    p.write_text(
+        "\n".join(json.dumps({"events": e, "label": lab}) for e, lab in (([" a"], None), (["b"], 0), (["c"], 1))) + "\n"
+    )
     assert read_events(p) == [[" a"], ["b"], ["c"]] and read_events(p, normal_only=True) == [["b"]]

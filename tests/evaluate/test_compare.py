@@ -25,15 +25,29 @@ def test_paired_table_and_headline_pick_the_best_control():
     for seed in range(5):
         for arm, f1 in (("baseline", 0.5), ("synthetic", 0.6), ("real-duplicate", 0.55), ("naive", 0.52)):
             for model in ("A", "B"):
-                runs.append({"model": model, "seed": seed, "train_fraction": 0.01, "arm": arm,
-                             "ratio": 0.0 if arm == "baseline" else 1.0, "status": "ok",
-                             "f1": f1 + 0.01 * seed * (model == "B"), "fpr": 0.1, "recall": 1.0})
+                runs.append(
+                    {
+                        "model": model,
+                        "seed": seed,
+                        "train_fraction": 0.01,
+                        "arm": arm,
+                        "ratio": 0.0 if arm == "baseline" else 1.0,
+                        "status": "ok",
+                        "f1": f1 + 0.01 * seed * (model == "B"),
+                        "fpr": 0.1,
+                        "recall": 1.0,
+                    }
+                )
     arms = ["baseline", "synthetic", "real-duplicate", "naive"]
     assert ("synthetic", "naive") in comparisons(arms) and ("naive", "baseline") in comparisons(arms)
     table = paired_table(runs, [], arms, ["f1", "fpr"])
-    row = next(p for p in table if (p["model"], p["arm"], p["versus"], p["metric"]) == ("A", "synthetic", "baseline", "f1"))
+    row = next(
+        p for p in table if (p["model"], p["arm"], p["versus"], p["metric"]) == ("A", "synthetic", "baseline", "f1")
+    )
     assert abs(row["delta_mean"] - 0.1) < 1e-9 and row["seeds_better"] == 5 and row["verdict"] == "better"
-    fpr = next(p for p in table if (p["model"], p["arm"], p["versus"], p["metric"]) == ("A", "synthetic", "baseline", "fpr"))
+    fpr = next(
+        p for p in table if (p["model"], p["arm"], p["versus"], p["metric"]) == ("A", "synthetic", "baseline", "fpr")
+    )
     assert fpr["verdict"] == "no significant change"
     heads = headline(table, "f1", arms)
     a = next(h for h in heads if h["model"] == "A")

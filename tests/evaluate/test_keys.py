@@ -7,24 +7,40 @@ from anomalygen.evaluate.keys import auto_template_map, event_statement_map, pla
 from anomalygen.logs.sessions_data import Session
 from anomalygen.source.model import LogStatement
 
-TEMPLATES = {"E5": "<*>Receiving block<*>src:<*>dest:<*>",
-             "E6": "<*>Received block<*>src:<*>dest:<*>of size<*>",
-             "E9": "<*>Received block<*>of size<*>from<*>",
-             "E99": "<*>Nothing in the code says this<*>"}
+TEMPLATES = {
+    "E5": "<*>Receiving block<*>src:<*>dest:<*>",
+    "E6": "<*>Received block<*>src:<*>dest:<*>of size<*>",
+    "E9": "<*>Received block<*>of size<*>from<*>",
+    "E99": "<*>Nothing in the code says this<*>",
+}
 
 
 def _st(sid, tpl, line, level="INFO"):
-    return LogStatement(id=sid, file="dfs/DataNode.java", line=line, class_name="DataNode", method="m()",
-                        level=level, call="info", api="commons", logger="LOG", logger_name=None,
-                        recognised_by="type", template=tpl, regex="^.*$")
+    return LogStatement(
+        id=sid,
+        file="dfs/DataNode.java",
+        line=line,
+        class_name="DataNode",
+        method="m()",
+        level=level,
+        call="info",
+        api="commons",
+        logger="LOG",
+        logger_name=None,
+        recognised_by="type",
+        template=tpl,
+        regex="^.*$",
+    )
 
 
-STATEMENTS = [_st("L5", "Receiving block <*> src: <*> dest: <*>", 10),
-              _st("L6", "Received block <*> src: <*> dest: <*> of size <*>", 20),
-              _st("L9a", "Received block <*> of size <*> from <*>", 40),
-              _st("L9b", "Received block <*> of size <*> from <*>", 30),
-              _st("Lnew", "Block <*> was aligned", 50),
-              _st("Lbare", "<*>", 60)]
+STATEMENTS = [
+    _st("L5", "Receiving block <*> src: <*> dest: <*>", 10),
+    _st("L6", "Received block <*> src: <*> dest: <*> of size <*>", 20),
+    _st("L9a", "Received block <*> of size <*> from <*>", 40),
+    _st("L9b", "Received block <*> of size <*> from <*>", 30),
+    _st("Lnew", "Block <*> was aligned", 50),
+    _st("Lbare", "<*>", 60),
+]
 
 
 def test_event_statement_map_picks_the_most_specific_event_and_one_key_for_twins():
@@ -37,14 +53,23 @@ def test_event_statement_map_picks_the_most_specific_event_and_one_key_for_twins
 
 
 def _real():
-    return [Session("r1", 0, ["E5", "E9"], [TEMPLATES["E5"], TEMPLATES["E9"]], extra={"has_event_ids": True}),
-            Session("r2", 1, ["E99"], [TEMPLATES["E99"]], extra={"has_event_ids": True})]
+    return [
+        Session("r1", 0, ["E5", "E9"], [TEMPLATES["E5"], TEMPLATES["E9"]], extra={"has_event_ids": True}),
+        Session("r2", 1, ["E99"], [TEMPLATES["E99"]], extra={"has_event_ids": True}),
+    ]
 
 
 def _syn():
-    return [Session("s1", 0, ["L9a", "Lnew"], ["Received block <*> of size <*> from <*>", "Block <*> was aligned"],
-                    source="synthetic",
-                    extra={"has_event_ids": True, "params": [["blk_1", "5", "/10.0.0.1"], ["blk_1"]]})]
+    return [
+        Session(
+            "s1",
+            0,
+            ["L9a", "Lnew"],
+            ["Received block <*> of size <*> from <*>", "Block <*> was aligned"],
+            source="synthetic",
+            extra={"has_event_ids": True, "params": [["blk_1", "5", "/10.0.0.1"], ["blk_1"]]},
+        )
+    ]
 
 
 def test_plan_keys_statement_mode_keys_both_sides_by_statement_ids():

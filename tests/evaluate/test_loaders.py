@@ -45,9 +45,16 @@ def test_malformed_jsonl_names_file_and_line(tmp_path):
 
 
 def test_augment_dir_accepts_synthesis_format(tmp_path):
-    rows = [{"session_id": "s1", "label": 1, "events": ["Foo.java:12", "Foo.java:30"], "templates": ["a <*>", "b"],
-             "reason": "catch block"},
-            {"session_id": "s2", "label": "Normal", "events": ["Foo.java:12"]}]
+    rows = [
+        {
+            "session_id": "s1",
+            "label": 1,
+            "events": ["Foo.java:12", "Foo.java:30"],
+            "templates": ["a <*>", "b"],
+            "reason": "catch block",
+        },
+        {"session_id": "s2", "label": "Normal", "events": ["Foo.java:12"]},
+    ]
     (tmp_path / "sessions.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     ss = load_augment_dir(tmp_path)
     assert [s.label for s in ss] == [1, 0] and ss[0].source == "synthetic" and ss[0].reason == "catch block"
@@ -65,8 +72,9 @@ def test_loghub_structured_csv_with_labels(data_dir, tmp_path):
             blocks.update(re.findall(r"blk_-?\d+", row["Content"]))
     blocks = sorted(blocks)
     labels = tmp_path / "anomaly_label.csv"
-    labels.write_text("BlockId,Label\n" + "".join(f"{b},{'Anomaly' if i % 10 == 0 else 'Normal'}\n"
-                                                  for i, b in enumerate(blocks)))
+    labels.write_text(
+        "BlockId,Label\n" + "".join(f"{b},{'Anomaly' if i % 10 == 0 else 'Normal'}\n" for i, b in enumerate(blocks))
+    )
     ss = load_loghub_structured(csv_path, labels)
     assert len(ss) == len(blocks) and sum(s.label for s in ss) == len(blocks[::10])
     assert all(e.startswith("E") for s in ss for e in s.events)
@@ -80,14 +88,32 @@ def test_auto_template_map_matches_synthetic_lines_to_real_templates(tmp_path):
     from anomalygen.evaluate.keys import auto_template_map, session_keys
     from anomalygen.logs.sessions_data import Session, load_sessions_jsonl
 
-    real = [Session("b1", 0, ["Receiving block <*> src: /<*> dest: /<*>"],
-                    templates=["Receiving block <*> src: /<*> dest: /<*>"], extra={"has_event_ids": False})]
+    real = [
+        Session(
+            "b1",
+            0,
+            ["Receiving block <*> src: /<*> dest: /<*>"],
+            templates=["Receiving block <*> src: /<*> dest: /<*>"],
+            extra={"has_event_ids": False},
+        )
+    ]
     p = tmp_path / "syn.jsonl"
-    p.write_text(json.dumps({"session_id": "s", "label": 0, "events": ["L1", "L2"],
-                             "templates": ["Receiving block <*> src: <*> dest: <*>", "Block <*> was aligned"],
-                             "params": [["blk_1", "/10.0.0.1:5", "/10.0.0.2:50010"], ["blk_1"]]}) + "\n")
+    p.write_text(
+        json.dumps(
+            {
+                "session_id": "s",
+                "label": 0,
+                "events": ["L1", "L2"],
+                "templates": ["Receiving block <*> src: <*> dest: <*>", "Block <*> was aligned"],
+                "params": [["blk_1", "/10.0.0.1:5", "/10.0.0.2:50010"], ["blk_1"]],
+            }
+        )
+        + "\n"
+    )
     syn = load_sessions_jsonl(p, source="synthetic")
     tmap = auto_template_map(real, syn)
     assert tmap == {"L1": "Receiving block <*> src: /<*> dest: /<*>"}  # L2 matches nothing real: a new event
-    assert session_keys(syn[0], "templates", tmap) == ["Receiving block <*> src: /<*> dest: /<*>",
-                                                       "Block <*> was aligned"]
+    assert session_keys(syn[0], "templates", tmap) == [
+        "Receiving block <*> src: /<*> dest: /<*>",
+        "Block <*> was aligned",
+    ]

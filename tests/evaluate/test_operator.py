@@ -10,16 +10,23 @@ def _grid(alarms: set[int], n: int = 36, size: float = 10.0) -> list[Window]:
 
 
 def test_detection_time_to_detect_and_false_alarms():
-    faults = [Interval(52.0, 79.0, 0, "leader_kill"),  # windows 5..7 overlap it
-              Interval(200.0, 215.0, 1, "pause"),  # windows 20, 21
-              Interval(300.0, 305.0, 2, "leader_kill")]  # window 30: no alarm there
+    faults = [
+        Interval(52.0, 79.0, 0, "leader_kill"),  # windows 5..7 overlap it
+        Interval(200.0, 215.0, 1, "pause"),  # windows 20, 21
+        Interval(300.0, 305.0, 2, "leader_kill"),
+    ]  # window 30: no alarm there
     ops = [Interval(120.0, 135.0, 0, "graceful_restart")]  # windows 12, 13
     wins = _grid({6, 7, 21, 13, 2, 33})
     m = operator_metrics(wins, faults, ops)
-    assert [(f["index"], f["detected"], f["ttd_s"]) for f in m["faults"]] == [(0, True, 18.0), (1, True, 20.0),
-                                                                               (2, False, None)]
-    assert m["by_kind"] == {"leader_kill": {"detected": 1, "total": 2, "median_ttd_s": 18.0},
-                            "pause": {"detected": 1, "total": 1, "median_ttd_s": 20.0}}
+    assert [(f["index"], f["detected"], f["ttd_s"]) for f in m["faults"]] == [
+        (0, True, 18.0),
+        (1, True, 20.0),
+        (2, False, None),
+    ]
+    assert m["by_kind"] == {
+        "leader_kill": {"detected": 1, "total": 2, "median_ttd_s": 18.0},
+        "pause": {"detected": 1, "total": 1, "median_ttd_s": 20.0},
+    }
     # normal windows: 36 - 3 (fault 0) - 2 (fault 1) - 1 (fault 2) = 30, 300 s; alarms 2, 13, 33
     assert m["false_alarms"] == {"false_alarms": 3, "hours": round(300 / 3600, 4), "per_hour": 36.0}
     assert m["false_alarms_during_operations"]["false_alarms"] == 1
@@ -43,8 +50,10 @@ def test_no_alarm_at_all():
 
 
 def test_intervals_of_records_keep_faults_and_operations_apart():
-    recs = [{"index": 0, "kind": "leader_kill", "start": 10.0, "end": 20.0, "recovered": 25.0},
-            {"index": 1, "kind": "graceful_restart", "start": 40.0, "end": 43.0, "recovered": None, "planned": True},
-            {"index": 2, "kind": "pause", "start": None}]
+    recs = [
+        {"index": 0, "kind": "leader_kill", "start": 10.0, "end": 20.0, "recovered": 25.0},
+        {"index": 1, "kind": "graceful_restart", "start": 40.0, "end": 43.0, "recovered": None, "planned": True},
+        {"index": 2, "kind": "pause", "start": None},
+    ]
     assert intervals(recs, 5.0) == [Interval(10.0, 30.0, 0, "leader_kill")]
     assert intervals(recs, 5.0, planned=True) == [Interval(40.0, 48.0, 1, "graceful_restart")]

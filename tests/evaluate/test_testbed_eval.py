@@ -20,12 +20,17 @@ def _win(i, events, label=0):
 
 def _data():
     rng = random.Random(0)
-    train = tb.TestbedWindows([_win(i, _events(rng)) for i in range(40)],
-                              [_win(i, _events(rng, ["s"])) for i in range(3)], [], [])
+    train = tb.TestbedWindows(
+        [_win(i, _events(rng)) for i in range(40)], [_win(i, _events(rng, ["s"])) for i in range(3)], [], []
+    )
     kinds = ["n"] * 5 + ["f"] * 2 + ["n"] * 3 + ["o"] * 2 + ["n"] * 4
     extra = {"n": [], "f": ["x", "y"], "o": ["r", "q"]}
-    test = tb.TestbedWindows([_win(i, _events(rng, extra[k]), int(k == "f")) for i, k in enumerate(kinds)], [],
-                          [Interval(52.0, 69.0, 0, "leader_kill")], [Interval(102.0, 119.0, 0, "rolling_restart")])
+    test = tb.TestbedWindows(
+        [_win(i, _events(rng, extra[k]), int(k == "f")) for i, k in enumerate(kinds)],
+        [],
+        [Interval(52.0, 69.0, 0, "leader_kill")],
+        [Interval(102.0, 119.0, 0, "rolling_restart")],
+    )
     synthetic = {0: [_events(rng, ["r", "q"]) for _ in range(40)]}
     return train, test, synthetic
 
@@ -49,8 +54,9 @@ def test_load_run_reads_windows_faults_and_operations(tmp_path):
     (tmp_path / "w").mkdir()
     (tmp_path / "w" / "sessions.jsonl").write_text(json.dumps(_win(0, ["a"])) + "\n")
     (tmp_path / "faults.jsonl").write_text(json.dumps({"index": 0, "kind": "pause", "start": 1.0, "end": 2.0}) + "\n")
-    (tmp_path / "operations.jsonl").write_text(json.dumps({"index": 1, "kind": "snapshot", "start": 5.0, "end": 6.0,
-                                                           "planned": True}) + "\n")
+    (tmp_path / "operations.jsonl").write_text(
+        json.dumps({"index": 1, "kind": "snapshot", "start": 5.0, "end": 6.0, "planned": True}) + "\n"
+    )
     run = tb.load_run(tmp_path / "w", tmp_path, margin=1.0)
     assert run.faults == [Interval(1.0, 3.0, 0, "pause")] and run.operations == [Interval(5.0, 7.0, 1, "snapshot")]
     assert run.startup == [] and len(run.windows) == 1

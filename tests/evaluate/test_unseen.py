@@ -45,16 +45,19 @@ def test_a_young_timeline_scores_fpr_unseen_per_cell():
     for i in range(200):
         late = i >= 160
         events = ["write", "read"] + (["delete"] if late and i % 2 == 0 else [])
-        real.append(Session(f"s{i}", 1 if i % 20 == 7 else 0, events if i % 20 != 7 else ["write", "fail"],
-                            order=i))
-    cfg = EvalConfig(models=["flags"], seeds=[0, 1], split="chronological", unseen=True, val_min_normal=5,
-                     val_min_anomalous=1)
+        real.append(Session(f"s{i}", 1 if i % 20 == 7 else 0, events if i % 20 != 7 else ["write", "fail"], order=i))
+    cfg = EvalConfig(
+        models=["flags"], seeds=[0, 1], split="chronological", unseen=True, val_min_normal=5, val_min_anomalous=1
+    )
     res = run_evaluation(cfg, real, factory=lambda name, params: _Flags())
     rows = [r for r in res.runs if r["status"] == "ok"]
     assert rows and all(r["n_test_unseen_normal"] == 20 and r["fpr_unseen"] == 1.0 for r in rows)
     table = markdown_table(summarize(res.runs))
     assert "FPR unseen (n)" in table and "1.0000 (20)" in table
-    off = run_evaluation(EvalConfig(models=["flags"], seeds=[0], split="chronological", val_min_normal=5,
-                                    val_min_anomalous=1), real, factory=lambda name, params: _Flags())
+    off = run_evaluation(
+        EvalConfig(models=["flags"], seeds=[0], split="chronological", val_min_normal=5, val_min_anomalous=1),
+        real,
+        factory=lambda name, params: _Flags(),
+    )
     assert all("fpr_unseen" not in r for r in off.runs)
     assert "FPR unseen" not in markdown_table(summarize(off.runs))

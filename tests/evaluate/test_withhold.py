@@ -57,8 +57,15 @@ def run(arms, inventory=None):
         return det
 
     current = [None]
-    cfg = EvalConfig(models=["rec"], seeds=[0, 1], train_fractions=[0.5], arms=arms, val_min_normal=0,
-                     val_min_anomalous=0, withhold={"deletion": ["purge", "gone"]})
+    cfg = EvalConfig(
+        models=["rec"],
+        seeds=[0, 1],
+        train_fractions=[0.5],
+        arms=arms,
+        val_min_normal=0,
+        val_min_anomalous=0,
+        withhold={"deletion": ["purge", "gone"]},
+    )
     import anomalygen.evaluate.harness as H
 
     orig = H._run_cell
@@ -75,8 +82,10 @@ def run(arms, inventory=None):
 
 
 def test_withheld_events_reach_no_training_arm_but_the_oracle():
-    res = run(["baseline", "real-duplicate", "naive", "inventory-random", "oracle"],
-              inventory=["open", "write", "close", "purge", "gone", "crash", "spare1", "spare2"])
+    res = run(
+        ["baseline", "real-duplicate", "naive", "inventory-random", "oracle"],
+        inventory=["open", "write", "close", "purge", "gone", "crash", "spare1", "spare2"],
+    )
     by_arm: dict[str, list] = {}
     for arm, X, _ in FITTED:
         by_arm.setdefault(arm, []).extend(X)
@@ -136,8 +145,9 @@ def test_oracle_and_inventory_random_need_their_inputs():
 def test_inventory_random_inserts_only_unseen_statements():
     X = [["a", "b", "c"]] * 5 + [["a", "x"]]
     y = np.array([0, 0, 0, 0, 0, 1])
-    add = A.make_addition(A.INVENTORY_RANDOM, {}, X, y, 50, 3, seed=1,
-                          ctx=A.CellContext(inventory=["a", "b", "c", "x", "n1", "n2"]))
+    add = A.make_addition(
+        A.INVENTORY_RANDOM, {}, X, y, 50, 3, seed=1, ctx=A.CellContext(inventory=["a", "b", "c", "x", "n1", "n2"])
+    )
     normal = [x for x, lab in zip(add.X, add.y) if lab == 0]
     assert len(normal) == 50 and sum(add.y) == 3
     for x in normal:

@@ -92,8 +92,10 @@ def test_labels_join_with_sessions(statements):
 
 
 # the lines only the operations a young system's first runs leave out print (RequestHandler, StorageNode)
-WITHHELD_LINES = {"delete": re.compile(r"Received DELETE request|Deleted blk_"),
-                  "update": re.compile(r"Overwriting existing block")}
+WITHHELD_LINES = {
+    "delete": re.compile(r"Received DELETE request|Deleted blk_"),
+    "update": re.compile(r"Overwriting existing block"),
+}
 
 
 def _ops_per_block() -> dict[str, set[str]]:
@@ -144,8 +146,10 @@ def test_crashed_block_is_recovered_in_the_next_run():
     assert re.search(rf"Discarding partial {crashed[0]} \(\d+ bytes\)", text)
 
 
-@pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None,
-                    reason="needs a JDK (javac and java on PATH) to compile and run the example service")
+@pytest.mark.skipif(
+    shutil.which("javac") is None or shutil.which("java") is None,
+    reason="needs a JDK (javac and java on PATH) to compile and run the example service",
+)
 def test_live_run_with_one_injected_fault(tmp_path, statements):
     rec = _recorder()
     runs = [rec.RunSpec(blocks=12, fault_rate=0.0, transient_rate=0.0, inject=["disk-full@5", "flaky-peer@7"])]
@@ -165,8 +169,10 @@ def test_live_run_with_one_injected_fault(tmp_path, statements):
     assert re.search(rf"Retry 1 for {flaky} to peer-\d:50010", text)
 
 
-@pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None,
-                    reason="needs a JDK (javac and java on PATH) to compile and run the example service")
+@pytest.mark.skipif(
+    shutil.which("javac") is None or shutil.which("java") is None,
+    reason="needs a JDK (javac and java on PATH) to compile and run the example service",
+)
 def test_live_run_with_operations_left_out(tmp_path):
     """`--ops write,read`: the same seeded blocks, faults and reads as the whole workload, without any update or
     delete; the whole workload (the default) has deletes."""

@@ -81,8 +81,10 @@ LABELS = {
 @pytest.mark.parametrize("name", list(LABELS))
 def test_malformed_labels(model, tmp_path, name):
     labels = _write(tmp_path / (name.replace(" ", "_") + ("" if "." in name else ".csv")), LABELS[name])
-    for cmd in (["detect", model, LOG, "--labels", labels, "-q"],
-                ["train", "--model", "PCA", "--labels", labels, "--out", tmp_path / "m"]):
+    for cmd in (
+        ["detect", model, LOG, "--labels", labels, "-q"],
+        ["train", "--model", "PCA", "--labels", labels, "--out", tmp_path / "m"],
+    ):
         res = invoke(*cmd)
         assert res.code in (0, 2), (cmd[0], res.output)
         if res.code == 2:
@@ -99,6 +101,7 @@ def _manifest_case(change):
         doc = json.loads((folder / "manifest.json").read_text())
         change(doc)
         _redigest(folder, doc)
+
     return make
 
 
@@ -108,6 +111,7 @@ def _file_case(name: str, data: bytes):
         doc = json.loads((folder / "manifest.json").read_text())
         doc["files"][name] = hashlib.sha256(data).hexdigest()
         _redigest(folder, doc)
+
     return make
 
 
@@ -151,11 +155,20 @@ def test_a_file_as_the_model(tmp_path):
     assert res.code == 2 and str(f) in error_line(res), res.output
 
 
-@pytest.mark.parametrize("args", [
-    ["--logs", "."], ["--source", "/nonexistent", "--logs", str(LOG)], ["--augment", "/nonexistent"],
-    ["--sessions-by", "window:time:10"], ["--sessions-by", "regex:("], ["--format", "<Nope"],
-    ["--format", "hdfs"], ["--param", "epochs"], ["--augment", str(LOG)],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--logs", "."],
+        ["--source", "/nonexistent", "--logs", str(LOG)],
+        ["--augment", "/nonexistent"],
+        ["--sessions-by", "window:time:10"],
+        ["--sessions-by", "regex:("],
+        ["--format", "<Nope"],
+        ["--format", "hdfs"],
+        ["--param", "epochs"],
+        ["--augment", str(LOG)],
+    ],
+)
 def test_malformed_train_settings(tmp_path, args):
     res = invoke("train", "--model", "PCA", *args, "--out", tmp_path / "m")
     assert res.code == 2, (args, res.output)

@@ -43,6 +43,7 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 # item 1 ------------------------------------------------------------------------------------------------------------
 
+
 def test_detect_json_never_lands_on_an_input(model, part_log, tmp_path):
     labels = tmp_path / "labels.csv"
     shutil.copy(example_logs() / "anomaly_label.csv", labels)
@@ -90,6 +91,7 @@ def test_detect_json_of_an_interrupted_stream_holds_complete_lines(model, part_l
 
 
 # item 2 ------------------------------------------------------------------------------------------------------------
+
 
 def test_interrupted_train_into_an_existing_model_keeps_the_previous_one(model, tmp_path, monkeypatch):
     import numpy as np
@@ -144,8 +146,9 @@ def test_train_out_may_not_hold_an_input(tmp_path):
     logs.mkdir()
     log = logs / "minisvc.log"
     shutil.copy(example_logs() / "minisvc.log", log)
-    res = invoke("train", "--model", "PCA", "--source", example_tree(), "--logs", log, "--format",
-                 "zookeeper", "--out", logs)
+    res = invoke(
+        "train", "--model", "PCA", "--source", example_tree(), "--logs", log, "--format", "zookeeper", "--out", logs
+    )
     assert res.code == 2 and "input" in error_line(res), res.output
     assert log.read_bytes() == (example_logs() / "minisvc.log").read_bytes()
 
@@ -179,9 +182,12 @@ def test_a_killed_pool_worker_fails_the_call_instead_of_hanging_it(fn, executor,
     if executor == "ray":
         pytest.importorskip("ray")
     report = tmp_path / "died.txt"
-    p = subprocess.run([sys.executable, "-c", KILLER.format(root=str(ROOT), fn=fn, executor=executor,
-                                                            report=str(report))],
-                       capture_output=True, text=True, timeout=300)  # a hang guard: the old pool waited forever
+    p = subprocess.run(
+        [sys.executable, "-c", KILLER.format(root=str(ROOT), fn=fn, executor=executor, report=str(report))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # a hang guard: the old pool waited forever
     assert p.returncode == 0, p.stderr
     died = [ln for ln in (report.read_text() if report.exists() else "").splitlines() if ln.startswith("died:")]
     assert died, p.stdout + p.stderr[-2000:]
@@ -208,6 +214,7 @@ def test_detect_jobs_2_fails_with_exit_1_when_a_worker_is_killed(model, part_log
 
 
 # item 4 ------------------------------------------------------------------------------------------------------------
+
 
 def test_follow_reads_a_truncated_file_that_regrew_between_checks(tmp_path):
     from anomalygen.deploy.stream import follow
@@ -236,6 +243,7 @@ def test_follow_reads_a_truncated_file_that_regrew_between_checks(tmp_path):
 
 
 # item 5 ------------------------------------------------------------------------------------------------------------
+
 
 def test_detect_that_reads_nothing_is_an_error(model, tmp_path):
     fake = tmp_path / "fake.log.gz"
@@ -275,8 +283,9 @@ with RunLock({out!r}):
 def test_a_second_run_on_a_busy_folder_is_refused(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(root=str(ROOT), out=str(out))],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(root=str(ROOT), out=str(out))], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         res = invoke("run", "--out", out, "--models", "PCA", "--n", "10", "--seeds", "1", "--epochs", "1")
@@ -345,14 +354,40 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the pool's workers through /proc")
 def test_evaluate_jobs_2_fails_with_exit_1_when_a_worker_is_killed(tmp_path):
     data = tmp_path / "d.jsonl"
-    data.write_text("".join(f'{{"session_id": "s{i}", "label": {int(i % 7 == 0)}, "events": '
-                            f'{json.dumps(["a", "b", "c"][: 1 + i % 3] * (1 + i % 5))}}}\n' for i in range(600)))
+    data.write_text(
+        "".join(
+            f'{{"session_id": "s{i}", "label": {int(i % 7 == 0)}, "events": '
+            f"{json.dumps(['a', 'b', 'c'][: 1 + i % 3] * (1 + i % 5))}}}\n"
+            for i in range(600)
+        )
+    )
     out = tmp_path / "ev"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "evaluate",
-                             "--dataset", str(data), "--models", "DeepLog,PCA,IsolationForest", "--seeds", "6",
-                             "--epochs", "3", "--jobs", "2", "--out", str(out), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from anomalygen.cli import main; main()",
+            "evaluate",
+            "--dataset",
+            str(data),
+            "--models",
+            "DeepLog,PCA,IsolationForest",
+            "--seeds",
+            "6",
+            "--epochs",
+            "3",
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         victim = None
         deadline = time.monotonic() + 120
@@ -386,10 +421,27 @@ def test_parse_and_sessions_outputs_never_land_on_an_input(tmp_path, src):
 def test_a_followed_stream_stopped_by_a_signal_keeps_its_alarms_in_whole_lines(model, part_log, tmp_path, sig):
     out = tmp_path / "alarms.jsonl"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", "from anomalygen.cli import main; main()", "detect", str(model),
-                             str(part_log), "--follow", "--idle-lines", "50", "--json", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from anomalygen.cli import main; main()",
+            "detect",
+            str(model),
+            str(part_log),
+            "--follow",
+            "--idle-lines",
+            "50",
+            "--json",
+            str(out),
+            "-q",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 60
         while not any(p.name.startswith(".alarms.part-") and p.stat().st_size for p in tmp_path.iterdir()):

@@ -68,8 +68,20 @@ def test_llm_backend_down_is_a_loud_warning_in_the_manifest(tmp_path, monkeypatc
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("ANOMALYGEN_LLM_CACHE", str(tmp_path / "cache"))
     fix = Path(__file__).parents[1] / "synthesis" / "fixtures" / "hdfsish"
-    res = invoke("generate", fix, "--n", "10", "--session-key", "none", "--llm", "openai", "--llm-max", "3",
-                 "--out", tmp_path / "g")
+    res = invoke(
+        "generate",
+        fix,
+        "--n",
+        "10",
+        "--session-key",
+        "none",
+        "--llm",
+        "openai",
+        "--llm-max",
+        "3",
+        "--out",
+        tmp_path / "g",
+    )
     assert "every call failed" in res.output, res.output
     usage = json.loads((tmp_path / "g" / "manifest.json").read_text())["outputs"]["llm_usage"]
     assert usage["calls"] > 0 and usage["failures"] == usage["calls"] and "every call failed" in usage["status"]

@@ -36,9 +36,12 @@ def test_unreadable_java_next_to_a_good_one_is_a_warning(tmp_path, src):
     tree.mkdir()
     (tree / "Server.java").write_bytes((src / "com/example/minisvc/Server.java").read_bytes())
     (tree / "Self.java").symlink_to("Self.java")  # a link to itself: reading it fails
-    for cmd in (["inventory", tree, "--out", tmp_path / "inv.jsonl"], ["entries", tree],
-                ["paths", tree, "--out", tmp_path / "paths.jsonl"], ["generate", tree, "--out", tmp_path / "g",
-                                                                      "--n", "10", "--session-key", "none"]):
+    for cmd in (
+        ["inventory", tree, "--out", tmp_path / "inv.jsonl"],
+        ["entries", tree],
+        ["paths", tree, "--out", tmp_path / "paths.jsonl"],
+        ["generate", tree, "--out", tmp_path / "g", "--n", "10", "--session-key", "none"],
+    ):
         res = invoke(*cmd)
         assert res.code == 0, (cmd[0], res.output)
         assert "Self.java" in res.output and "unreadable" in res.output
@@ -47,8 +50,9 @@ def test_unreadable_java_next_to_a_good_one_is_a_warning(tmp_path, src):
 
 def test_java_syntax_error_is_reported_at_its_line(tmp_path):
     (tmp_path / "B.java").write_text(
-        "package x;\npublic class B {\n  void f() {\n    LOG.info(\"one\");\n  }\n  void g() {\n"
-        "    LOG.warn(\"bad\")\n    LOG.warn(\"two\");\n  }\n  void h() {\n    String s = \"abc;\n  }\n}\n")
+        'package x;\npublic class B {\n  void f() {\n    LOG.info("one");\n  }\n  void g() {\n'
+        '    LOG.warn("bad")\n    LOG.warn("two");\n  }\n  void h() {\n    String s = "abc;\n  }\n}\n'
+    )
     res = invoke("inventory", tmp_path, "--show", "0")
     warnings = [ln for ln in res.output.splitlines() if "syntax" in ln]
     assert warnings and all("B.java:2:" not in w for w in warnings), res.output  # not the class line
@@ -69,8 +73,9 @@ def test_labels_with_a_bad_row_missing_or_binary(tmp_path, src, log, labels):
     jl.write_text('{"block_id": "blk_1", "label": 0}\n{"block_id": "blk_2", "label": 1}\nnot json\n')
     res = invoke("sessions", log, "--source", src, "--format", "zookeeper", "--labels", jl, "--out", out)
     assert res.code == 0 and f"{jl}:3: not valid JSON" in res.output, res.output
-    res = invoke("sessions", log, "--source", src, "--format", "zookeeper", "--labels", tmp_path / "none.csv",
-                 "--out", out)
+    res = invoke(
+        "sessions", log, "--source", src, "--format", "zookeeper", "--labels", tmp_path / "none.csv", "--out", out
+    )
     assert res.code == 2 and "none.csv: no such labels file" in error_line(res)
     binary = tmp_path / "labels.bin.csv"
     binary.write_bytes(b"BlockId,Label\n" + bytes(range(256)) * 8)
@@ -95,8 +100,11 @@ def test_missing_empty_folder_or_all_rejected_logs(tmp_path, src):
     empty.write_text("")
     for cmd in ("parse", "sessions"):
         out = tmp_path / ("o" if cmd == "parse" else "o.jsonl")
-        for bad, says in ((tmp_path / "missing.log", "no such log file"), (empty, "nothing parsed"),
-                          (tmp_path, "is a folder")):
+        for bad, says in (
+            (tmp_path / "missing.log", "no such log file"),
+            (empty, "nothing parsed"),
+            (tmp_path, "is a folder"),
+        ):
             res = invoke(cmd, bad, "--source", src, "--format", "zookeeper", "--out", out)
             assert res.code == 2 and says in error_line(res) and str(bad) in error_line(res), (cmd, res.output)
     hdfs = tmp_path / "hdfs.log"

@@ -31,10 +31,22 @@ def _conflicting(tmp_path):
 
 def test_conflicting_duplicate_labels_name_both_lines(tmp_path, model):
     bad, sid, _, _, last = _conflicting(tmp_path)
-    for cmd in (["train", "--model", "PCA", "--labels", bad, "--out", tmp_path / "m"],
-                ["detect", model, example_logs() / "minisvc.log", "--labels", bad, "-q"],
-                ["sessions", example_logs() / "minisvc.log", "--source", example_tree(), "--format",
-                 "zookeeper", "--labels", bad, "--out", tmp_path / "s.jsonl"]):
+    for cmd in (
+        ["train", "--model", "PCA", "--labels", bad, "--out", tmp_path / "m"],
+        ["detect", model, example_logs() / "minisvc.log", "--labels", bad, "-q"],
+        [
+            "sessions",
+            example_logs() / "minisvc.log",
+            "--source",
+            example_tree(),
+            "--format",
+            "zookeeper",
+            "--labels",
+            bad,
+            "--out",
+            tmp_path / "s.jsonl",
+        ],
+    ):
         res = invoke(*cmd)
         line = error_line(res)
         assert res.code == 2 and f"{bad}:{last}" in line and "line 6" in line and sid in line, (cmd[0], res.output)
@@ -82,7 +94,25 @@ def test_run_refuses_conflicting_labels_before_any_stage(tmp_path, src):
     bad, sid, _, _, last = _conflicting(tmp_path)
     out = tmp_path / "run"
     for by in ([], ["--sessions-by", "id"]):
-        res = invoke("run", "--source", src, "--logs", example_logs() / "minisvc.log", "--labels", bad, "--format",
-                     "zookeeper", *by, "--out", out, "--models", "PCA", "--n", "10", "--seeds", "1")
+        res = invoke(
+            "run",
+            "--source",
+            src,
+            "--logs",
+            example_logs() / "minisvc.log",
+            "--labels",
+            bad,
+            "--format",
+            "zookeeper",
+            *by,
+            "--out",
+            out,
+            "--models",
+            "PCA",
+            "--n",
+            "10",
+            "--seeds",
+            "1",
+        )
         assert res.code == 2 and f"{bad}:{last}" in error_line(res) and sid in error_line(res), res.output
         assert not out.exists()

@@ -17,8 +17,9 @@ ESC = "\x1b[2J\x1b]0;owned\x07\x9b31m"
 @pytest.fixture(scope="module")
 def deeplog(tmp_path_factory):
     out = tmp_path_factory.mktemp("text") / "deeplog"
-    res = invoke("train", "--model", "DeepLog", "--param", "hidden=16", "--param", "embed_dim=8", "--epochs", "2",
-                 "--out", out)
+    res = invoke(
+        "train", "--model", "DeepLog", "--param", "hidden=16", "--param", "embed_dim=8", "--epochs", "2", "--out", out
+    )
     assert res.code == 0, res.output
     return out
 
@@ -34,8 +35,12 @@ def test_detect_explanations_show_control_characters_escaped(deeplog, tmp_path):
     assert not any(c in res.output for c in "\x1b\x07\x9b")
     text = out.read_text()
     assert "\\\\x1b[2J" in text and "\\u001b" not in text and "\x9b" not in text
-    contexts = [c["text"] for a in map(json.loads, text.splitlines())
-                for u in a["explanation"]["unexpected"] for c in u["context"]]
+    contexts = [
+        c["text"]
+        for a in map(json.loads, text.splitlines())
+        for u in a["explanation"]["unexpected"]
+        for c in u["context"]
+    ]
     assert any("\\x1b]0;owned\\x07" in c for c in contexts)
 
 

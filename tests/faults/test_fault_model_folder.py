@@ -50,8 +50,10 @@ def _resign(folder: Path, change, key: str | None = None) -> None:
     path = folder / "manifest.json"
     doc = json.loads(path.read_text())
     change(doc)
-    doc["files"] = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() if (folder / n).is_file() else d
-                    for n, d in doc["files"].items()}
+    doc["files"] = {
+        n: hashlib.sha256((folder / n).read_bytes()).hexdigest() if (folder / n).is_file() else d
+        for n, d in doc["files"].items()
+    }
     doc.pop("signature", None)
     if key is not None:
         doc["signature"] = {"alg": "hmac-sha256", "value": _signature(doc, key.encode())}
@@ -103,21 +105,33 @@ def test_a_manifest_that_is_no_regular_file_is_refused_at_once(models, tmp_path,
         (m / "manifest.json").symlink_to("/dev/zero")
     else:
         (m / "manifest.json").mkdir()
-    p = subprocess.run([sys.executable, "-c", FIFO_PROBE.format(root=str(ROOT), folder=str(m))],
-                       capture_output=True, text=True, timeout=60)  # a hang guard: a FIFO blocked the old reader
+    p = subprocess.run(
+        [sys.executable, "-c", FIFO_PROBE.format(root=str(ROOT), folder=str(m))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # a hang guard: a FIFO blocked the old reader
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("refused:") and "manifest.json" in p.stdout, p.stdout
 
 
-@pytest.mark.parametrize("name, file", [("PCA", "arrays.npz"), ("PCA", "profile.npz"),
-                                        ("IsolationForest", "estimator.skops"),
-                                        ("DeepLog", "weights.safetensors"), ("PCA", "detector.json"),
-                                        ("PCA", "vocabulary.json"), ("PCA", "inventory.jsonl")])
+@pytest.mark.parametrize(
+    "name, file",
+    [
+        ("PCA", "arrays.npz"),
+        ("PCA", "profile.npz"),
+        ("IsolationForest", "estimator.skops"),
+        ("DeepLog", "weights.safetensors"),
+        ("PCA", "detector.json"),
+        ("PCA", "vocabulary.json"),
+        ("PCA", "inventory.jsonl"),
+    ],
+)
 def test_a_redigested_corrupt_file_is_exit_2_naming_it(models, tmp_path, name, file):
     m = _copy(models[name], tmp_path)
     data = bytearray((m / file).read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 64] = b"\xff" * 64
+    data[mid : mid + 64] = b"\xff" * 64
     (m / file).write_bytes(bytes(data[: len(data) * 3 // 4]))
     _resign(m, lambda d: None)
     res = invoke("detect", m, LOG, "-q")

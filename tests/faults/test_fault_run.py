@@ -16,8 +16,20 @@ def test_damaged_outputs_are_redone_and_say_why(tmp_path, src, log, labels):
     rows = labels.read_text().splitlines()
     bad_labels.write_text("\n".join(rows[:3] + ["blk_9,Perhaps"] + rows[3:]) + "\n")
     out = tmp_path / "run"
-    args = ["run", "--source", src, "--logs", log, "--labels", bad_labels, "--format", "zookeeper", "--out", out,
-            *SMALL]
+    args = [
+        "run",
+        "--source",
+        src,
+        "--logs",
+        log,
+        "--labels",
+        bad_labels,
+        "--format",
+        "zookeeper",
+        "--out",
+        out,
+        *SMALL,
+    ]
     res = invoke(*args)
     assert res.code == 0, res.output  # a bad label row is skipped, the run goes on
     assert "skipped 1 bad record" in res.output and f"{bad_labels}:4" in res.output
@@ -30,8 +42,16 @@ def test_damaged_outputs_are_redone_and_say_why(tmp_path, src, log, labels):
     res = invoke(*args)
     assert res.code == 0, res.output
     status = {k: v["status"] for k, v in _stages(out).items()}
-    assert status == {"inventory": "skipped", "parse": "skipped", "sessions": "skipped", "coverage": "skipped",
-                      "generate": "done", "evaluate": "skipped", "alarms": "skipped", "report": "skipped"}, status
+    assert status == {
+        "inventory": "skipped",
+        "parse": "skipped",
+        "sessions": "skipped",
+        "coverage": "skipped",
+        "generate": "done",
+        "evaluate": "skipped",
+        "alarms": "skipped",
+        "report": "skipped",
+    }, status
     assert "synthetic.log has" in _stages(out)["generate"]["why"] and "synthetic.log has" in res.output
     assert raw.read_bytes() == good
     # a stage a kill stopped after it was marked started: redone, whatever its outputs look like
@@ -42,8 +62,9 @@ def test_damaged_outputs_are_redone_and_say_why(tmp_path, src, log, labels):
     res = invoke(*args)
     assert res.code == 0 and _stages(out)["evaluate"]["why"] == "the last run stopped during this stage"
     assert _stages(out)["generate"]["status"] == "skipped"
-    assert [r.split(",")[:13] for r in (out / "evaluate" / "runs.csv").read_text().splitlines()] == \
-        [r.split(",")[:13] for r in runs.splitlines()]
+    assert [r.split(",")[:13] for r in (out / "evaluate" / "runs.csv").read_text().splitlines()] == [
+        r.split(",")[:13] for r in runs.splitlines()
+    ]
 
 
 def test_ctrl_c_during_run_exits_130_without_a_report(tmp_path, monkeypatch):
@@ -62,8 +83,6 @@ def test_ctrl_c_during_run_exits_130_without_a_report(tmp_path, monkeypatch):
     res = invoke("run", "--out", out, "--report-on-interrupt", *SMALL)
     assert res.code == 130 and (out / "report.html").exists()
     assert _stages(out)["coverage"]["status"] == "skipped"
-
-
 
 
 PROBE = """
@@ -90,6 +109,11 @@ def test_ctrl_c_during_a_z3_check_stays_ctrl_c():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60,
-                         preexec_fn=lambda: __import__("signal").signal(2, __import__("signal").SIG_DFL))
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: __import__("signal").signal(2, __import__("signal").SIG_DFL),
+    )
     assert out.stdout.strip() == "interrupted", out.stdout + out.stderr

@@ -44,10 +44,23 @@ def stmt():
     return make_statement
 
 
-def make_statement(template: str, regex: str, *, sid: str = "", cls: str = "com.x.C", line: int = 1,
-                   level: str = "INFO"):
+def make_statement(
+    template: str, regex: str, *, sid: str = "", cls: str = "com.x.C", line: int = 1, level: str = "INFO"
+):
     from anomalygen.source.model import LogStatement
 
-    return LogStatement(id=sid or f"S{abs(hash((template, regex, cls, line))) % 10**8}", file="C.java", line=line,
-                        class_name=cls, method="m()", level=level, call=level.lower(), api="slf4j", logger="LOG",
-                        logger_name=None, recognised_by="type", template=template, regex=regex)
+    return LogStatement(
+        id=sid or f"S{abs(hash((template, regex, cls, line))) % 10**8}",
+        file="C.java",
+        line=line,
+        class_name=cls,
+        method="m()",
+        level=level,
+        call=level.lower(),
+        api="slf4j",
+        logger="LOG",
+        logger_name=None,
+        recognised_by="type",
+        template=template,
+        regex=regex,
+    )

@@ -43,8 +43,11 @@ def run(statements, logs, out, jobs, span_bytes=None):
         res = write_structured_parallel(parser, statements, logs, out, jobs, span_bytes=span_bytes)
     write_templates(out / "templates.csv", res["counts"], res["templates"], statements, parser.drain.templates())
     assert sorted(p.name for p in out.iterdir()) == ["structured.csv", "templates.csv"]  # no part file left
-    return (out / "structured.csv").read_bytes(), (out / "templates.csv").read_bytes(), \
-        json.dumps(parser.summary.to_dict(parser.matcher), sort_keys=True)
+    return (
+        (out / "structured.csv").read_bytes(),
+        (out / "templates.csv").read_bytes(),
+        json.dumps(parser.summary.to_dict(parser.matcher), sort_keys=True),
+    )
 
 
 @pytest.mark.parametrize("jobs,span", [(1, 4096), (2, 4096), (3, 20_000)])
@@ -67,10 +70,10 @@ def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tm
     raw = messy.read_bytes()
     assert spans[0].start == 0 and spans[-1].end == len(raw)
     for a, b in zip(spans, spans[1:]):
-        assert a.end == b.start and raw[b.start - 1:b.start] == b"\n"
-        line = raw[b.start:raw.index(b"\n", b.start)].decode()
+        assert a.end == b.start and raw[b.start - 1 : b.start] == b"\n"
+        line = raw[b.start : raw.index(b"\n", b.start)].decode()
         assert FMT.split(line) is not None  # never a continuation line or a rejected line
-        assert b.first_line == raw[:b.start].count(b"\n") + 1
+        assert b.first_line == raw[: b.start].count(b"\n") + 1
     assert list(plan([messy], FMT, len(raw))) == [str(messy)]  # small files stay whole
     uncounted = list(plan([messy, messy], FMT, 4096, count_lines=False))  # the workers count (LineIds)
     assert uncounted == [s._replace(first_line=0 if s.start else 1) for s in spans + spans]

@@ -11,7 +11,12 @@ from anomalygen.logs.formats import LogFormat
 
 def test_literal_words_skip_words_glued_to_slots():
     assert literal_words("Expiring session 0x<*>, timeout of <*>ms exceeded") == [
-        "Expiring", "session", "timeout", "of", "exceeded"]
+        "Expiring",
+        "session",
+        "timeout",
+        "of",
+        "exceeded",
+    ]
     assert literal_words("<*>") == []
     assert words_in_order(["a", "c"], ["a", "b", "c"]) and not words_in_order(["c", "a"], ["a", "b", "c"])
 
@@ -31,7 +36,11 @@ def test_coverage_on_the_fixture_tree(covtree, fixtures):
     assert (lv["WARN"]["statements"], lv["WARN"]["exact"], lv["WARN"]["token"]) == (2, 1, 1)
     assert (lv["ERROR"]["exact"], lv["ERROR"]["token"]) == (0, 0)
     pk = d["by_package"]
-    assert (pk["com.example.cov"]["statements"], pk["com.example.cov"]["exact"], pk["com.example.cov"]["token"]) == (5, 2, 2)
+    assert (pk["com.example.cov"]["statements"], pk["com.example.cov"]["exact"], pk["com.example.cov"]["token"]) == (
+        5,
+        2,
+        2,
+    )
     assert (pk["com.example.cov.beta"]["exact"], pk["com.example.cov.beta"]["token"]) == (1, 2)
     assert sorted(r["template"] for r in d["never_seen"]) == ["Alpha failed: <*>", "Beta crashed with code <*>"]
     assert d["unmatched_log_templates"] == [{"template": "Something unrelated happened here", "lines": 1}]
@@ -52,9 +61,22 @@ def test_token_method_on_hdfs_templates(data_dir, hdfsmini):
 
 def test_coverage_cli_outputs(tmp_path, fixtures):
     out = tmp_path / "cov"
-    res = CliRunner().invoke(app, ["coverage", "--source", str(fixtures / "covtree"), "--logs",
-                                   str(fixtures / "cov.log"), "--templates", str(fixtures / "cov_templates.csv"),
-                                   "--out", str(out), "--title", "fixture"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "coverage",
+            "--source",
+            str(fixtures / "covtree"),
+            "--logs",
+            str(fixtures / "cov.log"),
+            "--templates",
+            str(fixtures / "cov_templates.csv"),
+            "--out",
+            str(out),
+            "--title",
+            "fixture",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "exact  covered     3  =  37.50%" in res.output
     d = json.loads((out / "coverage.json").read_text())

@@ -14,10 +14,13 @@ def _structured(path):
         return list(csv.DictReader(fh))
 
 
-@pytest.mark.parametrize("preset,log,structured", [
-    ("hdfs", "hdfs/HDFS_2k.log", "hdfs/HDFS_2k.log_structured.csv"),
-    ("zookeeper", "zookeeper/Zookeeper_2k.log", "zookeeper/Zookeeper_2k.log_structured.csv"),
-])
+@pytest.mark.parametrize(
+    "preset,log,structured",
+    [
+        ("hdfs", "hdfs/HDFS_2k.log", "hdfs/HDFS_2k.log_structured.csv"),
+        ("zookeeper", "zookeeper/Zookeeper_2k.log", "zookeeper/Zookeeper_2k.log_structured.csv"),
+    ],
+)
 def test_presets_split_like_loghub(data_dir, preset, log, structured):
     """Every line of the loghub samples splits into the same header fields as loghub's structured CSV (which
     strips lines first; we keep trailing blanks of the message, a statement may print them)."""

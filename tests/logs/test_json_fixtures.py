@@ -16,8 +16,18 @@ from anomalygen.logs.parse import LogParser
 from anomalygen.source.api import SourceTree
 
 FIX = Path(__file__).parent / "fixtures" / "json"
-JARS = ("log4j-api", "log4j-core", "log4j-to-slf4j", "slf4j-api", "logback-classic", "logback-core",
-        "logstash-logback-encoder", "jackson-core", "jackson-databind", "jackson-annotations")
+JARS = (
+    "log4j-api",
+    "log4j-core",
+    "log4j-to-slf4j",
+    "slf4j-api",
+    "logback-classic",
+    "logback-core",
+    "logstash-logback-encoder",
+    "jackson-core",
+    "jackson-databind",
+    "jackson-annotations",
+)
 
 
 def _events(path: Path, statements) -> list[tuple[str, str]]:

@@ -82,8 +82,9 @@ def test_bad_json_lines_are_rejected_and_counted_with_file_and_line(tmp_path):
     assert read["examples"]["bad_json"][0].startswith(f"{log}:11: ")  # file:line of the first bad one
     only_bad = tmp_path / "bad.jsonl"
     only_bad.write_text("\n".join(bad) + "\n", encoding="utf-8")
-    r = runner.invoke(app, ["parse", str(only_bad), "--source", str(SRC), "--format", "json", "--out",
-                            str(tmp_path / "o")])
+    r = runner.invoke(
+        app, ["parse", str(only_bad), "--source", str(SRC), "--format", "json", "--out", str(tmp_path / "o")]
+    )
     assert r.exit_code == 2 and "bad.jsonl" in r.output and "Traceback" not in r.output
     assert len([ln for ln in r.output.splitlines() if ln.startswith("error:")]) == 1
 
@@ -106,14 +107,20 @@ def test_field_names_can_be_overridden(tmp_path):
 
 
 def test_sessions_keyed_by_the_thread_field_or_by_request(tmp_path):
-    res = make_sessions(SessionsRequest([FIX / "ecs.jsonl"], tmp_path / "t.jsonl", "json", by="field:Thread",
-                                        source=SRC))
+    res = make_sessions(
+        SessionsRequest([FIX / "ecs.jsonl"], tmp_path / "t.jsonl", "json", by="field:Thread", source=SRC)
+    )
     sessions = _records(tmp_path / "t.jsonl")
-    assert res.counts["sessions"] == 4 and {s["session_id"] for s in sessions} == {"main", "worker-1", "worker-2",
-                                                                                    "worker-3"}
+    assert res.counts["sessions"] == 4 and {s["session_id"] for s in sessions} == {
+        "main",
+        "worker-1",
+        "worker-2",
+        "worker-3",
+    }
     assert sum(len(s["events"]) for s in sessions) == 197
-    res = make_sessions(SessionsRequest([FIX / "ecs.jsonl"], tmp_path / "r.jsonl", "json", by=r"regex:(req-\d+)",
-                                        source=SRC))
+    res = make_sessions(
+        SessionsRequest([FIX / "ecs.jsonl"], tmp_path / "r.jsonl", "json", by=r"regex:(req-\d+)", source=SRC)
+    )
     assert res.counts["sessions"] == 30
 
 
@@ -124,17 +131,33 @@ def _labels(tmp_path: Path, layout: str) -> tuple[Path, set[str]]:
     failed = {r["message"].split()[1] for r in recs if r[level] == "ERROR"}
     ids = {f"req-{1000 + i}" for i in range(30)}
     path = tmp_path / f"{layout}_labels.csv"
-    path.write_text("BlockId,Label\n" + "".join(f"{i},{'Anomaly' if i in failed else 'Normal'}\n"
-                                                for i in sorted(ids)))
+    path.write_text("BlockId,Label\n" + "".join(f"{i},{'Anomaly' if i in failed else 'Normal'}\n" for i in sorted(ids)))
     return path, failed
 
 
 def test_train_on_one_layout_and_detect_on_another(tmp_path):
     labels, failed = _labels(tmp_path, "log4j2")
     model = tmp_path / "model"
-    r = runner.invoke(app, ["train", "--source", str(SRC), "--logs", str(FIX / "log4j2.jsonl"), "--labels",
-                            str(labels), "--format", "json", "--sessions-by", r"regex:(req-\d+)", "--model",
-                            "DecisionTree", "--out", str(model)])
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            "--source",
+            str(SRC),
+            "--logs",
+            str(FIX / "log4j2.jsonl"),
+            "--labels",
+            str(labels),
+            "--format",
+            "json",
+            "--sessions-by",
+            r"regex:(req-\d+)",
+            "--model",
+            "DecisionTree",
+            "--out",
+            str(model),
+        ],
+    )
     assert r.exit_code == 0, r.output
     out = tmp_path / "alarms.jsonl"
     r = runner.invoke(app, ["detect", str(model), str(FIX / "ecs.jsonl"), "--quiet", "--json", str(out)])
@@ -145,9 +168,30 @@ def test_train_on_one_layout_and_detect_on_another(tmp_path):
 
 def test_run_end_to_end_on_json_logs_writes_json_synthetic_lines(tmp_path):
     out = tmp_path / "run"
-    r = runner.invoke(app, ["run", "--source", str(SRC), "--logs", str(FIX / "logstash.jsonl"), "--format", "json",
-                            "--sessions-by", r"regex:(req-\d+)", "--out", str(out), "--models", "PCA", "--n", "40",
-                            "--seeds", "1", "--epochs", "1"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "--source",
+            str(SRC),
+            "--logs",
+            str(FIX / "logstash.jsonl"),
+            "--format",
+            "json",
+            "--sessions-by",
+            r"regex:(req-\d+)",
+            "--out",
+            str(out),
+            "--models",
+            "PCA",
+            "--n",
+            "40",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     st = json.loads((out / "run.json").read_text())["stages"]
     assert all(v["status"] == "done" for v in st.values()), st

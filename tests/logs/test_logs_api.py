@@ -6,8 +6,14 @@ import pytest
 
 from anomalygen.errors import InputError
 from anomalygen.examples import example_logs, example_tree
-from anomalygen.logs.api import (CoverageRequest, ParseRequest, SessionsRequest, make_sessions, measure_coverage,
-                                 parse_logs)
+from anomalygen.logs.api import (
+    CoverageRequest,
+    ParseRequest,
+    SessionsRequest,
+    make_sessions,
+    measure_coverage,
+    parse_logs,
+)
 from anomalygen.source.api import SourceTree
 
 LOG = example_logs() / "minisvc.log"
@@ -24,8 +30,15 @@ def test_parse_from_a_tree_writes_what_parse_from_the_source_writes(tmp_path):
 
 
 def test_sessions_choose_their_rule_and_join_labels(tmp_path):
-    res = make_sessions(SessionsRequest([LOG], tmp_path / "s.jsonl", "zookeeper", labels=example_logs() /
-                                        "anomaly_label.csv", tree=SourceTree.read()))
+    res = make_sessions(
+        SessionsRequest(
+            [LOG],
+            tmp_path / "s.jsonl",
+            "zookeeper",
+            labels=example_logs() / "anomaly_label.csv",
+            tree=SourceTree.read(),
+        )
+    )
     assert res.by == "id" and res.rule_reason and res.counts["anomalous"] > 0
     assert (tmp_path / "s.manifest.json").is_file()
 

@@ -56,9 +56,19 @@ def test_decision_cache_is_exact(stmt):
     ]
     m = Matcher(sts)
     rng = random.Random(7)
-    bases = ["PacketResponder 3 got -1", "PacketResponder 3 got -2", "PacketResponder 3 got -9",
-             "session 0x1f closed", "session 5x1f closed", "a 1 thing", "a 2 thing", "size 12", "size 1 of 2",
-             "size x", "size 00"]
+    bases = [
+        "PacketResponder 3 got -1",
+        "PacketResponder 3 got -2",
+        "PacketResponder 3 got -9",
+        "session 0x1f closed",
+        "session 5x1f closed",
+        "a 1 thing",
+        "a 2 thing",
+        "size 12",
+        "size 1 of 2",
+        "size x",
+        "size 00",
+    ]
     seen = 0
     for _ in range(3000):
         msg = rng.choice(bases)
@@ -70,12 +80,21 @@ def test_decision_cache_is_exact(stmt):
 
 
 def test_ambiguity_rules(stmt):
-    specific = stmt("Received block <*> of size <*> from <*>",
-                              r"(?s)^Received\ block\ (.*?)\ of\ size\ (-?\d+)\ from\ (.*?)$", sid="spec", line=10)
+    specific = stmt(
+        "Received block <*> of size <*> from <*>",
+        r"(?s)^Received\ block\ (.*?)\ of\ size\ (-?\d+)\ from\ (.*?)$",
+        sid="spec",
+        line=10,
+    )
     loose = stmt("Received block <*>", r"(?s)^Received\ block\ (.*?)$", sid="loose", line=20)
-    twin = stmt("Received block <*> of size <*> from <*>",
-                          r"(?s)^Received\ block\ (.*?)\ of\ size\ (-?\d+)\ from\ (.*?)$", sid="twin",
-                          cls="com.x.Other", line=30, level="WARN")
+    twin = stmt(
+        "Received block <*> of size <*> from <*>",
+        r"(?s)^Received\ block\ (.*?)\ of\ size\ (-?\d+)\ from\ (.*?)$",
+        sid="twin",
+        cls="com.x.Other",
+        line=30,
+        level="WARN",
+    )
     m = Matcher([specific, loose, twin])
     msg = "Received block blk_1 of size 5 from /1.2.3.4"
     # most specific template first; between equal templates, the class/level the header names
@@ -92,8 +111,11 @@ def test_ambiguity_rules(stmt):
 
 
 def test_opaque_statements_are_left_out(stmt):
-    sts = [stmt("<*>", r"(?s)^(.*?)$", sid="any"), stmt("<*>: <*>", r"(?s)^(.*?):\ (.*?)$"),
-           stmt("done", r"(?s)^done$", sid="done")]
+    sts = [
+        stmt("<*>", r"(?s)^(.*?)$", sid="any"),
+        stmt("<*>: <*>", r"(?s)^(.*?):\ (.*?)$"),
+        stmt("done", r"(?s)^done$", sid="done"),
+    ]
     m = Matcher(sts)
     assert [s.id for s in m.excluded] == ["any", sts[1].id]
     assert m.match("anything at all")[0] == -1
@@ -119,8 +141,11 @@ def test_fast_decide_gives_the_regex_parameters_and_the_counts_of_match(stmt):
     """Parameters sliced at the places of the key's first message are the regex's groups for every message of
     that key (numbers of other values, other lengths, optional groups); the counts agree with `match`."""
     sts = [
-        stmt("Receiving block <*> src: <*> dest: <*>",
-             r"(?s)^Receiving\ block\ (.*?)\ src:\ (.*?)\ dest:\ (.*?)$", sid="R"),
+        stmt(
+            "Receiving block <*> src: <*> dest: <*>",
+            r"(?s)^Receiving\ block\ (.*?)\ src:\ (.*?)\ dest:\ (.*?)$",
+            sid="R",
+        ),
         stmt("Deleting block <*>", r"(?s)^Deleting\ block\ (.*?)$", sid="D"),
         stmt("Served <*> bytes", r"(?s)^Served\ (-?\d+)\ bytes$", sid="S"),
         stmt("closed", r"(?s)^closed$", sid="C"),
@@ -133,9 +158,15 @@ def test_fast_decide_gives_the_regex_parameters_and_the_counts_of_match(stmt):
     def num() -> str:
         return "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 4)))
 
-    shapes = [lambda: f"Receiving block blk_{num()} src: /10.0.{num()}.1:{num()} dest: /10.0.0.{num()}:50010",
-              lambda: f"Deleting block blk_-{num()}", lambda: f"Served {num()} bytes", lambda: "closed",
-              lambda: f"opt x{num()} end", lambda: f"opt y{num()} end", lambda: f"nothing {num()}"]
+    shapes = [
+        lambda: f"Receiving block blk_{num()} src: /10.0.{num()}.1:{num()} dest: /10.0.0.{num()}:50010",
+        lambda: f"Deleting block blk_-{num()}",
+        lambda: f"Served {num()} bytes",
+        lambda: "closed",
+        lambda: f"opt x{num()} end",
+        lambda: f"opt y{num()} end",
+        lambda: f"nothing {num()}",
+    ]
     for _ in range(3000):
         msg = rng.choice(shapes)()
         k, n, params = fast.fast_decide(msg, ())
@@ -165,8 +196,18 @@ def test_blocks_are_decided_as_fast_decide_decides_each_message(stmt):
     ]
     one, many, full = (Matcher(sts, header=(0, 1, -1)) for _ in range(3))
     rng = random.Random(5)
-    msgs = [rng.choice([f"Deleting block blk_{rng.randrange(99)}", f"Served {rng.randrange(9)} bytes",
-                        f"got -{rng.randrange(3)}", f"same {rng.randrange(5)}", "nothing"]) for _ in range(2000)]
+    msgs = [
+        rng.choice(
+            [
+                f"Deleting block blk_{rng.randrange(99)}",
+                f"Served {rng.randrange(9)} bytes",
+                f"got -{rng.randrange(3)}",
+                f"same {rng.randrange(5)}",
+                "nothing",
+            ]
+        )
+        for _ in range(2000)
+    ]
     headers = [(rng.choice(["INFO", "WARN"]), rng.choice(["com.x.Other", "com.x.Thing", ""]), m) for m in msgs]
     decisions = [one.fast_decide(m, h) for m, h in zip(msgs, headers)]
     want = [k for k, _, _ in decisions]

@@ -13,14 +13,44 @@ from anomalygen.logs.output import CsvRows, columns, header_row, number, plain_t
 from anomalygen.logs.parse import FALLBACK, SOURCE, ParsedColumns, ParsedLine
 
 FMT = LogFormat.parse("<Date> <Level> <Content>")
-PIECES = ["a", "blk_-12", "9", " ", ",", '"', "\\", "\t", "\r", "\n", "\x00", "\x7f", "é", "\u2028", "\xa0", "ü,x",
-          "/10.0.0.1:50010", "<*>", ""]
+PIECES = [
+    "a",
+    "blk_-12",
+    "9",
+    " ",
+    ",",
+    '"',
+    "\\",
+    "\t",
+    "\r",
+    "\n",
+    "\x00",
+    "\x7f",
+    "é",
+    "\u2028",
+    "\xa0",
+    "ü,x",
+    "/10.0.0.1:50010",
+    "<*>",
+    "",
+]
 
 
 def reference(ln: ParsedLine, line_id: int) -> str:
     buf = io.StringIO()
-    csv.writer(buf).writerow([line_id, *ln.fields, ln.event_id, ln.template, json.dumps(list(ln.params),
-                              ensure_ascii=False), ln.kind, ln.candidates, ln.file, ln.lineno])
+    csv.writer(buf).writerow(
+        [
+            line_id,
+            *ln.fields,
+            ln.event_id,
+            ln.template,
+            json.dumps(list(ln.params), ensure_ascii=False),
+            ln.kind,
+            ln.candidates,
+            ln.file,
+            ln.lineno,
+        ]
+    )
     return buf.getvalue()
 
 
@@ -36,10 +66,18 @@ def lines(n: int, seed: int) -> list[ParsedLine]:
         plain = rng.random() < 0.5  # half the lines take the fast path, half need quotes or escapes somewhere
         params = tuple(text(rng, plain) for _ in range(rng.randrange(0, 4)))
         content = " ".join(params) + text(rng, plain)
-        out.append(ParsedLine(rng.choice(["a.log", "dir,x/b.log", 'q"c.log']), i + 1,
-                              (text(rng, plain), rng.choice(["INFO", "WARN"]), content),
-                              rng.choice(["E1", "D2", 'E,"3']), rng.choice(["t <*>", 't, "<*>"', "t\r\n<*>"]), params,
-                              rng.choice([SOURCE, FALLBACK]), rng.randrange(0, 3)))
+        out.append(
+            ParsedLine(
+                rng.choice(["a.log", "dir,x/b.log", 'q"c.log']),
+                i + 1,
+                (text(rng, plain), rng.choice(["INFO", "WARN"]), content),
+                rng.choice(["E1", "D2", 'E,"3']),
+                rng.choice(["t <*>", 't, "<*>"', "t\r\n<*>"]),
+                params,
+                rng.choice([SOURCE, FALLBACK]),
+                rng.randrange(0, 3),
+            )
+        )
     return out
 
 
@@ -95,8 +133,9 @@ def test_rows_of_plain_text_are_the_same_without_the_row_check():
     plain = "".join("".join(b) for b in CsvRows(FMT).render(got, line_id=1, plain=True))
     assert plain == "".join(reference(ln, i) for i, ln in enumerate(got, 1))
     table = [("E1", 't, "<*>"'), ("E2", 't, "<*>"')]
-    blocks = [CsvRows(FMT).render_columns(c, ["E1", "E2"], ['t, "<*>"'] * 2, plain=True)
-              for c in as_columns(got, table)]
+    blocks = [
+        CsvRows(FMT).render_columns(c, ["E1", "E2"], ['t, "<*>"'] * 2, plain=True) for c in as_columns(got, table)
+    ]
     assert number([r for b in blocks for rows in b for r in rows], 1) == plain
 
 
@@ -107,17 +146,26 @@ def as_columns(got: list[ParsedLine], table: list[tuple[str, str]]) -> list[Pars
     for file, run in groupby(got, lambda ln: ln.file):
         run = list(run)
         fallback = [(i, ln.event_id, ln.template, ln.params) for i, ln in enumerate(run) if ln.kind == FALLBACK]
-        out.append(ParsedColumns(file, [ln.lineno for ln in run], [ln.fields for ln in run],
-                                 [table.index((ln.event_id, ln.template)) if ln.kind == SOURCE else -1 for ln in run],
-                                 [ln.candidates for ln in run], [ln.params for ln in run], fallback))
+        out.append(
+            ParsedColumns(
+                file,
+                [ln.lineno for ln in run],
+                [ln.fields for ln in run],
+                [table.index((ln.event_id, ln.template)) if ln.kind == SOURCE else -1 for ln in run],
+                [ln.candidates for ln in run],
+                [ln.params for ln in run],
+                fallback,
+            )
+        )
     return out
 
 
 def test_rows_of_columns_are_those_of_lines():
     got = lines(3000, 4)
     got[7] = got[7]._replace(params=("x", None), kind=SOURCE, candidates=2)  # an optional group that took no part
-    got = [ln._replace(candidates=max(ln.candidates, 1)) if ln.kind == SOURCE else ln._replace(candidates=0)
-           for ln in got]
+    got = [
+        ln._replace(candidates=max(ln.candidates, 1)) if ln.kind == SOURCE else ln._replace(candidates=0) for ln in got
+    ]
     table = sorted({(ln.event_id, ln.template) for ln in got if ln.kind == SOURCE})
     ids, tpls = [e for e, _ in table], [t for _, t in table]
     rows = CsvRows(FMT)
@@ -129,5 +177,6 @@ def test_rows_of_columns_are_those_of_lines():
     assert (rows.counts, rows.first) == (one.counts, one.first)
     kept = [x for c in as_columns(got, table) for x in CsvRows(FMT).render_columns(c, ids, tpls, keep_fallback=True)]
     assert [x for x in kept if isinstance(x, ParsedLine)] == [ln for ln in got if ln.kind == FALLBACK]
-    assert [r for x in kept if isinstance(x, list) for r in x] == \
-        [r for x in CsvRows(FMT).render(got, keep_fallback=True) if isinstance(x, list) for r in x]
+    assert [r for x in kept if isinstance(x, list) for r in x] == [
+        r for x in CsvRows(FMT).render(got, keep_fallback=True) if isinstance(x, list) for r in x
+    ]

@@ -47,15 +47,36 @@ def test_unknown_lines_fall_back_to_drain(data_dir, hdfsmini):
 
 def test_parse_cli_writes_structured_csv(tmp_path, data_dir, fixtures):
     out = tmp_path / "parsed"
-    res = CliRunner().invoke(app, ["parse", str(data_dir / "hdfs" / "HDFS_2k.log"), "--source",
-                                   str(fixtures / "hdfsmini"), "--format", "hdfs", "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "parse",
+            str(data_dir / "hdfs" / "HDFS_2k.log"),
+            "--source",
+            str(fixtures / "hdfsmini"),
+            "--format",
+            "hdfs",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "matched to a source statement: 2000 of 2000" in res.output
     with open(out / "structured.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 2000
-    assert list(rows[0])[:10] == ["LineId", "Date", "Time", "Pid", "Level", "Component", "Content", "EventId",
-                                  "EventTemplate", "ParameterList"]
+    assert list(rows[0])[:10] == [
+        "LineId",
+        "Date",
+        "Time",
+        "Pid",
+        "Level",
+        "Component",
+        "Content",
+        "EventId",
+        "EventTemplate",
+        "ParameterList",
+    ]
     assert json.loads(rows[0]["ParameterList"]) == ["1", "blk_38865049064139660"]
     with open(out / "templates.csv", encoding="utf-8", newline="") as fh:
         tpl = list(csv.DictReader(fh))
@@ -77,8 +98,18 @@ def test_parse_cli_bad_input_does_not_abort(tmp_path, fixtures):
     assert r["warnings_by_kind"] == {"non_utf8": 1}
     assert f"{log}:2" in res.output
     # a missing log is refused before any work, by name
-    res = CliRunner().invoke(app, ["parse", str(log), str(tmp_path / "missing.log"), "--source",
-                                   str(fixtures / "covtree"), "--out", str(tmp_path / "o2")])
+    res = CliRunner().invoke(
+        app,
+        [
+            "parse",
+            str(log),
+            str(tmp_path / "missing.log"),
+            "--source",
+            str(fixtures / "covtree"),
+            "--out",
+            str(tmp_path / "o2"),
+        ],
+    )
     assert res.exit_code == 2 and "missing.log: no such log file" in res.output
     assert not (tmp_path / "o2").exists()
 
@@ -86,8 +117,18 @@ def test_parse_cli_bad_input_does_not_abort(tmp_path, fixtures):
 def test_parquet_output(tmp_path, data_dir, fixtures):
     pq = pytest.importorskip("pyarrow.parquet")
     out = tmp_path / "p"
-    res = CliRunner().invoke(app, ["parse", str(data_dir / "hdfs" / "HDFS_2k.log"), "--source",
-                                   str(fixtures / "hdfsmini"), "--out", str(out), "--parquet"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "parse",
+            str(data_dir / "hdfs" / "HDFS_2k.log"),
+            "--source",
+            str(fixtures / "hdfsmini"),
+            "--out",
+            str(out),
+            "--parquet",
+        ],
+    )
     assert res.exit_code == 0, res.output
     table = pq.read_table(out / "structured.parquet")
     assert table.num_rows == 2000
@@ -99,8 +140,14 @@ def test_event_columns_give_the_lines_events_and_counts_of_parse(tmp_path, data_
     """Columns a chunk at a time, with lines the header does not fit spread through them: rejected (blank,
     binary, a stack trace's continuation, other text), or fitting only the reference regex."""
     lines = (data_dir / "hdfs" / "HDFS_2k.log").read_bytes().splitlines()[:1200]
-    odd = [b"", b"bin\x00ary", b"\tat org.x.Y.z(Y.java:1)", b"081109 203518 143 INFO dfs.X:y: odd component",
-           b"not a header \xff", b"081109 203519 35 INFO dfs.FSNamesystem: nothing the code prints"]
+    odd = [
+        b"",
+        b"bin\x00ary",
+        b"\tat org.x.Y.z(Y.java:1)",
+        b"081109 203518 143 INFO dfs.X:y: odd component",
+        b"not a header \xff",
+        b"081109 203519 35 INFO dfs.FSNamesystem: nothing the code prints",
+    ]
     for i in range(len(lines) - 1, 0, -31):
         lines.insert(i, odd[i % len(odd)])
     path = tmp_path / "mixed.log"
@@ -108,8 +155,12 @@ def test_event_columns_give_the_lines_events_and_counts_of_parse(tmp_path, data_
     fmt = LogFormat.parse("hdfs")
     one, cols = LogParser(hdfsmini, fmt, fallback=fallback), LogParser(hdfsmini, fmt, fallback=fallback)
     want = [(ln.file, ln.lineno, ln.fields, ln.event_id) for ln in one.parse([path], chunk_bytes=65536)]
-    got = [(c.file, n, v, e) for c in cols.event_columns(iter_chunks([path], cols.summary.read))
-           for n, v, m, e in zip(c.linenos, c.values, c.messages, c.events) if m == v[-1]]
+    got = [
+        (c.file, n, v, e)
+        for c in cols.event_columns(iter_chunks([path], cols.summary.read))
+        for n, v, m, e in zip(c.linenos, c.values, c.messages, c.events)
+        if m == v[-1]
+    ]
     assert got == want and len(got) > 1100
     assert {e for *_, e in got} >= ({"D1"} if fallback else {""})
     assert one.summary.to_dict(one.matcher) == cols.summary.to_dict(cols.matcher)
@@ -118,6 +169,7 @@ def test_event_columns_give_the_lines_events_and_counts_of_parse(tmp_path, data_
     assert read["rejected"] > 20 and read == cols.summary.read.to_dict()
     assert any(v[4] == "dfs.X:y" for _, _, v, _ in got)
     plain = ReadStats()  # the reader's line-by-line split and rejection, for the header part
-    assert [(r.file, r.lineno, r.fields) for r in read_logs([path], fmt, plain, chunk_bytes=4096)] == \
-        [(f, n, v) for f, n, v, _ in got]
+    assert [(r.file, r.lineno, r.fields) for r in read_logs([path], fmt, plain, chunk_bytes=4096)] == [
+        (f, n, v) for f, n, v, _ in got
+    ]
     assert plain.to_dict() == read

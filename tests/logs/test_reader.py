@@ -17,18 +17,22 @@ def _read(paths, **kw):
 
 def test_bad_lines_are_counted_never_fatal(tmp_path):
     p = tmp_path / "bad.log"
-    p.write_bytes(b"\n".join([
-        GOOD,
-        b"",                                              # 2 empty
-        b"this line has no header",                       # 3 header mismatch
-        GOOD,
-        b"java.io.IOException: boom",                     # 5 continuation (stack trace after a parsed line)
-        b"\tat org.x.Y.z(Y.java:1)",                      # 6 continuation
-        GOOD.replace(b"Receiving", b"Rec\xffeiving"),     # 7 non-UTF-8: kept, with U+FFFD
-        b"081109 203518 143 INFO dfs.X: a\x00b",          # 8 binary
-        GOOD + b"\r",                                     # 9 CRLF
-        GOOD,                                             # 10 no final newline
-    ]))
+    p.write_bytes(
+        b"\n".join(
+            [
+                GOOD,
+                b"",  # 2 empty
+                b"this line has no header",  # 3 header mismatch
+                GOOD,
+                b"java.io.IOException: boom",  # 5 continuation (stack trace after a parsed line)
+                b"\tat org.x.Y.z(Y.java:1)",  # 6 continuation
+                GOOD.replace(b"Receiving", b"Rec\xffeiving"),  # 7 non-UTF-8: kept, with U+FFFD
+                b"081109 203518 143 INFO dfs.X: a\x00b",  # 8 binary
+                GOOD + b"\r",  # 9 CRLF
+                GOOD,  # 10 no final newline
+            ]
+        )
+    )
     recs, stats = _read([p])
     assert stats.lines_read == 10
     assert stats.parsed == len(recs) == 5

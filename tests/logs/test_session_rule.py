@@ -33,16 +33,19 @@ def _write(tmp_path, name, lines):
 
 
 def test_hdfs_block_ids_make_the_sessions(tmp_path):
-    lines = [f"081109 2035{i % 60:02d} 14{i} INFO dfs.DataNode: Receiving block blk_{1000 + i % 7} src: /10.0.0.{i}"
-             for i in range(40)]
+    lines = [
+        f"081109 2035{i % 60:02d} 14{i} INFO dfs.DataNode: Receiving block blk_{1000 + i % 7} src: /10.0.0.{i}"
+        for i in range(40)
+    ]
     rule = infer_rule([_write(tmp_path, "h.log", lines)], LogFormat.parse("hdfs"))
     assert rule.by == "id" and rule.kind == "identifier"
     assert rule.shares["hdfs_block"] == 1.0 and "HDFS block id" in rule.reason
 
 
 def test_zookeeper_session_ids_when_most_lines_carry_one(tmp_path):
-    lines = [_zk_line(i, f"Established session 0x14ed93111f2{i % 5:04x} with negotiated timeout 10000")
-             for i in range(30)]
+    lines = [
+        _zk_line(i, f"Established session 0x14ed93111f2{i % 5:04x} with negotiated timeout 10000") for i in range(30)
+    ]
     lines += [_zk_line(40 + i, "Snapshotting: 0x1000003d to /data/snap") for i in range(10)]  # a zxid is not one
     rule = infer_rule([_write(tmp_path, "z.log", lines)], ZK)
     assert rule.kind == "identifier" and rule.by.startswith("regex:")
@@ -102,8 +105,9 @@ def test_weak_error_labels_and_manifest(tmp_path):
     lines[13] = _zk_line(13, "Unexpected exception causing shutdown", "ERROR")
     log = _write(tmp_path, "w.log", lines)
     out = tmp_path / "w.jsonl"
-    res = _sessions(tmp_path, log, "--format", "zookeeper", "--by", "window:time:5", "--weak-labels", "error",
-                    "--out", out)
+    res = _sessions(
+        tmp_path, log, "--format", "zookeeper", "--by", "window:time:5", "--weak-labels", "error", "--out", out
+    )
     assert res.exit_code == 0, res.output
     rows = [json.loads(ln) for ln in out.read_text().splitlines()]
     assert [r["label"] for r in rows] == [0, 0, 1, 0]
@@ -113,10 +117,13 @@ def test_weak_error_labels_and_manifest(tmp_path):
     assert manifest["outputs"]["anomalous"] == 1
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--weak-labels", "warn"], "the one rule is 'error'"),
-    (["--by", "window:time:5", "--weak-labels", "error", "--format", "<Date> <Time> <Content>"], "no level field"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--weak-labels", "warn"], "the one rule is 'error'"),
+        (["--by", "window:time:5", "--weak-labels", "error", "--format", "<Date> <Time> <Content>"], "no level field"),
+    ],
+)
 def test_weak_label_errors(tmp_path, args, words):
     log = _write(tmp_path, "x.log", [_zk_line(i, "Processing request") for i in range(5)])
     res = _sessions(tmp_path, log, "--format", "zookeeper", *args, "--out", tmp_path / "x.jsonl")

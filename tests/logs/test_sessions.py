@@ -9,8 +9,16 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser, ParsedLine
-from anomalygen.logs.sessions import (SessionSpec, attach_labels, by_count, by_identifier, by_time, group,
-                                      load_labels, timestamp_getter)
+from anomalygen.logs.sessions import (
+    SessionSpec,
+    attach_labels,
+    by_count,
+    by_identifier,
+    by_time,
+    group,
+    load_labels,
+    timestamp_getter,
+)
 
 
 def _letters(t: str) -> str:
@@ -23,8 +31,7 @@ def test_hdfs_block_sessions_match_the_labelled_100k(data_dir, hdfsmini):
     fmt = LogFormat.parse("hdfs")
     parser = LogParser(hdfsmini, fmt)
     labels = load_labels(data_dir / "hdfs" / "HDFS_100k.sessions.jsonl")
-    sessions = list(attach_labels(by_identifier(parser.parse([data_dir / "hdfs" / "HDFS_20000.log"]), fmt=fmt),
-                                  labels))
+    sessions = list(attach_labels(by_identifier(parser.parse([data_dir / "hdfs" / "HDFS_20000.log"]), fmt=fmt), labels))
     assert len(sessions) == 1782
     assert sum(s.label == 1 for s in sessions) == 43 and all(s.label is not None for s in sessions)
     ref = {}
@@ -41,8 +48,9 @@ def test_hdfs_block_sessions_match_the_labelled_100k(data_dir, hdfsmini):
 
 
 def _lines(n, t0=0.0, dt=1.0):
-    return [ParsedLine("f", i + 1, (str(t0 + i * dt), f"m{i}"), f"E{i % 3}", f"T{i % 3}", (), "source", 1)
-            for i in range(n)]
+    return [
+        ParsedLine("f", i + 1, (str(t0 + i * dt), f"m{i}"), f"E{i % 3}", f"T{i % 3}", (), "source", 1) for i in range(n)
+    ]
 
 
 def test_count_windows():
@@ -58,7 +66,14 @@ def test_time_windows_and_segments():
     lines = _lines(10) + _lines(3, t0=0.5)  # time goes back: a second node's log
     got = list(by_time(lines, ts, 4, 2))
     assert [(s.session_id, len(s.events)) for s in got] == [
-        ("t0.0", 4), ("t0.1", 4), ("t0.2", 4), ("t0.3", 4), ("t0.4", 2), ("t1.0", 3), ("t1.1", 1)]
+        ("t0.0", 4),
+        ("t0.1", 4),
+        ("t0.2", 4),
+        ("t0.3", 4),
+        ("t0.4", 2),
+        ("t1.0", 3),
+        ("t1.1", 1),
+    ]
     gap = [ln for ln in _lines(3)] + [ParsedLine("f", 9, ("1000", "m"), "E", "T", (), "source", 1)]
     assert [len(s.events) for s in by_time(gap, ts, 10, 10)] == [3, 1]
 
@@ -83,9 +98,19 @@ def test_bad_specs(bad):
 
 def test_sessions_cli(tmp_path, data_dir, fixtures):
     out = tmp_path / "s.jsonl"
-    res = CliRunner().invoke(app, ["sessions", str(data_dir / "hdfs" / "HDFS_2k.log"), "--source",
-                                   str(fixtures / "hdfsmini"), "--labels",
-                                   str(data_dir / "hdfs" / "HDFS_100k.sessions.jsonl"), "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        [
+            "sessions",
+            str(data_dir / "hdfs" / "HDFS_2k.log"),
+            "--source",
+            str(fixtures / "hdfsmini"),
+            "--labels",
+            str(data_dir / "hdfs" / "HDFS_100k.sessions.jsonl"),
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     rows = [json.loads(x) for x in out.read_text().splitlines()]
     assert rows and all(r["session_id"].startswith("blk_") for r in rows)
@@ -103,8 +128,10 @@ def test_loghub_anomaly_label_csv(tmp_path):
     p = tmp_path / "anomaly_label.csv"
     p.write_text("BlockId,Label\nblk_1,Normal\nblk_-2,Anomaly\n")
     assert load_labels(p) == {"blk_1": 0, "blk_-2": 1}
-    lines = [ParsedLine("f", 1, ("x", "Receiving block blk_1 and blk_-2 and blk_1"), "E", "T", (), "source", 1),
-             ParsedLine("f", 2, ("x", "no block here"), "E2", "T2", (), "source", 1)]
+    lines = [
+        ParsedLine("f", 1, ("x", "Receiving block blk_1 and blk_-2 and blk_1"), "E", "T", (), "source", 1),
+        ParsedLine("f", 2, ("x", "no block here"), "E2", "T2", (), "source", 1),
+    ]
     fmt = LogFormat.parse("<Date> <Content>")
     got = {s.session_id: s for s in attach_labels(by_identifier(lines, fmt=fmt), load_labels(p))}
     assert {k: (v.label, v.events) for k, v in got.items()} == {"blk_1": (0, ["E"]), "blk_-2": (1, ["E"])}

@@ -27,10 +27,21 @@ def _evaluation(root, models, effect, noise=0.02, extra_arms=(), novel=False, se
             base = 0.5 + rng.uniform(-0.1, 0.1)
             for arm in arms:
                 f1 = base + effect.get(arm, 0.0) + rng.uniform(-noise, noise)
-                row = {"model": model, "seed": s, "train_fraction": 0.05, "arm": arm,
-                       "ratio": 0.0 if arm == "baseline" else 1.0, "status": "ok", "f1": f1, "recall": f1 + 0.1,
-                       "precision": f1, "fpr": 0.1 - effect.get(arm, 0.0) / 10, "false_alarms": 5,
-                       "fit_s": 0.1, "predict_s": 0.01}
+                row = {
+                    "model": model,
+                    "seed": s,
+                    "train_fraction": 0.05,
+                    "arm": arm,
+                    "ratio": 0.0 if arm == "baseline" else 1.0,
+                    "status": "ok",
+                    "f1": f1,
+                    "recall": f1 + 0.1,
+                    "precision": f1,
+                    "fpr": 0.1 - effect.get(arm, 0.0) / 10,
+                    "false_alarms": 5,
+                    "fit_s": 0.1,
+                    "predict_s": 0.01,
+                }
                 if novel:
                     row["fpr_novel"] = 0.3 - effect.get(arm, 0.0)
                 runs.append(row)
@@ -76,10 +87,10 @@ def test_arms_and_metric_columns_come_from_the_data(tmp_path):
 def test_report_opens_with_the_answer_and_its_figure(tmp_path):
     run = _evaluation(tmp_path, ["PCA", "DeepLog"], {"synthetic": 0.2})
     page = build_report(run).read_text(encoding="utf-8")
-    body = page[page.index("<body>"):]
+    body = page[page.index("<body>") :]
     first = body.index("<section")
     assert body[first:].startswith('<section id="answer">')
-    answer = body[first:body.index("</section>", first)]
+    answer = body[first : body.index("</section>", first)]
     assert "Synthetic data: better than the baseline" in answer
     assert answer.count("<svg") == 1 and ">DeepLog</text>" in answer and ">mean of models</text>" in answer
     # one dot per (row, arm) with the seeds' spread in its tooltip: 3 rows x 4 arms
@@ -95,8 +106,7 @@ def test_no_labelled_comparison_says_why(tmp_path):
 
 
 def test_terminal_block_fits_100_columns_and_40_lines_with_all_14_detectors(tmp_path):
-    run = _evaluation(tmp_path, list(DETECTORS), {"synthetic": 0.05, "naive": 0.04}, extra_arms=("oracle",),
-                      novel=True)
+    run = _evaluation(tmp_path, list(DETECTORS), {"synthetic": 0.05, "naive": 0.04}, extra_arms=("oracle",), novel=True)
     text = answer_text(run)
     lines = text.splitlines()
     assert len(lines) <= 40 and max(map(len, lines)) <= 100, text

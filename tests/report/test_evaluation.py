@@ -35,5 +35,5 @@ def test_skipped_runs_are_listed_escaped(tmp_path, section_of):
 
 def test_manifest_is_shown_as_escaped_json(section_of):
     text = render_evaluation("", [], [], {"inputs": {"dataset": "<d>.jsonl"}, "seconds": 1.5})
-    assert '&quot;dataset&quot;: &quot;&lt;d&gt;.jsonl&quot;' in section_of(text, "manifest")
+    assert "&quot;dataset&quot;: &quot;&lt;d&gt;.jsonl&quot;" in section_of(text, "manifest")
     assert "&quot;seconds&quot;: 1.5" in section_of(text, "manifest")

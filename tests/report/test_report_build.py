@@ -112,8 +112,14 @@ def test_synthetic_counts_parse_back_and_examples(run_dir, section_of):
     assert "<td>40</td><td>39</td><td>97.50%</td><td>1</td><td>38</td><td>0</td>" in syn
     examples = re.findall(r'<div class="example"><p><b>(s\d\d)</b> &middot; label <span class="label-(\w+)">', syn)
     # first sessions of the file, different entry points first
-    assert examples == [("s00", "normal"), ("s01", "normal"), ("s03", "normal"),
-                        ("s02", "anomaly"), ("s05", "anomaly"), ("s08", "anomaly")]
+    assert examples == [
+        ("s00", "normal"),
+        ("s01", "normal"),
+        ("s03", "normal"),
+        ("s02", "anomaly"),
+        ("s05", "anomaly"),
+        ("s08", "anomaly"),
+    ]
     assert "the path leaves its entry by an uncaught exception" in syn
     assert "Started job2" in syn and "[anomalous]" in syn
     # reasons aggregated over anomalous sessions
@@ -138,9 +144,9 @@ def test_detectors_verdict_first_and_colour_only_when_significant(run_dir, secti
     d = section_of(build_report(run_dir).read_text(encoding="utf-8"), "detectors")
     assert d.index("f1 baseline") < d.index("Every arm")
     pca = re.search(r"<tr><td>1</td><td>PCA</td>.*?</tr>", d).group(0)
-    assert "<td>0.850</td><td>0.950</td><td>+0.100 (0.0123)</td><td><span class=\"pos\">better</span></td>" in pca
+    assert '<td>0.850</td><td>0.950</td><td>+0.100 (0.0123)</td><td><span class="pos">better</span></td>' in pca
     lr = re.search(r"<tr><td>1</td><td>LR</td>.*?</tr>", d).group(0)
-    assert "no significant change" in lr and "class=\"pos\"" not in lr and "class=\"neg\"" not in lr
+    assert "no significant change" in lr and 'class="pos"' not in lr and 'class="neg"' not in lr
     # every arm's means: the failed LR seed is left out of the mean
     lr_syn = re.search(r"<tr><td>LR</td><td>1</td><td>synthetic</td><td>0.5</td>.*?</tr>", d).group(0)
     assert "<td>1</td><td>0.600</td>" in lr_syn
@@ -267,8 +273,18 @@ def test_long_class_and_file_tables_are_cut(run_dir, section_of):
     from anomalygen.report.sections import coverage
 
     inv = run_dir / "inventory" / "statements.jsonl"
-    extra = [{"id": f"L9{i:011d}", "file": f"z/F{i:03d}.java", "line": 1, "class_name": f"z.F{i:03d}",
-              "method": "m()", "level": "WARN", "template": f"w{i}"} for i in range(coverage.MAX_GROUPS + 5)]
+    extra = [
+        {
+            "id": f"L9{i:011d}",
+            "file": f"z/F{i:03d}.java",
+            "line": 1,
+            "class_name": f"z.F{i:03d}",
+            "method": "m()",
+            "level": "WARN",
+            "template": f"w{i}",
+        }
+        for i in range(coverage.MAX_GROUPS + 5)
+    ]
     with open(inv, "a", encoding="utf-8") as fh:
         fh.write("".join(json.dumps(s) + "\n" for s in extra))
     cov = section_of(build_report(run_dir).read_text(encoding="utf-8"), "coverage")
@@ -284,8 +300,12 @@ def test_stage_statuses_as_anomalygen_run_writes_them(run_dir, section_of):
     log = run_dir / "stage-logs" / "generate.log"
     log.parent.mkdir()
     log.write_text("".join(f"line {i}\n" for i in range(100)) + "Traceback: <boom>\n")
-    man["stages"]["paths"] = {"status": "skipped", "note": "inputs and parameters unchanged", "seconds": 0.5,
-                              "outputs": [str(run_dir / "paths" / "paths.jsonl")]}
+    man["stages"]["paths"] = {
+        "status": "skipped",
+        "note": "inputs and parameters unchanged",
+        "seconds": 0.5,
+        "outputs": [str(run_dir / "paths" / "paths.jsonl")],
+    }
     man["stages"]["generate"] = {"status": "failed (exit 2)", "seconds": 0.25, "log": str(log), "outputs": []}
     man["stages"]["evaluate"] = {"status": "not run (an earlier stage failed)"}
     man["stages"]["report"] = {"status": "done", "seconds": 99.0}
@@ -293,11 +313,14 @@ def test_stage_statuses_as_anomalygen_run_writes_them(run_dir, section_of):
     shutil.rmtree(run_dir / "evaluate")
     text = build_report(run_dir).read_text(encoding="utf-8")
     ov = section_of(text, "overview")
-    assert '<span class="skip">skipped</span></td><td>0.5</td><td>inputs and parameters unchanged</td>' \
-           '<td><code>paths/paths.jsonl</code></td>' in ov
+    assert (
+        '<span class="skip">skipped</span></td><td>0.5</td><td>inputs and parameters unchanged</td>'
+        "<td><code>paths/paths.jsonl</code></td>" in ov
+    )
     assert '<span class="fail">failed (exit 2)</span>' in ov
     assert "<td>report</td>" not in ov and "99.0" not in ov
     assert "last 30 lines of stage-logs/generate.log" in ov
     assert "Traceback: &lt;boom&gt;" in ov and "line 71\n" in ov and "line 70\n" not in ov
-    assert "evaluation (evaluate/ not found): the evaluate stage was not run (an earlier stage failed)" \
-        in section_of(text, "detectors")
+    assert "evaluation (evaluate/ not found): the evaluate stage was not run (an earlier stage failed)" in section_of(
+        text, "detectors"
+    )

@@ -27,19 +27,70 @@ def real_run(tmp_path_factory):
     _ok(["inventory", src, "--out", run / "inventory" / "statements.jsonl"])
     _ok(["parse", log, "--source", src, "--format", "zookeeper", "--out", run / "logs"])
     _ok(["coverage", "--source", src, "--logs", log, "--format", "zookeeper", "--out", run / "coverage"])
-    _ok(["sessions", log, "--source", src, "--format", "zookeeper", "--by", "id",
-         "--labels", logs / "anomaly_label.csv", "--out", run / "logs" / "sessions.jsonl"])
-    _ok(["generate", "--out", run / "synthetic", "--format", "zookeeper", "--logs", log, "--n", "60",
-         "--max-paths", "100"])
-    _ok(["evaluate", "--dataset", run / "logs" / "sessions.jsonl", "--augment", run / "synthetic",
-         "--ratios", "0.5", "--models", "PCA", "--seeds", "2", "--out", run / "evaluate", "--quiet"])
+    _ok(
+        [
+            "sessions",
+            log,
+            "--source",
+            src,
+            "--format",
+            "zookeeper",
+            "--by",
+            "id",
+            "--labels",
+            logs / "anomaly_label.csv",
+            "--out",
+            run / "logs" / "sessions.jsonl",
+        ]
+    )
+    _ok(
+        [
+            "generate",
+            "--out",
+            run / "synthetic",
+            "--format",
+            "zookeeper",
+            "--logs",
+            log,
+            "--n",
+            "60",
+            "--max-paths",
+            "100",
+        ]
+    )
+    _ok(
+        [
+            "evaluate",
+            "--dataset",
+            run / "logs" / "sessions.jsonl",
+            "--augment",
+            run / "synthetic",
+            "--ratios",
+            "0.5",
+            "--models",
+            "PCA",
+            "--seeds",
+            "2",
+            "--out",
+            run / "evaluate",
+            "--quiet",
+        ]
+    )
     from anomalygen.deploy.preview import preview_alarms
 
     preview_alarms(run, src, [log], logs / "anomaly_label.csv", "zookeeper", "id", "PCA", 1, 0)
-    (run / "run.json").write_text(json.dumps({
-        "stages": {s: {"status": "done", "seconds": 1.0, "outputs": [s]}
-                   for s in ("inventory", "paths", "parse", "generate", "evaluate", "alarms")},
-        "inputs": {"source": str(src), "logs": [str(log)]}, "params": {"n": 60}}))
+    (run / "run.json").write_text(
+        json.dumps(
+            {
+                "stages": {
+                    s: {"status": "done", "seconds": 1.0, "outputs": [s]}
+                    for s in ("inventory", "paths", "parse", "generate", "evaluate", "alarms")
+                },
+                "inputs": {"source": str(src), "logs": [str(log)]},
+                "params": {"n": 60},
+            }
+        )
+    )
     return run
 
 
@@ -56,8 +107,10 @@ def test_report_on_real_outputs(real_run, parse_html, section_of):
     assert syn.count('<div class="example">') >= 4
     assert "label-anomaly" in syn and "label-normal" in syn
     cov = json.loads((real_run / "coverage" / "coverage.json").read_text())
-    assert f"<td>exact</td><td>{cov['summary']['statements']}</td><td>{cov['summary']['exact']['covered']}</td>" \
+    assert (
+        f"<td>exact</td><td>{cov['summary']['statements']}</td><td>{cov['summary']['exact']['covered']}</td>"
         in section_of(text, "coverage")
+    )
     # every entry of entries.csv has a row in the paths table
     entries = (real_run / "synthetic" / "entries.csv").read_text().splitlines()[1:]
     p = section_of(text, "paths")

@@ -60,8 +60,16 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     r = runner.invoke(app, ["run", "--out", str(out), *SMALL[:2], "--n", "300", *SMALL[4:]])
     assert r.exit_code == 0, r.output
     status = {k: v["status"] for k, v in stages(out).items()}
-    assert status == {"inventory": "skipped", "parse": "skipped", "sessions": "skipped", "coverage": "skipped",
-                      "generate": "done", "evaluate": "done", "alarms": "done", "report": "done"}
+    assert status == {
+        "inventory": "skipped",
+        "parse": "skipped",
+        "sessions": "skipped",
+        "coverage": "skipped",
+        "generate": "done",
+        "evaluate": "done",
+        "alarms": "done",
+        "report": "done",
+    }
     man = json.loads((out / "synthetic" / "manifest.json").read_text())
     assert man["outputs"]["counts"]["sessions"] == 300
 
@@ -95,8 +103,28 @@ def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
 
     out = tmp_path / "nolabels"
     log = str(example_logs() / "minisvc.log")
-    r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", log, "--format", "zookeeper",
-                            "--out", str(out), "--models", "PCA", "--n", "100", "--seeds", "1", "--epochs", "1"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "--source",
+            str(example_tree()),
+            "--logs",
+            log,
+            "--format",
+            "zookeeper",
+            "--out",
+            str(out),
+            "--models",
+            "PCA",
+            "--n",
+            "100",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "sessions by id: 85% of" in r.output and "HDFS block id" in r.output
     st = stages(out)
@@ -116,15 +144,50 @@ def test_run_with_weak_labels_marks_them(tmp_path):
     from anomalygen.examples import example_logs, example_tree
 
     out = tmp_path / "weak"
-    r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", str(example_logs() / "minisvc.log"),
-                            "--format", "zookeeper", "--sessions-by", "id", "--weak-labels", "error",
-                            "--out", str(out), "--models", "PCA", "--n", "100", "--seeds", "1", "--epochs", "1"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "--source",
+            str(example_tree()),
+            "--logs",
+            str(example_logs() / "minisvc.log"),
+            "--format",
+            "zookeeper",
+            "--sessions-by",
+            "id",
+            "--weak-labels",
+            "error",
+            "--out",
+            str(out),
+            "--models",
+            "PCA",
+            "--n",
+            "100",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "sessions by" not in r.output  # given, not chosen
     rows = [json.loads(ln) for ln in (out / "logs" / "sessions.jsonl").read_text().splitlines()]
     assert {row["label_source"] for row in rows} == {"weak:error"} and {row["label"] for row in rows} == {0, 1}
     assert (out / "evaluate" / "runs.csv").is_file()
     assert "WEAK LABELS" in (out / "report.html").read_text()
-    r = runner.invoke(app, ["run", "--source", str(example_tree()), "--logs", str(example_logs() / "minisvc.log"),
-                            "--weak-labels", "warn", "--out", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            "--source",
+            str(example_tree()),
+            "--logs",
+            str(example_logs() / "minisvc.log"),
+            "--weak-labels",
+            "warn",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 2 and "--weak-labels" in r.output and "'warn'" in r.output

@@ -17,8 +17,13 @@ SMALL = ["--models", "PCA,LR,IsolationForest", "--n", "200", "--seeds", "3", "--
 
 def _run(out: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "100"}
-    r = subprocess.run([sys.executable, "-m", "anomalygen.cli", "run", "--out", str(out), *SMALL, *extra],
-                       capture_output=True, text=True, env=env, timeout=900)
+    r = subprocess.run(
+        [sys.executable, "-m", "anomalygen.cli", "run", "--out", str(out), *SMALL, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return r
 
@@ -39,7 +44,9 @@ def test_terminal_prints_the_verdict_block_and_the_two_paths_only(run_out):
     assert lines[-1] == f"summary: {out / 'evaluate' / 'summary.md'}"
     for model in ("PCA", "LR", "IsolationForest"):
         assert any(ln.startswith(model + " ") for ln in lines), model
-    assert "Paired comparisons" not in r.stdout and "Paired comparisons" in (out / "evaluate" / "summary.md").read_text()
+    assert (
+        "Paired comparisons" not in r.stdout and "Paired comparisons" in (out / "evaluate" / "summary.md").read_text()
+    )
     # the stage lines stay on stderr
     assert "evaluate" in r.stderr and "Does synthetic" not in r.stderr
 
@@ -54,18 +61,34 @@ def test_verbose_prints_every_paired_comparison(run_out):
 def _probe(chromium: str, page: Path, width: int, height: int) -> dict:
     """Layout figures measured by Chromium itself on a copy of the page with a script appended."""
     probe = page.with_name("probe.html")
-    probe.write_text(page.read_text(encoding="utf-8") + """<script>
+    probe.write_text(
+        page.read_text(encoding="utf-8")
+        + """<script>
 var a = document.querySelector('#answer p.answer'), f = document.querySelector('#answer svg');
 document.body.setAttribute('data-probe', JSON.stringify({scroll: document.documentElement.scrollWidth,
   inner: window.innerWidth, answer: a.getBoundingClientRect().bottom, figure: f.getBoundingClientRect().right,
   first: document.querySelector('section').id}));
-</script>""", encoding="utf-8")
-    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--window-size={width},{height}",
-                          "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120).stdout
+</script>""",
+        encoding="utf-8",
+    )
+    dom = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--window-size={width},{height}",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
     start = dom.index('data-probe="') + len('data-probe="')
     import html
 
-    return json.loads(html.unescape(dom[start:dom.index('"', start)]))
+    return json.loads(html.unescape(dom[start : dom.index('"', start)]))
 
 
 def test_report_in_chromium_at_laptop_size_opens_with_the_answer_and_never_scrolls_sideways(run_out, tool):

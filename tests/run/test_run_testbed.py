@@ -21,8 +21,9 @@ def _fake_run(path, lines, faults=(), operations=()):
     (path / "logs" / "zookeeper-1.log").write_text("".join(lines), encoding="utf-8")
     (path / "faults.jsonl").write_text("".join(json.dumps(f) + "\n" for f in faults), encoding="utf-8")
     (path / "operations.jsonl").write_text("".join(json.dumps(o) + "\n" for o in operations), encoding="utf-8")
-    (path / "summary.json").write_text(json.dumps({"workload_started_t": _t(lines[50]),
-                                                   "ended_t": _t(lines[-1]) + 1}), encoding="utf-8")
+    (path / "summary.json").write_text(
+        json.dumps({"workload_started_t": _t(lines[50]), "ended_t": _t(lines[-1]) + 1}), encoding="utf-8"
+    )
 
 
 def test_run_over_two_testbed_runs(tmp_path):
@@ -30,17 +31,42 @@ def test_run_over_two_testbed_runs(tmp_path):
         raw = [ln for ln in fh if ln[:2] == "20"][:6000]
     # evenly spaced stamps (0.1 s apart), so that 10 s windows each hold lines
     base = _t(raw[0])
-    lines = [datetime.fromtimestamp(base + i / 10, timezone.utc).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
-             for i, ln in enumerate(raw)]
+    lines = [
+        datetime.fromtimestamp(base + i / 10, timezone.utc).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
+        for i, ln in enumerate(raw)
+    ]
     train, test = tmp_path / "train", tmp_path / "test"
     _fake_run(train, lines[:3000])
     t0 = _t(lines[3050])
-    _fake_run(test, lines[3000:], [{"index": 0, "kind": "pause", "start": t0 + 60, "end": t0 + 70}],
-              [{"index": 1, "kind": "graceful_restart", "start": t0 + 150, "end": t0 + 155, "planned": True}])
+    _fake_run(
+        test,
+        lines[3000:],
+        [{"index": 0, "kind": "pause", "start": t0 + 60, "end": t0 + 70}],
+        [{"index": 1, "kind": "graceful_restart", "start": t0 + 150, "end": t0 + 155, "planned": True}],
+    )
     out = tmp_path / "run"
-    r = CliRunner().invoke(app, ["run", "--testbed", str(train), "--test-testbed", str(test), "--source",
-                                 str(example_tree()), "--out", str(out), "--models", "PCA", "--n", "60",
-                                 "--seeds", "1", "--epochs", "1"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--testbed",
+            str(train),
+            "--test-testbed",
+            str(test),
+            "--source",
+            str(example_tree()),
+            "--out",
+            str(out),
+            "--models",
+            "PCA",
+            "--n",
+            "60",
+            "--seeds",
+            "1",
+            "--epochs",
+            "1",
+        ],
+    )
     assert r.exit_code == 0, r.output
     st = json.loads((out / "run.json").read_text())["stages"]
     assert list(st) == ["inventory", "windows", "generate-0", "evaluate", "report"], st

@@ -17,8 +17,10 @@ import java.util.*;
 
 
 def java_class(name: str, body: str, extra: str = "") -> str:
-    return (f"{HEADER}{extra}\npublic class {name} {{\n"
-            f"  private static final Logger LOG = LoggerFactory.getLogger({name}.class);\n{body}\n}}\n")
+    return (
+        f"{HEADER}{extra}\npublic class {name} {{\n"
+        f"  private static final Logger LOG = LoggerFactory.getLogger({name}.class);\n{body}\n}}\n"
+    )
 
 
 def analyse(tmp: Path, files: dict[str, str], loop_bound: int = 2, exceptions: str = "try") -> Analysis:

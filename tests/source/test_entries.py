@@ -10,18 +10,27 @@ from lcfg_helpers import analyse, java_class
 
 @pytest.fixture
 def tree(tmp_path):
-    return analyse(tmp_path, {
-        "ClientProtocol": "package t;\npublic interface ClientProtocol { void create(String path); }\n",
-        "Server": java_class("Server", """
+    return analyse(
+        tmp_path,
+        {
+            "ClientProtocol": "package t;\npublic interface ClientProtocol { void create(String path); }\n",
+            "Server": java_class(
+                "Server",
+                """
   public static void main(String[] args) { LOG.info("starting"); new Server().serve(); }
   void serve() { LOG.info("serving"); }
   public void create(String path) { LOG.info("create " + path); }
   public void handleRequest(int id) { LOG.info("request " + id); }
   private void helper() { LOG.debug("helper"); }
-  void usesHelper() { helper(); }""").replace("public class Server", "public class Server implements ClientProtocol"),
-        "Worker": java_class("Worker", """
-  public void run() { LOG.info("working"); }""").replace("public class Worker", "public class Worker extends Thread"),
-    })
+  void usesHelper() { helper(); }""",
+            ).replace("public class Server", "public class Server implements ClientProtocol"),
+            "Worker": java_class(
+                "Worker",
+                """
+  public void run() { LOG.info("working"); }""",
+            ).replace("public class Worker", "public class Worker extends Thread"),
+        },
+    )
 
 
 def test_entries_found_with_their_reasons(tree):

@@ -125,7 +125,9 @@ def test_unreadable_file_is_skipped_with_a_diagnostic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     inv, _ = build_inventory(tmp_path)
-    assert [(d.file, d.kind, d.message) for d in inv.diagnostics] == [("p/Locked.java", "unreadable", "Permission denied")]
+    assert [(d.file, d.kind, d.message) for d in inv.diagnostics] == [
+        ("p/Locked.java", "unreadable", "Permission denied")
+    ]
     assert [s.class_name for s in inv.statements] == ["p.Good"]
 
 

@@ -28,7 +28,7 @@ def inventory_of(tmp: Path, imports: str, decl: str, body: str):
     return inv.statements
 
 
-JUL = ("import java.util.logging.Logger;", "static final Logger L = Logger.getLogger(\"f\");")
+JUL = ("import java.util.logging.Logger;", 'static final Logger L = Logger.getLogger("f");')
 COMMONS = ("import org.apache.commons.logging.*;", "static final Log L = LogFactory.getLog(F.class);")
 SLF4J = ("import org.slf4j.*;", "static final Logger L = LoggerFactory.getLogger(F.class);")
 

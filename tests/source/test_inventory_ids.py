@@ -38,11 +38,15 @@ def _reformat(path: Path) -> None:
     src = "// a licence header\n// of several lines\n\n" + src
     src = src.replace("  public void move(", "  /** javadoc added */\n\n  public void move(")
     src = src.replace("moved++;", "moved\n        ++;\n")  # reflowed code between two logging calls
-    src = src.replace("LOG.warn(\"legacy {} and {}\", new Object[] {a, b});",
-                      "LOG.warn(\n        \"legacy {} and {}\",\n        new Object[] {a, b});")
+    src = src.replace(
+        'LOG.warn("legacy {} and {}", new Object[] {a, b});',
+        'LOG.warn(\n        "legacy {} and {}",\n        new Object[] {a, b});',
+    )
     # an unrelated method, with ordinary calls, before the others and at the end of the class
-    src = src.replace("  public Pump(String name) {", "  int helper(int x) { return Math.max(x, 1); }\n\n  public Pump(String name) {")
-    src = src.rstrip()[:-1] + "\n  void unrelated() { System.out.println(\"x\"); }\n}\n"
+    src = src.replace(
+        "  public Pump(String name) {", "  int helper(int x) { return Math.max(x, 1); }\n\n  public Pump(String name) {"
+    )
+    src = src.rstrip()[:-1] + '\n  void unrelated() { System.out.println("x"); }\n}\n'
     path.write_text(src, encoding="utf-8")
 
 

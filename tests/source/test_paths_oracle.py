@@ -204,8 +204,11 @@ class Interp:
 
     def _try(self, body, catch, fin):
         for ev, sig in self.block(body):
-            outs = [(ev + ev2, sig2) for ev2, sig2 in self.block(catch)] if sig == THROW and catch is not None \
+            outs = (
+                [(ev + ev2, sig2) for ev2, sig2 in self.block(catch)]
+                if sig == THROW and catch is not None
                 else [(ev, sig)]
+            )
             for ev1, sig1 in outs:
                 if fin is None or sig1 == CUT:
                     yield ev1, sig1
@@ -232,8 +235,11 @@ def _relevant(stmts: list) -> bool:
     for s in stmts:
         if s[0] in ("log", "return", "throw", "break", "continue"):
             return True
-        if any(isinstance(part, list) and (_relevant(part) if part and isinstance(part[0], tuple)
-                                           else any(_relevant(c) for c in part)) for part in s[1:]):
+        if any(
+            isinstance(part, list)
+            and (_relevant(part) if part and isinstance(part[0], tuple) else any(_relevant(c) for c in part))
+            for part in s[1:]
+        ):
             return True
     return False
 
@@ -245,7 +251,8 @@ def test_lcfg_paths_equal_reference_interpreter(data, k):
     r = Render()
     body = r.block(prog, "    ")
     fields = "".join(f"  boolean c{i};\n" for i in range(1, r.n_cond + 1)) + "".join(
-        f"  int s{i};\n" for i in range(1, r.n_sel + 1))
+        f"  int s{i};\n" for i in range(1, r.n_sel + 1)
+    )
     expected = Interp(k).method(prog)
     if len(expected) > 3000:
         return

@@ -9,8 +9,14 @@ import pytest
 
 from anomalygen.errors import InputError
 from anomalygen.examples import example_tree
-from anomalygen.source.api import (EntriesRequest, InventoryRequest, SourceTree, entry_points, statements_for,
-                                   take_inventory)
+from anomalygen.source.api import (
+    EntriesRequest,
+    InventoryRequest,
+    SourceTree,
+    entry_points,
+    statements_for,
+    take_inventory,
+)
 from anomalygen.source.inventory import build_inventory
 
 

@@ -26,8 +26,10 @@ def test_inventory_on_the_embedded_example(tmp_path):
 
 def test_paths_writes_records_conditions_and_manifest(tmp_path):
     out = tmp_path / "p.jsonl"
-    r = runner.invoke(app, ["paths", "--out", str(out), "--max-paths", "50", "--seed", "3",
-                            "--lcfg-out", str(tmp_path / "lcfg.jsonl")])
+    r = runner.invoke(
+        app,
+        ["paths", "--out", str(out), "--max-paths", "50", "--seed", "3", "--lcfg-out", str(tmp_path / "lcfg.jsonl")],
+    )
     assert r.exit_code == 0, r.output
     inv_ids = {s.id for s in read_inventory_from_cli(tmp_path)}
     recs = list(read_paths(out))
@@ -49,8 +51,19 @@ def test_paths_manifest_records_min_level(tmp_path):
     outs = {}
     for level in (None, "INFO"):
         out = tmp_path / f"{level}.jsonl"
-        r = runner.invoke(app, ["paths", "--out", str(out), "--entry", "Server.run", "--max-paths", "20",
-                                *(["--min-level", level] if level else [])])
+        r = runner.invoke(
+            app,
+            [
+                "paths",
+                "--out",
+                str(out),
+                "--entry",
+                "Server.run",
+                "--max-paths",
+                "20",
+                *(["--min-level", level] if level else []),
+            ],
+        )
         assert r.exit_code == 0, r.output
         outs[level] = json.loads(out.with_name(out.stem + ".manifest.json").read_text())["params"]["min_level"]
     assert outs == {None: None, "INFO": "INFO"}
@@ -87,8 +100,10 @@ def test_missing_and_empty_inputs_fail_with_the_path_named(tmp_path):
 def test_syntax_error_is_reported_and_the_rest_analysed(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    (src / "Good.java").write_text('class Good { static final org.slf4j.Logger LOG = '
-                                   'org.slf4j.LoggerFactory.getLogger(Good.class); void m() { LOG.info("fine"); } }')
+    (src / "Good.java").write_text(
+        "class Good { static final org.slf4j.Logger LOG = "
+        'org.slf4j.LoggerFactory.getLogger(Good.class); void m() { LOG.info("fine"); } }'
+    )
     (src / "Bad.java").write_text("class Bad {\n  void m( {\n}\n")
     out = tmp_path / "inv.jsonl"
     r = runner.invoke(app, ["inventory", str(src), "--out", str(out)])

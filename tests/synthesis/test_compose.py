@@ -12,18 +12,29 @@ from anomalygen.synthesis.order import Precedence, occurrences
 from anomalygen.synthesis.segments import LOOP_CAP, ThreadModel
 
 THREADS = ThreadModel(
-    {"alloc": "NameNode.addBlock", "rcv": "DataXceiver.run", "term": "PacketResponder.run",
-     "recv": "PacketResponder.run", "store": "NameNode.blockReceived", "del": "NameNode.delete",
-     "ddn": "DataNode.offerService", "read": "DataXceiver.readBlock"},
-    {"PacketResponder.run": [{"term": 1, "recv": 1}], "NameNode.delete": [{"del": LOOP_CAP}]})
-BASES = [s.split() for s in (
-    "alloc rcv rcv term recv term recv store store",
-    "rcv alloc rcv term recv store term recv store del del ddn ddn",
-    "alloc rcv rcv term recv term recv store store del del ddn ddn",
-    "rcv rcv alloc term recv store term recv store read",
-    "rcv alloc rcv term recv term recv store store read read",
-    "alloc rcv rcv term recv term recv store store read del del ddn ddn",
-)]
+    {
+        "alloc": "NameNode.addBlock",
+        "rcv": "DataXceiver.run",
+        "term": "PacketResponder.run",
+        "recv": "PacketResponder.run",
+        "store": "NameNode.blockReceived",
+        "del": "NameNode.delete",
+        "ddn": "DataNode.offerService",
+        "read": "DataXceiver.readBlock",
+    },
+    {"PacketResponder.run": [{"term": 1, "recv": 1}], "NameNode.delete": [{"del": LOOP_CAP}]},
+)
+BASES = [
+    s.split()
+    for s in (
+        "alloc rcv rcv term recv term recv store store",
+        "rcv alloc rcv term recv store term recv store del del ddn ddn",
+        "alloc rcv rcv term recv term recv store store del del ddn ddn",
+        "rcv rcv alloc term recv store term recv store read",
+        "rcv alloc rcv term recv term recv store store read read",
+        "alloc rcv rcv term recv term recv store store read del del ddn ddn",
+    )
+]
 
 
 def model(**cfg) -> SessionModel:
@@ -66,8 +77,11 @@ def test_composition_is_a_pure_function_of_bases_n_and_seed():
 def test_replacement_uses_another_path_of_the_same_entry_and_records_it():
     out = model(p_add=0, p_drop=0, p_replace=1.0).explain(BASES, 100, seed=2)
     changed = [c for c in out if c.changes]
-    assert changed and all(ch["change"] == "replace" and ch["role"] == "PacketResponder.run"
-                           and ch["path"] == ["term"] for c in changed for ch in c.changes)
+    assert changed and all(
+        ch["change"] == "replace" and ch["role"] == "PacketResponder.run" and ch["path"] == ["term"]
+        for c in changed
+        for ch in c.changes
+    )
     assert all(Counter(c.events)["recv"] == Counter(BASES[c.base])["recv"] - 1 for c in changed)
 
 
@@ -88,6 +102,6 @@ def test_session_model_round_trips_through_json_with_a_key_map(tmp_path):
     assert loaded.alternatives["PacketResponder.run"] == [["TERM", "RECV"], ["TERM"]]
     upper = [[e.upper() for e in b] for b in BASES]
     assert loaded.compose(upper, 20, 0) == [[e.upper() for e in s] for s in model().compose(BASES, 20, 0)]
-    p.write_text("{\"format\": \"other\"}")
+    p.write_text('{"format": "other"}')
     with pytest.raises(ValueError, match="not a session model"):
         load_session_model(p)

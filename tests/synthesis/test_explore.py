@@ -54,8 +54,7 @@ def test_reasons_do_not_depend_on_the_hash_seed(tmp_path):
     got = set()
     for seed in ("0", "3", "6"):  # seeds 3 and 6 gave other cores than 0 when z3 declared symbols in set order
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        res = subprocess.run([sys.executable, "-c", PROBE, root], env=env, capture_output=True, text=True,
-                             check=True)
+        res = subprocess.run([sys.executable, "-c", PROBE, root], env=env, capture_output=True, text=True, check=True)
         got.add(res.stdout)
     assert len(got) == 1
     assert json.loads(got.pop()) == outcome(a)
@@ -72,10 +71,13 @@ def test_reasons_do_not_depend_on_terms_built_before_in_the_process(tmp_path):
 
 def test_kept_paths_carry_conditions_only_where_a_later_check_reads_them(tmp_path):
     # `c * d > 7` is only partly read (nonlinear): those paths may go to the LLM check, which reads conditions
-    a = one(tmp_path, """
+    a = one(
+        tmp_path,
+        """
   void m(int c, int d, Object x) {
     if (x == null) { LOG.info("none"); if (c * d > 7) LOG.info("big"); } else LOG.info("some");
-  }""")
+  }""",
+    )
     out = EntryExplorer(a, GenerateConfig(fmt="hadoop"), "INFO")(key_of(a, "A.m"))
     assert out.partial and len(out.partial) < len(out.kept)
     for i, p in out.kept:

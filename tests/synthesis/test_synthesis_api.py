@@ -23,9 +23,14 @@ def test_generate_from_a_tree_equals_generate_from_the_source(tmp_path):
     assert a.totals["kept"] > 0 and a.learned and "learned from" in a.describe()[0]
 
 
-@pytest.mark.parametrize("change, message", [({"session_model": "maybe"}, "expected on or off"),
-                                             ({"host_fraction": 1.5}, r"not in \(0, 1\]"),
-                                             ({"format": "nosuch"}, "unknown log format")])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"session_model": "maybe"}, "expected on or off"),
+        ({"host_fraction": 1.5}, r"not in \(0, 1\]"),
+        ({"format": "nosuch"}, "unknown log format"),
+    ],
+)
 def test_bad_settings_fail_before_any_work(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):  # InputError and FormatError are both ValueErrors
         generate(GenerateRequest(tmp_path / "g", **change))

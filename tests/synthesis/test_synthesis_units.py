@@ -15,22 +15,38 @@ from anomalygen.synthesis.values import ValueModel, draw, generate
 
 
 def st(id="S1", template="x <*>", regex=r"(?s)^x\ (.*?)$", level="INFO", **kw) -> LogStatement:
-    base = dict(id=id, file="A.java", line=3, class_name="p.A", method="m()", level=level, call="info",
-                api="slf4j", logger="LOG", logger_name=None, recognised_by="type", template=template, regex=regex)
+    base = dict(
+        id=id,
+        file="A.java",
+        line=3,
+        class_name="p.A",
+        method="m()",
+        level=level,
+        call="info",
+        api="slf4j",
+        logger="LOG",
+        logger_name=None,
+        recognised_by="type",
+        template=template,
+        regex=regex,
+    )
     base.update(kw)
     return LogStatement(**base)
 
 
-@pytest.mark.parametrize("expr,typ,before,kind", [
-    ("b", "Block", "Receiving block ", "block"),
-    ("block.getNumBytes()", "long", "of size ", "size"),
-    ("s.getRemoteSocketAddress()", "SocketAddress", "src: ", "ip_port"),
-    ("e.getMessage()", "String", "failed: ", "exception"),
-    ("Long.toHexString(sessionId)", "String", "session 0x", "session_id"),
-    ("retries", "int", "after ", "count"),
-    ("path", "String", "file ", "path"),
-    ("flag", "boolean", "is ", "bool"),
-])
+@pytest.mark.parametrize(
+    "expr,typ,before,kind",
+    [
+        ("b", "Block", "Receiving block ", "block"),
+        ("block.getNumBytes()", "long", "of size ", "size"),
+        ("s.getRemoteSocketAddress()", "SocketAddress", "src: ", "ip_port"),
+        ("e.getMessage()", "String", "failed: ", "exception"),
+        ("Long.toHexString(sessionId)", "String", "session 0x", "session_id"),
+        ("retries", "int", "after ", "count"),
+        ("path", "String", "file ", "path"),
+        ("flag", "boolean", "is ", "bool"),
+    ],
+)
 def test_kind_from_code(expr, typ, before, kind):
     assert kind_from_code(expr, typ, before) == kind
 
@@ -53,10 +69,24 @@ def test_slot_shapes_repair_typed_slots():
 
 
 def test_value_model_learns_per_slot_and_pools():
-    s = st(template="Received <*> from <*>", regex=r"(?s)^Received\ (.*?)\ from\ (.*?)$",
-           slots=[Slot("b", "Block"), Slot("src", "InetSocketAddress")])
-    lines = [ParsedLine("f", i, ("081109", "203518", "1", "INFO", "dfs.A", "c"), "S1", s.template,
-                        (f"blk_{i}", f"/10.0.0.{i}"), "source", 1) for i in range(1, 6)]
+    s = st(
+        template="Received <*> from <*>",
+        regex=r"(?s)^Received\ (.*?)\ from\ (.*?)$",
+        slots=[Slot("b", "Block"), Slot("src", "InetSocketAddress")],
+    )
+    lines = [
+        ParsedLine(
+            "f",
+            i,
+            ("081109", "203518", "1", "INFO", "dfs.A", "c"),
+            "S1",
+            s.template,
+            (f"blk_{i}", f"/10.0.0.{i}"),
+            "source",
+            1,
+        )
+        for i in range(1, 6)
+    ]
     m = ValueModel.fit(lines, ("Date", "Time", "Pid", "Level", "Component", "Content"), {"S1": s})
     assert m.kind(s, 0) == "block" and m.kind(s, 1) == "ip"
     assert set(m.observed(s, 0)) == {f"blk_{i}" for i in range(1, 6)}
@@ -75,8 +105,9 @@ def test_generators_use_no_fixed_example_strings():
 def test_labeler_rules_and_recovery():
     lab = Labeler()
     err = st("E", "Giving up", r"^Giving\ up$", level="ERROR")
-    retry = st("W", "Retrying after <*>", r"^Retrying\ after\ (.*?)$", level="WARN", in_catch="IOException",
-               in_loop=True)
+    retry = st(
+        "W", "Retrying after <*>", r"^Retrying\ after\ (.*?)$", level="WARN", in_catch="IOException", in_loop=True
+    )
     ok = st("I", "Received", r"^Received$")
     assert lab.line(err).state == "anomalous" and lab.line(retry).state == "suspicious"
     assert lab.session([retry, ok], "normal") == (0, [])  # the retry went through

@@ -7,13 +7,16 @@ from anomalygen.synthesis.whole import _once, twins
 
 
 def stmt(sid: str, line: int, template: str, cls: str = "a.B", level: str = "INFO") -> LogStatement:
-    return LogStatement(sid, "a/B.java", line, cls, "m()", level, "info", "log4j", "LOG", None, "type", template,
-                        "^$")
+    return LogStatement(sid, "a/B.java", line, cls, "m()", level, "info", "log4j", "LOG", None, "type", template, "^$")
 
 
 def test_twins_are_one_message_at_two_places_of_one_class():
-    sts = [stmt("L2", 20, "Deleting block <*>"), stmt("L1", 10, "Deleting block <*>"),
-           stmt("L3", 30, "Deleting block <*>", cls="a.C"), stmt("L4", 40, "Deleting block <*>", level="WARN")]
+    sts = [
+        stmt("L2", 20, "Deleting block <*>"),
+        stmt("L1", 10, "Deleting block <*>"),
+        stmt("L3", 30, "Deleting block <*>", cls="a.C"),
+        stmt("L4", 40, "Deleting block <*>", level="WARN"),
+    ]
     assert twins(sts) == {"L2": "L1"}
 
 

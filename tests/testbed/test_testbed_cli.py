@@ -10,8 +10,9 @@ def test_plan_prints_the_requests_schedule():
     args = ["--duration", "300", "--faults", "leader_kill:2,pause", "--operations", "graceful_restart", "--seed", "3"]
     r = CliRunner().invoke(app, ["testbed", "zookeeper", "--plan", *args])
     assert r.exit_code == 0, r.output
-    planned = plan_schedule(TestbedRequest(duration=300, faults="leader_kill:2,pause", operations="graceful_restart",
-                                           seed=3)).planned
+    planned = plan_schedule(
+        TestbedRequest(duration=300, faults="leader_kill:2,pause", operations="graceful_restart", seed=3)
+    ).planned
     lines = r.output.splitlines()
     assert len(lines) == len(planned) == 4
     for line, p in zip(lines, planned):

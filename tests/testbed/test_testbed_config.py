@@ -18,14 +18,19 @@ from anomalygen.testbed.process import REGISTRY, role_of_line, spawn
 def test_config_ports_dirs_and_zoo_cfg(tmp_path):
     cfg = cfgmod.make_config(tmp_path, base_port=31000)
     assert [(n.sid, n.client_port, n.quorum_port, n.election_port) for n in cfg.nodes] == [
-        (1, 31000, 31100, 31200), (2, 31001, 31101, 31201), (3, 31002, 31102, 31202)]
+        (1, 31000, 31100, 31200),
+        (2, 31001, 31101, 31201),
+        (3, 31002, 31102, 31202),
+    ]
     assert cfg.hosts == "127.0.0.1:31000,127.0.0.1:31001,127.0.0.1:31002"
     cfgmod.write_files(cfg, "log4j")
     for n in cfg.nodes:
         text = n.zoo_cfg.read_text()
         assert f"dataDir={tmp_path}/servers/zk{n.sid}/data\n" in text
         assert f"clientPort={n.client_port}\n" in text and "clientPortAddress=127.0.0.1\n" in text
-        assert "server.1=127.0.0.1:31100:31200\nserver.2=127.0.0.1:31101:31201\nserver.3=127.0.0.1:31102:31202\n" in text
+        assert (
+            "server.1=127.0.0.1:31100:31200\nserver.2=127.0.0.1:31101:31201\nserver.3=127.0.0.1:31102:31202\n" in text
+        )
         assert "4lw.commands.whitelist=" in text and "admin.enableServer=false" in text
         assert (n.data_dir / "myid").read_text() == f"{n.sid}\n"
         props = (n.conf_dir / "log4j.properties").read_text()
@@ -51,8 +56,9 @@ def test_logback_config_uses_the_same_pattern(tmp_path):
 def test_java_command(tmp_path):
     cfg = cfgmod.make_config(tmp_path, base_port=33000)
     node = cfg.nodes[1]
-    cmd = cfgmod.java_command(cfg, node, "/usr/bin/java", [Path("/j/zookeeper.jar"), Path("/j/log4j-1.2.jar")],
-                              "log4j", install.MAIN_CLASS)
+    cmd = cfgmod.java_command(
+        cfg, node, "/usr/bin/java", [Path("/j/zookeeper.jar"), Path("/j/log4j-1.2.jar")], "log4j", install.MAIN_CLASS
+    )
     assert cmd[0] == "/usr/bin/java" and cmd[-2:] == [install.MAIN_CLASS, str(node.zoo_cfg)]
     assert "-Duser.timezone=UTC" in cmd
     assert f"-Dlog4j.configuration=file:{node.conf_dir}/log4j.properties" in cmd
@@ -65,8 +71,13 @@ def test_roles_from_real_3_8_log_lines():
     assert role_of_line(qp + b"Follower@77] - FOLLOWING - LEADER ELECTION TOOK - 478 MS\n") == "following"
     assert role_of_line(qp + b"Leader@588] - LEADING - LEADER ELECTION TOOK - 303 MS\n") == "leading"
     assert role_of_line(qp.replace(b"INFO ", b"WARN ") + b"QuorumPeer@1585] - PeerState set to LOOKING\n") == "looking"
-    assert role_of_line(b"2026-11-24 20:42:46,580 - INFO  [WorkerReceiver[myid=1]:FastLeaderElection$Messenger"
-                        b"$WorkerReceiver@391] - Notification: my state:LOOKING; n.sid:1, n.state:LOOKING\n") is None
+    assert (
+        role_of_line(
+            b"2026-11-24 20:42:46,580 - INFO  [WorkerReceiver[myid=1]:FastLeaderElection$Messenger"
+            b"$WorkerReceiver@391] - Notification: my state:LOOKING; n.sid:1, n.state:LOOKING\n"
+        )
+        is None
+    )
     assert role_of_line(qp + b"QuorumPeer@1537] - FOLLOWING\n") is None  # before the election is done
 
 
@@ -83,15 +94,23 @@ def test_registry_kills_running_and_paused_children():
 def test_children_die_with_a_killed_harness(tmp_path):
     """PDEATHSIG: a harness killed with -9 takes its servers with it (where setpriv exists)."""
     import shutil
+
     if not shutil.which("setpriv"):
         pytest.skip("util-linux setpriv not available: no PDEATHSIG")
     pidfile = tmp_path / "child.pid"
-    harness = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\n"
-        "from anomalygen.testbed.process import spawn\n"
-        "p = spawn([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
-        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
-        "time.sleep(300)\n")])
+    harness = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\n"
+                "from anomalygen.testbed.process import spawn\n"
+                "p = spawn([sys.executable, '-c', 'import time; time.sleep(300)'])\n"
+                f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+                "time.sleep(300)\n"
+            ),
+        ]
+    )
     deadline = time.monotonic() + 30
     while not (pidfile.exists() and pidfile.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -117,8 +136,18 @@ def _fake_jars(root: Path, names):
 
 
 def test_locate_debian_tree_and_missing_jars(tmp_path):
-    d = _fake_jars(tmp_path / "deb", ["zookeeper.jar", "zookeeper-3.8.0.jar", "zookeeper-jute.jar", "slf4j-api.jar",
-                                      "metrics-core.jar", "slf4j-log4j12.jar", "log4j-1.2.jar"])
+    d = _fake_jars(
+        tmp_path / "deb",
+        [
+            "zookeeper.jar",
+            "zookeeper-3.8.0.jar",
+            "zookeeper-jute.jar",
+            "slf4j-api.jar",
+            "metrics-core.jar",
+            "slf4j-log4j12.jar",
+            "log4j-1.2.jar",
+        ],
+    )
     dist = install.locate(tmp_path / "deb")
     assert (dist.kind, dist.logging, dist.version) == ("debian", "log4j", "3.8.0")
     assert dist.classpath[0] == d / "zookeeper.jar" and d / "log4j-1.2.jar" in dist.classpath
@@ -154,8 +183,9 @@ def test_locate_says_what_is_missing(tmp_path, monkeypatch):
 
 def test_cli_plan_and_bad_faults():
     runner = CliRunner()
-    res = runner.invoke(app, ["testbed", "zookeeper", "--plan", "--faults", "leader_kill,pause", "--duration",
-                              "200", "--seed", "4"])
+    res = runner.invoke(
+        app, ["testbed", "zookeeper", "--plan", "--faults", "leader_kill,pause", "--duration", "200", "--seed", "4"]
+    )
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 2 and {ln.split()[1] for ln in lines} == {"leader_kill", "pause"}

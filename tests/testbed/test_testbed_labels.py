@@ -6,8 +6,16 @@ import json
 import pytest
 
 from anomalygen.logs.sessions_data import load_sessions_jsonl
-from anomalygen.testbed.labels import (Interval, LabelError, covering, intervals, overlapping, read_faults,
-                                       window_grid, windows)
+from anomalygen.testbed.labels import (
+    Interval,
+    LabelError,
+    covering,
+    intervals,
+    overlapping,
+    read_faults,
+    window_grid,
+    windows,
+)
 from anomalygen.testbed.output import build, log_time, phase, server_of
 
 
@@ -16,8 +24,9 @@ def rec(index, kind, start, end=None, recovered=None):
 
 
 def test_interval_runs_to_the_later_of_end_and_recovery_plus_margin():
-    ivs = intervals([rec(0, "pause", 100, 105, 108), rec(1, "leader_kill", 50, 60, None),
-                     rec(2, "restart", None)], margin=10)
+    ivs = intervals(
+        [rec(0, "pause", 100, 105, 108), rec(1, "leader_kill", 50, 60, None), rec(2, "restart", None)], margin=10
+    )
     assert [(i.index, i.start, i.stop) for i in ivs] == [(1, 50, 70), (0, 100, 118)]
     assert intervals([rec(0, "pause", 100)], margin=0)[0].stop == 100
     with pytest.raises(ValueError):
@@ -51,8 +60,7 @@ def test_windows_label_skip_empty_and_keep_order():
     assert got[2]["events"] == ["D", "E"] and got[2]["templates"] == ["d", "e"] and got[2]["lines"] == 2
     sliding = list(windows(rows, ivs, 10, step=5, t0=0, t1=35, prefix="zk1/w"))
     # [5,15) and [10,20) hold C inside [11,15]; [15,25) touches the interval but is empty, so it is skipped
-    assert [w["session_id"] for w in sliding] == ["zk1/w00000", "zk1/w00001", "zk1/w00002", "zk1/w00005",
-                                                  "zk1/w00006"]
+    assert [w["session_id"] for w in sliding] == ["zk1/w00000", "zk1/w00001", "zk1/w00002", "zk1/w00005", "zk1/w00006"]
     assert [w["label"] for w in sliding] == [0, 1, 1, 0, 0]
 
 
@@ -82,34 +90,48 @@ LINE = "{stamp} - {level:<5} [{thread}:{cls}@{line}] - {msg}\n"
 def _log(path, entries):
     with open(path, "w") as fh:
         for sec, level, thread, cls, line, msg in entries:
-            fh.write(LINE.format(stamp=f"1970-01-01 00:00:{sec:02d},000", level=level, thread=thread, cls=cls,
-                                 line=line, msg=msg))
+            fh.write(
+                LINE.format(
+                    stamp=f"1970-01-01 00:00:{sec:02d},000", level=level, thread=thread, cls=cls, line=line, msg=msg
+                )
+            )
 
 
 def test_build_outputs_from_three_logs(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     qp = "QuorumPeer[myid={}](plain=127.0.0.1:2181)(secure=disabled)"
-    _log(logs / "zookeeper-1.log", [
-        (1, "INFO", "main", "QuorumPeerMain", 137, "Starting quorum peer"),
-        (12, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x1 with timeout 10000"),
-        (22, "WARN", qp.format(1), "Follower", 128, "Exception when following the leader"),
-        (23, "INFO", qp.format(1), "QuorumPeer", 1455, "LOOKING"),
-        (44, "INFO", qp.format(1), "Follower", 77, "FOLLOWING - LEADER ELECTION TOOK - 230 MS"),
-        (58, "INFO", "main", "QuorumPeerMain", 90, "shutting down"),
-    ])
-    _log(logs / "zookeeper-2.log", [
-        (13, "INFO", "NIOWorkerThread-2", "ZooKeeperServer", 1443, "Established session 0x2 with timeout 10000"),
-        (24, "INFO", qp.format(2), "Leader", 588, "LEADING - LEADER ELECTION TOOK - 240 MS"),
-    ])
+    _log(
+        logs / "zookeeper-1.log",
+        [
+            (1, "INFO", "main", "QuorumPeerMain", 137, "Starting quorum peer"),
+            (12, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x1 with timeout 10000"),
+            (22, "WARN", qp.format(1), "Follower", 128, "Exception when following the leader"),
+            (23, "INFO", qp.format(1), "QuorumPeer", 1455, "LOOKING"),
+            (44, "INFO", qp.format(1), "Follower", 77, "FOLLOWING - LEADER ELECTION TOOK - 230 MS"),
+            (58, "INFO", "main", "QuorumPeerMain", 90, "shutting down"),
+        ],
+    )
+    _log(
+        logs / "zookeeper-2.log",
+        [
+            (13, "INFO", "NIOWorkerThread-2", "ZooKeeperServer", 1443, "Established session 0x2 with timeout 10000"),
+            (24, "INFO", qp.format(2), "Leader", 588, "LEADING - LEADER ELECTION TOOK - 240 MS"),
+        ],
+    )
     with open(logs / "zookeeper-2.log", "a") as fh:
         fh.write("java.io.IOException: boom\n\tat x.y(Z.java:1)\n")  # a stack trace: continuation lines
     _log(logs / "zookeeper-3.log", [(35, "INFO", "main", "QuorumPeerMain", 137, "Starting quorum peer")])
     ivs = intervals([rec(0, "leader_kill", 21.5, 30, 31)], margin=4)  # [21.5, 35]
     res = build(tmp_path, sorted(logs.glob("*.log")), [], ivs, window=10, t0=10, t1=50)
 
-    assert res["structured"] == {"lines": 9, "run_lines": 7, "startup_lines": 1, "shutdown_lines": 1,
-                                 "anomalous_lines": 4}
+    assert res["structured"] == {
+        "lines": 9,
+        "run_lines": 7,
+        "startup_lines": 1,
+        "shutdown_lines": 1,
+        "anomalous_lines": 4,
+    }
     assert res["lines_by_server"] == {"zk1": 4, "zk2": 2, "zk3": 1}
     with open(tmp_path / "structured.csv") as fh:
         table = list(csv.DictReader(fh))
@@ -121,7 +143,11 @@ def test_build_outputs_from_three_logs(tmp_path):
 
     sessions = load_sessions_jsonl(tmp_path / "sessions.jsonl")
     assert [(s.session_id, s.label, len(s.events)) for s in sessions] == [
-        ("w00000", 0, 2), ("w00001", 1, 3), ("w00002", 1, 1), ("w00003", 0, 1)]
+        ("w00000", 0, 2),
+        ("w00001", 1, 3),
+        ("w00002", 1, 1),
+        ("w00003", 0, 1),
+    ]
     assert res["sessions"]["windows"] == 4 and res["sessions"]["anomalous_share"] == 0.5
     by_server = load_sessions_jsonl(tmp_path / "sessions_by_server.jsonl")
     assert {s.session_id for s in by_server} >= {"zk1/w00000", "zk2/w00001", "zk3/w00002"}
@@ -138,14 +164,18 @@ def test_relabel_command_on_a_run_folder(tmp_path):
 
     run = tmp_path / "run"
     (run / "logs").mkdir(parents=True)
-    _log(run / "logs" / "zookeeper-1.log", [
-        (5, "INFO", "main", "QuorumPeerMain", 137, "Starting quorum peer"),
-        (12, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x1 with timeout 10000"),
-        (22, "WARN", "QuorumPeer[myid=1]", "Follower", 128, "Exception when following the leader"),
-        (41, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x2 with timeout 10000"),
-    ])
-    (run / "summary.json").write_text(json.dumps({"workload_started": "1970-01-01T00:00:10+00:00",
-                                                  "ended": "1970-01-01T00:00:50+00:00"}))
+    _log(
+        run / "logs" / "zookeeper-1.log",
+        [
+            (5, "INFO", "main", "QuorumPeerMain", 137, "Starting quorum peer"),
+            (12, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x1 with timeout 10000"),
+            (22, "WARN", "QuorumPeer[myid=1]", "Follower", 128, "Exception when following the leader"),
+            (41, "INFO", "NIOWorkerThread-1", "ZooKeeperServer", 1443, "Established session 0x2 with timeout 10000"),
+        ],
+    )
+    (run / "summary.json").write_text(
+        json.dumps({"workload_started": "1970-01-01T00:00:10+00:00", "ended": "1970-01-01T00:00:50+00:00"})
+    )
     (run / "faults.jsonl").write_text(json.dumps(rec(0, "leader_kill", 21.0, 25.0, 26.0)) + "\n")
     runner = CliRunner()
     res = runner.invoke(app, ["testbed", "relabel", str(run), "--window", "20", "--margin", "0"])

@@ -24,11 +24,18 @@ def test_schedule_keeps_faults_and_operations_apart():
     assert sorted(p.kind for p in sch.planned) == ["graceful_restart", "leader_kill", "leader_kill", "pause"]
     assert [p.kind for p in sch.planned if p.planned] == ["graceful_restart"]
     # the request's own warm-up, tail and victim timeout reach the planner
-    assert sch.planned == plan({"leader_kill": 2, "pause": 1, "graceful_restart": 1}, 300, 3, 20.0, 15.0,
-                               extra_hold={"session_expiry": 6.0, "client_away": 6.0})
+    assert sch.planned == plan(
+        {"leader_kill": 2, "pause": 1, "graceful_restart": 1},
+        300,
+        3,
+        20.0,
+        15.0,
+        extra_hold={"session_expiry": 6.0, "client_away": 6.0},
+    )
     assert plan_schedule(req) == sch
     assert plan_schedule(TestbedRequest(duration=300, faults="leader_kill:2,pause", seed=4)).planned != [
-        p for p in sch.planned if not p.planned]
+        p for p in sch.planned if not p.planned
+    ]
 
 
 def test_bad_spec_is_refused():

@@ -21,12 +21,15 @@ def test_spec_without_faults(spec):
     assert parse_spec(spec) == {}
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("leader_kil", ["item 1", "unknown kind 'leader_kil'", "leader_kill"]),
-    ("pause,,restart", ["item 2 is empty"]),
-    ("pause:x", ["item 1", "'x' is not an integer"]),
-    ("pause:-1", ["negative count"]),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("leader_kil", ["item 1", "unknown kind 'leader_kil'", "leader_kill"]),
+        ("pause,,restart", ["item 2 is empty"]),
+        ("pause:x", ["item 1", "'x' is not an integer"]),
+        ("pause:-1", ["negative count"]),
+    ],
+)
 def test_spec_errors_name_the_item(spec, words):
     with pytest.raises(SpecError) as err:
         parse_spec(spec)

@@ -61,16 +61,28 @@ def zk_dist():
 @pytest.fixture(scope="module")
 def leader_kill_run(zk_dist, tmp_path_factory):
     out = tmp_path_factory.mktemp("zk_smoke") / "run"
-    req = TestbedRequest(out=out, duration=60, faults="leader_kill", seed=1, rate=20, churn=1.0, window=5, margin=10,
-                         warmup=15, tail=10)
+    req = TestbedRequest(
+        out=out, duration=60, faults="leader_kill", seed=1, rate=20, churn=1.0, window=5, margin=10, warmup=15, tail=10
+    )
     return run_testbed(req, zk_dist)
 
 
 @pytest.fixture(scope="module")
 def planned_restart_run(zk_dist, tmp_path_factory):
     out = tmp_path_factory.mktemp("zk_smoke_planned") / "run"
-    req = TestbedRequest(out=out, duration=60, faults="none", operations="graceful_restart", seed=1, rate=20,
-                         churn=1.0, window=5, margin=10, warmup=15, tail=10)
+    req = TestbedRequest(
+        out=out,
+        duration=60,
+        faults="none",
+        operations="graceful_restart",
+        seed=1,
+        rate=20,
+        churn=1.0,
+        window=5,
+        margin=10,
+        warmup=15,
+        tail=10,
+    )
     return run_testbed(req, zk_dist)
 
 
@@ -104,8 +116,11 @@ def test_leader_kill_elects_a_new_leader(leader_kill_run):
     assert res.summary["leader_elections"] >= 1 and new in res.summary["leaders"]
     # the followers noticed the loss of their leader
     others = [s for s in (1, 2, 3) if s != killed]
-    assert any("Exception when following the leader" in ln or "PeerState set to LOOKING" in ln
-               for s in others for ln in _log_lines(res.out / "logs" / f"zookeeper-{s}.log"))
+    assert any(
+        "Exception when following the leader" in ln or "PeerState set to LOOKING" in ln
+        for s in others
+        for ln in _log_lines(res.out / "logs" / f"zookeeper-{s}.log")
+    )
 
 
 def test_fault_window_is_labelled(leader_kill_run):
@@ -138,8 +153,16 @@ def test_fault_window_is_labelled(leader_kill_run):
 def test_outputs_and_cleanup(leader_kill_run):
     res = leader_kill_run
     out = res.out
-    for name in ("faults.jsonl", "schedule.json", "summary.json", "testbed.manifest.json", "templates.csv",
-                 "logs/zookeeper-1.log", "logs/zookeeper-2.log", "logs/zookeeper-3.log"):
+    for name in (
+        "faults.jsonl",
+        "schedule.json",
+        "summary.json",
+        "testbed.manifest.json",
+        "templates.csv",
+        "logs/zookeeper-1.log",
+        "logs/zookeeper-2.log",
+        "logs/zookeeper-3.log",
+    ):
         assert (out / name).is_file(), name
     manifest = json.loads((out / "testbed.manifest.json").read_text())
     assert manifest["stage"] == "testbed zookeeper" and manifest["params"]["seed"] == 1
@@ -161,17 +184,39 @@ def test_ctrl_c_stops_every_server_and_keeps_the_record(zk_dist, tmp_path):
     import time
 
     out = tmp_path / "interrupted"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
-                                                        os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen([sys.executable, "-m", "anomalygen.cli", "testbed", "zookeeper", "--out", str(out),
-                             "--duration", "300", "--faults", "none"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "anomalygen.cli",
+            "testbed",
+            "zookeeper",
+            "--out",
+            str(out),
+            "--duration",
+            "300",
+            "--faults",
+            "none",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             roles = out / "roles.jsonl"
-            if roles.exists() and '"leading"' in roles.read_text() and (out / "client.log").exists() \
-                    and "CONNECTED" in (out / "client.log").read_text():
+            if (
+                roles.exists()
+                and '"leading"' in roles.read_text()
+                and (out / "client.log").exists()
+                and "CONNECTED" in (out / "client.log").read_text()
+            ):
                 break
             time.sleep(0.2)
         assert proc.poll() is None, proc.stdout.read()

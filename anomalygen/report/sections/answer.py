@@ -38,33 +38,43 @@ def figure(s: Setting) -> str:
     x = lambda v: LEFT + (v - lo) / (hi - lo) * plot_w  # noqa: E731
     top = 28
     height = top + ROW * len(rows) + 24
-    parts = [f'<svg class="answer-fig" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" role="img" '
-             f'aria-label="{esc(LABELS.get(s.metric, s.metric))} per detector and arm">']
+    parts = [
+        f'<svg class="answer-fig" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" role="img" '
+        f'aria-label="{esc(LABELS.get(s.metric, s.metric))} per detector and arm">'
+    ]
     lx = LEFT
     for a in arms:  # the legend, on one line above the plot
-        parts.append(f'<circle cx="{lx + 5}" cy="10" r="4" fill="{colour[a]}"/>'
-                     f'<text x="{lx + 12}" y="14" font-size="11">{esc(a)}</text>')
+        parts.append(
+            f'<circle cx="{lx + 5}" cy="10" r="4" fill="{colour[a]}"/>'
+            f'<text x="{lx + 12}" y="14" font-size="11">{esc(a)}</text>'
+        )
         lx += 24 + 6.5 * len(a)
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
         if lo <= t <= hi:
-            parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 4}" y2="{height - 20}" stroke="#e5e5e5"/>'
-                         f'<text x="{x(t):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">{t:g}</text>')
+            parts.append(
+                f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top - 4}" y2="{height - 20}" stroke="#e5e5e5"/>'
+                f'<text x="{x(t):.1f}" y="{height - 6}" font-size="10" text-anchor="middle">{t:g}</text>'
+            )
     step = (ROW - 8) / max(1, len(arms) - 1)
     for i, d in enumerate(rows):
         y0 = top + i * ROW
         weight = ' font-weight="bold"' if i == 0 else ""
-        parts.append(f'<text x="{LEFT - 8}" y="{y0 + ROW / 2 + 4:.1f}" font-size="11" text-anchor="end"{weight}>'
-                     f'{esc(d.model)}</text>')
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{y0 + ROW / 2 + 4:.1f}" font-size="11" text-anchor="end"{weight}>'
+            f"{esc(d.model)}</text>"
+        )
         for j, a in enumerate(arms):
             if a not in d.means:
                 continue
             y = y0 + 4 + j * step
             vs = d.seeds[a]
-            parts.append(f'<line x1="{x(min(vs)):.1f}" x2="{x(max(vs)):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-                         f'stroke="{colour[a]}" stroke-width="1.5"/>'
-                         f'<circle cx="{x(d.means[a]):.1f}" cy="{y:.1f}" r="3" fill="{colour[a]}">'
-                         f'<title>{esc(d.model)}, {esc(a)}: mean {d.means[a]:.3f}, seeds {min(vs):.3f} to '
-                         f'{max(vs):.3f}</title></circle>')
+            parts.append(
+                f'<line x1="{x(min(vs)):.1f}" x2="{x(max(vs)):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                f'stroke="{colour[a]}" stroke-width="1.5"/>'
+                f'<circle cx="{x(d.means[a]):.1f}" cy="{y:.1f}" r="3" fill="{colour[a]}">'
+                f"<title>{esc(d.model)}, {esc(a)}: mean {d.means[a]:.3f}, seeds {min(vs):.3f} to "
+                f"{max(vs):.3f}</title></circle>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -76,12 +86,25 @@ def _setting_html(s: Setting) -> str:
         parts.append(f"<p>{esc(s.by_detector())}</p>")
     head = ["arm (mean of models)"] + [LABELS.get(c, c) for c in s.columns]
     parts.append('<div class="answer-row">')  # table and figure side by side where the screen is wide enough
-    parts.append(table(head, [[esc(a)] + ["n/a" if (v := s.arm_means[a].get(c)) is None
-                                          else f"{v:.{4 if c.startswith('fpr') else 3}f}" for c in s.columns]
-                              for a in s.arms], raw=True))
-    parts.append(f"<figure>{figure(s)}<figcaption>{esc(LABELS.get(s.metric, s.metric))} per detector: dot = mean "
-                 f"over {s.n_seeds} seeds, line = lowest to highest seed; the first row is the mean of models"
-                 "</figcaption></figure></div>")
+    parts.append(
+        table(
+            head,
+            [
+                [esc(a)]
+                + [
+                    "n/a" if (v := s.arm_means[a].get(c)) is None else f"{v:.{4 if c.startswith('fpr') else 3}f}"
+                    for c in s.columns
+                ]
+                for a in s.arms
+            ],
+            raw=True,
+        )
+    )
+    parts.append(
+        f"<figure>{figure(s)}<figcaption>{esc(LABELS.get(s.metric, s.metric))} per detector: dot = mean "
+        f"over {s.n_seeds} seeds, line = lowest to highest seed; the first row is the mean of models"
+        "</figcaption></figure></div>"
+    )
     return "".join(parts)
 
 
@@ -91,4 +114,6 @@ def render(run: RunDir) -> str:
         return note(why or "no answer", "missing")
     return "".join(_setting_html(s) for s in settings) + note(
         "verdicts need a paired t-test over seeds with p < 0.05; the per-detector table is under Detectors, "
-        "every paired comparison in evaluate/paired.csv and evaluate/summary.md", "info")
+        "every paired comparison in evaluate/paired.csv and evaluate/summary.md",
+        "info",
+    )

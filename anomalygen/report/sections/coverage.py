@@ -32,8 +32,10 @@ def _seen_ids(run: RunDir) -> tuple[set[str] | None, str]:
             return set(covered["exact"]), "coverage.json (exact match of real lines)"
     tpl = run.csv_rows(layout.TEMPLATES)
     if tpl.ok:
-        return ({r["EventId"] for r in tpl.value if r.get("Match", "source") != "fallback" and r.get("EventId")},
-                "logs/templates.csv (statements the parser matched)")
+        return (
+            {r["EventId"] for r in tpl.value if r.get("Match", "source") != "fallback" and r.get("EventId")},
+            "logs/templates.csv (statements the parser matched)",
+        )
     return None, ""
 
 
@@ -69,25 +71,47 @@ def _from_inventory(statements: list[dict], seen: set[str], source: str, synth: 
     heads = ["", "statements", "seen", "unseen", "seen %"]
     if synth is not None:
         heads += ["unseen, printed by synthetic", "seen or synthetic %"]
-    by_level = sorted(_breakdown(statements, lambda s: str(s.get("level", "?")), seen, synth),
-                      key=lambda r: _level_key(r[0]))
+    by_level = sorted(
+        _breakdown(statements, lambda s: str(s.get("level", "?")), seen, synth), key=lambda r: _level_key(r[0])
+    )
     parts += [h3("By level"), table(["level", *heads[1:]], by_level)]
-    by_class = sorted(_breakdown(statements, lambda s: str(s.get("class_name", "?")).split("$")[0], seen, synth),
-                      key=lambda r: (-r[3], r[0]))
-    parts += [h3("By class (most unseen first)"), table(["class", *heads[1:]], by_class[:MAX_GROUPS]),
-              _more(len(by_class), "classes")]
-    by_file = sorted(_breakdown(statements, lambda s: str(s.get("file", "?")), seen, synth),
-                     key=lambda r: (-r[3], r[0]))
-    parts += [h3("By file (most unseen first)"), table(["file", *heads[1:]], by_file[:MAX_GROUPS]),
-              _more(len(by_file), "files")]
-    unseen = sorted((s for s in statements if s.get("id") not in seen),
-                    key=lambda s: (_level_key(str(s.get("level", ""))), str(s.get("file", "")), to_int(s.get("line"))))
+    by_class = sorted(
+        _breakdown(statements, lambda s: str(s.get("class_name", "?")).split("$")[0], seen, synth),
+        key=lambda r: (-r[3], r[0]),
+    )
+    parts += [
+        h3("By class (most unseen first)"),
+        table(["class", *heads[1:]], by_class[:MAX_GROUPS]),
+        _more(len(by_class), "classes"),
+    ]
+    by_file = sorted(
+        _breakdown(statements, lambda s: str(s.get("file", "?")), seen, synth), key=lambda r: (-r[3], r[0])
+    )
+    parts += [
+        h3("By file (most unseen first)"),
+        table(["file", *heads[1:]], by_file[:MAX_GROUPS]),
+        _more(len(by_file), "files"),
+    ]
+    unseen = sorted(
+        (s for s in statements if s.get("id") not in seen),
+        key=lambda s: (_level_key(str(s.get("level", ""))), str(s.get("file", "")), to_int(s.get("line"))),
+    )
     parts.append(h3(f"Statements never seen in the real logs ({len(unseen)})"))
-    rows = [[s.get("level", ""), s.get("template", ""), s.get("class_name", ""), f"{s.get('file', '')}:{s.get('line', '')}",
-             *(["yes" if s.get("id") in synth else "no"] if synth is not None else [])]
-            for s in unseen[:MAX_UNSEEN]]
-    parts.append(table(["level", "template", "class", "where", *(["in synthetic"] if synth is not None else [])],
-                       rows, cls="text"))
+    rows = [
+        [
+            s.get("level", ""),
+            s.get("template", ""),
+            s.get("class_name", ""),
+            f"{s.get('file', '')}:{s.get('line', '')}",
+            *(["yes" if s.get("id") in synth else "no"] if synth is not None else []),
+        ]
+        for s in unseen[:MAX_UNSEEN]
+    ]
+    parts.append(
+        table(
+            ["level", "template", "class", "where", *(["in synthetic"] if synth is not None else [])], rows, cls="text"
+        )
+    )
     if len(unseen) > MAX_UNSEEN:
         parts.append(note(f"... and {len(unseen) - MAX_UNSEEN} more", "info"))
     return "".join(parts)
@@ -100,17 +124,42 @@ def _from_coverage_json(cov: dict) -> str:
         data = cov.get(key)
         if not isinstance(data, dict) or not data:
             continue
-        rows = [[g, to_int(r.get("statements")), *[to_int(r.get(m)) for m in methods],
-                 *[pct(to_int(r.get(m)), to_int(r.get("statements"))) for m in methods]]
-                for g, r in data.items() if isinstance(r, dict)]
-        parts += [h3(title), table([key[3:], "statements", *[f"seen ({m})" for m in methods],
-                                    *[f"seen % ({m})" for m in methods]], rows)]
+        rows = [
+            [
+                g,
+                to_int(r.get("statements")),
+                *[to_int(r.get(m)) for m in methods],
+                *[pct(to_int(r.get(m)), to_int(r.get("statements"))) for m in methods],
+            ]
+            for g, r in data.items()
+            if isinstance(r, dict)
+        ]
+        parts += [
+            h3(title),
+            table(
+                [key[3:], "statements", *[f"seen ({m})" for m in methods], *[f"seen % ({m})" for m in methods]], rows
+            ),
+        ]
     never = cov.get("never_seen")
     if isinstance(never, list) and never:
         parts.append(h3("Statements never seen in the real logs (as listed by coverage.json)"))
-        parts.append(table(["level", "template", "class", "where", "call sites"],
-                           [[r.get("level", ""), r.get("template", ""), r.get("class", ""), r.get("where", ""),
-                             to_int(r.get("call_sites"))] for r in never if isinstance(r, dict)], cls="text"))
+        parts.append(
+            table(
+                ["level", "template", "class", "where", "call sites"],
+                [
+                    [
+                        r.get("level", ""),
+                        r.get("template", ""),
+                        r.get("class", ""),
+                        r.get("where", ""),
+                        to_int(r.get("call_sites")),
+                    ]
+                    for r in never
+                    if isinstance(r, dict)
+                ],
+                cls="text",
+            )
+        )
     return "".join(parts)
 
 
@@ -121,15 +170,25 @@ def _summary(cov: dict) -> str:
     for m in ("exact", "token"):
         d = s.get(m)
         if isinstance(d, dict):
-            rows.append([m, total, to_int(d.get("covered")), total - to_int(d.get("covered")),
-                         pct(to_int(d.get("covered")), total)])
+            rows.append(
+                [
+                    m,
+                    total,
+                    to_int(d.get("covered")),
+                    total - to_int(d.get("covered")),
+                    pct(to_int(d.get("covered")), total),
+                ]
+            )
     parse = (cov.get("inputs") or {}).get("parse") or {}
     read = parse.get("read") or {}
     out = table(["method", "statements", "seen", "unseen", "seen %"], rows) if rows else ""
     if read:
-        out += note(f"real log lines read {to_int(read.get('lines_read')):,}: parsed {to_int(read.get('parsed')):,}, "
-                    f"rejected {to_int(read.get('rejected')):,}; matched to a statement "
-                    f"{to_int(parse.get('matched')):,}, parser fallback {to_int(parse.get('fallback')):,}", "info")
+        out += note(
+            f"real log lines read {to_int(read.get('lines_read')):,}: parsed {to_int(read.get('parsed')):,}, "
+            f"rejected {to_int(read.get('rejected')):,}; matched to a statement "
+            f"{to_int(parse.get('matched')):,}, parser fallback {to_int(parse.get('fallback')):,}",
+            "info",
+        )
     return out
 
 
@@ -150,8 +209,9 @@ def render(run: RunDir) -> str:
     elif not inv.ok:
         parts.append(note(run.why_missing(f"statement inventory ({inv.problem})", "inventory")))
     else:
-        parts.append(note(run.why_missing("seen statements (neither coverage.json nor logs/templates.csv)",
-                                          "parse", "coverage")))
+        parts.append(
+            note(run.why_missing("seen statements (neither coverage.json nor logs/templates.csv)", "parse", "coverage"))
+        )
         levels = Counter(str(s.get("level", "?")) for s in inv.value)
         parts.append(h3("Statements by level (inventory only)"))
         parts.append(table(["level", "statements"], sorted(levels.items(), key=lambda kv: _level_key(kv[0]))))

@@ -44,8 +44,11 @@ def _log_tail(run: RunDir, name: str, info: dict) -> str:
             lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             continue
-        return details(f"{name}: last {min(LOG_TAIL, len(lines))} lines of {_rel(str(p), run)}",
-                       pre("\n".join(lines[-LOG_TAIL:])), open_=True)
+        return details(
+            f"{name}: last {min(LOG_TAIL, len(lines))} lines of {_rel(str(p), run)}",
+            pre("\n".join(lines[-LOG_TAIL:])),
+            open_=True,
+        )
     return ""
 
 
@@ -62,9 +65,15 @@ def _stage_table(run: RunDir, stages: dict) -> str:
         total += secs or 0.0
         outs = info.get("outputs") or []
         outs = outs if isinstance(outs, list) else [outs]
-        rows.append([esc(name), f'<span class="{_status_class(status)}">{esc(status)}</span>',
-                     "" if secs is None else f"{secs:.1f}", esc(info.get("note", "")),
-                     "<br>".join(f"<code>{esc(_rel(str(o), run))}</code>" for o in outs)])
+        rows.append(
+            [
+                esc(name),
+                f'<span class="{_status_class(status)}">{esc(status)}</span>',
+                "" if secs is None else f"{secs:.1f}",
+                esc(info.get("note", "")),
+                "<br>".join(f"<code>{esc(_rel(str(o), run))}</code>" for o in outs),
+            ]
+        )
         if status.startswith("failed"):
             tails.append(_log_tail(run, name, info))
     rows.append(["<b>total</b>", "", f"<b>{total:.1f}</b>", "", ""])
@@ -80,7 +89,12 @@ def key_figures(run: RunDir) -> list[tuple[str, str]]:
         exact = s.get("exact", {}) if isinstance(s.get("exact"), dict) else {}
         if total:
             figs.append(("log statements in the source", num(total)))
-            figs.append(("seen in real logs", f"{num(to_int(exact.get('covered')))} ({pct(to_int(exact.get('covered')), total)})"))
+            figs.append(
+                (
+                    "seen in real logs",
+                    f"{num(to_int(exact.get('covered')))} ({pct(to_int(exact.get('covered')), total)})",
+                )
+            )
     else:
         inv = run.json(layout.INVENTORY_MANIFEST, "inventory/manifest.json")
         if inv.ok and isinstance(inv.value, dict):
@@ -91,10 +105,16 @@ def key_figures(run: RunDir) -> list[tuple[str, str]]:
     if syn.ok and isinstance(syn.value, dict):
         c = (syn.value.get("outputs") or {}).get("counts") or {}
         if "sessions" in c:
-            figs.append(("synthetic sessions", f"{num(to_int(c.get('sessions')))} "
-                                               f"({num(to_int(c.get('anomalous')))} anomalous)"))
+            figs.append(
+                (
+                    "synthetic sessions",
+                    f"{num(to_int(c.get('sessions')))} ({num(to_int(c.get('anomalous')))} anomalous)",
+                )
+            )
         if "statements_newly_covered" in c:
-            figs.append(("statements real logs never showed that kept paths print", num(to_int(c["statements_newly_covered"]))))
+            figs.append(
+                ("statements real logs never showed that kept paths print", num(to_int(c["statements_newly_covered"])))
+            )
     return figs
 
 
@@ -103,8 +123,11 @@ def render(run: RunDir) -> str:
     got = run.json(layout.STATE)
     figs = key_figures(run)
     if figs:
-        parts.append('<table class="kv"><tbody>' + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>"
-                                                            for k, v in figs) + "</tbody></table>")
+        parts.append(
+            '<table class="kv"><tbody>'
+            + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in figs)
+            + "</tbody></table>"
+        )
     if not got.ok:
         parts.append(note(f"run manifest: {got.problem}; stage timings and parameters unknown"))
         return "".join(parts)
@@ -113,7 +136,11 @@ def render(run: RunDir) -> str:
     parts.append(h3("Inputs"))
     parts.append(kv_table(inputs) if isinstance(inputs, dict) and inputs else note("no inputs recorded in run.json"))
     parts.append(h3("Parameters"))
-    parts.append(kv_table(params) if isinstance(params, dict) and params else note("no parameters recorded in run.json"))
+    parts.append(
+        kv_table(params) if isinstance(params, dict) and params else note("no parameters recorded in run.json")
+    )
     parts.append(h3("Stages"))
-    parts.append(_stage_table(run, stages) if isinstance(stages, dict) and stages else note("no stages recorded in run.json"))
+    parts.append(
+        _stage_table(run, stages) if isinstance(stages, dict) and stages else note("no stages recorded in run.json")
+    )
     return "".join(parts)

@@ -36,22 +36,66 @@ def render(run: RunDir) -> str:
     if not rows:
         return note("synthetic/entries.csv holds no entry point: no path was explored")
     totals = {c: sum(d[c] for d in rows) for c in COLS}
-    parts = [table(["entries", "paths in the source", "examined", "infeasible", "unknown", "kept",
-                    "distinct sequences", "new sequences"],
-                   [[len(rows), totals["total"], totals["paths"], totals["infeasible"], totals["unknown"],
-                     totals["kept"], totals["sequences"], totals["new"]]])]
-    parts.append(note("'paths in the source' is the exact count; entries with more than the cap are sampled "
-                      "('examined'). 'infeasible': refuted by the z3 check; 'unknown': not decided; 'new': "
-                      "distinct sequences the real logs never showed.", "info"))
+    parts = [
+        table(
+            [
+                "entries",
+                "paths in the source",
+                "examined",
+                "infeasible",
+                "unknown",
+                "kept",
+                "distinct sequences",
+                "new sequences",
+            ],
+            [
+                [
+                    len(rows),
+                    totals["total"],
+                    totals["paths"],
+                    totals["infeasible"],
+                    totals["unknown"],
+                    totals["kept"],
+                    totals["sequences"],
+                    totals["new"],
+                ]
+            ],
+        )
+    ]
+    parts.append(
+        note(
+            "'paths in the source' is the exact count; entries with more than the cap are sampled "
+            "('examined'). 'infeasible': refuted by the z3 check; 'unknown': not decided; 'new': "
+            "distinct sequences the real logs never showed.",
+            "info",
+        )
+    )
     shown = rows[:TOP]
-    parts.append(h3(f"Entries (top {len(shown)} of {len(rows)} by kept paths)" if len(rows) > TOP
-                    else f"Entries ({len(rows)})"))
-    parts.append(table(["entry", "paths in the source", "examined", "infeasible", "unknown", "partial", "kept",
-                        "LLM rejected", "distinct sequences", "seen", "new"],
-                       [[d["entry"], *(d[c] for c in COLS)] for d in shown]))
+    parts.append(
+        h3(f"Entries (top {len(shown)} of {len(rows)} by kept paths)" if len(rows) > TOP else f"Entries ({len(rows)})")
+    )
+    parts.append(
+        table(
+            [
+                "entry",
+                "paths in the source",
+                "examined",
+                "infeasible",
+                "unknown",
+                "partial",
+                "kept",
+                "LLM rejected",
+                "distinct sequences",
+                "seen",
+                "new",
+            ],
+            [[d["entry"], *(d[c] for c in COLS)] for d in shown],
+        )
+    )
     try:
-        parts.append(img(paths_bar(rows[:PLOT_TOP]), f"paths per entry point (top {min(PLOT_TOP, len(rows))} "
-                                                     f"by kept paths)"))
+        parts.append(
+            img(paths_bar(rows[:PLOT_TOP]), f"paths per entry point (top {min(PLOT_TOP, len(rows))} by kept paths)")
+        )
     except Exception as e:  # a plot must never cost the section
         parts.append(note(f"path plot could not be drawn: {type(e).__name__}: {e}", "error"))
     return "".join(parts)

@@ -16,17 +16,33 @@ def render(run: RunDir) -> str:
     labelled_eval = run.path("evaluate/runs.json", "evaluate/runs.csv") is not None
     parts = []
     if params.get("testbed"):
-        parts.append(kv_table({"train on": params.get("testbed"),
-                               "test on": params.get("test_testbed") or "the second half of the same run"}))
+        parts.append(
+            kv_table(
+                {
+                    "train on": params.get("testbed"),
+                    "test on": params.get("test_testbed") or "the second half of the same run",
+                }
+            )
+        )
     else:
         weak = "weak: a session with an ERROR line is anomalous" if params.get("weak_labels") else None
-        parts.append(kv_table({"sessions by": params.get("sessions_by", "not recorded"),
-                               "why": params.get("session_rule") or "given by --sessions-by",
-                               "labels": params.get("labels") or weak or ("given" if labelled_eval else "none")}))
+        parts.append(
+            kv_table(
+                {
+                    "sessions by": params.get("sessions_by", "not recorded"),
+                    "why": params.get("session_rule") or "given by --sessions-by",
+                    "labels": params.get("labels") or weak or ("given" if labelled_eval else "none"),
+                }
+            )
+        )
     if params.get("weak_labels"):
-        parts.append(note("WEAK LABELS: every label in this report comes from the ERROR rule, not from ground "
-                          "truth; precision, recall and F1 in the detector table are against these weak labels.",
-                          "error"))
+        parts.append(
+            note(
+                "WEAK LABELS: every label in this report comes from the ERROR rule, not from ground "
+                "truth; precision, recall and F1 in the detector table are against these weak labels.",
+                "error",
+            )
+        )
     summary = run.path("evaluate/summary.md")
     if run.path("evaluate/alarm_rates.json", "evaluate/testbed.json") and summary is not None:
         parts.append(markdown(summary.read_text(encoding="utf-8")))

@@ -33,31 +33,67 @@ def _counts(run: RunDir, sessions: list[dict] | None) -> str:
         counts = outs.get("counts") or {}
     elif sessions is not None:
         parts.append(note(f"synthetic manifest: {man.problem}; counts from sessions.jsonl"))
-        counts = {"sessions": len(sessions), "anomalous": sum(1 for s in sessions if to_int(s.get("label"))),
-                  "lines": sum(len(s.get("events") or []) for s in sessions)}
+        counts = {
+            "sessions": len(sessions),
+            "anomalous": sum(1 for s in sessions if to_int(s.get("label"))),
+            "lines": sum(len(s.get("events") or []) for s in sessions),
+        }
     n, a = to_int(counts.get("sessions")), to_int(counts.get("anomalous"))
     rows = {"sessions": num(n), "anomalous": f"{num(a)} ({pct(a, n)})", "normal": num(n - a)}
-    for k, label in (("lines", "lines"), ("empty_sessions", "empty sessions"),
-                     ("statements_newly_covered", "statements real logs never showed that kept paths print")):
+    for k, label in (
+        ("lines", "lines"),
+        ("empty_sessions", "empty sessions"),
+        ("statements_newly_covered", "statements real logs never showed that kept paths print"),
+    ):
         if k in counts:
             rows[label] = num(to_int(counts[k]))
-    parts.insert(0, '<table class="kv"><tbody>' + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>"
-                                                          for k, v in rows.items()) + "</tbody></table>")
+    parts.insert(
+        0,
+        '<table class="kv"><tbody>'
+        + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows.items())
+        + "</tbody></table>",
+    )
     if man.ok and isinstance(man.value, dict):
         back = (man.value.get("outputs") or {}).get("parse_back")
         parts.append(h3("Parse-back check"))
         if isinstance(back, dict):
             lines = to_int(back.get("lines"))
             same = to_int(back.get("same_statement"))
-            parts.append(table(["lines", "parsed back to their statement", "share", "identical twins",
-                                "match the statement's regex", "rejected by the reader"],
-                               [[lines, same, pct(same, lines, 2), to_int(back.get("identical_twins")),
-                                 to_int(back.get("regex_match")), to_int(back.get("rejected_by_reader"))]]))
+            parts.append(
+                table(
+                    [
+                        "lines",
+                        "parsed back to their statement",
+                        "share",
+                        "identical twins",
+                        "match the statement's regex",
+                        "rejected by the reader",
+                    ],
+                    [
+                        [
+                            lines,
+                            same,
+                            pct(same, lines, 2),
+                            to_int(back.get("identical_twins")),
+                            to_int(back.get("regex_match")),
+                            to_int(back.get("rejected_by_reader")),
+                        ]
+                    ],
+                )
+            )
             mism = back.get("mismatches") or []
             if mism:
-                parts.append(table(["line", "expected", "parsed", "content"],
-                                   [[m.get("line", ""), m.get("expected", ""), m.get("parsed", ""),
-                                     m.get("content", "")] for m in mism if isinstance(m, dict)], cls="text"))
+                parts.append(
+                    table(
+                        ["line", "expected", "parsed", "content"],
+                        [
+                            [m.get("line", ""), m.get("expected", ""), m.get("parsed", ""), m.get("content", "")]
+                            for m in mism
+                            if isinstance(m, dict)
+                        ],
+                        cls="text",
+                    )
+                )
         else:
             parts.append(note("no parse-back figures in synthetic/manifest.json"))
         params = man.value.get("params")
@@ -78,8 +114,10 @@ def _breakdowns(sessions: list[dict]) -> str:
     parts = [h3("Sessions by entry point"), table(["entry", "sessions", "anomalous", "anomalous %"], rows)]
     kinds = Counter(k for s in sessions if to_int(s.get("label")) for k in set(reason_kinds(s.get("reason", ""))))
     if kinds:
-        parts += [h3("Why anomalous sessions are anomalous (sessions per reason)"),
-                  table(["reason", "sessions"], sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])), cls="text")]
+        parts += [
+            h3("Why anomalous sessions are anomalous (sessions per reason)"),
+            table(["reason", "sessions"], sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])), cls="text"),
+        ]
     exits = Counter(str(s.get("exit", "")) for s in sessions)
     parts += [h3("Path exits"), table(["exit", "sessions"], sorted(exits.items(), key=lambda kv: (-kv[1], kv[0])))]
     return "".join(parts)
@@ -91,45 +129,74 @@ def _made_from(s: dict, real: dict[str, dict]) -> str:
     if not isinstance(prov, dict):
         return ""
     base = real.get(str(prov.get("base")))
-    changes = "; ".join(f"{c.get('change')} {c.get('role') or ', '.join(c.get('roles') or [])}"
-                        for c in prov.get("changes") or [] if isinstance(c, dict)) or "re-interleaved only"
+    changes = (
+        "; ".join(
+            f"{c.get('change')} {c.get('role') or ', '.join(c.get('roles') or [])}"
+            for c in prov.get("changes") or []
+            if isinstance(c, dict)
+        )
+        or "re-interleaved only"
+    )
     head = f"<p>composed from real session <code>{esc(prov.get('base', ''))}</code>: {esc(changes)}</p>"
     if base is None:
         return head
     mine = [str(t) for t in s.get("templates") or s.get("events") or []]
     theirs = [str(t) for t in base.get("templates") or base.get("events") or []]
-    rows = [[theirs[i] if i < len(theirs) else "", mine[i] if i < len(mine) else ""]
-            for i in range(min(MAX_SIDE, max(len(mine), len(theirs))))]
+    rows = [
+        [theirs[i] if i < len(theirs) else "", mine[i] if i < len(mine) else ""]
+        for i in range(min(MAX_SIDE, max(len(mine), len(theirs))))
+    ]
     return head + table(["real session (base)", "synthetic session"], rows, cls="text")
 
 
 def _example(s: dict, lines: dict, real: dict[str, dict] | None = None) -> str:
     anomalous = bool(to_int(s.get("label")))
     label = "Anomaly" if anomalous else "Normal"
-    head = (f'<p><b>{esc(s.get("session_id", ""))}</b> &middot; label '
-            f'<span class="label-{label.lower()}">{label}</span> &middot; entry <code>{esc(s.get("entry", ""))}</code>'
-            f' &middot; path {esc(s.get("path", ""))} &middot; exit {esc(s.get("exit", ""))}</p>')
+    head = (
+        f"<p><b>{esc(s.get('session_id', ''))}</b> &middot; label "
+        f'<span class="label-{label.lower()}">{label}</span> &middot; entry <code>{esc(s.get("entry", ""))}</code>'
+        f" &middot; path {esc(s.get('path', ''))} &middot; exit {esc(s.get('exit', ''))}</p>"
+    )
     reasons = Counter(r.strip() for r in str(s.get("reason") or "").split(";") if r.strip())  # keeps first order
-    why = ("<p>reasons:</p><ul>" + "".join(f"<li>{esc(r)}{f' (×{n})' if n > 1 else ''}</li>"
-                                           for r, n in reasons.items()) + "</ul>") if reasons \
+    why = (
+        (
+            "<p>reasons:</p><ul>"
+            + "".join(f"<li>{esc(r)}{f' (×{n})' if n > 1 else ''}</li>" for r, n in reasons.items())
+            + "</ul>"
+        )
+        if reasons
         else "<p>reasons: none recorded</p>"
-    body = "\n".join(esc(t) if not lab or lab == "normal" else f"{esc(t)}    [{esc(lab)}]"
-                     for t, lab in lines["lines"])
-    more = (f'<p class="note info">{lines["total"] - len(lines["lines"])} more lines not shown</p>'
-            if lines["total"] > len(lines["lines"]) else "")
+    )
+    body = "\n".join(esc(t) if not lab or lab == "normal" else f"{esc(t)}    [{esc(lab)}]" for t, lab in lines["lines"])
+    more = (
+        f'<p class="note info">{lines["total"] - len(lines["lines"])} more lines not shown</p>'
+        if lines["total"] > len(lines["lines"])
+        else ""
+    )
     return f'<div class="example">{head}{why}{_made_from(s, real or {})}<pre class="log">{body}</pre>{more}</div>'
 
 
 def _examples(run: RunDir, sessions: list[dict]) -> str:
-    normal = pick([s for s in sessions if not to_int(s.get("label"))], N_EXAMPLES,
-                  [lambda s: s.get("entry"), lambda s: s.get("exit")])
-    anomalous = pick([s for s in sessions if to_int(s.get("label"))], N_EXAMPLES,
-                     [lambda s: s.get("entry"), lambda s: tuple(sorted(set(reason_kinds(s.get("reason", "")))))])
+    normal = pick(
+        [s for s in sessions if not to_int(s.get("label"))],
+        N_EXAMPLES,
+        [lambda s: s.get("entry"), lambda s: s.get("exit")],
+    )
+    anomalous = pick(
+        [s for s in sessions if to_int(s.get("label"))],
+        N_EXAMPLES,
+        [lambda s: s.get("entry"), lambda s: tuple(sorted(set(reason_kinds(s.get("reason", "")))))],
+    )
     chosen = normal + anomalous
-    parts = [h3("Example sessions"),
-             note("chosen deterministically: the first sessions of sessions.jsonl, preferring different entry "
-                  "points, then different exits (normal) or reasons (anomalous); lines a label rule marks are "
-                  "tagged [suspicious] or [anomalous]", "info")]
+    parts = [
+        h3("Example sessions"),
+        note(
+            "chosen deterministically: the first sessions of sessions.jsonl, preferring different entry "
+            "points, then different exits (normal) or reasons (anomalous); lines a label rule marks are "
+            "tagged [suspicious] or [anomalous]",
+            "info",
+        ),
+    ]
     structured, raw = run.path(layout.SYNTHETIC_STRUCTURED), run.path(layout.SYNTHETIC_LOG)
     found: dict[str, dict] = {}
     if structured is not None and raw is not None:

@@ -13,7 +13,22 @@ from anomalygen.synthesis.llm.usage import Usage
 from anomalygen.synthesis.llm.verify import PathView, Verdict, parse_verdict, verify_paths
 
 __all__ = [
-    "LLMConfig", "LLMConfigError", "LLMClient", "LLMError", "OpenAIClient", "make_client", "PathView", "Verdict",
-    "verify_paths", "parse_verdict", "propose_values", "propose_values_batch", "LeakGuard", "Usage", "DiskCache",
-    "prompt_key", "parse_json_object", "render_template",
+    "LLMConfig",
+    "LLMConfigError",
+    "LLMClient",
+    "LLMError",
+    "OpenAIClient",
+    "make_client",
+    "PathView",
+    "Verdict",
+    "verify_paths",
+    "parse_verdict",
+    "propose_values",
+    "propose_values_batch",
+    "LeakGuard",
+    "Usage",
+    "DiskCache",
+    "prompt_key",
+    "parse_json_object",
+    "render_template",
 ]

@@ -14,8 +14,13 @@ CACHE_VERSION = 1
 
 def prompt_key(model: str | None, messages: list[dict], temperature: float, seed: int) -> str:
     """sha256 of the canonical JSON of (model, messages, temperature, seed)."""
-    doc = {"v": CACHE_VERSION, "model": model, "messages": messages, "temperature": float(temperature),
-           "seed": int(seed)}
+    doc = {
+        "v": CACHE_VERSION,
+        "model": model,
+        "messages": messages,
+        "temperature": float(temperature),
+        "seed": int(seed),
+    }
     blob = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

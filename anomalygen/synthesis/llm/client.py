@@ -62,7 +62,7 @@ def parse_json_object(text: str) -> dict:
         if start < 0 or end <= start:
             raise ValueError(f"not JSON: {text[:80]!r}") from None
         try:
-            obj = json.loads(text[start:end + 1])
+            obj = json.loads(text[start : end + 1])
         except ValueError as err:
             raise ValueError(f"not JSON: {text[:80]!r}") from err
     if not isinstance(obj, dict):
@@ -152,8 +152,16 @@ class LLMClient:
                 self.usage.add(invalid_outputs=1)
                 last = f"invalid output: {err}"
                 continue
-            self.cache.put(key, {"model": self.model_name, "backend": self.backend, "response": obj,
-                                 "prompt_tokens": c.prompt_tokens, "completion_tokens": c.completion_tokens})
+            self.cache.put(
+                key,
+                {
+                    "model": self.model_name,
+                    "backend": self.backend,
+                    "response": obj,
+                    "prompt_tokens": c.prompt_tokens,
+                    "completion_tokens": c.completion_tokens,
+                },
+            )
             return obj
         self.usage.add(failures=1)
         raise LLMError(f"{self.backend} LLM request failed after {attempts} attempt(s): {last}")
@@ -175,8 +183,9 @@ class LLMClient:
                 return keys[i], err
 
         if unique:
-            with ThreadPoolExecutor(max_workers=min(self.cfg.concurrency, len(unique)),
-                                    thread_name_prefix="anomalygen-llm") as pool:
+            with ThreadPoolExecutor(
+                max_workers=min(self.cfg.concurrency, len(unique)), thread_name_prefix="anomalygen-llm"
+            ) as pool:
                 for k, r in pool.map(one, unique):
                     results[k] = r
         out: list[dict | LLMError] = []
@@ -219,11 +228,15 @@ class OpenAIClient(LLMClient):
 
     def __init__(self, cfg: LLMConfig, cache: DiskCache | None = None) -> None:
         if not cfg.base_url:
-            raise LLMConfigError("LLM backend 'openai' needs a server URL: set ANOMALYGEN_LLM_URL (for example "
-                                 "http://127.0.0.1:8080/v1) or LLMConfig(base_url=...)")
+            raise LLMConfigError(
+                "LLM backend 'openai' needs a server URL: set ANOMALYGEN_LLM_URL (for example "
+                "http://127.0.0.1:8080/v1) or LLMConfig(base_url=...)"
+            )
         if not cfg.model:
-            raise LLMConfigError("LLM backend 'openai' needs a model name: set ANOMALYGEN_LLM_MODEL (the name the "
-                                 "server serves; any name for a llama.cpp server) or LLMConfig(model=...)")
+            raise LLMConfigError(
+                "LLM backend 'openai' needs a model name: set ANOMALYGEN_LLM_MODEL (the name the "
+                "server serves; any name for a llama.cpp server) or LLMConfig(model=...)"
+            )
         parts = urlsplit(cfg.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise LLMConfigError(f"ANOMALYGEN_LLM_URL must be an http(s) URL, got {cfg.base_url!r}")
@@ -234,14 +247,19 @@ class OpenAIClient(LLMClient):
 
     def _send(self, messages: list[dict]) -> Completion:
         cfg = self.cfg
-        body = {"model": cfg.model, "messages": messages, "temperature": cfg.temperature, "seed": cfg.seed,
-                "max_tokens": cfg.max_tokens, "response_format": {"type": "json_object"}}
+        body = {
+            "model": cfg.model,
+            "messages": messages,
+            "temperature": cfg.temperature,
+            "seed": cfg.seed,
+            "max_tokens": cfg.max_tokens,
+            "response_format": {"type": "json_object"},
+        }
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         key = cfg.api_key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        req = urllib.request.Request(self.url, data=json.dumps(body).encode("utf-8"), headers=headers,
-                                     method="POST")
+        req = urllib.request.Request(self.url, data=json.dumps(body).encode("utf-8"), headers=headers, method="POST")
         try:
             with self._opener.open(req, timeout=cfg.timeout_s) as resp:
                 raw = resp.read()

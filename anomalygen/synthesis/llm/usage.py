@@ -37,12 +37,16 @@ class Usage:
 
     @property
     def cost(self) -> float:
-        return (self.prompt_tokens / 1000.0) * self.price_in_per_1k + \
-            (self.completion_tokens / 1000.0) * self.price_out_per_1k
+        return (self.prompt_tokens / 1000.0) * self.price_in_per_1k + (
+            self.completion_tokens / 1000.0
+        ) * self.price_out_per_1k
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
-            d = {f.name: getattr(self, f.name) for f in fields(self)
-                 if not f.name.startswith("_") and not f.name.startswith("price_")}
+            d = {
+                f.name: getattr(self, f.name)
+                for f in fields(self)
+                if not f.name.startswith("_") and not f.name.startswith("price_")
+            }
         d["cost"] = round(self.cost, 10)
         return d

@@ -35,14 +35,20 @@ class PathView:
         steps are the conditions in path order, then the log statements in path order."""
         steps: list[dict] = []
         for c in doc.get("conditions", []):
-            steps.append({"kind": "cond", "method": c.get("method"), "text": c.get("text", c.get("ref")),
-                          "polarity": bool(c.get("polarity")), "line": c.get("line"),
-                          **({"frame": c["frame"]} if "frame" in c else {})})
+            steps.append(
+                {
+                    "kind": "cond",
+                    "method": c.get("method"),
+                    "text": c.get("text", c.get("ref")),
+                    "polarity": bool(c.get("polarity")),
+                    "line": c.get("line"),
+                    **({"frame": c["frame"]} if "frame" in c else {}),
+                }
+            )
         for sid in doc.get("events", []):
             st = statements.get(sid, {})
             steps.append({"kind": "log", "id": sid, "level": st.get("level"), "template": st.get("template")})
-        return cls(path_id=str(doc.get("id")), entry=doc.get("entry", ""), exit=doc.get("exit", "normal"),
-                   steps=steps)
+        return cls(path_id=str(doc.get("id")), entry=doc.get("entry", ""), exit=doc.get("exit", "normal"), steps=steps)
 
 
 @dataclass
@@ -75,10 +81,11 @@ def render_path(view: PathView) -> str:
         if s.get("kind") == "cond":
             where = f"{s.get('method')}" + (f" line {s['line']}" if s.get("line") is not None else "")
             frame = f" [frame {s['frame']}]" if s.get("frame") is not None else ""
-            lines.append(f"{i}. branch in {where}{frame}: ({s.get('text')}) is "
-                         f"{'TRUE' if s.get('polarity') else 'FALSE'}")
+            lines.append(
+                f"{i}. branch in {where}{frame}: ({s.get('text')}) is {'TRUE' if s.get('polarity') else 'FALSE'}"
+            )
         elif s.get("kind") == "log":
-            lines.append(f"{i}. log {s.get('level')} [{s.get('id')}]: \"{s.get('template')}\"")
+            lines.append(f'{i}. log {s.get("level")} [{s.get("id")}]: "{s.get("template")}"')
         else:
             lines.append(f"{i}. {json.dumps(s, ensure_ascii=False, sort_keys=True)}")
     lines.append('Is this path feasible? Reply with {"feasible": ..., "reasons": [...]} only.')

@@ -66,6 +66,8 @@ class Labeler:
         self._kw = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")") if words else None
         # whole words only: a new line's "invalidSet" or "errorCount" names a thing, it reports no failure
         self._word = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\b") if words else None
+        new = sorted({*words, *(line.get("novel_words") or [])}, key=len, reverse=True)
+        self._new = re.compile(r"(?i)(?<![\w'])(" + "|".join(re.escape(w) for w in new) + r")(?![\w'])") if new else None
         self._cache: dict[str, LineLabel] = {}
 
     def line(self, st: LogStatement) -> LineLabel:
@@ -93,15 +95,24 @@ class Labeler:
 
     def objection(self, st: LogStatement) -> str | None:
         """Why a line cannot stand for valid behaviour no real label covered, or None: a level of WARN or
-        above, a catch block, a Throwable, or a failure word at any level (stricter than `line`, which lets an
-        INFO line say "exception": a real label may have covered that one, a new line has only the code)."""
+        above, a catch block, a Throwable, or a failure or negation word (`novel_words`) at any level (stricter
+        than `line`, which lets an INFO line say "exception": a real label may have covered that one, a new line
+        has only the code)."""
         if level_rank(st.level) >= level_rank("WARN"):
             return f"{st.level} line"
         lab = self.line(st)
         if lab.state != "normal":
             return ", ".join(lab.reasons)
-        m = self._word.search(st.template.replace("<*>", " ")) if self._word is not None else None
+        m = self._new.search(st.template.replace("<*>", " ")) if self._new is not None else None
         return f"failure keyword '{m.group(1).lower()}'" if m else None
+
+    def name_objection(self, entry: str) -> str | None:
+        """Why an entry's method name says it handles a failure (`reportBadBlocks`, `handleError`), or None:
+        what only such an entry prints is a response to something that went wrong."""
+        method = entry.rpartition("#")[2].partition("(")[0] or entry
+        words = " ".join(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", method))
+        m = self._new.search(words) if self._new is not None else None
+        return f"entry {method} names a failure ('{m.group(1).lower()}')" if m else None
 
     def session(self, stmts: list[LogStatement], exit_kind: str) -> tuple[int, list[str]]:
         """(label 0/1, reasons) of a session printing `stmts` along a path that ended by `exit_kind`."""

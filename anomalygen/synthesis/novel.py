@@ -4,9 +4,11 @@ material for behaviour a young system's logs have not shown yet.
 A long-running thread's path mixes many keys (a scanner's loop verifies one block per iteration, and one
 failed verification makes the whole path anomalous), so whole paths cannot say which lines are normal for one
 key. Each statement is judged on its own instead: it is kept when some feasible path of some entry prints it
-with the session key, the line rules call the line itself normal (level, catch block, failure words), and some
-feasible path reaches it before any line the rules object to (a line only ever printed after a failure, such as
-a bad block being reported after a failed verification, is recovery, not valid behaviour on its own). What the
+with the session key, the line rules call the line itself normal (level, catch block, failure and negation
+words), and some feasible path of an entry whose name names no failure prints it before any failing line at all and,
+outside a loop, with nothing the rules object to among that path's lines for the key (a line only ever printed
+after a failure, such as a bad block being reported after a failed verification, or only beside one in the
+same execution, is recovery, not valid behaviour on its own). What the
 code also tells about it, and the session model uses:
 
 - `role`: the thread kind that prints it (the most specific entry, as for the thread model's segments);
@@ -59,10 +61,17 @@ def trigger_of(reasons: list[str]) -> str:
 
 
 def novel_statements(
-    candidates, by_id: dict, objection, failing, entry_reasons: dict[str, list[str]], twin: dict[str, str]
+    candidates,
+    by_id: dict,
+    objection,
+    failing,
+    entry_reasons: dict[str, list[str]],
+    twin: dict[str, str],
+    entry_objection=lambda entry: None,
 ) -> dict[str, NovelStatement]:
-    """Every statement some kept path prints with the session key on a line nothing objects to, reached on some
-    path before any failing line.
+    """Every statement some kept path prints with the session key on a line nothing objects to, of an entry
+    whose name names no failure, reached before any failing line, and (outside a loop) on a path whose lines for
+    the key nothing objects to either.
 
     `candidates`: the generator's kept visible sequences with their paths (any label: a whole path's label
     speaks for all the keys it touched, not for one); `objection(statement)`: why the line is not a plain normal
@@ -70,17 +79,26 @@ def novel_statements(
     why the entry is one; `twin`: statement id -> the id its identical twins share."""
     entries: dict[str, set[str]] = defaultdict(set)
     vocab: dict[str, set[str]] = defaultdict(set)
-    clean: set[str] = set()  # reached on some path before any failing line
+    clean: set[str] = set()  # printed for the key by a wholly clean execution, before any failing line
+    named = {}
     for c in candidates:
         visible = set(c.events)
         for sid in c.events:
             k = twin.get(sid, sid)
             entries[k].add(c.entry)
             vocab[c.entry].add(k)
+        if c.entry not in named:
+            named[c.entry] = entry_objection(c.entry)
+        if named[c.entry] is not None:
+            continue
+        # outside a loop, a path's lines for the key are one execution on that key: a line the code prints
+        # only beside a line the rules object to (a block reopened only on the path that also reports a mirror
+        # exception) belongs to that failure. Inside a loop, another iteration's failure is another key's.
+        plain = not any(objection(by_id[sid]) is not None for sid in c.events)
         for sid in c.record.events:
             if failing(by_id[sid]):
                 break
-            if sid in visible:
+            if sid in visible and (plain or by_id[sid].in_loop):
                 clean.add(twin.get(sid, sid))
     out: dict[str, NovelStatement] = {}
     for k in sorted(entries):
@@ -91,8 +109,8 @@ def novel_statements(
         triggers = {trigger_of(entry_reasons.get(e, [])) for e in ents}
         trigger = REQUEST if REQUEST in triggers else THREAD
         why = (
-            f"{st.level} line outside any catch block, no failure word, no Throwable, reached before any failing "
-            f"line; printed for the key by "
+            f"{st.level} line outside any catch block, no failure or negation word, no Throwable, reached before "
+            f"any failing line{'' if st.in_loop else ' on a path of plain lines'}; printed for the key by "
             f"{len(ents)} entr{'y' if len(ents) == 1 else 'ies'} ({trigger})"
         )
         out[k] = NovelStatement(k, ents[0], trigger, bool(st.in_loop), why)

@@ -117,6 +117,7 @@ def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> Sessio
         lambda st: gen.labeler.line(st).state != "normal",
         reasons,
         twin,
+        gen.labeler.name_objection,
     )
     return SessionModel(threads, alts, config, manifest, novel)
 

@@ -47,6 +47,9 @@ STMTS = {
         St("exc", "<*>:Exception writing block <*>"),
         St("bad", "Reporting bad block <*>"),
         St("fail", "Verification failed for <*>", level="WARN", in_catch="IOException"),
+        St("reopen", "Reopen Block <*>"),
+        St("orphan", "Removing block <*> as it does not belong to any file"),
+        St("inval", "invalidateBlock: <*> on <*>"),
     ]
 }
 REASONS = {
@@ -54,6 +57,8 @@ REASONS = {
     "Daemon#run": ["thread", "no-callers"],
     "Scanner#run": ["thread"],
     "Rpc#add": ["rpc:Protocol"],
+    "Rpc#reportBadBlocks(Block[])": ["rpc:Protocol"],
+    "Xceiver#run": ["thread"],
 }
 
 
@@ -64,12 +69,16 @@ def cand(entry, *events, path=None):
 def test_only_plain_normal_lines_reached_before_any_failure_are_offered():
     lab = Labeler()
     cands = [
+        cand("Rpc#add", "alloc"),
         cand("Rpc#add", "alloc", "warn", "caught", "exc"),
         cand("Rpc#delete", "del"),
         cand("Daemon#run", "gone"),
+        # a loop: the failure after it is another iteration's, another key's
         cand("Scanner#run", "fail", "bad", "verify", path=["verify", "fail", "bad"]),
     ]
-    out = novel_statements(cands, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {})
+    out = novel_statements(
+        cands, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {}, lab.name_objection
+    )
     # WARN, catch block, a failure word at INFO, and a line only ever printed after a failure are all left out
     assert set(out) == {"alloc", "del", "gone", "verify"}
     assert out["del"].trigger == REQUEST and out["gone"].trigger == THREAD and out["verify"].trigger == THREAD
@@ -77,6 +86,31 @@ def test_only_plain_normal_lines_reached_before_any_failure_are_offered():
     assert out["del"].follow == "gone"  # "delete" and "Deleting": the thread that carries the request out
     assert out["alloc"].follow is None
     assert "reached before any failing line" in out["verify"].why_normal
+    assert "on a path of plain lines" in out["alloc"].why_normal
+
+
+def test_a_line_printed_only_beside_a_failure_by_a_failure_handler_or_saying_not_is_not_offered():
+    lab = Labeler()
+    cands = [
+        # printed before a failing line, but only ever on the path that fails: part of that failure
+        cand("Xceiver#run", "reopen", "exc"),
+        cand("Daemon#run", "orphan"),  # "does not belong": a state the code cannot call routine
+        cand("Rpc#reportBadBlocks(Block[])", "inval"),  # only an entry named for a failure prints it
+        cand("Rpc#delete", "del"),
+    ]
+    out = novel_statements(
+        cands, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {}, lab.name_objection
+    )
+    assert set(out) == {"del"}
+    # the same lines, printed by a clean execution of a plainly named entry, are offered
+    clean = [cand("Xceiver#run", "reopen"), cand("Rpc#invalidate", "inval")]
+    out = novel_statements(
+        clean, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {}, lab.name_objection
+    )
+    assert set(out) == {"reopen", "inval"}
+    assert lab.objection(STMTS["orphan"]) == "failure keyword 'not'"
+    assert "bad" in lab.name_objection("org.x.NameNode#reportBadBlocks(LocatedBlock[])")
+    assert lab.name_objection("org.x.DataNode#run()") is None
 
 
 def test_invalidset_is_a_name_not_a_failure_word_but_exception_is():

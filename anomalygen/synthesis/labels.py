@@ -52,6 +52,14 @@ def load_rules(path: str | Path | None) -> dict[str, Any]:
     return rules
 
 
+_FLAG = re.compile(r"^[A-Za-z_][\w.]*(\(\))?$")
+
+
+def _words(name: str) -> str:
+    """`reportBadBlocks` -> "report Bad Blocks": camel case as words, for whole-word matching."""
+    return " ".join(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name))
+
+
 @dataclass
 class LineLabel:
     state: str  # "normal" | "suspicious" | "anomalous"
@@ -67,7 +75,11 @@ class Labeler:
         # whole words only: a new line's "invalidSet" or "errorCount" names a thing, it reports no failure
         self._word = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\b") if words else None
         new = sorted({*words, *(line.get("novel_words") or [])}, key=len, reverse=True)
-        self._new = re.compile(r"(?i)(?<![\w'])(" + "|".join(re.escape(w) for w in new) + r")(?![\w'])") if new else None
+        self._new = (
+            re.compile(r"(?i)(?<![\w'])(" + "|".join(re.escape(w) for w in new) + r")(?![\w'])") if new else None
+        )
+        rec = line.get("recovery_words") or []
+        self._recovery = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in rec) + r")\b") if rec else None
         self._cache: dict[str, LineLabel] = {}
 
     def line(self, st: LogStatement) -> LineLabel:
@@ -106,12 +118,25 @@ class Labeler:
         m = self._new.search(st.template.replace("<*>", " ")) if self._new is not None else None
         return f"failure keyword '{m.group(1).lower()}'" if m else None
 
+    def recovery_branch(self, text: str, polarity: bool) -> str | None:
+        """The flag a branch finds set, when the flag is named for recovery (`!isRecovery` taken false,
+        `retrying` taken true), or None. Only a plain flag, field or no-argument call counts: a compound
+        condition does not say which of its parts held."""
+        t = text.strip()
+        while t.startswith("(") and t.endswith(")"):
+            t = t[1:-1].strip()
+        negated = t.startswith("!")
+        atom = t[1:].strip() if negated else t
+        if not _FLAG.match(atom) or polarity == negated or self._recovery is None:
+            return None
+        name = atom.rstrip("()").rpartition(".")[2]
+        return atom if self._recovery.search(_words(name)) else None
+
     def name_objection(self, entry: str) -> str | None:
         """Why an entry's method name says it handles a failure (`reportBadBlocks`, `handleError`), or None:
         what only such an entry prints is a response to something that went wrong."""
         method = entry.rpartition("#")[2].partition("(")[0] or entry
-        words = " ".join(re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", method))
-        m = self._new.search(words) if self._new is not None else None
+        m = self._new.search(_words(method)) if self._new is not None else None
         return f"entry {method} names a failure ('{m.group(1).lower()}')" if m else None
 
     def session(self, stmts: list[LogStatement], exit_kind: str) -> tuple[int, list[str]]:

@@ -6,9 +6,10 @@ failed verification makes the whole path anomalous), so whole paths cannot say w
 key. Each statement is judged on its own instead: it is kept when some feasible path of some entry prints it
 with the session key, the line rules call the line itself normal (level, catch block, failure and negation
 words), and some feasible path of an entry whose name names no failure prints it before any failing line at all and,
-outside a loop, with nothing the rules object to among that path's lines for the key (a line only ever printed
-after a failure, such as a bad block being reported after a failed verification, or only beside one in the
-same execution, is recovery, not valid behaviour on its own). What the
+outside a loop, with nothing the rules object to among that path's lines for the key and no flag named for
+recovery found set on it (a line only ever printed after a failure, such as a bad block being reported after a
+failed verification, only beside one in the same execution, or only in a run that exists because an earlier
+one failed, is recovery, not valid behaviour on its own). What the
 code also tells about it, and the session model uses:
 
 - `role`: the thread kind that prints it (the most specific entry, as for the thread model's segments);
@@ -68,6 +69,7 @@ def novel_statements(
     entry_reasons: dict[str, list[str]],
     twin: dict[str, str],
     entry_objection=lambda entry: None,
+    path_objection=lambda record: None,
 ) -> dict[str, NovelStatement]:
     """Every statement some kept path prints with the session key on a line nothing objects to, of an entry
     whose name names no failure, reached before any failing line, and (outside a loop) on a path whose lines for
@@ -94,7 +96,7 @@ def novel_statements(
         # outside a loop, a path's lines for the key are one execution on that key: a line the code prints
         # only beside a line the rules object to (a block reopened only on the path that also reports a mirror
         # exception) belongs to that failure. Inside a loop, another iteration's failure is another key's.
-        plain = not any(objection(by_id[sid]) is not None for sid in c.events)
+        plain = not any(objection(by_id[sid]) is not None for sid in c.events) and path_objection(c.record) is None
         for sid in c.record.events:
             if failing(by_id[sid]):
                 break

@@ -118,8 +118,19 @@ def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> Sessio
         reasons,
         twin,
         gen.labeler.name_objection,
+        lambda record: _recovery_run(gen, record),
     )
     return SessionModel(threads, alts, config, manifest, novel)
+
+
+def _recovery_run(gen: Generator, record) -> str | None:
+    """The first flag named for recovery that the path finds set, or None."""
+    for _frame, method, cid, polarity in record.conditions:
+        cond = gen.a.lcfg(method).conds.get(cid)
+        hit = cond is not None and gen.labeler.recovery_branch(cond.text, polarity)
+        if hit:
+            return f"{method}: {hit} set"
+    return None
 
 
 def twins(statements: list[LogStatement]) -> dict[str, str]:

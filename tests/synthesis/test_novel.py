@@ -215,3 +215,33 @@ def test_a_thread_kind_seen_only_in_anomalies_adds_nothing():
     out = m.compose(BASES, 300, seed=6, avoid={"retry"})  # DataNode.run printed "retry", only in anomalies
     assert not any("gone" in c for c in out)
     assert any("verify" in c for c in out)
+
+
+def test_a_line_printed_only_in_a_recovery_run_is_not_offered():
+    lab = Labeler()
+
+    @dataclass
+    class RecRun:
+        events: list[str]
+        conditions: list[tuple[str, str, str, bool]]
+
+    def run(*events, flag=None):
+        return Cand("Xceiver#run", tuple(events), RecRun(list(events), [("f", "M", flag or "c0", True)]))
+
+    text = {"rec": "!isRecovery", "c0": "len != 0"}
+
+    def why(record):
+        return next((t for _, _, c, p in record.conditions for t in [lab.recovery_branch(text[c], not p)] if t), None)
+
+    # `!isRecovery` taken false: the flag is set, this execution resumes one that failed
+    out = novel_statements(
+        [run("reopen", flag="rec")], STMTS, lab.objection, lambda st: False, REASONS, {}, path_objection=why
+    )
+    assert out == {}
+    out = novel_statements([run("reopen")], STMTS, lab.objection, lambda st: False, REASONS, {}, path_objection=why)
+    assert set(out) == {"reopen"}
+    assert lab.recovery_branch("!isRecovery", False) == "isRecovery"
+    assert lab.recovery_branch("!isRecovery", True) is None
+    assert lab.recovery_branch("(retrying)", True) == "retrying"
+    assert lab.recovery_branch("x > recoveryCount", True) is None  # compound: which part held is unknown
+    assert lab.recovery_branch("isValidBlock(b)", True) is None

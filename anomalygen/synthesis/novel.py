@@ -6,8 +6,8 @@ failed verification makes the whole path anomalous), so whole paths cannot say w
 key. Each statement is judged on its own instead: it is kept when some feasible path of some entry prints it
 with the session key, the line rules call the line itself normal (level, catch block, failure and negation
 words), and some feasible path of an entry whose name names no failure prints it before any failing line at all and,
-outside a loop, with nothing the rules object to among that path's lines for the key and no flag named for
-recovery found set on it (a line only ever printed after a failure, such as a bad block being reported after a
+with a session key and outside a loop, with nothing the rules object to among that path's lines for the key and
+no flag named for recovery found set on it (a line only ever printed after a failure, such as a bad block being reported after a
 failed verification, only beside one in the same execution, or only in a run that exists because an earlier
 one failed, is recovery, not valid behaviour on its own). What the
 code also tells about it, and the session model uses:
@@ -70,6 +70,7 @@ def novel_statements(
     twin: dict[str, str],
     entry_objection=lambda entry: None,
     path_objection=lambda record: None,
+    keyed: bool = True,
 ) -> dict[str, NovelStatement]:
     """Every statement some kept path prints with the session key on a line nothing objects to, of an entry
     whose name names no failure, reached before any failing line, and (outside a loop) on a path whose lines for
@@ -93,10 +94,13 @@ def novel_statements(
             named[c.entry] = entry_objection(c.entry)
         if named[c.entry] is not None:
             continue
-        # outside a loop, a path's lines for the key are one execution on that key: a line the code prints
-        # only beside a line the rules object to (a block reopened only on the path that also reports a mirror
-        # exception) belongs to that failure. Inside a loop, another iteration's failure is another key's.
-        plain = not any(objection(by_id[sid]) is not None for sid in c.events) and path_objection(c.record) is None
+        # with a session key and outside a loop, a path's lines for the key are one execution on that key: a
+        # line the code prints only beside a line the rules object to (a block reopened only on the path that
+        # also reports a mirror exception) belongs to that failure. Inside a loop, another iteration's failure
+        # is another key's; without a key, a path is a whole thread's run, whose later failure is another event.
+        plain = not keyed or (
+            not any(objection(by_id[sid]) is not None for sid in c.events) and path_objection(c.record) is None
+        )
         for sid in c.record.events:
             if failing(by_id[sid]):
                 break
@@ -112,7 +116,8 @@ def novel_statements(
         trigger = REQUEST if REQUEST in triggers else THREAD
         why = (
             f"{st.level} line outside any catch block, no failure or negation word, no Throwable, reached before "
-            f"any failing line{'' if st.in_loop else ' on a path of plain lines'}; printed for the key by "
+            f"any failing line{'' if st.in_loop or not keyed else ' on a path of plain lines'}; printed for the "
+            f"key by "
             f"{len(ents)} entr{'y' if len(ents) == 1 else 'ies'} ({trigger})"
         )
         out[k] = NovelStatement(k, ents[0], trigger, bool(st.in_loop), why)

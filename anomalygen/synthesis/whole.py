@@ -119,6 +119,7 @@ def build_model(gen: Generator, config: ComposeConfig, manifest: dict) -> Sessio
         twin,
         gen.labeler.name_objection,
         lambda record: _recovery_run(gen, record),
+        keyed=gen.cfg.session_key is not None,
     )
     return SessionModel(threads, alts, config, manifest, novel)
 

@@ -108,6 +108,18 @@ def test_a_line_printed_only_beside_a_failure_by_a_failure_handler_or_saying_not
         clean, STMTS, lab.objection, lambda st: lab.line(st).state != "normal", REASONS, {}, lab.name_objection
     )
     assert set(out) == {"reopen", "inval"}
+    # without a session key a path is a whole thread's run: only what comes before its failure counts
+    out = novel_statements(
+        cands,
+        STMTS,
+        lab.objection,
+        lambda st: lab.line(st).state != "normal",
+        REASONS,
+        {},
+        lab.name_objection,
+        keyed=False,
+    )
+    assert set(out) == {"reopen", "del"}
     assert lab.objection(STMTS["orphan"]) == "failure keyword 'not'"
     assert "bad" in lab.name_objection("org.x.NameNode#reportBadBlocks(LocatedBlock[])")
     assert lab.name_objection("org.x.DataNode#run()") is None

@@ -91,7 +91,7 @@ class SafeGroup(TyperGroup):
         except typer.Abort:
             typer.echo("interrupted", err=True)
             raise typer.Exit(INTERRUPTED) from None
-        except Exception as exc:  # noqa: BLE001 - the one place where errors become messages
+        except Exception as exc:  # the one place where errors become messages
             known = describe(exc)
             if known is None:
                 typer.echo(

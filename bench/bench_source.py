@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     a = ap.parse_args(argv)
     try:
         from anomalygen.source.analysis import Analysis  # the LCFG/call-graph stage, when present
-    except Exception as err:  # noqa: BLE001 - absent or broken: report and time the rest
+    except Exception as err:  # absent or broken: report and time the rest
         Analysis = None
         print(f"(analysis stage not timed: {err!r})")
 
@@ -94,7 +94,7 @@ def main(argv: list[str]) -> int:
 
                 full_s, full = timed(all_lcfgs, a.repeat)
                 row += f"| {an_s:.2f} | {full_s:.2f} | {len(full._lcfgs)} | {full_s / bare:.2f} |"  # type: ignore[union-attr]
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 row += f"| failed: {err!r} | | | |"
         else:
             row += "| n/a | n/a | | |"

@@ -330,7 +330,7 @@ def _reading(path: Path, what: str) -> Iterator[None]:
         yield
     except ModelError:
         raise
-    except Exception as e:  # noqa: BLE001 - numpy, safetensors, skops and json each raise their own kinds
+    except Exception as e:  # numpy, safetensors, skops and json each raise their own kinds
         raise ModelError(f"{path}: not a valid {what} ({type(e).__name__}: {str(e)[:200]})") from None
 
 

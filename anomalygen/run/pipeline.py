@@ -168,7 +168,7 @@ class Pipeline:
                     st.call()
             except KeyboardInterrupt:
                 status, interrupted = "interrupted", True
-            except Exception as e:  # noqa: BLE001 - any stage error is reported, the run stops cleanly
+            except Exception as e:  # any stage error is reported, the run stops cleanly
                 known = describe(e)
                 status = f"failed: {known[0] if known else f'{type(e).__name__}: {e}'}"
             atomic.write_text(log, buf.getvalue())

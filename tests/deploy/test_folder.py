@@ -59,7 +59,7 @@ def is_pickle(data: bytes) -> bool:
         for _ in pickletools.genops(io.BytesIO(data)):
             pass
         return True
-    except Exception:  # noqa: BLE001 - any decoding failure means: not a pickle
+    except Exception:  # any decoding failure means: not a pickle
         return False
 
 

@@ -288,7 +288,7 @@ class OpenAIClient(LLMClient):
 def _snippet(err: urllib.error.HTTPError) -> str:
     try:
         return err.read(300).decode("utf-8", "replace").strip()
-    except Exception:  # noqa: BLE001 - best effort only
+    except Exception:  # best effort only
         return ""
 
 

@@ -12,9 +12,10 @@ import ctypes
 import errno
 import os
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 MARK = ".part-"  # temporary names: .<stem>.part-<pid><suffix>; the suffix stays so libraries pick the format
 

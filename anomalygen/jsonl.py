@@ -8,9 +8,9 @@ raises.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 MAX_EXAMPLES = 5
 

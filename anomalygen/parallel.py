@@ -24,11 +24,12 @@ import signal
 import tempfile
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 EXECUTORS = ("process", "ray")
 # the --executor and --ray-address help of every command that fans out
@@ -64,7 +65,7 @@ class Shared:
             obj = _BUILT[self.token] = self.build(*self.args)
         return obj
 
-    def prime(self, obj: Any) -> "Shared":
+    def prime(self, obj: Any) -> Shared:
         _BUILT[self.token] = obj
         return self
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from anomalygen.atomic import pid_alive
 from anomalygen.errors import InputError
@@ -24,7 +24,7 @@ class RunLock:
         self.folder, self.say = Path(folder), say
         self.fd: int | None = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / NAME
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anomalygen.deploy.detector import DetectRequest, load_detector  # noqa: E402
-from anomalygen.deploy.outlets import OutletSettings, outlets  # noqa: E402
+from anomalygen.deploy.detector import DetectRequest, load_detector
+from anomalygen.deploy.outlets import OutletSettings, outlets
 
 
 class _Ok(BaseHTTPRequestHandler):

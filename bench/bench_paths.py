@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import tree_sitter_java  # noqa: E402
-from tree_sitter import Language, Parser  # noqa: E402
+import tree_sitter_java
+from tree_sitter import Language, Parser
 
-from anomalygen.source.analysis import Analysis, AnalysisConfig  # noqa: E402
-from anomalygen.source.entries import find_entries  # noqa: E402
-from anomalygen.source.paths import PathConfig, PathFinder  # noqa: E402
+from anomalygen.source.analysis import Analysis, AnalysisConfig
+from anomalygen.source.entries import find_entries
+from anomalygen.source.paths import PathConfig, PathFinder
 
 
 def bare_parse(root: Path) -> float:

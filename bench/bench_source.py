@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import tree_sitter_java  # noqa: E402
-from tree_sitter import Language, Parser  # noqa: E402
+import tree_sitter_java
+from tree_sitter import Language, Parser
 
-from anomalygen.source.inventory import build_inventory  # noqa: E402
+from anomalygen.source.inventory import build_inventory
 
 
 def java_files(root: Path) -> list[Path]:

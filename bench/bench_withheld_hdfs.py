@@ -177,7 +177,7 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
 
             b, s, i, o = v("baseline"), v("synthetic"), v("inventory-random"), v("oracle")
             gap = "n/a" if None in (b, s, o) or b - o < 0.01 else f"{(b - s) / (b - o):.0%}"
-            fmt = lambda x: "n/a" if x is None else f"{x:.3f}"  # noqa: E731
+            fmt = lambda x: "n/a" if x is None else f"{x:.3f}"
             lines.append(f"| {frac:g} | {m} | {fmt(b)} | {fmt(s)} | {fmt(i)} | {fmt(o)} | {gap} |")
     return "\n".join(lines) + "\n"
 

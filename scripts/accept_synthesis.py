@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anomalygen.logs.matcher import Matcher  # noqa: E402
-from anomalygen.source.inventory import build_inventory  # noqa: E402
+from anomalygen.logs.matcher import Matcher
+from anomalygen.source.inventory import build_inventory
 
 LEAKS = ("namenode01", "/user/test")
 

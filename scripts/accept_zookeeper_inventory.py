@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textual_logcalls import LEVEL_METHODS, blank, scan  # noqa: E402
+from textual_logcalls import LEVEL_METHODS, blank, scan
 
-from anomalygen.source.inventory import build_inventory  # noqa: E402
+from anomalygen.source.inventory import build_inventory
 
 _LOOSE = re.compile(r"([\w$.]+)\s*\.\s*(" + "|".join(LEVEL_METHODS) + r")\s*\(")
 

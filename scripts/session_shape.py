@@ -28,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from anomalygen.evaluate.arms import anomaly_only  # noqa: E402
-from anomalygen.evaluate.datasets import resolve_dataset  # noqa: E402
-from anomalygen.evaluate.keys import statement_sessions  # noqa: E402
-from anomalygen.logs.sessions_data import load_hdfs_deeplog  # noqa: E402
-from anomalygen.source.inventory import build_inventory  # noqa: E402
-from anomalygen.synthesis.compose import load_session_model  # noqa: E402
-from anomalygen.synthesis.markers import Markers  # noqa: E402
-from anomalygen.synthesis.whole import twins  # noqa: E402
+from anomalygen.evaluate.arms import anomaly_only
+from anomalygen.evaluate.datasets import resolve_dataset
+from anomalygen.evaluate.keys import statement_sessions
+from anomalygen.logs.sessions_data import load_hdfs_deeplog
+from anomalygen.source.inventory import build_inventory
+from anomalygen.synthesis.compose import load_session_model
+from anomalygen.synthesis.markers import Markers
+from anomalygen.synthesis.whole import twins
 
 LIFECYCLE = ("E5", "E22", "E26")
 

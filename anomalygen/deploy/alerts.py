@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from anomalygen.deploy.explain import format_alarm
 from anomalygen.deploy.metrics import alarm_statement
@@ -75,7 +75,7 @@ def alertmanager_alert(alarm: dict, detector: str, when: datetime) -> dict:
 def payload(alarm: dict, detector: str, kind: str, now: datetime | None = None) -> bytes:
     """The body posted for one alarm: Alertmanager's list of alerts, or {"alarm", "text", ...} for a webhook.
     Both carry the source-linked explanation: as text (the terminal's) and, for the webhook, as data."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if kind == "alertmanager":
         body: object = [alertmanager_alert(alarm, detector, now)]
     else:
@@ -126,7 +126,7 @@ class Alerter:
         thread, and only if it is posted: the copy costs more than the rest of queueing it."""
         self._count("alarms")
         try:
-            self._q.put_nowait((alarm, datetime.now(timezone.utc)))
+            self._q.put_nowait((alarm, datetime.now(UTC)))
         except queue.Full:
             self._drop("queue_full")
             return

@@ -6,7 +6,6 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -23,7 +22,7 @@ def _fail(msg: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _params(model: str, items: list[str], epochs: Optional[int]) -> dict:
+def _params(model: str, items: list[str], epochs: int | None) -> dict:
     import inspect
 
     from anomalygen.detect.registry import DETECTORS
@@ -49,23 +48,23 @@ def _params(model: str, items: list[str], epochs: Optional[int]) -> dict:
 
 def train(
     model: str = typer.Option("DeepLog", "--model", "-m", help="detector to train (any of the 14)"),
-    source: Optional[Path] = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
-    logs: List[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
-    labels: Optional[Path] = typer.Option(
+    source: Path | None = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
+    logs: list[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
+    labels: Path | None = typer.Option(
         None,
         "--labels",
         help="session labels: anomaly_label.csv or a labelled "
         "sessions JSONL (without them every real session counts as normal)",
     ),
-    fmt: Optional[str] = typer.Option(
+    fmt: str | None = typer.Option(
         None, "--format", "-f", help="header format (default: zookeeper for the example, else hdfs)"
     ),
     sessions_by: str = typer.Option("id", "--sessions-by", help="id | regex:PATTERN | field:NAME | window:count:N"),
-    augment: Optional[Path] = typer.Option(None, "--augment", help="synthetic sessions from `anomalygen generate`"),
+    augment: Path | None = typer.Option(None, "--augment", help="synthetic sessions from `anomalygen generate`"),
     synthesize: int = typer.Option(0, "--synthesize", help="or generate this many synthetic sessions now"),
     out: Path = typer.Option(Path("anomalygen_model"), "--out", "-o", help="model folder to write"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="epochs of a deep detector"),
-    param: List[str] = typer.Option([], "--param", help="detector parameter KEY=VALUE (JSON value), repeatable"),
+    epochs: int | None = typer.Option(None, "--epochs", help="epochs of a deep detector"),
+    param: list[str] = typer.Option([], "--param", help="detector parameter KEY=VALUE (JSON value), repeatable"),
     val_fraction: float = typer.Option(
         0.2, "--val-fraction", help="share of real sessions that choose the threshold (stratified)"
     ),
@@ -138,24 +137,24 @@ def _print_trained(res) -> None:
 
 def detect(
     model: Path = typer.Argument(..., help="model folder written by `anomalygen train`"),
-    logs: List[str] = typer.Argument(..., help="log files (plain or .gz) in order, or - for stdin"),
+    logs: list[str] = typer.Argument(..., help="log files (plain or .gz) in order, or - for stdin"),
     follow: bool = typer.Option(False, "--follow", "-F", help="follow the last file as it grows, across rotation"),
-    fmt: Optional[str] = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
-    sessions_by: Optional[str] = typer.Option(None, "--sessions-by", help="session rule (default: the model's)"),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="write each alarm as a JSON line here"),
-    labels: Optional[Path] = typer.Option(
+    fmt: str | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    sessions_by: str | None = typer.Option(None, "--sessions-by", help="session rule (default: the model's)"),
+    json_out: Path | None = typer.Option(None, "--json", help="write each alarm as a JSON line here"),
+    labels: Path | None = typer.Option(
         None,
         "--labels",
         help="session labels: the summary then counts true "
         "and false alarms (separately on the sessions training held out)",
     ),
-    source: Optional[Path] = typer.Option(None, "--source", help="check the model against this source tree"),
+    source: Path | None = typer.Option(None, "--source", help="check the model against this source tree"),
     allow_other_source: bool = typer.Option(
         False,
         "--allow-other-source",
         help="use a model trained on another inventory (lines are parsed against --source's)",
     ),
-    idle_lines: Optional[int] = typer.Option(
+    idle_lines: int | None = typer.Option(
         None,
         "--idle-lines",
         help="close a session after this many lines without one of its events (default: the model's)",
@@ -164,7 +163,7 @@ def detect(
     max_open: int = typer.Option(
         100_000, "--max-open", help="open sessions kept; beyond, the least recent is scored early (counted as evicted)"
     ),
-    exit_idle: Optional[float] = typer.Option(
+    exit_idle: float | None = typer.Option(
         None, "--exit-idle", help="with --follow: stop after this many seconds without a new line"
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the summary"),
@@ -175,11 +174,11 @@ def detect(
         help="processes that parse big plain files (0: the machine's "
         "cores); sessions and scores are the same for any number",
     ),
-    metrics_port: Optional[int] = typer.Option(
+    metrics_port: int | None = typer.Option(
         None, "--metrics-port", help="serve Prometheus metrics on this port (0: any free one, printed)"
     ),
     metrics_addr: str = typer.Option("127.0.0.1", "--metrics-addr", help="address the metrics listen on"),
-    alert_url: Optional[str] = typer.Option(
+    alert_url: str | None = typer.Option(
         None, "--alert-url", help="post each alarm here: Alertmanager's http://HOST:9093/api/v2/alerts, or any webhook"
     ),
     alert_format: str = typer.Option(
@@ -252,7 +251,7 @@ def _sigterm_interrupts():
 
 
 def _load(
-    model: Path, logs: list[str], follow: bool, labels: Optional[Path], source: Optional[Path], allow_other_source: bool
+    model: Path, logs: list[str], follow: bool, labels: Path | None, source: Path | None, allow_other_source: bool
 ):
     """The model, once every named input exists (the followed file may not yet)."""
     from anomalygen.deploy.detector import load_detector

@@ -239,7 +239,7 @@ class _Tally:
         self._file = AtomicFile(req.json_out) if req.json_out else None
         self.out = self._file.fh if self._file is not None else None
 
-    def __enter__(self) -> "_Tally":
+    def __enter__(self) -> _Tally:
         return self
 
     def __exit__(self, kind, value, tb) -> None:

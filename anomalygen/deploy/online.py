@@ -63,7 +63,7 @@ class OpenSession:
         self.last_line, self.last_time, self.closed_by = 0, 0.0, ""
 
     @classmethod
-    def of(cls, key: str, events: Sequence[str], first: int = 0) -> "OpenSession":
+    def of(cls, key: str, events: Sequence[str], first: int = 0) -> OpenSession:
         """A session from a list of event ids (no lines kept)."""
         names = list(dict.fromkeys(events))
         code = {e: i for i, e in enumerate(names)}
@@ -75,7 +75,7 @@ class OpenSession:
         return tuple(map(self.names.__getitem__, self.codes))
 
     @property
-    def where(self) -> "Places":
+    def where(self) -> Places:
         """file:line of each kept line (formatted as it is read: an alarm's explanation reads only a few)."""
         return Places(self)
 

@@ -22,10 +22,10 @@ from anomalygen.deploy.explain import count_profile
 from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.errors import InputError
+from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
-from anomalygen.jsonl import Skipped
 from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
 from anomalygen.settings import check, check_fields
 

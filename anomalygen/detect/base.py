@@ -56,7 +56,7 @@ class BaseDetector:
         signature) adds nothing."""
         return {k: getattr(self, k) for k in self.param_names()}
 
-    def clone(self) -> "BaseDetector":
+    def clone(self) -> BaseDetector:
         """An unfitted detector with the same parameters (copies, as scikit-learn's `clone` makes)."""
         return type(self)(**copy.deepcopy(self.get_params()))
 
@@ -65,7 +65,7 @@ class BaseDetector:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, defaults.get(k))]
         return f"{type(self).__name__}({', '.join(changed)})"
 
-    def set_params(self, **params) -> "BaseDetector":
+    def set_params(self, **params) -> BaseDetector:
         for k, v in params.items():
             if k not in self.get_params():
                 raise ValueError(f"{type(self).__name__} has no parameter {k!r}")
@@ -105,7 +105,7 @@ class BaseDetector:
         return st
 
     @classmethod
-    def from_state(cls, params: dict, st: DetectorState) -> "BaseDetector":
+    def from_state(cls, params: dict, st: DetectorState) -> BaseDetector:
         det = cls(**params)
         det.threshold_ = float(st.meta["threshold"])
         det._load_state(st)
@@ -122,7 +122,7 @@ class BaseDetector:
             raise RuntimeError(f"{self.name}: call fit before predict")
         return (self.decision_function(X) > self.threshold_).astype(np.int64)
 
-    def tune_threshold(self, X_val, y_val) -> "BaseDetector":
+    def tune_threshold(self, X_val, y_val) -> BaseDetector:
         """Pick the score cut with the best F1 on a labelled validation split; keep the natural one if it
         has no anomaly (nothing to tune against)."""
         y = check_labels(y_val, len(X_val))

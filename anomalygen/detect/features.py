@@ -26,7 +26,7 @@ class CountFeaturizer:
         self.term_weighting = term_weighting
         self.normalization = normalization
 
-    def fit(self, vocab: EventVocabulary, sessions: Sequence[Sequence[str]]) -> "CountFeaturizer":
+    def fit(self, vocab: EventVocabulary, sessions: Sequence[Sequence[str]]) -> CountFeaturizer:
         self.vocab_ = vocab
         X = count_matrix(vocab, sessions)
         if self.term_weighting == "tf-idf":

@@ -7,8 +7,8 @@ from anomalygen.detect.cnn import CNNDetector
 from anomalygen.detect.deeplog import DeepLogDetector
 from anomalygen.detect.iforest import IsolationForestDetector
 from anomalygen.detect.invariants import InvariantsMiningDetector
-from anomalygen.detect.logclustering import LogClusteringDetector
 from anomalygen.detect.loganomaly import LogAnomalyDetector
+from anomalygen.detect.logclustering import LogClusteringDetector
 from anomalygen.detect.logrobust import LogRobustDetector
 from anomalygen.detect.pca import PCADetector
 from anomalygen.detect.supervised import (

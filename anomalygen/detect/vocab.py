@@ -18,7 +18,7 @@ class EventVocabulary:
     def __init__(self, min_count: int = 1):
         self.min_count = min_count
 
-    def fit(self, sessions: Iterable[Sequence[str]]) -> "EventVocabulary":
+    def fit(self, sessions: Iterable[Sequence[str]]) -> EventVocabulary:
         counts = Counter(e for s in sessions for e in s)
         # sorted so that the same training data always gives the same indices, whatever the session order
         keys = sorted(k for k, c in counts.items() if c >= self.min_count)

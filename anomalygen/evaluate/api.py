@@ -7,9 +7,9 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from anomalygen.detect.semantic import resolve_backend
 from anomalygen.evaluate import arms as A

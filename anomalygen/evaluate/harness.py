@@ -293,7 +293,7 @@ class _Cache:
             h.update(f.read_bytes())
         self.base = h.hexdigest()
 
-    def key(self, c: "_Cell") -> Path:
+    def key(self, c: _Cell) -> Path:
         h = hashlib.sha256(self.base.encode())
         h.update(
             json.dumps(
@@ -313,7 +313,7 @@ class _Cache:
             h.update(np.asarray(a, dtype=np.int64).tobytes())
         return self.dir / f"{h.hexdigest()[:40]}.json"
 
-    def get(self, c: "_Cell"):
+    def get(self, c: _Cell):
         p = self.key(c)
         if not p.is_file():
             return None
@@ -323,7 +323,7 @@ class _Cache:
         except (ValueError, KeyError):  # a torn or foreign file is a miss
             return None
 
-    def put(self, c: "_Cell", row: dict, pred) -> None:
+    def put(self, c: _Cell, row: dict, pred) -> None:
         p = self.key(c)
         tmp = p.with_suffix(".tmp")
         tmp.write_text(json.dumps({"row": row, "pred": None if pred is None else pred.tolist()}), encoding="utf-8")

@@ -14,8 +14,8 @@ normal: a restart, a hand-over) and those in steady state. Fault and operation i
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from anomalygen.testbed.labels import Interval
 

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 from anomalygen.atomic import atomic_open, temp_name
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.line_ids import LineIds
+from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.output import CsvRows, header_row, number, plain_text
 from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span, iter_chunks

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,8 +25,8 @@ def _echo(result) -> None:
 
 def parse(
     logs: list[Path] = typer.Argument(..., help="raw log files (plain or .gz), read in order"),
-    source: Optional[Path] = typer.Option(None, help="Java source tree to build the statement inventory from"),
-    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl written by `anomalygen inventory`"),
+    source: Path | None = typer.Option(None, help="Java source tree to build the statement inventory from"),
+    inventory: Path | None = typer.Option(None, help="inventory.jsonl written by `anomalygen inventory`"),
     format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
     out: Path = typer.Option(Path("parsed"), help="output folder"),
     parquet: bool = typer.Option(False, help="also write structured.parquet (needs pyarrow: the 'parquet' extra)"),
@@ -40,7 +39,7 @@ def parse(
         "starts (0: every core of this machine); the output is the same for any number",
     ),
     executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Trace every log line back to the source statement that printed it (Drain3 for the rest)."""
     from anomalygen.logs.api import ParseRequest, parse_logs
@@ -66,8 +65,8 @@ def parse(
 
 def sessions(
     logs: list[Path] = typer.Argument(..., help="raw log files, in time order"),
-    source: Optional[Path] = typer.Option(None, help="Java source tree"),
-    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl"),
+    source: Path | None = typer.Option(None, help="Java source tree"),
+    inventory: Path | None = typer.Option(None, help="inventory.jsonl"),
     format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
     by: str = typer.Option(
         "auto",
@@ -75,11 +74,11 @@ def sessions(
         "windows per server) | id (HDFS blk_ ids) | regex:PATTERN | field:NAME | "
         "window:count:N[:STEP] | window:time:SECONDS[:STEP]",
     ),
-    labels: Optional[Path] = typer.Option(
+    labels: Path | None = typer.Option(
         None, help="labels: anomaly_label.csv (BlockId,Label) or a sessions JSONL with labels"
     ),
-    time_format: Optional[str] = typer.Option(None, help="strptime format of '<Date> <Time>' for time windows"),
-    weak_labels: Optional[str] = typer.Option(
+    time_format: str | None = typer.Option(None, help="strptime format of '<Date> <Time>' for time windows"),
+    weak_labels: str | None = typer.Option(
         None,
         "--weak-labels",
         help="error: a session with an ERROR line is anomalous, the others normal (weak labels, recorded as such)",
@@ -109,8 +108,8 @@ def sessions(
 
 
 def coverage(
-    source: Optional[Path] = typer.Option(None, help="Java source tree"),
-    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl"),
+    source: Path | None = typer.Option(None, help="Java source tree"),
+    inventory: Path | None = typer.Option(None, help="inventory.jsonl"),
     logs: list[Path] = typer.Option([], "--logs", help="raw log file (repeatable): the exact method"),
     templates: list[Path] = typer.Option([], "--templates", help="loghub templates CSV (repeatable): the token method"),
     format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),

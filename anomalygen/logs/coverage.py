@@ -21,9 +21,9 @@ import csv
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from anomalygen import atomic
 from anomalygen.core.levels import LEVELS

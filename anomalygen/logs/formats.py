@@ -17,9 +17,9 @@ the first choices the reference regex would and hands the line to the reference 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from anomalygen.logs.jsonfmt import FIELDS, MISMATCH, JsonLines, JsonSpecError, is_json_spec, parse_keys
 from anomalygen.logs.jsonfmt import timestamp as json_timestamp
@@ -107,7 +107,7 @@ class LogFormat:
     mismatch_kind: str = "header_mismatch"  # how a line that does not fit is counted
 
     @classmethod
-    def parse(cls, spec: str, time_format: str | None = None) -> "LogFormat":
+    def parse(cls, spec: str, time_format: str | None = None) -> LogFormat:
         """A preset name (hdfs, zookeeper, hadoop, spark), `json[:option=key,...]` (JSON lines,
         `logs/jsonfmt.py`) or a logparser-style format string."""
         name = None

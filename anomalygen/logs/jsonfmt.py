@@ -13,7 +13,7 @@ object, or has no message, is rejected and counted (`bad_json`) like a text line
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 FIELDS = ("Timestamp", "Level", "Logger", "Thread", "Line", "Content")
@@ -97,7 +97,7 @@ def _time_text(v: Any) -> str:
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def timestamp(text: str) -> float | None:

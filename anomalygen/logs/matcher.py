@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import call, itemgetter
-from typing import Callable, Sequence
 
 from anomalygen.core.levels import normalise as normalise_level
 from anomalygen.core.templates import effective_template, is_opaque, literal_parts
@@ -153,7 +152,7 @@ class MatchStats:
     cache_hits: int = 0
     per_statement: Counter = field(default_factory=Counter)
 
-    def add(self, other: "MatchStats") -> None:
+    def add(self, other: MatchStats) -> None:
         for k in (
             "lines",
             "matched",

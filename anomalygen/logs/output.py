@@ -8,9 +8,9 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -97,7 +97,7 @@ class CsvRows:
             counts[eid] += 1
             head = ",".join(values)
             # str methods: a regex character class scans this text several times slower
-            if head.count(",") == commas and (plain or head.isprintable() and '"' not in head and "\\" not in head):
+            if head.count(",") == commas and (plain or (head.isprintable() and '"' not in head and "\\" not in head)):
                 pj = f'"[""{_PARAM_SEP.join(params)}""]"' if params else "[]"
             else:
                 head = ",".join(map(csv_field, values))

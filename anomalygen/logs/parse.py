@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.matcher import Matcher, digit_keys, positions
@@ -37,7 +38,7 @@ class EventColumns(NamedTuple):
     digit_keys: list[bytes]  # each message's `matcher.digit_key`
 
     @classmethod
-    def of(cls, lines: Iterable[ParsedLine], ci: int) -> Iterator["EventColumns"]:
+    def of(cls, lines: Iterable[ParsedLine], ci: int) -> Iterator[EventColumns]:
         """Parsed lines as columns, a block per run of lines from one file."""
         for name, run in groupby(lines, itemgetter(0)):
             rows = list(run)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import gzip
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.printable import printable
@@ -214,7 +215,7 @@ def iter_chunks(
 class Rejector:
     """Classifies a line that does not fit the header format (needs the previous line's outcome)."""
 
-    __slots__ = ("stats", "prev_parsed", "mismatch")
+    __slots__ = ("mismatch", "prev_parsed", "stats")
 
     def __init__(self, stats: ReadStats, mismatch: str = "header_mismatch"):
         self.stats = stats

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.reader import read_logs

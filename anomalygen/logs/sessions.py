@@ -20,9 +20,9 @@ import json
 import re
 from array import array
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from anomalygen.atomic import atomic_open
 from anomalygen.core.keys import HDFS_BLOCK
@@ -64,7 +64,7 @@ class SessionSpec:
     step: float = 0
 
     @classmethod
-    def parse(cls, text: str) -> "SessionSpec":
+    def parse(cls, text: str) -> SessionSpec:
         t = text.strip()
         if t in ("id", "block", "blk"):
             return cls("id", pattern=HDFS_BLOCK)

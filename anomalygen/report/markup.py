@@ -7,8 +7,9 @@ import base64
 import html
 import json
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 
 def esc(value: Any) -> str:

@@ -3,9 +3,9 @@ order (`run/pipeline.py`), the run's state and report out. `run/cli.py` adds onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from anomalygen.core import layout
 from anomalygen.errors import InputError

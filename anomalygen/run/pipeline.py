@@ -14,9 +14,9 @@ import hashlib
 import io
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from anomalygen import atomic
 from anomalygen.atomic import is_temp, remove_stale

@@ -5,9 +5,9 @@ that needs it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Callable
 
 from anomalygen.core import layout
 from anomalygen.deploy.online import supports

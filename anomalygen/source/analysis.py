@@ -31,7 +31,7 @@ class Analysis:
     _lcfgs: dict[str, LCFG] = field(default_factory=dict)
 
     @classmethod
-    def run(cls, root: Path | str, config: AnalysisConfig | None = None) -> "Analysis":
+    def run(cls, root: Path | str, config: AnalysisConfig | None = None) -> Analysis:
         inventory, project = build_inventory(Path(root))
         return cls(project, inventory, CallGraph.build(project, inventory), config or AnalysisConfig())
 

@@ -43,7 +43,7 @@ class SourceTree:
     _inputs: dict | None = field(default=None, repr=False)
 
     @classmethod
-    def read(cls, source: Path | None = None) -> "SourceTree":
+    def read(cls, source: Path | None = None) -> SourceTree:
         """The tree at `source` (default: the embedded example); fails with one line when no Java file in it
         could be analysed."""
         root = _default_tree(source)

@@ -59,7 +59,7 @@ class CallGraph:
     unresolved_examples: list[str] = field(default_factory=list)
 
     @classmethod
-    def build(cls, project: Project, inventory: Inventory) -> "CallGraph":
+    def build(cls, project: Project, inventory: Inventory) -> CallGraph:
         cg = cls(project, inventory)
         unique = _unique_by_name_arity(project)
         for m in project.methods.values():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -34,8 +33,8 @@ def _big(n: int) -> str:
 
 
 def inventory(
-    src: Optional[Path] = typer.Argument(None, help=SRC_HELP),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="write the statements as JSONL here"),
+    src: Path | None = typer.Argument(None, help=SRC_HELP),
+    out: Path | None = typer.Option(None, "--out", "-o", help="write the statements as JSONL here"),
     show: int = typer.Option(10, help="statements to print as a sample"),
 ) -> None:
     """Every logging call of a Java tree: id, place, level, template, regex, arguments."""
@@ -68,11 +67,11 @@ def inventory(
 
 
 def entries(
-    src: Optional[Path] = typer.Argument(None, help=SRC_HELP),
+    src: Path | None = typer.Argument(None, help=SRC_HELP),
     depth: int = typer.Option(4, min=0, help="call depth inlined when counting paths"),
     loop_bound: int = typer.Option(2, min=0, help="loop iterations unrolled (0..k)"),
     exceptions: str = typer.Option("all", help="all: any project call may throw; try: only inside try blocks"),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="write the entries as JSONL here"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the entries as JSONL here"),
 ) -> None:
     """Entry points found automatically (main, thread bodies, RPC/handler methods, methods nobody calls)."""
     from anomalygen.source.api import EntriesRequest, entry_points
@@ -90,7 +89,7 @@ def entries(
 
 
 def paths(
-    src: Optional[Path] = typer.Argument(None, help=SRC_HELP),
+    src: Path | None = typer.Argument(None, help=SRC_HELP),
     entry: list[str] = typer.Option(
         [],
         "--entry",
@@ -107,15 +106,15 @@ def paths(
     max_length: int = typer.Option(200, min=1, help="events per path; longer paths are cut and counted"),
     depth: int = typer.Option(4, min=0, help="call depth inlined (context-sensitive); deeper calls stay opaque"),
     loop_bound: int = typer.Option(2, min=0, help="loop iterations unrolled (0..k)"),
-    sample: Optional[int] = typer.Option(None, min=1, help="sample this many paths per entry even when all would fit"),
+    sample: int | None = typer.Option(None, min=1, help="sample this many paths per entry even when all would fit"),
     seed: int = typer.Option(0, help="seed of the uniform sampler"),
-    min_level: Optional[str] = typer.Option(
+    min_level: str | None = typer.Option(
         None,
         help="the level the logs are recorded at (e.g. INFO): branches a "
         "level guard such as isDebugEnabled() rules out are left out",
     ),
     exceptions: str = typer.Option("all", help="all: any project call may throw; try: only inside try blocks"),
-    lcfg_out: Optional[Path] = typer.Option(None, help="also write every LCFG (JSONL, one method a line)"),
+    lcfg_out: Path | None = typer.Option(None, help="also write every LCFG (JSONL, one method a line)"),
     jobs: int = typer.Option(
         0,
         "--jobs",
@@ -123,7 +122,7 @@ def paths(
         help="processes, one entry point a task (0: every core of this machine); the output is the same for any number",
     ),
     executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Inter-procedural log paths of each entry point: exact counts, enumerated or uniformly sampled paths."""
     from anomalygen.source.api import PathsRequest, find_paths

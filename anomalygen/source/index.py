@@ -94,7 +94,7 @@ class LocalDecl:
 @dataclass
 class MethodDecl:
     key: str  # "pkg.Outer$Inner#name(T1,T2)"
-    cls: "ClassDecl"
+    cls: ClassDecl
     name: str
     signature: str  # "name(T1,T2)"
     params: list[tuple[str, str]]  # (type, name)
@@ -152,13 +152,13 @@ class ClassDecl:
     file: str
     package: str
     node: Node
-    outer: "ClassDecl | None"
+    outer: ClassDecl | None
     superclass: str | None = None
     interfaces: list[str] = field(default_factory=list)
     fields: dict[str, FieldDecl] = field(default_factory=dict)
     methods: list[MethodDecl] = field(default_factory=list)
     static: bool = False
-    src: "FileIndex | None" = None
+    src: FileIndex | None = None
     anon_count: int = 0
     lambda_count: int = 0
     init_counts: dict[str, int] = field(default_factory=dict)  # `<clinit>()`, `<clinit>()#2`, ...

@@ -82,7 +82,7 @@ class LCFG:
     loops_bounded: int = 0
     out: list[list[Edge]] = field(default_factory=list)
 
-    def finish(self) -> "LCFG":
+    def finish(self) -> LCFG:
         """Drop duplicate edges and nodes that reach no exit; index out-edges."""
         seen = set()
         edges = []

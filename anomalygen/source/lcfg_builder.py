@@ -6,7 +6,8 @@ The model is in `lcfg.py`; return/break/continue, exceptions and finally blocks 
 from __future__ import annotations
 
 import bisect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tree_sitter import Node
 
@@ -16,7 +17,6 @@ from anomalygen.source.index import MethodDecl
 from anomalygen.source.java import text
 from anomalygen.source.lcfg import CUT, ENTRY, EXIT, LCFG, Cond, Edge, Frontier, GNode
 from anomalygen.source.lcfg_jumps import BreakFrame, JumpRouting, LoopFrame, TryFrame
-
 
 _LOOP_TYPES = {"for_statement", "enhanced_for_statement", "while_statement", "do_statement"}
 
@@ -312,7 +312,7 @@ class LCFGBuilder(JumpRouting):
         b = self._step(frontier, "branch", line, text=c.text)[0][0]
         return [(b, (c.id, True))], [(b, (c.id, False))]
 
-    s_for_statement = lambda self, n, f: self.loop(n, f, None)  # noqa: E731
+    s_for_statement = lambda self, n, f: self.loop(n, f, None)
     s_while_statement = s_for_statement
     s_do_statement = s_for_statement
     s_enhanced_for_statement = s_for_statement

@@ -48,7 +48,7 @@ class LogStatement:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "LogStatement":
+    def from_dict(cls, d: dict[str, Any]) -> LogStatement:
         d = dict(d)
         d["args"] = [LogArg(**a) for a in d.get("args", [])]
         d["slots"] = [Slot(**s) for s in d.get("slots", [])]

@@ -9,9 +9,10 @@ the same variable in two frames is two variables.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from anomalygen.atomic import AtomicFile
 from anomalygen.jsonl import read_jsonl

@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from anomalygen.core import levels
 from anomalygen.source.analysis import Analysis, AnalysisConfig

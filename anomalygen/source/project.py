@@ -82,7 +82,7 @@ class Project:
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path | str) -> "Project":
+    def load(cls, root: Path | str) -> Project:
         root = Path(root)
         proj = cls(root=root)
         paths, problems = find_java_files(root)

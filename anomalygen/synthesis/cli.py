@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -17,9 +16,9 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def generate(
-    src: Optional[Path] = typer.Argument(None, help="Java source tree; default: the embedded example service"),
+    src: Path | None = typer.Argument(None, help="Java source tree; default: the embedded example service"),
     out: Path = typer.Option(..., "--out", "-o", help="output folder"),
-    logs: List[Path] = typer.Option(
+    logs: list[Path] = typer.Option(
         [],
         "--logs",
         "-l",
@@ -41,21 +40,21 @@ def generate(
         "without a block id left out; none: one session per path; auto: block "
         "for the hdfs format",
     ),
-    min_level: Optional[str] = typer.Option(
+    min_level: str | None = typer.Option(
         None, "--min-level", help="lowest level printed (default: the lowest in the real logs, else INFO)"
     ),
     max_paths: int = typer.Option(200, "--max-paths", help="paths per entry: enumerated up to this, sampled beyond"),
     loop_bound: int = typer.Option(2, "--loop-bound", "-k", help="loop unrolling bound"),
     depth: int = typer.Option(4, "--depth", help="call depth inlined into a path"),
-    entries: List[str] = typer.Option([], "--entry", "-e", help="only entries matching (repeatable)"),
-    rules: Optional[Path] = typer.Option(None, "--rules", help="label rules YAML (default: the shipped rules)"),
+    entries: list[str] = typer.Option([], "--entry", "-e", help="only entries matching (repeatable)"),
+    rules: Path | None = typer.Option(None, "--rules", help="label rules YAML (default: the shipped rules)"),
     new_share: float = typer.Option(
         0.5, "--new-share", help="share of sessions drawn from paths that print a statement the real logs never showed"
     ),
-    anomalous_share: Optional[float] = typer.Option(
+    anomalous_share: float | None = typer.Option(
         0.1, "--anomalous-share", help="share of anomalous sessions to draw (a negative value: as the paths fall)"
     ),
-    hosts: Optional[Path] = typer.Option(
+    hosts: Path | None = typer.Option(
         None,
         "--hosts",
         help="real sessions (a sessions JSONL of the logs "
@@ -63,14 +62,14 @@ def generate(
         "of its normal sessions, so a session reads like a real one plus a path "
         "the logs never showed",
     ),
-    host_fraction: Optional[float] = typer.Option(
+    host_fraction: float | None = typer.Option(
         None,
         "--host-fraction",
         help="use only the first share of "
         "--hosts (default 0.8) or --real-sessions (default 1): keep the "
         "rest out, e.g. the chronological test split of an evaluation",
     ),
-    real_sessions: Optional[str] = typer.Option(
+    real_sessions: str | None = typer.Option(
         None,
         "--real-sessions",
         help="real sessions to compose from "
@@ -116,10 +115,11 @@ def generate(
         "(0: every core of this machine); the output is the same for any number",
     ),
     executor: str = typer.Option("process", "--executor", help=EXECUTOR_HELP),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
+    ray_address: str | None = typer.Option(None, "--ray-address", help=RAY_ADDRESS_HELP),
 ) -> None:
     """Feasible paths -> realistic, consistent, labelled sessions in loghub format (offline by default)."""
-    from anomalygen.synthesis.api import GenerateRequest, generate as run
+    from anomalygen.synthesis.api import GenerateRequest
+    from anomalygen.synthesis.api import generate as run
 
     res = run(
         GenerateRequest(

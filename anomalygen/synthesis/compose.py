@@ -29,9 +29,9 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from anomalygen.synthesis.novel import REQUEST, NovelStatement, remap_novel
 from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
@@ -82,7 +82,7 @@ class SessionModel:
         }
 
     @classmethod
-    def from_dict(cls, d: dict, where: str = "session model") -> "SessionModel":
+    def from_dict(cls, d: dict, where: str = "session model") -> SessionModel:
         if d.get("format") != FORMAT:
             raise ValueError(f"{where}: not a session model (format {d.get('format')!r}, expected {FORMAT!r})")
         cfg = ComposeConfig(**{k: v for k, v in d.get("config", {}).items() if k in ComposeConfig.__annotations__})
@@ -90,7 +90,7 @@ class SessionModel:
         novel = {n.key: n for n in (NovelStatement.from_dict(x) for x in d.get("novel", []))}
         return cls(ThreadModel.from_dict(d.get("threads", {})), alts, cfg, d.get("manifest", {}), novel)
 
-    def with_keys(self, key_of: dict[str, str]) -> "SessionModel":
+    def with_keys(self, key_of: dict[str, str]) -> SessionModel:
         """The model over a dataset's event keys (statement id -> key; identical twins share one key)."""
         alts = {
             r: [[key_of[e] for e in p] for p in ps if all(e in key_of for e in p)]

@@ -51,7 +51,7 @@ class EntryOutcome:
 class EntryExplorer:
     """Per worker process: the analysis and a path finder whose count tables are shared by all its entries."""
 
-    def __init__(self, analysis: Analysis, cfg: "GenerateConfig", min_level: str):
+    def __init__(self, analysis: Analysis, cfg: GenerateConfig, min_level: str):
         self.a = analysis
         self.cfg = cfg
         self.min_level = min_level
@@ -111,7 +111,7 @@ class EntryExplorer:
         return paths, verdicts, ep.total_paths, dict(caps)
 
 
-def explorer_for(src: str, loop_bound: int, cfg: "GenerateConfig", min_level: str) -> EntryExplorer:
+def explorer_for(src: str, loop_bound: int, cfg: GenerateConfig, min_level: str) -> EntryExplorer:
     """A worker's explorer built from plain data (Ray workers, spawned processes)."""
     return EntryExplorer(Analysis.run(src, AnalysisConfig(loop_bound=loop_bound)), cfg, min_level)
 

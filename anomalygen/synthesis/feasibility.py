@@ -12,8 +12,9 @@ later paths whose frame of that method starts the same way, without reading thei
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import z3
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.core.levels import LEVELS

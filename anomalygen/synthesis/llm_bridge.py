@@ -20,7 +20,7 @@ class LLMBridge:
     analysis: Any = None
 
     @classmethod
-    def create(cls, backend: str, seed: int, budget: int, statements: dict[str, LogStatement]) -> "LLMBridge":
+    def create(cls, backend: str, seed: int, budget: int, statements: dict[str, LogStatement]) -> LLMBridge:
         from anomalygen.synthesis.llm import LLMConfig, make_client
 
         client = make_client(LLMConfig.from_env(backend=backend, seed=seed))

@@ -19,7 +19,7 @@ class Markers:
     sessions: dict[str, int] = field(default_factory=dict)  # normal / anomalous sessions learned from
 
     @classmethod
-    def learn(cls, sessions: list[tuple[list[str], int]], min_event: int = 1, min_transition: int = 5) -> "Markers":
+    def learn(cls, sessions: list[tuple[list[str], int]], min_event: int = 1, min_transition: int = 5) -> Markers:
         ev = {0: Counter(), 1: Counter()}
         tr = {0: Counter(), 1: Counter()}
         for events, label in sessions:
@@ -59,7 +59,7 @@ class Markers:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Markers":
+    def from_dict(cls, d: dict) -> Markers:
         return cls(
             {str(k): int(v) for k, v in d.get("events", {}).items()},
             {(str(a), str(b)): int(n) for a, b, n in d.get("transitions", [])},

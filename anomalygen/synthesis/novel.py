@@ -44,7 +44,7 @@ class NovelStatement:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "NovelStatement":
+    def from_dict(cls, d: dict) -> NovelStatement:
         f = d.get("follow")
         return cls(
             str(d["key"]),

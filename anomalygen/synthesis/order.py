@@ -33,7 +33,7 @@ class Precedence:
     occs: dict[Occ, set[Occ]] = field(default_factory=dict)  # (b, j) -> every (a, i) always before it
 
     @classmethod
-    def learn(cls, sessions: list[list[str]], min_support: int = 1, min_share: float = 1.0) -> "Precedence":
+    def learn(cls, sessions: list[list[str]], min_support: int = 1, min_share: float = 1.0) -> Precedence:
         if not 0.5 < min_share <= 1:
             raise ValueError(f"min_share {min_share} is not in (0.5, 1]")
         return cls(

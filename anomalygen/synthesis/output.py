@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable
 
 from anomalygen.atomic import atomic_open
-from anomalygen.logs.formats import LogFormat
 from anomalygen.core.templates import effective_template
+from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.explore import EntryReport

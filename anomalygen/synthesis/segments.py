@@ -70,7 +70,7 @@ class ThreadModel:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ThreadModel":
+    def from_dict(cls, d: dict) -> ThreadModel:
         return cls(
             {str(k): str(v) for k, v in d.get("role", {}).items()},
             {str(r): [{str(k): int(v) for k, v in c.items()} for c in cs] for r, cs in d.get("shapes", {}).items()},

@@ -68,7 +68,7 @@ class SessionContext:
     def key(self) -> str | None:
         return self.entities.get(self.key_kind) if self.key_kind else None
 
-    def _value(self, st: LogStatement, slot: "_Slot") -> str:
+    def _value(self, st: LogStatement, slot: _Slot) -> str:
         kind = slot.kind
         rng = self.rng
         if slot.entity:

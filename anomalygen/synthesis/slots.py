@@ -97,7 +97,7 @@ class SlotShapes:
 _SHAPES: dict[str, SlotShapes] = {}
 
 
-def shapes_of(st: "LogStatement") -> SlotShapes:
+def shapes_of(st: LogStatement) -> SlotShapes:
     """A statement's slot shapes, built once per regex: every session line and key check asks again."""
     sh = _SHAPES.get(st.regex)
     if sh is None:

@@ -74,7 +74,7 @@ class Step:
 
 
 class _Ctx:
-    __slots__ = ("c", "versions", "symbols", "side", "partial")
+    __slots__ = ("c", "partial", "side", "symbols", "versions")
 
     def __init__(self, c: dict, versions: dict):
         self.c = c

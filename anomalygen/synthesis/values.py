@@ -11,8 +11,8 @@ import bisect
 import random
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from anomalygen.core.levels import LEVELS
 from anomalygen.source.model import LogStatement
@@ -57,7 +57,7 @@ class ValueModel:
         timestamp=None,
         session_of=None,
         line_index: int = -1,
-    ) -> "ValueModel":
+    ) -> ValueModel:
         """From `LogParser` tuples (file, lineno, fields, event id, template, params, kind, candidates).
 
         With a header field that names the source line (`line_index`), a line attributed to a statement at
@@ -208,7 +208,7 @@ def generate(kind: str, rng: random.Random, catch_type: str | None = None) -> st
     if kind == "exception":
         exc = catch_type or "java.io.IOException"
         if "." not in exc:
-            exc = ("java.io." if "IO" in exc or exc.endswith("Exception") and "IO" in exc else "java.lang.") + exc
+            exc = ("java.io." if "IO" in exc or (exc.endswith("Exception") and "IO" in exc) else "java.lang.") + exc
         return f"{exc}: {rng.choice(_JDK_MESSAGES)}"
     if kind == "bool":
         return rng.choice(("true", "false"))

@@ -9,9 +9,9 @@ themselves, cut by the session key. Only normal ones are composed from; labels, 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.sessions_data import load_dataset

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ testbed_app = typer.Typer(
 )
 
 
-def _must_exist(source: Optional[Path], inventory: Optional[Path]) -> None:
+def _must_exist(source: Path | None, inventory: Path | None) -> None:
     for name, path in (("--source", source), ("--inventory", inventory)):
         if path is not None and not path.exists():
             raise typer.BadParameter(f"{name} {path} not found")
@@ -32,7 +31,7 @@ def _install() -> None:
     typer.echo(f"ZooKeeper {dist.version} ready: {dist.home}")
 
 
-def _locate(zk_home: Optional[Path]):
+def _locate(zk_home: Path | None):
     from anomalygen.testbed.install import MissingServer, locate
 
     try:
@@ -83,7 +82,7 @@ def _print_summary(s: dict, out: Path) -> None:
 
 @testbed_app.command("zookeeper")
 def zookeeper(
-    out: Optional[Path] = typer.Option(None, help="output folder (a new one per run)"),
+    out: Path | None = typer.Option(None, help="output folder (a new one per run)"),
     duration: float = typer.Option(300.0, help="seconds of workload (faults included)"),
     faults: str = typer.Option("all", help="KIND[:COUNT],... or all[:COUNT] or none; kinds: " + ", ".join(KINDS)),
     operations: str = typer.Option(
@@ -96,16 +95,16 @@ def zookeeper(
     clients: int = typer.Option(3, help="long-lived workload client sessions"),
     churn: float = typer.Option(0.2, help="short client sessions opened per second (connect, write, read, close)"),
     window: float = typer.Option(10.0, help="window size in seconds for sessions.jsonl"),
-    step: Optional[float] = typer.Option(None, help="window step in seconds (default: the size: tumbling)"),
+    step: float | None = typer.Option(None, help="window step in seconds (default: the size: tumbling)"),
     margin: float = typer.Option(10.0, help="recovery margin in seconds added after each fault's end"),
     warmup: float = typer.Option(20.0, help="fault-free seconds at the start"),
-    zk_home: Optional[Path] = typer.Option(
+    zk_home: Path | None = typer.Option(
         None,
         help="an Apache ZooKeeper release folder (lib/*.jar) or an unpacked Debian tree (usr/share/java/zookeeper.jar)",
     ),
-    source: Optional[Path] = typer.Option(None, help="ZooKeeper 3.8 Java source: lines get statement ids"),
-    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl of the 3.8 source (instead of --source)"),
-    base_port: Optional[int] = typer.Option(
+    source: Path | None = typer.Option(None, help="ZooKeeper 3.8 Java source: lines get statement ids"),
+    inventory: Path | None = typer.Option(None, help="inventory.jsonl of the 3.8 source (instead of --source)"),
+    base_port: int | None = typer.Option(
         None, help="client ports BASE+i, quorum BASE+100+i, election BASE+200+i (default: free ports)"
     ),
     install: bool = typer.Option(
@@ -166,10 +165,10 @@ def zookeeper(
 def relabel_cmd(
     run_dir: Path = typer.Argument(..., help="the --out folder of a testbed run"),
     window: float = typer.Option(10.0, help="window size in seconds"),
-    step: Optional[float] = typer.Option(None, help="window step in seconds (default: the size)"),
+    step: float | None = typer.Option(None, help="window step in seconds (default: the size)"),
     margin: float = typer.Option(10.0, help="recovery margin in seconds after each fault's end"),
-    source: Optional[Path] = typer.Option(None, help="ZooKeeper 3.8 Java source"),
-    inventory: Optional[Path] = typer.Option(None, help="inventory.jsonl of the 3.8 source"),
+    source: Path | None = typer.Option(None, help="ZooKeeper 3.8 Java source"),
+    inventory: Path | None = typer.Option(None, help="inventory.jsonl of the 3.8 source"),
 ) -> None:
     """Parse and label a finished run again with other windows, margin or statements (no servers started)."""
     from anomalygen.testbed.labels import LabelError

@@ -8,9 +8,9 @@ when some labelled interval holds t.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from anomalygen.jsonl import read_jsonl
 

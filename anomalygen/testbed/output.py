@@ -16,9 +16,9 @@ import csv
 import json
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Sequence
 
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.output import EXTRA_COLUMNS, write_templates
@@ -32,7 +32,7 @@ _SERVER = re.compile(r"zookeeper-(\d+)\.log$")
 def log_time(date: str, time_: str) -> float | None:
     """Epoch seconds of a log4j ISO8601 stamp written in UTC (the servers run with -Duser.timezone=UTC)."""
     try:
-        return datetime.strptime(f"{date} {time_}", ZK_TIME).replace(tzinfo=timezone.utc).timestamp()
+        return datetime.strptime(f"{date} {time_}", ZK_TIME).replace(tzinfo=UTC).timestamp()
     except ValueError:
         return None
 

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable
 
 from anomalygen.manifest import write_manifest
 from anomalygen.testbed import config as cfgmod
 from anomalygen.testbed.inject import FaultRecord, Victim, iso
 from anomalygen.testbed.install import ZkDist, locate
 from anomalygen.testbed.labels import intervals
+from anomalygen.testbed.operations import Operator
 from anomalygen.testbed.output import build
 from anomalygen.testbed.process import REGISTRY, Ensemble, install_cleanup
-from anomalygen.testbed.operations import Operator
 from anomalygen.testbed.schedule import OPERATIONS, PlannedFault, parse_spec, plan
 from anomalygen.testbed.workload import Workload, kazoo_logger
 

@@ -169,7 +169,7 @@ class Workload:
                 self._stop.wait(delay)
 
     def _op(self, zk, op: str, base: str, mine: list[str], rng: random.Random, n: int) -> None:
-        from kazoo.exceptions import NoNodeError, NodeExistsError
+        from kazoo.exceptions import NodeExistsError, NoNodeError
 
         data = f"v{n}".encode()
         if op == "create":

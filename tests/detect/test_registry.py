@@ -6,8 +6,8 @@ from anomalygen.detect.registry import DEEP, DETECTORS, SEMANTIC, make_detector
 
 
 def test_tags_say_which_detectors_train_networks_and_read_text():
-    assert DEEP == {"DeepLog", "LogAnomaly", "LogRobust", "CNN", "Transformer", "AutoEncoder"}
-    assert SEMANTIC == {"LogAnomaly", "LogRobust"}
+    assert {"DeepLog", "LogAnomaly", "LogRobust", "CNN", "Transformer", "AutoEncoder"} == DEEP
+    assert {"LogAnomaly", "LogRobust"} == SEMANTIC
     for name, cls in DETECTORS.items():
         assert ("epochs" in cls.param_names()) == (name in DEEP), name
         assert ("event_texts" in cls.param_names()) == (name in SEMANTIC), name

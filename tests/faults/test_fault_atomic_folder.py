@@ -24,10 +24,9 @@ def test_a_folder_is_replaced_whole_or_left_as_it_was(tmp_path, monkeypatch, exc
     with atomic.atomic_folder(target) as tmp:
         _fill(tmp, "one")
     (target / "old-only.txt").write_text("x")
-    with pytest.raises(RuntimeError):
-        with atomic.atomic_folder(target) as tmp:
-            _fill(tmp, "two")
-            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError), atomic.atomic_folder(target) as tmp:
+        _fill(tmp, "two")
+        raise RuntimeError("interrupted")
     assert sorted(p.name for p in target.iterdir()) == ["a.txt", "b.txt", "old-only.txt"]
     assert (target / "a.txt").read_text() == "one"
     with atomic.atomic_folder(target) as tmp:

@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from faults_helpers import error_line, invoke
 
 from anomalygen.deploy.folder import _manifest_digest

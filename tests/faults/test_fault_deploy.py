@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from faults_helpers import error_line, invoke
 
 from anomalygen.examples import example_logs, example_tree

@@ -5,7 +5,6 @@ said."""
 from __future__ import annotations
 
 import pytest
-
 from faults_helpers import error_line, invoke
 
 from anomalygen.examples import example_logs, example_tree

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from faults_helpers import invoke
 
 from anomalygen.examples import example_logs

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from faults_helpers import error_line, invoke
 
 from anomalygen.deploy.folder import KEY_ENV, _manifest_digest, _signature

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from faults_helpers import error_line, invoke
 
 

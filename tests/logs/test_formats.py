@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anomalygen.logs.formats import FormatError, LogFormat, PRESETS
+from anomalygen.logs.formats import PRESETS, FormatError, LogFormat
 
 
 def _structured(path):

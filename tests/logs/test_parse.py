@@ -5,7 +5,6 @@ import hashlib
 import json
 
 import pytest
-
 from typer.testing import CliRunner
 
 from anomalygen.cli import app

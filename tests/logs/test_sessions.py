@@ -62,7 +62,7 @@ def test_count_windows():
 
 
 def test_time_windows_and_segments():
-    ts = lambda ln: float(ln.fields[0])  # noqa: E731
+    ts = lambda ln: float(ln.fields[0])
     lines = _lines(10) + _lines(3, t0=0.5)  # time goes back: a second node's log
     got = list(by_time(lines, ts, 4, 2))
     assert [(s.session_id, len(s.events)) for s in got] == [

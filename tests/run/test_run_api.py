@@ -19,7 +19,8 @@ def test_run_reads_the_tree_once_and_not_when_nothing_changed(tmp_path, monkeypa
 
     monkeypatch.setattr(SourceTree, "read", classmethod(counting))
     req = RunRequest(out=tmp_path / "run", models="PCA", n=100, seeds=1, epochs=1)
-    from anomalygen.source import api as source_api, inventory as inventory_module
+    from anomalygen.source import api as source_api
+    from anomalygen.source import inventory as inventory_module
 
     builds = []  # any inventory built, by the tree or by a stage on its own
     build = inventory_module.build_inventory

@@ -4,7 +4,7 @@ ZooKeeper-format log cut in two, a fault and a planned operation recorded in the
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from typer.testing import CliRunner
 
@@ -13,7 +13,7 @@ from anomalygen.examples import example_logs, example_tree
 
 
 def _t(line: str) -> float:
-    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC).timestamp()
 
 
 def _fake_run(path, lines, faults=(), operations=()):
@@ -32,7 +32,7 @@ def test_run_over_two_testbed_runs(tmp_path):
     # evenly spaced stamps (0.1 s apart), so that 10 s windows each hold lines
     base = _t(raw[0])
     lines = [
-        datetime.fromtimestamp(base + i / 10, timezone.utc).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
+        datetime.fromtimestamp(base + i / 10, UTC).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
         for i, ln in enumerate(raw)
     ]
     train, test = tmp_path / "train", tmp_path / "test"

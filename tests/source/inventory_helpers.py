@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from anomalygen.source.inventory import Inventory, build_inventory
@@ -15,7 +15,7 @@ CONSTRUCTS = FIXTURES / "constructs" / "src"
 EDGE = FIXTURES / "edge" / "src"
 
 
-@lru_cache(maxsize=None)
+@cache
 def inventory(root: Path) -> Inventory:
     inv, _ = build_inventory(root)
     return inv

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from lcfg_helpers import analyse, java_class
 
 from anomalygen.source.entries import find_entries, select_entries
-from lcfg_helpers import analyse, java_class
 
 
 @pytest.fixture

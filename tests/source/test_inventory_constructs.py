@@ -4,7 +4,6 @@ text, the statement's facts, and that its regex accepts a plausible printed line
 from __future__ import annotations
 
 import pytest
-
 from inventory_helpers import CONSTRUCTS, EDGE, by_template, inventory, matches
 
 # (template, file suffix, class, method, level, api, a line the statement prints, a line it cannot print)

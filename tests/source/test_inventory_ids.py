@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anomalygen.source.inventory import build_inventory, read_inventory, statement_id
-
 from inventory_helpers import CONSTRUCTS, EDGE, copy_tree, inventory
+
+from anomalygen.source.inventory import build_inventory, read_inventory, statement_id
 
 
 def test_id_is_the_hash_of_path_class_method_ordinal():

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from lcfg_helpers import analyse, count, java_class, one, paths, seqs, normal
+from lcfg_helpers import analyse, count, java_class, normal, one, paths, seqs
 
 
 def test_if_else_and_if_without_else(tmp_path):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from anomalygen.source.paths import PathConfig, PathFinder
 from lcfg_helpers import analyse, count, java_class, key_of, normal, one, paths, seqs, templates
+
+from anomalygen.source.paths import PathConfig, PathFinder
 
 
 def test_callee_paths_are_inlined_at_the_call(tmp_path):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lcfg_helpers import key_of, one, templates
 
 from anomalygen.source.paths import PathConfig, PathFinder
-from lcfg_helpers import one, key_of, templates
 
 NORMAL, BREAK, CONTINUE, RETURN, THROW, CUT = "normal", "break", "continue", "return", "throw", "cut"
 

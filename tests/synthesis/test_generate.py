@@ -51,7 +51,7 @@ def test_hdfs_style_sessions_are_valid_consistent_and_parse_back(tmp_path):
 def test_labels_follow_the_rules_with_reasons(tmp_path):
     out = gen(tmp_path, "--n", "400", "--session-key", "none", "--anomalous-share", "0.5")
     sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
-    by_tpl = lambda s: [t for t in s["templates"]]  # noqa: E731
+    by_tpl = lambda s: [t for t in s["templates"]]
     giving_up = [s for s in sessions if any(t.startswith("Giving up") for t in by_tpl(s))]
     assert giving_up and all(s["label"] == 1 and "ERROR line" in s["reason"] for s in giving_up)
     # a failed attempt followed by a successful one is a recovered retry: normal

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from anomalygen.synthesis.llm import LLMConfig, LLMError, LeakGuard, PathView, make_client, propose_values, verify_paths
+from anomalygen.synthesis.llm import LeakGuard, LLMConfig, LLMError, PathView, make_client, propose_values, verify_paths
 from anomalygen.synthesis.llm.config import LLMConfigError
 
 
@@ -406,7 +407,7 @@ def test_verify_paths_over_http(server, tmp_path):
 
     server.respond = respond
     c = client_for(server, tmp_path)
-    cond = lambda t, p=True: {"kind": "cond", "method": "A.f()", "text": t, "polarity": p, "line": 3}  # noqa: E731
+    cond = lambda t, p=True: {"kind": "cond", "method": "A.f()", "text": t, "polarity": p, "line": 3}
     log = {"kind": "log", "id": "L1", "level": "INFO", "template": "Got <*>"}
     views = [
         PathView("p-ok", "A.f()", "normal", [cond("x != null"), log]),

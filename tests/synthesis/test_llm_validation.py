@@ -7,18 +7,19 @@ import importlib.util
 import json
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 import anomalygen.examples
 from anomalygen.source.inventory import build_inventory
 from anomalygen.synthesis.llm import (
+    LeakGuard,
     LLMClient,
     LLMConfig,
     LLMConfigError,
-    LeakGuard,
     PathView,
     Verdict,
     make_client,

@@ -192,7 +192,7 @@ def test_new_statements_follow_the_settled_lifecycle_in_the_codes_order_and_coun
                 assert ev.count("gone") == 3  # carried out by each holder the request named
             # a background thread's lines after the request's, whichever was drawn first
             assert max(i for i, e in enumerate(ev) if e == "del") < min(i for i, e in enumerate(ev) if e == "gone")
-        if "gone" in ev and "del" not in ev or "verify" in ev:
+        if ("gone" in ev and "del" not in ev) or "verify" in ev:
             assert 1 <= max(ev.count("gone"), ev.count("verify")) <= 3
         if "reopen" in ev:  # a thread kind the base runs: inside one of its segments, once
             assert ev.count("reopen") == 1 and any(ch["change"] == "insert_novel" for ch in c.changes)

@@ -35,7 +35,7 @@ def figure(s: Setting) -> str:
     lo = min(0.0, *(v for d in rows for vs in d.seeds.values() for v in vs))
     hi = max(1.0, *(v for d in rows for vs in d.seeds.values() for v in vs))
     plot_w = WIDTH - LEFT - RIGHT
-    x = lambda v: LEFT + (v - lo) / (hi - lo) * plot_w  # noqa: E731
+    x = lambda v: LEFT + (v - lo) / (hi - lo) * plot_w
     top = 28
     height = top + ROW * len(rows) + 24
     parts = [

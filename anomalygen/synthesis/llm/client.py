@@ -6,17 +6,18 @@ with vLLM, Ollama, llama.cpp's server and OpenAI). Standard library only.
 from __future__ import annotations
 
 import copy
+import http.client
 import json
 import random
 import re
 import socket
 import time
-import http.client
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from anomalygen.synthesis.llm.cache import DiskCache, prompt_key
@@ -271,7 +272,7 @@ class OpenAIClient(LLMClient):
         except urllib.error.URLError as err:
             kind = "timeout" if isinstance(err.reason, (TimeoutError, socket.timeout)) else "connection error"
             raise _Retryable(f"{kind}: {err.reason}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise _Retryable(f"timeout after {cfg.timeout_s}s") from None
         except (ConnectionError, http.client.HTTPException, OSError) as err:
             raise _Retryable(f"connection error: {err!r}") from None

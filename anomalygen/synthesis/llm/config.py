@@ -61,7 +61,7 @@ class LLMConfig:
             raise LLMConfigError(f"timeout_s must be > 0, got {self.timeout_s}")
 
     @classmethod
-    def from_env(cls, **overrides: Any) -> "LLMConfig":
+    def from_env(cls, **overrides: Any) -> LLMConfig:
         """Defaults, then the ANOMALYGEN_LLM_* environment variables, then `overrides` (None means "not given",
         so a CLI can pass its unset options straight through)."""
         kinds = {f.name: f.type for f in fields(cls)}

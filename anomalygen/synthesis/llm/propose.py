@@ -13,7 +13,8 @@ import json
 import random
 import re
 import string
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from anomalygen.core.templates import WILDCARD
 from anomalygen.synthesis.llm.client import LLMClient, LLMError
@@ -93,11 +94,11 @@ def example_value(kind: str, rng: random.Random) -> str:
         return "/" + "/".join(_word(rng, rng.randint(4, 8)) for _ in range(rng.randint(2, 4)))
     if "url" in k or "uri" in k:
         return f"http://{_word(rng, 6)}.{_word(rng, 4)}.internal:{rng.randint(20000, 65000)}/{_word(rng, 6)}"
-    if "size" in k or "byte" in k or "length" in k or "len" == k:
+    if "size" in k or "byte" in k or "length" in k or k == "len":
         return str(rng.randint(100000, 99999999))
     if "timestamp" in k or "epoch" in k or k == "date":
         return str(rng.randint(1_300_000_000_000, 1_700_000_000_000))
-    if "duration" in k or "time" in k or "ms" == k or "elapsed" in k:
+    if "duration" in k or "time" in k or k == "ms" or "elapsed" in k:
         return str(rng.randint(10000, 999999))
     if "thread" in k:
         return f"{_word(rng, 6).capitalize()}Worker-{rng.randint(100, 9999)}"
@@ -109,7 +110,7 @@ def example_value(kind: str, rng: random.Random) -> str:
         return rng.choice(["true", "false"])
     if "float" in k or "double" in k or "ratio" in k or "percent" in k:
         return f"{rng.randint(10, 999)}.{rng.randint(1000, 9999)}"
-    if "count" in k or "int" in k or "number" in k or "num" == k or "long" in k:
+    if "count" in k or "int" in k or "number" in k or k == "num" or "long" in k:
         return str(rng.randint(10000, 999999))
     if "id" in k:
         return f"0x{_hexs(rng, 12)}"

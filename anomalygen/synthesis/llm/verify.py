@@ -29,7 +29,7 @@ class PathView:
         return asdict(self)
 
     @classmethod
-    def from_record(cls, doc: dict[str, Any], statements: dict[str, dict[str, Any]]) -> "PathView":
+    def from_record(cls, doc: dict[str, Any], statements: dict[str, dict[str, Any]]) -> PathView:
         """From a record of `anomalygen.source.pathio.read_paths` (conditions expanded) and statements by id.
         A path record keeps conditions and log events as two ordered lists without their interleaving, so the
         steps are the conditions in path order, then the log statements in path order."""

@@ -78,7 +78,7 @@ def copies(log: Path, n: int, out: Path) -> Path:
     text = log.read_text(encoding="utf-8", errors="replace")
     with open(out, "w", encoding="utf-8") as fh:
         for c in range(n):
-            fh.write(text if c == 0 else re.sub(r"blk_(-?\d+)", lambda m: f"blk_{m.group(1)}{c}", text))
+            fh.write(text if c == 0 else re.sub(r"blk_(-?\d+)", lambda m, c=c: f"blk_{m.group(1)}{c}", text))
     return out
 
 

@@ -51,7 +51,7 @@ def scaled_log(src: Path, copies: int, dest: Path) -> Path:
         data = fh.read()
     with open(dest, "wb") as out:
         for c in range(copies):
-            out.write(data if c == 0 else BLOCK.sub(lambda m: m.group(1) + str(c).encode(), data))
+            out.write(data if c == 0 else BLOCK.sub(lambda m, c=c: m.group(1) + str(c).encode(), data))
     return dest
 
 

@@ -137,7 +137,7 @@ def main() -> int:
         dt, (n, p) = timed(lambda: run_ours(statements, fmt, args.log))
         times["ours_setup"].append(dt)
         fresh = LogParser(statements, fmt)
-        dt, (n2, p2) = timed(lambda: run_ours(statements, fmt, args.log, fresh))
+        dt, (n2, p2) = timed(lambda fresh=fresh: run_ours(statements, fmt, args.log, fresh))
         times["ours"].append(dt)
         dt, (n3, tm) = timed(lambda: run_drain_regex(fmt, args.log))
         times["drain_regex"].append(dt)

@@ -76,8 +76,8 @@ def main(argv: list[str]) -> int:
             continue
         mb = sum(p.stat().st_size for p in files) / 1e6
         bare_parse(files)  # warm the page cache and the parser
-        bare, _ = timed(lambda: bare_parse(files), a.repeat)
-        inv_s, res = timed(lambda: build_inventory(root), a.repeat)
+        bare, _ = timed(lambda files=files: bare_parse(files), a.repeat)
+        inv_s, res = timed(lambda root=root: build_inventory(root), a.repeat)
         inv = res[0]  # type: ignore[index]
         row = (
             f"| {root} | {len(files)} | {mb:.1f} | {bare:.2f} | {len(files) / bare:.0f} | {inv_s:.2f} "
@@ -85,9 +85,9 @@ def main(argv: list[str]) -> int:
         )
         if Analysis is not None:
             try:
-                an_s, an = timed(lambda: Analysis.run(root), a.repeat)
+                an_s, an = timed(lambda root=root: Analysis.run(root), a.repeat)
 
-                def all_lcfgs():
+                def all_lcfgs(root: Path = root):
                     x = Analysis.run(root)
                     x.build_all_lcfgs()
                     return x

@@ -127,7 +127,7 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
             if not cells:
                 continue
 
-            def ms(metric: str) -> str:
+            def ms(metric: str, cells: list = cells, frac: float = frac, arm: str = arm) -> str:
                 per = _mean_rows(cells, metric).get((frac, arm), [])
                 return f"{np.mean(per):.3f} ± {np.std(per, ddof=1) if len(per) > 1 else 0:.3f}" if per else "n/a"
 
@@ -164,7 +164,7 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
         models = sorted({r["model"] for r in runs if r["train_fraction"] == frac})
         for m in models + ["mean of models"]:
 
-            def v(arm: str) -> float | None:
+            def v(arm: str, frac: float = frac, m: str = m) -> float | None:
                 xs = [
                     float(r["fpr_novel"])
                     for r in runs

@@ -36,7 +36,7 @@ def test_then_reduces_each_result_in_the_calling_process_as_it_arrives():
     for jobs in (1, 2):
         seen: list[int] = []
 
-        def then(result: tuple[int, int]) -> int:
+        def then(result: tuple[int, int], seen: list[int] = seen) -> int:
             seen.append(result[0])
             return -result[0]  # the list holds what `then` returns
 

@@ -82,7 +82,7 @@ def paired_table(runs: list[dict], mcnemar_rows: list[dict], arms: list[str], me
     for frac in fracs:
         for ratio in ratios:
 
-            def value(model, arm, seed, metric):
+            def value(model, arm, seed, metric, frac=frac, ratio=ratio):
                 key = (model, frac, 0.0 if arm == BASELINE else ratio, arm, seed)
                 r = by_cell.get(key)
                 return None if r is None else r.get(metric)

@@ -153,7 +153,7 @@ def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:
         cells = [r for r in ok if r["train_fraction"] == frac]
         arms = list(dict.fromkeys(r["arm"] for r in cells))
 
-        def mean(arm: str, metric: str) -> float:
+        def mean(arm: str, metric: str, cells: list = cells) -> float:
             return float(np.mean([float(r.get(metric, 0.0)) for r in cells if r["arm"] == arm]))
 
         base, oracle = (

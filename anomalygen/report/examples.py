@@ -62,5 +62,5 @@ def rebuilt_lines(session: dict, limit: int = MAX_LINES) -> dict:
     params = session.get("params") or []
     for i, t in enumerate(session.get("templates") or []):
         vals = iter(params[i] if i < len(params) and isinstance(params[i], list) else [])
-        lines.append((_SLOT.sub(lambda m: str(next(vals, "<*>")), str(t)), ""))
+        lines.append((_SLOT.sub(lambda m, vals=vals: str(next(vals, "<*>")), str(t)), ""))
     return {"lines": lines[:limit], "total": len(lines)}

@@ -122,7 +122,7 @@ def main() -> None:
     # each round runs every receiver back to back, so a round's own ratio to `none` cancels most of a neighbour's
     # changing load; the median of those ratios is the figure
     for name in urls:
-        ratios = [t / b for t, b in zip(times[name], times["none"])]
+        ratios = [t / b for t, b in zip(times[name], times["none"], strict=True)]
         print(
             f"{name:<8} median {statistics.median(times[name]):6.3f} s  ratio {statistics.median(ratios):5.3f} "
             f"(rounds {min(ratios):.3f}-{max(ratios):.3f})  {counts[name]}"

@@ -231,7 +231,7 @@ def main() -> None:
             for kind in kinds[3:]:
                 d = row[kind]
                 # each repeat's runs went back to back: the spread of their ratios is this machine's noise
-                pairs = [x["lines_per_s"] / y["lines_per_s"] for y, x in zip(runs["parse"], runs[kind])]
+                pairs = [x["lines_per_s"] / y["lines_per_s"] for y, x in zip(runs["parse"], runs[kind], strict=True)]
                 d["vs_parse"] = d["lines_per_s"] / p["lines_per_s"]
                 d["vs_parse_per_repeat"] = [round(r, 3) for r in pairs]
                 d["vs_parse_cpu"] = d["lines_per_cpu_s"] / p["lines_per_cpu_s"]

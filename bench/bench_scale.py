@@ -170,7 +170,7 @@ def big_log(src: Path, dst: Path, lines: int) -> int:
             take = min(len(base), lines - written)
             suffix = f"{rep:04d}" if rep else ""
             buf = []
-            for e, body in zip(epochs[:take], bodies[:take]):
+            for e, body in zip(epochs[:take], bodies[:take], strict=False):
                 e += rep * span
                 ts = stamp.get(e)
                 if ts is None:
@@ -221,7 +221,7 @@ def drain_logparser_style(log: Path, n: int, out: Path) -> float:
     with open(out, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["LineId", *fmt.fields, "EventId", "EventTemplate"])
-        for k, (values, cid) in enumerate(zip(rows, ids), 1):
+        for k, (values, cid) in enumerate(zip(rows, ids, strict=True), 1):
             w.writerow([k, *values, f"E{cid}", templates[cid]])
     CPU.append(time.process_time() - c)
     return time.perf_counter() - t

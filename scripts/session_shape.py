@@ -28,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import itertools
+
 from anomalygen.evaluate.arms import anomaly_only
 from anomalygen.evaluate.datasets import resolve_dataset
 from anomalygen.evaluate.keys import statement_sessions
@@ -77,7 +79,7 @@ def measure(
         "lifecycle": sum(all(k in s for k in lifecycle) for s in samples) / n,
         "absent_from_bases": sum(s not in seen for s in samples) / n,
         "marker_event": sum(any(e in markers.events for e in s) for s in samples) / n,
-        "marker_transition": sum(any(t in markers.transitions for t in zip(s, s[1:])) for s in samples) / n,
+        "marker_transition": sum(any(t in markers.transitions for t in itertools.pairwise(s)) for s in samples) / n,
         "real_normal_seq": sum(s in real_normal for s in samples) / n,
         "unseen_test": len(unseen),
         "reproduced": sum(t in made for t in unseen),

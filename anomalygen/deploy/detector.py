@@ -115,7 +115,7 @@ class Detector:
         events = [s.events for s in sessions]
         out = []
         threshold = self.threshold
-        for s, ev, sc in zip(sessions, events, self.scorer.score(events)):
+        for s, ev, sc in zip(sessions, events, self.scorer.score(events), strict=True):
             v = Verdict(s.key, sc.score, threshold, sc.score > threshold, len(ev), s.start, s.closed_by)
             if v.anomalous:
                 v.explanation = self.explainer.explain(ev, s.where, s.text, sc)

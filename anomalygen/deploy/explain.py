@@ -44,8 +44,8 @@ class Explainer:
         self.statements = statements
         self.known = known
         keys = [str(k) for k in profile.get("keys", [])]
-        self.mean = dict(zip(keys, map(float, profile.get("mean", []))))
-        self.std = dict(zip(keys, map(float, profile.get("std", []))))
+        self.mean = dict(zip(keys, map(float, profile.get("mean", [])), strict=False))
+        self.std = dict(zip(keys, map(float, profile.get("std", [])), strict=False))
         self._said: dict[str, dict] = {}
 
     def _record(self, key: str) -> dict:

@@ -84,7 +84,7 @@ class KeyRule:
                     list(map(getitem, cols.messages, map(itemgetter(0), places))),
                     None,
                 )
-            found = [[m[p] for p in at] for m, at in zip(cols.messages, places)]
+            found = [[m[p] for p in at] for m, at in zip(cols.messages, places, strict=True)]
         sizes = list(map(len, found))
         if sizes.count(1) == len(sizes):
             return KeyedLines(

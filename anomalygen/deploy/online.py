@@ -254,9 +254,9 @@ class Sessionizer:
             idle_by_then = list(takewhile(lambda s: s.last_line + idle <= last_check, sessions.values()))
             if idle_by_then:  # (the sessions are in order of their last lines)
                 came = lines[list(first.values())] + (n0 + 1)  # where each key first comes
-                back = dict(zip(first, came.tolist()))
+                back = dict(zip(first, came.tolist(), strict=True))
                 due_at = checks[np.searchsorted(checks, [s.last_line + idle for s in idle_by_then])].tolist()
-                for s, due in zip(idle_by_then, due_at):
+                for s, due in zip(idle_by_then, due_at, strict=True):
                     if back.get(s.key, end + 1) > due:
                         s.closed_by = "idle"
                         closed.append(s)
@@ -283,7 +283,7 @@ class Sessionizer:
         room = self.max_open - len(sessions)
         if len(keys) <= room:  # the usual case: it cannot
             return None
-        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))  # key -> where it first comes
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # key -> where it first comes
         fresh = sorted(i for k, i in first.items() if k not in sessions)
         return int(lines[fresh[room]]) if len(fresh) > room else None
 
@@ -325,6 +325,7 @@ class Sessionizer:
             ends.tolist(),
             (at[starts] + (n0 + 1)).tolist(),
             (at[ends - 1] + (n0 + 1)).tolist(),
+            strict=True,
         ):
             key = group_keys[g]
             s = get(key)

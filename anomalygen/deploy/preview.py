@@ -64,7 +64,7 @@ def preview_alarms(
     )
     det = Detector(load_model(res.out))
     verdicts = det.judge(res.holdout)
-    labels_of = dict(zip((s.key for s in res.holdout), res.holdout_labels))
+    labels_of = dict(zip((s.key for s in res.holdout), res.holdout_labels, strict=True))
     alarms = sorted((v for v in verdicts if v.anomalous), key=lambda v: (-v.score, v.session))
     doc = {
         "detector": model,

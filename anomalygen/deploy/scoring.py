@@ -59,7 +59,7 @@ class SessionScorer:
         self.misses += len(fresh)
         self.hits += len(keys) - len(fresh)
         if fresh:
-            fresh = dict(zip(fresh, self._compute(list(fresh))))
+            fresh = dict(zip(fresh, self._compute(list(fresh)), strict=True))
             for k, v in fresh.items():
                 self._keep(k, v)
         return [fresh[k] if k in fresh else self.cache[k] for k in keys]
@@ -85,6 +85,6 @@ class SessionScorer:
         order = sorted(range(len(sessions)), key=lambda i: len(sessions[i]))
         scores = det.decision_function([list(sessions[i]) for i in order])
         out: list = [None] * len(sessions)
-        for i, sc in zip(order, scores):
+        for i, sc in zip(order, scores, strict=True):
             out[i] = Scored(float(sc))
         return out

@@ -337,5 +337,5 @@ def _save(out: Path, det, manifest: dict, statements, X_fit: list, y_fit: np.nda
         }
     )
     vocabulary = {k: statement_record(by_id[k]) for k in known if k in by_id}
-    normal = [s for s, lab in zip(X_fit, y_fit) if lab == 0]
+    normal = [s for s, lab in zip(X_fit, y_fit, strict=True) if lab == 0]
     save_model(out, ModelFolder(det, manifest, statements, vocabulary, count_profile(normal)), force)

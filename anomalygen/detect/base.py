@@ -85,7 +85,7 @@ class BaseDetector:
             return X, y
         if y is not None:
             y = check_labels(y, len(X))
-            X = [s for s, lab in zip(X, y) if lab == 0]
+            X = [s for s, lab in zip(X, y, strict=True) if lab == 0]
             if not X:
                 raise ValueError(f"{self.name}: no normal session to learn from (all training labels are 1)")
         return X, None

@@ -159,7 +159,9 @@ class NextEventDetector(BaseDetector):
         logits[..., OOV] = float("-inf")
         logits[..., v.pad_index] = float("-inf")
         best = logits.topk(min(top, logits.shape[-1] - 2), dim=-1).indices.tolist()
-        return {int(p): [v.keys_[j] if j < len(v) else "<end>" for j in row] for p, row in zip(where, best)}
+        return {
+            int(p): [v.keys_[j] if j < len(v) else "<end>" for j in row] for p, row in zip(where, best, strict=True)
+        }
 
 
 def _ranks(logits: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

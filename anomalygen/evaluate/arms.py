@@ -86,7 +86,7 @@ def from_source(
     labels: list[int] = []
     origin: list[str] = []
     if src.composer is not None and n_normal:
-        bases = [x for x, lab in zip(X_train, y_train) if lab == 0]
+        bases = [x for x, lab in zip(X_train, y_train, strict=True) if lab == 0]
         made = src.composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) if bases else []
         X += [src.to_key(s) if src.to_key else list(s) for s in made]
         origin += ["composed"] * len(made)
@@ -107,8 +107,8 @@ def from_source(
 def anomaly_only(X: list[list[str]], y: np.ndarray, key_of: dict[str, str] | None = None) -> set[str]:
     """Keys the cell's labelled training sessions show in anomalous sessions only, with every statement id
     `key_of` maps to one of them (the composer speaks statement ids): no new statement may be one of them."""
-    normal = {e for x, lab in zip(X, y) if lab == 0 for e in x}
-    bad = {e for x, lab in zip(X, y) if lab == 1 for e in x} - normal
+    normal = {e for x, lab in zip(X, y, strict=True) if lab == 0 for e in x}
+    bad = {e for x, lab in zip(X, y, strict=True) if lab == 1 for e in x} - normal
     return bad | {sid for sid, k in (key_of or {}).items() if k in bad}
 
 

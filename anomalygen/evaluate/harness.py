@@ -379,7 +379,7 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     supervised = bool(getattr(DETECTORS.get(cell.model), "supervised", False)) if cell.model in DETECTORS else False
     add = cell.add
     keep = np.ones(len(add.y), dtype=bool) if supervised else add.y == 0
-    X_fit = [sh.X[i] for i in cell.tr] + [x for x, k in zip(add.X, keep) if k]
+    X_fit = [sh.X[i] for i in cell.tr] + [x for x, k in zip(add.X, keep, strict=True) if k]
     y_fit = np.concatenate([sh.y[cell.tr], add.y[keep]])
     X_val, y_val = [sh.X[i] for i in cell.va], sh.y[cell.va]
     X_test, y_test = [sh.X[i] for i in cell.test], sh.y[cell.test]

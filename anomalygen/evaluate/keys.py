@@ -51,7 +51,7 @@ def session_keys(s: Session, field: str, template_map: dict[str, str]) -> list[s
         return [template_map.get(e, e) for e in s.events] if template_map else list(s.events)
     if s.templates is not None:
         if template_map and s.extra.get("has_event_ids"):
-            return [norm_template(template_map.get(e, t)) for e, t in zip(s.events, s.templates)]
+            return [norm_template(template_map.get(e, t)) for e, t in zip(s.events, s.templates, strict=False)]
         return [norm_template(t) for t in s.templates]
     if not s.extra.get("has_event_ids", False):
         return [norm_template(t) for t in s.events]  # a templates-only file: its events are templates
@@ -78,7 +78,7 @@ def real_event_templates(real: list[Session]) -> dict[str, str]:
     out: dict[str, str] = {}
     for s in real:
         if s.templates and s.extra.get("has_event_ids"):
-            for e, t in zip(s.events, s.templates):
+            for e, t in zip(s.events, s.templates, strict=False):
                 out.setdefault(e, t)
     return out
 
@@ -101,14 +101,14 @@ def auto_template_map(real: list[Session], synthetic: list[Session], to: str = "
         params = s.extra.get("params")
         if not s.templates or not params or not s.extra.get("has_event_ids"):
             continue
-        for e, tpl, ps in zip(s.events, s.templates, params):
+        for e, tpl, ps in zip(s.events, s.templates, params, strict=False):
             if e in tried:
                 continue
             tried.add(e)
             pieces = tpl.split(WILDCARD)
             if len(ps) != len(pieces) - 1:
                 continue
-            line = pieces[0] + "".join(str(v) + lit for v, lit in zip(ps, pieces[1:]))
+            line = pieces[0] + "".join(str(v) + lit for v, lit in zip(ps, pieces[1:], strict=False))
             line = line.split("\n", 1)[0]
             hit = next((k for k, rx in compiled if rx.fullmatch(line)), None)
             if hit is not None:
@@ -244,7 +244,7 @@ def plan_keys(
         texts.update(real_templates)
     for s in synthetic:
         if s.templates:
-            for e, t in zip(s.events, s.templates):
+            for e, t in zip(s.events, s.templates, strict=False):
                 texts.setdefault(plan.synthetic_map.get(e, e) if plan.mode != "templates" else e, t)
     plan.texts = texts
     if synthetic:
@@ -278,7 +278,7 @@ def statement_sessions(real: list[Session], statements) -> tuple[list[Session], 
     out = []
     for s in real:
         events = [emap.event_to_key.get(e, e) for e in s.events]
-        templates = [text.get(k, t) for k, t in zip(events, s.templates or s.events)]
+        templates = [text.get(k, t) for k, t in zip(events, s.templates or s.events, strict=False)]
         out.append(
             Session(
                 s.session_id,

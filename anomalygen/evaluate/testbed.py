@@ -101,7 +101,9 @@ def evaluate_testbed(
                 if arm != arms.BASELINE and not added[arm]:
                     continue
                 pred = fit_predict(model, seed, X_train + added[arm], X_test, cfg.epochs)
-                wins = [Window(float(w["start"]), float(w["end"]), bool(p)) for w, p in zip(test.windows, pred)]
+                wins = [
+                    Window(float(w["start"]), float(w["end"]), bool(p)) for w, p in zip(test.windows, pred, strict=True)
+                ]
                 op = operator_metrics(wins, test.faults, test.operations)
                 win = anomaly_metrics(y_test, pred)
                 ttd = [f["ttd_s"] for f in op["faults"] if f["detected"]]

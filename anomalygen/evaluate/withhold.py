@@ -70,7 +70,7 @@ class Withheld:
     def addition_stats(self, X: list[list[str]], y: np.ndarray) -> dict:
         """Per behaviour: the share of added normal sessions holding it, and the number of distinct real normal
         sequences holding it that the added normal sessions reproduce exactly."""
-        normal = [tuple(x) for x, lab in zip(X, y) if lab == 0]
+        normal = [tuple(x) for x, lab in zip(X, y, strict=True) if lab == 0]
         out: dict = {}
         for name, keys in self.keys.items():
             holding = [x for x in normal if keys.intersection(x)]
@@ -86,9 +86,9 @@ def find_withheld(spec: dict[str, list[str]], raw: list[list[str]], keyed: list[
         want = set(events)
         hold = np.zeros(len(raw), dtype=bool)
         keys: set[str] = set()
-        for i, (r, k) in enumerate(zip(raw, keyed)):
+        for i, (r, k) in enumerate(zip(raw, keyed, strict=True)):
             hit = (
-                {kk for rr, kk in zip(r, k) if rr in want or kk in want}
+                {kk for rr, kk in zip(r, k, strict=True) if rr in want or kk in want}
                 if len(r) == len(k)
                 else {kk for kk in k if kk in want}
             )

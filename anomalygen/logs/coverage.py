@@ -269,7 +269,7 @@ def plot(report: dict, path: str | Path, title: str = "") -> None:
     methods = [m for m in ("exact", "token") if m in report["summary"]]
     panels = [("level", report["by_level"]), ("package", report["by_package"])]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [1, 2]})
-    for ax, (name, rows) in zip(axes, panels):
+    for ax, (name, rows) in zip(axes, panels, strict=False):
         keys = list(rows)
         labels = [f"{k.rsplit('.', 1)[-1] if name == 'package' else k}\n(n={rows[k]['statements']})" for k in keys]
         width = 0.8 / max(len(methods), 1)

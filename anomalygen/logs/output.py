@@ -271,7 +271,7 @@ class _Parquet:
 
     def flush(self) -> None:
         if self.rows:
-            data = list(zip(*self.rows))
+            data = list(zip(*self.rows, strict=True))
             self.writer.write_table(self.pa.table([list(c) for c in data], schema=self.schema))
             self.rows = []
 

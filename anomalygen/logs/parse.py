@@ -120,7 +120,7 @@ class DrainFallback:
         self.counts[cid] += 1
         toks = message.split()
         ttoks = tpl.split()
-        params = tuple(t for t, tt in zip(toks, ttoks) if tt == "<*>") if len(toks) == len(ttoks) else ()
+        params = tuple(t for t, tt in zip(toks, ttoks, strict=True) if tt == "<*>") if len(toks) == len(ttoks) else ()
         return f"D{cid}", tpl, params
 
     def templates(self) -> dict[str, str]:
@@ -195,7 +195,7 @@ class LogParser:
         parsed = fallback = 0
         try:
             for name, linenos, values in self._headers(chunks):
-                for lineno, vals in zip(linenos, values):
+                for lineno, vals in zip(linenos, values, strict=True):
                     parsed += 1
                     msg = vals[ci]
                     k, n, params = decide(msg, vals)

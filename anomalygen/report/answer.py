@@ -295,7 +295,7 @@ def setting_text(s: Setting, width: int = TERMINAL_WIDTH, detectors: bool = True
 def _grid(head: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
     fmt = lambda r: "  ".join(
-        str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths))
+        str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
     ).rstrip()
     return [fmt(head)] + [fmt(r) for r in rows]
 

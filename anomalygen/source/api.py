@@ -318,7 +318,7 @@ def _write_paths(req: PathsRequest, a: Analysis, chosen: list, found: list) -> t
     caps: Counter = Counter()
     rows = []
     try:
-        for e, ep in zip(chosen, found):
+        for e, ep in zip(chosen, found, strict=True):
             writer.write(ep.paths)
             caps.update(ep.caps)
             rows.append(

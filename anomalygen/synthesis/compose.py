@@ -355,9 +355,10 @@ class _Composer:
             key = self.m.threads.key
             before = [{k for si in range(first_novel) for k in segs[si] if key(events[k]) in self.settled}]
             before.append(
-                before[0] | {k for si, t in zip(range(first_novel, len(pieces)), tiers) if t == 0 for k in segs[si]}
+                before[0]
+                | {k for si, t in zip(range(first_novel, len(pieces)), tiers, strict=False) if t == 0 for k in segs[si]}
             )
-            for si, t in zip(range(first_novel, len(pieces)), tiers):
+            for si, t in zip(range(first_novel, len(pieces)), tiers, strict=False):
                 for k in segs[si]:
                     preds[k] = preds[k] | before[t]
         segs = [s for s in segs if s]
@@ -418,7 +419,7 @@ def p_copy(role: str, piece: list[tuple[str, float]]) -> Piece:
 def _weighted(items: list, weights: list[float], rng: random.Random):
     total = sum(weights)
     x = rng.random() * total
-    for it, w in zip(items, weights):
+    for it, w in zip(items, weights, strict=True):
         x -= w
         if x < 0:
             return it

@@ -65,7 +65,7 @@ class EntryExplorer:
         rep = EntryReport(key, total, len(paths), caps=caps)
         kept: list[tuple[int, PathRecord]] = []
         partial: set[int] = set()
-        for i, (p, v) in enumerate(zip(paths, verdicts)):
+        for i, (p, v) in enumerate(zip(paths, verdicts, strict=True)):
             rep.partial += v.partial
             if v.status == "unsat":
                 rep.infeasible += 1

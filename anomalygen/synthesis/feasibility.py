@@ -80,7 +80,7 @@ class FeasibilityChecker:
         if hit is not None:
             self.cache_hits += 1
             return hit
-        given = dict(zip(sig, conditions))
+        given = dict(zip(sig, conditions, strict=False))
         return self._verdict(sig, given.__getitem__)
 
     def check_record(self, record: Any, analysis: Any) -> Verdict:

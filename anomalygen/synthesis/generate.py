@@ -240,7 +240,7 @@ class Generator:
         rep, kept = out.report, out.kept
         ask = [(i, p) for i, p in kept if i in out.partial]  # only what z3 could not fully read
         if verify is not None and ask:
-            answers = dict(zip((i for i, _ in ask), verify([p for _, p in ask])))
+            answers = dict(zip((i for i, _ in ask), verify([p for _, p in ask]), strict=True))
             rep.llm_rejected = sum(1 for x in answers.values() if x is False)
             kept = [(i, p) for i, p in kept if answers.get(i) is not False]
         rep.kept = len(kept)

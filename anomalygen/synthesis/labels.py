@@ -144,12 +144,12 @@ class Labeler:
         rules = self.rules["session"]
         reasons: list[str] = []
         labels = [self.line(st) for st in stmts]
-        for st, lab in zip(stmts, labels):
+        for st, lab in zip(stmts, labels, strict=True):
             if lab.state == "anomalous":
                 reasons.append(f"{st.id}: {', '.join(lab.reasons)}")
         if rules.get("uncaught_exception") and exit_kind == "exception":
             reasons.append("the path leaves its entry by an uncaught exception")
-        for i, (st, lab) in enumerate(zip(stmts, labels)):
+        for i, (st, lab) in enumerate(zip(stmts, labels, strict=True)):
             if lab.state != "suspicious":
                 continue
             if (

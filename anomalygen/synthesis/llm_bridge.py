@@ -66,7 +66,7 @@ class LLMBridge:
         guard = LeakGuard(seed=self.seed)
         batch = [(st.to_dict(), [gen.model.kind(st, i) for i in range(st.template.count("<*>"))], 5) for st in todo]
         added = 0
-        for st, rows in zip(todo, propose_values_batch(self.client, batch, guard)):
+        for st, rows in zip(todo, propose_values_batch(self.client, batch, guard), strict=True):
             for row in rows:
                 for i, v in enumerate(row):
                     slot = gen.model.slots.setdefault(f"{st.id}#{i}", {})

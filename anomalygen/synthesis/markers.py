@@ -8,6 +8,7 @@ orders of concurrent threads were simply never seen in a normal one.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ class Markers:
         for events, label in sessions:
             y = 1 if label else 0
             ev[y].update(set(events))
-            tr[y].update(set(zip(events, events[1:])))
+            tr[y].update(set(itertools.pairwise(events)))
         events = {e: n for e, n in ev[1].items() if n >= min_event and not ev[0][e]}
         transitions = {
             t: n
@@ -46,7 +47,7 @@ class Markers:
             for e in dict.fromkeys(events)
             if e in self.events
         ]
-        for t in dict.fromkeys(zip(events, events[1:])):
+        for t in dict.fromkeys(itertools.pairwise(events)):
             if t in self.transitions:
                 out.append(f"{t[0]} -> {t[1]} occurs only in anomalous real sessions ({self.transitions[t]})")
         return out

@@ -100,7 +100,9 @@ class SessionContext:
         key_rx = _KEY_TEXT.get(self.key_kind or "")
         if key_rx is not None and self.key:
             # one session, one world: a drawn path or list naming another block names this session's
-            params = [key_rx.sub(self.key, p) if not slot.entity else p for p, slot in zip(params, plan.slots)]
+            params = [
+                key_rx.sub(self.key, p) if not slot.entity else p for p, slot in zip(params, plan.slots, strict=False)
+            ]
         rx = plan.regex
         content = _one_line(_render(st.template, params))
         if rx.fullmatch(content):
@@ -194,7 +196,7 @@ def _one_line(content: str) -> str:
 def _render(template: str, params: list[str]) -> str:
     parts = template.split("<*>")
     out = [parts[0]]
-    for p, lit in zip(params, parts[1:]):
+    for p, lit in zip(params, parts[1:], strict=False):
         out.append(p)
         out.append(lit)
     return "".join(out)

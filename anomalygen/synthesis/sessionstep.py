@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -113,6 +114,6 @@ def _per_marker(markers: Markers, sessions: list[list[str]]) -> dict[str, int]:
     for ev in sessions:
         for e in set(ev) & set(markers.events):
             c[e] += 1
-        for t in set(zip(ev, ev[1:])) & set(markers.transitions):
+        for t in set(itertools.pairwise(ev)) & set(markers.transitions):
             c[f"{t[0]}->{t[1]}"] += 1
     return dict(c.most_common())

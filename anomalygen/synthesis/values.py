@@ -81,7 +81,7 @@ class ValueModel:
             n += 1
             for i, p in enumerate(params):
                 slots[f"{eid}#{i}"][p] += 1
-            for fname, v in zip(fields, values):
+            for fname, v in zip(fields, values, strict=False):
                 if fname not in skip:
                     headers[st.class_name][fname][v] += 1
             levels[st.level] += 1

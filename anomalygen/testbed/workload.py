@@ -142,7 +142,7 @@ class Workload:
     def _run(self, i: int, zk, rng: random.Random) -> None:
         from kazoo.exceptions import KazooException
 
-        names, weights = zip(*OPS)
+        names, weights = zip(*OPS, strict=True)
         base = f"{ROOT}/c{i}"
         mine: list[str] = []
         interval = self.clients / self.rate

@@ -25,7 +25,7 @@ def test_count_profile_is_mean_and_std_per_statement():
 def test_count_model_names_the_most_deviating_statements_and_unseen_ones(tiny_sessions, tiny_params):
     X, y = tiny_sessions
     det = make_detector("PCA", tiny_params).fit(X, y)
-    normal = [s for s, lab in zip(X, y) if lab == 0]
+    normal = [s for s, lab in zip(X, y, strict=True) if lab == 0]
     ex = Explainer(det, STATEMENTS, {"A", "B", "C", "D", "X"}, count_profile(normal))
     session = ["A", "B", "B", "B", "B", "NEW", UNMATCHED]
     out = ex.explain(session, [f"f:{i}" for i in range(7)], ["m"] * 7, SessionScorer(det).score([session])[0])

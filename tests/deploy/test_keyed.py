@@ -85,6 +85,6 @@ def test_keys_found_once_per_digit_key_are_those_findall_finds_on_every_line(pat
         got = rule.block(columns(msgs))
         lines = got.key_lines.tolist() if got.key_lines is not None else range(len(msgs))
         by_line = [[] for _ in msgs]
-        for k, i in zip(got.keys, lines):
+        for k, i in zip(got.keys, lines, strict=True):
             by_line[i].append(k)
         assert by_line == [list(dict.fromkeys(rx.findall(m))) for m in msgs]

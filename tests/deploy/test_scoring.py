@@ -30,7 +30,7 @@ def test_next_event_alarms_keep_their_first_unexpected_steps(tiny_sessions, tiny
     det = make_detector("DeepLog", tiny_params).fit(X, y)
     det.threshold_ = 0.5
     probe = X[:30] + [["A", "unseen", "unseen", "unseen", "unseen", "D"]]
-    for s, sc in zip(probe, SessionScorer(det).score(probe)):
+    for s, sc in zip(probe, SessionScorer(det).score(probe), strict=True):
         ranks, expected = det.step_ranks([s], top=3)[0]
         flagged = [int(p) for p in np.flatnonzero(ranks > 0.5)[:MAX_UNEXPECTED]]
         assert [st.position for st in sc.unexpected] == flagged

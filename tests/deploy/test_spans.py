@@ -35,9 +35,9 @@ def records(blocks):
     out = []
     for b in blocks:
         keys = [[] for _ in range(len(b))]
-        for k, i in zip(b.keys, b.key_lines.tolist() if b.key_lines is not None else range(len(b))):
+        for k, i in zip(b.keys, b.key_lines.tolist() if b.key_lines is not None else range(len(b)), strict=True):
             keys[i].append(k)
-        out += zip(map(tuple, keys), b.events, [b.file] * len(b), b.linenos, b.texts)
+        out += zip(map(tuple, keys), b.events, [b.file] * len(b), b.linenos, b.texts, strict=True)
     return out
 
 

@@ -39,5 +39,5 @@ def hdfs_small():
     def xy(ss):
         return [s.events for s in ss], np.array([s.label for s in ss])
 
-    texts = {e: t for s in sessions[:2000] for e, t in zip(s.events, s.templates or [])}
+    texts = {e: t for s in sessions[:2000] for e, t in zip(s.events, s.templates or [], strict=False)}
     return {"train": xy(tr), "val": xy(va), "test": xy(te), "texts": texts}

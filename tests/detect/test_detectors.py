@@ -65,7 +65,7 @@ def test_short_empty_and_unseen_sessions_are_scored(name, hdfs_small):
 @pytest.mark.parametrize("name", ["DeepLog", "Transformer", "LogAnomaly", "PCA", "InvariantsMining", "AutoEncoder"])
 def test_unseen_event_raises_the_anomaly_score(name, hdfs_small):
     X, y = hdfs_small["train"]
-    normal = [s for s, lab in zip(X, y) if lab == 0][:300]
+    normal = [s for s, lab in zip(X, y, strict=True) if lab == 0][:300]
     det = _make(name).fit(normal)
     base = normal[0]
     spoiled = base[:3] + ["UNSEEN"] + base[3:]

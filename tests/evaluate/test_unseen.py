@@ -31,7 +31,7 @@ class _Flags:
         self.threshold_ = 0.5
 
     def fit(self, X, y):
-        self.known = {e for x, lab in zip(X, y) if lab == 0 for e in x}
+        self.known = {e for x, lab in zip(X, y, strict=True) if lab == 0 for e in x}
         return self
 
     def decision_function(self, X):

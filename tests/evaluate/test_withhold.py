@@ -26,7 +26,7 @@ class Recorder(BaseDetector):
 
     def fit(self, X, y=None):
         FITTED.append((self._arm, [list(x) for x in X], np.asarray(y)))
-        self.vocab_ = {e for x, lab in zip(X, np.asarray(y)) if lab == 0 for e in x}
+        self.vocab_ = {e for x, lab in zip(X, np.asarray(y), strict=True) if lab == 0 for e in x}
         self.threshold_ = 0.5
         return self
 
@@ -148,7 +148,7 @@ def test_inventory_random_inserts_only_unseen_statements():
     add = A.make_addition(
         A.INVENTORY_RANDOM, {}, X, y, 50, 3, seed=1, ctx=A.CellContext(inventory=["a", "b", "c", "x", "n1", "n2"])
     )
-    normal = [x for x, lab in zip(add.X, add.y) if lab == 0]
+    normal = [x for x, lab in zip(add.X, add.y, strict=True) if lab == 0]
     assert len(normal) == 50 and sum(add.y) == 3
     for x in normal:
         extra = [e for e in x if e not in ("a", "b", "c")]

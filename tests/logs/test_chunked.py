@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 
 import pytest
@@ -69,7 +70,7 @@ def test_spans_start_at_header_lines_and_number_lines_from_the_file(data_dir, tm
     assert len(spans) > 20 and all(isinstance(s, Span) for s in spans)
     raw = messy.read_bytes()
     assert spans[0].start == 0 and spans[-1].end == len(raw)
-    for a, b in zip(spans, spans[1:]):
+    for a, b in itertools.pairwise(spans):
         assert a.end == b.start and raw[b.start - 1 : b.start] == b"\n"
         line = raw[b.start : raw.index(b"\n", b.start)].decode()
         assert FMT.split(line) is not None  # never a continuation line or a rejected line

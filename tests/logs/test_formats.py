@@ -28,10 +28,10 @@ def test_presets_split_like_loghub(data_dir, preset, log, structured):
     rows = _structured(data_dir / structured)
     lines = (data_dir / log).read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(rows) == 2000
-    for line, row in zip(lines, rows):
+    for line, row in zip(lines, rows, strict=True):
         values = fmt.split(line)
         assert values is not None, line
-        got = dict(zip(fmt.fields, values))
+        got = dict(zip(fmt.fields, values, strict=True))
         got["Content"] = got["Content"].rstrip()
         for name in fmt.fields:
             assert got[name] == row[name], (name, line)

@@ -21,7 +21,7 @@ def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
     with open(data_dir / "hdfs" / "HDFS_2k.log_structured.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     loghub_to_ours = defaultdict(set)
-    for ln, row in zip(lines, rows):
+    for ln, row in zip(lines, rows, strict=True):
         loghub_to_ours[row["EventId"]].add(ln.event_id)
     assert all(len(v) == 1 for v in loghub_to_ours.values()), loghub_to_ours
     first = lines[0]
@@ -209,13 +209,13 @@ def test_blocks_are_decided_as_fast_decide_decides_each_message(stmt):
         for _ in range(2000)
     ]
     headers = [(rng.choice(["INFO", "WARN"]), rng.choice(["com.x.Other", "com.x.Thing", ""]), m) for m in msgs]
-    decisions = [one.fast_decide(m, h) for m, h in zip(msgs, headers)]
+    decisions = [one.fast_decide(m, h) for m, h in zip(msgs, headers, strict=True)]
     want = [k for k, _, _ in decisions]
     got, triples, i = [], [], 0
     while i < len(msgs):
         j = i + rng.randrange(1, 300)
         got += many.fast_entries(msgs[i:j], headers[i:j])
-        triples += zip(*full.fast_decisions(msgs[i:j], headers[i:j]))
+        triples += zip(*full.fast_decisions(msgs[i:j], headers[i:j]), strict=True)
         i = j
     assert got == want and -1 in got and {many.entries[k].st.id for k in got if k >= 0} >= {"S", "S2", "G", "G2"}
     assert triples == decisions and any(p for _, _, p in triples)

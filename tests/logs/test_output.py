@@ -99,7 +99,7 @@ def test_fallback_lines_come_back_between_batches_in_order():
     kept = [x for x in out if isinstance(x, ParsedLine)]
     assert kept == [ln for ln in got if ln.kind == FALLBACK]
     rows = iter(r for x in out if isinstance(x, list) for r in x)
-    for x, ln in zip([x for seg in out for x in ([seg] if isinstance(seg, ParsedLine) else seg)], got):
+    for x, ln in zip([x for seg in out for x in ([seg] if isinstance(seg, ParsedLine) else seg)], got, strict=True):
         if isinstance(x, ParsedLine):
             assert x is ln
         else:

@@ -157,7 +157,7 @@ def test_event_columns_give_the_lines_events_and_counts_of_parse(tmp_path, data_
     got = [
         (c.file, n, v, e)
         for c in cols.event_columns(iter_chunks([path], cols.summary.read))
-        for n, v, m, e in zip(c.linenos, c.values, c.messages, c.events)
+        for n, v, m, e in zip(c.linenos, c.values, c.messages, c.events, strict=True)
         if m == v[-1]
     ]
     assert got == want and len(got) > 1100

@@ -169,7 +169,7 @@ def make_run_dir(root: Path) -> Path:
                 "params": [[f"job{i}"], ["x", "y", str(i)] if anomalous else [str(i)]],
             }
         )
-        for ln, ev in zip(lines, events):
+        for ln, ev in zip(lines, events, strict=True):
             raw.append(ln)
             structured.append(
                 [len(structured) + 1, ln.split(" - ")[-1], ev, sid, "anomalous" if ev == "L000000000002" else "normal"]

@@ -33,7 +33,7 @@ def test_captures_are_in_document_order_outer_first():
         calls = caps["call"]
         assert len(calls) == 80
         # `g0().h0()` and `g0()` start at one byte: the whole invocation comes first
-        for outer, inner in zip(calls[::2], calls[1::2]):
+        for outer, inner in zip(calls[::2], calls[1::2], strict=False):
             assert outer.start_byte == inner.start_byte and outer.end_byte > inner.end_byte
 
 

@@ -176,7 +176,7 @@ def _inlined_counts(a, key: str, stack: tuple, depth: int):
         normal = [sum(s[e.dst][i] for e in g.out[v] if not e.exc) for i in range(3)]
         exc = [sum(s[e.dst][i] for e in g.out[v] if e.exc) for i in range(3)]
         if g.nodes[v].kind != "call":
-            s[v] = tuple(n + x for n, x in zip(normal, exc))
+            s[v] = tuple(n + x for n, x in zip(normal, exc, strict=False))
             continue
         tot = [0, 0, 0]
         for callee in g.nodes[v].callees:

@@ -145,7 +145,11 @@ def test_block_sizes_agree_across_the_lines_of_a_session(tmp_path):
         "1",
     )
     for s in (json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()):
-        sizes = {ps[1] for t, ps in zip(s["templates"], s["params"]) if t.startswith("Received block <*> of size")}
+        sizes = {
+            ps[1]
+            for t, ps in zip(s["templates"], s["params"], strict=False)
+            if t.startswith("Received block <*> of size")
+        }
         assert len(sizes) <= 1
 
 

@@ -85,7 +85,7 @@ def test_examples_are_fresh_per_seed_deterministic_and_registered():
     a1, a2, b = LeakGuard(seed=1), LeakGuard(seed=1), LeakGuard(seed=2)
     ex1, ex2, exb = a1.examples(kinds), a2.examples(kinds), b.examples(kinds)
     assert ex1 == ex2 and ex1 != exb
-    assert all(x != y for r1, r2 in zip(ex1, exb) for x, y in zip(r1, r2))
+    assert all(x != y for r1, r2 in zip(ex1, exb, strict=True) for x, y in zip(r1, r2, strict=True))
     for row in ex1:
         assert len(row) == len(kinds)
         assert all(not a1.check(v) for v in row)  # registered: can never reach output data

@@ -15,7 +15,7 @@ def test_plan_prints_the_requests_schedule():
     ).planned
     lines = r.output.splitlines()
     assert len(lines) == len(planned) == 4
-    for line, p in zip(lines, planned):
+    for line, p in zip(lines, planned, strict=True):
         assert line.split()[:2] == [f"{p.at:.1f}s", p.kind]
         assert line.endswith("(planned operation, normal)") == p.planned
 

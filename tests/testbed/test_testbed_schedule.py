@@ -1,5 +1,7 @@
 """Fault spec parsing and the seeded schedule (no Java, no processes)."""
 
+import itertools
+
 import pytest
 
 from anomalygen.testbed.schedule import KINDS, SpecError, choose, min_duration, parse_spec, plan
@@ -53,7 +55,7 @@ def test_plan_faults_do_not_overlap_and_fit_the_run(seed):
     assert sorted(p.kind for p in sched) == sorted(k for k in KINDS for _ in range(2))
     assert [p.index for p in sched] == list(range(len(sched)))
     assert sched[0].at >= warmup
-    for prev, nxt in zip(sched, sched[1:]):
+    for prev, nxt in itertools.pairwise(sched):
         assert nxt.at >= prev.at + prev.hold + prev.settle - 1e-6
     last = sched[-1]
     assert last.at + last.hold + last.settle <= duration - tail + 1e-6
@@ -102,7 +104,7 @@ def test_operations_spec_and_a_mixed_schedule():
     sched = plan(counts, 400, seed=5)
     assert sorted(p.kind for p in sched) == ["graceful_restart", "graceful_restart", "leader_kill", "rolling_restart"]
     assert [p.planned for p in sched] == [p.kind != "leader_kill" for p in sched]
-    for a, b in zip(sched, sched[1:]):  # faults and operations never overlap
+    for a, b in itertools.pairwise(sched):  # faults and operations never overlap
         assert a.at + a.hold + a.settle <= b.at + 1e-6
     assert plan(counts, 400, seed=5) == sched
     assert min_duration(counts, 20, 15) == 20 + 15 + (15 + 20) + 2 * (3 + 20) + (2 + 60)

@@ -173,7 +173,7 @@ def render_template(template: str, values: list[str]) -> str:
     if len(parts) - 1 != len(values):
         raise ValueError(f"template has {len(parts) - 1} slots, got {len(values)} values")
     out = [parts[0]]
-    for v, p in zip(values, parts[1:]):
+    for v, p in zip(values, parts[1:], strict=False):
         out.append(v)
         out.append(p)
     return "".join(out)
@@ -261,7 +261,7 @@ def propose_values_batch(
         else:
             asks.append(i)
             batch.append(propose_messages(st, kinds, min(n, MAX_N), guard))
-    for i, r in zip(asks, client.map_json(batch, validate=_values_shape) if batch else []):
+    for i, r in zip(asks, client.map_json(batch, validate=_values_shape) if batch else [], strict=False):
         st, _, n = items[i]
         out[i] = [] if isinstance(r, LLMError) else validate_values(st, r["values"], n, guard, client)
     return [o if o is not None else [] for o in out]

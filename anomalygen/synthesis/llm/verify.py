@@ -131,7 +131,7 @@ def verify_paths(client: LLMClient | None, views: list[PathView]) -> list[Verdic
         return [Verdict(v.path_id, None, ["no LLM backend configured (backend 'none')"], "error") for v in views]
     results = client.map_json([verify_messages(v) for v in views], validate=parse_verdict)
     out: list[Verdict] = []
-    for v, r in zip(views, results):
+    for v, r in zip(views, results, strict=True):
         if isinstance(r, LLMError):
             out.append(Verdict(v.path_id, None, [str(r)], "error"))
         else:

@@ -35,7 +35,9 @@ class AtomicFile:
         self.path = Path(path)
         self.tmp = temp_name(self.path)
         binary = "b" in mode
-        self.fh: IO = open(self.tmp, mode, encoding=None if binary else encoding, newline=None if binary else newline)
+        self.fh: IO = open(  # noqa: SIM115 - the handle outlives __init__: commit() or discard() closes it
+            self.tmp, mode, encoding=None if binary else encoding, newline=None if binary else newline
+        )
 
     def commit(self) -> None:
         self.fh.close()

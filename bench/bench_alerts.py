@@ -8,7 +8,8 @@ a receiver that is down, in one run, interleaved.
 Receivers (all on loopback): `none` (no --alert-url), `dead` (a port nothing listens on: every post is refused),
 `hanging` (a socket that accepts connections and never answers: every post waits for its timeout), `live` (an
 HTTP server in its own process that accepts every post: a webhook, one post per alarm) and `live-am` (the same
-server at Alertmanager's path: alarms that queue up go in one post). Each round streams the log once per receiver, in the same order, through
+server at Alertmanager's path: alarms that queue up go in one post). Each round streams the log once per receiver,
+in the same order, through
 the same code as the `detect` command (`deploy.outlets`: the metrics monitor off, alarms to the alerter only),
 alarms not printed. Printed: each receiver's median wall time over the rounds, the median over rounds of its
 time / `none`'s time in the same round (with their range), and what the alerter counted (sent + dropped =

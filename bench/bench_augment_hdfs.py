@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402
-from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402
+from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402 - imported once the checkout is on sys.path
+from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402 - imported once the checkout is on sys.path
 
 DATA = ROOT.parent / "shared" / "data" / "hdfs"
 VARIANTS = {"synthetic": [], "whole-path": ["--session-model", "off"], "no-feasibility": ["--no-feasibility"]}

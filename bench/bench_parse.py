@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from anomalygen.logs.formats import LogFormat  # noqa: E402
-from anomalygen.logs.parse import LogParser  # noqa: E402
-from anomalygen.logs.reader import ReadStats, iter_chunks  # noqa: E402
+from anomalygen.logs.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
+from anomalygen.logs.parse import LogParser  # noqa: E402 - imported once the checkout is on sys.path
+from anomalygen.logs.reader import ReadStats, iter_chunks  # noqa: E402 - imported once the checkout is on sys.path
 
 DEFAULT_LOG = ROOT.parent / "shared" / "data" / "hdfs" / "HDFS_20000.log"
 
@@ -121,7 +121,8 @@ def main() -> int:
         t_inv, (inv, _) = timed(lambda: build_inventory(args.source))
         statements = inv.statements
     fmt = LogFormat.parse(args.format)
-    lines = sum(1 for _ in open(args.log, "rb"))
+    with open(args.log, "rb") as fh:
+        lines = sum(1 for _ in fh)
     print(
         f"log {args.log} ({lines} lines, {args.log.stat().st_size / 2**20:.1f} MiB); "
         f"{len(statements)} statements from {args.inventory or args.source} (inventory {t_inv:.2f}s)"
@@ -137,11 +138,11 @@ def main() -> int:
         dt, (n, p) = timed(lambda: run_ours(statements, fmt, args.log))
         times["ours_setup"].append(dt)
         fresh = LogParser(statements, fmt)
-        dt, (n2, p2) = timed(lambda fresh=fresh: run_ours(statements, fmt, args.log, fresh))
+        dt, (_n2, _p2) = timed(lambda fresh=fresh: run_ours(statements, fmt, args.log, fresh))
         times["ours"].append(dt)
         dt, (n3, tm) = timed(lambda: run_drain_regex(fmt, args.log))
         times["drain_regex"].append(dt)
-        dt, (n4, tm2) = timed(lambda: run_drain_reader(fmt, args.log))
+        dt, (_n4, _tm2) = timed(lambda: run_drain_reader(fmt, args.log))
         times["drain_reader"].append(dt)
         last = {"ours": (n, p), "drain": (n3, tm)}
     n, p = last["ours"]

@@ -52,7 +52,8 @@ CPU: list[float] = []
 
 
 def load() -> str:
-    return "load average %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count() or 0)
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count() or 0} cores"
 
 
 def run(cmd: list[str], pythonpath: Path = ROOT) -> tuple[float, int, str]:
@@ -321,7 +322,8 @@ def sample_entries(a, entries: list, n: int) -> None:
     top = sorted(costs, reverse=True)[: max(1, len(costs) // 5)]
     print(
         f"{len(pick)} entries (seed 0): {cpu:.1f} s CPU ({time.perf_counter() - t:.1f} s wall), {paths:,} paths, "
-        f"{1000 * cpu / max(paths, 1):.2f} ms CPU per path; the costliest fifth of them {sum(x[0] for x in top):.1f} s; "
+        f"{1000 * cpu / max(paths, 1):.2f} ms CPU per path; "
+        f"the costliest fifth of them {sum(x[0] for x in top):.1f} s; "
         f"all {len(keys):,} entries at this rate: about {cpu / len(pick) * len(keys) / 60:.0f} CPU minutes; {load()}"
     )
 
@@ -350,14 +352,15 @@ def bench_tree(args) -> None:
         print(
             f"inventory + call graph {t1 - t:.1f} s ({len(a.inventory.statements):,} statements, "
             f"{len(a.callgraph.logging):,} methods that log); every LCFG {t2 - t1:.1f} s ({len(lcfgs):,}); "
-            f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); peak RSS {rss} MiB"
+            f"together {t2 - t:.1f} s on one core (CPU {c2 - c:.1f} s); entries {t3 - t2:.1f} s ({len(entries):,}); "
+            f"peak RSS {rss} MiB"
         )
         if args.sample_entries:
             sample_entries(a, entries, args.sample_entries)
         del a, lcfgs
         if args.gen_jobs <= 0:
             return
-        wall, rss, out = run(
+        wall, rss, _out = run(
             anomalygen(
                 "generate",
                 str(tree),
@@ -374,7 +377,8 @@ def bench_tree(args) -> None:
         man = json.loads((tmp / "gen" / "manifest.json").read_text())["outputs"]
         c = man["counts"]
         print(
-            f"generate --jobs {args.gen_jobs} end to end: {wall:.1f} s, CPU {CPU[-1]:.1f} s (analysis {man['seconds']['analysis']:.1f} s, "
+            f"generate --jobs {args.gen_jobs} end to end: {wall:.1f} s, CPU {CPU[-1]:.1f} s "
+            f"(analysis {man['seconds']['analysis']:.1f} s, "
             f"paths + feasibility {man['seconds']['paths_and_feasibility']:.1f} s, sessions "
             f"{man['seconds']['sessions']:.1f} s), peak RSS {rss} MiB of the largest process; {c['entries']:,} "
             f"entries, {c['paths']:,} paths ({c['infeasible']:,} infeasible), {c['sessions']:,} sessions; {load()}"

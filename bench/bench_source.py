@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
         )
         if Analysis is not None:
             try:
-                an_s, an = timed(lambda root=root: Analysis.run(root), a.repeat)
+                an_s, _an = timed(lambda root=root: Analysis.run(root), a.repeat)
 
                 def all_lcfgs(root: Path = root):
                     x = Analysis.run(root)

@@ -36,9 +36,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402  (the bench runs from a checkout)
-from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402
-from bench.bench_augment_hdfs import ensure_inventory  # noqa: E402
+from anomalygen.evaluate.api import EvaluateRequest, evaluate  # noqa: E402 - imported once the checkout is on sys.path
+from anomalygen.evaluate.harness import EvalConfig, default_jobs  # noqa: E402 - imported once the checkout is on sys.path
+from bench.bench_augment_hdfs import ensure_inventory  # noqa: E402 - imported once the checkout is on sys.path
 
 DATA = ROOT.parent / "shared" / "data" / "hdfs"
 BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]

@@ -90,7 +90,8 @@ def main(argv: list[str]) -> int:
             return 2
     inv, _ = build_inventory(a.src)
     print(
-        f"inventory of {a.src}: {len(inv.statements)} statements in {inv.files} files, {len(inv.diagnostics)} diagnostics"
+        f"inventory of {a.src}: {len(inv.statements)} statements in {inv.files} files, "
+        f"{len(inv.diagnostics)} diagnostics"
     )
     matcher = Matcher(inv.statements)
     with open(a.data / "HDFS_templates.csv", encoding="utf-8") as fh:
@@ -146,7 +147,8 @@ def main(argv: list[str]) -> int:
             else:
                 failed_events.append(eid)
                 print(
-                    f"{eid:>4} {tpl}\n     {len(occ)} lines, NONE matched by a statement; e.g. line {occ[0][0]}: {occ[0][1][:110]}"
+                    f"{eid:>4} {tpl}\n     {len(occ)} lines, NONE matched by a statement; "
+                    f"e.g. line {occ[0][0]}: {occ[0][1][:110]}"
                 )
             continue
         # not in the first 20,000 lines: try the 2k sample spread over the whole log
@@ -178,7 +180,8 @@ def main(argv: list[str]) -> int:
     print()
     print("== every line of HDFS_20000.log ==")
     print(
-        f"lines: {len(lines)}; matched by some statement regex: {len(lines) - len(unmatched)}; unmatched: {len(unmatched)}"
+        f"lines: {len(lines)}; matched by some statement regex: {len(lines) - len(unmatched)}; "
+        f"unmatched: {len(unmatched)}"
     )
     print(f"matched only by a statement of another level: {wrong_level}")
     print(f"matched by a statement of the line's component class (e.g. DataNode$DataXceiver): {same_class}")
@@ -193,7 +196,8 @@ def main(argv: list[str]) -> int:
     print(
         f"RESULT: templates with a statement matching a real line: {present - len(failed_events)}/{len(templates)} "
         f"({in_main} on HDFS_20000.log lines, {in_sample} on HDFS_2k.log lines) "
-        f"(absent from the data: {', '.join(missing_events) or 'none'}; unmatched: {', '.join(failed_events) or 'none'}); "
+        f"(absent from the data: {', '.join(missing_events) or 'none'}; "
+        f"unmatched: {', '.join(failed_events) or 'none'}); "
         f"unmatched lines: {len(unmatched)}"
     )
     return 0 if not failed_events and not unmatched else 1

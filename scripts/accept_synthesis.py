@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import re
 import subprocess
@@ -86,10 +87,13 @@ def main() -> int:
     ok &= not any(leaks.values())
     statements = build_inventory(args.src)[0].statements
     matcher = Matcher(statements)
-    ours = [row["Content"] for row in csv.DictReader(open(args.out / "synthetic.log_structured.csv", encoding="utf-8"))]
+    ours = [
+        row["Content"]
+        for row in csv.DictReader(io.StringIO((args.out / "synthetic.log_structured.csv").read_text(encoding="utf-8")))
+    ]
     print(f"share of our lines matching a statement of {args.src.name}: {share_matching(ours, matcher):.2%}")
     if args.reference:
-        theirs = [row["Content"] for row in csv.DictReader(open(args.reference, encoding="utf-8"))]
+        theirs = [row["Content"] for row in csv.DictReader(io.StringIO(args.reference.read_text(encoding="utf-8")))]
         ref_leaks = {w: sum(w in c for c in theirs) for w in LEAKS}
         print(
             f"share of AnomalyGen's released lines ({len(theirs):,}) matching a statement of {args.src.name}: "
@@ -101,7 +105,7 @@ def main() -> int:
         f"distinct visible sequences {c['sequences']:,} ({c['new']:,} print a statement the real logs never showed, "
         f"{c['seen']:,} only seen ones); statements newly covered {c['statements_newly_covered']}"
     )
-    rows = list(csv.DictReader(open(args.out / "entries.csv", encoding="utf-8")))
+    rows = list(csv.DictReader(io.StringIO((args.out / "entries.csv").read_text(encoding="utf-8"))))
     rows.sort(key=lambda r: -int(r["new"]))
     print("top entries by coverage gain (entry, paths, infeasible, kept, sequences, new):")
     for r in rows[:10]:

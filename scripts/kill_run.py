@@ -7,7 +7,8 @@ check the command fails within 30 s, exit 1, without a --json file.
 
 One uninterrupted reference run first. Then the kills, in cycles of up to 7 over one run folder each: a cycle picks
 stages (seeded), and for each starts `run` on its folder (which resumes it; with --force where the stage is already
-complete there), waits until run.json marks that stage started, sleeps a seeded random share of the stage's reference time and sends a seeded choice of SIGKILL / SIGTERM /
+complete there), waits until run.json marks that stage started, sleeps a seeded random share of the stage's
+reference time and sends a seeded choice of SIGKILL / SIGTERM /
 SIGINT. After every kill each output file present must equal the reference (an atomic write leaves the old file or
 none, never a partial one). A cycle ends with one uninterrupted re-run that must reproduce every reference output.
 `tests/faults/test_kill_run.py` runs 4 kills.

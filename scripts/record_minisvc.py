@@ -299,7 +299,7 @@ def write_outputs(
     anomalous = sum(truth[b]["label"] for b in blocks)
     manifest = {
         "stage": "record_minisvc",
-        "command": "python scripts/record_minisvc.py --seed %d" % seed,
+        "command": f"python scripts/record_minisvc.py --seed {seed:d}",
         "seed": seed,
         "log_format": LOG_FORMAT,
         "log_level": level,

@@ -45,7 +45,7 @@ LIFECYCLE = ("E5", "E22", "E26")
 def split(normal: list[tuple], frac: float, seed: int) -> tuple[list[tuple], list[tuple]]:
     idx = list(range(len(normal)))
     random.Random(seed).shuffle(idx)
-    k = max(1, int(round(len(normal) * frac)))
+    k = max(1, round(len(normal) * frac))
     return [normal[i] for i in idx[:k]], [normal[i] for i in idx[k:]]
 
 

@@ -49,7 +49,8 @@ def first_line_regex(regex: str) -> str | None:
 
 
 def effective_template(st: Templated) -> tuple[str, str, bool]:
-    """(template, regex, cut): a template with a literal newline is cut before it (log files hold only its first line)."""
+    """(template, regex, cut): a template with a literal newline is cut before it (log files hold only its first
+    line)."""
     cut = first_line_regex(st.regex)
     if cut is None:
         return st.template, _loose_start(st.regex), False

@@ -225,7 +225,7 @@ def detect(
     except (FormatError, ValueError, OSError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     _print_detected(det.name, res)
 
 

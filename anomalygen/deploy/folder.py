@@ -335,9 +335,8 @@ def _reading(path: Path, what: str) -> Iterator[None]:
 
 
 def _npz(path: Path, data: bytes) -> dict[str, np.ndarray]:
-    with _reading(path, ".npz array archive of numbers and text"):
-        with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+    with _reading(path, ".npz array archive of numbers and text"), np.load(io.BytesIO(data), allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
 
 
 def load_model(folder: Path) -> ModelFolder:

@@ -108,7 +108,7 @@ def follow(
         while not stop():
             if fh is None:
                 try:
-                    fh = open(path, "rb")
+                    fh = open(path, "rb")  # noqa: SIM115 - held across polls; closed when the file is switched or at the end
                 except FileNotFoundError:  # not created yet, or between rotation steps
                     yield name, buf.lineno, []
                     time.sleep(poll)

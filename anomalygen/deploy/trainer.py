@@ -153,7 +153,7 @@ def train(req: TrainRequest) -> TrainResult:
     tree = req.tree or SourceTree.read(src)
     inv = tree.inventory
     sessions, read, label_map = _real(req, inv.statements, logs, labels_path, fmt_spec, fmt, spec)
-    n_hold = int(round(len(sessions) * req.holdout))
+    n_hold = round(len(sessions) * req.holdout)
     sessions, holdout = sessions[: len(sessions) - n_hold], sessions[len(sessions) - n_hold :]
     if not sessions:
         raise TrainError(f"--holdout {req.holdout} leaves no session to train on")

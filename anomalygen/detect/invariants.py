@@ -14,7 +14,8 @@ class InvariantsMiningDetector(CountDetector):
     `percentage` of normal sessions; the score is the number of relations a session breaks.
 
     Coefficients are small integers (|c| <= `max_coefficient`, all non-zero), tried smallest first, against
-    the distinct count vectors weighted by frequency. The search is greedy as in the paper: an event set whose subset already yields an invariant is skipped.
+    the distinct count vectors weighted by frequency. The search is greedy as in the paper: an event set whose
+    subset already yields an invariant is skipped.
     Columns that never vary (the OOV column, in particular) become single-event invariants `count == const`.
     """
 

@@ -18,7 +18,7 @@ def seed_everything(seed: int) -> torch.Generator:
 def split_holdout(n: int, fraction: float, seed: int, min_train: int = 1) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     idx = rng.permutation(n)
-    k = int(round(n * fraction)) if n - int(round(n * fraction)) >= min_train else 0
+    k = round(n * fraction) if n - round(n * fraction) >= min_train else 0
     return idx[k:], idx[:k]
 
 

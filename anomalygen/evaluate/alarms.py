@@ -67,7 +67,7 @@ def alarm_rates(real: list[list[str]], synthetic: list[list[str]], cfg: AlarmCon
     """One row per (model, seed, arm): alarms on the held-out last part of `real`."""
     if len(real) < 5:
         raise ValueError(f"{len(real)} sessions: too few to hold any out")
-    cut = int(round(len(real) * (1 - cfg.test_fraction)))
+    cut = round(len(real) * (1 - cfg.test_fraction))
     train, test = real[:cut], real[cut:]
     rows = []
     for seed in cfg.seeds:

@@ -71,9 +71,9 @@ def counts(n_train: int, ratio: float, anomalous_share: float) -> tuple[int, int
     """(normal, anomalous) sessions every arm adds for a training set of `n_train` at `ratio`: `ratio * n_train`
     normal ones (what every detector gets), and anomalous ones on top in the synthetic data's own proportion
     (for the supervised detectors)."""
-    n_normal = int(round(ratio * n_train))
+    n_normal = round(ratio * n_train)
     share = min(max(anomalous_share, 0.0), 0.9)
-    return n_normal, int(round(n_normal * share / (1.0 - share)))
+    return n_normal, round(n_normal * share / (1.0 - share))
 
 
 def from_source(

@@ -9,14 +9,14 @@ import numpy as np
 def random_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """deep-loglizer style: shuffle all sessions, the last `test_fraction` is the test set."""
     perm = np.random.default_rng(seed).permutation(n)
-    k = int(round(n * (1 - test_fraction)))
+    k = round(n * (1 - test_fraction))
     return np.sort(perm[:k]), np.sort(perm[k:])
 
 
 def chronological_split(order: np.ndarray, test_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """The earliest sessions train, the latest test (no look-ahead); ties keep file order."""
     idx = np.argsort(np.asarray(order), kind="stable")
-    k = int(round(len(idx) * (1 - test_fraction)))
+    k = round(len(idx) * (1 - test_fraction))
     return np.sort(idx[:k]), np.sort(idx[k:])
 
 
@@ -39,7 +39,7 @@ def stratified_subset(idx: np.ndarray, labels: np.ndarray, fraction: float, seed
         members = idx[labels[idx] == c]
         if len(members) == 0:
             continue
-        k = max(1, int(round(len(members) * fraction)))
+        k = max(1, round(len(members) * fraction))
         out.append(rng.choice(members, k, replace=False))
     return np.sort(np.concatenate(out)) if out else np.asarray(idx[:0])
 
@@ -51,7 +51,7 @@ def train_validation(idx: np.ndarray, labels: np.ndarray, val_fraction: float, s
     train, val = [], []
     for c in (0, 1):
         members = rng.permutation(idx[labels[idx] == c])
-        k = int(round(len(members) * val_fraction))
+        k = round(len(members) * val_fraction)
         if k == 0 and len(members) >= 2:
             k = 1
         val.append(members[:k])

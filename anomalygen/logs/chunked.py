@@ -294,7 +294,7 @@ def _copy(src, dst, start: int, size: int) -> None:
         while size > 0:
             block = src.read(min(size, 1 << 20))
             if not block:
-                raise OSError(f"{src.name}: ends early")
+                raise OSError(f"{src.name}: ends early") from None
             dst.write(block)
             size -= len(block)
 

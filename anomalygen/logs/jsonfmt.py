@@ -133,7 +133,7 @@ class JsonLines:
         if not isinstance(rec, dict):
             return None
         out = []
-        for i, cands in enumerate(self._order):
+        for _i, cands in enumerate(self._order):
             v = None
             for k in cands:
                 v = _get(rec, k)

@@ -233,7 +233,7 @@ class Matcher:
             df.update(ts)
         self.index: dict[str, list[int]] = {}
         self.unindexed: list[int] = []
-        for k, (e, ts) in enumerate(zip(self.entries, toks, strict=True)):
+        for k, (_e, ts) in enumerate(zip(self.entries, toks, strict=True)):
             usable = [t for t in ts if not _HAS_DIGIT.search(t)]
             if usable:
                 key = min(usable, key=lambda t: (df[t], -len(t), t))

@@ -148,7 +148,7 @@ def run(
         force=force,
         report_on_interrupt=report_on_interrupt,
     )
-    with _progress() as (progress, on_event):
+    with _progress() as (_bar, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:
         from anomalygen.report.answer import answer_text

@@ -265,7 +265,7 @@ def find_paths(req: PathsRequest) -> PathsResult:
     rows, caps, written = _write_paths(req, a, chosen, found)
     if req.lcfg_out is not None:
         with atomic.atomic_open(req.lcfg_out, "w") as fh:
-            for key, g in sorted(a.build_all_lcfgs().items()):
+            for _key, g in sorted(a.build_all_lcfgs().items()):
                 fh.write(json.dumps(g.to_dict(), ensure_ascii=False) + "\n")
     secs = time.perf_counter() - t0
     how = dict(a.callgraph.how)

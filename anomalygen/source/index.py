@@ -123,9 +123,12 @@ class MethodDecl:
         """(found, type, initializer) of the innermost declaration of `name` visible at byte `pos`."""
         best: LocalDecl | None = None
         for d in self.locals:
-            if d.name == name and d.scope_start <= pos < d.scope_end:
-                if best is None or d.scope_start >= best.scope_start:
-                    best = d
+            if (
+                d.name == name
+                and d.scope_start <= pos < d.scope_end
+                and (best is None or d.scope_start >= best.scope_start)
+            ):
+                best = d
         if best is not None:
             return True, best.type, best.init
         for ptype, pname in self.params:

@@ -78,7 +78,7 @@ def read_paths(path: Path) -> Iterator[dict[str, Any]]:
     table: dict[int, dict[str, Any]] = {}
     cpath = conditions_path(path)
     if cpath.exists():
-        for n, doc in read_jsonl(cpath):
+        for _, doc in read_jsonl(cpath):
             table[doc["ref"]] = doc
     for n, doc in read_jsonl(path):
         try:

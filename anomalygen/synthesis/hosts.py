@@ -20,7 +20,7 @@ def load_hosts(path: Path, fraction: float = 0.8) -> list[list[str]]:
         if not isinstance(doc.get("events"), list):
             raise ValueError(f"{path}:{n}: a session needs an 'events' list")
         rows.append(doc)
-    keep = rows[: int(round(len(rows) * fraction))]
+    keep = rows[: round(len(rows) * fraction)]
     normal = (0, "0", "Normal", "normal")
     if all(d.get("label") is None for d in rows):
         normal = (None,)

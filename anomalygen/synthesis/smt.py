@@ -197,26 +197,26 @@ class Translator:
         return self.fresh(x, want)
 
     def _bin(self, x: _Ctx, e: dict, want: str) -> str:
-        op, l, r = e["op"], e["l"], e["r"]
+        op, lhs, r = e["op"], e["l"], e["r"]
         if op in ("&&", "||"):
             if want != "bool":
                 return self.fresh(x, want)
-            return f"({'and' if op == '&&' else 'or'} {self.term(x, l, 'bool')} {self.term(x, r, 'bool')})"
+            return f"({'and' if op == '&&' else 'or'} {self.term(x, lhs, 'bool')} {self.term(x, r, 'bool')})"
         if op in ("==", "!="):
             if want != "bool":
                 return self.fresh(x, want)
-            sl, sr = self.sort_of(x, l), self.sort_of(x, r)
+            sl, sr = self.sort_of(x, lhs), self.sort_of(x, r)
             if sl is not None and sr is not None and (sl == "bool") != (sr == "bool"):
                 return self.fresh(x, "bool")
             sort = sl if sl is not None else (sr if sr is not None else "ref")
-            eq = f"(= {self.term(x, l, sort)} {self.term(x, r, sort)})"
+            eq = f"(= {self.term(x, lhs, sort)} {self.term(x, r, sort)})"
             return eq if op == "==" else f"(not {eq})"
         if op in _CMP:
             if want != "bool":
                 return self.fresh(x, want)
-            return f"({op} {self.term(x, l, 'int')} {self.term(x, r, 'int')})"
+            return f"({op} {self.term(x, lhs, 'int')} {self.term(x, r, 'int')})"
         if op in _ARITH and want != "bool":
-            a, b = self.term(x, l, "int"), self.term(x, r, "int")
+            a, b = self.term(x, lhs, "int"), self.term(x, r, "int")
             if op in ("+", "-"):
                 return f"({op} {a} {b})"
             if op == "*" and (_INT_LITERAL.match(a) or _INT_LITERAL.match(b)):

@@ -48,7 +48,7 @@ def load_real_sessions(spec: str, statements: list[LogStatement], fraction: floa
 
     path = resolve_dataset(spec)
     sessions = sorted(load_dataset(path), key=lambda s: s.order)
-    sessions = sessions[: int(round(len(sessions) * fraction))]
+    sessions = sessions[: round(len(sessions) * fraction)]
     known = {s.id for s in statements}
     info: dict = {
         "dataset": spec,

@@ -63,16 +63,13 @@ class Victim:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        err = open(self.status.with_suffix(".err"), "ab")
-        try:
+        with open(self.status.with_suffix(".err"), "ab") as err:
             self.proc = spawn(
                 [sys.executable, "-m", "anomalygen.testbed.victim", self.hosts, str(self.timeout), str(self.status)],
                 stdin=subprocess.DEVNULL,
                 stdout=err,
                 stderr=err,
             )
-        finally:
-            err.close()
 
     def sessions(self) -> list[str]:
         try:

@@ -74,7 +74,7 @@ def window_grid(t0: float, t1: float, size: float, step: float | None = None) ->
         raise ValueError(f"window size and step must be positive (size {size}, step {step})")
     if t1 < t0:
         return []
-    n = int(math.floor((t1 - t0) / step)) + 1
+    n = math.floor((t1 - t0) / step) + 1
     return [(t0 + i * step, t0 + i * step + size) for i in range(n)]
 
 

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     from kazoo.client import KazooClient
     from kazoo.exceptions import KazooException, NodeExistsError
 
-    out = open(status, "a", encoding="utf-8")
+    out = open(status, "a", encoding="utf-8")  # noqa: SIM115 - written by note() all along the run, closed at its end
 
     def note(event: str, **kw) -> None:
         out.write(json.dumps({"t": time.time(), "event": event, **kw}) + "\n")

@@ -41,9 +41,9 @@ def test_bad_requests(tmp_path):
         train(TrainRequest(model="Nope"))
     bad = tmp_path / "empty.log"
     bad.write_text("not a log line\n")
-    with pytest.raises(TrainError, match="no session in .*empty.log"):
+    with pytest.raises(TrainError, match=r"no session in .*empty\.log"):
         train(TrainRequest(model="PCA", source=example_tree(), logs=[bad], format="zookeeper"))
     with pytest.raises(TrainError, match="supervised: it needs labelled anomalies"):
         train(TrainRequest(model="LR", source=example_tree(), logs=[LOG], format="zookeeper", out=tmp_path / "m"))
-    with pytest.raises(TrainError, match="missing.log: no such file"):
+    with pytest.raises(TrainError, match=r"missing\.log: no such file"):
         train(TrainRequest(model="PCA", source=example_tree(), logs=[tmp_path / "missing.log"]))

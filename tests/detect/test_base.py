@@ -4,7 +4,7 @@ from anomalygen.detect.registry import make_detector
 
 
 def test_clone_is_unfitted_with_equal_but_separate_parameters(hdfs_small):
-    X, y = hdfs_small["train"]
+    X, _y = hdfs_small["train"]
     det = make_detector("PCA", n_components=3).fit(X[:100])
     twin = det.clone()
     assert type(twin) is type(det) and twin.get_params() == det.get_params()

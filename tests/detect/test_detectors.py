@@ -37,7 +37,7 @@ def test_detector_beats_trivial_baseline(name, hdfs_small):
 
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_bad_input_is_reported_not_crashed(name, hdfs_small):
-    X, y = hdfs_small["train"]
+    X, _y = hdfs_small["train"]
     with pytest.raises(ValueError, match="empty training set"):
         _make(name).fit([], [])
     if DETECTORS[name].supervised:

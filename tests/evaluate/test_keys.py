@@ -95,6 +95,6 @@ def test_plan_keys_refuses_when_nothing_is_shared():
 def test_statement_sessions_rekeys_real_sessions():
     from anomalygen.evaluate.keys import statement_sessions
 
-    sessions, em = statement_sessions(_real(), STATEMENTS)
+    sessions, _em = statement_sessions(_real(), STATEMENTS)
     assert [s.events for s in sessions] == [["L5", "L9b"], ["E99"]]
     assert sessions[0].templates[0] == "Receiving block <*> src: <*> dest: <*>" and sessions[1].label == 1

@@ -8,7 +8,7 @@ from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar
 
 def test_random_split_is_seeded_disjoint_and_complete():
     a_tr, a_te = S.random_split(100, 0.2, seed=1)
-    b_tr, b_te = S.random_split(100, 0.2, seed=1)
+    _b_tr, b_te = S.random_split(100, 0.2, seed=1)
     c_tr, _ = S.random_split(100, 0.2, seed=2)
     assert np.array_equal(a_te, b_te) and not np.array_equal(a_tr, c_tr)
     assert len(a_te) == 20 and set(a_tr) | set(a_te) == set(range(100)) and not set(a_tr) & set(a_te)

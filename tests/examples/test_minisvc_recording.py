@@ -127,12 +127,13 @@ def test_shipped_recording_is_a_young_systems_timeline(statements):
     assert early_blocks and not any(ops.get(b) for b in early_blocks)
     assert sum("delete" in ops.get(b, ()) for b in full_normal) >= 50
     assert sum("update" in ops.get(b, ()) for b in full_normal) >= 3
-    # the sessions in log order, as `anomalygen run` splits them (the earliest train): the first 80% hold no update or delete, and
+    # the sessions in log order, as `anomalygen run` splits them (the earliest train): the first 80% hold no update or
+    # delete, and
     # the early runs' hard faults give that part anomalies to train and validate on
     fmt = LogFormat.parse("zookeeper")
     sessions = list(group(LogParser(statements, fmt).parse([LOGS / "minisvc.log"]), SessionSpec.parse("id"), fmt))
     order = [s.session_id for s in sessions]  # in order of their first line
-    k = int(round(0.8 * len(order)))
+    k = round(0.8 * len(order))
     assert not any(ops.get(b) for b in order[:k])
     assert sum(truth[b]["label"] == "1" for b in order[:k]) >= 30
     assert sum("delete" in ops.get(b, ()) for b in order[k:]) >= 50
@@ -162,7 +163,7 @@ def test_live_run_with_one_injected_fault(tmp_path, statements):
     assert labels[disk_full] == 1 and labels[flaky] == 0
     assert sum(labels.values()) == 1
     log = tmp_path / "out" / "minisvc.log"
-    parser, lines = _parse(statements, log)
+    parser, _lines = _parse(statements, log)
     assert parser.summary.to_dict(parser.matcher)["fallback"] == 0
     text = log.read_text()
     assert f"No volume has space for {disk_full}" in text and "Failed to handle request" in text

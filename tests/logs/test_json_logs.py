@@ -97,7 +97,7 @@ def test_field_names_can_be_overridden(tmp_path):
         renamed.append(json.dumps(rec))
     log = tmp_path / "renamed.jsonl"
     log.write_text("\n".join(renamed) + "\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="nothing parsed|rejected"):  # the defaults find no message in any line
+    with pytest.raises(ValueError, match=r"nothing parsed|rejected"):  # the defaults find no message in any line
         parse_logs(ParseRequest([log], tmp_path / "a", "json", source=SRC, jobs=1))
     res = parse_logs(ParseRequest([log], tmp_path / "b", "json:message=text,thread=tid", source=SRC, jobs=1))
     assert res.summary["matched_share"] == 1.0 and res.summary["read"]["rejected"] == 0

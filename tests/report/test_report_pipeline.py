@@ -123,7 +123,7 @@ def test_report_on_real_outputs(real_run, parse_html, section_of):
     first = (real_run / "synthetic" / "synthetic.log").read_text().splitlines()
     shown = [ln for ln in first if ln.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in syn]
     assert shown
-    for tag, attr, value in c.refs:
+    for _tag, _attr, value in c.refs:
         assert value.startswith("#") or value.startswith("data:image/png;base64,")
     # the alarm preview: held-out alarms of the saved model, each naming a statement of the example's source
     doc = json.loads((real_run / "alarms" / "alarms.json").read_text())

@@ -50,5 +50,5 @@ def test_selection_by_class_method_pattern(tree):
     # a logging method that is no automatic entry can still be chosen
     (chosen,) = select_entries(found, ["Server#serve()"], tree)
     assert chosen.reasons == ["selected"]
-    with pytest.raises(KeyError, match="Nope.nothing"):
+    with pytest.raises(KeyError, match=r"Nope\.nothing"):
         select_entries(found, ["Nope.nothing"], tree)

@@ -57,7 +57,7 @@ def test_regex_accepts_every_rendering(case):
 @settings(max_examples=200)
 def test_regex_rejects_a_changed_literal(lits, where, extra):
     """Inserting a character into a slot-free template's text makes the regex reject it."""
-    template, regex, _ = render(lits)
+    _template, regex, _ = render(lits)
     text = "".join(lits)
     pos = where % (len(text) + 1)
     changed = text[:pos] + "\x00" + text[pos:]

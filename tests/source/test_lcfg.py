@@ -398,7 +398,7 @@ def test_lcfg_is_a_dag_in_topological_order_and_serialises(tmp_path):
     a = one(
         tmp_path,
         """
-  void m(int n) { for (int i = 0; i < n; i++) { try { if (i > 2) continue; LOG.info("x"); } finally { LOG.info("f"); } } }""",
+  void m(int n) { for (int i = 0; i < n; i++) { try { if (i > 2) continue; LOG.info("x"); } finally { LOG.info("f"); } } }""",  # noqa: E501 - the Java method stays on one line: the test reads its line numbers
     )
     for g in a.build_all_lcfgs().values():
         # node ids are a topological order; the exits (ids 1-3) are fixed sinks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -77,7 +78,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
 
 def test_entry_report_counts_infeasible_paths(tmp_path):
     out = gen(tmp_path, "--n", "10")
-    rows = {r["entry"]: r for r in csv.DictReader(open(out / "entries.csv"))}
+    rows = {r["entry"]: r for r in csv.DictReader(io.StringIO((out / "entries.csv").read_text()))}
     delete = next(r for k, r in rows.items() if k.endswith("#delete(Block)"))
     assert int(delete["paths"]) == int(delete["infeasible"]) + int(delete["kept"])
     receive = next(r for k, r in rows.items() if "#receive(" in k)

@@ -123,7 +123,7 @@ def test_rules_file_overrides_and_errors(tmp_path):
     rules = load_rules(p)
     assert rules["session"]["recovery"] is False and rules["line"]["levels"] == ["ERROR", "FATAL"]
     p.write_text("session:\n  nonsense: 1\n")
-    with pytest.raises(RulesError, match="r.yaml: unknown key session.nonsense"):
+    with pytest.raises(RulesError, match=r"r\.yaml: unknown key session\.nonsense"):
         load_rules(p)
     p.write_text("line: [\n")
     with pytest.raises(RulesError, match=r"r.yaml:\d+"):

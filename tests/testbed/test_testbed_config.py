@@ -163,7 +163,7 @@ def test_locate_apache_release(tmp_path):
         (lib / n).write_bytes(b"PK")
     dist = install.locate(lib.parent)
     assert (dist.kind, dist.logging, dist.version) == ("apache", "logback", "3.8.4")
-    with pytest.raises(install.MissingServer, match="no lib/zookeeper-X.jar"):
+    with pytest.raises(install.MissingServer, match=r"no lib/zookeeper-X\.jar"):
         install.locate(tmp_path)
     with pytest.raises(install.MissingServer, match="does not exist"):
         install.locate(tmp_path / "nope")

@@ -136,7 +136,7 @@ def test_build_outputs_from_three_logs(tmp_path):
     with open(tmp_path / "structured.csv") as fh:
         table = list(csv.DictReader(fh))
     assert [r["Server"] for r in table] == ["zk1", "zk1", "zk2", "zk1", "zk1", "zk2", "zk3", "zk1", "zk1"]
-    assert [r["Phase"] for r in table][0] == "startup" and table[-1]["Phase"] == "shutdown"
+    assert next(r["Phase"] for r in table) == "startup" and table[-1]["Phase"] == "shutdown"
     assert [r["Label"] for r in table] == ["", "0", "0", "1", "1", "1", "1", "0", ""]
     assert table[3]["Level"] == "WARN" and table[3]["Content"] == "Exception when following the leader"
     assert table[3]["Faults"] == "0"

@@ -52,7 +52,7 @@ def zk_dist():
     dist, why = _obtain_server()
     if dist is None:
         msg = f"ZOOKEEPER TESTBED SMOKE TEST NOT RUN: {why}"
-        warnings.warn(msg)
+        warnings.warn(msg, stacklevel=1)  # the message names this test, not a caller
         print("\n" + msg, file=sys.stderr)
         pytest.skip(msg)
     return dist

@@ -69,7 +69,8 @@ def render(run: RunDir) -> str:
                 "threshold (chosen on validation data)": num(doc.get("threshold"), 4),
                 "held-out sessions (the last fifth of the log, never trained on)": f"{num(tests)} ({num(anomalies)} "
                 "labelled anomalous)",
-                "alarms": f"{num(n_alarms)}, of which labelled anomalous {num(true_alarms)} ({pct(true_alarms, n_alarms)})",
+                "alarms": f"{num(n_alarms)}, of which labelled anomalous {num(true_alarms)} "
+                f"({pct(true_alarms, n_alarms)})",
                 "labelled anomalies not flagged": num(to_int(doc.get("anomalies_missed"))),
                 "model folder": doc.get("model", "?"),
             }

@@ -106,7 +106,8 @@ class BaseDetector:
 
     @classmethod
     def from_state(cls, params: dict, st: DetectorState) -> BaseDetector:
-        det = cls(**params)
+        """The fitted detector back from `get_params()` and `get_state()`, as saved (JSON) or as they are."""
+        det = cls(**_untupled(cls, params))
         det.threshold_ = float(st.meta["threshold"])
         det._load_state(st)
         return det
@@ -130,6 +131,14 @@ class BaseDetector:
             return self
         self.threshold_ = best_f1_threshold(self.decision_function(X_val), y, self.threshold_)
         return self
+
+
+def _untupled(cls: type[BaseDetector], params: dict) -> dict:
+    """JSON has no tuples: a tuple parameter (CNN's `kernel_sizes`) saved to a model folder comes back a list.
+    It is a tuple again where the parameter's default is one, so that the loaded detector's parameters equal the
+    saved detector's (and its repr and clones with them)."""
+    defaults = {k: p.default for k, p in inspect.signature(cls.__init__).parameters.items()}
+    return {k: tuple(v) if isinstance(v, list) and isinstance(defaults.get(k), tuple) else v for k, v in params.items()}
 
 
 def _same(a, b) -> bool:

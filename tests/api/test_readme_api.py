@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import re
 import runpy
 from pathlib import Path
@@ -19,6 +21,7 @@ def _example() -> str:
     return blocks[0]
 
 
+@pytest.mark.slow  # the README's example: every stage on the embedded example
 def test_readme_python_api_example_runs_as_written(tmp_path, monkeypatch, capsys):
     script = tmp_path / "example.py"
     script.write_text(_example(), encoding="utf-8")

@@ -107,6 +107,7 @@ def _until(what: str, cond, timeout: float = 90.0):
     pytest.fail(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow  # a real Prometheus server scraping a followed stream
 def test_a_real_prometheus_scrapes_detect_follow_and_reads_the_alarm_counter(example_model, part_log, tmp_path, tool):
     prometheus = tool("prometheus")
     live, alarms = tmp_path / "live.log", tmp_path / "alarms.jsonl"

@@ -19,6 +19,7 @@ def _make(name, texts=None, tiny=True):
     return make_detector(name, params)
 
 
+@pytest.mark.slow  # trains every detector at its default (full) size
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_detector_beats_trivial_baseline(name, hdfs_small):
     X, y = hdfs_small["train"]

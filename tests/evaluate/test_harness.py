@@ -95,6 +95,7 @@ def test_every_arm_trains_on_identical_splits_and_adds_the_same_amount(hdfs100k,
     assert files["paired_csv"].exists() and files["mcnemar_csv"].exists()
 
 
+@pytest.mark.slow  # the evaluation twice, once over a process pool
 def test_parallel_cells_give_the_same_rows(hdfs100k, tmp_path):
     real = _subset(hdfs100k, 300, 30)
     syn = load_augment_dir(_synthetic_dir(tmp_path, _subset(hdfs100k, 100, 10, seed=1)))

@@ -151,6 +151,7 @@ def test_crashed_block_is_recovered_in_the_next_run():
     shutil.which("javac") is None or shutil.which("java") is None,
     reason="needs a JDK (javac and java on PATH) to compile and run the example service",
 )
+@pytest.mark.slow  # compiles and runs the Java example service
 def test_live_run_with_one_injected_fault(tmp_path, statements):
     rec = _recorder()
     runs = [rec.RunSpec(blocks=12, fault_rate=0.0, transient_rate=0.0, inject=["disk-full@5", "flaky-peer@7"])]
@@ -174,6 +175,7 @@ def test_live_run_with_one_injected_fault(tmp_path, statements):
     shutil.which("javac") is None or shutil.which("java") is None,
     reason="needs a JDK (javac and java on PATH) to compile and run the example service",
 )
+@pytest.mark.slow  # compiles and runs the Java example service
 def test_live_run_with_operations_left_out(tmp_path):
     """`--ops write,read`: the same seeded blocks, faults and reads as the whole workload, without any update or
     delete; the whole workload (the default) has deletes."""

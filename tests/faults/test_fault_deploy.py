@@ -176,7 +176,7 @@ except WorkerDied as e:
 
 
 @pytest.mark.parametrize("fn", ["map_ordered", "imap_ordered"])
-@pytest.mark.parametrize("executor", ["process", "ray"])
+@pytest.mark.parametrize("executor", ["process", pytest.param("ray", marks=pytest.mark.slow)])  # Ray: a local cluster
 def test_a_killed_pool_worker_fails_the_call_instead_of_hanging_it(fn, executor, tmp_path):
     if executor == "ray":
         pytest.importorskip("ray")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from faults_helpers import SMALL, invoke
@@ -11,6 +13,7 @@ def _stages(out):
     return json.loads((out / "run.json").read_text())["stages"]
 
 
+@pytest.mark.slow  # the whole pipeline, then re-runs over damaged outputs
 def test_damaged_outputs_are_redone_and_say_why(tmp_path, src, log, labels):
     bad_labels = tmp_path / "labels.csv"
     rows = labels.read_text().splitlines()
@@ -67,6 +70,7 @@ def test_damaged_outputs_are_redone_and_say_why(tmp_path, src, log, labels):
     ]
 
 
+@pytest.mark.slow  # a pipeline run in a subprocess, interrupted
 def test_ctrl_c_during_run_exits_130_without_a_report(tmp_path, monkeypatch):
     import anomalygen.synthesis.output as output
 

@@ -35,6 +35,7 @@ def _events(path: Path, statements) -> list[tuple[str, str]]:
     return [(ln.fields[3], ln.event_id) for ln in parser.parse([str(path)])]
 
 
+@pytest.mark.slow  # compiles and runs Java (log4j2, logback) to regenerate the fixtures
 def test_regenerated_fixtures_match_the_committed_ones(tmp_path, tool):
     tool("javac")
     tool("java")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 from html.parser import HTMLParser
@@ -30,6 +32,7 @@ class _Tags(HTMLParser):
         self.ids.update(v for k, v in attrs if k == "id" and v)
 
 
+@pytest.mark.slow  # the whole pipeline, end to end
 def test_default_run_end_to_end_then_resumes(tmp_path):
     out = tmp_path / "run"
     r = runner.invoke(app, ["run", "--out", str(out), *SMALL])
@@ -74,6 +77,7 @@ def test_default_run_end_to_end_then_resumes(tmp_path):
     assert man["outputs"]["counts"]["sessions"] == 300
 
 
+@pytest.mark.slow  # the whole pipeline, end to end
 def test_config_file_and_flags(tmp_path):
     cfg = tmp_path / "run.toml"
     cfg.write_text('[run]\nmodels = "PCA"\nn = 150\nseeds = 1\nepochs = 1\nratios = "0,0.5"\n')
@@ -98,6 +102,7 @@ def test_missing_inputs_are_named(tmp_path):
     assert r.exit_code == 2 and "inside the input folder" in r.output
 
 
+@pytest.mark.slow  # the whole pipeline, end to end
 def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
     from anomalygen.examples import example_logs, example_tree
 
@@ -140,6 +145,7 @@ def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
     assert "Alarm rates on held-out sessions presumed normal" in page
 
 
+@pytest.mark.slow  # the whole pipeline, end to end
 def test_run_with_weak_labels_marks_them(tmp_path):
     from anomalygen.examples import example_logs, example_tree
 

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# slow: the module fixture runs the whole pipeline; one test drives Chromium
+pytestmark = pytest.mark.slow
+
 SMALL = ["--models", "PCA,LR,IsolationForest", "--n", "200", "--seeds", "3", "--epochs", "1"]
 
 

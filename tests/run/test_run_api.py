@@ -3,10 +3,15 @@ skipped; stages record their settings, not command lines."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from anomalygen.run.api import RunRequest, run_pipeline
 from anomalygen.source.api import SourceTree
+
+# slow: runs the whole pipeline twice
+pytestmark = pytest.mark.slow
 
 
 def test_run_reads_the_tree_once_and_not_when_nothing_changed(tmp_path, monkeypatch):

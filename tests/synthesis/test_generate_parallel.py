@@ -35,6 +35,7 @@ def test_any_number_of_processes_writes_the_same_files(tmp_path):
     assert generate(tmp_path / "j3", "--jobs", "3") == one
 
 
+@pytest.mark.slow  # starts a local Ray cluster
 def test_ray_tasks_write_the_same_files_as_one_process(tmp_path):
     try:
         import ray

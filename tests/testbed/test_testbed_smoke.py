@@ -20,6 +20,9 @@ from anomalygen.logs.sessions_data import load_dataset, load_sessions_jsonl
 from anomalygen.testbed import TestbedRequest, install, run_testbed
 from anomalygen.testbed.process import REGISTRY
 
+# slow: each module fixture starts a real 3-server ZooKeeper ensemble (a JVM each) for about a minute
+pytestmark = pytest.mark.slow
+
 
 def _obtain_server():
     """(ZkDist, None) or (None, why not)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
 import runpy
 from pathlib import Path
+
+import pytest
 
 import anomalygen as ag
 

@@ -63,7 +63,18 @@ def test_short_empty_and_unseen_sessions_are_scored(name, hdfs_small):
     assert set(det.predict(odd)) <= {0, 1}
 
 
-@pytest.mark.parametrize("name", ["DeepLog", "Transformer", "LogAnomaly", "PCA", "InvariantsMining", "AutoEncoder"])
+# the Transformer and LogAnomaly trainings here take seconds each: slow tier
+@pytest.mark.parametrize(
+    "name",
+    [
+        "DeepLog",
+        pytest.param("Transformer", marks=pytest.mark.slow),
+        pytest.param("LogAnomaly", marks=pytest.mark.slow),
+        "PCA",
+        "InvariantsMining",
+        "AutoEncoder",
+    ],
+)
 def test_unseen_event_raises_the_anomaly_score(name, hdfs_small):
     X, y = hdfs_small["train"]
     normal = [s for s, lab in zip(X, y, strict=True) if lab == 0][:300]

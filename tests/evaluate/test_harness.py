@@ -280,6 +280,7 @@ def test_cell_cache_serves_finished_cells_and_misses_on_changed_additions(hdfs10
     assert len(list((tmp_path / "cache").glob("*.json"))) == 5  # only the synthetic arm changed
 
 
+@pytest.mark.slow  # a process pool whose parent is killed
 def test_a_worker_leaves_when_the_evaluating_process_is_gone():
     import multiprocessing
     import subprocess

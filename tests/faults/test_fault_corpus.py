@@ -163,7 +163,7 @@ def test_a_file_as_the_model(tmp_path):
         ["--sessions-by", "window:time:10"],
         ["--sessions-by", "regex:("],
         ["--format", "<Nope"],
-        ["--format", "hdfs"],
+        pytest.param(["--format", "hdfs"], marks=pytest.mark.slow),  # parses the whole example log first
         ["--param", "epochs"],
         ["--augment", str(LOG)],
     ],

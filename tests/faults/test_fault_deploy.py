@@ -350,6 +350,7 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+@pytest.mark.slow  # kills a pool worker of a real evaluation
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the pool's workers through /proc")
 def test_evaluate_jobs_2_fails_with_exit_1_when_a_worker_is_killed(tmp_path):
     data = tmp_path / "d.jsonl"
@@ -416,6 +417,7 @@ def test_parse_and_sessions_outputs_never_land_on_an_input(tmp_path, src):
     assert log.read_bytes() == before
 
 
+@pytest.mark.slow  # `detect --follow` subprocesses stopped by signals
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_followed_stream_stopped_by_a_signal_keeps_its_alarms_in_whole_lines(model, part_log, tmp_path, sig):
     out = tmp_path / "alarms.jsonl"

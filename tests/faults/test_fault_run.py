@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 
+import pytest
 from faults_helpers import SMALL, invoke
 
 
@@ -108,6 +107,7 @@ except KeyboardInterrupt:
 """
 
 
+@pytest.mark.slow  # a subprocess interrupted inside z3
 def test_ctrl_c_during_a_z3_check_stays_ctrl_c():
     # z3 catches SIGINT during check() and answers "unknown" unless told not to: the run must see the Ctrl-C
     import subprocess

@@ -4,10 +4,10 @@ The 20-kill acceptance run is `python scripts/kill_run.py --kills 20`."""
 
 from __future__ import annotations
 
-import pytest
-
 import importlib.util
 from pathlib import Path
+
+import pytest
 
 # slow: kill campaigns over whole `anomalygen run` subprocesses, each followed by a re-run
 pytestmark = pytest.mark.slow

@@ -3,9 +3,9 @@ skipped; stages record their settings, not command lines."""
 
 from __future__ import annotations
 
-import pytest
-
 import json
+
+import pytest
 
 from anomalygen.run.api import RunRequest, run_pipeline
 from anomalygen.source.api import SourceTree

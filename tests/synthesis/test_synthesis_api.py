@@ -13,6 +13,7 @@ from anomalygen.synthesis.api import GenerateRequest, generate
 LOG = example_logs() / "minisvc.log"
 
 
+@pytest.mark.slow  # generates twice over the example's every path
 def test_generate_from_a_tree_equals_generate_from_the_source(tmp_path):
     common = dict(logs=[LOG], format="zookeeper", n=60, seed=3, session_key="block", max_paths=40, jobs=1)
     a = generate(GenerateRequest(tmp_path / "a", tree=SourceTree.read(), **common))

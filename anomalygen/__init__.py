@@ -65,7 +65,7 @@ def __getattr__(name: str):
     if name in _WHERE or name in _ALIAS:
         import importlib
 
-        module, attr = _ALIAS.get(name, (_WHERE.get(name), name))
+        module, attr = _ALIAS.get(name) or (_WHERE[name], name)
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'anomalygen' has no attribute {name!r}")
 

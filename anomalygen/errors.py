@@ -18,7 +18,9 @@ INTERRUPTED = 130
 BAD_INPUT = 2
 FAILED = 1
 # usage errors keep click's own message and exit code 2 (typer may vendor click, so found through typer)
-_USAGE = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_USAGE: tuple[type[Exception], ...] = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+# what the top-level group lets through as it is: an exit, and usage errors for click to print
+_THROUGH: tuple[type[Exception], ...] = (typer.Exit, *_USAGE)
 
 
 class InputError(ValueError):
@@ -69,7 +71,7 @@ def debug_wanted(ctx: typer.Context | None = None) -> bool:
     while ctx is not None:
         if ctx.params.get("debug"):
             return True
-        ctx = ctx.parent
+        ctx = ctx.parent  # type: ignore[assignment]  # typer's Context is click's, which typer vendors
     return False
 
 
@@ -80,13 +82,13 @@ class SafeGroup(TyperGroup):
     _depth = 0
     worker_died = False  # the program then leaves without the interpreter's exit (`cli.main`)
 
-    def invoke(self, ctx: typer.Context):
+    def invoke(self, ctx: typer.Context):  # type: ignore[override]  # typer's Context is click's, as above
         if SafeGroup._depth or debug_wanted(ctx):
             return super().invoke(ctx)
         SafeGroup._depth += 1
         try:
             return super().invoke(ctx)
-        except (typer.Exit, *_USAGE):
+        except _THROUGH:
             raise
         except typer.Abort:
             typer.echo("interrupted", err=True)

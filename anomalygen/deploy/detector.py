@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anomalygen.atomic import AtomicFile
 from anomalygen.checks import apart_from_inputs
@@ -31,6 +32,9 @@ from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
 from anomalygen.parallel import resolve_jobs
 from anomalygen.settings import check, check_fields
 from anomalygen.source.api import SourceTree
+
+if TYPE_CHECKING:  # prometheus_client is imported only when metrics are served
+    from anomalygen.deploy.metrics import Monitor
 
 
 @dataclass
@@ -68,7 +72,7 @@ class DetectRequest:
     labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
     jobs: int = 0  # processes that parse big plain files (0: the machine's cores); stdin and --follow: one
     threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
-    monitor: object | None = None  # a deploy.metrics.Monitor: reads the stream's counters, times the scoring
+    monitor: Monitor | None = None  # reads the stream's counters, times the scoring
 
 
 @dataclass
@@ -166,7 +170,7 @@ class Detector:
             return req.exit_idle is not None and time.monotonic() - last_data[0] >= req.exit_idle
 
         tally = _Tally(req, self.manifest.get("training", {}).get("held_out_sessions", []), on_alarm)
-        judge = self.judge
+        judge: Callable[[Sequence[OpenSession]], list[Verdict]] = self.judge
         if req.monitor is not None:
             req.monitor.watch(self, stats, grouper, req.model)
             judge = req.monitor.timed(judge)

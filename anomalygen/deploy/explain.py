@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class Explainer:
             "template": rec.get("template", ""),
         }
 
-    def explain(self, events: list[str], where: list[str], text: list[str], scored: Scored) -> dict:
+    def explain(self, events: Sequence[str], where: Sequence[str], text: Sequence[str], scored: Scored) -> dict:
         """Why the session `events` (with the file:line and text of its lines) was flagged; `scored` is its
         `SessionScorer` result, which for next-event models holds the model's view of its unexpected steps."""
         if isinstance(self.det, NextEventDetector):
@@ -82,7 +83,7 @@ class Explainer:
             }
         return {"kind": "counts", "unseen": self._unseen(events, where), "deviations": self._deviations(events)}
 
-    def _unseen(self, events: list[str], where: list[str]) -> list[dict]:
+    def _unseen(self, events: Sequence[str], where: Sequence[str]) -> list[dict]:
         seen: dict[str, dict] = {}
         for i, e in enumerate(events):
             if e in self.known:
@@ -92,7 +93,9 @@ class Explainer:
             seen[e]["count"] += 1
         return list(seen.values())
 
-    def _unexpected(self, events: list[str], where: list[str], text: list[str], scored: Scored) -> list[dict]:
+    def _unexpected(
+        self, events: Sequence[str], where: Sequence[str], text: Sequence[str], scored: Scored
+    ) -> list[dict]:
         out = []
         record = self._record
         for step in scored.unexpected:
@@ -111,7 +114,7 @@ class Explainer:
             )
         return out
 
-    def _deviations(self, events: list[str]) -> list[dict]:
+    def _deviations(self, events: Sequence[str]) -> list[dict]:
         counts = Counter(e for e in events if e in self.known)
         rows = []
         for key in set(counts) | {k for k, m in self.mean.items() if m > 0}:

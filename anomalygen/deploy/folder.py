@@ -33,6 +33,7 @@ import numpy as np
 
 from anomalygen import atomic
 from anomalygen.atomic import atomic_folder, atomic_path, is_temp
+from anomalygen.detect.base import BaseDetector
 from anomalygen.detect.registry import DETECTORS
 from anomalygen.detect.state import DetectorState
 from anomalygen.manifest import provenance
@@ -60,7 +61,7 @@ class ModelError(ValueError):
 
 @dataclass
 class ModelFolder:
-    detector: object  # a fitted BaseDetector
+    detector: BaseDetector  # fitted
     manifest: dict
     statements: list[LogStatement]
     vocabulary: dict[str, dict]  # statement id -> {file, line, class_name, method, level, template}
@@ -194,7 +195,8 @@ def _write_files(out: Path, model: ModelFolder) -> Path:
         files.append(name)
 
     write_json("detector.json", {"name": det.name, "params": det.get_params(), "state": st.meta})
-    write_by_name("arrays.npz", lambda p: np.savez(p, **st.arrays))
+    # numpy's stubs read **arrays as its allow_pickle flag
+    write_by_name("arrays.npz", lambda p: np.savez(p, **st.arrays))  # type: ignore[arg-type]
     if st.tensors:
         write_by_name("weights.safetensors", lambda p: save_file(st.tensors, str(p)))
     if st.estimator is not None:
@@ -206,7 +208,7 @@ def _write_files(out: Path, model: ModelFolder) -> Path:
     )
     files.append("inventory.jsonl")
     write_json("vocabulary.json", model.vocabulary)
-    write_by_name("profile.npz", lambda p: np.savez(p, **model.profile))
+    write_by_name("profile.npz", lambda p: np.savez(p, **model.profile))  # type: ignore[arg-type]  # as above
     doc = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

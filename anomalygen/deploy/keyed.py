@@ -105,6 +105,7 @@ class KeyRule:
     def _places_of(self, cols: EventColumns) -> list[tuple[slice, ...]]:
         """Where each message's keys are, from its digit key's entry (found on the first message of that key)."""
         places = self._places
+        assert places is not None, "called only with key places cached"
         got = list(map(places.get, cols.digit_keys))
         for i in positions(got, None):
             key = cols.digit_keys[i]
@@ -114,4 +115,4 @@ class KeyRule:
                     places.clear()
                 hit = places[key] = tuple(slice(*m.span(self._group)) for m in self._finditer(cols.messages[i]))
             got[i] = hit
-        return got
+        return got  # type: ignore[return-value]  # every None was filled in above

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -98,7 +99,7 @@ class Monitor:
         )
         self.alerts_queued = Gauge(f"{PREFIX}_alerts_queued", "alerts waiting to be posted", registry=r)
         self.detector = ""
-        self._server = None
+        self._server: WSGIServer | None = None
 
     def watch(self, detector, stats, grouper, model_path="") -> None:
         """Start reading a stream's counters (`detector`: the loaded `Detector`, from the folder `model_path`)."""

@@ -187,7 +187,7 @@ class Sessionizer:
             g = n0 + 1 + a  # the number of line a among all lines fed
             if not window and self.idle_lines > 0:  # the usual way: as far as no session it touches can go idle
                 b = min(m, a + self.idle_lines)
-                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
+                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)  # type: ignore[arg-type]  # no window: keys
                 if self._overflow(seg_keys, seg_lines) is None:
                     self._long_segment(
                         seg_keys, seg_lines, key_lines is None, codes, places, block.texts, n0, a, b, now, out
@@ -204,7 +204,7 @@ class Sessionizer:
             if window:
                 seg_keys, seg_lines = [f"w{(g - 1) // window}"] * (b - a), np.arange(a, b)
             else:
-                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)
+                seg_keys, seg_lines = _keys_between(keys, key_lines, a, b)  # type: ignore[arg-type]  # no window: keys
             cut = self._overflow(seg_keys, seg_lines)
             if cut is not None:  # stop before the line that opens one session too many; it goes alone
                 b = cut if cut > a else a + 1
@@ -306,8 +306,9 @@ class Sessionizer:
         if first is None:
             first = {}  # key -> index of its first occurrence; keys in order of first occurrence
             ids = np.fromiter(map(first.setdefault, keys, count()), np.int64, len(keys))
-        order = np.argsort(ids, kind="stable")  # grouped by key, each group in line order
-        starts = np.flatnonzero(np.diff(ids[order], prepend=-1))
+        # grouped by key, each group in line order (a caller that gives `first` gives `ids`)
+        order = np.argsort(ids, kind="stable")  # type: ignore[arg-type]
+        starts = np.flatnonzero(np.diff(ids[order], prepend=-1))  # type: ignore[index]  # as above
         ends = np.append(starts[1:], len(keys))
         at = lines[order]
         code_bytes = memoryview(codes[at].tobytes())  # slices of a memoryview copy nothing
@@ -375,7 +376,8 @@ class Sessionizer:
         timed = now is not None and self.idle_seconds is not None
         while self.open:
             s = next(iter(self.open.values()))
-            idle = self.n - s.last_line >= self.idle_lines or (timed and now - s.last_time >= self.idle_seconds)
+            # `timed`: now and idle_seconds are both given
+            idle = self.n - s.last_line >= self.idle_lines or (timed and now - s.last_time >= self.idle_seconds)  # type: ignore[operator]
             if not idle:
                 break
             self.open.popitem(last=False)

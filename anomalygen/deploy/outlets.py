@@ -7,8 +7,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from anomalygen.errors import InputError
+
+if TYPE_CHECKING:  # imported where metrics are served: it loads prometheus_client
+    from anomalygen.deploy.metrics import Monitor
 
 
 @dataclass
@@ -27,9 +31,10 @@ def outlets(
     detector: str,
     on_alarm: Callable | None,
     say: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
-) -> Iterator[tuple[object, Callable]]:
+) -> Iterator[tuple[Monitor | None, Callable]]:
     """(the metrics monitor or None, the alarm callback to stream with: `on_alarm` plus counting and posting)."""
-    monitor = alerter = None
+    monitor: Monitor | None = None
+    alerter = None
     if settings.metrics_port is not None:
         from anomalygen.deploy.metrics import Monitor
 

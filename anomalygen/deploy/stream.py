@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from anomalygen.logs.reader import CHUNK_BYTES, ReadStats, _decode_block, iter_chunks
@@ -82,7 +82,8 @@ def read_stdin(stats: ReadStats, max_line_bytes: int = 1 << 20) -> Iterator[Chun
     buf = _Lines("<stdin>", stats, max_line_bytes)
     raw = sys.stdin.buffer
     while True:
-        data = raw.read1(CHUNK_BYTES)  # whatever has arrived: a pipe from a live writer is not held back
+        # whatever has arrived: a pipe from a live writer is not held back (stdin's buffer is a BufferedReader)
+        data = raw.read1(CHUNK_BYTES)  # type: ignore[union-attr]
         if not data:
             break
         got = buf.feed(data)
@@ -157,7 +158,7 @@ def _replaced(path: Path, ino: int | None, pos: int) -> bool:
 
 
 def line_source(
-    paths: list[str | Path],
+    paths: Sequence[str | Path],
     stats: ReadStats,
     follow_last: bool = False,
     stop: Callable[[], bool] = lambda: False,

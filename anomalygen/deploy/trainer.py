@@ -13,7 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt
 
     if req.augment is not None:
         syn = load_augment_dir(req.augment)
-        info = {"augment": str(req.augment)}
+        info: dict[str, Any] = {"augment": str(req.augment)}
     elif req.synthesize > 0:
         from anomalygen.synthesis.api import GenerateRequest, generate
 

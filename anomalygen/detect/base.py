@@ -46,6 +46,7 @@ class BaseDetector:
     name = "base"
     # "deep": a neural network trained for `epochs`; "semantic": reads template text (`semantic`, `event_texts`)
     tags: frozenset[str] = frozenset()
+    threshold_: float  # set by fit; absent before it
 
     @classmethod
     def param_names(cls) -> tuple[str, ...]:

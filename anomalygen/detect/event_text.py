@@ -26,7 +26,7 @@ class SemanticState:
     which backend made it. Mixed in before the base detector class."""
 
     def _save_state(self, st) -> None:
-        super()._save_state(st)
+        super()._save_state(st)  # type: ignore[misc]  # a mixin: the detector class after it has it
         st.tensors["sem"] = self.sem_.clone()
         st.meta["semantic_backend"] = self.semantic_backend_
 

@@ -12,6 +12,8 @@ than `max_len` are cut to their first `max_len` events and not judged on their e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,6 +27,7 @@ from anomalygen.detect.vocab import OOV, EventVocabulary
 class NextEventDetector(BaseDetector):
     supervised = False
     tags = frozenset({"deep"})
+    max_len: int  # each model's own parameter
 
     def _build(self, n_tokens: int, n_classes: int) -> torch.nn.Module:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -114,7 +117,7 @@ class NextEventDetector(BaseDetector):
     @torch.inference_mode()
     def step_ranks(
         self,
-        sessions: list[list[str]],
+        sessions: Sequence[Sequence[str]],
         top: int = 3,
         above: float | None = None,
         first: int | None = None,

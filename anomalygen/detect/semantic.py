@@ -24,7 +24,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
 def words(text: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for w in _WORD.findall(text):
         out.extend(p.lower() for p in _CAMEL.split(w) if p)
     return out

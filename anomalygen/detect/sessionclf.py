@@ -45,7 +45,9 @@ class SessionClassifierDetector(BaseDetector):
             idx = np.pad(idx, ((0, 0), (0, self.min_len - idx.shape[1])), constant_values=self.vocab_.pad_index)
         return torch.from_numpy(idx), torch.from_numpy(np.maximum(lengths, 1))
 
-    min_len = 1
+    @property
+    def min_len(self) -> int:  # the shortest input the network takes (a CNN: its widest kernel)
+        return 1
 
     def fit(self, X, y=None):
         X, y = self._prepare_fit(X, y)

@@ -47,9 +47,9 @@ class EstimatorState:
     Mixed in before the base detector class."""
 
     def _save_state(self, st) -> None:
-        super()._save_state(st)
+        super()._save_state(st)  # type: ignore[misc]  # a mixin: the detector class after it has it
         st.estimator = self.model_
 
     def _load_state(self, st) -> None:
-        super()._load_state(st)
+        super()._load_state(st)  # type: ignore[misc]  # a mixin: the detector class after it has it
         self.model_ = st.estimator

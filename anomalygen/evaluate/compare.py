@@ -181,8 +181,8 @@ def headline(paired: list[dict], primary: str, arms: list[str]) -> list[dict]:
                 fpr_novel_verdict_vs_baseline=nov["verdict"],
                 p_fpr_novel_vs_baseline=nov["p_ttest"],
             )
-        cands = [idx.get((model, frac, ratio, SYNTHETIC, c, primary)) for c in controls]
-        cands = [c for c in cands if c is not None]
+        found = [idx.get((model, frac, ratio, SYNTHETIC, c, primary)) for c in controls]
+        cands = [c for c in found if c is not None]
         if cands:
             best = max(cands, key=lambda c: c["mean_versus"])
             row.update(

@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -151,7 +152,7 @@ def run_evaluation(
         if A.SYNTHETIC in sources
         else (next(iter(sources.values())).anomalous_share if sources else 0.0)
     )
-    info = {
+    info: dict[str, Any] = {
         "key_mode": plan.mode,
         "keys": plan.info,
         "arms": arms,
@@ -283,7 +284,7 @@ class _Cache:
     )
 
     def __init__(self, cfg: EvalConfig, X, y, texts):
-        self.dir = Path(cfg.cache_dir)
+        self.dir = Path(cfg.cache_dir)  # type: ignore[arg-type]  # made only with a cache_dir
         self.dir.mkdir(parents=True, exist_ok=True)
         h = hashlib.sha256(json.dumps({f: getattr(cfg, f) for f in self.FIELDS}, sort_keys=True).encode())
         h.update(json.dumps([X, y.tolist()]).encode())
@@ -353,7 +354,8 @@ def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: _C
 
 def _gather(cells, done, fresh, cache, on_run) -> tuple[list[dict], dict]:
     """Rows in cell order: cached ones as they were, the others as the workers return them."""
-    runs, preds = [], {}
+    runs: list[dict] = []
+    preds: dict[tuple, np.ndarray] = {}
     fresh = iter(fresh)
     for i, cell in enumerate(cells):
         got = done.get(i)
@@ -361,7 +363,8 @@ def _gather(cells, done, fresh, cache, on_run) -> tuple[list[dict], dict]:
             got = next(fresh)
             if cache:
                 cache.put(cell, *got)
-        _collect(cell, *got, runs, preds, on_run)
+        row, pred = got
+        _collect(cell, row, pred, runs, preds, on_run)
     return runs, preds
 
 
@@ -375,6 +378,7 @@ def _collect(cell, row, pred, runs, preds, on_run) -> None:
 
 def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     sh = _SHARED
+    assert sh is not None, "a worker's initializer sets it before any cell"
     cfg = sh.cfg
     supervised = bool(getattr(DETECTORS.get(cell.model), "supervised", False)) if cell.model in DETECTORS else False
     add = cell.add

@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from anomalygen.testbed.labels import Interval
 
@@ -50,7 +51,7 @@ def operator_metrics(
     normal = [w for w in windows if not any(_overlaps(w, f) for f in faults)]
     during_ops = [w for w in normal if any(_overlaps(w, o) for o in operations)]
     steady = [w for w in normal if not any(_overlaps(w, o) for o in operations)]
-    per_op = []
+    per_op: list[dict[str, Any]] = []
     for o in operations:
         mine = [w for w in normal if _overlaps(w, o)]
         per_op.append({"index": o.index, "kind": o.kind, "windows": len(mine), "alarms": sum(w.alarm for w in mine)})

@@ -16,7 +16,7 @@ from anomalygen.report.evaluation import render_evaluation
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
-    cols = []
+    cols: list[str] = []
     for r in rows:
         cols.extend(k for k in r if k not in cols)
     with atomic.atomic_open(path, "w", newline="") as fh:

@@ -100,7 +100,7 @@ class Rows(NamedTuple):
 
     start: int  # byte offset in the part file
     size: int
-    count: int
+    count: int  # type: ignore[assignment]  # shadows tuple.count(), which nothing here calls
 
 
 class Unexplained(NamedTuple):
@@ -271,7 +271,7 @@ def _write_part(res: PartResult, fh, n: int, parser: LogParser, rows: CsvRows) -
                 n += 1
                 line = ParsedLine(seg.file, seg.lineno, seg.values, eid, tpl, params, FALLBACK, 0)
                 for batch in rows.render([line], n):
-                    fh.write("".join(batch).encode())
+                    fh.write("".join(batch).encode())  # type: ignore[arg-type]  # rows only: no keep_fallback
     if res.part_file is not None:
         os.unlink(res.part_file)
     for eid, c in res.counts.items():  # the workers' events are statements, never Drain3's

@@ -106,7 +106,7 @@ class CoverageReport:
             groups[key(st)].append(st)
         out = {}
         for g, sts in groups.items():
-            row = {"statements": len(sts)}
+            row: dict[str, float] = {"statements": len(sts)}
             for m, ids in self.methods.items():
                 c = sum(1 for s in sts if s.id in ids)
                 row[m] = c

@@ -96,7 +96,7 @@ class LogFormat:
     spec: str
     name: str | None = None  # the preset name, when one was used
     fields: tuple[str, ...] = ()
-    regex: re.Pattern[str] = field(default=None, repr=False)  # type: ignore[assignment]
+    regex: re.Pattern[str] = field(default=None, repr=False)  # type: ignore[arg-type]  # LogFormat.parse compiles it
     content_index: int = -1
     level_index: int = -1
     component_index: int = -1

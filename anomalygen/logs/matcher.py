@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import call, itemgetter
+from typing import Any
 
 from anomalygen.core.levels import normalise as normalise_level
 from anomalygen.core.templates import effective_template, is_opaque, literal_parts
@@ -66,10 +67,10 @@ def digit_keys(messages: list[str]) -> list[bytes]:
 def _params_getter(regex: re.Pattern[str], message: str) -> Callable[[str], tuple]:
     """`m -> regex.match(m).groups()` for every message with `message`'s digit key (see the module text), from
     slices where it can: a regex that cannot tell one digit from another matches all of them at the same places."""
-    spans = regex.match(message).regs[1:]
+    spans = regex.match(message).regs[1:]  # type: ignore[union-attr]  # `message` is one the regex matched
     if any(a < 0 for a, _ in spans):  # a group that took no part has the value None, not a slice
         match = regex.match
-        return lambda m: match(m).groups()
+        return lambda m: match(m).groups()  # type: ignore[union-attr]  # called for matching messages only
     if not spans:
         return lambda m: ()
     if len(spans) == 1:
@@ -365,7 +366,8 @@ class Matcher:
             header[cj] if cj >= 0 else "",
             header[lj] if lj >= 0 else "",
         )
-        return k, n, self.entries[k].regex.match(message).groups() if n else ()
+        # n > 0: entry k matched the message
+        return k, n, self.entries[k].regex.match(message).groups() if n else ()  # type: ignore[union-attr]
 
     def fast_entries(
         self, messages: list[str], headers: Sequence[Sequence[str]], keys: list[bytes] | None = None
@@ -387,7 +389,7 @@ class Matcher:
     ) -> tuple[list[int], list[int], list[tuple]]:
         if keys is None:
             keys = digit_keys(messages)
-        hits = list(map(self._cache_get, keys))
+        hits: list[Any] = list(map(self._cache_get, keys))  # the misses (None) are filled in below
         tally = self._tally
         for i in positions(hits, None):
             hit = self._cache_get(keys[i])  # an earlier message of the block may have filled it
@@ -424,7 +426,8 @@ class Matcher:
             ks[i] = k
             if with_params:
                 ns[i] = n
-                params[i] = self.entries[k].regex.match(message).groups() if n else ()
+                # n > 0: entry k matched the message
+                params[i] = self.entries[k].regex.match(message).groups() if n else ()  # type: ignore[union-attr]
         return ks, ns, params
 
     def match(self, message: str, level: str = "", component: str = "", line: str = "") -> tuple[int, tuple, int]:

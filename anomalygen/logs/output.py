@@ -138,7 +138,7 @@ class CsvRows:
                         rows = []
                     yield line
                 else:
-                    rows += next(self.render([line], plain=plain))
+                    rows += next(self.render([line], plain=plain))  # type: ignore[arg-type]  # rows: no keep_fallback
             start = pos + 1
         if rows:
             yield rows
@@ -160,8 +160,8 @@ class CsvRows:
             else whole.isprintable() and '"' not in whole and "\\" not in whole
         ):
             ok &= np.array(list(map(str.isprintable, heads)), dtype=bool)
-            for c in '"\\':
-                ok &= ~np.array(list(map(str.__contains__, heads, repeat(c))), dtype=bool)
+            for ch in '"\\':
+                ok &= ~np.array(list(map(str.__contains__, heads, repeat(ch))), dtype=bool)
         counts, first = self.counts, self.first
         kinds = Counter(ks)  # in order of first appearance, as `render` counts them
         for k, c in kinds.items():
@@ -294,13 +294,13 @@ def write_structured(parser: LogParser, paths: Sequence[str | Path], out_dir: Pa
         fh.write(header_row(fmt))
         if pq is not None:
             for batch in rows.render(pq.tap(parser.parse(paths)), line_id=1):
-                fh.write("".join(batch))
+                fh.write("".join(batch))  # type: ignore[arg-type]  # rows only: no keep_fallback
         else:
             n = 1
             m = parser.matcher
             for block in parser.parse_columns(iter_chunks(paths, parser.summary.read)):
                 for batch in rows.render_columns(block, m.event_ids, m.event_templates):
-                    fh.write(number(batch, n))
+                    fh.write(number(batch, n))  # type: ignore[arg-type]  # rows only: no keep_fallback
                     n += len(batch)
     if pq is not None:
         pq.close()

@@ -320,4 +320,4 @@ class LogParser:
                 after = i
             rej.prev_parsed = True if after < len(ms) - 1 else prev
             keep = [i for i, m in enumerate(ms) if m is not None]
-            yield name, [first + i for i in keep], [ms[i].groups() for i in keep]
+            yield name, [first + i for i in keep], [ms[i].groups() for i in keep]  # type: ignore[union-attr]  # kept: matched

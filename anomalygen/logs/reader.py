@@ -127,8 +127,8 @@ def iter_chunks(
     `lines_read`; a None line is already rejected (and counted); the caller parses or rejects every other line."""
     for p in paths:
         span = p if isinstance(p, Span) else None
-        path = Path(span.path if span else p)
-        name = str(span.path if span else p)
+        where = p.path if isinstance(p, Span) else p
+        path, name = Path(where), str(where)
         stats.files += span is None or span.start == 0
         try:
             fh = _open(path)

@@ -133,7 +133,7 @@ def by_identifier(
             ids = [values[fi]]
         else:
             msg = values[content_i] if content_i is not None else values[-1]
-            found = rx.findall(msg)
+            found = rx.findall(msg)  # type: ignore[union-attr]  # without a header field there is a pattern
             if not found:
                 continue
             ids = list(dict.fromkeys(found)) if len(found) > 1 else found
@@ -299,7 +299,7 @@ def load_labels(path: str | Path, skipped: Skipped | None = None, conflict: str 
     return load_label_csv(path, skipped, conflict)
 
 
-def unmatched_labels(labels: dict[str, int], keys: Iterable[str], path: str | Path) -> str | None:
+def unmatched_labels(labels: dict[str, int], keys: Iterable[str], path: str | Path | None) -> str | None:
     """A warning when some labels name no session of the logs (a label file of other logs, another id format)."""
     gone = len(set(labels) - set(keys))
     if not gone:

@@ -84,7 +84,7 @@ def _session(obj: dict, path: Path, lineno: int, source: str) -> Session:
     return Session(
         session_id=str(sid),
         label=parse_label(obj["label"], where),
-        events=list(events) if events is not None else list(templates),
+        events=list(events if events is not None else templates or []),
         templates=list(templates) if templates is not None else None,
         split=obj.get("split"),
         order=lineno,
@@ -200,7 +200,7 @@ def load_loghub_structured(
                         sid, -1, [], [], order=lineno, source=source, extra={"has_event_ids": True}
                     )
                 s.events.append(row["EventId"])
-                s.templates.append(row["EventTemplate"])
+                s.templates.append(row["EventTemplate"])  # type: ignore[union-attr]  # made with a list just above
     out = []
     for sid, s in groups.items():
         if sid in labels:

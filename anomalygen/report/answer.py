@@ -206,11 +206,12 @@ def _setting(frac: float, ratio: float, primary: str, cells: list[dict], tests: 
         ms = models if model == MEAN_OF_MODELS else [model]
         d = Detector(model, {}, {})
         for arm in arms:
-            vals = []
+            vals: list[float] = []
             for s in seeds:
                 v = [value(m, arm, s, primary) for m in ms]
-                if v and all(x is not None for x in v):
-                    vals.append(mean(v))
+                nums = [x for x in v if x is not None]
+                if v and len(nums) == len(v):
+                    vals.append(mean(nums))
             if vals:
                 d.seeds[arm], d.means[arm] = vals, mean(vals)
         d.vs_baseline = _comparison(tests.get((model, frac, ratio, SYNTHETIC, BASELINE)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 MAX_LINES = 40
@@ -56,11 +57,16 @@ def raw_lines(structured: Path, raw: Path, wanted: set[str], limit: int = MAX_LI
     return out
 
 
+def _filler(vals: Iterator) -> Callable[[re.Match], str]:
+    """Each slot takes the next parameter; `<*>` once they run out."""
+    return lambda m: str(next(vals, "<*>"))
+
+
 def rebuilt_lines(session: dict, limit: int = MAX_LINES) -> dict:
     """Lines rebuilt from the session's templates and parameters (when the raw log is not there)."""
-    lines = []
+    lines: list[tuple[str, str]] = []
     params = session.get("params") or []
     for i, t in enumerate(session.get("templates") or []):
         vals = iter(params[i] if i < len(params) and isinstance(params[i], list) else [])
-        lines.append((_SLOT.sub(lambda m, vals=vals: str(next(vals, "<*>")), str(t)), ""))
+        lines.append((_SLOT.sub(_filler(vals), str(t)), ""))
     return {"lines": lines[:limit], "total": len(lines)}

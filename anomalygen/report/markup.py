@@ -75,7 +75,8 @@ def inline(text: str) -> str:
 
 def markdown(text: str, heading: int = 3) -> str:
     """The headings, paragraphs and pipe tables of a summary.md as HTML, every heading at level `heading`."""
-    out, rows = [], []
+    out: list[str] = []
+    rows: list[list[str]] = []
 
     def flush() -> None:
         if rows:

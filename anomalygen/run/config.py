@@ -145,7 +145,7 @@ def _check(key: str, v: Any, kind: tuple, where: str) -> Any:
     if name == "paths" and isinstance(v, list) and all(isinstance(x, (str, Path)) and str(x) for x in v):
         return v
     if name == "numbers" and isinstance(v, (str, int, float)) and not isinstance(v, bool):
-        number_list(str(v), where, kind[1], *(kind[2:3] or [float("inf")]), low_open="open" in kind)
+        number_list(str(v), where, kind[1], (kind[2:3] or [float("inf")])[0], low_open="open" in kind)
         return str(v)
     if name == "choice" and v in kind[1:]:
         return v

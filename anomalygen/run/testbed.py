@@ -32,19 +32,20 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     src = Path(cfg["source"])
     tree = TreeOnce(src)
     train, test = Path(cfg["testbed"]), Path(cfg["test_testbed"]) if cfg.get("test_testbed") else None
-    inv = InventoryRequest(src, r / layout.INVENTORY)
+    inventory = r / layout.INVENTORY
+    inv = InventoryRequest(src, inventory)
     runs = {"train": train, **({"test": test} if test else {})}
     hosts = r / layout.TESTBED_WINDOWS / "train" / "sessions.jsonl"
     logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
-        request_stage("inventory", take_inventory, inv, tree, [src], [inv.out]),
+        request_stage("inventory", take_inventory, inv, tree, [src], [inventory]),
         Stage(
             "windows",
             {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
             [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
             [r / layout.TESTBED_WINDOWS / k / "sessions.jsonl" for k in runs],
             after=["inventory"],
-            call=lambda: build_windows(runs, inv.out, r / layout.TESTBED_WINDOWS),
+            call=lambda: build_windows(runs, inventory, r / layout.TESTBED_WINDOWS),
         ),
     ]
     gens = []

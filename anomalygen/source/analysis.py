@@ -83,6 +83,7 @@ def _ancestors(simple: str, project: Project) -> list[str]:
     """Chain of supertype simple names of an exception type, through project classes and the JDK table."""
     chain: list[str] = []
     cur = simple
+    nxt: str | None
     for _ in range(20):
         cands = project.by_simple.get(cur, [])
         if cands and cands[0].superclass:

@@ -143,7 +143,7 @@ def _looks_like_type(obj: Node, m: MethodDecl, p: Project) -> bool:
     """`Math.max`, `System.out.println`: a qualified name starting with a class name outside the tree."""
     head = obj
     while head.type == "field_access":
-        head = head.child_by_field_name("object")
+        head = head.child_by_field_name("object")  # type: ignore[assignment]  # a field access has an object
     if head.type != "identifier":
         return False
     name = text(head)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from tree_sitter import Node, Query
 
 from anomalygen.source.java import JAVA, SourceFile, captures, text
+
+T = TypeVar("T")
 
 _QUERY_SRC = """
 (class_declaration) @class
@@ -224,15 +227,15 @@ def _params(node: Node) -> tuple[list[tuple[str, str]], bool]:
     return out, varargs
 
 
-class _Ranges:
+class _Ranges(Generic[T]):
     """Innermost enclosing range lookup for properly nested byte ranges."""
 
-    def __init__(self, items: list[tuple[int, int, object]]):
+    def __init__(self, items: list[tuple[int, int, T]]):
         items.sort(key=lambda t: (t[0], -t[1]))
         self.starts = [s for s, _, _ in items]
         self.items = items
 
-    def innermost(self, start: int, end: int | None = None, strict: bool = False) -> object | None:
+    def innermost(self, start: int, end: int | None = None, strict: bool = False) -> T | None:
         end = start if end is None else end
         i = bisect.bisect_right(self.starts, start) - 1
         while i >= 0:
@@ -277,8 +280,8 @@ def index_file(src: SourceFile) -> FileIndex:
     containers += [(n, "method") for n in caps.get("method", [])]
     containers.sort(key=lambda t: (t[0].start_byte, -t[0].end_byte))
     stack: list[tuple[int, ClassDecl | MethodDecl]] = []
-    class_items: list[tuple[int, int, object]] = []
-    method_items: list[tuple[int, int, object]] = []
+    class_items: list[tuple[int, int, ClassDecl]] = []
+    method_items: list[tuple[int, int, MethodDecl]] = []
     for node, what in containers:
         while stack and stack[-1][0] <= node.start_byte:
             stack.pop()
@@ -293,28 +296,28 @@ def index_file(src: SourceFile) -> FileIndex:
             method_items.append((node.start_byte, node.end_byte, m))
             stack.append((node.end_byte, m))
             continue
-        cls = _make_class(node, what, outer, in_method, package, src.rel)
-        if cls is None:
+        decl = _make_class(node, what, outer, in_method, package, src.rel)
+        if decl is None:
             continue
-        cls.src = fidx
-        fidx.classes.append(cls)
-        class_items.append((node.start_byte, node.end_byte, cls))
-        stack.append((node.end_byte, cls))
+        decl.src = fidx
+        fidx.classes.append(decl)
+        class_items.append((node.start_byte, node.end_byte, decl))
+        stack.append((node.end_byte, decl))
 
     classes = _Ranges(class_items)
     methods = _Ranges(method_items)
     for fnode in caps.get("field", []):
-        cls = classes.innermost(fnode.start_byte, fnode.end_byte)
-        if cls is not None:
-            _add_fields(cls, fnode)  # type: ignore[arg-type]
+        holder = classes.innermost(fnode.start_byte, fnode.end_byte)
+        if holder is not None:
+            _add_fields(holder, fnode)
     for lnode in caps.get("local", []):
-        m = methods.innermost(lnode.start_byte, lnode.end_byte)
-        if m is not None:
-            m.locals.extend(_local_decls(lnode))  # type: ignore[union-attr]
+        inside = methods.innermost(lnode.start_byte, lnode.end_byte)
+        if inside is not None:
+            inside.locals.extend(_local_decls(lnode))
     for cnode in caps.get("call", []) + caps.get("new", []):
-        m = methods.innermost(cnode.start_byte, cnode.end_byte)
-        if m is not None:
-            m.calls.append(cnode)  # type: ignore[union-attr]
+        inside = methods.innermost(cnode.start_byte, cnode.end_byte)
+        if inside is not None:
+            inside.calls.append(cnode)
     for m in fidx.methods:
         m.calls.sort(key=lambda n: (n.start_byte, -n.end_byte))  # calls and creations, merged
     return fidx
@@ -402,6 +405,7 @@ def _make_method(node: Node, cls: ClassDecl, encl: MethodDecl | None) -> MethodD
         return MethodDecl(f"{cls.name}#{sig}", cls, name, sig, [], None, "initializer", static, node, body, line)
     mods, annotations = _modifiers(node)
     params, varargs = _params(node)
+    ret: str | None
     if t in ("constructor_declaration", "compact_constructor_declaration"):
         name = "<init>"
         ret = cls.name

@@ -278,7 +278,8 @@ class LCFGBuilder(JumpRouting):
 
     def s_if_statement(self, node: Node, frontier: Frontier) -> Frontier:
         then_in, else_in = self.branch(node.child_by_field_name("condition"), frontier, "if", node.start_point[0] + 1)
-        then = self.stmt(node.child_by_field_name("consequence"), then_in) if then_in else []
+        # the Java grammar gives every if statement a consequence
+        then = self.stmt(node.child_by_field_name("consequence"), then_in) if then_in else []  # type: ignore[arg-type]
         alt = node.child_by_field_name("alternative")
         other = self.stmt(alt, else_in) if alt is not None and else_in else else_in
         return then + other
@@ -358,7 +359,8 @@ class LCFGBuilder(JumpRouting):
                             label=f"{text(value)} has element {i}",
                         )
                         b = self._step(frontier, "branch", node.start_point[0] + 1, text=c.text)[0][0]
-                        go, stop = [(b, (c.id, True))], [(b, (c.id, False))]
+                        go: Frontier = [(b, (c.id, True))]
+                        stop: Frontier = [(b, (c.id, False))]
                         var = dataflow.var_name(node.child_by_field_name("name"))
                         if var in self._tracked:
                             go = self._havoc([var], go, node.child_by_field_name("name"))
@@ -374,7 +376,7 @@ class LCFGBuilder(JumpRouting):
                 ctx = LoopFrame(label)
                 self.stack.append(ctx)
                 try:
-                    after = self.stmt(body, enter)
+                    after = self.stmt(body, enter)  # type: ignore[arg-type]  # every loop statement has a body
                 finally:
                     self.stack.pop()
                 frontier = after + ctx.continues
@@ -524,7 +526,8 @@ def _unparen(node: Node | None) -> Node | None:
 
 
 def _is_true(node: Node) -> bool:
-    return _unparen(node).type == "true"
+    inner = _unparen(node)  # not None: unwrapping a node leaves a node
+    return inner is not None and inner.type == "true"
 
 
 def _jumps(body: Node) -> list[Node]:

@@ -92,6 +92,8 @@ class TryFrame:
 class JumpRouting:
     """The jumps of `LCFGBuilder` (see the module docstring)."""
 
+    stack: list[LoopFrame | BreakFrame | TryFrame]  # the builder's, declared here for the type checker
+
     def s_return_statement(self, node: Node, frontier: Frontier) -> Frontier:
         frontier = self.expr(node, frontier)
         self._jump(frontier, EXIT)

@@ -343,14 +343,14 @@ class PathFinder:
             for _ in range(n if n_total else 0):
                 r = rng.randrange(n_total)
                 target = 0 if r < total[0] else (1 if r < total[0] + total[1] else 2)
-                ev: list[str] = []
-                cs: list[tuple] = []
-                cp: list[str] = []
+                ev = []
+                cs = []
+                cp = []
                 ex = self._sample_into(key, self.root(key), target, "0", rng, ev, cs, cp)
                 records.append(self._record(key, ev, cs, ex, cp))
             mode = "sampled"
-        for r in records:
-            caps.update(r.caps)
+        for rec in records:
+            caps.update(rec.caps)
         return EntryPaths(key, total, records, mode, caps)
 
 

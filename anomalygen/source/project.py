@@ -392,6 +392,6 @@ _RANK = {"byte": 0, "short": 1, "char": 1, "int": 2, "long": 3, "float": 4, "dou
 
 def _numeric_promotion(a: str | None, b: str | None) -> str | None:
     if a in _RANK and b in _RANK:
-        r = max(_RANK[a], _RANK[b], 2)  # type: ignore[index]
+        r = max(_RANK[a], _RANK[b], 2)
         return {2: "int", 3: "long", 4: "float", 5: "double"}[r]
     return None

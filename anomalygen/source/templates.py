@@ -155,9 +155,8 @@ class Folder:
         if t == "parenthesized_expression":
             return bool(node.named_children) and self.is_string(node.named_children[0], m)
         if t == "binary_expression" and text(node.child_by_field_name("operator")) == "+":
-            return self.is_string(node.child_by_field_name("left"), m) or self.is_string(
-                node.child_by_field_name("right"), m
-            )
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            return self.is_string(left, m) or self.is_string(right, m)  # type: ignore[arg-type]  # both operands are there
         return self.project.expr_type(node, m) == "String"
 
     def fold(self, node: Node, m: MethodDecl) -> list[Part]:
@@ -168,7 +167,8 @@ class Folder:
         if t == "parenthesized_expression" and node.named_children and self.is_string(node, m):
             return self.fold(node.named_children[0], m)
         if t == "binary_expression" and text(node.child_by_field_name("operator")) == "+" and self.is_string(node, m):
-            return self.fold(node.child_by_field_name("left"), m) + self.fold(node.child_by_field_name("right"), m)
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            return self.fold(left, m) + self.fold(right, m)  # type: ignore[arg-type]  # both operands are there
         value = self.constant(node, m)
         if value is not None:
             return [java_str(value)]

@@ -75,7 +75,7 @@ class GenerateResult:
         ]
 
 
-def _session_key(key: str, fmt_name: str) -> str | None:
+def _session_key(key: str, fmt_name: str | None) -> str | None:
     if key == "none":
         return None
     if key == "auto":

@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from anomalygen.synthesis.novel import REQUEST, NovelStatement, remap_novel
 from anomalygen.synthesis.order import Precedence, interleave, occurrences, swap_nearby
@@ -256,7 +257,9 @@ class _Composer:
         it (a phase two bases in a thousand hold is rarely added)."""
         have = Counter(r for r, _ in pieces)
         nb = len(self.bases)
-        options = [(("phase", ph), self.holding[ph] / nb) for ph in self.phases if not any(have[r] for r in ph)]
+        options: list[tuple[tuple[str, Any], float]] = [
+            (("phase", ph), self.holding[ph] / nb) for ph in self.phases if not any(have[r] for r in ph)
+        ]
         options += [
             (("count", r), sum(n for k, n in self.at_count[r].items() if k > have[r]) / nb)
             for r, counts in self.counts.items()
@@ -289,7 +292,9 @@ class _Composer:
         count the bases show varying on its own."""
         have = Counter(r for r, _ in pieces)
         nb = len(self.bases)
-        options = [(("phase", ph), 1 - self.holding[ph] / nb) for ph in self.phases if all(have[r] for r in ph)]
+        options: list[tuple[tuple[str, Any], float]] = [
+            (("phase", ph), 1 - self.holding[ph] / nb) for ph in self.phases if all(have[r] for r in ph)
+        ]
         options += [
             (("count", r), sum(n for k, n in self.at_count[r].items() if k < have[r]) / nb)
             for r, counts in self.counts.items()
@@ -307,8 +312,8 @@ class _Composer:
             )
             return
         idx = [i for i, (r, _) in enumerate(pieces) if r == what]
-        _, gone = pieces.pop(idx[int(rng.random() * len(idx))])
-        changes.append({"change": "drop", "role": what, "segment": [e for e, _ in gone]})
+        _, segment = pieces.pop(idx[int(rng.random() * len(idx))])
+        changes.append({"change": "drop", "role": what, "segment": [e for e, _ in segment]})
 
     def _insert(self, n: NovelStatement, pieces: list[Piece], changes: list[dict], rng: random.Random) -> None:
         """The statement at a random place of one segment of its own thread kind (before its first line or

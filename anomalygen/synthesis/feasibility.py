@@ -123,7 +123,7 @@ class FeasibilityChecker:
         whether every step is an assignment or havoc."""
         versions: dict[tuple[str, str], int] = {}
         get = versions.get
-        out = []
+        out: list = []
         append = out.append
         partial = False
         effects = True
@@ -133,6 +133,7 @@ class FeasibilityChecker:
             if rec is None:
                 rec = self._record(cond, dict_of(cond))
             item, keys, one, table, effect = rec
+            vs: int | tuple[int, ...]
             if one is not None:
                 vs = get(one, 0)
             elif keys:
@@ -402,6 +403,15 @@ def _base_dict(analysis: Any, method: str, cid: str) -> dict:
 _BASE: dict[int, tuple[weakref.ref, dict]] = {}
 
 
+def _forget(key: int) -> Callable[[weakref.ref], None]:
+    """The weak reference's callback: a freed analysis's conditions go with it."""
+
+    def drop(_: weakref.ref) -> None:
+        _BASE.pop(key, None)
+
+    return drop
+
+
 def _conditions_of(analysis: Any) -> dict:
     """The condition dicts of one analysis, kept as long as it lives. Found by `id()` and checked through a weak
     reference: an id is reused once its object is freed, and a freed tree's conditions must not answer for
@@ -409,5 +419,5 @@ def _conditions_of(analysis: Any) -> dict:
     key = id(analysis)
     hit = _BASE.get(key)
     if hit is None or hit[0]() is not analysis:
-        hit = _BASE[key] = (weakref.ref(analysis, lambda _, key=key: _BASE.pop(key, None)), {})
+        hit = _BASE[key] = (weakref.ref(analysis, _forget(key)), {})
     return hit[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -289,7 +289,7 @@ class Generator:
             return pick(by_entry[pick(new_entries, rng)][True], rng)
         return pick(both[pick(all_entries, rng)], rng)
 
-    def sessions(self):
+    def sessions(self) -> Iterator[SynthSession]:
         """`cfg.n` sessions: an entry drawn uniformly, then one of its distinct visible sequences uniformly
         (so long, branchy entries do not crowd out the rest), favouring sequences real logs never showed."""
         cfg = self.cfg
@@ -326,8 +326,8 @@ class Generator:
         if cfg.session_key:
             while ctx.entity(cfg.session_key) in used_keys:  # a fresh key per session
                 ctx.entities.pop(cfg.session_key)
-            used_keys.add(ctx.key)
-        sid = ctx.key if cfg.session_key else f"syn{k:06d}"
+            used_keys.add(ctx.key)  # type: ignore[arg-type]  # drawn just above
+        sid: str = ctx.key if cfg.session_key else f"syn{k:06d}"  # type: ignore[assignment]  # as above
         t = start
         lines = []
         for eid in events:

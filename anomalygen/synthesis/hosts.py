@@ -21,7 +21,7 @@ def load_hosts(path: Path, fraction: float = 0.8) -> list[list[str]]:
             raise ValueError(f"{path}:{n}: a session needs an 'events' list")
         rows.append(doc)
     keep = rows[: round(len(rows) * fraction)]
-    normal = (0, "0", "Normal", "normal")
+    normal: tuple[object, ...] = (0, "0", "Normal", "normal")
     if all(d.get("label") is None for d in rows):
         normal = (None,)
     return [[str(e) for e in d["events"]] for d in keep if d.get("label") in normal]

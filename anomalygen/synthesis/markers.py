@@ -21,12 +21,12 @@ class Markers:
 
     @classmethod
     def learn(cls, sessions: list[tuple[list[str], int]], min_event: int = 1, min_transition: int = 5) -> Markers:
-        ev = {0: Counter(), 1: Counter()}
-        tr = {0: Counter(), 1: Counter()}
-        for events, label in sessions:
+        ev: dict[int, Counter[str]] = {0: Counter(), 1: Counter()}
+        tr: dict[int, Counter[tuple[str, str]]] = {0: Counter(), 1: Counter()}
+        for seq, label in sessions:
             y = 1 if label else 0
-            ev[y].update(set(events))
-            tr[y].update(set(itertools.pairwise(events)))
+            ev[y].update(set(seq))
+            tr[y].update(set(itertools.pairwise(seq)))
         events = {e: n for e, n in ev[1].items() if n >= min_event and not ev[0][e]}
         transitions = {
             t: n

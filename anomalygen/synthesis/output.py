@@ -127,9 +127,9 @@ def parse_back(out: Path, statements: list[LogStatement], fmt: LogFormat) -> dic
     for k, ln in enumerate(parser.parse([str(out / RAW)])):
         want = expected[k] if k < len(expected) else None
         content = ln.fields[fmt.content_index]
-        st = by_id.get(want)
+        st = by_id.get(want) if want is not None else None
         if st is not None:
-            rx = compiled.get(want) or compiled.setdefault(want, re.compile(effective_template(st)[1], re.DOTALL))
+            rx = compiled.get(st.id) or compiled.setdefault(st.id, re.compile(effective_template(st)[1], re.DOTALL))
             regex_ok += bool(rx.fullmatch(content))
         if ln.event_id == want:
             same += 1

@@ -50,7 +50,7 @@ class HeaderRenderer:
                 for d in range(1, len(segs) + 1):
                     if ".".join(segs[-d:]) == comp:
                         votes[d] = votes.get(d, 0) + n
-        return max(votes, key=votes.get) if votes else None
+        return max(votes, key=votes.__getitem__) if votes else None
 
     def component(self, st: LogStatement) -> str:
         """The component real lines of this class showed most, else the class name cut as they cut others."""
@@ -60,7 +60,7 @@ class HeaderRenderer:
         seen = self.model.headers.get(st.class_name, {}).get("Component")
         segs = st.class_name.split(".")
         if seen:
-            comp = max(seen, key=seen.get)
+            comp = max(seen, key=seen.__getitem__)
         elif self._component_depth:
             comp = ".".join(segs[-self._component_depth :])
         elif self.fmt.name == "zookeeper":

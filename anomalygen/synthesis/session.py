@@ -79,10 +79,11 @@ class SessionContext:
                     v = "/" + v  # InetSocketAddress.toString() and what real lines of this statement showed
         elif slot.session_size:
             # "of size <*>", "size <*>": the block's size, the same on every line of the session
-            v = self.entities.get("size")
-            if v is None:
+            size = self.entities.get("size")
+            if size is None:
                 seen = slot.seen or self.model.pools.get("size")
-                v = self.entities["size"] = draw(seen, rng) if seen else generate("size", rng)
+                size = self.entities["size"] = draw(seen, rng) if seen else generate("size", rng)
+            v = size
         elif slot.seen and rng.random() < 0.95:
             v = draw(slot.seen, rng)
         else:

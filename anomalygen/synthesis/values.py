@@ -13,10 +13,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from anomalygen.core.levels import LEVELS
 from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values, slot_contexts
+
+if TYPE_CHECKING:
+    from anomalygen.logs.parse import ParsedLine
 
 _CAP = 300  # distinct values kept per statement slot and per field
 _JDK_MESSAGES = (
@@ -51,7 +55,7 @@ class ValueModel:
     @classmethod
     def fit(
         cls,
-        parsed: Iterable[tuple],
+        parsed: Iterable[ParsedLine],
         fields: tuple[str, ...],
         statements: dict[str, LogStatement],
         timestamp=None,
@@ -101,9 +105,9 @@ class ValueModel:
         m.slots = {k: _top(v) for k, v in slots.items()}
         pools: dict[str, Counter] = defaultdict(Counter)
         for key, counter in m.slots.items():
-            eid, i = key.rsplit("#", 1)
+            eid, pos = key.rsplit("#", 1)
             st = statements[eid]
-            k = _prefixed_kind(st, int(i)) or kind_from_values(list(counter)) or _code_kind(st, int(i))
+            k = _prefixed_kind(st, int(pos)) or kind_from_values(list(counter)) or _code_kind(st, int(pos))
             m.kinds[key] = k
             pools[k].update(counter)
         for k in ("ip", "ip_port"):  # one spelling in the pools; the slash is put back per statement

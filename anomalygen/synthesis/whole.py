@@ -74,7 +74,7 @@ def load_real_sessions(spec: str, statements: list[LogStatement], fraction: floa
 def log_sessions(by_key: dict[str, list[str]], gen: Generator, logs: list[Path]) -> RealSessions:
     """The real logs' own sessions, unlabelled: those the code rules call anomalous are left out, the rest are
     taken as normal."""
-    out = []
+    out: list[tuple[str, list[str], int | None]] = []
     dropped = 0
     for k, events in sorted(by_key.items()):
         ev = list(gen.visible([e for e in events if e in gen.by_id]))
@@ -187,13 +187,16 @@ def composed_sessions(
         if model.config.novel_share
         else None
     )
-    anomalous = sorted((c for c in gen.candidates if c.label == 1), key=lambda c: (c.entry, c.index))
+    anomalous_paths = sorted((c for c in gen.candidates if c.label == 1), key=lambda c: (c.entry, c.index))
     # an anomalous path of a thread that serves many keys carries valid lines of other keys too: those the bases
     # never showed stay out of the inserted segment, which keeps the lines that fail
     shown = {model.threads.key(e) for _, ev in bases for e in ev}
     valid_new = {k for k in model.novel if k not in shown}
     anomalous = [
-        (c, ev) for c in anomalous for ev in [[e for e in c.events if model.threads.key(e) not in valid_new]] if ev
+        (c, ev)
+        for c in anomalous_paths
+        for ev in [[e for e in c.events if model.threads.key(e) not in valid_new]]
+        if ev
     ]
     renderer = HeaderRenderer(LogFormat.parse(cfg.fmt), gen.model, rng)
     clock = cfg.start or gen.model.start or 1767225600.0

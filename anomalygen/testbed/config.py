@@ -107,7 +107,7 @@ def make_config(out: Path, size: int = 3, base_port: int | None = None, **kw) ->
         ports = [(base_port + i, base_port + 100 + i, base_port + 200 + i) for i in range(size)]
     else:
         flat = free_ports(3 * size)
-        ports = [tuple(flat[3 * i : 3 * i + 3]) for i in range(size)]
+        ports = [(flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]) for i in range(size)]
     out = Path(out)
     nodes = [NodeConfig(i + 1, *ports[i], out / "servers" / f"zk{i + 1}") for i in range(size)]
     used = [p for n in nodes for p in (n.client_port, n.quorum_port, n.election_port)]

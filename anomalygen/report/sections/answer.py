@@ -42,7 +42,7 @@ def figure(s: Setting) -> str:
         f'<svg class="answer-fig" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" role="img" '
         f'aria-label="{esc(LABELS.get(s.metric, s.metric))} per detector and arm">'
     ]
-    lx = LEFT
+    lx: float = LEFT
     for a in arms:  # the legend, on one line above the plot
         parts.append(
             f'<circle cx="{lx + 5}" cy="10" r="4" fill="{colour[a]}"/>'

@@ -44,7 +44,7 @@ def aggregate(runs: list[dict]) -> dict[tuple, dict]:
         ].append(r)
     out = {}
     for k, rs in groups.items():
-        d = {"seeds": len(rs)}
+        d: dict[str, float | None] = {"seeds": len(rs)}
         for m in METRICS:
             vals = [v for v in (to_float(r.get(m)) for r in rs) if v is not None]
             d[m] = mean(vals) if vals else None

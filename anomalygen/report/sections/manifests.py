@@ -27,7 +27,7 @@ def render(run: RunDir) -> str:
             data = got.value
             if cands[0].endswith("coverage.json") and isinstance(data, dict):
                 data = {k: data[k] for k in ("summary", "inputs") if k in data}
-            parts.append(json_block(f"{title} — {got.path.relative_to(run.root)}", data))
+            parts.append(json_block(f"{title} — {got.path.relative_to(run.root)}", data))  # type: ignore[union-attr]  # ok: found
         else:
             parts.append(note(f"{title}: {got.problem}"))
     return "".join(parts)

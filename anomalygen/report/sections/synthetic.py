@@ -27,7 +27,7 @@ def reason_kinds(reason: str) -> list[str]:
 def _counts(run: RunDir, sessions: list[dict] | None) -> str:
     man = run.json(layout.SYNTHETIC_MANIFEST)
     parts = []
-    counts = {}
+    counts: dict[str, int] = {}
     if man.ok and isinstance(man.value, dict):
         outs = man.value.get("outputs") or {}
         counts = outs.get("counts") or {}
@@ -110,7 +110,7 @@ def _breakdowns(sessions: list[dict]) -> str:
         d = by_entry.setdefault(str(s.get("entry", "")), [0, 0])
         d[0] += 1
         d[1] += 1 if to_int(s.get("label")) else 0
-    rows = sorted(([e, n, a, pct(a, n)] for e, (n, a) in by_entry.items()), key=lambda r: (-r[1], r[0]))
+    rows = [[e, n, a, pct(a, n)] for e, (n, a) in sorted(by_entry.items(), key=lambda kv: (-kv[1][0], kv[0]))]
     parts = [h3("Sessions by entry point"), table(["entry", "sessions", "anomalous", "anomalous %"], rows)]
     kinds = Counter(k for s in sessions if to_int(s.get("label")) for k in set(reason_kinds(s.get("reason", ""))))
     if kinds:

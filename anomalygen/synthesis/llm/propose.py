@@ -202,22 +202,21 @@ def validate_values(
     seen: set[tuple[str, ...]] = set()
     rejected = leaked = 0
     for row in rows if isinstance(rows, list) else []:
-        vals = [_as_str(v) for v in row] if isinstance(row, list) else None
-        if (
-            vals is None
-            or len(vals) != arity
-            or any(v is None for v in vals)
-            or any("\n" in v or "\r" in v for v in vals)
-        ):  # type: ignore[operator]
+        got = [_as_str(v) for v in row] if isinstance(row, list) else None
+        if got is None or len(got) != arity or any(v is None for v in got):
             rejected += 1
             continue
-        if not rx.fullmatch(render_template(template, vals)):  # type: ignore[arg-type]
+        vals = [v for v in got if v is not None]  # all of them
+        if any("\n" in v or "\r" in v for v in vals):
             rejected += 1
             continue
-        if not all(guard.check(v) for v in vals):  # type: ignore[arg-type]
+        if not rx.fullmatch(render_template(template, vals)):
+            rejected += 1
+            continue
+        if not all(guard.check(v) for v in vals):
             leaked += 1
             continue
-        t = tuple(vals)  # type: ignore[arg-type]
+        t = tuple(vals)
         if t in seen or len(good) >= n:
             continue
         seen.add(t)

@@ -7,10 +7,10 @@ key. Each statement is judged on its own instead: it is kept when some feasible 
 with the session key, the line rules call the line itself normal (level, catch block, failure and negation
 words), and some feasible path of an entry whose name names no failure prints it before any failing line at all and,
 with a session key and outside a loop, with nothing the rules object to among that path's lines for the key and
-no flag named for recovery found set on it (a line only ever printed after a failure, such as a bad block being reported after a
-failed verification, only beside one in the same execution, or only in a run that exists because an earlier
-one failed, is recovery, not valid behaviour on its own). What the
-code also tells about it, and the session model uses:
+no flag named for recovery found set on it (a line only ever printed after a failure, such as a bad block being
+reported after a failed verification, only beside one in the same execution, or only in a run that exists because
+an earlier one failed, is recovery, not valid behaviour on its own). What the code also tells about it, and the
+session model uses:
 
 - `role`: the thread kind that prints it (the most specific entry, as for the thread model's segments);
 - `trigger`: `request` when an entry reached from outside the process by a call (RPC, handler, main, an

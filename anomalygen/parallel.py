@@ -22,6 +22,7 @@ import pickle
 import shutil
 import signal
 import tempfile
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -29,6 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import connection
 from typing import Any
 
 EXECUTORS = ("process", "ray")
@@ -249,6 +251,12 @@ def _how_ended(procs) -> str:
     procs = list(procs)
     for p in procs:  # the dead one may not be reaped yet
         p.join(2)
+    # the executor's own thread may be reaping a dead worker at this moment: its waitpid takes the status, ours
+    # finds none, and the exit code shows once that thread has stored it (read before, the killed worker had none
+    # and its peer's SIGTERM was named instead)
+    end = time.monotonic() + 2
+    while any(p.exitcode is None and connection.wait([p.sentinel], 0) for p in procs) and time.monotonic() < end:
+        time.sleep(0.01)
     codes = [p.exitcode for p in procs if p.exitcode]
     code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
     if code is None:

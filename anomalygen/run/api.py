@@ -25,7 +25,9 @@ class RunRequest:
     weak_labels: str | None = None
     labels_conflict: str | None = None
     testbed: Path | None = None
-    test_testbed: Path | None = None
+    test_testbed: list[Path] = field(default_factory=list)  # repeatable: every test run
+    val_testbed: Path | None = None  # the run the session form is chosen on
+    oracle_testbed: Path | None = None  # real planned operations for the oracle arm
     out: Path | None = None
     n: int | None = None
     seed: int | None = None
@@ -62,6 +64,8 @@ SETTINGS = (
     "labels_conflict",
     "testbed",
     "test_testbed",
+    "val_testbed",
+    "oracle_testbed",
     "out",
     "n",
     "seed",
@@ -85,7 +89,9 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     from anomalygen.logs.formats import LogFormat
 
     cfg = resolve(
-        {k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs)}, load_config(req.config), req.config
+        {k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs), "test_testbed": list(req.test_testbed)},
+        load_config(req.config),
+        req.config,
     )
     example = cfg["source"] is None
     if example:
@@ -98,14 +104,16 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     for key in ("source", "out"):
         cfg[key] = Path(cfg[key])
     cfg["logs"] = [Path(p) for p in cfg["logs"]]
-    for key in ("labels", "testbed", "test_testbed"):
+    for key in ("labels", "testbed", "val_testbed", "oracle_testbed"):
         cfg[key] = Path(cfg[key]) if cfg[key] else None
+    cfg["test_testbed"] = [Path(p) for p in cfg["test_testbed"] or []]
+    runs = [p for p in (cfg["testbed"], cfg["val_testbed"], cfg["oracle_testbed"], *cfg["test_testbed"]) if p]
     readable([cfg["source"]], "source file or folder", folder_ok=True)
     readable(cfg["logs"], "log file")
     readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
-    readable([p for p in (cfg["testbed"], cfg["test_testbed"]) if p is not None], "testbed run", folder_ok=True)
+    readable(runs, "testbed run", folder_ok=True)
     writable(cfg["out"], folder=True)
-    apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], cfg["testbed"], cfg["test_testbed"]])
+    apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], *runs])
     LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
     _known_models(str(cfg["models"]), "--models")  # not after minutes of parsing and generating
     return cfg, example
@@ -127,8 +135,9 @@ def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
     """The stages: over testbed runs, or over logs with the session rule chosen from them unless given."""
     from anomalygen.run.stages import plan
 
-    if cfg["test_testbed"] and not cfg["testbed"]:
-        raise InputError("--test-testbed needs --testbed (the run to train on)")
+    for key in ("test_testbed", "val_testbed", "oracle_testbed"):
+        if cfg[key] and not cfg["testbed"]:
+            raise InputError(f"--{key.replace('_', '-')} needs --testbed (the run to train on)")
     if cfg["testbed"]:
         from anomalygen.run.testbed import plan_testbed
 

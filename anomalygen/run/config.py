@@ -17,7 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "weak_labels": None,  # error: a session with an ERROR line is anomalous
     "labels_conflict": "error",  # an id labelled twice, differently: error | first | last
     "testbed": None,  # a testbed run folder to train on (then --source is the ZooKeeper 3.8 source)
-    "test_testbed": None,  # a testbed run folder to test on
+    "test_testbed": [],  # testbed run folders to test on (none: the second half of the training run)
+    "val_testbed": None,  # a testbed run to choose the session form on (never a test run)
+    "oracle_testbed": None,  # a testbed run with real planned operations: the oracle arm's extra training
     "out": "anomalygen_run",
     "n": 1000,
     "seed": 0,
@@ -55,7 +57,9 @@ KINDS: dict[str, tuple] = {
     "weak_labels": ("choice", "error"),
     "labels_conflict": ("choice", "error", "first", "last"),
     "testbed": ("path",),
-    "test_testbed": ("path",),
+    "test_testbed": ("paths",),
+    "val_testbed": ("path",),
+    "oracle_testbed": ("path",),
 }
 
 
@@ -106,8 +110,9 @@ def load_config(path: Path | None) -> dict[str, Any]:
         if key not in DEFAULTS:
             raise ConfigError(f"{path}: unknown setting {k!r} (known: {', '.join(sorted(DEFAULTS))})")
         out[key] = v
-    if isinstance(out.get("logs"), str):
-        out["logs"] = [out["logs"]]
+    for key in ("logs", "test_testbed"):
+        if isinstance(out.get(key), str):
+            out[key] = [out[key]]
     return out
 
 

@@ -1,10 +1,13 @@
-"""`anomalygen run --testbed RUN [--test-testbed RUN2]`: the stages over testbed runs instead of raw logs.
+"""`anomalygen run --testbed RUN [--test-testbed RUN2 ...] [--val-testbed V] [--oracle-testbed O]`: the stages over
+testbed runs instead of raw logs. This module is the stage plan only; the evaluation itself is
+`evaluate/testbed.py`.
 
-inventory (the ZooKeeper 3.8 source) -> windows (each run's logs parsed against it and windowed, labelled by its
-faults, planned operations kept normal; written under OUT/testbed/, the runs are not modified) -> generate, once
-per seed, with the training windows as hosts (so synthetic sessions have their shape) -> evaluate (operator
-metrics and window P/R/F1 per detector and arm, `evaluate/testbed.py`) -> report. Without --test-testbed the one
-run is split in time: its first half trains, its second half tests.
+inventory (the ZooKeeper 3.8 source) -> windows (each run's logs parsed against it and windowed, over all servers
+and per server, labelled by its faults, planned operations kept normal; written under OUT/testbed/<run>/, the
+runs are not modified) -> generate, once per seed, with the per-server training windows as hosts (so synthetic
+sessions have a server window's shape; the all-server form splices the same paths into all-server windows) ->
+evaluate (both session forms, the form chosen on the validation run, operator metrics, units and paired tests)
+-> report. Without --test-testbed the one run is split in time: its first half trains, its second half tests.
 """
 
 from __future__ import annotations
@@ -13,15 +16,75 @@ import json
 from pathlib import Path
 
 from anomalygen.core import layout
+from anomalygen.errors import InputError
 from anomalygen.run.pipeline import Stage
 from anomalygen.run.stages import TreeOnce, report, request_stage
 
 WINDOW = 10.0  # seconds: the testbed's own window
 MARGIN = 10.0  # seconds of recovery after a fault still labelled anomalous
+HOSTS = "train/sessions_by_server.jsonl"  # under OUT/testbed: what the generator splices paths into
 
 
 def seeds_of(cfg: dict) -> list[int]:
     return [int(cfg["seed"]) + i for i in range(int(cfg["seeds"]))]
+
+
+def testbed_runs(cfg: dict) -> dict[str, Path]:
+    """Run name -> folder: train, then val and oracle when given, then test1, test2, ... in the order given."""
+    runs = {"train": Path(cfg["testbed"])}
+    for key, name in (("val_testbed", "val"), ("oracle_testbed", "oracle")):
+        if cfg.get(key):
+            runs[name] = Path(cfg[key])
+    for i, p in enumerate(cfg.get("test_testbed") or [], 1):
+        runs[f"test{i}"] = Path(p)
+    return runs
+
+
+def run_seed(run_dir: Path) -> int | None:
+    """The seed a testbed run was made with: its manifest's, else its schedule's; None when neither says."""
+    for name, keys in (("testbed.manifest.json", ("params", "seed")), ("schedule.json", ("seed",))):
+        try:
+            doc = json.loads((run_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for k in keys:
+            doc = doc.get(k) if isinstance(doc, dict) else None
+        if isinstance(doc, int) and not isinstance(doc, bool):
+            return doc
+    return None
+
+
+def check_runs(runs: dict[str, Path]) -> None:
+    """Refuse a test run that shares a seed with the training, validation or oracle run (the same seed draws the
+    same schedule and workload: the test would repeat what was learned from), or the same folder twice."""
+    folders: dict[Path, str] = {}
+    for name, p in runs.items():
+        other = folders.setdefault(p.resolve(), name)
+        if other != name:
+            raise InputError(f"{p} is given as both the {other} run and the {name} run")
+    seeds = {name: run_seed(p) for name, p in runs.items()}
+    for t in (k for k in runs if k.startswith("test")):
+        for k in ("train", "val", "oracle"):
+            if k in runs and seeds[t] is not None and seeds[t] == seeds[k]:
+                raise InputError(
+                    f"test run {runs[t]} has seed {seeds[t]}, like the {k} run {runs[k]}: "
+                    "test runs must not share a seed with the runs the detectors learn or are chosen from"
+                )
+
+
+def testbed_models(cfg: dict) -> list[str]:
+    """The detectors asked for; only unsupervised ones apply (checked before any stage runs)."""
+    from anomalygen.detect.registry import DETECTORS
+
+    unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
+    models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
+    bad = [m for m in models if m not in unsupervised]
+    if bad:
+        raise InputError(
+            f"--models {','.join(bad)}: testbed training runs have no anomaly, so only unsupervised "
+            f"detectors apply ({', '.join(unsupervised)})"
+        )
+    return models
 
 
 def plan_testbed(cfg: dict) -> list[Stage]:
@@ -31,23 +94,26 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     r: Path = cfg["out"]
     src = Path(cfg["source"])
     tree = TreeOnce(src)
-    train, test = Path(cfg["testbed"]), Path(cfg["test_testbed"]) if cfg.get("test_testbed") else None
-    inventory = r / layout.INVENTORY
-    inv = InventoryRequest(src, inventory)
-    runs = {"train": train, **({"test": test} if test else {})}
-    hosts = r / layout.TESTBED_WINDOWS / "train" / "sessions.jsonl"
+    runs = testbed_runs(cfg)
+    check_runs(runs)
+    testbed_models(cfg)
+    tested = any(k.startswith("test") for k in runs)
+    inv = InventoryRequest(src, r / layout.INVENTORY)
+    hosts = r / layout.TESTBED_WINDOWS / HOSTS
+    train = runs["train"]
     logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
-        request_stage("inventory", take_inventory, inv, tree, [src], [inventory]),
+        request_stage("inventory", take_inventory, inv, tree, [src], [inv.out]),
         Stage(
             "windows",
-            {"runs": [str(p) for p in runs.values()], "window": WINDOW, "margin": MARGIN},
+            {"runs": {k: str(p) for k, p in runs.items()}, "window": WINDOW, "margin": MARGIN},
             [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
-            [r / layout.TESTBED_WINDOWS / k / "sessions.jsonl" for k in runs],
+            [r / layout.TESTBED_WINDOWS / k / n for k in runs for n in ("sessions.jsonl", "sessions_by_server.jsonl")],
             after=["inventory"],
-            call=lambda: build_windows(runs, inventory, r / layout.TESTBED_WINDOWS),
+            call=lambda: build_windows(runs, inv.out, r / layout.TESTBED_WINDOWS),
         ),
     ]
+    host_fraction = 1.0 if tested else 0.5  # split in time: only the training half may host paths
     gens = []
     for seed in seeds_of(cfg):
         req = GenerateRequest(
@@ -61,7 +127,7 @@ def plan_testbed(cfg: dict) -> list[Stage]:
             anomalous_share=float(cfg["anomalous_share"]),
             session_key="none",
             hosts=hosts,
-            host_fraction=1.0 if test else 0.5,
+            host_fraction=host_fraction,
             llm=cfg["llm"],
         )
         gens.append(f"generate-{seed}")
@@ -75,7 +141,7 @@ def plan_testbed(cfg: dict) -> list[Stage]:
             [],
             [r / layout.TESTBED_RESULTS],
             after=["windows", *gens],
-            call=lambda: evaluate(cfg, runs, r),
+            call=lambda: evaluate(cfg, runs, r, host_fraction),
         )
     )
     stages.append(
@@ -93,60 +159,25 @@ def build_windows(runs: dict[str, Path], inventory: Path, out: Path) -> None:
         res = relabel(run_dir, WINDOW, None, MARGIN, inventory=inventory, dest=out / name)
         print(
             f"{name}: {run_dir}: {res['sessions']['windows']} windows ({res['sessions']['anomalous']} anomalous), "
+            f"{res['sessions_by_server']['windows']} server windows, "
             f"{res['sessions_startup']['windows']} start-up windows"
         )
 
 
-def _split_in_time(run):
-    """First half of a run's windows trains, the second half tests (by window start)."""
-    from anomalygen.evaluate.testbed import TestbedWindows
+def evaluate(cfg: dict, runs: dict[str, Path], r: Path, host_fraction: float) -> None:
+    from anomalygen.evaluate.testbed import TestbedEvalConfig, TestbedInputs, evaluate_runs
 
-    ws = sorted(run.windows, key=lambda w: w["start"])
-    half = len(ws) // 2
-    cut = ws[half]["start"] if ws else 0.0
-    return (
-        TestbedWindows(ws[:half], run.startup, [], []),
-        TestbedWindows(
-            ws[half:], [], [f for f in run.faults if f.stop >= cut], [o for o in run.operations if o.stop >= cut]
-        ),
+    models = testbed_models(cfg)
+    inp = TestbedInputs(
+        windows=r / layout.TESTBED_WINDOWS,
+        runs=runs,
+        synthetic={s: r / layout.SYNTHETIC_SEEDS.format(seed=s) for s in seeds_of(cfg)},
+        hosts=r / layout.TESTBED_WINDOWS / HOSTS,
+        host_fraction=host_fraction,
+        inventory=r / layout.INVENTORY,
+        window=WINDOW,
     )
-
-
-def evaluate(cfg: dict, runs: dict[str, Path], r: Path) -> None:
-    from anomalygen.detect.registry import DETECTORS
-    from anomalygen.evaluate.alarms import read_events
-    from anomalygen.evaluate.testbed import TestbedEvalConfig, evaluate_testbed, load_run, write_results
-
-    unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
-    models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
-    bad = [m for m in models if m not in unsupervised]
-    if bad:
-        raise ValueError(
-            f"--models {','.join(bad)}: testbed training runs have no anomaly, so only unsupervised "
-            f"detectors apply ({', '.join(unsupervised)})"
-        )
-    train = load_run(r / layout.TESTBED_WINDOWS / "train", runs["train"], MARGIN)
-    if "test" in runs:
-        test = load_run(r / layout.TESTBED_WINDOWS / "test", runs["test"], MARGIN)
-    else:
-        train, test = _split_in_time(train)
-    synthetic = {
-        s: read_events(r / layout.SYNTHETIC_SEEDS.format(seed=s) / "sessions.jsonl", normal_only=True)
-        for s in seeds_of(cfg)
-    }
     ecfg = TestbedEvalConfig(models=models, seeds=seeds_of(cfg), epochs=cfg["epochs"], margin=MARGIN)
-    rows = evaluate_testbed(train, test, synthetic, ecfg)
-    info = {
-        "train": str(runs["train"]),
-        "test": str(runs.get("test", "second half of the training run")),
-        "n_train": sum(int(w["label"]) == 0 for w in train.windows),
-        "n_test": len(test.windows),
-        "n_test_anomalous": sum(int(w["label"]) for w in test.windows),
-        "window": WINDOW,
-        "margin": MARGIN,
-        "n_synthetic_normal": {str(k): len(v) for k, v in synthetic.items()},
-        "n_startup_windows": len(train.startup),
-        "config": ecfg.__dict__,
-    }
-    write_results(rows, r / layout.EVALUATE, info)
-    print(json.dumps({k: v for k, v in info.items() if k != "config"}))
+    info = evaluate_runs(inp, ecfg, r / layout.EVALUATE)
+    v = info["verdict"]
+    print(json.dumps({"form": v["form"], "validation_scores": v["validation_scores"], "forms": info["forms"]}))

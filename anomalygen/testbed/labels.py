@@ -124,3 +124,35 @@ def windows(
             op_hits = overlapping(ws, we, ops)
             w["operations"], w["operation_kinds"] = op_hits, sorted({op_kinds[h] for h in op_hits})
         yield w
+
+
+def per_host_windows(
+    rows: Sequence[tuple],
+    ivs: Sequence[Interval],
+    size: float,
+    step: float | None = None,
+    t0: float | None = None,
+    t1: float | None = None,
+    ops: Sequence[Interval] = (),
+    prefix: str = "w",
+) -> list[dict]:
+    """`windows` per host: `rows` = (t, host, event_id, template) of any set of logs, one host per log file (or
+    whatever the caller names a host), sorted by t. Every host is cut on the same grid from `t0` (default: the
+    first row of any host), so window k of one host and window k of another cover the same time, and a slot's
+    label is the same on every host (labels come from time intervals, not from where a line was printed).
+
+    The unit is host x window: `session_id` HOST/PREFIXnnnnn, and `host` names the host. Sorted by (start, id)."""
+    if not rows:
+        return []
+    t0 = rows[0][0] if t0 is None else t0
+    t1 = rows[-1][0] if t1 is None else t1
+    by_host: dict[str, list[tuple]] = {}
+    for t, host, eid, tpl in rows:
+        by_host.setdefault(str(host), []).append((t, eid, tpl))
+    out = []
+    for host in sorted(by_host):
+        for w in windows(by_host[host], ivs, size, step, t0, t1, prefix=f"{host}/{prefix}", ops=ops):
+            w["host"] = host
+            out.append(w)
+    out.sort(key=lambda w: (w["start"], w["session_id"]))
+    return out

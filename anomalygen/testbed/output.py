@@ -5,8 +5,8 @@
   otherwise), with `Server`, `Timestamp`, `Label` (1 when a labelled fault interval holds the line) and `Faults`.
 - `templates.csv`, `parse_summary.json`: as `anomalygen parse` writes them.
 - `sessions.jsonl`: time windows over all servers' lines together (`sessions_startup.jsonl`: the same over the
-  servers' start-up, before the workload); `sessions_by_server.jsonl`: the same windows
-  per server (`zk2/w00012`). Both load with `anomalygen.logs.sessions_data.load_sessions_jsonl`, so
+  servers' start-up, before the workload); `sessions_by_server.jsonl` (and `sessions_startup_by_server.jsonl`):
+  the same windows per server (`zk2/w00012`; `labels.per_host_windows`, one stream per log file). Both load with `anomalygen.logs.sessions_data.load_sessions_jsonl`, so
   `anomalygen evaluate --dataset OUT/sessions.jsonl` runs on them.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.output import EXTRA_COLUMNS, write_templates
 from anomalygen.logs.parse import LogParser
-from anomalygen.testbed.labels import Interval, covering, windows
+from anomalygen.testbed.labels import Interval, covering, per_host_windows, windows
 
 ZK_TIME = "%Y-%m-%d %H:%M:%S,%f"
 _SERVER = re.compile(r"zookeeper-(\d+)\.log$")
@@ -147,6 +147,13 @@ def write_sessions(sessions, path: Path) -> dict:
     }
 
 
+def _by_server(sessions: list[dict]) -> list[dict]:
+    """Per-host windows as this folder has always written them: the host also under `server` (zk2)."""
+    for s in sessions:
+        s["server"] = s["host"]
+    return sessions
+
+
 def build(
     out: Path,
     logs: Sequence[Path],
@@ -181,10 +188,14 @@ def build(
         "statements_seen": summary["statements_seen"],
         "events": len(counts),
     }
-    startup = [(r[0], r[3], r[4]) for r in rows if phase(r[0], t0, t1) == "startup"]
+    startup = [r for r in rows if phase(r[0], t0, t1) == "startup"]
     # the servers' start-up, windowed like the run: what an operator who also trains on start-up logs has
     res["sessions_startup"] = write_sessions(
-        windows(startup, [], window, step, prefix="s"), out / "sessions_startup.jsonl"
+        windows([(r[0], r[3], r[4]) for r in startup], [], window, step, prefix="s"), out / "sessions_startup.jsonl"
+    )
+    res["sessions_startup_by_server"] = write_sessions(
+        _by_server(per_host_windows([(r[0], r[1], r[3], r[4]) for r in startup], [], window, step, prefix="s")),
+        out / "sessions_startup_by_server.jsonl",
     )
     run_rows = [r for r in rows if phase(r[0], t0, t1) == "run"]
     if run_rows:
@@ -193,14 +204,8 @@ def build(
     rows = run_rows
     slim = [(r[0], r[3], r[4]) for r in rows]
     res["sessions"] = write_sessions(windows(slim, ivs, window, step, t0, t1, ops=ops), out / "sessions.jsonl")
-    per_server = []
-    for server in sorted({r[1] for r in rows}):
-        mine = [(r[0], r[3], r[4]) for r in rows if r[1] == server]
-        for s in windows(mine, ivs, window, step, t0, t1, prefix=f"{server}/w", ops=ops):
-            s["server"] = server
-            per_server.append(s)
-    per_server.sort(key=lambda s: (s["start"], s["session_id"]))
-    res["sessions_by_server"] = write_sessions(per_server, out / "sessions_by_server.jsonl")
+    per_server = per_host_windows([(r[0], r[1], r[3], r[4]) for r in rows], ivs, window, step, t0, t1, ops=ops)
+    res["sessions_by_server"] = write_sessions(_by_server(per_server), out / "sessions_by_server.jsonl")
     res["lines_by_server"] = dict(sorted(Counter(r[1] for r in rows).items()))
     res["levels"] = dict(sorted(Counter(r[2][fmt.fields.index("Level")] for r in rows).items()))
     return res

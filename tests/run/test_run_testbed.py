@@ -4,7 +4,7 @@ ZooKeeper-format log cut in two, a fault and a planned operation recorded in the
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from typer.testing import CliRunner
 
@@ -13,12 +13,16 @@ from anomalygen.examples import example_logs, example_tree
 
 
 def _t(line: str) -> float:
-    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC).timestamp()
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=timezone.utc).timestamp()
 
 
-def _fake_run(path, lines, faults=(), operations=()):
+def _fake_run(path, lines, faults=(), operations=(), seed=None):
+    """A testbed run folder: the lines split over two servers' logs (even lines zk1, odd lines zk2)."""
     (path / "logs").mkdir(parents=True)
-    (path / "logs" / "zookeeper-1.log").write_text("".join(lines), encoding="utf-8")
+    (path / "logs" / "zookeeper-1.log").write_text("".join(lines[0::2]), encoding="utf-8")
+    (path / "logs" / "zookeeper-2.log").write_text("".join(lines[1::2]), encoding="utf-8")
+    if seed is not None:
+        (path / "schedule.json").write_text(json.dumps({"seed": seed}), encoding="utf-8")
     (path / "faults.jsonl").write_text("".join(json.dumps(f) + "\n" for f in faults), encoding="utf-8")
     (path / "operations.jsonl").write_text("".join(json.dumps(o) + "\n" for o in operations), encoding="utf-8")
     (path / "summary.json").write_text(
@@ -26,57 +30,105 @@ def _fake_run(path, lines, faults=(), operations=()):
     )
 
 
-def test_run_over_two_testbed_runs(tmp_path):
+def _lines():
     with open(example_logs() / "minisvc.log", encoding="utf-8") as fh:
         raw = [ln for ln in fh if ln[:2] == "20"][:6000]
     # evenly spaced stamps (0.1 s apart), so that 10 s windows each hold lines
     base = _t(raw[0])
-    lines = [
-        datetime.fromtimestamp(base + i / 10, UTC).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
+    return [
+        datetime.fromtimestamp(base + i / 10, timezone.utc).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
         for i, ln in enumerate(raw)
     ]
-    train, test = tmp_path / "train", tmp_path / "test"
-    _fake_run(train, lines[:3000])
-    t0 = _t(lines[3050])
+
+
+def _faulty(path, lines, seed):
+    t0 = _t(lines[50])
     _fake_run(
-        test,
-        lines[3000:],
-        [{"index": 0, "kind": "pause", "start": t0 + 60, "end": t0 + 70}],
-        [{"index": 1, "kind": "graceful_restart", "start": t0 + 150, "end": t0 + 155, "planned": True}],
+        path,
+        lines,
+        [{"index": 0, "kind": "pause", "start": t0 + 20, "end": t0 + 28}],
+        [{"index": 1, "kind": "graceful_restart", "start": t0 + 60, "end": t0 + 65, "planned": True}],
+        seed,
     )
-    out = tmp_path / "run"
-    r = CliRunner().invoke(
-        app,
-        [
-            "run",
-            "--testbed",
-            str(train),
-            "--test-testbed",
-            str(test),
-            "--source",
-            str(example_tree()),
-            "--out",
-            str(out),
-            "--models",
-            "PCA",
-            "--n",
-            "60",
-            "--seeds",
-            "1",
-            "--epochs",
-            "1",
+
+
+def _args(out, *extra):
+    return [
+        "run",
+        *extra,
+        "--source",
+        str(example_tree()),
+        "--out",
+        str(out),
+        "--models",
+        "PCA",
+        "--n",
+        "60",
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+    ]
+
+
+def test_run_over_testbed_runs(tmp_path):
+    lines = _lines()
+    train, val, oracle, t1, t2 = (tmp_path / n for n in ("train", "val", "oracle", "t1", "t2"))
+    _fake_run(train, lines[:2000], seed=1)
+    _fake_run(
+        oracle,
+        lines[2000:3000],
+        operations=[
+            {"index": 0, "kind": "leader_handover", "start": _t(lines[2200]), "end": _t(lines[2260]), "planned": True}
         ],
+        seed=3,
     )
+    _faulty(val, lines[3000:4000], 5)
+    _faulty(t1, lines[4000:5000], 11)
+    _faulty(t2, lines[5000:6000], 12)
+    out = tmp_path / "run"
+    runs = ["--testbed", str(train), "--val-testbed", str(val), "--oracle-testbed", str(oracle)]
+    r = CliRunner().invoke(app, _args(out, *runs, "--test-testbed", str(t1), "--test-testbed", str(t2)))
     assert r.exit_code == 0, r.output
     st = json.loads((out / "run.json").read_text())["stages"]
     assert list(st) == ["inventory", "windows", "generate-0", "evaluate", "report"], st
-    windows = [json.loads(ln) for ln in (out / "testbed" / "test" / "sessions.jsonl").read_text().splitlines()]
+    windows = [json.loads(ln) for ln in (out / "testbed" / "test1" / "sessions.jsonl").read_text().splitlines()]
     assert any(w["label"] == 1 for w in windows) and any(w["operations"] == [1] for w in windows)
-    assert not (test / "relabel.manifest.json").exists()  # the run folders are read, not written
+    per_server = (out / "testbed" / "test2" / "sessions_by_server.jsonl").read_text().splitlines()
+    assert {json.loads(ln)["host"] for ln in per_server} == {"zk1", "zk2"}
+    assert not (t1 / "relabel.manifest.json").exists()  # the run folders are read, not written
     doc = json.loads((out / "evaluate" / "testbed.json").read_text())
-    assert {row["arm"] for row in doc["rows"]} >= {"baseline", "synthetic", "real-duplicate", "naive"}
-    assert all(row["faults_total"] == 1 and row["operations_total"] == 1 for row in doc["rows"])
-    assert "false alarms/h, steady" in (out / "evaluate" / "summary.md").read_text()
+    rows = doc["rows"]
+    assert {row["arm"] for row in rows} >= {"baseline", "synthetic", "real-duplicate", "naive", "oracle"}
+    assert {row["form"] for row in rows} == {"all-server", "per-server"}
+    assert {(row["run"], row["role"]) for row in rows} == {("val", "val"), ("test1", "test"), ("test2", "test")}
+    assert all(row["faults_total"] == 1 and row["operations_total"] == 1 for row in rows)
+    assert doc["verdict"]["form"] in ("all-server", "per-server")
+    assert set(doc["verdict"]["validation_scores"]) == {"all-server", "per-server"}
+    summary = (out / "evaluate" / "summary.md").read_text()
+    assert "# Session form used for the verdict" in summary and "false alarms/h, steady" in summary
+    assert f"chosen on the validation run {val}" in summary
+    units = (out / "evaluate" / "units.csv").read_text().splitlines()
+    assert units[0] == "form,run,model,arm,seed,unit,kind,index,alarmed,ttd_s"
+    # 2 forms x 2 test runs x 1 model x arms x 1 seed x (1 fault + 1 operation)
+    assert len(units) - 1 == 2 * 2 * len({row["arm"] for row in rows}) * 2
     assert "Testbed: operator metrics" in (out / "report.html").read_text()
     r = CliRunner().invoke(app, ["run", "--testbed", str(train), "--out", str(out / "x")])
     assert r.exit_code == 2 and "--testbed needs --source" in r.output
+
+
+def test_run_refuses_a_test_run_sharing_a_seed(tmp_path):
+    lines = _lines()[:2000]
+    train, val, test = tmp_path / "train", tmp_path / "val", tmp_path / "test"
+    _fake_run(train, lines[:1000], seed=1)
+    _faulty(val, lines[1000:], 5)
+    _faulty(test, lines[1000:], 5)
+    out = tmp_path / "run"
+    r = CliRunner().invoke(
+        app, _args(out, "--testbed", str(train), "--val-testbed", str(val), "--test-testbed", str(test))
+    )
+    assert r.exit_code == 2, r.output
+    assert f"test run {test} has seed 5, like the val run {val}" in r.output
+    assert "Traceback" not in r.output and not (out / "run.json").exists()
+    r = CliRunner().invoke(app, _args(out, "--test-testbed", str(test)))
+    assert r.exit_code == 2 and "--test-testbed needs --testbed" in r.output

@@ -20,7 +20,9 @@ def render(run: RunDir) -> str:
             kv_table(
                 {
                     "train on": params.get("testbed"),
-                    "test on": params.get("test_testbed") or "the second half of the same run",
+                    "test on": _runs(params.get("test_testbed")) or "the second half of the same run",
+                    "session form chosen on": params.get("val_testbed") or "no validation run (all-server kept)",
+                    "oracle arm from": params.get("oracle_testbed") or "no oracle run",
                 }
             )
         )
@@ -49,3 +51,8 @@ def render(run: RunDir) -> str:
     elif not labelled_eval:
         parts.append(note(run.why_missing("evaluate/summary.md", "evaluate")))
     return "".join(parts)
+
+
+def _runs(v) -> str:
+    """Test runs as run.json records them: a list of folders (one, before several could be given)."""
+    return ", ".join(map(str, v)) if isinstance(v, list) else str(v or "")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import random
 
+import numpy as np
+
 from anomalygen.evaluate import testbed as tb
 from anomalygen.testbed.labels import Interval
 
@@ -60,3 +62,135 @@ def test_load_run_reads_windows_faults_and_operations(tmp_path):
     run = tb.load_run(tmp_path / "w", tmp_path, margin=1.0)
     assert run.faults == [Interval(1.0, 3.0, 0, "pause")] and run.operations == [Interval(5.0, 7.0, 1, "snapshot")]
     assert run.startup == [] and len(run.windows) == 1
+
+
+def _run(name, windows, faults=(), operations=()):
+    return tb.TestbedWindows(windows, [], list(faults), list(operations), name)
+
+
+def test_slots_merge_per_server_windows():
+    ws = [
+        {"start": 0.0, "end": 10.0, "label": 0, "events": ["a"], "host": "zk1"},
+        {"start": 0.0, "end": 10.0, "label": 0, "events": ["b"], "host": "zk2"},
+        {"start": 10.0, "end": 20.0, "label": 1, "events": ["a"], "host": "zk1"},
+        {"start": 10.0, "end": 20.0, "label": 1, "events": ["c"], "host": "zk2"},
+    ]
+    wins, y, alarms = tb.slots(ws, [0, 1, 0, 0])
+    assert [(w.start, w.alarm) for w in wins] == [(0.0, True), (10.0, False)]
+    assert y.tolist() == [0, 1] and alarms.tolist() == [1, 0]
+
+
+def test_oracle_arm_trains_on_the_oracle_runs_windows(monkeypatch):
+    train, test, synthetic = _data()
+    oracle_windows = [_win(i, ["o1", "o2"]) for i in range(3)] + [_win(3 + i, ["a"]) for i in range(60)]
+    for w in oracle_windows[:3]:
+        w["operations"] = [7]
+    oracle = _run("oracle", oracle_windows, operations=[Interval(0.0, 30.0, 7, "leader_handover")])
+    added = tb.additions(train, synthetic[0], 0, inventory=["a", "b", "c", "z1", "z2"], oracle=oracle)
+    assert len(added["oracle"]) == 40 and added["oracle"][:3] == [["o1", "o2"]] * 3  # every operation window
+    assert added["oracle"] == tb.additions(train, synthetic[0], 0, oracle=oracle)["oracle"]  # seeded
+    # inventory-random: real windows with only statements training never showed inserted
+    assert len(added["inventory-random"]) == 40
+    assert all({"z1", "z2"} & set(x) and set(x) <= {"a", "b", "c", "z1", "z2"} for x in added["inventory-random"])
+    seen = []
+
+    def fit(model, seed, X_train, X_test, epochs=None):
+        seen.append(X_train)
+        return np.zeros(len(X_test), dtype=np.int64)
+
+    monkeypatch.setattr(tb, "fit_predict", fit)
+    rows = tb.evaluate_testbed(train, test, synthetic, tb.TestbedEvalConfig(models=["PCA"], seeds=[0]), oracle=oracle)
+    orow = next(r for r in rows if r["arm"] == "oracle")
+    assert orow["n_added"] == 40 and orow["n_train"] == 40
+    fitted = seen[[r["arm"] for r in rows].index("oracle")]
+    assert fitted[:40] == tb.normal_events(train) and fitted[40:43] == [["o1", "o2"]] * 3
+
+
+def test_units_and_mcnemar_on_a_constructed_case():
+    from scipy.stats import binomtest
+
+    rows = []
+    # 2 runs x 2 seeds x 4 restarts: synthetic alarms on restart 0 only, the duplicate control on all four
+    for run in ("test1", "test2"):
+        for seed in (0, 1):
+            for arm, alarmed in (("synthetic", {0}), ("real-duplicate", {0, 1, 2, 3})):
+                ops = [
+                    {"index": i, "kind": "graceful_restart", "windows": 2, "alarms": int(i in alarmed)}
+                    for i in range(4)
+                ]
+                ops.append({"index": 9, "kind": "snapshot", "windows": 1, "alarms": 1})
+                rows.append(
+                    {
+                        "form": "per-server",
+                        "run": run,
+                        "role": "test",
+                        "model": "DeepLog",
+                        "arm": arm,
+                        "seed": seed,
+                        "per_fault": [{"index": 5, "kind": "pause", "detected": True, "ttd_s": 4.0}],
+                        "per_operation": ops,
+                    }
+                )
+    us = tb.units(rows)
+    assert len(us) == 2 * 2 * 2 * 6
+    assert {(u["unit"], u["kind"]) for u in us} == {
+        ("fault", "pause"),
+        ("operation", "graceful_restart"),
+        ("operation", "snapshot"),
+    }
+    (t,) = [t for t in tb.paired_tests(us, "per-server") if t["model"] == "DeepLog"]
+    # 16 paired restart units; discordant: 12 where only the control alarmed, none the other way
+    assert t["against"] == "real-duplicate" and t["mcnemar"]["pairs"] == 16
+    assert (t["mcnemar"]["a_only"], t["mcnemar"]["b_only"]) == (0, 12)
+    assert t["mcnemar"]["p"] == binomtest(0, 12, 0.5).pvalue < 0.001
+    assert (t["synthetic_share"], t["other_share"]) == (0.25, 1.0)
+    # every (run, seed) differs by the same -0.75: the t-test is undefined, said so rather than faked
+    assert t["ttest"] == {"pairs": 4, "mean_diff": -0.75, "t": None, "p": None}
+    assert tb.paired_tests(us, "all-server") == []
+
+
+def test_form_is_chosen_on_validation_rows_only():
+    def row(form, role, detected, alarmed):
+        return {
+            "form": form,
+            "role": role,
+            "faults_detected": detected,
+            "faults_total": 2,
+            "operations_alarmed": alarmed,
+            "operations_total": 4,
+        }
+
+    val = [row("all-server", "val", 2, 2), row("per-server", "val", 2, 1)]
+    best, scores = tb.choose_form(val + [row("all-server", "test", 2, 0), row("per-server", "test", 0, 4)])
+    assert best == "per-server" and scores == {"all-server": 0.5, "per-server": 0.75}
+    # whatever the test rows say, the choice does not move
+    assert tb.choose_form(val + [row("all-server", "test", 2, 4), row("per-server", "test", 2, 0)])[0] == best
+    assert tb.choose_form([row("all-server", "val", 2, 2), row("per-server", "val", 2, 2)])[0] == "all-server"
+    assert tb.choose_form([row("per-server", "test", 2, 0), row("all-server", "test", 0, 0)])[0] == "all-server"
+
+
+def test_respliced_moves_the_same_paths_into_other_windows():
+    hosts = [["a", "b"], ["c"]]
+    recs = [
+        {"events": ["a", "p", "q", "b"], "host": 0, "at": 1},
+        {"events": ["c", "r"], "host": 1, "at": 1},
+        {"events": ["a", "x"], "host": 0, "at": 1},  # does not read back as host[:at] + path + host[at:]
+    ]
+    assert tb.path_of(recs[0], hosts) == ["p", "q"] and tb.path_of(recs[2], hosts) is None
+    targets = [["t1", "t2", "t3"]]
+    out, lost = tb.respliced(recs, hosts, targets, 0)
+    assert lost == 1 and len(out) == 2
+    for s, p in zip(out, (["p", "q"], ["r"])):
+        i = s.index(p[0])
+        assert s[i : i + len(p)] == p and s[:i] + s[i + len(p) :] == targets[0]
+    assert out == tb.respliced(recs, hosts, targets, 0)[0]
+
+
+def test_coverage_counts_unseen_operation_statements_in_synthetic_sessions():
+    train = _run("train", [_win(0, ["a", "b"])])
+    w1, w2 = _win(1, ["a", "r", "q"]), _win(2, ["s", "x"], label=1)
+    w1["operations"], w2["operations"] = [3], [3]  # w2 also overlaps a fault: not counted
+    test = _run("test1", [w1, w2], operations=[Interval(10.0, 25.0, 3, "leader_handover")])
+    (c,) = tb.coverage(train, [test], {0: [["a", "r"]], 1: [["q", "r", "zz"]]})
+    assert c["kind"] == "leader_handover" and c["unseen"] == 2 and c["statements"] == ["q", "r"]
+    assert c["in_synthetic"] == {"0": 1, "1": 2}

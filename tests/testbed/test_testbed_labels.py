@@ -12,6 +12,7 @@ from anomalygen.testbed.labels import (
     covering,
     intervals,
     overlapping,
+    per_host_windows,
     read_faults,
     window_grid,
     windows,
@@ -152,9 +153,34 @@ def test_build_outputs_from_three_logs(tmp_path):
     by_server = load_sessions_jsonl(tmp_path / "sessions_by_server.jsonl")
     assert {s.session_id for s in by_server} >= {"zk1/w00000", "zk2/w00001", "zk3/w00002"}
     assert all(s.label == 1 for s in by_server if s.session_id in ("zk1/w00001", "zk2/w00001", "zk3/w00002"))
+    assert all(s.label == 0 for s in by_server if s.session_id.endswith("w00000"))
+    startup = [json.loads(ln) for ln in (tmp_path / "sessions_startup_by_server.jsonl").read_text().splitlines()]
+    assert [(w["host"], w["server"], w["lines"]) for w in startup] == [("zk1", "zk1", 1)]
     assert (tmp_path / "templates.csv").exists()
     summary = json.loads((tmp_path / "parse_summary.json").read_text())
     assert summary["read"]["lines_read"] == 11 and summary["read"]["parsed"] == 9
+
+
+def test_per_host_windows_of_two_hosts():
+    # two hosts, any names (a host is a log file): one grid for both, from the first line of either
+    rows = [
+        (100.0, "web-a", "e1", "t1"),
+        (101.0, "db", "e2", "t2"),
+        (112.0, "web-a", "e3", "t3"),
+        (113.0, "web-a", "e1", "t1"),
+        (131.0, "db", "e4", "t4"),
+    ]
+    fault = [Interval(110.0, 115.0, 0, "pause")]
+    op = [Interval(130.0, 135.0, 1, "graceful_restart")]
+    ws = per_host_windows(rows, fault, 10.0, ops=op)
+    got = [(w["session_id"], w["host"], w["start"], w["events"], w["label"], w["operations"]) for w in ws]
+    assert got == [
+        ("db/w00000", "db", 100.0, ["e2"], 0, []),
+        ("web-a/w00000", "web-a", 100.0, ["e1"], 0, []),
+        ("web-a/w00001", "web-a", 110.0, ["e3", "e1"], 1, []),  # db printed nothing then: no window
+        ("db/w00003", "db", 130.0, ["e4"], 0, [1]),
+    ]
+    assert per_host_windows([], fault, 10.0) == []
 
 
 def test_relabel_command_on_a_run_folder(tmp_path):

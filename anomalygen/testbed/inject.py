@@ -97,6 +97,18 @@ class Victim:
                 self.proc.wait()
 
 
+def injects(kind: str):
+    """Marks a method `(self, pf, rec)` as what carries out `kind` (a key of `schedule.KINDS` or
+    `schedule.OPERATIONS`): the one registry from kind to injector, checked against the tables by
+    `missing_injectors` before a run starts and by the tests."""
+
+    def mark(fn):
+        fn.injects = kind
+        return fn
+
+    return mark
+
+
 class Injector:
     def __init__(self, ensemble: Ensemble, victim: Victim | None = None, sleep=time.sleep):
         self.ens = ensemble
@@ -109,7 +121,10 @@ class Injector:
         rec.roles = self.ens.roles()
         self.current = rec  # what a Ctrl-C in the middle of a fault leaves to be recorded
         try:
-            getattr(self, "_" + pf.kind)(pf, rec)
+            handler = self.handlers().get(pf.kind)
+            if handler is None:
+                raise ValueError(f"no injector for kind {pf.kind!r}")
+            getattr(self, handler)(pf, rec)
         except KeyboardInterrupt:
             rec.error = "interrupted"
             if rec.start is not None and rec.end is None:
@@ -125,6 +140,18 @@ class Injector:
         rec.details["leader_after"] = self.ens.leader()
         self.current = None
         return rec
+
+    @classmethod
+    def handlers(cls) -> dict[str, str]:
+        """kind -> name of the method marked `@injects(kind)` on this class (subclasses add theirs)."""
+        out: dict[str, str] = {}
+        for name in dir(cls):
+            kind = getattr(getattr(cls, name, None), "injects", None)
+            if isinstance(kind, str):
+                if kind in out:
+                    raise TypeError(f"{cls.__name__}: kind {kind!r} has two injectors, {out[kind]} and {name}")
+                out[kind] = name
+        return out
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -164,10 +191,12 @@ class Injector:
 
     # -- kinds -----------------------------------------------------------------------------------------------
 
+    @injects("leader_kill")
     def _leader_kill(self, pf: PlannedFault, rec: FaultRecord) -> None:
         ld = self._leader()
         self._kill_and_restart([ld], pf, rec, ld)
 
+    @injects("follower_kill")
     def _follower_kill(self, pf: PlannedFault, rec: FaultRecord) -> None:
         self._leader()
         fs = self.ens.followers()
@@ -175,6 +204,7 @@ class Injector:
             raise RuntimeError(f"no follower (roles {self.ens.roles()})")
         self._kill_and_restart([choose(fs, pf.pick)], pf, rec, None)
 
+    @injects("quorum_loss")
     def _quorum_loss(self, pf: PlannedFault, rec: FaultRecord) -> None:
         ld = self._leader()
         alive = sorted(sid for sid, s in self.ens.servers.items() if s.alive())
@@ -182,6 +212,7 @@ class Injector:
         self._kill_and_restart([sid for sid in alive if sid != keep], pf, rec, ld)
         rec.details["kept"] = keep
 
+    @injects("pause")
     def _pause(self, pf: PlannedFault, rec: FaultRecord) -> None:
         ld = self._leader()
         sid = choose([s for s, srv in self.ens.servers.items() if srv.alive()], pf.pick)
@@ -195,6 +226,7 @@ class Injector:
             srv.signal(signal.SIGCONT)
             rec.end = time.time()
 
+    @injects("restart")
     def _restart(self, pf: PlannedFault, rec: FaultRecord) -> None:
         ld = self._leader()
         sid = choose([s for s, srv in self.ens.servers.items() if srv.alive()], pf.pick)
@@ -206,6 +238,7 @@ class Injector:
         srv.start()
         rec.end = time.time()
 
+    @injects("session_expiry")
     def _session_expiry(self, pf: PlannedFault, rec: FaultRecord) -> None:
         v = self.victim
         if v is None or v.proc is None or v.proc.poll() is not None:
@@ -225,6 +258,7 @@ class Injector:
         after = v.sessions()
         rec.details["session_after"] = after[-1] if len(after) > len(before) else None
 
+    @injects("disk_full")
     def _disk_full(self, pf: PlannedFault, rec: FaultRecord) -> None:
         self._leader()
         sid = choose([s for s, srv in self.ens.servers.items() if srv.alive()], pf.pick)

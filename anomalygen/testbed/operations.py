@@ -12,9 +12,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from anomalygen.testbed.inject import FaultRecord, Injector, Victim
+from anomalygen.testbed.inject import FaultRecord, Injector, Victim, injects
 from anomalygen.testbed.process import Ensemble
-from anomalygen.testbed.schedule import PlannedFault, choose
+from anomalygen.testbed.schedule import KINDS, OPERATIONS, PlannedFault, choose
 from anomalygen.testbed.workload import ROOT
 
 CLOSE_BURST = 8  # sessions opened and closed by one client_close operation
@@ -51,6 +51,7 @@ class Operator(Injector):
         srv.start()
         return code
 
+    @injects("graceful_restart")
     def _graceful_restart(self, pf: PlannedFault, rec: FaultRecord) -> None:
         self._leader()
         fs = self.ens.followers()
@@ -62,6 +63,7 @@ class Operator(Injector):
         rec.details["exit_code"] = self._graceful(sid, pf.hold)
         rec.end = time.time()
 
+    @injects("leader_handover")
     def _leader_handover(self, pf: PlannedFault, rec: FaultRecord) -> None:
         ld = self._leader()
         rec.targets = [ld]
@@ -72,6 +74,7 @@ class Operator(Injector):
         srv.start()
         rec.end = time.time()
 
+    @injects("rolling_restart")
     def _rolling_restart(self, pf: PlannedFault, rec: FaultRecord) -> None:
         ld = self._leader()
         order = [*sorted(self.ens.followers()), ld]
@@ -86,6 +89,7 @@ class Operator(Injector):
         rec.details["exit_codes"] = codes
         rec.end = time.time()
 
+    @injects("client_close")
     def _client_close(self, pf: PlannedFault, rec: FaultRecord) -> None:
         from kazoo.client import KazooClient
 
@@ -110,6 +114,7 @@ class Operator(Injector):
         rec.details["sessions_closed"] = closed
         rec.end = time.time()
 
+    @injects("client_away")
     def _client_away(self, pf: PlannedFault, rec: FaultRecord) -> None:
         if self.out is None:
             raise RuntimeError("no folder for the departing client's status")
@@ -130,6 +135,7 @@ class Operator(Injector):
         self.sleep(max(pf.hold, self.session_timeout + 1.0))  # the schedule's hold already includes the timeout
         rec.end = time.time()
 
+    @injects("snapshot")
     def _snapshot(self, pf: PlannedFault, rec: FaultRecord) -> None:
         from kazoo.client import KazooClient
 
@@ -156,3 +162,14 @@ class Operator(Injector):
 def choose_host(hosts: list[str], pick: float, i: int) -> str:
     """The i-th host of a burst, rotating from the one the schedule's pick designates."""
     return hosts[(int(pick * len(hosts)) + i) % len(hosts)]
+
+
+def missing_injectors(kinds=None) -> list[str]:
+    """Kinds of the schedule's tables (or `kinds`) that no `@injects` method carries out, and injectors of kinds
+    no table names: empty when the tables and the injectors agree."""
+    table = set(KINDS) | set(OPERATIONS) if kinds is None else set(kinds)
+    have = set(Operator.handlers())
+    gaps = [f"{k}: no injector" for k in sorted(table - have)]
+    if kinds is None:
+        gaps += [f"{k}: an injector but in no table" for k in sorted(have - table)]
+    return gaps

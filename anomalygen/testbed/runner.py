@@ -149,6 +149,11 @@ def run_testbed(req: TestbedRequest, dist: ZkDist | None = None) -> TestbedResul
     if (out / "faults.jsonl").exists():
         raise RunError(f"{out} already holds a testbed run (faults.jsonl); choose another --out")
     schedule = plan_schedule(req)
+    from anomalygen.testbed.operations import missing_injectors
+
+    gaps = missing_injectors({p.kind for p in schedule.planned})
+    if gaps:  # before any server starts, not when the schedule reaches the kind
+        raise RunError(f"the schedule names kinds nothing carries out: {'; '.join(gaps)}")
     dist = dist if dist is not None else locate(req.zk_home)
     cfg = _prepare(out, req, dist, schedule)
     statements = _statements(req.source, req.inventory)  # before the run: a bad --source fails early

@@ -225,3 +225,18 @@ def test_ctrl_c_during_a_fault_leaves_a_closed_record(ens):
     assert rec is not None and rec.kind == "pause" and rec.error == "interrupted"
     assert rec.start is not None and rec.end is not None and rec.end >= rec.start
     assert ens.servers[1].signals == [signal.SIGSTOP, signal.SIGCONT]  # the pause was undone on the way out
+
+
+def test_every_kind_has_exactly_one_injector_and_every_injector_a_kind():
+    from anomalygen.testbed.operations import Operator, missing_injectors
+    from anomalygen.testbed.schedule import KINDS, OPERATIONS
+
+    assert set(Injector.handlers()) == set(KINDS)  # faults: the base injector
+    assert set(Operator.handlers()) == set(KINDS) | set(OPERATIONS)  # planned operations on top
+    assert missing_injectors() == []
+    assert missing_injectors({"pause", "meteor_strike"}) == ["meteor_strike: no injector"]
+
+
+def test_a_kind_without_injector_is_recorded_as_an_error(ens):
+    rec = Injector(ens, sleep=lambda s: None).run(pf("graceful_restart"))  # an operation: not the base's
+    assert rec.error == "ValueError: no injector for kind 'graceful_restart'" and rec.start is None

@@ -4,6 +4,7 @@ ZooKeeper-format log cut in two, a fault and a planned operation recorded in the
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from datetime import datetime, timezone
 
 from typer.testing import CliRunner
@@ -132,3 +133,16 @@ def test_run_refuses_a_test_run_sharing_a_seed(tmp_path):
     assert "Traceback" not in r.output and not (out / "run.json").exists()
     r = CliRunner().invoke(app, _args(out, "--test-testbed", str(test)))
     assert r.exit_code == 2 and "--test-testbed needs --testbed" in r.output
+
+
+def test_config_file_names_one_or_several_test_runs(tmp_path):
+    from anomalygen.run.config import load_config, resolve
+    from anomalygen.run.testbed import testbed_runs
+
+    one, several = tmp_path / "one.yaml", tmp_path / "several.toml"
+    one.write_text("testbed: tr\ntest-testbed: t1\nval-testbed: v\n")
+    several.write_text('testbed = "tr"\ntest-testbed = ["t1", "t2"]\noracle-testbed = "o"\n')
+    cfg = resolve({}, load_config(one), one)
+    assert cfg["test_testbed"] == ["t1"] and list(testbed_runs(cfg)) == ["train", "val", "test1"]
+    cfg = resolve({"test_testbed": ["t3"]}, load_config(several), several)  # flags win over the file
+    assert list(testbed_runs(cfg).items()) == [("train", Path("tr")), ("oracle", Path("o")), ("test1", Path("t3"))]

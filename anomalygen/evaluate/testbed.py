@@ -33,10 +33,10 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean, median
-from typing import Sequence
 
 import numpy as np
 
@@ -142,7 +142,7 @@ def slots(windows: Sequence[dict], pred: Sequence[int]) -> tuple[list[Window], n
     when any is (labels come from time, so a slot's windows agree). One window per slot in the all-server form;
     one per server that printed in the per-server form. Returns the slots, their labels, their alarms."""
     merged: dict[tuple[float, float], list[int]] = {}
-    for w, p in zip(windows, pred):
+    for w, p in zip(windows, pred, strict=True):
         key = (float(w["start"]), float(w["end"]))
         got = merged.setdefault(key, [0, 0])
         got[0] = max(got[0], int(w["label"]))
@@ -335,8 +335,8 @@ def mcnemar(a: Sequence[int], b: Sequence[int]) -> dict:
     way; the two-sided binomial p of the discordant pairs (1.0 when there is none)."""
     from scipy.stats import binomtest
 
-    a_only = sum(1 for x, y in zip(a, b) if x and not y)
-    b_only = sum(1 for x, y in zip(a, b) if y and not x)
+    a_only = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
+    b_only = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
     n = a_only + b_only
     p = float(binomtest(a_only, n, 0.5).pvalue) if n else 1.0
     return {"pairs": len(a), "a_only": a_only, "b_only": b_only, "p": p}
@@ -347,7 +347,7 @@ def paired_t(a: Sequence[float], b: Sequence[float]) -> dict:
     pairs, or every difference the same)."""
     from scipy.stats import ttest_rel
 
-    d = [x - y for x, y in zip(a, b)]
+    d = [x - y for x, y in zip(a, b, strict=True)]
     if len(d) < 2 or max(d) == min(d):
         return {"pairs": len(d), "mean_diff": round(mean(d), 4) if d else None, "t": None, "p": None}
     res = ttest_rel(a, b)
@@ -747,7 +747,7 @@ def evaluate_runs(inp: TestbedInputs, cfg: TestbedEvalConfig, out: Path) -> dict
     cut = None
     for form in FORMS:
 
-        def load(name: str) -> TestbedWindows:
+        def load(name: str, form: str = form) -> TestbedWindows:
             return load_run(inp.windows / name, inp.runs[name], cfg.margin, form, name)
 
         train = load("train")

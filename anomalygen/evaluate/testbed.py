@@ -590,7 +590,7 @@ def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | Non
     else:
         why = "no validation run: today's form, all-server (give --val-testbed to choose on validation data)."
     parts = [
-        f"# Session form used for the verdict: **{form}**",
+        f"## Session form used for the verdict: **{form}**",
         "",
         why,
         "",

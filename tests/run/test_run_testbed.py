@@ -107,7 +107,7 @@ def test_run_over_testbed_runs(tmp_path):
     assert doc["verdict"]["form"] in ("all-server", "per-server")
     assert set(doc["verdict"]["validation_scores"]) == {"all-server", "per-server"}
     summary = (out / "evaluate" / "summary.md").read_text()
-    assert "# Session form used for the verdict" in summary and "false alarms/h, steady" in summary
+    assert "## Session form used for the verdict" in summary and "false alarms/h, steady" in summary
     assert f"chosen on the validation run {val}" in summary
     units = (out / "evaluate" / "units.csv").read_text().splitlines()
     assert units[0] == "form,run,model,arm,seed,unit,kind,index,alarmed,ttd_s"

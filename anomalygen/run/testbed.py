@@ -55,10 +55,14 @@ def run_seed(run_dir: Path) -> int | None:
 
 
 def check_runs(runs: dict[str, Path]) -> None:
-    """Refuse a test run that shares a seed with the training, validation or oracle run (the same seed draws the
-    same schedule and workload: the test would repeat what was learned from), or the same folder twice."""
+    """Refuse a folder that is not a finished testbed run, the same folder twice, and a test run that shares a
+    seed with the training, validation or oracle run (the same seed draws the same schedule and workload: the test
+    would repeat what was learned or chosen from)."""
     folders: dict[Path, str] = {}
     for name, p in runs.items():
+        missing = [n for n in ("faults.jsonl", "summary.json", "logs") if not (p / n).exists()]
+        if missing:  # found now, not after minutes of other stages
+            raise InputError(f"{p} (the {name} run) is not a finished testbed run: no {', '.join(missing)}")
         other = folders.setdefault(p.resolve(), name)
         if other != name:
             raise InputError(f"{p} is given as both the {other} run and the {name} run")

@@ -133,6 +133,12 @@ def test_run_refuses_a_test_run_sharing_a_seed(tmp_path):
     assert "Traceback" not in r.output and not (out / "run.json").exists()
     r = CliRunner().invoke(app, _args(out, "--test-testbed", str(test)))
     assert r.exit_code == 2 and "--test-testbed needs --testbed" in r.output
+    r = CliRunner().invoke(app, _args(out, "--testbed", str(train), "--test-testbed", str(train)))
+    assert r.exit_code == 2 and f"{train} is given as both the train run and the test1 run" in r.output
+    (test / "summary.json").unlink()  # a run still under way
+    r = CliRunner().invoke(app, _args(out, "--testbed", str(train), "--test-testbed", str(test)))
+    assert r.exit_code == 2 and f"{test} (the test1 run) is not a finished testbed run: no summary.json" in r.output
+    assert "Traceback" not in r.output
 
 
 def test_config_file_names_one_or_several_test_runs(tmp_path):

@@ -617,7 +617,9 @@ def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | Non
                 "",
                 restart_table(us, other),
                 tests_table(tests.get(other, [])),
-                summary_markdown([r for r in rows if r["form"] == other], ""),
+                summary_markdown(
+                    [r for r in rows if r["form"] == other], f"The same runs and arms in the {other} form."
+                ),
             ]
     (out / "summary.md").write_text("\n".join(parts), encoding="utf-8")
     return verdict

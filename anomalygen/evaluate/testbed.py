@@ -556,6 +556,76 @@ def coverage_table(cov: list[dict]) -> str:
     return "\n".join(out) + "\n"
 
 
+def acceptance(rows: list[dict], us: list[dict], tests: list[dict], form: str, window: float, alpha: float = 0.05):
+    """The issue's acceptance figures for one form, per sequence model and for the mean of all detectors: the
+    share of planned restarts alarmed (baseline, synthetic, oracle), whether synthetic at least halves the
+    baseline's, whether it is below every control with McNemar p < alpha, whether faults detected fell for any
+    fault kind, and how far the median time to detect moved (at most one window allowed)."""
+    ru = _restart_units(us, form)
+    models = sorted({k[0] for k in ru})
+    out = []
+    for model in [m for m in SEQUENCE_MODELS if m in models] + [MEAN]:
+
+        def share(arm: str, model: str = model) -> float | None:
+            vals = [v for (m, a, *_k), v in ru.items() if a == arm and (model == MEAN or m == model)]
+            return mean(vals) if vals else None
+
+        def faults(arm: str, model: str = model) -> list[dict]:
+            return [
+                f
+                for r in rows
+                if r["form"] == form and r["role"] == "test" and r["arm"] == arm and model in (MEAN, r["model"])
+                for f in r["per_fault"]
+            ]
+
+        base, syn = share(arms.BASELINE), share(arms.SYNTHETIC)
+        vs = [t for t in tests if t["model"] == model and t["against"] in CONTROLS]
+        below = bool(vs) and all(t["synthetic_share"] < t["other_share"] and t["mcnemar"]["p"] < alpha for t in vs)
+        fb, fs = faults(arms.BASELINE), faults(arms.SYNTHETIC)
+        fell = sorted(
+            k
+            for k in {f["kind"] for f in fb}
+            if sum(f["detected"] for f in fs if f["kind"] == k) < sum(f["detected"] for f in fb if f["kind"] == k)
+        )
+        tb_ = [f["ttd_s"] for f in fb if f["detected"]]
+        ts_ = [f["ttd_s"] for f in fs if f["detected"]]
+        grew = round(median(ts_) - median(tb_), 1) if tb_ and ts_ else None
+        out.append(
+            {
+                "model": model,
+                "baseline": base,
+                "synthetic": syn,
+                "oracle": share(arms.ORACLE),
+                "halved": base is not None and syn is not None and syn <= base / 2,
+                "below_every_control": below,
+                "max_p_vs_controls": max((t["mcnemar"]["p"] for t in vs), default=None),
+                "fault_kinds_fell": fell,
+                "median_ttd_change_s": grew,
+                "ttd_within_one_window": grew is not None and grew <= window,
+            }
+        )
+    return out
+
+
+def acceptance_table(acc: list[dict]) -> str:
+    def f(x):
+        return "-" if x is None else f"{x:.2f}"
+
+    out = [
+        "| detector | restarts alarmed: baseline | synthetic | oracle | halved | below every control (McNemar "
+        "p < 0.05; largest p) | fault kinds detected less | median time to detect, change (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in acc:
+        out.append(
+            f"| {a['model']} | {f(a['baseline'])} | {f(a['synthetic'])} | {f(a['oracle'])} | "
+            f"{'yes' if a['halved'] else 'no'} | {'yes' if a['below_every_control'] else 'no'} "
+            f"({_p(a['max_p_vs_controls'])}) | {', '.join(a['fault_kinds_fell']) or 'none'} | "
+            f"{_p(a['median_ttd_change_s'])} ({'within' if a['ttd_within_one_window'] else 'not within'} one window) |"
+        )
+    return "\n".join(out) + "\n"
+
+
 def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | None = None) -> dict:
     """testbed.json (info, rows, form choice, tests, coverage), units.csv, tests.json and summary.md; returns
     what summary.md rests on (the chosen form, its scores, the tests)."""
@@ -569,7 +639,9 @@ def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | Non
     write_units(us, out / "units.csv")
     forms = [f for f in FORMS if any(r["form"] == f for r in rows)]
     tests = {f: paired_tests(us, f) for f in forms}
-    verdict = {"form": form, "validation_scores": scores, "tests": tests}
+    window = float(info.get("window") or 10.0)
+    acc = acceptance(rows, us, tests.get(form, []), form, window)
+    verdict = {"form": form, "validation_scores": scores, "acceptance": acc, "tests": tests}
     (out / "tests.json").write_text(json.dumps(verdict, indent=1) + "\n", encoding="utf-8")
     doc = {"info": info, "verdict": verdict, "coverage": cov or [], "rows": rows}
     (out / "testbed.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -594,6 +666,14 @@ def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | Non
         "",
         why,
         "",
+        f"## Acceptance figures ({form}; test runs)",
+        "",
+        "Share of planned restarts alarmed (the three restart kinds together); whether synthetic at least halves "
+        "the baseline's; whether it is below every control (real-duplicate, naive, inventory-random, startup) with "
+        "McNemar p < 0.05; fault kinds the synthetic arm detects less often than the baseline; the change of the "
+        "median time to detect over all faults detected (synthetic - baseline).",
+        "",
+        acceptance_table(acc),
         f"## Planned restarts with a false alarm ({', '.join(RESTARTS)} together; {form}; test runs)",
         "",
         "Share of (test run, restart, seed) units with at least one alarmed slot over the restart (alarmed/units).",

@@ -194,3 +194,45 @@ def test_coverage_counts_unseen_operation_statements_in_synthetic_sessions():
     (c,) = tb.coverage(train, [test], {0: [["a", "r"]], 1: [["q", "r", "zz"]]})
     assert c["kind"] == "leader_handover" and c["unseen"] == 2 and c["statements"] == ["q", "r"]
     assert c["in_synthetic"] == {"0": 1, "1": 2}
+
+
+def test_acceptance_figures_on_a_constructed_case():
+    rows = []
+    restarts = ("graceful_restart", "leader_handover", "rolling_restart", "graceful_restart")
+    for run in ("test1", "test2"):
+        for seed in (0, 1):
+            for arm in ("baseline", "synthetic", "real-duplicate", "naive", "inventory-random", "startup", "oracle"):
+                quiet = arm in ("synthetic", "oracle")  # every other arm alarms on every restart
+                faults = [
+                    {"index": 0, "kind": "pause", "detected": True, "ttd_s": 12.0 if arm == "synthetic" else 4.0},
+                    {"index": 1, "kind": "leader_kill", "detected": arm != "synthetic", "ttd_s": 3.0},
+                ]
+                ops = [
+                    {"index": 10 + i, "kind": k, "windows": 2, "alarms": 0 if quiet else 1}
+                    for i, k in enumerate(restarts)
+                ]
+                rows.append(
+                    {
+                        "form": "all-server",
+                        "run": run,
+                        "role": "test",
+                        "model": "DeepLog",
+                        "arm": arm,
+                        "seed": seed,
+                        "per_fault": faults,
+                        "per_operation": ops,
+                    }
+                )
+    us = tb.units(rows)
+    tests = tb.paired_tests(us, "all-server")
+    acc = {a["model"]: a for a in tb.acceptance(rows, us, tests, "all-server", 10.0)}
+    assert set(acc) == {"DeepLog", "mean of all"}
+    a = acc["DeepLog"]
+    assert (a["baseline"], a["synthetic"], a["oracle"]) == (1.0, 0.0, 0.0)
+    assert a["halved"] and a["below_every_control"] and a["max_p_vs_controls"] == 2 * 0.5**16
+    assert a["fault_kinds_fell"] == ["leader_kill"]
+    # baseline: pause at 4 s and leader_kill at 3 s (median 3.5); synthetic: pause at 12 s only
+    assert a["median_ttd_change_s"] == 8.5 and a["ttd_within_one_window"]
+    assert "| DeepLog | 1.00 | 0.00 | 0.00 | yes | yes (3.05e-05) | leader_kill | 8.5 (within one window) |" in (
+        tb.acceptance_table(list(acc.values()))
+    )

@@ -131,8 +131,8 @@ def oracle_addition(oracle: TestbedWindows, n: int, seed: int) -> list[list[str]
         return [over_ops[i] for i in sorted(rng.choice(len(over_ops), n, replace=False))] if n > 0 else []
     rest = n - len(over_ops)
     if not steady:
-        pick = rng.choice(len(over_ops), rest, replace=True) if over_ops else []
-        return over_ops + [over_ops[i] for i in pick]
+        again = rng.choice(len(over_ops), rest, replace=True) if over_ops else np.zeros(0, dtype=np.int64)
+        return over_ops + [over_ops[i] for i in again]
     pick = rng.choice(len(steady), rest, replace=rest > len(steady))
     return over_ops + [steady[i] for i in pick]
 
@@ -278,9 +278,8 @@ def choose_form(rows: list[dict]) -> tuple[str, dict[str, float | None]]:
     scores = {f: validation_score([r for r in rows if r["form"] == f]) for f in FORMS}
     scores = {f: s for f, s in scores.items() if any(r["form"] == f for r in rows)}
     best = ALL_SERVER
-    if scores.get(PER_SERVER) is not None and (
-        scores.get(ALL_SERVER) is None or scores[PER_SERVER] > scores[ALL_SERVER]
-    ):
+    per, whole = scores.get(PER_SERVER), scores.get(ALL_SERVER)
+    if per is not None and (whole is None or per > whole):
         best = PER_SERVER
     if best not in scores and scores:
         best = next(iter(scores))

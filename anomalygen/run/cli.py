@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -35,22 +34,22 @@ file (--config) whose keys are the long flags (e.g. `max-paths = 500`); flags wi
 
 
 def run(
-    source: Optional[Path] = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
-    logs: List[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
-    labels: Optional[Path] = typer.Option(
+    source: Path | None = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
+    logs: list[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
+    labels: Path | None = typer.Option(
         None,
         "--labels",
         help="session labels: anomaly_label.csv (BlockId,Label) "
         "or a labelled sessions JSONL; without them nothing can be scored",
     ),
-    fmt: Optional[str] = typer.Option(
+    fmt: str | None = typer.Option(
         None,
         "--format",
         "-f",
         help="hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a "
         "logparser format string (default: zookeeper for the example, else hdfs)",
     ),
-    sessions_by: Optional[str] = typer.Option(
+    sessions_by: str | None = typer.Option(
         None,
         "--sessions-by",
         help="how lines form sessions: auto (default: "
@@ -58,61 +57,59 @@ def run(
         "chosen from the logs) | id (blk_ ids) | regex:PATTERN | field:NAME | "
         "window:count:N | window:time:SECONDS",
     ),
-    weak_labels: Optional[str] = typer.Option(
+    weak_labels: str | None = typer.Option(
         None,
         "--weak-labels",
         help="without labels: 'error' marks a "
         "session with an ERROR line anomalous (weak labels, marked as such); "
         "without either, detectors are compared by their alarm rates",
     ),
-    labels_conflict: Optional[str] = typer.Option(
+    labels_conflict: str | None = typer.Option(
         None,
         "--labels-conflict",
         help="a session id labelled twice, differently: error (default, naming both lines) | first | last",
     ),
-    testbed: Optional[Path] = typer.Option(
+    testbed: Path | None = typer.Option(
         None,
         "--testbed",
         help="a testbed run folder (`anomalygen testbed "
         "zookeeper --out`) to train on, instead of --logs; --source is then "
         "the ZooKeeper 3.8 source",
     ),
-    test_testbed: List[Path] = typer.Option(
+    test_testbed: list[Path] = typer.Option(
         [],
         "--test-testbed",
         help="a testbed run to test on, repeatable (default: the second half of --testbed); none may share a "
         "seed with the training, validation or oracle run",
     ),
-    val_testbed: Optional[Path] = typer.Option(
+    val_testbed: Path | None = typer.Option(
         None,
         "--val-testbed",
         help="a testbed run (faults and planned operations) on which the session form, over all servers or per "
         "server, is chosen; never a test run",
     ),
-    oracle_testbed: Optional[Path] = typer.Option(
+    oracle_testbed: Path | None = typer.Option(
         None,
         "--oracle-testbed",
         help="a testbed run with real planned operations (other seeds): the oracle arm trains on its windows too",
     ),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="run folder (default: anomalygen_run)"),
-    n: Optional[int] = typer.Option(None, "--n", help="synthetic sessions to generate (default 1000)"),
-    seed: Optional[int] = typer.Option(None, "--seed", help="seed of every random choice (default 0)"),
-    max_paths: Optional[int] = typer.Option(None, "--max-paths", help="paths per entry point (default 200)"),
-    anomalous_share: Optional[float] = typer.Option(
+    out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default: anomalygen_run)"),
+    n: int | None = typer.Option(None, "--n", help="synthetic sessions to generate (default 1000)"),
+    seed: int | None = typer.Option(None, "--seed", help="seed of every random choice (default 0)"),
+    max_paths: int | None = typer.Option(None, "--max-paths", help="paths per entry point (default 200)"),
+    anomalous_share: float | None = typer.Option(
         None, "--anomalous-share", help="anomalous share of the synthetic sessions (default 0.1)"
     ),
-    models: Optional[str] = typer.Option(
-        None, "--models", help="detectors, comma-separated, or 'all' (default: all 14)"
-    ),
-    ratios: Optional[str] = typer.Option(
+    models: str | None = typer.Option(None, "--models", help="detectors, comma-separated, or 'all' (default: all 14)"),
+    ratios: str | None = typer.Option(
         None, "--ratios", help="sessions each augmentation arm adds per real training session (default 1)"
     ),
-    train_fractions: Optional[str] = typer.Option(
+    train_fractions: str | None = typer.Option(
         None,
         "--train-fractions",
         help="share of the real training pool used, the sparse regime of a young system (default 0.05)",
     ),
-    split: Optional[str] = typer.Option(
+    split: str | None = typer.Option(
         None,
         "--split",
         help="chronological (default: the first 80% of sessions "
@@ -120,10 +117,10 @@ def run(
         "only) | random (80/20 per seed; then synthetic sessions are whole paths, "
         "since any real session may be a test one)",
     ),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="seeds per setting (default 5)"),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="epochs of the deep detectors (default 3)"),
-    llm: Optional[str] = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings"),
+    seeds: int | None = typer.Option(None, "--seeds", help="seeds per setting (default 5)"),
+    epochs: int | None = typer.Option(None, "--epochs", help="epochs of the deep detectors (default 3)"),
+    llm: str | None = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
+    config: Path | None = typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings"),
     force: bool = typer.Option(False, "--force", help="redo every stage"),
     report_on_interrupt: bool = typer.Option(
         False,
@@ -167,7 +164,7 @@ def run(
         force=force,
         report_on_interrupt=report_on_interrupt,
     )
-    with _progress() as (progress, on_event):
+    with _progress() as (_bar, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:
         from anomalygen.report.answer import answer_text

@@ -102,19 +102,20 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     check_runs(runs)
     testbed_models(cfg)
     tested = any(k.startswith("test") for k in runs)
-    inv = InventoryRequest(src, r / layout.INVENTORY)
+    inventory = r / layout.INVENTORY
+    inv = InventoryRequest(src, inventory)
     hosts = r / layout.TESTBED_WINDOWS / HOSTS
     train = runs["train"]
     logs = sorted((train / "logs").glob("zookeeper-*.log"))
     stages = [
-        request_stage("inventory", take_inventory, inv, tree, [src], [inv.out]),
+        request_stage("inventory", take_inventory, inv, tree, [src], [inventory]),
         Stage(
             "windows",
             {"runs": {k: str(p) for k, p in runs.items()}, "window": WINDOW, "margin": MARGIN},
             [p / n for p in runs.values() for n in ("logs", "faults.jsonl", "summary.json")],
             [r / layout.TESTBED_WINDOWS / k / n for k in runs for n in ("sessions.jsonl", "sessions_by_server.jsonl")],
             after=["inventory"],
-            call=lambda: build_windows(runs, inv.out, r / layout.TESTBED_WINDOWS),
+            call=lambda: build_windows(runs, inventory, r / layout.TESTBED_WINDOWS),
         ),
     ]
     host_fraction = 1.0 if tested else 0.5  # split in time: only the training half may host paths

@@ -180,7 +180,7 @@ def test_respliced_moves_the_same_paths_into_other_windows():
     targets = [["t1", "t2", "t3"]]
     out, lost = tb.respliced(recs, hosts, targets, 0)
     assert lost == 1 and len(out) == 2
-    for s, p in zip(out, (["p", "q"], ["r"])):
+    for s, p in zip(out, (["p", "q"], ["r"]), strict=True):
         i = s.index(p[0])
         assert s[i : i + len(p)] == p and s[:i] + s[i + len(p) :] == targets[0]
     assert out == tb.respliced(recs, hosts, targets, 0)[0]

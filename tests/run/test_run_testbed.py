@@ -4,8 +4,8 @@ ZooKeeper-format log cut in two, a fault and a planned operation recorded in the
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
-from datetime import datetime, timezone
 
 from typer.testing import CliRunner
 
@@ -14,7 +14,7 @@ from anomalygen.examples import example_logs, example_tree
 
 
 def _t(line: str) -> float:
-    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=timezone.utc).timestamp()
+    return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").replace(tzinfo=UTC).timestamp()
 
 
 def _fake_run(path, lines, faults=(), operations=(), seed=None):
@@ -37,7 +37,7 @@ def _lines():
     # evenly spaced stamps (0.1 s apart), so that 10 s windows each hold lines
     base = _t(raw[0])
     return [
-        datetime.fromtimestamp(base + i / 10, timezone.utc).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
+        datetime.fromtimestamp(base + i / 10, UTC).strftime("%Y-%m-%d %H:%M:%S,%f")[:23] + ln[23:]
         for i, ln in enumerate(raw)
     ]
 

@@ -4,8 +4,9 @@ Every detector is unsupervised (a steady-state training run has no anomaly to le
 threshold. Training arms, each on the same real training windows (those labelled normal), each adding as many
 windows as there are real ones unless said otherwise:
   - baseline: the real windows alone;
-  - synthetic: plus normal synthetic sessions (generator seed = detector seed): code paths spliced into real
-    training windows, so they have the windows' shape;
+  - synthetic: plus normal synthetic sessions (generator seed = detector seed): per-server windows the session
+    model composed from the training run's own, half of them holding statements its steady state never showed
+    (`synthesis/novel.py`); in the all-server form each is spliced into a real all-server training window;
   - real-duplicate: plus real training windows drawn again (more data, nothing new: the control that tells "more
     sessions" from "new behaviour");
   - naive: plus real training windows with code-free random edits (drop, duplicate, swap, insert a seen event);

@@ -4,8 +4,8 @@ testbed runs instead of raw logs. This module is the stage plan only; the evalua
 
 inventory (the ZooKeeper 3.8 source) -> windows (each run's logs parsed against it and windowed, over all servers
 and per server, labelled by its faults, planned operations kept normal; written under OUT/testbed/<run>/, the
-runs are not modified) -> generate, once per seed, with the per-server training windows as hosts (so synthetic
-sessions have a server window's shape; the all-server form splices the same paths into all-server windows) ->
+runs are not modified) -> generate, once per seed, composing from the per-server training windows (so synthetic
+sessions have a server window's shape; the all-server form splices the same sessions into all-server windows) ->
 evaluate (both session forms, the form chosen on the validation run, operator metrics, units and paired tests)
 -> report. Without --test-testbed the one run is split in time: its first half trains, its second half tests.
 """
@@ -22,7 +22,7 @@ from anomalygen.run.stages import TreeOnce, report, request_stage
 
 WINDOW = 10.0  # seconds: the testbed's own window
 MARGIN = 10.0  # seconds of recovery after a fault still labelled anomalous
-HOSTS = "train/sessions_by_server.jsonl"  # under OUT/testbed: what the generator splices paths into
+HOSTS = "train/sessions_by_server.jsonl"  # under OUT/testbed: the real sessions synthetic ones are composed from
 
 
 def seeds_of(cfg: dict) -> list[int]:
@@ -131,7 +131,9 @@ def plan_testbed(cfg: dict) -> list[Stage]:
             max_paths=int(cfg["max_paths"]),
             anomalous_share=float(cfg["anomalous_share"]),
             session_key="none",
-            hosts=hosts,
+            # the session model composes per-server windows from the training run's own, with statements its
+            # steady state never showed (the withheld-behaviour machinery), rather than splicing one path each
+            real_sessions=str(hosts),
             host_fraction=host_fraction,
             llm=cfg["llm"],
         )

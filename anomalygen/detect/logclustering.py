@@ -32,6 +32,11 @@ class LogClusteringDetector(CountDetector):
 
         X, _ = self._prepare_fit(X, y)
         M = np.unique(self._fit_features(X), axis=0)
+        # a normal session holding only events every training session holds weighs zero under idf: it has no
+        # direction for the cosine (scipy refuses it), so it is remembered apart, as normal
+        zero = ~M.any(axis=1)
+        self.zero_normal_ = bool(zero.any())
+        M = M[~zero] if not zero.all() else M
         if len(M) > self.max_unique:
             rng = np.random.default_rng(self.random_state)
             M = M[rng.choice(len(M), self.max_unique, replace=False)]
@@ -48,13 +53,20 @@ class LogClusteringDetector(CountDetector):
 
     def decision_function(self, X) -> np.ndarray:
         M = self._features(X)
-        # an empty session has a zero vector: cosine distance 1 to everything, i.e. maximally unlike normal
-        return 1.0 - (M @ self.centroids_.T).max(axis=1)
+        # a zero vector has cosine distance 1 to everything, i.e. maximally unlike normal, unless training held
+        # one (only events every training session holds, or none)
+        score = 1.0 - (M @ self.centroids_.T).max(axis=1)
+        if getattr(self, "zero_normal_", False):
+            score[~M.any(axis=1)] = 0.0
+        return score
 
     def _save_state(self, st) -> None:
         super()._save_state(st)
         st.arrays["centroids"] = self.centroids_
+        st.arrays["zero_normal"] = np.asarray([self.zero_normal_], dtype=np.int64)
 
     def _load_state(self, st) -> None:
         super()._load_state(st)
         self.centroids_ = st.arrays["centroids"]
+        zero = st.arrays.get("zero_normal")
+        self.zero_normal_ = bool(zero[0]) if zero is not None and len(zero) else False

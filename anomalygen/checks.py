@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 
 
 def number_list(text: str, what: str, low: float, high: float = float("inf"), low_open: bool = False) -> list[float]:

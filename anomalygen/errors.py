@@ -14,6 +14,8 @@ import os
 import typer
 from typer.core import TyperGroup
 
+from anomalygen.core.errors import InputError
+
 INTERRUPTED = 130
 BAD_INPUT = 2
 FAILED = 1
@@ -21,21 +23,6 @@ FAILED = 1
 _USAGE: tuple[type[Exception], ...] = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 # what the top-level group lets through as it is: an exit, and usage errors for click to print
 _THROUGH: tuple[type[Exception], ...] = (typer.Exit, *_USAGE)
-
-
-class InputError(ValueError):
-    """Bad input, already phrased as one line that names the file (and line)."""
-
-
-def _known_types() -> tuple[type[BaseException], ...]:
-    from anomalygen.logs.formats import FormatError
-    from anomalygen.logs.sessions_data import DataFormatError
-    from anomalygen.run.config import ConfigError
-    from anomalygen.synthesis.labels import RulesError
-    from anomalygen.synthesis.llm.client import LLMError
-    from anomalygen.synthesis.llm.config import LLMConfigError
-
-    return InputError, DataFormatError, FormatError, ConfigError, RulesError, LLMConfigError, LLMError
 
 
 def describe(exc: BaseException) -> tuple[str, int] | None:
@@ -60,7 +47,7 @@ def describe(exc: BaseException) -> tuple[str, int] | None:
             f"input is not UTF-8 text (byte {exc.object[exc.start : exc.start + 1]!r} at offset {exc.start})",
             BAD_INPUT,
         )
-    if isinstance(exc, _known_types()):
+    if isinstance(exc, InputError):  # every stage's input errors subclass it
         return str(exc), BAD_INPUT
     return None
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anomalygen.atomic import pid_alive
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 
 NAME = ".run.lock"
 

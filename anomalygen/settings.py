@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 
 INF = math.inf
 # name -> (type, low, high, which ends are open: "" | "low" | "high" | "both")

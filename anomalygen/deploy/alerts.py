@@ -20,9 +20,9 @@ import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 
+from anomalygen.core.errors import InputError
 from anomalygen.deploy.explain import format_alarm
 from anomalygen.deploy.metrics import alarm_statement
-from anomalygen.errors import InputError
 
 KINDS = ("auto", "alertmanager", "webhook")
 ALERTNAME = "AnomalousLogSession"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from anomalygen.atomic import AtomicFile
 from anomalygen.checks import apart_from_inputs
+from anomalygen.core.errors import InputError
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
@@ -23,7 +24,6 @@ from anomalygen.deploy.online import OpenSession, Sessionizer
 from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
-from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.api import nothing_read
 from anomalygen.logs.formats import LogFormat

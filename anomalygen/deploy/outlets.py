@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 
 if TYPE_CHECKING:  # imported where metrics are served: it loads prometheus_client
     from anomalygen.deploy.metrics import Monitor

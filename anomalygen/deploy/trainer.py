@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from anomalygen.checks import apart_from_inputs
+from anomalygen.core.errors import InputError
 from anomalygen.deploy.explain import count_profile
 from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
-from anomalygen.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser

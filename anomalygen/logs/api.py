@@ -15,7 +15,7 @@ from pathlib import Path
 
 from anomalygen import atomic
 from anomalygen.checks import apart_from_inputs, readable, writable
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.formats import LogFormat
 from anomalygen.source.api import SourceTree, statements_for

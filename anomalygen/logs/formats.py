@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from anomalygen.core.errors import InputError
 from anomalygen.logs.jsonfmt import FIELDS, MISMATCH, JsonLines, JsonSpecError, is_json_spec, parse_keys
 from anomalygen.logs.jsonfmt import timestamp as json_timestamp
 
@@ -50,7 +51,7 @@ _GUESS_TIME_FORMATS = (
 )
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """A header format string that cannot be used."""
 
 

@@ -15,13 +15,14 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.errors import InputError
 from anomalygen.core.keys import HDFS_BLOCK_RE
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 
 _LABELS = {"0": 0, "1": 1, "normal": 0, "anomaly": 1, "anomalous": 1, "abnormal": 1, "success": 0, "fail": 1}
 
 
-class DataFormatError(ValueError):
+class DataFormatError(InputError):
     """Bad input data; the message names the file and line."""
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen.core import layout
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.run.config import load_config, resolve
 
 

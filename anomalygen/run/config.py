@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from anomalygen.core.errors import InputError
+
 DEFAULTS: dict[str, Any] = {
     "source": None,  # None: the embedded example service
     "logs": [],  # [] with the example: its recorded logs
@@ -63,7 +65,7 @@ KINDS: dict[str, tuple] = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     pass
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from anomalygen import atomic
 from anomalygen.checks import readable, writable
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.jsonl import Skipped
 from anomalygen.manifest import source_inputs, write_manifest
 from anomalygen.source.analysis import Analysis, AnalysisConfig

@@ -52,7 +52,7 @@ class Inventory:
 def read_inventory(path: Path, skipped: Skipped | None = None) -> list[LogStatement]:
     """Load statements written by `anomalygen inventory`; a bad line is named by its number and raises, or with
     `skipped` is counted there and left out."""
-    from anomalygen.errors import InputError
+    from anomalygen.core.errors import InputError
 
     out: list[LogStatement] = []
     for n, doc in read_jsonl(path, InputError, skipped):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen.checks import readable, writable
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.manifest import write_manifest
 from anomalygen.settings import check_fields
 from anomalygen.source.api import SourceTree

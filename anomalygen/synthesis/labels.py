@@ -15,11 +15,12 @@ from typing import Any
 
 import yaml
 
+from anomalygen.core.errors import InputError
 from anomalygen.core.levels import rank as level_rank
 from anomalygen.source.model import LogStatement
 
 
-class RulesError(ValueError):
+class RulesError(InputError):
     pass
 
 

@@ -10,8 +10,8 @@ from receiver import Hanging, Receiver, dead_port
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
+from anomalygen.core.errors import InputError
 from anomalygen.deploy.alerts import Alerter, payload, resolve_kind
-from anomalygen.errors import InputError
 
 runner = CliRunner()
 

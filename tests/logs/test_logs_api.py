@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.examples import example_logs, example_tree
 from anomalygen.logs.api import (
     CoverageRequest,

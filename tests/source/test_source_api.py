@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.examples import example_tree
 from anomalygen.source.api import (
     EntriesRequest,

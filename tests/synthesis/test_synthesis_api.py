@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.examples import example_logs, example_tree
 from anomalygen.source.api import SourceTree
 from anomalygen.synthesis.api import GenerateRequest, generate

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from anomalygen.core.errors import InputError
 from anomalygen.synthesis.llm.cache import DiskCache, prompt_key
 from anomalygen.synthesis.llm.config import LLMConfig, LLMConfigError
 from anomalygen.synthesis.llm.usage import Usage
@@ -27,7 +28,7 @@ from anomalygen.synthesis.llm.usage import Usage
 Validator = Callable[[dict], Any]  # raises ValueError when a response object has the wrong shape
 
 
-class LLMError(RuntimeError):
+class LLMError(InputError, RuntimeError):  # still a RuntimeError for the callers that catch one
     """A request failed for good: retries exhausted, or an error that retrying cannot fix (401, 404, ...)."""
 
 

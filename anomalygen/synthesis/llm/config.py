@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from anomalygen.core.errors import InputError
+
 BACKENDS = ("none", "openai", "local")
 
 # Environment variables read by LLMConfig.from_env (each maps to one field).
@@ -28,7 +30,7 @@ ENV = {
 }
 
 
-class LLMConfigError(ValueError):
+class LLMConfigError(InputError):
     """The LLM backend is misconfigured (unknown backend, missing URL or model, optional package absent)."""
 
 

@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def one(model: str, seed: int, semantic: str) -> dict:
-    from anomalygen.evaluate.datasets import resolve_dataset
+    from anomalygen.core.datasets import resolve_dataset
+    from anomalygen.core.sessions import load_dataset
     from anomalygen.evaluate.harness import EvalConfig, run_evaluation
-    from anomalygen.logs.sessions_data import load_dataset
 
     real = load_dataset(resolve_dataset("hdfs_100k"))
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

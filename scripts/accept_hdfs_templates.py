@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from anomalygen.core.templates import first_line_regex
 from anomalygen.source.inventory import build_inventory
-from anomalygen.source.model import LogStatement
+from anomalygen.core.statements import LogStatement
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdfs"
 LINE = re.compile(r"^(\d{6}) (\d{6}) (\d+) (\w+) ([\w.$]+): (.*)$")

@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import itertools
 
 from anomalygen.evaluate.arms import anomaly_only
-from anomalygen.evaluate.datasets import resolve_dataset
-from anomalygen.evaluate.keys import statement_sessions
-from anomalygen.logs.sessions_data import load_hdfs_deeplog
+from anomalygen.core.datasets import resolve_dataset
+from anomalygen.core.event_keys import statement_sessions
+from anomalygen.core.sessions import load_hdfs_deeplog
 from anomalygen.source.inventory import build_inventory
 from anomalygen.synthesis.compose import load_session_model
 from anomalygen.synthesis.markers import Markers

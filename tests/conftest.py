@@ -1,12 +1,31 @@
-"""Fixtures shared across test packages: tiny labelled sessions and detector settings that train in a blink."""
+"""Fixtures shared across test packages: the shared HDFS data, tiny labelled sessions and detector settings that train
+in a blink."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not (DATA / "hdfs").is_dir():
+        pytest.skip(f"SHARED DATA MISSING: {DATA / 'hdfs'} not found; these tests need the real HDFS samples")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def hdfs100k(data_dir):
+    from anomalygen.core.sessions import load_sessions_jsonl
+
+    return load_sessions_jsonl(data_dir / "hdfs" / "HDFS_100k.sessions.jsonl")
+
 
 TINY = {
     "epochs": 2,

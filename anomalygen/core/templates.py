@@ -1,6 +1,6 @@
 """Template text: the `<*>` slot marker and what follows from a template's literal parts.
 
-A statement is anything with `template` and `regex` strings (`source.model.LogStatement`, its JSON form as an
+A statement is anything with `template` and `regex` strings (`core.statements.LogStatement`, its JSON form as an
 object); the helpers here read nothing else, so every stage can use them without importing the source stage.
 """
 

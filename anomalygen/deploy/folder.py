@@ -33,11 +33,11 @@ import numpy as np
 
 from anomalygen import atomic
 from anomalygen.atomic import atomic_folder, atomic_path, is_temp
+from anomalygen.core.statements import LogStatement
 from anomalygen.detect.base import BaseDetector
 from anomalygen.detect.registry import DETECTORS
 from anomalygen.detect.state import DetectorState
 from anomalygen.manifest import provenance
-from anomalygen.source.model import LogStatement
 
 FORMAT = "anomalygen-model"
 FORMAT_VERSION = 1

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.statements import LogStatement
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.stream import STDIN
 from anomalygen.logs.chunked import merge_stats, plan, total_bytes
@@ -27,7 +28,6 @@ from anomalygen.logs.parse import LogParser, ParseSummary
 from anomalygen.logs.reader import ReadStats, Span, iter_chunks
 from anomalygen.logs.sessions import SessionSpec
 from anomalygen.parallel import Shared, imap_ordered
-from anomalygen.source.model import LogStatement
 
 SPAN_BYTES = 1 << 20  # a worker's task: about 7,000 HDFS lines
 # below this many spans, starting the workers costs more than they save (HDFS_20000.log, 2.7 MiB: detect --jobs 2

@@ -94,7 +94,7 @@ def real_sessions(
 
 
 def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt: str) -> tuple[list, dict]:
-    from anomalygen.logs.sessions_data import load_augment_dir
+    from anomalygen.core.sessions import load_augment_dir
 
     if req.augment is not None:
         syn = load_augment_dir(req.augment)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from anomalygen.core.sessions import DataFormatError
 from anomalygen.detect.registry import DEEP, DETECTORS, make_detector
 from anomalygen.jsonl import read_jsonl
-from anomalygen.logs.sessions_data import DataFormatError
 
 ARMS = ("real only", "+ synthetic")
 

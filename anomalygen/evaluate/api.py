@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.datasets import resolve_dataset
+from anomalygen.core.event_keys import KeyPlan, load_template_map, plan_keys
+from anomalygen.core.sessions import DataFormatError, Session, load_augment_dir, load_dataset
 from anomalygen.detect.semantic import resolve_backend
 from anomalygen.evaluate import arms as A
-from anomalygen.evaluate.datasets import resolve_dataset
 from anomalygen.evaluate.harness import EvalConfig, EvalResult, run_evaluation, sources_from_sessions
-from anomalygen.evaluate.keys import KeyPlan, load_template_map, plan_keys
 from anomalygen.jsonl import Skipped
-from anomalygen.logs.sessions_data import DataFormatError, Session, load_augment_dir, load_dataset
 from anomalygen.manifest import file_digest
 from anomalygen.settings import check
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from anomalygen.checks import writable
-from anomalygen.evaluate.datasets import ALIASES
+from anomalygen.core.datasets import ALIASES
 
 
 def _floats(text: str, what: str, low: float, high: float, low_open: bool = False) -> list[float]:

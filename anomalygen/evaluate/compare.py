@@ -14,7 +14,7 @@ from collections import defaultdict
 import numpy as np
 from scipy.stats import ttest_rel, wilcoxon
 
-from anomalygen.evaluate.arms import BASELINE, CONTROLS, SYNTHETIC
+from anomalygen.core.arms import BASELINE, CONTROLS, SYNTHETIC
 
 ALPHA = 0.05
 HIGHER_IS_BETTER = {

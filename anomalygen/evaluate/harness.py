@@ -24,15 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from anomalygen.core.event_keys import KeyPlan, plan_keys
+from anomalygen.core.sessions import Session
 from anomalygen.detect.base import best_f1_threshold
 from anomalygen.detect.registry import DEEP, DETECTORS, SEMANTIC, make_detector
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate import splits as S
 from anomalygen.evaluate.compare import paired_table
-from anomalygen.evaluate.keys import KeyPlan, plan_keys
 from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar, prior_weights
 from anomalygen.evaluate.withhold import Withheld, find_withheld, novel_metrics, unseen_metrics
-from anomalygen.logs.sessions_data import Session
 
 
 @dataclass

@@ -41,13 +41,13 @@ from statistics import mean, median
 
 import numpy as np
 
+from anomalygen.core.sessions import DataFormatError
 from anomalygen.detect.registry import DETECTORS
 from anomalygen.evaluate import arms
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic
 from anomalygen.evaluate.metrics import anomaly_metrics
 from anomalygen.evaluate.operator import Window, operator_metrics
 from anomalygen.jsonl import read_jsonl
-from anomalygen.logs.sessions_data import DataFormatError
 from anomalygen.testbed.labels import Interval, intervals, read_faults
 
 STARTUP = "startup"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anomalygen.atomic import atomic_open, temp_name
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.line_ids import LineIds
 from anomalygen.logs.matcher import MatchStats
@@ -30,7 +31,6 @@ from anomalygen.logs.output import CsvRows, header_row, number, plain_text
 from anomalygen.logs.parse import FALLBACK, LogParser, ParsedLine, ParseSummary
 from anomalygen.logs.reader import MAX_EXAMPLES, ReadStats, Span, iter_chunks
 from anomalygen.parallel import Shared, imap_ordered
-from anomalygen.source.model import LogStatement
 
 SPAN_BYTES = 1 << 20
 _PROBE_BYTES = 1 << 20  # how far past a cut point to look for a line that fits the header

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from anomalygen import atomic
 from anomalygen.core.levels import LEVELS
+from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import WILDCARD, is_opaque
-from anomalygen.source.model import LogStatement
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 

@@ -33,8 +33,8 @@ from operator import call, itemgetter
 from typing import Any
 
 from anomalygen.core.levels import normalise as normalise_level
+from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import effective_template, is_opaque, literal_parts
-from anomalygen.source.model import LogStatement
 
 _BDIGITS = bytes.maketrans(b"0123456789", b"0000000000")
 _HAS_DIGIT = re.compile(r"[0-9]")

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from anomalygen.atomic import atomic_open, temp_name
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import FALLBACK, SOURCE, LogParser, ParsedColumns, ParsedLine
 from anomalygen.logs.reader import iter_chunks
-from anomalygen.source.model import LogStatement
 
 EXTRA_COLUMNS = ["EventId", "EventTemplate", "ParameterList", "Match", "Candidates", "File", "FileLine"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from statistics import mean
 
 from anomalygen.core import layout
-from anomalygen.evaluate.arms import BASELINE, CONTROLS, SYNTHETIC
+from anomalygen.core.arms import BASELINE, CONTROLS, SYNTHETIC
 from anomalygen.report.load import RunDir, to_float
 
 MEAN_OF_MODELS = "mean of models"  # evaluate/compare.py's name for the row over all detectors

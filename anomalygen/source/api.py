@@ -16,11 +16,11 @@ from pathlib import Path
 from anomalygen import atomic
 from anomalygen.checks import readable, writable
 from anomalygen.core.errors import InputError
+from anomalygen.core.statements import LogStatement
 from anomalygen.jsonl import Skipped
 from anomalygen.manifest import source_inputs, write_manifest
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.inventory import Inventory, build_inventory, read_inventory
-from anomalygen.source.model import LogStatement
 from anomalygen.source.project import Project
 
 

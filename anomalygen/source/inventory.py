@@ -10,12 +10,12 @@ from pathlib import Path
 from tree_sitter import Node
 
 from anomalygen.atomic import atomic_open
+from anomalygen.core.statements import LogArg, LogStatement, Slot
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.source.diagnostics import Diagnostic
 from anomalygen.source.index import MethodDecl
 from anomalygen.source.java import text
 from anomalygen.source.loggers import GENERIC_METHODS, LEVEL_METHODS, LEVEL_NAMES, LoggerInfo, LoggerResolver
-from anomalygen.source.model import LogArg, LogStatement, Slot
 from anomalygen.source.project import Project
 from anomalygen.source.templates import Folder, Part, render, substitute_messageformat, substitute_slf4j
 

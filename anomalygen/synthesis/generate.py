@@ -16,13 +16,13 @@ from typing import Any
 
 from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.core.levels import LEVELS
+from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import is_opaque
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import SOURCE, LogParser
 from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.entries import find_entries, select_entries
-from anomalygen.source.model import LogStatement
 from anomalygen.source.paths import PathRecord
 from anomalygen.synthesis.explore import EntryExplorer, EntryOutcome, EntryReport, explore_entry, explorer_for
 from anomalygen.synthesis.kinds import slot_contexts

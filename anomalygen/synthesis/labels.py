@@ -17,7 +17,7 @@ import yaml
 
 from anomalygen.core.errors import InputError
 from anomalygen.core.levels import rank as level_rank
-from anomalygen.source.model import LogStatement
+from anomalygen.core.statements import LogStatement
 
 
 class RulesError(InputError):

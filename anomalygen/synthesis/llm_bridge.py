@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from anomalygen.source.model import LogStatement
+from anomalygen.core.statements import LogStatement
 from anomalygen.source.paths import PathRecord
 from anomalygen.synthesis.feasibility import condition_dicts
 

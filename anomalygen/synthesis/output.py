@@ -11,10 +11,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 from anomalygen.atomic import atomic_open
+from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import effective_template
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.parse import LogParser
-from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.explore import EntryReport
 from anomalygen.synthesis.generate import SynthSession
 

@@ -6,9 +6,9 @@ import random
 import re
 from datetime import datetime
 
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.formats import LogFormat
 from anomalygen.logs.jsonfmt import iso
-from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.values import ValueModel
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from anomalygen.core.keys import HDFS_BLOCK_RE
+from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import first_line_regex
-from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.kinds import ENTITY_KINDS, slot_contexts
 from anomalygen.synthesis.slots import SlotShapes, shapes_of
 from anomalygen.synthesis.values import ValueModel, draw, generate

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from anomalygen import atomic
-from anomalygen.source.model import LogStatement
+from anomalygen.core.statements import LogStatement
 from anomalygen.synthesis.compose import ComposeConfig
 from anomalygen.synthesis.generate import Generator, SynthSession
 from anomalygen.synthesis.markers import Markers

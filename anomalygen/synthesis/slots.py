@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from anomalygen.source.model import LogStatement
+    from anomalygen.core.statements import LogStatement
 
 _ESC = re.compile(r"\\(.)", re.DOTALL)
 

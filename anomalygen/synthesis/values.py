@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from anomalygen.core.levels import LEVELS
-from anomalygen.source.model import LogStatement
+from anomalygen.core.statements import LogStatement
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values, slot_contexts
 
 if TYPE_CHECKING:

@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from anomalygen.core.datasets import resolve_dataset
+from anomalygen.core.event_keys import statement_sessions
+from anomalygen.core.sessions import load_dataset
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.sessions_data import load_dataset
 from anomalygen.manifest import tree_digest
 from anomalygen.source.entries import find_entries
-from anomalygen.source.model import LogStatement
 from anomalygen.synthesis.compose import ComposeConfig, SessionModel
 from anomalygen.synthesis.generate import Generator, SynthSession
 from anomalygen.synthesis.markers import Markers
@@ -43,9 +45,6 @@ class RealSessions:
 def load_real_sessions(spec: str, statements: list[LogStatement], fraction: float = 1.0) -> RealSessions:
     """A labelled dataset keyed by statement ids (mapped through the real event templates when it is not);
     only its first `fraction` in file order (the rest may be an evaluation's chronological test split)."""
-    from anomalygen.evaluate.datasets import resolve_dataset
-    from anomalygen.evaluate.keys import statement_sessions
-
     path = resolve_dataset(spec)
     sessions = sorted(load_dataset(path), key=lambda s: s.order)
     sessions = sessions[: round(len(sessions) * fraction)]

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from anomalygen.core.statements import LogStatement
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, load_model, save_model
 from anomalygen.detect import DETECTORS, make_detector
-from anomalygen.source.model import LogStatement
 
 
 def _statement(sid: str, line: int, template: str = "t <*>") -> LogStatement:

@@ -8,11 +8,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from anomalygen.core.event_keys import plan_keys
+from anomalygen.core.sessions import Session, load_augment_dir
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation, sources_from_sessions
-from anomalygen.evaluate.keys import plan_keys
 from anomalygen.evaluate.report import write_report
-from anomalygen.logs.sessions_data import Session, load_augment_dir
 
 
 def _subset(sessions, n_normal=900, n_anom=60, seed=0):

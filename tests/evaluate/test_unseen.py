@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from anomalygen.core.sessions import Session
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation
 from anomalygen.evaluate.report import markdown_table, summarize
 from anomalygen.evaluate.withhold import unseen_metrics
-from anomalygen.logs.sessions_data import Session
 
 
 def test_unseen_metrics_counts_normal_sessions_with_an_event_training_lacks():

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from anomalygen.core.sessions import Session
 from anomalygen.detect.base import BaseDetector
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation
 from anomalygen.evaluate.withhold import find_withheld, novel_metrics, parse_withhold
-from anomalygen.logs.sessions_data import Session
 
 FITTED: list[tuple[str, list[list[str]], np.ndarray]] = []
 

@@ -47,7 +47,7 @@ def stmt():
 def make_statement(
     template: str, regex: str, *, sid: str = "", cls: str = "com.x.C", line: int = 1, level: str = "INFO"
 ):
-    from anomalygen.source.model import LogStatement
+    from anomalygen.core.statements import LogStatement
 
     return LogStatement(
         id=sid or f"S{abs(hash((template, regex, cls, line))) % 10**8}",

@@ -7,8 +7,8 @@ import shutil
 from functools import cache
 from pathlib import Path
 
+from anomalygen.core.statements import LogStatement
 from anomalygen.source.inventory import Inventory, build_inventory
-from anomalygen.source.model import LogStatement
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CONSTRUCTS = FIXTURES / "constructs" / "src"

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from anomalygen.core.statements import LogStatement, Slot
 from anomalygen.logs.parse import ParsedLine
-from anomalygen.source.model import LogStatement, Slot
 from anomalygen.synthesis.kinds import kind_from_code, kind_from_values
 from anomalygen.synthesis.labels import Labeler, RulesError, load_rules
 from anomalygen.synthesis.slots import SlotShapes, alternatives, slot_groups

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from anomalygen.source.model import LogStatement
+from anomalygen.core.statements import LogStatement
 from anomalygen.synthesis.whole import _once, twins
 
 

@@ -1,4 +1,5 @@
-"""Plain records exchanged by the source-analysis stage (JSON-friendly; tree-sitter nodes stay out of output)."""
+"""The statement model: what the source stage finds (a logging call, its template and slots) and every later stage
+reads back (parse, synthesis, deploy). JSON-friendly; tree-sitter nodes stay out of it."""
 
 from __future__ import annotations
 

@@ -3,9 +3,9 @@ when the two sides share nothing."""
 
 import pytest
 
-from anomalygen.evaluate.keys import auto_template_map, event_statement_map, plan_keys
-from anomalygen.logs.sessions_data import Session
-from anomalygen.source.model import LogStatement
+from anomalygen.core.event_keys import auto_template_map, event_statement_map, plan_keys
+from anomalygen.core.sessions import Session
+from anomalygen.core.statements import LogStatement
 
 TEMPLATES = {
     "E5": "<*>Receiving block<*>src:<*>dest:<*>",
@@ -93,7 +93,7 @@ def test_plan_keys_refuses_when_nothing_is_shared():
 
 
 def test_statement_sessions_rekeys_real_sessions():
-    from anomalygen.evaluate.keys import statement_sessions
+    from anomalygen.core.event_keys import statement_sessions
 
     sessions, _em = statement_sessions(_real(), STATEMENTS)
     assert [s.events for s in sessions] == [["L5", "L9b"], ["E99"]]

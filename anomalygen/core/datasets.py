@@ -1,5 +1,5 @@
-"""Short names for the shared data sets, kept apart from the evaluate stage so that the command line can name them
-in its help without importing the detectors."""
+"""Short names for the shared data sets: the evaluate stage reads them and the synthesis stage learns from them, and
+the command line names them in its help without importing the detectors."""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.sessions import Session
 from anomalygen.core.templates import WILDCARD
-from anomalygen.logs.sessions_data import Session
 
 _WS = re.compile(r"\s+")
 

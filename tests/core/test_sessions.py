@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from anomalygen.logs.sessions_data import (
+from anomalygen.core.sessions import (
     DataFormatError,
     load_augment_dir,
     load_dataset,
@@ -85,8 +85,8 @@ def test_loghub_structured_csv_with_labels(data_dir, tmp_path):
 
 
 def test_auto_template_map_matches_synthetic_lines_to_real_templates(tmp_path):
-    from anomalygen.evaluate.keys import auto_template_map, session_keys
-    from anomalygen.logs.sessions_data import Session, load_sessions_jsonl
+    from anomalygen.core.event_keys import auto_template_map, session_keys
+    from anomalygen.core.sessions import Session, load_sessions_jsonl
 
     real = [
         Session(

@@ -23,8 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def one(model: str, seed: int, semantic: str) -> dict:
-    from anomalygen.core.datasets import resolve_dataset
-    from anomalygen.core.sessions import load_dataset
+    from anomalygen.core.datasets import load_dataset, resolve_dataset
     from anomalygen.evaluate.harness import EvalConfig, run_evaluation
 
     real = load_dataset(resolve_dataset("hdfs_100k"))

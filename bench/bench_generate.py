@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from anomalygen.logs.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
+from anomalygen.core.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
 from anomalygen.synthesis.generate import GenerateConfig, Generator, analyse, learn  # noqa: E402 - imported once the checkout is on sys.path
 
 GOAL = 10_000

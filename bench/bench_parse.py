@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from anomalygen.logs.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
+from anomalygen.core.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
 from anomalygen.logs.parse import LogParser  # noqa: E402 - imported once the checkout is on sys.path
 from anomalygen.logs.reader import ReadStats, iter_chunks  # noqa: E402 - imported once the checkout is on sys.path
 

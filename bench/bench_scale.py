@@ -196,7 +196,7 @@ def drain_logparser_style(log: Path, n: int, out: Path) -> float:
     from drain3 import TemplateMiner
     from drain3.template_miner_config import TemplateMinerConfig
 
-    from anomalygen.logs.formats import LogFormat
+    from anomalygen.core.formats import LogFormat
 
     logging.getLogger("drain3").setLevel(logging.WARNING)
     cfg = TemplateMinerConfig()

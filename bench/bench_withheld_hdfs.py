@@ -47,9 +47,8 @@ BLOCK = re.compile(r"blk_-?\d+")  # HDFS_v1's session key, only to filter this b
 
 def _statement_ids(events: set[str], inventory: Path) -> set[str]:
     """The statements the dataset's events stand for (the evaluation's own event -> statement map)."""
-    from anomalygen.core.datasets import resolve_dataset
+    from anomalygen.core.datasets import load_dataset, resolve_dataset
     from anomalygen.core.event_keys import event_statement_map, real_event_templates
-    from anomalygen.core.sessions import load_dataset
     from anomalygen.source.api import statements_for
 
     real = load_dataset(resolve_dataset("hdfs_deeplog"))

@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import first_line_regex
 from anomalygen.source.inventory import build_inventory
-from anomalygen.core.statements import LogStatement
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hdfs"
 LINE = re.compile(r"^(\d{6}) (\d{6}) (\d+) (\w+) ([\w.$]+): (.*)$")

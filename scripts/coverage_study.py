@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from anomalygen.core.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
 from anomalygen.logs.coverage import measure, write_outputs  # noqa: E402 - imported once the checkout is on sys.path
-from anomalygen.logs.formats import LogFormat  # noqa: E402 - imported once the checkout is on sys.path
 from anomalygen.source.inventory import build_inventory  # noqa: E402 - imported once the checkout is on sys.path
 
 DATA = ROOT.parent / "shared" / "data"

@@ -30,10 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from anomalygen.evaluate.arms import anomaly_only
-from anomalygen.core.datasets import resolve_dataset
+from anomalygen.core.datasets import load_hdfs_deeplog, resolve_dataset
 from anomalygen.core.event_keys import statement_sessions
-from anomalygen.core.sessions import load_hdfs_deeplog
+from anomalygen.evaluate.arms import anomaly_only
 from anomalygen.source.inventory import build_inventory
 from anomalygen.synthesis.compose import load_session_model
 from anomalygen.synthesis.markers import Markers
@@ -87,7 +86,7 @@ def measure(
 
 
 def resessionize(out: Path, src: Path) -> dict:
-    from anomalygen.logs.formats import LogFormat
+    from anomalygen.core.formats import LogFormat
     from anomalygen.logs.parse import LogParser
     from anomalygen.logs.sessions import by_identifier
 

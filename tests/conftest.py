@@ -22,7 +22,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def hdfs100k(data_dir):
-    from anomalygen.core.sessions import load_sessions_jsonl
+    from anomalygen.core.datasets import load_sessions_jsonl
 
     return load_sessions_jsonl(data_dir / "hdfs" / "HDFS_100k.sessions.jsonl")
 

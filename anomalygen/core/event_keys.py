@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anomalygen.core.sessions import Session
+from anomalygen.core.datasets import Session
 from anomalygen.core.templates import WILDCARD
 
 _WS = re.compile(r"\s+")

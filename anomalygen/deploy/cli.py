@@ -10,11 +10,7 @@ from pathlib import Path
 import typer
 
 from anomalygen.logs.cli import LABELS_CONFLICT_HELP
-
-FORMAT_HELP = (
-    "header format (default: the model's): hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | "
-    "a logparser format string"
-)
+from anomalygen.options import format_option
 
 
 def _fail(msg: str, code: int = 2) -> None:
@@ -56,9 +52,7 @@ def train(
         help="session labels: anomaly_label.csv or a labelled "
         "sessions JSONL (without them every real session counts as normal)",
     ),
-    fmt: str | None = typer.Option(
-        None, "--format", "-f", help="header format (default: zookeeper for the example, else hdfs)"
-    ),
+    fmt: str | None = format_option(None, "zookeeper for the example, else hdfs"),
     sessions_by: str = typer.Option("id", "--sessions-by", help="id | regex:PATTERN | field:NAME | window:count:N"),
     augment: Path | None = typer.Option(None, "--augment", help="synthetic sessions from `anomalygen generate`"),
     synthesize: int = typer.Option(0, "--synthesize", help="or generate this many synthetic sessions now"),
@@ -139,7 +133,7 @@ def detect(
     model: Path = typer.Argument(..., help="model folder written by `anomalygen train`"),
     logs: list[str] = typer.Argument(..., help="log files (plain or .gz) in order, or - for stdin"),
     follow: bool = typer.Option(False, "--follow", "-F", help="follow the last file as it grows, across rotation"),
-    fmt: str | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    fmt: str | None = format_option(None, "the model's"),
     sessions_by: str | None = typer.Option(None, "--sessions-by", help="session rule (default: the model's)"),
     json_out: Path | None = typer.Option(None, "--json", help="write each alarm as a JSON line here"),
     labels: Path | None = typer.Option(
@@ -195,9 +189,9 @@ def detect(
     labels_conflict: str = typer.Option("error", "--labels-conflict", help=LABELS_CONFLICT_HELP),
 ) -> None:
     """Score logs with a saved detector as they stream in; print each alarm with its source statements."""
+    from anomalygen.core.formats import FormatError
     from anomalygen.deploy.detector import DetectRequest
     from anomalygen.deploy.outlets import OutletSettings, outlets
-    from anomalygen.logs.formats import FormatError
 
     det = _load(model, logs, follow, labels, source, allow_other_source)
     req = DetectRequest(

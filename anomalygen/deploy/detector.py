@@ -26,7 +26,7 @@ from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.api import nothing_read
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
 from anomalygen.parallel import resolve_jobs

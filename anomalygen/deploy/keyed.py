@@ -16,7 +16,7 @@ from operator import getitem, itemgetter
 
 import numpy as np
 
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import digit_sensitive, positions
 from anomalygen.logs.parse import EventColumns
 from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec

@@ -24,7 +24,7 @@ from itertools import count, takewhile
 import numpy as np
 
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import positions
 from anomalygen.logs.parse import EventColumns, ParsedLine
 from anomalygen.logs.sessions import SessionSpec

@@ -22,7 +22,7 @@ from anomalygen.core.statements import LogStatement
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.stream import STDIN
 from anomalygen.logs.chunked import merge_stats, plan, total_bytes
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.parse import LogParser, ParseSummary
 from anomalygen.logs.reader import ReadStats, Span, iter_chunks

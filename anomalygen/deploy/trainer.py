@@ -23,7 +23,7 @@ from anomalygen.deploy.explain import count_profile
 from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.jsonl import Skipped
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
 from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
@@ -94,7 +94,7 @@ def real_sessions(
 
 
 def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt: str) -> tuple[list, dict]:
-    from anomalygen.core.sessions import load_augment_dir
+    from anomalygen.core.datasets import load_augment_dir
 
     if req.augment is not None:
         syn = load_augment_dir(req.augment)
@@ -222,7 +222,7 @@ def _manifest(
 def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogFormat, SessionSpec]:
     """The request's inputs resolved (the example's by default) and checked, with its format and session rule."""
     from anomalygen.detect.registry import DETECTORS
-    from anomalygen.logs.formats import FormatError
+    from anomalygen.core.formats import FormatError
 
     if req.model not in DETECTORS:
         raise TrainError(f"unknown detector {req.model!r}; choose from {', '.join(DETECTORS)}")

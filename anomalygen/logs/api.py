@@ -17,7 +17,7 @@ from anomalygen import atomic
 from anomalygen.checks import apart_from_inputs, readable, writable
 from anomalygen.core.errors import InputError
 from anomalygen.jsonl import Skipped
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.source.api import SourceTree, statements_for
 
 

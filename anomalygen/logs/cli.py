@@ -6,15 +6,11 @@ from pathlib import Path
 
 import typer
 
+from anomalygen.options import format_option
 from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
 LABELS_CONFLICT_HELP = (
     "a session id labelled twice, differently: error (naming both lines) | first | last (that row's label wins)"
-)
-FORMAT_HELP = (
-    "header format: a preset (hdfs, zookeeper, hadoop, spark), json (JSON lines: log4j2 JsonLayout / "
-    "JsonTemplateLayout, ECS, logstash-logback-encoder; keys overridable as json:message=msg,thread=tid) "
-    "or a logparser-style string such as '<Date> <Time> <Pid> <Level> <Component>: <Content>'"
 )
 
 
@@ -27,7 +23,7 @@ def parse(
     logs: list[Path] = typer.Argument(..., help="raw log files (plain or .gz), read in order"),
     source: Path | None = typer.Option(None, help="Java source tree to build the statement inventory from"),
     inventory: Path | None = typer.Option(None, help="inventory.jsonl written by `anomalygen inventory`"),
-    format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
+    format: str = format_option("hdfs"),
     out: Path = typer.Option(Path("parsed"), help="output folder"),
     parquet: bool = typer.Option(False, help="also write structured.parquet (needs pyarrow: the 'parquet' extra)"),
     fallback: bool = typer.Option(True, help="Drain3 templates for lines no statement matches"),
@@ -67,7 +63,7 @@ def sessions(
     logs: list[Path] = typer.Argument(..., help="raw log files, in time order"),
     source: Path | None = typer.Option(None, help="Java source tree"),
     inventory: Path | None = typer.Option(None, help="inventory.jsonl"),
-    format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
+    format: str = format_option("hdfs"),
     by: str = typer.Option(
         "auto",
         help="auto (chosen from the logs: an identifier most lines carry, else time "
@@ -112,7 +108,7 @@ def coverage(
     inventory: Path | None = typer.Option(None, help="inventory.jsonl"),
     logs: list[Path] = typer.Option([], "--logs", help="raw log file (repeatable): the exact method"),
     templates: list[Path] = typer.Option([], "--templates", help="loghub templates CSV (repeatable): the token method"),
-    format: str = typer.Option("hdfs", "--format", help=FORMAT_HELP),
+    format: str = format_option("hdfs"),
     title: str = typer.Option("", help="plot title"),
     out: Path = typer.Option(Path("coverage"), help="output folder (coverage.json, coverage.txt, coverage.png)"),
 ) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anomalygen.core.statements import LogStatement
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import Matcher, digit_keys, positions
 from anomalygen.logs.reader import ReadStats, Rejector, iter_chunks
 

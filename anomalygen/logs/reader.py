@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.printable import printable
 
 MAX_EXAMPLES = 3

@@ -11,7 +11,7 @@ that grows with the log; windows stream. Sessions come out in order of their fir
 
 Output rows (`write_sessions_jsonl`) carry `session_id`, `label` (0/1, or null when no label is known), `events`
 (statement ids or `D<n>` fallback ids), `templates`, `start` (`file:line` of the first line), `lines`; with a label
-they load with `anomalygen.core.sessions.load_sessions_jsonl`.
+they load with `anomalygen.core.datasets.load_sessions_jsonl`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 from anomalygen.atomic import atomic_open
 from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import ParsedLine
 
 
@@ -279,7 +279,7 @@ def load_labels(path: str | Path, skipped: Skipped | None = None, conflict: str 
     """Session id -> 0/1 from loghub's `anomaly_label.csv` (`BlockId,Label`) or a sessions JSONL with labels
     (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`); bad records go to `skipped`; an id
     labelled twice, differently, is an error naming both lines unless `conflict` is first or last."""
-    from anomalygen.core.sessions import DataFormatError, LabelTable, load_label_csv, parse_label
+    from anomalygen.core.datasets import DataFormatError, LabelTable, load_label_csv, parse_label
 
     path = Path(path)
     if path.suffix in (".jsonl", ".json"):

@@ -86,7 +86,7 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     embedded example."""
     from anomalygen.checks import apart_from_inputs, readable, writable
     from anomalygen.examples import example_logs, example_tree
-    from anomalygen.logs.formats import LogFormat
+    from anomalygen.core.formats import LogFormat
 
     cfg = resolve(
         {k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs), "test_testbed": list(req.test_testbed)},
@@ -155,7 +155,7 @@ def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
     # different labels) fails here; the sessions stage reports the bad rows it skips
     label_ids = load_labels(cfg["labels"], Skipped(), cfg["labels_conflict"]) if cfg["labels"] else ()
     if cfg["sessions_by"] == "auto":
-        from anomalygen.logs.formats import LogFormat
+        from anomalygen.core.formats import LogFormat
         from anomalygen.logs.session_rule import infer_rule
 
         rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from anomalygen.core import layout
+from anomalygen.options import format_option
 
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -42,13 +43,7 @@ def run(
         help="session labels: anomaly_label.csv (BlockId,Label) "
         "or a labelled sessions JSONL; without them nothing can be scored",
     ),
-    fmt: str | None = typer.Option(
-        None,
-        "--format",
-        "-f",
-        help="hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a "
-        "logparser format string (default: zookeeper for the example, else hdfs)",
-    ),
+    fmt: str | None = format_option(None, "zookeeper for the example, else hdfs"),
     sessions_by: str | None = typer.Option(
         None,
         "--sessions-by",

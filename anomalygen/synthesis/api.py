@@ -184,7 +184,7 @@ def _generator(req: GenerateRequest, a, fmt, rule_set, key: str | None, step, ho
 
 def generate(req: GenerateRequest) -> GenerateResult:
     """Feasible paths -> realistic, consistent, labelled sessions in loghub format, written into `req.out`."""
-    from anomalygen.logs.formats import LogFormat
+    from anomalygen.core.formats import LogFormat
     from anomalygen.synthesis.labels import load_rules
     from anomalygen.synthesis.output import parse_back, write_entries, write_sessions
     from anomalygen.synthesis.sessionstep import SessionModelStep

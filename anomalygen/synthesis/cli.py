@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from anomalygen.options import format_option
 from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
 
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -25,12 +26,7 @@ def generate(
         help="real logs of the same system (repeatable): "
         "parameter values, header fields, timing and the statements already seen",
     ),
-    fmt: str = typer.Option(
-        "hdfs",
-        "--format",
-        "-f",
-        help="header format: hdfs | zookeeper | hadoop | spark | json[:KEYS] (JSON lines) | a logparser format string",
-    ),
+    fmt: str = format_option("hdfs"),
     n: int = typer.Option(1000, "--n", min=1, help="sessions to generate"),
     seed: int = typer.Option(0, "--seed", help="seed of every random choice"),
     session_key: str = typer.Option(

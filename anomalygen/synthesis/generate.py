@@ -18,7 +18,7 @@ from anomalygen.core.keys import HDFS_BLOCK
 from anomalygen.core.levels import LEVELS
 from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import is_opaque
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import SOURCE, LogParser
 from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.analysis import Analysis, AnalysisConfig

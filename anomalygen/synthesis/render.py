@@ -7,14 +7,13 @@ import re
 from datetime import datetime
 
 from anomalygen.core.statements import LogStatement
-from anomalygen.logs.formats import LogFormat
-from anomalygen.logs.jsonfmt import iso
+from anomalygen.core.formats import LogFormat
+from anomalygen.core.jsonfmt import iso
 from anomalygen.synthesis.values import ValueModel
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _UNESCAPE = re.compile(r"\\(.)")
 _DEFAULT_TIME = "%Y-%m-%d %H:%M:%S,%f"
-_ZK_LEVEL = re.compile(r" - ([A-Z]+) +\[")
 
 
 class HeaderRenderer:
@@ -36,7 +35,9 @@ class HeaderRenderer:
         self.literals = literals
         self.fields = [p.strip() for p in pieces[1::2]]
         self.time_format = fmt.time_format or _DEFAULT_TIME
-        self._component_depth = self._learn_component_depth()
+        preset = fmt.preset
+        self._component_depth = self._learn_component_depth() or (preset.component_depth if preset else None)
+        self._finish = preset.finish if preset else None
         self._sticky: dict[tuple, str] = {}
         self._components: dict[str, str] = {}
         self._stamps: dict[int, tuple[str, str]] = {}
@@ -63,8 +64,6 @@ class HeaderRenderer:
             comp = max(seen, key=seen.__getitem__)
         elif self._component_depth:
             comp = ".".join(segs[-self._component_depth :])
-        elif self.fmt.name == "zookeeper":
-            comp = segs[-1]
         else:
             comp = st.class_name
         self._components[st.class_name] = comp
@@ -144,6 +143,4 @@ class HeaderRenderer:
             out.append(v)
             out.append(self.literals[i + 1])
         text = "".join(out)
-        if self.fmt.name == "zookeeper":  # log4j's %-5p pads the level, then one space
-            text = _ZK_LEVEL.sub(lambda m: f" - {m.group(1):<5} [", text, count=1)
-        return text
+        return self._finish(text) if self._finish is not None else text

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from anomalygen.core.datasets import resolve_dataset
+from anomalygen.core.datasets import load_dataset, resolve_dataset
 from anomalygen.core.event_keys import statement_sessions
-from anomalygen.core.sessions import load_dataset
+from anomalygen.core.formats import LogFormat
 from anomalygen.core.statements import LogStatement
-from anomalygen.logs.formats import LogFormat
 from anomalygen.manifest import tree_digest
 from anomalygen.source.entries import find_entries
 from anomalygen.synthesis.compose import ComposeConfig, SessionModel

@@ -7,7 +7,7 @@
 - `sessions.jsonl`: time windows over all servers' lines together (`sessions_startup.jsonl`: the same over the
   servers' start-up, before the workload); `sessions_by_server.jsonl` (and `sessions_startup_by_server.jsonl`):
   the same windows per server (`zk2/w00012`; `labels.per_host_windows`, one stream per log file). Both load
-  with `anomalygen.core.sessions.load_sessions_jsonl`, so
+  with `anomalygen.core.datasets.load_sessions_jsonl`, so
   `anomalygen evaluate --dataset OUT/sessions.jsonl` runs on them.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.output import EXTRA_COLUMNS, write_templates
 from anomalygen.logs.parse import LogParser
 from anomalygen.testbed.labels import Interval, covering, per_host_windows, windows

@@ -9,8 +9,8 @@ import pytest
 
 from anomalygen import errors
 from anomalygen.core.errors import InputError
-from anomalygen.core.sessions import DataFormatError
-from anomalygen.logs.formats import FormatError
+from anomalygen.core.datasets import DataFormatError
+from anomalygen.core.formats import FormatError
 from anomalygen.run.config import ConfigError
 from anomalygen.synthesis.labels import RulesError
 from anomalygen.synthesis.llm.client import LLMError

@@ -4,7 +4,7 @@ when the two sides share nothing."""
 import pytest
 
 from anomalygen.core.event_keys import auto_template_map, event_statement_map, plan_keys
-from anomalygen.core.sessions import Session
+from anomalygen.core.datasets import Session
 from anomalygen.core.statements import LogStatement
 
 TEMPLATES = {

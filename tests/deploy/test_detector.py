@@ -60,7 +60,7 @@ def test_detect_flags_fault_sessions_and_explains_them_with_their_own_statements
 
 def _sessions(det):
     from anomalygen.deploy.trainer import real_sessions
-    from anomalygen.logs.formats import LogFormat
+    from anomalygen.core.formats import LogFormat
     from anomalygen.logs.sessions import SessionSpec
 
     return real_sessions(det.statements, [LOG], LogFormat.parse("zookeeper"), SessionSpec.parse("id"))[0]

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from anomalygen.deploy.keyed import KeyRule
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import digit_keys
 from anomalygen.logs.parse import EventColumns
 from anomalygen.logs.sessions import SessionSpec

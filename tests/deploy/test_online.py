@@ -8,7 +8,7 @@ from collections import OrderedDict
 import pytest
 
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import digit_keys
 from anomalygen.logs.parse import EventColumns, ParsedLine
 from anomalygen.logs.sessions import SessionSpec

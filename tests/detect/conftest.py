@@ -20,7 +20,7 @@ def need_data() -> Path:
 def hdfs_small():
     """Full-HDFS sessions (LogRobust CSVs): 700 normal + 100 anomalous to train, 160 normal (validation) and
     400 normal + 40 anomalous (test), with a handful of anomalies in validation for threshold tuning."""
-    from anomalygen.core.sessions import load_hdfs_deeplog
+    from anomalygen.core.datasets import load_hdfs_deeplog
 
     sessions = load_hdfs_deeplog(need_data() / "hdfs" / "deeplog")
     train = [s for s in sessions if s.session_id.startswith("robust_log_train")]

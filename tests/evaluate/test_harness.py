@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from anomalygen.core.event_keys import plan_keys
-from anomalygen.core.sessions import Session, load_augment_dir
+from anomalygen.core.datasets import Session, load_augment_dir
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation, sources_from_sessions
 from anomalygen.evaluate.report import write_report

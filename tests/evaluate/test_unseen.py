@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anomalygen.core.sessions import Session
+from anomalygen.core.datasets import Session
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation
 from anomalygen.evaluate.report import markdown_table, summarize
 from anomalygen.evaluate.withhold import unseen_metrics

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from anomalygen.core.sessions import Session
+from anomalygen.core.datasets import Session
 from anomalygen.detect.base import BaseDetector
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from anomalygen.examples import example_logs, example_tree
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import SessionSpec, attach_labels, group, load_labels
 from anomalygen.source.inventory import build_inventory

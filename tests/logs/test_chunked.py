@@ -9,7 +9,7 @@ import json
 import pytest
 
 from anomalygen.logs.chunked import plan, write_structured_parallel
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.output import write_structured, write_templates
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import Span

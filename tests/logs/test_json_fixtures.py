@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.source.api import SourceTree
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from anomalygen.cli import app
 from anomalygen.logs.api import ParseRequest, SessionsRequest, make_sessions, parse_logs
-from anomalygen.logs.formats import FormatError, LogFormat
+from anomalygen.core.formats import FormatError, LogFormat
 from anomalygen.source.api import SourceTree
 
 FIX = Path(__file__).parent / "fixtures" / "json"

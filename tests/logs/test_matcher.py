@@ -11,7 +11,7 @@ from anomalygen.logs.matcher import Matcher, bounded_tokens
 def test_every_hdfs_2k_line_is_traced_to_a_statement(data_dir, hdfsmini):
     """HDFS_2k (loghub's sample over the whole HDFS_v1 log): each line matches one statement, and each loghub
     event maps to exactly one statement."""
-    from anomalygen.logs.formats import LogFormat
+    from anomalygen.core.formats import LogFormat
     from anomalygen.logs.parse import LogParser
 
     parser = LogParser(hdfsmini, LogFormat.parse("hdfs"))

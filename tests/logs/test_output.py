@@ -8,7 +8,7 @@ import json
 import random
 from itertools import groupby
 
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.output import CsvRows, columns, header_row, number, plain_text
 from anomalygen.logs.parse import FALLBACK, SOURCE, ParsedColumns, ParsedLine
 

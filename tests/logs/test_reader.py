@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import gzip
 
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.reader import ReadStats, read_logs
 
 HDFS = LogFormat.parse("hdfs")

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.session_rule import infer_rule, window_size
 
 ZK = LogFormat.parse("zookeeper")

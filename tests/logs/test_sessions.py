@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.logs.formats import LogFormat
+from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser, ParsedLine
 from anomalygen.logs.sessions import (
     SessionSpec,

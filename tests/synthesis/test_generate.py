@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.core.sessions import load_label_csv, load_sessions_jsonl
+from anomalygen.core.datasets import load_label_csv, load_sessions_jsonl
 from anomalygen.source.inventory import build_inventory
 
 FIX = Path(__file__).parent / "fixtures"

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from anomalygen.core.sessions import load_sessions_jsonl
+from anomalygen.core.datasets import load_sessions_jsonl
 from anomalygen.testbed.labels import (
     Interval,
     LabelError,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from anomalygen.core.sessions import load_dataset, load_sessions_jsonl
+from anomalygen.core.datasets import load_dataset, load_sessions_jsonl
 from anomalygen.testbed import TestbedRequest, install, run_testbed
 from anomalygen.testbed.process import REGISTRY
 

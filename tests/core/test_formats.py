@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import csv
+import pickle
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from anomalygen.logs.formats import PRESETS, FormatError, LogFormat
+from anomalygen.core.formats import PRESETS, FormatError, LogFormat, help_text
 
 
 def _structured(path):
@@ -71,7 +72,35 @@ _ALPHABET = st.sampled_from(list("ab01:@[]- \t.$") + ["  ", " - ", ": ", "\u00a0
 @given(st.lists(_ALPHABET, max_size=30).map("".join))
 def test_fast_split_equals_reference_regex(line):
     """The backtracking-free fast path gives the reference (logparser) regex's fields, or defers to it."""
-    for spec in (*PRESETS.values(), "<A>:<B> <Content>", "[<A>] <Content>"):
+    for spec in (*(p.header for p in PRESETS.values()), "<A>:<B> <Content>", "[<A>] <Content>"):
         fmt = LogFormat.parse(spec)
         m = fmt.regex.match(line)
         assert fmt.split(line) == (m.groups() if m else None), (spec, line)
+
+
+def test_every_preset_is_named_in_the_help_and_in_the_unknown_format_error():
+    text = help_text()
+    for name in PRESETS:
+        assert name in text
+    with pytest.raises(FormatError, match=", ".join(PRESETS)):
+        LogFormat.parse("hdsf")
+
+
+def test_a_preset_brings_its_time_format_and_itself():
+    fmt = LogFormat.parse("ZooKeeper")
+    assert fmt.name == "zookeeper" and fmt.preset is PRESETS["zookeeper"]
+    assert fmt.time_format == PRESETS["zookeeper"].time_format
+    assert LogFormat.parse("<Date> <Time> <Level> <Content>").preset is None
+
+
+def test_zookeeper_lines_get_log4j_level_padding():
+    finish = PRESETS["zookeeper"].finish
+    line = "2015-07-29 17:41:44,747 - INFO [main:QuorumPeer@913] - tickTime set to 2000"
+    assert finish(line) == "2015-07-29 17:41:44,747 - INFO  [main:QuorumPeer@913] - tickTime set to 2000"
+    assert finish(line.replace("INFO", "ERROR")) == line.replace("INFO", "ERROR")
+
+
+def test_a_format_travels_to_worker_processes():
+    fmt = LogFormat.parse("zookeeper")
+    back = pickle.loads(pickle.dumps(fmt))
+    assert back.preset == fmt.preset and back.split("x") == fmt.split("x")

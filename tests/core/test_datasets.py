@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from anomalygen.core.sessions import (
+from anomalygen.core.datasets import (
     DataFormatError,
     load_augment_dir,
     load_dataset,
@@ -85,8 +86,8 @@ def test_loghub_structured_csv_with_labels(data_dir, tmp_path):
 
 
 def test_auto_template_map_matches_synthetic_lines_to_real_templates(tmp_path):
+    from anomalygen.core.datasets import Session, load_sessions_jsonl
     from anomalygen.core.event_keys import auto_template_map, session_keys
-    from anomalygen.core.sessions import Session, load_sessions_jsonl
 
     real = [
         Session(
@@ -117,3 +118,11 @@ def test_auto_template_map_matches_synthetic_lines_to_real_templates(tmp_path):
         "Receiving block <*> src: /<*> dest: /<*>",
         "Block <*> was aligned",
     ]
+
+
+def test_dataset_short_names_resolve_under_the_shared_data_folder(monkeypatch, tmp_path):
+    from anomalygen.core.datasets import resolve_dataset
+
+    monkeypatch.setenv("ANOMALYGEN_DATA", str(tmp_path))
+    assert resolve_dataset("hdfs_100k") == tmp_path / "hdfs" / "HDFS_100k.sessions.jsonl"
+    assert resolve_dataset("my/sessions.jsonl") == Path("my/sessions.jsonl")

@@ -22,25 +22,62 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from anomalygen.core.errors import InputError
-from anomalygen.logs.jsonfmt import FIELDS, MISMATCH, JsonLines, JsonSpecError, is_json_spec, parse_keys
-from anomalygen.logs.jsonfmt import timestamp as json_timestamp
+from anomalygen.core.jsonfmt import FIELDS, MISMATCH, JsonLines, JsonSpecError, is_json_spec, parse_keys
+from anomalygen.core.jsonfmt import timestamp as json_timestamp
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _META = set(".^$*+?{}[]|()\\")
 
-PRESETS: dict[str, str] = {
-    "hdfs": "<Date> <Time> <Pid> <Level> <Component>: <Content>",
-    "zookeeper": r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
-    "hadoop": r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>",
-    "spark": "<Date> <Time> <Level> <Component>: <Content>",
+
+_LEVEL_BEFORE_BRACKET = re.compile(r" - ([A-Z]+) +\[")
+
+
+def _pad_level(line: str) -> str:
+    """log4j's `%-5p`: the level padded to five, then one space (ZooKeeper's ` - INFO  [`). A module-level
+    function, so that a format travels to worker processes."""
+    return _LEVEL_BEFORE_BRACKET.sub(lambda m: f" - {m.group(1):<5} [", line, count=1)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A log format known by name: how its header is read and how synthetic lines are written in it."""
+
+    name: str
+    header: str  # logparser-style format string (see the module's docstring)
+    time_format: str  # strptime/strftime format of `Date + " " + Time`
+    component_depth: int | None = None  # trailing class-name segments a component shows (log4j %C{n}), when no
+    # real line of the class or of its neighbours says
+    finish: Callable[[str], str] | None = None  # what the logger's pattern does to a rendered line beyond its fields
+
+
+# The one table of named formats: add a row here and `--format NAME` parses, windows by time, renders synthetic
+# lines and is named in every command's help.
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        Preset("hdfs", "<Date> <Time> <Pid> <Level> <Component>: <Content>", "%y%m%d %H%M%S"),
+        Preset(
+            "zookeeper",
+            r"<Date> <Time> - <Level>  \[<Node>:<Component>@<Id>\] - <Content>",
+            "%Y-%m-%d %H:%M:%S,%f",
+            component_depth=1,
+            finish=_pad_level,
+        ),
+        Preset("hadoop", r"<Date> <Time> <Level> \[<Process>\] <Component>: <Content>", "%Y-%m-%d %H:%M:%S,%f"),
+        Preset("spark", "<Date> <Time> <Level> <Component>: <Content>", "%y/%m/%d %H:%M:%S"),
+    )
 }
-# strptime formats of `Date + " " + Time` for the presets (time windows)
-TIME_FORMATS: dict[str, str] = {
-    "hdfs": "%y%m%d %H%M%S",
-    "zookeeper": "%Y-%m-%d %H:%M:%S,%f",
-    "hadoop": "%Y-%m-%d %H:%M:%S,%f",
-    "spark": "%y/%m/%d %H:%M:%S",
-}
+
+
+def help_text() -> str:
+    """What `--format` takes, for every command's help."""
+    return (
+        f"header format: a preset ({', '.join(PRESETS)}), json (JSON lines: log4j2 JsonLayout / JsonTemplateLayout, "
+        "ECS, logstash-logback-encoder; keys overridable as json:message=msg,thread=tid) or a logparser-style "
+        "string such as '<Date> <Time> <Pid> <Level> <Component>: <Content>'"
+    )
+
+
 _GUESS_TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S,%f",
     "%Y-%m-%d %H:%M:%S.%f",
@@ -106,11 +143,12 @@ class LogFormat:
     _fast: re.Pattern[str] | None = field(default=None, repr=False)
     json: JsonLines | None = field(default=None, repr=False)  # JSON lines: decoded, not matched by a regex
     mismatch_kind: str = "header_mismatch"  # how a line that does not fit is counted
+    preset: Preset | None = field(default=None, repr=False)  # the named format this one is, if any
 
     @classmethod
     def parse(cls, spec: str, time_format: str | None = None) -> LogFormat:
         """A preset name (hdfs, zookeeper, hadoop, spark), `json[:option=key,...]` (JSON lines,
-        `logs/jsonfmt.py`) or a logparser-style format string."""
+        `core/jsonfmt.py`) or a logparser-style format string."""
         name = None
         key = spec.strip().lower()
         if is_json_spec(spec):
@@ -130,9 +168,10 @@ class LogFormat:
             fmt.level_index, fmt.component_index = FIELDS.index("Level"), FIELDS.index("Logger")
             fmt.line_index = FIELDS.index("Line")
             return fmt
-        if key in PRESETS:
-            name, spec = key, PRESETS[key]
-            time_format = time_format or TIME_FORMATS.get(key)
+        preset = PRESETS.get(key)
+        if preset is not None:
+            name, spec = key, preset.header
+            time_format = time_format or preset.time_format
         pieces = _PLACEHOLDER.split(spec)  # literal, field, literal, field, ..., literal
         fields = tuple(p.strip() for p in pieces[1::2])
         literals = pieces[0::2]
@@ -159,7 +198,7 @@ class LogFormat:
             regex = re.compile("".join(parts))
         except re.error as err:
             raise FormatError(f"format {spec!r} does not compile: {err}") from None
-        fmt = cls(spec=spec, name=name, fields=fields, regex=regex, time_format=time_format)
+        fmt = cls(spec=spec, name=name, fields=fields, regex=regex, time_format=time_format, preset=preset)
         fmt.content_index = fields.index("Content")
         fmt.level_index = _find(fields, ("Level", "Severity", "Type"))
         fmt.component_index = _find(fields, ("Component", "Class", "Logger"))

@@ -19,9 +19,9 @@ HOLDOUT = 0.2
 
 def pick_model(models: str) -> str:
     """DeepLog when the run evaluates it (its explanations point at single lines), else the first named."""
-    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.detect.registry import parse_models
 
-    names = list(DETECTORS) if models.strip() == "all" else [m.strip() for m in models.split(",") if m.strip()]
+    names = parse_models(models)
     return "DeepLog" if "DeepLog" in names else names[0]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anomalygen.core.errors import InputError
 from anomalygen.detect.autoencoder import AutoEncoderDetector
 from anomalygen.detect.cnn import CNNDetector
 from anomalygen.detect.deeplog import DeepLogDetector
@@ -40,6 +41,23 @@ DETECTORS = {
 }
 DEEP = {n for n, c in DETECTORS.items() if "deep" in c.tags}
 SEMANTIC = {n for n, c in DETECTORS.items() if "semantic" in c.tags}
+# the detectors that learn from normal sessions alone: what runs without labels, or on testbed runs with no anomaly
+UNSUPERVISED = [n for n, c in DETECTORS.items() if not c.supervised]
+
+
+def parse_models(spec: str, where: str | None = None) -> list[str]:
+    """The detectors a `--models` value names: `all`, or names separated by commas, in the order given. With
+    `where` (the flag or config key it came from), a name that is no detector, or no name at all, is an
+    InputError naming `where`."""
+    if spec.strip() == "all":
+        return list(DETECTORS)
+    names = [m.strip() for m in spec.split(",") if m.strip()]
+    unknown = [m for m in names if m not in DETECTORS]
+    if where is not None and (not names or unknown):
+        raise InputError(
+            f"{where}: unknown detector {', '.join(unknown) or repr(spec)}; choose from 'all' or {', '.join(DETECTORS)}"
+        )
+    return names
 
 
 def make_detector(name: str, offered: dict | None = None, **params):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from anomalygen.core.datasets import DataFormatError
-from anomalygen.detect.registry import DEEP, DETECTORS, make_detector
+from anomalygen.detect.registry import DEEP, DETECTORS, UNSUPERVISED, make_detector
 from anomalygen.jsonl import read_jsonl
 
 ARMS = ("real only", "+ synthetic")
@@ -24,7 +24,7 @@ ARMS = ("real only", "+ synthetic")
 
 @dataclass
 class AlarmConfig:
-    models: list[str] = field(default_factory=lambda: [m for m, c in DETECTORS.items() if not c.supervised])
+    models: list[str] = field(default_factory=lambda: list(UNSUPERVISED))
     seeds: list[int] = field(default_factory=lambda: [0])
     test_fraction: float = 0.2
     epochs: int | None = None

@@ -118,7 +118,7 @@ def evaluate(
     whether synthetic data helps, with paired tests over seeds."""
     from rich.console import Console
 
-    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.detect.registry import parse_models
     from anomalygen.evaluate.api import EvaluateRequest
     from anomalygen.evaluate.api import evaluate as run
     from anomalygen.evaluate.harness import EvalConfig
@@ -127,7 +127,7 @@ def evaluate(
     writable(out, folder=True)  # before minutes of training, not after
     _open_unit("--test-fraction", test_fraction)
     _open_unit("--prior", prior)
-    names = list(DETECTORS) if models == "all" else [m.strip() for m in models.split(",") if m.strip()]
+    names = parse_models(models)
     cfg = EvalConfig(
         models=names,
         ratios=_floats(ratios, "--ratios", 0.0, 100.0),

@@ -85,8 +85,9 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
     from anomalygen.checks import apart_from_inputs, readable, writable
-    from anomalygen.examples import example_logs, example_tree
     from anomalygen.core.formats import LogFormat
+    from anomalygen.detect.registry import parse_models
+    from anomalygen.examples import example_logs, example_tree
 
     cfg = resolve(
         {k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs), "test_testbed": list(req.test_testbed)},
@@ -115,20 +116,8 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     writable(cfg["out"], folder=True)
     apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], *runs])
     LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
-    _known_models(str(cfg["models"]), "--models")  # not after minutes of parsing and generating
+    parse_models(str(cfg["models"]), "--models")  # not after minutes of parsing and generating
     return cfg, example
-
-
-def _known_models(models: str, where: str) -> None:
-    from anomalygen.detect.registry import DETECTORS
-
-    names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in DETECTORS] if models.strip() != "all" else []
-    if not names or unknown:
-        raise InputError(
-            f"{where}: unknown detector {', '.join(unknown) or repr(models)}; choose from 'all' or "
-            f"{', '.join(DETECTORS)}"
-        )
 
 
 def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:

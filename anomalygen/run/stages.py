@@ -183,11 +183,9 @@ def _hosts(cfg: dict) -> bool:
 
 
 def _models(cfg: dict) -> list[str]:
-    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.detect.registry import parse_models
 
-    return (
-        list(DETECTORS) if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",") if m.strip()]
-    )
+    return parse_models(str(cfg["models"]))
 
 
 def _evaluate_settings(cfg: dict) -> dict:
@@ -226,12 +224,11 @@ def _evaluate(cfg: dict, r: Path) -> None:
 
 
 def _alarm_rates(cfg: dict, r: Path) -> None:
-    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.detect.registry import UNSUPERVISED
     from anomalygen.evaluate.alarms import AlarmConfig, run_alarms
 
-    unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
     acfg = AlarmConfig(
-        models=[m for m in _models(cfg) if m in unsupervised] if cfg["models"] != "all" else unsupervised,
+        models=[m for m in _models(cfg) if m in UNSUPERVISED],
         seeds=list(range(int(cfg["seeds"]))),
         epochs=cfg["epochs"],
     )

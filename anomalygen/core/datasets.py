@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen.core.errors import InputError
-from anomalygen.core.keys import HDFS_BLOCK_RE
+from anomalygen.core.session_spec import HDFS_BLOCK_RE
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 
 # short names for the shared data sets, which `evaluate` and `generate --real-sessions` accept and the command line

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from anomalygen.atomic import AtomicFile
 from anomalygen.checks import apart_from_inputs
 from anomalygen.core.errors import InputError
+from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
 from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
@@ -26,9 +28,8 @@ from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.api import nothing_read
-from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
-from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
+from anomalygen.logs.sessions import load_labels, unmatched_labels
 from anomalygen.parallel import resolve_jobs
 from anomalygen.settings import check, check_fields
 from anomalygen.source.api import SourceTree

@@ -17,9 +17,9 @@ from operator import getitem, itemgetter
 import numpy as np
 
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import HDFS_BLOCK, SessionSpec
 from anomalygen.logs.matcher import digit_sensitive, positions
 from anomalygen.logs.parse import EventColumns
-from anomalygen.logs.sessions import HDFS_BLOCK, SessionSpec
 
 
 @dataclass

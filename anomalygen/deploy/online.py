@@ -23,11 +23,11 @@ from itertools import count, takewhile
 
 import numpy as np
 
-from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
+from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.logs.matcher import positions
 from anomalygen.logs.parse import EventColumns, ParsedLine
-from anomalygen.logs.sessions import SessionSpec
 
 UNMATCHED = "UNMATCHED"  # the event of a line no statement of the inventory prints
 LINE_BITS = 40  # a kept line's place: file index << LINE_BITS | line number

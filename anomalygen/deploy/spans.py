@@ -18,15 +18,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
 from anomalygen.core.statements import LogStatement
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.stream import STDIN
 from anomalygen.logs.chunked import merge_stats, plan, total_bytes
-from anomalygen.core.formats import LogFormat
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.parse import LogParser, ParseSummary
 from anomalygen.logs.reader import ReadStats, Span, iter_chunks
-from anomalygen.logs.sessions import SessionSpec
 from anomalygen.parallel import Shared, imap_ordered
 
 SPAN_BYTES = 1 << 20  # a worker's task: about 7,000 HDFS lines

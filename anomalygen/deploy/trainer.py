@@ -19,14 +19,15 @@ import numpy as np
 
 from anomalygen.checks import apart_from_inputs
 from anomalygen.core.errors import InputError
+from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
 from anomalygen.deploy.explain import count_profile
 from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.jsonl import Skipped
-from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
-from anomalygen.logs.sessions import SessionSpec, load_labels, unmatched_labels
+from anomalygen.logs.sessions import load_labels, unmatched_labels
 from anomalygen.settings import check, check_fields
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt
                     format=fmt,
                     n=req.synthesize,
                     seed=req.seed,
-                    session_key="block" if req.sessions_by == "id" else "none",
+                    session_key=SessionSpec.parse(req.sessions_by).generator_key(),
                     host_fraction=1.0 - req.holdout if req.holdout > 0 else None,
                 )
             )
@@ -221,8 +222,8 @@ def _manifest(
 
 def _inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str, LogFormat, SessionSpec]:
     """The request's inputs resolved (the example's by default) and checked, with its format and session rule."""
-    from anomalygen.detect.registry import DETECTORS
     from anomalygen.core.formats import FormatError
+    from anomalygen.detect.registry import DETECTORS
 
     if req.model not in DETECTORS:
         raise TrainError(f"unknown detector {req.model!r}; choose from {', '.join(DETECTORS)}")

@@ -16,8 +16,8 @@ from pathlib import Path
 from anomalygen import atomic
 from anomalygen.checks import apart_from_inputs, readable, writable
 from anomalygen.core.errors import InputError
-from anomalygen.jsonl import Skipped
 from anomalygen.core.formats import LogFormat
+from anomalygen.jsonl import Skipped
 from anomalygen.source.api import SourceTree, statements_for
 
 
@@ -175,8 +175,8 @@ class SessionsResult:
 
 
 def _session_rule(req: SessionsRequest, fmt: LogFormat, label_map: dict):
+    from anomalygen.core.session_spec import SessionSpec
     from anomalygen.logs.session_rule import infer_rule
-    from anomalygen.logs.sessions import SessionSpec
 
     rule = infer_rule(req.logs, fmt, label_map) if req.by == "auto" else None
     by = rule.by if rule else req.by

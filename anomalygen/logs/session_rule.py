@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import HDFS_BLOCK
 from anomalygen.logs.reader import read_logs
-from anomalygen.logs.sessions import HDFS_BLOCK
 
 # name -> (what it is, regex of one identifier; the --by text is `regex:` + the regex, except HDFS's `id`)
 IDENTIFIERS: dict[str, tuple[str, str]] = {

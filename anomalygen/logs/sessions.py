@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen.atomic import atomic_open
-from anomalygen.core.keys import HDFS_BLOCK
-from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import HDFS_BLOCK, SessionSpec
+from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.logs.parse import ParsedLine
 
 
@@ -51,48 +51,6 @@ class RealSession:
         }
         d.update(self.extra)
         return d
-
-
-@dataclass
-class SessionSpec:
-    """What `--by` asked for."""
-
-    kind: str  # id | field | window-count | window-time
-    pattern: str | None = None
-    field: str | None = None
-    size: float = 0
-    step: float = 0
-
-    @classmethod
-    def parse(cls, text: str) -> SessionSpec:
-        t = text.strip()
-        if t in ("id", "block", "blk"):
-            return cls("id", pattern=HDFS_BLOCK)
-        if t.startswith("regex:"):
-            pat = t[len("regex:") :]
-            try:
-                re.compile(pat)
-            except re.error as err:
-                raise ValueError(f"--by {text!r}: bad regex ({err})") from None
-            return cls("id", pattern=pat)
-        if t.startswith("field:"):
-            return cls("field", field=t[len("field:") :])
-        if t.startswith("window:"):
-            parts = t.split(":")
-            if len(parts) not in (3, 4) or parts[1] not in ("count", "time"):
-                raise ValueError(f"--by {text!r}: expected window:count:SIZE[:STEP] or window:time:SECONDS[:STEP]")
-            try:
-                size = float(parts[2])
-                step = float(parts[3]) if len(parts) == 4 else size
-            except ValueError:
-                raise ValueError(f"--by {text!r}: size and step must be numbers") from None
-            if size <= 0 or step <= 0:
-                raise ValueError(f"--by {text!r}: size and step must be positive")
-            return cls("window-" + parts[1], size=size, step=step)
-        raise ValueError(
-            f"--by {text!r}: expected id, regex:PATTERN, field:NAME, window:count:N[:STEP] "
-            "or window:time:SECONDS[:STEP]"
-        )
 
 
 class _Vocab:

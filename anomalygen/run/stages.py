@@ -156,6 +156,7 @@ def plan(cfg: dict) -> list[Stage]:
 def generate_request(cfg: dict, r: Path):
     """`generate` as `run` calls it: whole sessions composed from the run's own labelled sessions; with a
     chronological split only from the first 80%, so no test session reaches the session model."""
+    from anomalygen.core.session_spec import SessionSpec
     from anomalygen.synthesis.api import GenerateRequest
 
     labelled, hosts = cfg["labels"] is not None, _hosts(cfg)
@@ -168,7 +169,7 @@ def generate_request(cfg: dict, r: Path):
         seed=int(cfg["seed"]),
         max_paths=int(cfg["max_paths"]),
         anomalous_share=float(cfg["anomalous_share"]),
-        session_key="block" if cfg["sessions_by"] == "id" else "none",
+        session_key=SessionSpec.parse(cfg["sessions_by"]).generator_key(),
         real_sessions=str(r / layout.SESSIONS) if labelled else None,
         hosts=r / layout.SESSIONS if hosts else None,
         host_fraction=0.8 if hosts or (labelled and cfg["split"] == "chronological") else None,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from anomalygen.core.keys import HDFS_BLOCK
+from anomalygen.core.formats import LogFormat
 from anomalygen.core.levels import LEVELS
+from anomalygen.core.session_spec import HDFS_BLOCK
 from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import is_opaque
-from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import SOURCE, LogParser
 from anomalygen.parallel import Shared, map_ordered
 from anomalygen.source.analysis import Analysis, AnalysisConfig

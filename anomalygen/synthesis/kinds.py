@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from anomalygen.core.keys import HDFS_BLOCK
+from anomalygen.core.session_spec import HDFS_BLOCK
 
 KINDS = (
     "block",

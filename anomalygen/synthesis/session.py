@@ -11,7 +11,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from anomalygen.core.keys import HDFS_BLOCK_RE
+from anomalygen.core.session_spec import HDFS_BLOCK_RE
 from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import first_line_regex
 from anomalygen.synthesis.kinds import ENTITY_KINDS, slot_contexts

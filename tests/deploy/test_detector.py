@@ -59,9 +59,9 @@ def test_detect_flags_fault_sessions_and_explains_them_with_their_own_statements
 
 
 def _sessions(det):
-    from anomalygen.deploy.trainer import real_sessions
     from anomalygen.core.formats import LogFormat
-    from anomalygen.logs.sessions import SessionSpec
+    from anomalygen.core.session_spec import SessionSpec
+    from anomalygen.deploy.trainer import real_sessions
 
     return real_sessions(det.statements, [LOG], LogFormat.parse("zookeeper"), SessionSpec.parse("id"))[0]
 

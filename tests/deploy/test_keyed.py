@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from anomalygen.deploy.keyed import KeyRule
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
+from anomalygen.deploy.keyed import KeyRule
 from anomalygen.logs.matcher import digit_keys
 from anomalygen.logs.parse import EventColumns
-from anomalygen.logs.sessions import SessionSpec
 
 FMT = LogFormat.parse("<Level> <Content>")
 MSGS = ["copy blk_1 to blk_2 and blk_1", "nothing", "blk_7 x"]

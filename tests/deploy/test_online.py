@@ -7,11 +7,11 @@ from collections import OrderedDict
 
 import pytest
 
-from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
+from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
 from anomalygen.logs.matcher import digit_keys
 from anomalygen.logs.parse import EventColumns, ParsedLine
-from anomalygen.logs.sessions import SessionSpec
 
 FMT = LogFormat.parse("<Level> <Content>")
 

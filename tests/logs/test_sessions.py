@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from anomalygen.cli import app
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.session_spec import SessionSpec
 from anomalygen.logs.parse import LogParser, ParsedLine
 from anomalygen.logs.sessions import (
-    SessionSpec,
     attach_labels,
     by_count,
     by_identifier,

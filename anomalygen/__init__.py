@@ -52,7 +52,8 @@ _WHERE = {
         ("train", "TrainRequest", "TrainResult", "load_detector", "DetectRequest", "DetectResult", "Verdict"),
         "anomalygen.deploy",
     ),
-    **dict.fromkeys(("RunRequest", "RunResult", "run_pipeline"), "anomalygen.run.api"),
+    "RunRequest": "anomalygen.run.config",
+    **dict.fromkeys(("RunResult", "run_pipeline"), "anomalygen.run.api"),
     **dict.fromkeys(("TestbedRequest", "TestbedResult", "run_testbed"), "anomalygen.testbed.runner"),
 }
 

@@ -4,45 +4,12 @@ order (`run/pipeline.py`), the run's state and report out. `run/cli.py` adds onl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from anomalygen.core import layout
 from anomalygen.core.errors import InputError
-from anomalygen.run.config import load_config, resolve
-
-
-@dataclass
-class RunRequest:
-    """Every setting of `anomalygen run`; None (or []) takes the config file's value, else the default
-    (`run/config.py`). No source and no logs: the embedded example."""
-
-    source: Path | None = None
-    logs: list[Path] = field(default_factory=list)
-    labels: Path | None = None
-    format: str | None = None
-    sessions_by: str | None = None
-    weak_labels: str | None = None
-    labels_conflict: str | None = None
-    testbed: Path | None = None
-    test_testbed: list[Path] = field(default_factory=list)  # repeatable: every test run
-    val_testbed: Path | None = None  # the run the session form is chosen on
-    oracle_testbed: Path | None = None  # real planned operations for the oracle arm
-    out: Path | None = None
-    n: int | None = None
-    seed: int | None = None
-    max_paths: int | None = None
-    anomalous_share: float | None = None
-    models: str | None = None
-    ratios: str | None = None
-    train_fractions: str | None = None
-    split: str | None = None
-    seeds: int | None = None
-    epochs: int | None = None
-    llm: str | None = None
-    config: Path | None = None  # TOML/YAML with these settings; the request's own values win
-    force: bool = False  # redo every stage
-    report_on_interrupt: bool = False  # on Ctrl-C still write report.html from what is done
+from anomalygen.run.config import DEFAULTS, RunRequest, load_config, resolve
 
 
 @dataclass
@@ -54,33 +21,6 @@ class RunResult:
     summary: str | None  # the evaluation's summary.md, when the evaluation finished
 
 
-SETTINGS = (
-    "source",
-    "logs",
-    "labels",
-    "format",
-    "sessions_by",
-    "weak_labels",
-    "labels_conflict",
-    "testbed",
-    "test_testbed",
-    "val_testbed",
-    "oracle_testbed",
-    "out",
-    "n",
-    "seed",
-    "max_paths",
-    "anomalous_share",
-    "models",
-    "ratios",
-    "train_fractions",
-    "split",
-    "seeds",
-    "epochs",
-    "llm",
-)
-
-
 def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
@@ -90,7 +30,7 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     from anomalygen.examples import example_logs, example_tree
 
     cfg = resolve(
-        {k: getattr(req, k) for k in SETTINGS} | {"logs": list(req.logs), "test_testbed": list(req.test_testbed)},
+        {k: getattr(req, k) for k in DEFAULTS} | {"logs": list(req.logs), "test_testbed": list(req.test_testbed)},
         load_config(req.config),
         req.config,
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from anomalygen.core import layout
-from anomalygen.options import format_option
+from anomalygen.run.config import SETTINGS
 
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -34,131 +36,52 @@ file (--config) whose keys are the long flags (e.g. `max-paths = 500`); flags wi
 """
 
 
-def run(
-    source: Path | None = typer.Option(None, "--source", "-s", help="Java source tree (default: the example)"),
-    logs: list[Path] = typer.Option([], "--logs", "-l", help="raw log file, repeatable (default: the example's)"),
-    labels: Path | None = typer.Option(
-        None,
-        "--labels",
-        help="session labels: anomaly_label.csv (BlockId,Label) "
-        "or a labelled sessions JSONL; without them nothing can be scored",
+# what the command line adds to the settings (`RunRequest`'s fields, each declared once in `run/config.py`)
+_CONTROLS = {
+    "config": (Path | None, typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings")),
+    "force": (bool, typer.Option(False, "--force", help="redo every stage")),
+    "report_on_interrupt": (
+        bool,
+        typer.Option(
+            False,
+            help="on Ctrl-C, still write report.html from what is done "
+            "(by default an interrupted run ends with exit code 130 and no report)",
+        ),
     ),
-    fmt: str | None = format_option(None, "zookeeper for the example, else hdfs"),
-    sessions_by: str | None = typer.Option(
-        None,
-        "--sessions-by",
-        help="how lines form sessions: auto (default: "
-        "an identifier most lines carry, else time windows per server, "
-        "chosen from the logs) | id (blk_ ids) | regex:PATTERN | field:NAME | "
-        "window:count:N | window:time:SECONDS",
+    "verbose": (
+        bool,
+        typer.Option(
+            False,
+            "--verbose",
+            "-v",
+            help="print the whole evaluation summary (every arm, every paired comparison) instead of the verdict alone",
+        ),
     ),
-    weak_labels: str | None = typer.Option(
-        None,
-        "--weak-labels",
-        help="without labels: 'error' marks a "
-        "session with an ERROR line anomalous (weak labels, marked as such); "
-        "without either, detectors are compared by their alarm rates",
-    ),
-    labels_conflict: str | None = typer.Option(
-        None,
-        "--labels-conflict",
-        help="a session id labelled twice, differently: error (default, naming both lines) | first | last",
-    ),
-    testbed: Path | None = typer.Option(
-        None,
-        "--testbed",
-        help="a testbed run folder (`anomalygen testbed "
-        "zookeeper --out`) to train on, instead of --logs; --source is then "
-        "the ZooKeeper 3.8 source",
-    ),
-    test_testbed: list[Path] = typer.Option(
-        [],
-        "--test-testbed",
-        help="a testbed run to test on, repeatable (default: the second half of --testbed); none may share a "
-        "seed with the training, validation or oracle run",
-    ),
-    val_testbed: Path | None = typer.Option(
-        None,
-        "--val-testbed",
-        help="a testbed run (faults and planned operations) on which the session form, over all servers or per "
-        "server, is chosen; never a test run",
-    ),
-    oracle_testbed: Path | None = typer.Option(
-        None,
-        "--oracle-testbed",
-        help="a testbed run with real planned operations (other seeds): the oracle arm trains on its windows too",
-    ),
-    out: Path | None = typer.Option(None, "--out", "-o", help="run folder (default: anomalygen_run)"),
-    n: int | None = typer.Option(None, "--n", help="synthetic sessions to generate (default 1000)"),
-    seed: int | None = typer.Option(None, "--seed", help="seed of every random choice (default 0)"),
-    max_paths: int | None = typer.Option(None, "--max-paths", help="paths per entry point (default 200)"),
-    anomalous_share: float | None = typer.Option(
-        None, "--anomalous-share", help="anomalous share of the synthetic sessions (default 0.1)"
-    ),
-    models: str | None = typer.Option(None, "--models", help="detectors, comma-separated, or 'all' (default: all 14)"),
-    ratios: str | None = typer.Option(
-        None, "--ratios", help="sessions each augmentation arm adds per real training session (default 1)"
-    ),
-    train_fractions: str | None = typer.Option(
-        None,
-        "--train-fractions",
-        help="share of the real training pool used, the sparse regime of a young system (default 0.05)",
-    ),
-    split: str | None = typer.Option(
-        None,
-        "--split",
-        help="chronological (default: the first 80% of sessions "
-        "train, the rest test; synthetic paths are spliced into training sessions "
-        "only) | random (80/20 per seed; then synthetic sessions are whole paths, "
-        "since any real session may be a test one)",
-    ),
-    seeds: int | None = typer.Option(None, "--seeds", help="seeds per setting (default 5)"),
-    epochs: int | None = typer.Option(None, "--epochs", help="epochs of the deep detectors (default 3)"),
-    llm: str | None = typer.Option(None, "--llm", help="none | openai | local (default none: fully offline)"),
-    config: Path | None = typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings"),
-    force: bool = typer.Option(False, "--force", help="redo every stage"),
-    report_on_interrupt: bool = typer.Option(
-        False,
-        help="on Ctrl-C, still write report.html from what is done "
-        "(by default an interrupted run ends with exit code 130 and no report)",
-    ),
-    verbose: bool = typer.Option(
-        False,
-        "--verbose",
-        "-v",
-        help="print the whole evaluation summary (every arm, every paired comparison) instead of the verdict alone",
-    ),
-) -> None:
+}
+# a setting's kind -> the type its flag takes (a list of numbers stays text: `resolve` checks it)
+_FLAG_TYPES = {"path": Path | None, "paths": list[Path], "int": int | None, "float": float | None}
+
+
+def _parameters() -> list[inspect.Parameter]:
+    """One option per setting, in `RunRequest`'s order, then the command line's own."""
+    params = []
+    for f in SETTINGS:
+        meta = f.metadata
+        flag = "--" + f.name.replace("_", "-")
+        default = [] if meta["kind"][0] == "paths" else None
+        option = typer.Option(default, flag, *meta["short"], help=meta["help"])
+        typ = _FLAG_TYPES.get(meta["kind"][0], str | None)
+        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=typ))
+    for name, (typ, option) in _CONTROLS.items():
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=typ))
+    return params
+
+
+def run(**given: Any) -> None:
     from anomalygen.run.api import RunRequest, run_pipeline
 
-    req = RunRequest(
-        source=source,
-        logs=list(logs),
-        labels=labels,
-        format=fmt,
-        sessions_by=sessions_by,
-        weak_labels=weak_labels,
-        labels_conflict=labels_conflict,
-        testbed=testbed,
-        test_testbed=list(test_testbed),
-        val_testbed=val_testbed,
-        oracle_testbed=oracle_testbed,
-        out=out,
-        n=n,
-        seed=seed,
-        max_paths=max_paths,
-        anomalous_share=anomalous_share,
-        models=models,
-        ratios=ratios,
-        train_fractions=train_fractions,
-        split=split,
-        seeds=seeds,
-        epochs=epochs,
-        llm=llm,
-        config=config,
-        force=force,
-        report_on_interrupt=report_on_interrupt,
-    )
+    verbose = given.pop("verbose")
+    req = RunRequest(**{k: list(v) if isinstance(v, (list, tuple)) else v for k, v in given.items()})
     with _progress() as (_bar, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:
@@ -211,6 +134,10 @@ def _progress():
             progress.advance(task)
 
         yield progress, on_event
+
+
+run.__signature__ = inspect.Signature(_parameters())  # type: ignore[attr-defined]
+run.__annotations__ = {p.name: p.annotation for p in run.__signature__.parameters.values()}
 
 
 def register(app: typer.Typer) -> None:

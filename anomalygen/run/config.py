@@ -1,68 +1,165 @@
-"""Settings of `anomalygen run`: defaults, then a config file (TOML or YAML, keys as the long flags), then flags."""
+"""Settings of `anomalygen run`, each declared once (`RunRequest`): defaults, then a config file (TOML or YAML, keys
+as the long flags), then flags."""
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from anomalygen.core import formats
 from anomalygen.core.errors import InputError
 
-DEFAULTS: dict[str, Any] = {
-    "source": None,  # None: the embedded example service
-    "logs": [],  # [] with the example: its recorded logs
-    "labels": None,
-    "format": None,  # None: zookeeper for the example, else hdfs
-    "sessions_by": "auto",  # auto: chosen from the logs (anomalygen.logs.session_rule)
-    "weak_labels": None,  # error: a session with an ERROR line is anomalous
-    "labels_conflict": "error",  # an id labelled twice, differently: error | first | last
-    "testbed": None,  # a testbed run folder to train on (then --source is the ZooKeeper 3.8 source)
-    "test_testbed": [],  # testbed run folders to test on (none: the second half of the training run)
-    "val_testbed": None,  # a testbed run to choose the session form on (never a test run)
-    "oracle_testbed": None,  # a testbed run with real planned operations: the oracle arm's extra training
-    "out": "anomalygen_run",
-    "n": 1000,
-    "seed": 0,
-    "max_paths": 200,
-    "anomalous_share": 0.1,
-    "models": "all",
-    "ratios": "1",
-    "train_fractions": "0.05",
-    "split": "chronological",
-    "seeds": 5,
-    "epochs": 3,
-    "llm": "none",
-}
+
+def _meta(default: Any, kind: tuple, help: str, *short: str) -> dict[str, Any]:
+    """What makes a `RunRequest` field a setting of `anomalygen run`. On a request the field is None (or []): the
+    config file's value, else `default`. `kind` is what `resolve` checks a flag's or a config key's value against
+    (the range of a number: `anomalygen/settings.py`; of a list of numbers: here); `help` and the `short` flags are
+    the command line's (`run/cli.py` makes its options from these fields)."""
+    return {"default": default, "kind": kind, "help": help, "short": short}
 
 
-# the type of each setting (the range of a number: `anomalygen/settings.py`; of a list of numbers: here)
-KINDS: dict[str, tuple] = {
-    "source": ("path",),
-    "logs": ("paths",),
-    "labels": ("path",),
-    "format": ("str",),
-    "sessions_by": ("str",),
-    "out": ("path",),
-    "n": ("int",),
-    "seed": ("int",),
-    "max_paths": ("int",),
-    "anomalous_share": ("float",),
-    "models": ("str",),
-    "ratios": ("numbers", 0.0),
-    "train_fractions": ("numbers", 0.0, 1.0, "open"),
-    "split": ("choice", "chronological", "random"),
-    "seeds": ("int",),
-    "epochs": ("int",),
-    "llm": ("choice", "none", "openai", "local"),
-    "weak_labels": ("choice", "error"),
-    "labels_conflict": ("choice", "error", "first", "last"),
-    "testbed": ("path",),
-    "test_testbed": ("paths",),
-    "val_testbed": ("path",),
-    "oracle_testbed": ("path",),
-}
+@dataclass
+class RunRequest:
+    """Every setting of `anomalygen run`, each declared once here: its type, its default, its kind and its help,
+    shared by the command line, the config file and the Python API. None (or []) takes the config file's value,
+    else the default. No source and no logs: the embedded example."""
+
+    source: Path | None = field(
+        default=None, metadata=_meta(None, ("path",), "Java source tree (default: the example)", "-s")
+    )
+    logs: list[Path] = field(
+        default_factory=list, metadata=_meta([], ("paths",), "raw log file, repeatable (default: the example's)", "-l")
+    )
+    labels: Path | None = field(
+        default=None,
+        metadata=_meta(
+            None,
+            ("path",),
+            "session labels: anomaly_label.csv (BlockId,Label) or a labelled sessions JSONL; without them nothing can "
+            "be scored",
+        ),
+    )
+    format: str | None = field(
+        default=None,
+        metadata=_meta(None, ("str",), formats.help_text() + " (default: zookeeper for the example, else hdfs)", "-f"),
+    )
+    sessions_by: str | None = field(
+        default=None,
+        metadata=_meta(  # auto: chosen from the logs (anomalygen.logs.session_rule)
+            "auto",
+            ("str",),
+            "how lines form sessions: auto (default: an identifier most lines carry, else time windows per server, "
+            "chosen from the logs) | id (blk_ ids) | regex:PATTERN | field:NAME | window:count:N | window:time:SECONDS",
+        ),
+    )
+    weak_labels: str | None = field(
+        default=None,
+        metadata=_meta(
+            None,
+            ("choice", "error"),
+            "without labels: 'error' marks a session with an ERROR line anomalous (weak labels, marked as such); "
+            "without either, detectors are compared by their alarm rates",
+        ),
+    )
+    labels_conflict: str | None = field(
+        default=None,
+        metadata=_meta(
+            "error",
+            ("choice", "error", "first", "last"),
+            "a session id labelled twice, differently: error (default, naming both lines) | first | last",
+        ),
+    )
+    testbed: Path | None = field(
+        default=None,
+        metadata=_meta(
+            None,
+            ("path",),
+            "a testbed run folder (`anomalygen testbed zookeeper --out`) to train on, instead of --logs; --source is "
+            "then the ZooKeeper 3.8 source",
+        ),
+    )
+    test_testbed: list[Path] = field(  # none: the second half of the training run
+        default_factory=list,
+        metadata=_meta(
+            [],
+            ("paths",),
+            "a testbed run to test on, repeatable (default: the second half of --testbed); none may share a seed "
+            "with the training, validation or oracle run",
+        ),
+    )
+    val_testbed: Path | None = field(  # never a test run
+        default=None,
+        metadata=_meta(
+            None,
+            ("path",),
+            "a testbed run (faults and planned operations) on which the session form, over all servers or per "
+            "server, is chosen; never a test run",
+        ),
+    )
+    oracle_testbed: Path | None = field(  # the oracle arm's extra training
+        default=None,
+        metadata=_meta(
+            None,
+            ("path",),
+            "a testbed run with real planned operations (other seeds): the oracle arm trains on its windows too",
+        ),
+    )
+    out: Path | None = field(
+        default=None, metadata=_meta("anomalygen_run", ("path",), "run folder (default: anomalygen_run)", "-o")
+    )
+    n: int | None = field(default=None, metadata=_meta(1000, ("int",), "synthetic sessions to generate (default 1000)"))
+    seed: int | None = field(default=None, metadata=_meta(0, ("int",), "seed of every random choice (default 0)"))
+    max_paths: int | None = field(default=None, metadata=_meta(200, ("int",), "paths per entry point (default 200)"))
+    anomalous_share: float | None = field(
+        default=None, metadata=_meta(0.1, ("float",), "anomalous share of the synthetic sessions (default 0.1)")
+    )
+    models: str | None = field(
+        default=None, metadata=_meta("all", ("str",), "detectors, comma-separated, or 'all' (default: all 14)")
+    )
+    ratios: str | None = field(
+        default=None,
+        metadata=_meta(
+            "1", ("numbers", 0.0), "sessions each augmentation arm adds per real training session (default 1)"
+        ),
+    )
+    train_fractions: str | None = field(
+        default=None,
+        metadata=_meta(
+            "0.05",
+            ("numbers", 0.0, 1.0, "open"),
+            "share of the real training pool used, the sparse regime of a young system (default 0.05)",
+        ),
+    )
+    split: str | None = field(
+        default=None,
+        metadata=_meta(
+            "chronological",
+            ("choice", "chronological", "random"),
+            "chronological (default: the first 80% of sessions train, the rest test; synthetic paths are spliced into "
+            "training sessions only) | random (80/20 per seed; then synthetic sessions are whole paths, since any real "
+            "session may be a test one)",
+        ),
+    )
+    seeds: int | None = field(default=None, metadata=_meta(5, ("int",), "seeds per setting (default 5)"))
+    epochs: int | None = field(default=None, metadata=_meta(3, ("int",), "epochs of the deep detectors (default 3)"))
+    llm: str | None = field(
+        default=None,
+        metadata=_meta(
+            "none", ("choice", "none", "openai", "local"), "none | openai | local (default none: fully offline)"
+        ),
+    )
+    config: Path | None = None  # TOML/YAML with these settings; the request's own values win
+    force: bool = False  # redo every stage
+    report_on_interrupt: bool = False  # on Ctrl-C still write report.html from what is done
+
+
+SETTINGS = tuple(f for f in fields(RunRequest) if "kind" in f.metadata)
+DEFAULTS: dict[str, Any] = {f.name: f.metadata["default"] for f in SETTINGS}
+KINDS: dict[str, tuple] = {f.name: f.metadata["kind"] for f in SETTINGS}
 
 
 class ConfigError(InputError):

@@ -100,7 +100,7 @@ def main() -> None:
         args.model = tmp / "pca"
         train(TrainRequest(model="PCA", out=args.model))
     if args.log is None:
-        from anomalygen.examples import example_logs
+        from anomalygen.core.example import example_logs
 
         args.log = example_logs() / "minisvc.log"
     log = copies(args.log, args.copies, tmp / "bench.log")

@@ -73,7 +73,7 @@ class TrainResult:
 
 
 def resolve_inputs(req: TrainRequest) -> tuple[Path, list[Path], Path | None, str]:
-    from anomalygen.examples import example_logs, example_tree
+    from anomalygen.core.example import example_logs, example_tree
 
     if req.source is None:
         logs = list(req.logs) or [example_logs() / "minisvc.log"]

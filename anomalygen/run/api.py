@@ -25,9 +25,9 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
     from anomalygen.checks import apart_from_inputs, readable, writable
+    from anomalygen.core.example import example_logs, example_tree
     from anomalygen.core.formats import LogFormat
     from anomalygen.detect.registry import parse_models
-    from anomalygen.examples import example_logs, example_tree
 
     cfg = resolve(
         {k: getattr(req, k) for k in DEFAULTS} | {"logs": list(req.logs), "test_testbed": list(req.test_testbed)},

@@ -25,7 +25,7 @@ from anomalygen.source.project import Project
 
 
 def _default_tree(source: Path | None) -> Path:
-    from anomalygen.examples import example_tree
+    from anomalygen.core.example import example_tree
 
     return Path(source) if source is not None else example_tree()
 

@@ -20,7 +20,7 @@ def example_model(tmp_path_factory):
 @pytest.fixture(scope="session")
 def part_log(tmp_path_factory):
     """The first 4,000 lines of the example log: a stream that raises alarms within seconds."""
-    from anomalygen.examples import example_logs
+    from anomalygen.core.example import example_logs
 
     log = tmp_path_factory.mktemp("part") / "part.log"
     log.write_text("".join((example_logs() / "minisvc.log").read_text().splitlines(keepends=True)[:4000]))

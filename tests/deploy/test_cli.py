@@ -8,7 +8,7 @@ import shutil
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.examples import example_logs
+from anomalygen.core.example import example_logs
 
 runner = CliRunner()
 

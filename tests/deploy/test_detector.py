@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
+from anomalygen.core.example import example_logs, example_tree
 from anomalygen.deploy.detector import DetectRequest, load_detector
 from anomalygen.deploy.folder import ModelError
-from anomalygen.examples import example_logs, example_tree
 from anomalygen.source.api import SourceTree
 
 LOG = example_logs() / "minisvc.log"

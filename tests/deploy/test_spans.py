@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 
+from anomalygen.core.example import example_logs
 from anomalygen.core.formats import LogFormat
 from anomalygen.core.session_spec import SessionSpec
 from anomalygen.deploy import spans
 from anomalygen.deploy.detector import DetectRequest, load_detector
 from anomalygen.deploy.keyed import KeyRule
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
-from anomalygen.examples import example_logs
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
 

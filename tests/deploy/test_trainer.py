@@ -7,8 +7,8 @@ import json
 import pytest
 
 import anomalygen as ag
+from anomalygen.core.example import example_logs, example_tree
 from anomalygen.deploy.trainer import TrainError, TrainRequest, train
-from anomalygen.examples import example_logs, example_tree
 from anomalygen.source.inventory import build_inventory
 
 LOG = example_logs() / "minisvc.log"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from anomalygen.core.example import example_logs, example_tree
 from anomalygen.core.formats import LogFormat
 from anomalygen.core.session_spec import SessionSpec
-from anomalygen.examples import example_logs, example_tree
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.sessions import attach_labels, group, load_labels
 from anomalygen.source.inventory import build_inventory

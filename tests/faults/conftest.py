@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from anomalygen.examples import example_logs, example_tree
+from anomalygen.core.example import example_logs, example_tree
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from faults_helpers import error_line, invoke
 
+from anomalygen.core.example import example_logs
 from anomalygen.deploy.folder import _manifest_digest
-from anomalygen.examples import example_logs
 
 LOG = example_logs() / "minisvc.log"
 HEAD = b"".join(LOG.read_bytes().splitlines(keepends=True)[:2000])

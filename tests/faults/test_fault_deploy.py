@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from faults_helpers import error_line, invoke
 
-from anomalygen.examples import example_logs, example_tree
+from anomalygen.core.example import example_logs, example_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from faults_helpers import error_line, invoke
 
-from anomalygen.examples import example_logs, example_tree
+from anomalygen.core.example import example_logs, example_tree
 
 LABELS = example_logs() / "anomaly_label.csv"
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from faults_helpers import invoke
 
-from anomalygen.examples import example_logs
+from anomalygen.core.example import example_logs
 
 ESC = "\x1b[2J\x1b]0;owned\x07\x9b31m"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from faults_helpers import error_line, invoke
 
+from anomalygen.core.example import example_logs
 from anomalygen.deploy.folder import KEY_ENV, _manifest_digest, _signature
-from anomalygen.examples import example_logs
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG = example_logs() / "minisvc.log"

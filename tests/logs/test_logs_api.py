@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anomalygen.core.errors import InputError
-from anomalygen.examples import example_logs, example_tree
+from anomalygen.core.example import example_logs, example_tree
 from anomalygen.logs.api import (
     CoverageRequest,
     ParseRequest,

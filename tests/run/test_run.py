@@ -103,7 +103,7 @@ def test_missing_inputs_are_named(tmp_path):
 
 @pytest.mark.slow  # the whole pipeline, end to end
 def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
-    from anomalygen.examples import example_logs, example_tree
+    from anomalygen.core.example import example_logs, example_tree
 
     out = tmp_path / "nolabels"
     log = str(example_logs() / "minisvc.log")
@@ -146,7 +146,7 @@ def test_run_without_labels_chooses_sessions_and_reports_alarm_rates(tmp_path):
 
 @pytest.mark.slow  # the whole pipeline, end to end
 def test_run_with_weak_labels_marks_them(tmp_path):
-    from anomalygen.examples import example_logs, example_tree
+    from anomalygen.core.example import example_logs, example_tree
 
     out = tmp_path / "weak"
     r = runner.invoke(

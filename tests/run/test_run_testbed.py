@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.examples import example_logs, example_tree
+from anomalygen.core.example import example_logs, example_tree
 
 
 def _t(line: str) -> float:

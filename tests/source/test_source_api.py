@@ -8,7 +8,7 @@ import json
 import pytest
 
 from anomalygen.core.errors import InputError
-from anomalygen.examples import example_tree
+from anomalygen.core.example import example_tree
 from anomalygen.source.api import (
     EntriesRequest,
     InventoryRequest,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from anomalygen.core.errors import InputError
-from anomalygen.examples import example_logs, example_tree
+from anomalygen.core.example import example_logs, example_tree
 from anomalygen.source.api import SourceTree
 from anomalygen.synthesis.api import GenerateRequest, generate
 

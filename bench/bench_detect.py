@@ -62,8 +62,8 @@ def _cpu() -> float:
 
 
 def child(kind: str, model: str, log: str, idle_lines: int | None) -> dict:
-    from anomalygen.deploy.detector import DetectRequest, load_detector
     from anomalygen.core.formats import LogFormat
+    from anomalygen.deploy.detector import DetectRequest, load_detector
     from anomalygen.logs.parse import LogParser
     from anomalygen.logs.reader import iter_chunks
 

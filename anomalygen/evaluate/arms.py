@@ -28,16 +28,7 @@ from typing import Protocol
 import numpy as np
 
 # the names live in core for the report; the evaluation's modules read them here, beside what each arm does
-from anomalygen.core.arms import (  # noqa: F401
-    BASELINE,
-    BUILT_IN,
-    CONTROLS,
-    DUPLICATE,
-    INVENTORY_RANDOM,
-    NAIVE,
-    ORACLE,
-    SYNTHETIC,
-)
+from anomalygen.core.arms import BASELINE, BUILT_IN, CONTROLS, DUPLICATE, INVENTORY_RANDOM, NAIVE, ORACLE, SYNTHETIC  # noqa: F401
 
 
 class Composer(Protocol):

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from anomalygen.atomic import atomic_open, temp_name
-from anomalygen.core.statements import LogStatement
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.line_ids import LineIds
 from anomalygen.logs.matcher import MatchStats
 from anomalygen.logs.output import CsvRows, header_row, number, plain_text

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from anomalygen.atomic import atomic_open, temp_name
-from anomalygen.core.statements import LogStatement
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.parse import FALLBACK, SOURCE, LogParser, ParsedColumns, ParsedLine
 from anomalygen.logs.reader import iter_chunks
 

@@ -18,8 +18,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from anomalygen.core.statements import LogStatement
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.statements import LogStatement
 from anomalygen.logs.matcher import Matcher, digit_keys, positions
 from anomalygen.logs.reader import ReadStats, Rejector, iter_chunks
 

@@ -68,7 +68,7 @@ def _parameters() -> list[inspect.Parameter]:
     for f in SETTINGS:
         meta = f.metadata
         flag = "--" + f.name.replace("_", "-")
-        default = [] if meta["kind"][0] == "paths" else None
+        default: list[Path] | None = [] if meta["kind"][0] == "paths" else None
         option = typer.Option(default, flag, *meta["short"], help=meta["help"])
         typ = _FLAG_TYPES.get(meta["kind"][0], str | None)
         params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=typ))
@@ -136,8 +136,9 @@ def _progress():
         yield progress, on_event
 
 
-run.__signature__ = inspect.Signature(_parameters())  # type: ignore[attr-defined]
-run.__annotations__ = {p.name: p.annotation for p in run.__signature__.parameters.values()}
+_SIGNATURE = inspect.Signature(_parameters())
+run.__signature__ = _SIGNATURE  # type: ignore[attr-defined]  # typer reads run's options from it
+run.__annotations__ = {p.name: p.annotation for p in _SIGNATURE.parameters.values()}
 
 
 def register(app: typer.Typer) -> None:

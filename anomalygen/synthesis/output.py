@@ -11,9 +11,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from anomalygen.atomic import atomic_open
+from anomalygen.core.formats import LogFormat
 from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import effective_template
-from anomalygen.core.formats import LogFormat
 from anomalygen.logs.parse import LogParser
 from anomalygen.synthesis.explore import EntryReport
 from anomalygen.synthesis.generate import SynthSession

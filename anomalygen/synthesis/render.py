@@ -6,9 +6,9 @@ import random
 import re
 from datetime import datetime
 
-from anomalygen.core.statements import LogStatement
 from anomalygen.core.formats import LogFormat
 from anomalygen.core.jsonfmt import iso
+from anomalygen.core.statements import LogStatement
 from anomalygen.synthesis.values import ValueModel
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")

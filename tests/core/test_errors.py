@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from anomalygen import errors
-from anomalygen.core.errors import InputError
 from anomalygen.core.datasets import DataFormatError
+from anomalygen.core.errors import InputError
 from anomalygen.core.formats import FormatError
 from anomalygen.run.config import ConfigError
 from anomalygen.synthesis.labels import RulesError

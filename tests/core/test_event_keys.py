@@ -3,8 +3,8 @@ when the two sides share nothing."""
 
 import pytest
 
-from anomalygen.core.event_keys import auto_template_map, event_statement_map, plan_keys
 from anomalygen.core.datasets import Session
+from anomalygen.core.event_keys import auto_template_map, event_statement_map, plan_keys
 from anomalygen.core.statements import LogStatement
 
 TEMPLATES = {

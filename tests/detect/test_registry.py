@@ -36,4 +36,4 @@ def test_models_spec_names_the_flag_of_an_unknown_or_missing_detector(spec, name
 
 def test_unsupervised_detectors_are_those_that_need_no_anomaly():
     expected = ["PCA", "InvariantsMining", "LogClustering", "IsolationForest", "DeepLog", "LogAnomaly", "Transformer"]
-    assert UNSUPERVISED == [*expected, "AutoEncoder"]
+    assert [*expected, "AutoEncoder"] == UNSUPERVISED

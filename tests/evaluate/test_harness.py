@@ -8,8 +8,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from anomalygen.core.event_keys import plan_keys
 from anomalygen.core.datasets import Session, load_augment_dir
+from anomalygen.core.event_keys import plan_keys
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation, sources_from_sessions
 from anomalygen.evaluate.report import write_report

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from anomalygen.logs.chunked import plan, write_structured_parallel
 from anomalygen.core.formats import LogFormat
+from anomalygen.logs.chunked import plan, write_structured_parallel
 from anomalygen.logs.output import write_structured, write_templates
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import Span

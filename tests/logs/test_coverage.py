@@ -5,8 +5,8 @@ import json
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.logs.coverage import literal_words, measure, token_coverage, words_in_order
 from anomalygen.core.formats import LogFormat
+from anomalygen.logs.coverage import literal_words, measure, token_coverage, words_in_order
 
 
 def test_literal_words_skip_words_glued_to_slots():

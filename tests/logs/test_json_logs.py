@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from anomalygen.cli import app
-from anomalygen.logs.api import ParseRequest, SessionsRequest, make_sessions, parse_logs
 from anomalygen.core.formats import FormatError, LogFormat
+from anomalygen.logs.api import ParseRequest, SessionsRequest, make_sessions, parse_logs
 from anomalygen.source.api import SourceTree
 
 FIX = Path(__file__).parent / "fixtures" / "json"

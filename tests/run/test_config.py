@@ -45,7 +45,7 @@ def test_flags_win_over_the_file_and_each_value_is_checked_where_it_came_from(tm
     conf.write_text('split = "sideways"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=f"^{conf}: split: expected one of chronological, random"):
         resolve({}, load_config(conf), conf)
-    with pytest.raises(ConfigError, match="^--seeds: "):
+    with pytest.raises(ConfigError, match=r"^--seeds: "):
         resolve({"seeds": 0}, {})
 
 

@@ -81,7 +81,8 @@ def run(**given: Any) -> None:
     from anomalygen.run.api import RunRequest, run_pipeline
 
     verbose = given.pop("verbose")
-    req = RunRequest(**{k: list(v) if isinstance(v, (list, tuple)) else v for k, v in given.items()})
+    settings: dict[str, Any] = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in given.items()}
+    req = RunRequest(**settings)
     with _progress() as (_bar, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from anomalygen.core import layout
-from anomalygen.errors import InputError
+from anomalygen.core.errors import InputError
 from anomalygen.run.pipeline import Stage
 from anomalygen.run.stages import TreeOnce, report, request_stage
 

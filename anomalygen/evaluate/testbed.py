@@ -42,7 +42,7 @@ from statistics import mean, median
 import numpy as np
 
 from anomalygen.core.datasets import DataFormatError
-from anomalygen.detect.registry import DETECTORS
+from anomalygen.detect.registry import UNSUPERVISED
 from anomalygen.evaluate import arms
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic
 from anomalygen.evaluate.metrics import anomaly_metrics
@@ -67,7 +67,7 @@ MEAN = "mean of all"  # the row that averages every detector
 
 @dataclass
 class TestbedEvalConfig:
-    models: list[str] = field(default_factory=lambda: [m for m, c in DETECTORS.items() if not c.supervised])
+    models: list[str] = field(default_factory=lambda: list(UNSUPERVISED))
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     epochs: int | None = None
     margin: float = 10.0

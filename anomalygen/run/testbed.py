@@ -78,10 +78,11 @@ def check_runs(runs: dict[str, Path]) -> None:
 
 def testbed_models(cfg: dict) -> list[str]:
     """The detectors asked for; only unsupervised ones apply (checked before any stage runs)."""
-    from anomalygen.detect.registry import DETECTORS
+    from anomalygen.detect.registry import UNSUPERVISED as unsupervised
+    from anomalygen.detect.registry import parse_models
 
-    unsupervised = [m for m, c in DETECTORS.items() if not c.supervised]
-    models = unsupervised if cfg["models"] == "all" else [m.strip() for m in str(cfg["models"]).split(",")]
+    spec = str(cfg["models"])
+    models = list(unsupervised) if spec.strip() == "all" else parse_models(spec)
     bad = [m for m in models if m not in unsupervised]
     if bad:
         raise InputError(

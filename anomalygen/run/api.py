@@ -4,12 +4,16 @@ order (`run/pipeline.py`), the run's state and report out. `run/cli.py` adds onl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anomalygen.core import layout
 from anomalygen.core.errors import InputError
-from anomalygen.run.config import DEFAULTS, RunRequest, load_config, resolve
+from anomalygen.run.config import DEFAULTS, RunRequest, RunSettings, load_config, resolve
+
+if TYPE_CHECKING:
+    from anomalygen.run.pipeline import Stage
 
 
 @dataclass
@@ -21,7 +25,7 @@ class RunResult:
     summary: str | None  # the evaluation's summary.md, when the evaluation finished
 
 
-def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
+def resolve_settings(req: RunRequest) -> tuple[RunSettings, bool]:
     """The run's settings with the example's defaults filled in and every path checked; and whether it is the
     embedded example."""
     from anomalygen.checks import apart_from_inputs, readable, writable
@@ -42,56 +46,51 @@ def resolve_settings(req: RunRequest) -> tuple[dict, bool]:
             cfg["labels"] = cfg["labels"] or example_logs() / "anomaly_label.csv"
         cfg["format"] = cfg["format"] or "zookeeper"
     cfg["format"] = cfg["format"] or "hdfs"
-    for key in ("source", "out"):
-        cfg[key] = Path(cfg[key])
-    cfg["logs"] = [Path(p) for p in cfg["logs"]]
-    for key in ("labels", "testbed", "val_testbed", "oracle_testbed"):
-        cfg[key] = Path(cfg[key]) if cfg[key] else None
-    cfg["test_testbed"] = [Path(p) for p in cfg["test_testbed"] or []]
-    runs = [p for p in (cfg["testbed"], cfg["val_testbed"], cfg["oracle_testbed"], *cfg["test_testbed"]) if p]
-    readable([cfg["source"]], "source file or folder", folder_ok=True)
-    readable(cfg["logs"], "log file")
-    readable([cfg["labels"]] if cfg["labels"] else [], "labels file")
+    s = RunSettings.from_resolved(cfg)
+    runs = [p for p in (s.testbed, s.val_testbed, s.oracle_testbed, *s.test_testbed) if p]
+    readable([s.source], "source file or folder", folder_ok=True)
+    readable(s.logs, "log file")
+    readable([s.labels] if s.labels else [], "labels file")
     readable(runs, "testbed run", folder_ok=True)
-    writable(cfg["out"], folder=True)
-    apart_from_inputs([cfg["out"]], [cfg["source"], *cfg["logs"], cfg["labels"], *runs])
-    LogFormat.parse(cfg["format"])  # an unknown preset fails here, not in the third stage
-    parse_models(str(cfg["models"]), "--models")  # not after minutes of parsing and generating
-    return cfg, example
+    writable(s.out, folder=True)
+    apart_from_inputs([s.out], [s.source, *s.logs, s.labels, *runs])
+    LogFormat.parse(s.format)  # an unknown preset fails here, not in the third stage
+    parse_models(s.models, "--models")  # not after minutes of parsing and generating
+    return s, example
 
 
-def plan_stages(cfg: dict, example: bool, say: Callable[[str], None]) -> list:
-    """The stages: over testbed runs, or over logs with the session rule chosen from them unless given."""
+def plan_stages(s: RunSettings, example: bool, say: Callable[[str], None]) -> tuple[RunSettings, list[Stage]]:
+    """The stages: over testbed runs, or over logs with the session rule chosen from them unless given; and the
+    settings they were planned with (the chosen rule filled in), which run.json records."""
     from anomalygen.run.stages import plan
 
     for key in ("test_testbed", "val_testbed", "oracle_testbed"):
-        if cfg[key] and not cfg["testbed"]:
+        if getattr(s, key) and not s.testbed:
             raise InputError(f"--{key.replace('_', '-')} needs --testbed (the run to train on)")
-    if cfg["testbed"]:
+    if s.testbed:
         from anomalygen.run.testbed import plan_testbed
 
         if example:
             raise InputError("--testbed needs --source: the ZooKeeper 3.8 source (scripts/zk38_source.sh)")
-        return plan_testbed(cfg)
-    if not cfg["logs"]:
+        return s, plan_testbed(s)
+    if not s.logs:
         raise InputError("--logs is needed with --source (the logs that source printed)")
-    if cfg["weak_labels"] and cfg["labels"]:
+    if s.weak_labels and s.labels:
         raise InputError("--weak-labels and --labels exclude each other")
     from anomalygen.jsonl import Skipped
     from anomalygen.logs.sessions import load_labels
 
     # read once before any stage: a label file that cannot be used (no valid row, an id labelled twice with
     # different labels) fails here; the sessions stage reports the bad rows it skips
-    label_ids = load_labels(cfg["labels"], Skipped(), cfg["labels_conflict"]) if cfg["labels"] else ()
-    if cfg["sessions_by"] == "auto":
+    label_ids = load_labels(s.labels, Skipped(), s.labels_conflict) if s.labels else ()
+    if s.sessions_by == "auto":
         from anomalygen.core.formats import LogFormat
         from anomalygen.logs.session_rule import infer_rule
 
-        rule = infer_rule(cfg["logs"], LogFormat.parse(cfg["format"]), label_ids)
-        cfg["sessions_by"] = rule.by
-        cfg["session_rule"] = rule.reason  # recorded in run.json with the other settings
+        rule = infer_rule(s.logs, LogFormat.parse(s.format), label_ids)
+        s = replace(s, sessions_by=rule.by, session_rule=rule.reason)
         say(f"sessions by {rule.by}: {rule.reason} (--sessions-by overrides)")
-    return plan(cfg)
+    return s, plan(s)
 
 
 def run_pipeline(
@@ -102,45 +101,42 @@ def run_pipeline(
     one `on_event("run", "plan", {"stages": names})`."""
     from anomalygen.runlock import RunLock
 
-    cfg, example = resolve_settings(req)
+    s, example = resolve_settings(req)
     try:
-        stages = plan_stages(cfg, example, say)
+        s, stages = plan_stages(s, example, say)
     except InputError:
         raise
     except ValueError as e:  # a setting the stages cannot use, found while planning them
         raise InputError(str(e)) from None
-    with RunLock(cfg["out"], say):  # two runs on one folder would delete each other's temporaries and outputs
-        return _run_locked(req, cfg, example, stages, on_event)
+    with RunLock(s.out, say):  # two runs on one folder would delete each other's temporaries and outputs
+        return _run_locked(req, s, example, stages, on_event)
 
 
-def _run_locked(req: RunRequest, cfg: dict, example: bool, stages: list, on_event) -> RunResult:
+def _run_locked(req: RunRequest, s: RunSettings, example: bool, stages: list[Stage], on_event) -> RunResult:
     from anomalygen.report import build_report
     from anomalygen.run.pipeline import Interrupted, Pipeline
 
-    params = {
-        k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
-        for k, v in cfg.items()
-    }
+    params = s.to_dict()
     inputs = {
-        "source": str(cfg["source"]),
-        "logs": [str(p) for p in cfg["logs"]],
-        "labels": str(cfg["labels"]) if cfg["labels"] else None,
+        "source": str(s.source),
+        "logs": [str(p) for p in s.logs],
+        "labels": str(s.labels) if s.labels else None,
         "example": example,
     }
     if on_event is not None:
         on_event("run", "plan", {"stages": [st.name for st in stages]})
     try:
-        state = Pipeline(cfg["out"], stages, params, inputs, req.force, on_event).run()
+        state = Pipeline(s.out, stages, params, inputs, req.force, on_event).run()
     except Interrupted:
         if req.report_on_interrupt:
-            build_report(cfg["out"])
+            build_report(s.out)
         raise
     failed = [
         k for k, v in state.get("stages", {}).items() if not str(v.get("status", "")).startswith(("done", "skipped"))
     ]
-    report, summary = cfg["out"] / layout.REPORT, cfg["out"] / layout.EVALUATE_SUMMARY
+    report, summary = s.out / layout.REPORT, s.out / layout.EVALUATE_SUMMARY
     return RunResult(
-        cfg["out"],
+        s.out,
         state,
         failed,
         report if report.exists() else None,

@@ -162,6 +162,57 @@ DEFAULTS: dict[str, Any] = {f.name: f.metadata["default"] for f in SETTINGS}
 KINDS: dict[str, tuple] = {f.name: f.metadata["kind"] for f in SETTINGS}
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """A run's settings resolved: flags over the config file over the defaults, each checked (`resolve`), the
+    example's filled in, paths as `Path`. The stages are planned from it; `to_dict` is what run.json records. The
+    fields are `SETTINGS` in their order (run.json's keys keep it), then what planning adds."""
+
+    source: Path
+    logs: list[Path]
+    labels: Path | None
+    format: str
+    sessions_by: str
+    weak_labels: str | None
+    labels_conflict: str
+    testbed: Path | None
+    test_testbed: list[Path]
+    val_testbed: Path | None
+    oracle_testbed: Path | None
+    out: Path
+    n: int
+    seed: int
+    max_paths: int
+    anomalous_share: float
+    models: str
+    ratios: str
+    train_fractions: str
+    split: str
+    seeds: int
+    epochs: int
+    llm: str
+    # why the logs chose `sessions_by` (auto); absent from run.json otherwise, as before the settings were typed
+    session_rule: str | None = None
+
+    @classmethod
+    def from_resolved(cls, cfg: dict[str, Any]) -> RunSettings:
+        """`resolve`'s checked values (a path as given: text or `Path`) with every path a `Path`."""
+        paths = {k: Path(cfg[k]) for k in ("source", "out")}
+        optional = {k: Path(cfg[k]) if cfg[k] else None for k in ("labels", "testbed", "val_testbed", "oracle_testbed")}
+        lists = {k: [Path(p) for p in cfg[k] or []] for k in ("logs", "test_testbed")}
+        return cls(**(cfg | paths | optional | lists))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as run.json records them: paths as text, in the fields' order."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.session_rule is None:
+            del values["session_rule"]
+        return {
+            k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+            for k, v in values.items()
+        }
+
+
 class ConfigError(InputError):
     pass
 

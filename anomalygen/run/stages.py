@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anomalygen.core import layout
 from anomalygen.deploy.online import supports
 from anomalygen.evaluate.harness import default_jobs
 from anomalygen.run.pipeline import Stage
 from anomalygen.source.api import SourceTree
+
+if TYPE_CHECKING:
+    from anomalygen.run.config import RunSettings
 
 
 class TreeOnce:
@@ -61,7 +65,7 @@ def request_stage(
     return Stage(name, settings(req), inputs, outputs, run, after=list(after or []))
 
 
-def plan(cfg: dict) -> list[Stage]:
+def plan(s: RunSettings) -> list[Stage]:
     from anomalygen.logs.api import (
         CoverageRequest,
         ParseRequest,
@@ -73,24 +77,24 @@ def plan(cfg: dict) -> list[Stage]:
     from anomalygen.source.api import InventoryRequest, take_inventory
     from anomalygen.synthesis.api import generate
 
-    r: Path = cfg["out"]
-    src, logs, fmt = Path(cfg["source"]), list(cfg["logs"]), cfg["format"]
+    r = s.out
+    src, logs, fmt = s.source, list(s.logs), s.format
     tree = TreeOnce(src)
-    labels = [cfg["labels"]] if cfg["labels"] else []
+    labels = [s.labels] if s.labels else []
     inv = InventoryRequest(src, r / layout.INVENTORY)
     parse = ParseRequest(logs, r / layout.PARSED, fmt, src)
     sess = SessionsRequest(
         logs,
         r / layout.SESSIONS,
         fmt,
-        cfg["sessions_by"],
-        cfg["labels"],
-        cfg.get("weak_labels"),
+        s.sessions_by,
+        s.labels,
+        s.weak_labels,
         source=src,
-        labels_conflict=cfg["labels_conflict"],
+        labels_conflict=s.labels_conflict,
     )
     cov = CoverageRequest(logs, [], r / layout.COVERAGE, fmt, source=src)
-    gen = generate_request(cfg, r)
+    gen = generate_request(s, r)
     stages = [
         request_stage("inventory", take_inventory, inv, tree, [src], [(r / layout.INVENTORY).parent]),
         request_stage(
@@ -105,44 +109,45 @@ def plan(cfg: dict) -> list[Stage]:
         request_stage("coverage", measure_coverage, cov, tree, [src, *logs], [r / layout.COVERAGE]),
         request_stage("generate", generate, gen, tree, [src, *logs], [r / layout.SYNTHETIC], after=["sessions"]),
     ]
-    if cfg["labels"] is not None or cfg.get("weak_labels"):
+    if s.labels is not None or s.weak_labels:
         stages.append(
             Stage(
                 "evaluate",
-                _evaluate_settings(cfg),
+                _evaluate_settings(s),
                 [],
                 [r / layout.EVALUATE],
                 after=["inventory", "sessions", "generate"],
-                call=lambda: _evaluate(cfg, r),
+                call=lambda: _evaluate(s, r),
             )
         )
     else:
         stages.append(
             Stage(
                 "evaluate",
-                {"alarm_rates": _evaluate_settings(cfg)},
+                {"alarm_rates": _evaluate_settings(s)},
                 [],
                 [r / layout.EVALUATE],
                 after=["sessions", "generate"],
-                call=lambda: _alarm_rates(cfg, r),
+                call=lambda: _alarm_rates(s, r),
             )
         )
-    if cfg["labels"] is not None and supports(cfg["sessions_by"]):
+    if s.labels is not None and supports(s.sessions_by):
+        labels_file = s.labels
         stages.append(
             Stage(
                 "alarms",
                 {
-                    "models": str(cfg["models"]),
-                    "epochs": cfg["epochs"],
-                    "seed": cfg["seed"],
+                    "models": s.models,
+                    "epochs": s.epochs,
+                    "seed": s.seed,
                     "format": fmt,
-                    "sessions_by": cfg["sessions_by"],
-                    "labels_conflict": cfg["labels_conflict"],
+                    "sessions_by": s.sessions_by,
+                    "labels_conflict": s.labels_conflict,
                 },
-                [src, *logs, cfg["labels"]],
+                [src, *logs, labels_file],
                 [r / layout.ALARMS],
                 after=["generate"],
-                call=lambda: _alarms(cfg, tree()),
+                call=lambda: _alarms(s, labels_file, tree()),
             )
         )
     stages.append(
@@ -153,59 +158,59 @@ def plan(cfg: dict) -> list[Stage]:
     return stages
 
 
-def generate_request(cfg: dict, r: Path):
+def generate_request(s: RunSettings, r: Path):
     """`generate` as `run` calls it: whole sessions composed from the run's own labelled sessions; with a
     chronological split only from the first 80%, so no test session reaches the session model."""
     from anomalygen.core.session_spec import SessionSpec
     from anomalygen.synthesis.api import GenerateRequest
 
-    labelled, hosts = cfg["labels"] is not None, _hosts(cfg)
+    labelled, hosts = s.labels is not None, _hosts(s)
     return GenerateRequest(
         r / layout.SYNTHETIC,
-        Path(cfg["source"]),
-        logs=list(cfg["logs"]),
-        format=cfg["format"],
-        n=int(cfg["n"]),
-        seed=int(cfg["seed"]),
-        max_paths=int(cfg["max_paths"]),
-        anomalous_share=float(cfg["anomalous_share"]),
-        session_key=SessionSpec.parse(cfg["sessions_by"]).generator_key(),
+        s.source,
+        logs=list(s.logs),
+        format=s.format,
+        n=s.n,
+        seed=s.seed,
+        max_paths=s.max_paths,
+        anomalous_share=s.anomalous_share,
+        session_key=SessionSpec.parse(s.sessions_by).generator_key(),
         real_sessions=str(r / layout.SESSIONS) if labelled else None,
         hosts=r / layout.SESSIONS if hosts else None,
-        host_fraction=0.8 if hosts or (labelled and cfg["split"] == "chronological") else None,
-        llm=cfg["llm"],
+        host_fraction=0.8 if hosts or (labelled and s.split == "chronological") else None,
+        llm=s.llm,
     )
 
 
-def _hosts(cfg: dict) -> bool:
+def _hosts(s: RunSettings) -> bool:
     """Window sessions without ground-truth labels: splice synthetic paths into the first 80% of the windows
     (presumed normal, or normal by the weak rule), so that a synthetic session has a window's shape."""
-    return str(cfg["sessions_by"]).startswith("window:") and not cfg["labels"]
+    return s.sessions_by.startswith("window:") and not s.labels
 
 
-def _models(cfg: dict) -> list[str]:
+def _models(s: RunSettings) -> list[str]:
     from anomalygen.detect.registry import parse_models
 
-    return parse_models(str(cfg["models"]))
+    return parse_models(s.models)
 
 
-def _evaluate_settings(cfg: dict) -> dict:
-    return {k: cfg[k] for k in ("ratios", "models", "split", "train_fractions", "seeds", "epochs")}
+def _evaluate_settings(s: RunSettings) -> dict[str, object]:
+    return {k: getattr(s, k) for k in ("ratios", "models", "split", "train_fractions", "seeds", "epochs")}
 
 
-def _evaluate(cfg: dict, r: Path) -> None:
+def _evaluate(s: RunSettings, r: Path) -> None:
     from anomalygen.checks import number_list
     from anomalygen.evaluate.api import EvaluateRequest, evaluate
     from anomalygen.evaluate.harness import EvalConfig
 
     ecfg = EvalConfig(
-        models=_models(cfg),
-        ratios=number_list(str(cfg["ratios"]), "--ratios", 0.0, 100.0),
-        seeds=list(range(int(cfg["seeds"]))),
-        split=str(cfg["split"]),
+        models=_models(s),
+        ratios=number_list(s.ratios, "--ratios", 0.0, 100.0),
+        seeds=list(range(s.seeds)),
+        split=s.split,
         test_fraction=0.2,
-        train_fractions=number_list(str(cfg["train_fractions"]), "--train-fractions", 0.0, 1.0, low_open=True),
-        epochs=cfg["epochs"],
+        train_fractions=number_list(s.train_fractions, "--train-fractions", 0.0, 1.0, low_open=True),
+        epochs=s.epochs,
         verbose=False,
         jobs=default_jobs(),
         unseen=True,
@@ -224,15 +229,11 @@ def _evaluate(cfg: dict, r: Path) -> None:
     print(outcome.files["summary_md"].read_text(encoding="utf-8"))
 
 
-def _alarm_rates(cfg: dict, r: Path) -> None:
+def _alarm_rates(s: RunSettings, r: Path) -> None:
     from anomalygen.detect.registry import UNSUPERVISED
     from anomalygen.evaluate.alarms import AlarmConfig, run_alarms
 
-    acfg = AlarmConfig(
-        models=[m for m in _models(cfg) if m in UNSUPERVISED],
-        seeds=list(range(int(cfg["seeds"]))),
-        epochs=cfg["epochs"],
-    )
+    acfg = AlarmConfig(models=[m for m in _models(s) if m in UNSUPERVISED], seeds=list(range(s.seeds)), epochs=s.epochs)
     rows = run_alarms(r / layout.SESSIONS, r / layout.SYNTHETIC, r / layout.EVALUATE, acfg)
     print(f"alarm rates: {len(rows)} runs; wrote {r / layout.EVALUATE_SUMMARY}")
 
@@ -243,19 +244,9 @@ def report(run_dir: Path) -> None:
     build_report(run_dir)
 
 
-def _alarms(cfg: dict, tree: SourceTree) -> None:
+def _alarms(s: RunSettings, labels: Path, tree: SourceTree) -> None:
     from anomalygen.deploy.preview import preview_alarms
 
     preview_alarms(
-        cfg["out"],
-        cfg["source"],
-        cfg["logs"],
-        cfg["labels"],
-        cfg["format"],
-        cfg["sessions_by"],
-        str(cfg["models"]),
-        int(cfg["epochs"]),
-        int(cfg["seed"]),
-        tree,
-        cfg["labels_conflict"],
+        s.out, s.source, s.logs, labels, s.format, s.sessions_by, s.models, s.epochs, s.seed, tree, s.labels_conflict
     )

@@ -14,29 +14,34 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anomalygen.core import layout
 from anomalygen.core.errors import InputError
 from anomalygen.run.pipeline import Stage
 from anomalygen.run.stages import TreeOnce, report, request_stage
 
+if TYPE_CHECKING:
+    from anomalygen.run.config import RunSettings
+
 WINDOW = 10.0  # seconds: the testbed's own window
 MARGIN = 10.0  # seconds of recovery after a fault still labelled anomalous
 HOSTS = "train/sessions_by_server.jsonl"  # under OUT/testbed: the real sessions synthetic ones are composed from
 
 
-def seeds_of(cfg: dict) -> list[int]:
-    return [int(cfg["seed"]) + i for i in range(int(cfg["seeds"]))]
+def seeds_of(s: RunSettings) -> list[int]:
+    return [s.seed + i for i in range(s.seeds)]
 
 
-def testbed_runs(cfg: dict) -> dict[str, Path]:
+def testbed_runs(s: RunSettings) -> dict[str, Path]:
     """Run name -> folder: train, then val and oracle when given, then test1, test2, ... in the order given."""
-    runs = {"train": Path(cfg["testbed"])}
-    for key, name in (("val_testbed", "val"), ("oracle_testbed", "oracle")):
-        if cfg.get(key):
-            runs[name] = Path(cfg[key])
-    for i, p in enumerate(cfg.get("test_testbed") or [], 1):
-        runs[f"test{i}"] = Path(p)
+    assert s.testbed is not None, "planned over testbed runs only with --testbed"
+    runs = {"train": s.testbed}
+    for p, name in ((s.val_testbed, "val"), (s.oracle_testbed, "oracle")):
+        if p:
+            runs[name] = p
+    for i, p in enumerate(s.test_testbed, 1):
+        runs[f"test{i}"] = p
     return runs
 
 
@@ -76,12 +81,12 @@ def check_runs(runs: dict[str, Path]) -> None:
                 )
 
 
-def testbed_models(cfg: dict) -> list[str]:
+def testbed_models(s: RunSettings) -> list[str]:
     """The detectors asked for; only unsupervised ones apply (checked before any stage runs)."""
     from anomalygen.detect.registry import UNSUPERVISED as unsupervised
     from anomalygen.detect.registry import parse_models
 
-    spec = str(cfg["models"])
+    spec = s.models
     models = list(unsupervised) if spec.strip() == "all" else parse_models(spec)
     bad = [m for m in models if m not in unsupervised]
     if bad:
@@ -92,16 +97,16 @@ def testbed_models(cfg: dict) -> list[str]:
     return models
 
 
-def plan_testbed(cfg: dict) -> list[Stage]:
+def plan_testbed(s: RunSettings) -> list[Stage]:
     from anomalygen.source.api import InventoryRequest, take_inventory
     from anomalygen.synthesis.api import GenerateRequest, generate
 
-    r: Path = cfg["out"]
-    src = Path(cfg["source"])
+    r = s.out
+    src = s.source
     tree = TreeOnce(src)
-    runs = testbed_runs(cfg)
+    runs = testbed_runs(s)
     check_runs(runs)
-    testbed_models(cfg)
+    testbed_models(s)
     tested = any(k.startswith("test") for k in runs)
     inventory = r / layout.INVENTORY
     inv = InventoryRequest(src, inventory)
@@ -121,22 +126,22 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     ]
     host_fraction = 1.0 if tested else 0.5  # split in time: only the training half may host paths
     gens = []
-    for seed in seeds_of(cfg):
+    for seed in seeds_of(s):
         req = GenerateRequest(
             r / layout.SYNTHETIC_SEEDS.format(seed=seed),
             src,
             logs=list(logs),
             format="zookeeper",
-            n=int(cfg["n"]),
+            n=s.n,
             seed=seed,
-            max_paths=int(cfg["max_paths"]),
-            anomalous_share=float(cfg["anomalous_share"]),
+            max_paths=s.max_paths,
+            anomalous_share=s.anomalous_share,
             session_key="none",
             # the session model composes per-server windows from the training run's own, with statements its
             # steady state never showed (the withheld-behaviour machinery), rather than splicing one path each
             real_sessions=str(hosts),
             host_fraction=host_fraction,
-            llm=cfg["llm"],
+            llm=s.llm,
         )
         gens.append(f"generate-{seed}")
         stages.append(
@@ -145,11 +150,11 @@ def plan_testbed(cfg: dict) -> list[Stage]:
     stages.append(
         Stage(
             "evaluate",
-            {"models": str(cfg["models"]), "epochs": cfg["epochs"], "seeds": seeds_of(cfg)},
+            {"models": s.models, "epochs": s.epochs, "seeds": seeds_of(s)},
             [],
             [r / layout.TESTBED_RESULTS],
             after=["windows", *gens],
-            call=lambda: evaluate(cfg, runs, r, host_fraction),
+            call=lambda: evaluate(s, runs, r, host_fraction),
         )
     )
     stages.append(
@@ -172,20 +177,20 @@ def build_windows(runs: dict[str, Path], inventory: Path, out: Path) -> None:
         )
 
 
-def evaluate(cfg: dict, runs: dict[str, Path], r: Path, host_fraction: float) -> None:
+def evaluate(s: RunSettings, runs: dict[str, Path], r: Path, host_fraction: float) -> None:
     from anomalygen.evaluate.testbed import TestbedEvalConfig, TestbedInputs, evaluate_runs
 
-    models = testbed_models(cfg)
+    models = testbed_models(s)
     inp = TestbedInputs(
         windows=r / layout.TESTBED_WINDOWS,
         runs=runs,
-        synthetic={s: r / layout.SYNTHETIC_SEEDS.format(seed=s) for s in seeds_of(cfg)},
+        synthetic={seed: r / layout.SYNTHETIC_SEEDS.format(seed=seed) for seed in seeds_of(s)},
         hosts=r / layout.TESTBED_WINDOWS / HOSTS,
         host_fraction=host_fraction,
         inventory=r / layout.INVENTORY,
         window=WINDOW,
     )
-    ecfg = TestbedEvalConfig(models=models, seeds=seeds_of(cfg), epochs=cfg["epochs"], margin=MARGIN)
+    ecfg = TestbedEvalConfig(models=models, seeds=seeds_of(s), epochs=s.epochs, margin=MARGIN)
     info = evaluate_runs(inp, ecfg, r / layout.EVALUATE)
     v = info["verdict"]
     print(json.dumps({"form": v["form"], "validation_scores": v["validation_scores"], "forms": info["forms"]}))

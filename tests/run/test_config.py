@@ -3,14 +3,14 @@ and a request field alike, with one default and one check."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 import typer
 
 from anomalygen.cli import app
-from anomalygen.run.config import DEFAULTS, KINDS, SETTINGS, ConfigError, RunRequest, load_config, resolve
+from anomalygen.run.config import DEFAULTS, KINDS, SETTINGS, ConfigError, RunRequest, RunSettings, load_config, resolve
 
 
 def _run_options() -> dict[str, list[str]]:
@@ -28,6 +28,23 @@ def test_every_setting_is_a_flag_a_config_key_and_a_request_field():
         assert options[f.name] == [flag, *f.metadata["short"]]
     assert options["format"] == ["--format", "-f"] and options["out"] == ["--out", "-o"]
     assert {"config", "force", "report_on_interrupt", "verbose"} <= set(options)
+
+
+def test_resolved_settings_are_the_request_settings_in_order_and_serialize_as_before():
+    # run.json records the settings in the fields' order, as it did when they were a dict: a reordered or
+    # re-typed field would change a finished run's run.json on the next run
+    assert [f.name for f in fields(RunSettings)] == [*DEFAULTS, "session_rule"]
+    cfg = DEFAULTS | {"source": Path("src"), "logs": ["a.log", Path("b.log")], "labels": "l.csv", "format": "hdfs"}
+    s = RunSettings.from_resolved(cfg)
+    assert s.logs == [Path("a.log"), Path("b.log")] and s.labels == Path("l.csv") and s.testbed is None
+    as_before = {
+        k: (str(v) if isinstance(v, Path) else [str(x) for x in v] if isinstance(v, list) else v)
+        for k, v in (cfg | {"out": Path(cfg["out"]), "labels": Path("l.csv")}).items()
+    }
+    assert list(s.to_dict().items()) == list(as_before.items())
+    chosen = replace(s, sessions_by="id", session_rule="most lines carry a blk_ id")
+    chosen_before = as_before | {"sessions_by": "id", "session_rule": "most lines carry a blk_ id"}
+    assert list(chosen.to_dict().items()) == list(chosen_before.items())
 
 
 def test_an_empty_request_takes_every_default():

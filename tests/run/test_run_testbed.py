@@ -142,13 +142,17 @@ def test_run_refuses_a_test_run_sharing_a_seed(tmp_path):
 
 
 def test_config_file_names_one_or_several_test_runs(tmp_path):
-    from anomalygen.run.config import load_config, resolve
+    from anomalygen.run.config import RunSettings, load_config, resolve
     from anomalygen.run.testbed import testbed_runs
+
+    def settings(cfg):  # a testbed run has its --source (resolve_settings fills in only the example's)
+        return RunSettings.from_resolved(cfg | {"source": "zk38"})
 
     one, several = tmp_path / "one.yaml", tmp_path / "several.toml"
     one.write_text("testbed: tr\ntest-testbed: t1\nval-testbed: v\n")
     several.write_text('testbed = "tr"\ntest-testbed = ["t1", "t2"]\noracle-testbed = "o"\n')
     cfg = resolve({}, load_config(one), one)
-    assert cfg["test_testbed"] == ["t1"] and list(testbed_runs(cfg)) == ["train", "val", "test1"]
+    assert cfg["test_testbed"] == ["t1"] and list(testbed_runs(settings(cfg))) == ["train", "val", "test1"]
     cfg = resolve({"test_testbed": ["t3"]}, load_config(several), several)  # flags win over the file
-    assert list(testbed_runs(cfg).items()) == [("train", Path("tr")), ("oracle", Path("o")), ("test1", Path("t3"))]
+    runs = testbed_runs(settings(cfg))
+    assert list(runs.items()) == [("train", Path("tr")), ("oracle", Path("o")), ("test1", Path("t3"))]

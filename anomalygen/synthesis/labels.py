@@ -74,7 +74,6 @@ class Labeler:
         words = sorted(line.get("keywords") or [], key=len, reverse=True)
         self._kw = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")") if words else None
         # whole words only: a new line's "invalidSet" or "errorCount" names a thing, it reports no failure
-        self._word = re.compile(r"(?i)\b(" + "|".join(re.escape(w) for w in words) + r")\b") if words else None
         new = sorted({*words, *(line.get("novel_words") or [])}, key=len, reverse=True)
         self._new = (
             re.compile(r"(?i)(?<![\w'])(" + "|".join(re.escape(w) for w in new) + r")(?![\w'])") if new else None

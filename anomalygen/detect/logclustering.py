@@ -32,8 +32,8 @@ class LogClusteringDetector(CountDetector):
 
         X, _ = self._prepare_fit(X, y)
         M = np.unique(self._fit_features(X), axis=0)
-        # a normal session holding only events every training session holds weighs zero under idf: it has no
-        # direction for the cosine (scipy refuses it), so it is remembered apart, as normal
+        # an empty normal session (a server that printed nothing in a window) has a zero vector: no direction
+        # for the cosine (scipy's linkage refuses it), so it is remembered apart, as normal
         zero = ~M.any(axis=1)
         self.zero_normal_ = bool(zero.any())
         M = M[~zero] if not zero.all() else M
@@ -53,10 +53,10 @@ class LogClusteringDetector(CountDetector):
 
     def decision_function(self, X) -> np.ndarray:
         M = self._features(X)
-        # a zero vector has cosine distance 1 to everything, i.e. maximally unlike normal, unless training held
-        # one (only events every training session holds, or none)
+        # an empty session has a zero vector: cosine distance 1 to everything, i.e. maximally unlike normal,
+        # unless training held one
         score = 1.0 - (M @ self.centroids_.T).max(axis=1)
-        if getattr(self, "zero_normal_", False):
+        if self.zero_normal_:
             score[~M.any(axis=1)] = 0.0
         return score
 

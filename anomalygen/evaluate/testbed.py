@@ -43,7 +43,7 @@ import numpy as np
 
 from anomalygen.core.datasets import DataFormatError
 from anomalygen.detect.registry import UNSUPERVISED
-from anomalygen.evaluate import arms
+from anomalygen.evaluate import arms, metrics
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic
 from anomalygen.evaluate.metrics import anomaly_metrics
 from anomalygen.evaluate.operator import Window, operator_metrics
@@ -331,15 +331,13 @@ def _restart_units(us: list[dict], form: str) -> dict[tuple, int]:
 
 
 def mcnemar(a: Sequence[int], b: Sequence[int]) -> dict:
-    """McNemar's exact test on paired 0/1 outcomes: `b_only` pairs where a is 0 and b is 1, `a_only` the other
-    way; the two-sided binomial p of the discordant pairs (1.0 when there is none)."""
-    from scipy.stats import binomtest
-
-    a_only = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
-    b_only = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
-    n = a_only + b_only
-    p = float(binomtest(a_only, n, 0.5).pvalue) if n else 1.0
-    return {"pairs": len(a), "a_only": a_only, "b_only": b_only, "p": p}
+    """McNemar's exact test on paired 0/1 outcomes (`metrics.mcnemar`, with 1 as the outcome it counts):
+    `a_only` pairs where a is 1 and b is 0, `b_only` the other way; the two-sided binomial p of the discordant
+    pairs (1.0 when there is none)."""
+    if len(a) != len(b):
+        raise ValueError(f"mcnemar: {len(a)} outcomes against {len(b)}")
+    r = metrics.mcnemar(np.ones(len(a), dtype=bool), a, b)
+    return {"pairs": len(a), "a_only": r["a_only_correct"], "b_only": r["b_only_correct"], "p": r["p_value"]}
 
 
 def paired_t(a: Sequence[float], b: Sequence[float]) -> dict:

@@ -770,7 +770,9 @@ class TestbedInputs:
     windows: Path  # one folder per run name, as `runner.relabel` writes it
     runs: dict[str, Path]  # run name -> testbed run folder: train, val, oracle (optional), test1, test2, ...
     synthetic: dict[int, Path]  # seed -> the generator's output folder (its sessions.jsonl)
-    hosts: Path | None = None  # the host sessions the generator spliced paths into (per-server training windows)
+    # the per-server training windows the generator composed from; only a generate output that spliced paths
+    # into them (`--hosts`) names a host per session, which `respliced` then takes out again
+    hosts: Path | None = None
     host_fraction: float = 1.0
     inventory: Path | None = None
     window: float = 10.0

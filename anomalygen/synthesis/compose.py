@@ -205,29 +205,36 @@ class _Composer:
         return Composed(events, bi, changes, relaxed)
 
     def _add_novel(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> list[int]:
-        """1..`novel_max` statements the bases never showed (each further one with `novel_share`, a request's
-        follower always): inserted into a running segment of their thread kind, or appended as pieces of their
-        own; returns each appended piece's tier (0: a request's lines, 1: a background thread's)."""
+        """1..`novel_max` new behaviours (each further one with `novel_share`): a statement the bases never
+        showed, and with a request the thread statement that carries it out (always, and only, after it):
+        inserted into a running segment of their thread kind, or appended as pieces of their own; returns each
+        appended piece's tier (0: a request's lines, 1: a background thread's)."""
         running = Counter(r for r, _ in pieces)
         holders = _holders(running)
-        pool = list(self.novel)
-        by_key = {n.key: n for n in pool}
+        by_key = {n.key: n for n in self.novel}
+        # a thread line that carries out a new request's work has no work to carry out without that request: it
+        # comes with the request, never drawn on its own (where the bases already show the request, it may)
+        led = {n.follow for n in self.novel if n.follow in by_key}
+        pool = [n for n in self.novel if n.key not in led]
         tiers: list[int] = []
         follow: NovelStatement | None = None
         carried = 0  # lines of the request that `follow` carries out
-        added = 0
-        while pool:
-            n = follow if follow is not None else pool[int(rng.random() * len(pool))]
-            pool.remove(n)
-            added += 1
+        added = 0  # new behaviours: a request and the thread line carrying it out are one
+        while pool or follow is not None:
+            if follow is not None:
+                n = follow
+            else:
+                n = pool.pop(int(rng.random() * len(pool)))
+                added += 1
             if running[n.role] and follow is None:
                 self._insert(n, pieces, changes, rng)
+                lines = 1
             else:
                 tier = 0 if n.trigger == REQUEST else 1
                 if tier == 0:
                     runs, per_run = 1, holders if n.in_loop else 1  # one request, its loop over the key's holders
                 elif follow is not None:
-                    runs, per_run = carried, 1  # the request carried out by each holder it named
+                    runs, per_run = carried, 1
                 else:
                     runs, per_run = 1 + int(rng.random() * holders), 1  # some of the holders' own threads
                 for j in range(runs):
@@ -244,10 +251,12 @@ class _Composer:
                         "why_normal": n.why_normal,
                     }
                 )
-                nxt = by_key.get(n.follow) if n.follow and tier == 0 else None
-                follow = nxt if nxt in pool else None
-                carried = runs * per_run
-            if follow is None and (added >= self.cfg.novel_max or rng.random() >= self.cfg.novel_share):
+                lines = runs * per_run
+            if follow is None and n.follow in led:
+                follow, carried = by_key[n.follow], lines  # the request carried out by each holder it named
+                continue
+            follow = None
+            if added >= self.cfg.novel_max or not pool or rng.random() >= self.cfg.novel_share:
                 break
         return tiers
 

@@ -51,12 +51,19 @@ class EntryOutcome:
 class EntryExplorer:
     """Per worker process: the analysis and a path finder whose count tables are shared by all its entries."""
 
-    def __init__(self, analysis: Analysis, cfg: GenerateConfig, min_level: str):
+    def __init__(
+        self, analysis: Analysis, cfg: GenerateConfig, min_level: str, plain_avoid: frozenset[str] = frozenset()
+    ):
         self.a = analysis
         self.cfg = cfg
         self.min_level = min_level
+        # the lines the label rules object to: a path covering a statement the sample missed avoids them where it
+        # can, since a statement shown only beside them cannot stand for valid behaviour on its own
+        self.plain_avoid = plain_avoid
         self.pf = PathFinder(
-            analysis, PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed, min_level=min_level)
+            analysis,
+            # covering paths come from `_paths`, which knows which ones the checker kept
+            PathConfig(depth=cfg.depth, max_paths=cfg.max_paths, seed=cfg.seed, min_level=min_level, cover=False),
         )
 
     def __call__(self, key: str) -> EntryOutcome:
@@ -97,23 +104,41 @@ class EntryExplorer:
         verdicts = [check(p) for p in paths]
         if ep.mode != "sampled":
             return paths, verdicts, ep.total_paths, dict(caps)
-        seen = {(tuple(p.events), tuple(p.conditions)) for p in paths}
+        seen = {_sig(p) for p in paths}
         for r in range(1, cfg.sample_rounds):
             if sum(v.keep for v in verdicts) >= cfg.max_paths // 2:
                 break
             for p in pf.entry_paths(key, seed=cfg.seed + 7919 * r).paths:
-                sig = (tuple(p.events), tuple(p.conditions))
+                sig = _sig(p)
                 if sig not in seen:
                     seen.add(sig)
                     paths.append(p)
                     verdicts.append(check(p))
             caps["sample_rounds"] = r + 1
+        # statements no feasible path prints yet (never drawn, or only on paths the checker dropped): covering paths
+        for r in range(cfg.sample_rounds if cfg.cover else 0):
+            printed = {e for p, v in zip(paths, verdicts, strict=True) if v.keep for e in p.events}
+            drawn = pf.covering_paths(key, printed, cfg.seed + 104729 * r, self.plain_avoid)
+            fresh = [p for p in drawn if _sig(p) not in seen]
+            if not fresh:
+                break
+            for p in fresh:
+                seen.add(_sig(p))
+                paths.append(p)
+                verdicts.append(check(p))
+            caps["cover_rounds"] = r + 1
         return paths, verdicts, ep.total_paths, dict(caps)
 
 
-def explorer_for(src: str, loop_bound: int, cfg: GenerateConfig, min_level: str) -> EntryExplorer:
+def _sig(p: PathRecord) -> tuple:
+    return tuple(p.events), tuple(p.conditions)
+
+
+def explorer_for(
+    src: str, loop_bound: int, cfg: GenerateConfig, min_level: str, plain_avoid: frozenset[str] = frozenset()
+) -> EntryExplorer:
     """A worker's explorer built from plain data (Ray workers, spawned processes)."""
-    return EntryExplorer(Analysis.run(src, AnalysisConfig(loop_bound=loop_bound)), cfg, min_level)
+    return EntryExplorer(Analysis.run(src, AnalysisConfig(loop_bound=loop_bound)), cfg, min_level, plain_avoid)
 
 
 def explore_entry(explorer: EntryExplorer, key: str) -> EntryOutcome:

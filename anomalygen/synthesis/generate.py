@@ -52,6 +52,9 @@ class GenerateConfig:
     new_share: float = 0.5  # share of sessions drawn from paths that print a statement real logs never showed
     anomalous_share: float | None = 0.1  # share of anomalous sessions (None: as the paths fall)
     sample_rounds: int = 5  # sampling rounds per entry while fewer than half the sampled paths are feasible
+    # a sampled entry also gets a path through each statement no feasible sampled path prints (False: the uniform
+    # sample alone, the `uniform-paths` ablation)
+    cover: bool = True
     # real normal sessions (event = statement id lists) to splice synthetic paths into; None: a session is a path
     hosts: list[list[str]] | None = None
     feasibility: bool = True  # False: paths are not checked by z3 (the `no-feasibility` ablation)
@@ -214,8 +217,11 @@ class Generator:
             entries = select_entries(entries, cfg.entries, self.a)
         keys = [e.key for e in entries]
         task_cfg = replace(cfg, hosts=None, rules=None)  # what a worker needs, without the bulky parts
-        shared = Shared(explorer_for, (str(self.a.project.root), cfg.loop_bound, task_cfg, self.min_level))
-        shared.prime(EntryExplorer(self.a, task_cfg, self.min_level))
+        avoid = frozenset(
+            s.id for s in self.by_id.values() if self._shown_how(s) != "below_level" and self.labeler.objection(s)
+        )
+        shared = Shared(explorer_for, (str(self.a.project.root), cfg.loop_bound, task_cfg, self.min_level, avoid))
+        shared.prime(EntryExplorer(self.a, task_cfg, self.min_level, avoid))
         # biggest entries first: one long entry submitted last would leave the other workers idle
         pf = shared.get().pf
         cost = [float(min(sum(pf.count(k)), cfg.max_paths * cfg.sample_rounds)) for k in keys]

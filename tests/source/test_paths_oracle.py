@@ -268,7 +268,25 @@ def test_lcfg_paths_equal_reference_interpreter(data, k):
         got = {(tuple(names[s] for s in p.events), p.exit) for p in ep.paths}
         assert got == expected, f"\n{body}"
         assert ep.mode == "enumerated" and sum(pf.count(key)) == len(ep.paths)
-        sampler = PathFinder(a, PathConfig(sample=50, seed=data.draw(st.integers(0, 99))))
+        sampled_seed = data.draw(st.integers(0, 99))
+        sampler = PathFinder(a, PathConfig(sample=50, seed=sampled_seed))
         sampled = sampler.entry_paths(key)
-        assert len(sampled.paths) == 50
+        assert len(sampled.paths) == 50 + sampled.covering
         assert {(tuple(names[s] for s in p.events), p.exit) for p in sampled.paths} <= expected
+        uniform = PathFinder(a, PathConfig(sample=50, seed=sampled_seed, cover=False)).entry_paths(key)
+        assert uniform.paths == sampled.paths[:50] and uniform.covering == 0
+        # covering paths: from one uniform path, every statement some path prints, each on a real path
+        single = PathFinder(a, PathConfig(sample=1, seed=sampled_seed)).entry_paths(key)
+        assert {(tuple(names[s] for s in p.events), p.exit) for p in single.paths} <= expected
+        assert {names[s] for p in single.paths for s in p.events} == {e for ev, _ in expected for e in ev}
+        # ... and one that avoids a statement wherever a path through the other one does
+        ids = {names[s]: s for p in ep.paths for s in p.events}
+        if len(ids) >= 2:
+            want, shun = data.draw(st.permutations(sorted(ids)))[:2]
+            ways = [ev for ev, _ in expected if want in ev]
+            got = sampler.covering_paths(key, set(ids.values()) - {ids[want]}, sampled_seed, frozenset([ids[shun]]))
+            assert len(got) == 1
+            path = tuple(names[s] for s in got[0].events)
+            assert want in path and (path, got[0].exit) in expected
+            if any(shun not in ev for ev in ways):
+                assert shun not in path

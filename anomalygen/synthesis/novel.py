@@ -126,11 +126,45 @@ def novel_statements(
 
 
 _WORD = re.compile(r"[A-Za-z]{3,}")
+# English function words name no operation: two messages sharing only "for" or "from" share no work
+_FUNCTION_WORDS = frozenset(
+    [
+        "about",
+        "after",
+        "and",
+        "are",
+        "but",
+        "for",
+        "from",
+        "has",
+        "have",
+        "into",
+        "its",
+        "not",
+        "off",
+        "onto",
+        "out",
+        "over",
+        "than",
+        "that",
+        "the",
+        "then",
+        "this",
+        "was",
+        "were",
+        "what",
+        "when",
+        "which",
+        "while",
+        "with",
+    ]
+)
 
 
 def _stems(template: str) -> set[str]:
-    """Crude stems (the first five letters of each word, lower case): `delete` and `Deleting` meet."""
-    return {w.lower()[:5] for w in _WORD.findall(template.replace("<*>", " "))}
+    """Crude stems of the content words (the first five letters, lower case): `delete` and `Deleting` meet."""
+    words = _WORD.findall(template.replace("<*>", " "))
+    return {w.lower()[:5] for w in words if w.lower() not in _FUNCTION_WORDS}
 
 
 def _follows(novel: dict[str, NovelStatement], templates: dict[str, str]) -> dict[str, str]:

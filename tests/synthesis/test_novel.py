@@ -260,3 +260,27 @@ def test_a_line_printed_only_in_a_recovery_run_is_not_offered():
     assert lab.recovery_branch("(retrying)", True) == "retrying"
     assert lab.recovery_branch("x > recoveryCount", True) is None  # compound: which part held is unknown
     assert lab.recovery_branch("isValidBlock(b)", True) is None
+
+
+def test_a_request_and_a_thread_line_sharing_only_a_function_word_are_not_linked():
+    from anomalygen.synthesis.novel import _follows
+
+    novel = {
+        "cow": NovelStatement("cow", "FSDataset.detachBlock", REQUEST, False, "why"),
+        "verify": NovelStatement("verify", "Scanner.run", THREAD, True, "why"),
+        "del": NovelStatement("del", "NameNode.delete", REQUEST, True, "why"),
+        "gone": NovelStatement("gone", "DataNode.run", THREAD, True, "why"),
+        "resp": NovelStatement("resp", "Responder.run", THREAD, True, "why"),
+    }
+    templates = {
+        "cow": "CopyOnWrite for block <*>",
+        "verify": "Verification succeeded for <*>",
+        "del": "delete: <*> is added to invalidSet of <*>",
+        "gone": "Deleting block <*> file <*>",
+        "resp": "Responder <*> for block <*> terminating",
+    }
+    for i, word in enumerate(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]):
+        novel[word] = NovelStatement(word, f"T{i}.run", THREAD, False, "why")
+        templates[word] = f"{word.title()}ing block <*>"  # the key's noun, in nearly all: links nothing
+    # "for" is in three of the twelve, rare enough by count, yet it names no work the thread carries out
+    assert _follows(novel, templates) == {"del": "gone"}

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
 from anomalygen.core import layout
-from anomalygen.run.config import SETTINGS
+from anomalygen.options import command, request_values
+from anomalygen.run.config import RunRequest
 
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
@@ -36,18 +35,9 @@ file (--config) whose keys are the long flags (e.g. `max-paths = 500`); flags wi
 """
 
 
-# what the command line adds to the settings (`RunRequest`'s fields, each declared once in `run/config.py`)
+# what the command line alone takes; every setting is a `RunRequest` field (`run/config.py`), its option made
+# from it (`anomalygen/options.py`)
 _CONTROLS = {
-    "config": (Path | None, typer.Option(None, "--config", "-c", help="TOML/YAML file with these settings")),
-    "force": (bool, typer.Option(False, "--force", help="redo every stage")),
-    "report_on_interrupt": (
-        bool,
-        typer.Option(
-            False,
-            help="on Ctrl-C, still write report.html from what is done "
-            "(by default an interrupted run ends with exit code 130 and no report)",
-        ),
-    ),
     "verbose": (
         bool,
         typer.Option(
@@ -56,33 +46,15 @@ _CONTROLS = {
             "-v",
             help="print the whole evaluation summary (every arm, every paired comparison) instead of the verdict alone",
         ),
-    ),
+    )
 }
-# a setting's kind -> the type its flag takes (a list of numbers stays text: `resolve` checks it)
-_FLAG_TYPES = {"path": Path | None, "paths": list[Path], "int": int | None, "float": float | None}
-
-
-def _parameters() -> list[inspect.Parameter]:
-    """One option per setting, in `RunRequest`'s order, then the command line's own."""
-    params = []
-    for f in SETTINGS:
-        meta = f.metadata
-        flag = "--" + f.name.replace("_", "-")
-        default: list[Path] | None = [] if meta["kind"][0] == "paths" else None
-        option = typer.Option(default, flag, *meta["short"], help=meta["help"])
-        typ = _FLAG_TYPES.get(meta["kind"][0], str | None)
-        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=typ))
-    for name, (typ, option) in _CONTROLS.items():
-        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=typ))
-    return params
 
 
 def run(**given: Any) -> None:
-    from anomalygen.run.api import RunRequest, run_pipeline
+    from anomalygen.run.api import run_pipeline
 
-    verbose = given.pop("verbose")
-    settings: dict[str, Any] = {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in given.items()}
-    req = RunRequest(**settings)
+    req = RunRequest(**request_values(RunRequest, given))
+    verbose = given["verbose"]
     with _progress() as (_bar, on_event):
         res = run_pipeline(req, on_event, say=lambda msg: err.print(msg, highlight=False))
     if res.summary is not None:
@@ -137,10 +109,5 @@ def _progress():
         yield progress, on_event
 
 
-_SIGNATURE = inspect.Signature(_parameters())
-run.__signature__ = _SIGNATURE  # type: ignore[attr-defined]  # typer reads run's options from it
-run.__annotations__ = {p.name: p.annotation for p in _SIGNATURE.parameters.values()}
-
-
 def register(app: typer.Typer) -> None:
-    app.command("run", help=HELP)(run)
+    app.command("run", help=HELP)(command(run, RunRequest, controls=_CONTROLS))

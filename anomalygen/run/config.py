@@ -12,14 +12,15 @@ import yaml
 
 from anomalygen.core import formats
 from anomalygen.core.errors import InputError
+from anomalygen.options import setting
 
 
 def _meta(default: Any, kind: tuple, help: str, *short: str) -> dict[str, Any]:
     """What makes a `RunRequest` field a setting of `anomalygen run`. On a request the field is None (or []): the
     config file's value, else `default`. `kind` is what `resolve` checks a flag's or a config key's value against
     (the range of a number: `anomalygen/settings.py`; of a list of numbers: here); `help` and the `short` flags are
-    the command line's (`run/cli.py` makes its options from these fields)."""
-    return {"default": default, "kind": kind, "help": help, "short": short}
+    the command line's (`run/cli.py` makes its options from these fields: `anomalygen/options.py`)."""
+    return setting(help, *short) | {"default": default, "kind": kind}
 
 
 @dataclass
@@ -152,9 +153,19 @@ class RunRequest:
             "none", ("choice", "none", "openai", "local"), "none | openai | local (default none: fully offline)"
         ),
     )
-    config: Path | None = None  # TOML/YAML with these settings; the request's own values win
-    force: bool = False  # redo every stage
-    report_on_interrupt: bool = False  # on Ctrl-C still write report.html from what is done
+    # the run's controls: flags and request fields, but no config-file keys (no kind)
+    config: Path | None = field(  # the request's own values win over the file's
+        default=None, metadata=setting("TOML/YAML file with these settings", "-c")
+    )
+    force: bool = field(default=False, metadata=setting("redo every stage"))
+    report_on_interrupt: bool = field(
+        default=False,
+        metadata=setting(
+            "on Ctrl-C, still write report.html from what is done "
+            "(by default an interrupted run ends with exit code 130 and no report)",
+            flag="--report-on-interrupt/--no-report-on-interrupt",  # as typer names a switch it is given no flag for
+        ),
+    )
 
 
 SETTINGS = tuple(f for f in fields(RunRequest) if "kind" in f.metadata)

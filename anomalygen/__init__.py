@@ -45,7 +45,8 @@ _WHERE = {
         ),
         "anomalygen.logs.api",
     ),
-    **dict.fromkeys(("GenerateRequest", "GenerateResult", "generate"), "anomalygen.synthesis.api"),
+    "GenerateRequest": "anomalygen.synthesis.request",
+    **dict.fromkeys(("GenerateResult", "generate"), "anomalygen.synthesis.api"),
     **dict.fromkeys(("EvaluateRequest", "EvaluateOutcome"), "anomalygen.evaluate.api"),
     "EvalConfig": "anomalygen.evaluate.harness",
     **dict.fromkeys(

@@ -22,7 +22,8 @@ class SessionSpec:
     step: float = 0
 
     @classmethod
-    def parse(cls, text: str) -> SessionSpec:
+    def parse(cls, text: str, flag: str = "--by") -> SessionSpec:
+        """The rule `text` says; a text that says none raises ValueError naming `flag` and the text."""
         t = text.strip()
         if t in ("id", "block", "blk"):
             return cls("id", pattern=HDFS_BLOCK)
@@ -31,24 +32,24 @@ class SessionSpec:
             try:
                 re.compile(pat)
             except re.error as err:
-                raise ValueError(f"--by {text!r}: bad regex ({err})") from None
+                raise ValueError(f"{flag} {text!r}: bad regex ({err})") from None
             return cls("id", pattern=pat)
         if t.startswith("field:"):
             return cls("field", field=t[len("field:") :])
         if t.startswith("window:"):
             parts = t.split(":")
             if len(parts) not in (3, 4) or parts[1] not in ("count", "time"):
-                raise ValueError(f"--by {text!r}: expected window:count:SIZE[:STEP] or window:time:SECONDS[:STEP]")
+                raise ValueError(f"{flag} {text!r}: expected window:count:SIZE[:STEP] or window:time:SECONDS[:STEP]")
             try:
                 size = float(parts[2])
                 step = float(parts[3]) if len(parts) == 4 else size
             except ValueError:
-                raise ValueError(f"--by {text!r}: size and step must be numbers") from None
+                raise ValueError(f"{flag} {text!r}: size and step must be numbers") from None
             if size <= 0 or step <= 0:
-                raise ValueError(f"--by {text!r}: size and step must be positive")
+                raise ValueError(f"{flag} {text!r}: size and step must be positive")
             return cls("window-" + parts[1], size=size, step=step)
         raise ValueError(
-            f"--by {text!r}: expected id, regex:PATTERN, field:NAME, window:count:N[:STEP] "
+            f"{flag} {text!r}: expected id, regex:PATTERN, field:NAME, window:count:N[:STEP] "
             "or window:time:SECONDS[:STEP]"
         )
 
@@ -57,3 +58,29 @@ class SessionSpec:
         when lines group by HDFS block id, else "none" (one session per path: the generator knows no other
         identifier to draw)."""
         return "block" if self.kind == "id" and self.pattern == HDFS_BLOCK else "none"
+
+
+# how `generate` keys synthetic sessions when told nothing: by block id for HDFS logs, which carry one per session
+GENERATE_AUTO = {"hdfs": "id"}
+
+
+def synthetic_key(by: str, format_name: str | None) -> tuple[str | None, str | None]:
+    """How `generate` keys synthetic sessions for the session rule `by` (`--sessions-by`: a `SessionSpec` text,
+    `auto` or `none`): (the generator's key, "block" or None for one session per path; a note when the rule groups
+    real lines by a key the generator cannot draw, so that the synthetic sessions do not group like them). `auto`
+    is decided here alone: `GENERATE_AUTO` of the log format, else none. A rule that does not parse raises
+    ValueError."""
+    text = by.strip()
+    if text == "auto":
+        text = GENERATE_AUTO.get(format_name or "", "none")
+    if text == "none":
+        return None, None
+    spec = SessionSpec.parse(text, "--sessions-by")
+    if spec.generator_key() == "block":
+        return "block", None
+    if spec.kind in ("id", "field"):
+        return None, (
+            f"--sessions-by {by}: synthetic sessions cannot be keyed by this rule (the generator draws HDFS block ids "
+            "only); each synthetic session is one path, or one composed session, under an id of its own"
+        )
+    return None, None  # windows: a synthetic session is one path, spliced into or composed like a real window

@@ -105,7 +105,7 @@ def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt
 
         with tempfile.TemporaryDirectory(prefix="anomalygen-synth-") as tmp:
             # real sessions seed the synthetic ones: never those held out
-            generate(
+            made = generate(
                 GenerateRequest(
                     Path(tmp),
                     src,
@@ -114,10 +114,12 @@ def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt
                     format=fmt,
                     n=req.synthesize,
                     seed=req.seed,
-                    session_key=SessionSpec.parse(req.sessions_by).generator_key(),
+                    sessions_by=req.sessions_by,
                     host_fraction=1.0 - req.holdout if req.holdout > 0 else None,
                 )
             )
+            for w in made.warnings:  # a session rule the synthetic sessions cannot follow, among others
+                print(f"warning: generate: {w}", file=sys.stderr)
             syn = load_augment_dir(Path(tmp))
         info = {"synthesize": req.synthesize, "seed": req.seed}
     else:

@@ -161,7 +161,6 @@ def plan(s: RunSettings) -> list[Stage]:
 def generate_request(s: RunSettings, r: Path):
     """`generate` as `run` calls it: whole sessions composed from the run's own labelled sessions; with a
     chronological split only from the first 80%, so no test session reaches the session model."""
-    from anomalygen.core.session_spec import SessionSpec
     from anomalygen.synthesis.api import GenerateRequest
 
     labelled, hosts = s.labels is not None, _hosts(s)
@@ -174,7 +173,7 @@ def generate_request(s: RunSettings, r: Path):
         seed=s.seed,
         max_paths=s.max_paths,
         anomalous_share=s.anomalous_share,
-        session_key=SessionSpec.parse(s.sessions_by).generator_key(),
+        sessions_by=s.sessions_by,
         real_sessions=str(r / layout.SESSIONS) if labelled else None,
         hosts=r / layout.SESSIONS if hosts else None,
         host_fraction=0.8 if hosts or (labelled and s.split == "chronological") else None,

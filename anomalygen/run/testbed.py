@@ -136,7 +136,7 @@ def plan_testbed(s: RunSettings) -> list[Stage]:
             seed=seed,
             max_paths=s.max_paths,
             anomalous_share=s.anomalous_share,
-            session_key="none",
+            sessions_by="none",
             # the session model composes per-server windows from the training run's own, with statements its
             # steady state never showed (the withheld-behaviour machinery), rather than splicing one path each
             real_sessions=str(hosts),

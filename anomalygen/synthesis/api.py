@@ -6,7 +6,7 @@ are layers over `generate`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from anomalygen.checks import readable, writable
@@ -14,40 +14,9 @@ from anomalygen.core.errors import InputError
 from anomalygen.manifest import write_manifest
 from anomalygen.settings import check_fields
 from anomalygen.source.api import SourceTree
+from anomalygen.synthesis.request import GenerateRequest
 
 TOTALS = ("paths", "infeasible", "unknown", "partial", "kept", "llm_rejected", "sequences", "seen", "new")
-
-
-@dataclass
-class GenerateRequest:
-    out: Path
-    source: Path | None = None  # Java tree; None: the embedded example
-    tree: SourceTree | None = None  # an already read tree instead of `source`
-    logs: list[Path] = field(default_factory=list)  # real logs: values, header fields, timing, statements seen
-    format: str = "hdfs"
-    n: int = 1000
-    seed: int = 0
-    session_key: str = "auto"  # block | none | auto (block for the hdfs format)
-    min_level: str | None = None  # default: the lowest level in the real logs, else INFO
-    max_paths: int = 200
-    loop_bound: int = 2
-    depth: int = 4
-    entries: list[str] = field(default_factory=list)
-    rules: Path | None = None  # label rules YAML; None: the shipped rules
-    new_share: float = 0.5
-    anomalous_share: float | None = 0.1  # None or negative: as the paths fall
-    hosts: Path | None = None  # real sessions to splice each path into (a sessions JSONL, events = statement ids)
-    host_fraction: float | None = None  # first share of hosts (default 0.8) or real_sessions (default 1)
-    real_sessions: str | None = None  # real sessions to compose from; None: the logs' own
-    session_model: str = "on"  # on | off
-    feasibility: bool = True
-    prior: float = 0.0
-    novel_share: float = 0.5  # composed normal sessions given statements the bases never showed (novel.py)
-    llm: str = "none"  # none | openai | local
-    llm_max: int = 200
-    jobs: int = 0
-    executor: str = "process"
-    ray_address: str | None = None
 
 
 @dataclass
@@ -75,12 +44,13 @@ class GenerateResult:
         ]
 
 
-def _session_key(key: str, fmt_name: str | None) -> str | None:
-    if key == "none":
-        return None
-    if key == "auto":
-        return "block" if fmt_name == "hdfs" else None
-    return key
+def _session_key(req: GenerateRequest, format_name: str | None) -> tuple[str | None, str | None]:
+    from anomalygen.core.session_spec import synthetic_key
+
+    try:
+        return synthetic_key(req.sessions_by, format_name)
+    except ValueError as e:
+        raise InputError(str(e)) from None
 
 
 def _check(req: GenerateRequest) -> None:
@@ -191,7 +161,7 @@ def generate(req: GenerateRequest) -> GenerateResult:
 
     _check(req)
     log_format, rule_set = LogFormat.parse(req.format), load_rules(req.rules)
-    key = _session_key(req.session_key, log_format.name)
+    key, key_note = _session_key(req, log_format.name)
     step = SessionModelStep(
         req.session_model == "on" and req.hosts is None,
         req.real_sessions,
@@ -203,7 +173,7 @@ def generate(req: GenerateRequest) -> GenerateResult:
     t0 = time.perf_counter()
     tree = req.tree or SourceTree.read(req.source)
     a = tree.analysis(req.loop_bound)
-    warnings = [str(d) for d in a.diagnostics[:10]]
+    warnings = [str(d) for d in a.diagnostics[:10]] + ([key_note] if key_note else [])
     gen, parse_info = _generator(req, a, log_format, rule_set, key, step, host_fraction)
     llm = _LLM(req, a.inventory.statements)
     if llm.bridge is not None:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from anomalygen.core.session_spec import HDFS_BLOCK, HDFS_BLOCK_RE, SessionSpec
+from anomalygen.core.session_spec import HDFS_BLOCK, HDFS_BLOCK_RE, SessionSpec, synthetic_key
 
 
 def test_block_ids_are_found_with_their_sign():
@@ -50,3 +50,34 @@ def test_unusable_rules_are_refused_naming_the_text(text):
 )
 def test_synthetic_sessions_are_keyed_by_block_when_real_ones_group_by_block_ids(text, key):
     assert SessionSpec.parse(text).generator_key() == key
+
+
+@pytest.mark.parametrize(
+    "text,fmt,key",
+    [
+        ("auto", "hdfs", "block"),  # HDFS logs carry a block id per session
+        ("auto", "zookeeper", None),
+        ("auto", None, None),
+        ("none", "hdfs", None),
+        ("id", "zookeeper", "block"),
+        (" blk ", None, "block"),
+        ("regex:blk_-?\\d+", None, "block"),
+        ("window:count:50", "hdfs", None),
+        ("window:time:60", "hdfs", None),
+    ],
+)
+def test_generate_s_session_key_for_each_rule(text, fmt, key):
+    assert synthetic_key(text, fmt) == (key, None)
+
+
+@pytest.mark.parametrize("text", ["regex:req-(\\d+)", "field:Pid"])
+def test_a_key_the_generator_cannot_draw_gives_a_note_not_a_silent_none(text):
+    key, note = synthetic_key(text, "hdfs")
+    assert key is None and note is not None
+    assert note.startswith(f"--sessions-by {text}: synthetic sessions cannot be keyed by this rule")
+
+
+@pytest.mark.parametrize("text", ["nonsense", "window:count:0", "regex:("])
+def test_generate_s_rule_errors_name_its_flag(text):
+    with pytest.raises(ValueError, match=re.escape(f"--sessions-by {text!r}")):
+        synthetic_key(text, "hdfs")

@@ -15,7 +15,7 @@ LOG = example_logs() / "minisvc.log"
 
 @pytest.mark.slow  # generates twice over the example's every path
 def test_generate_from_a_tree_equals_generate_from_the_source(tmp_path):
-    common = dict(logs=[LOG], format="zookeeper", n=60, seed=3, session_key="block", max_paths=40, jobs=1)
+    common = dict(logs=[LOG], format="zookeeper", n=60, seed=3, sessions_by="id", max_paths=40, jobs=1)
     a = generate(GenerateRequest(tmp_path / "a", tree=SourceTree.read(), **common))
     b = generate(GenerateRequest(tmp_path / "b", source=example_tree(), **common))
     for f in ("sessions.jsonl", "synthetic.log", "entries.csv"):
@@ -30,6 +30,7 @@ def test_generate_from_a_tree_equals_generate_from_the_source(tmp_path):
         ({"session_model": "maybe"}, "expected on or off"),
         ({"host_fraction": 1.5}, r"not in \(0, 1\]"),
         ({"format": "nosuch"}, "unknown log format"),
+        ({"sessions_by": "by:thread"}, "--sessions-by 'by:thread': expected id"),
     ],
 )
 def test_bad_settings_fail_before_any_work(tmp_path, change, message):

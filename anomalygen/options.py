@@ -12,6 +12,10 @@ from typing import Any
 
 from anomalygen.core import formats
 
+LABELS_CONFLICT_HELP = (
+    "a session id labelled twice, differently: error (naming both lines) | first | last (that row's label wins)"
+)
+
 
 def setting(
     help: str,

@@ -4,7 +4,7 @@
 Names are resolved on first use: the CLI registers these commands without importing torch."""
 
 _WHERE = {
-    "DetectRequest": "detector",
+    "DetectRequest": "requests",
     "DetectResult": "detector",
     "Detector": "detector",
     "Verdict": "detector",
@@ -12,7 +12,7 @@ _WHERE = {
     "load_detector": "detector",
     "ModelError": "folder",
     "TrainError": "trainer",
-    "TrainRequest": "trainer",
+    "TrainRequest": "requests",
     "TrainResult": "trainer",
     "train": "trainer",
 }

@@ -23,6 +23,7 @@ from anomalygen.deploy.explain import Explainer
 from anomalygen.deploy.folder import ModelError, ModelFolder, inventory_differences, inventory_digest, load_model
 from anomalygen.deploy.keyed import KeyedLines, KeyRule
 from anomalygen.deploy.online import OpenSession, Sessionizer
+from anomalygen.deploy.requests import DetectRequest
 from anomalygen.deploy.scoring import SessionScorer
 from anomalygen.deploy.spans import keyed_spans, worth_splitting
 from anomalygen.deploy.stream import line_source
@@ -35,7 +36,7 @@ from anomalygen.settings import check, check_fields
 from anomalygen.source.api import SourceTree
 
 if TYPE_CHECKING:  # prometheus_client is imported only when metrics are served
-    from anomalygen.deploy.metrics import Monitor
+    pass
 
 
 @dataclass
@@ -51,29 +52,6 @@ class Verdict:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass
-class DetectRequest:
-    model: Path
-    logs: list = field(default_factory=list)  # paths; "-" is stdin
-    follow: bool = False  # follow the last log like `tail -F`
-    format: str | None = None  # default: the model's
-    sessions_by: str | None = None  # default: the model's
-    source: Path | None = None  # compare the model's inventory with this source tree's
-    allow_other_source: bool = False
-    idle_lines: int | None = None  # default: the model's
-    idle_seconds: float | None = 30.0  # with follow only: wall time without a line before a session closes
-    max_open: int = 100_000
-    exit_idle: float | None = None  # with follow: stop after this many seconds without a new line
-    poll: float = 0.2
-    batch: int = 64
-    json_out: Path | None = None  # alarms as JSON lines, written as they happen
-    labels: Path | None = None  # session labels: the summary then scores the alarms against them
-    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
-    jobs: int = 0  # processes that parse big plain files (0: the machine's cores); stdin and --follow: one
-    threads: int = 1  # torch threads while streaming: small batches run fastest on one, and leave cores free
-    monitor: Monitor | None = None  # reads the stream's counters, times the scoring
 
 
 @dataclass

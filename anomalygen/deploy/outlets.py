@@ -6,10 +6,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from anomalygen.core.errors import InputError
+from anomalygen.options import setting
 
 if TYPE_CHECKING:  # imported where metrics are served: it loads prometheus_client
     from anomalygen.deploy.metrics import Monitor
@@ -17,12 +18,26 @@ if TYPE_CHECKING:  # imported where metrics are served: it loads prometheus_clie
 
 @dataclass
 class OutletSettings:
-    metrics_port: int | None = None  # serve /metrics here (0: a free port, printed)
-    metrics_addr: str = "127.0.0.1"
-    alert_url: str | None = None  # Alertmanager's /api/v2/alerts, or any webhook
-    alert_format: str = "auto"  # auto | alertmanager | webhook
-    alert_queue: int = 1000  # alarms waiting to be posted; beyond, new ones are dropped and counted
-    alert_retries: int = 3
+    """`detect`'s settings of where alarms go besides the terminal, each declared once (`anomalygen/options.py`
+    makes their options)."""
+
+    metrics_port: int | None = field(
+        default=None, metadata=setting("serve Prometheus metrics on this port (0: any free one, printed)")
+    )
+    metrics_addr: str = field(default="127.0.0.1", metadata=setting("address the metrics listen on"))
+    alert_url: str | None = field(
+        default=None,
+        metadata=setting("post each alarm here: Alertmanager's http://HOST:9093/api/v2/alerts, or any webhook"),
+    )
+    alert_format: str = field(
+        default="auto",
+        metadata=setting("auto (alertmanager when the URL ends in /api/v2/alerts) | alertmanager | webhook"),
+    )
+    alert_queue: int = field(
+        default=1000,
+        metadata=setting("alarms waiting to be posted; beyond, new ones are dropped and counted (reading never waits)"),
+    )
+    alert_retries: int = field(default=3, metadata=setting("retries per alarm, with back-off"))
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from anomalygen.core.session_spec import SessionSpec
 from anomalygen.deploy.explain import count_profile
 from anomalygen.deploy.folder import ModelError, ModelFolder, check_out, save_model, sha256_file, statement_record
 from anomalygen.deploy.online import UNMATCHED, OpenSession, Sessionizer, supports
+from anomalygen.deploy.requests import TrainRequest
 from anomalygen.jsonl import Skipped
 from anomalygen.logs.parse import LogParser
 from anomalygen.logs.reader import iter_chunks
@@ -31,32 +32,11 @@ from anomalygen.logs.sessions import load_labels, unmatched_labels
 from anomalygen.settings import check, check_fields
 
 if TYPE_CHECKING:
-    from anomalygen.source.api import SourceTree
+    pass
 
 
 class TrainError(ValueError):
     """Bad input to `train`; the message is one line naming what is wrong."""
-
-
-@dataclass
-class TrainRequest:
-    model: str = "DeepLog"
-    source: Path | None = None  # None: the embedded example service (with its logs and labels)
-    logs: list[Path] = field(default_factory=list)
-    labels: Path | None = None
-    format: str | None = None  # default: zookeeper for the example, else hdfs
-    sessions_by: str = "id"
-    augment: Path | None = None  # a `generate` output folder
-    synthesize: int = 0  # or generate this many synthetic sessions now
-    out: Path = Path("anomalygen_model")
-    params: dict = field(default_factory=dict)  # detector parameters, e.g. {"epochs": 5}
-    val_fraction: float = 0.2
-    seed: int = 0
-    idle_lines: int = 100_000  # detect's default idle timeout, recorded in the manifest
-    holdout: float = 0.0  # the last share of real sessions (log order), kept out of training and validation
-    tree: SourceTree | None = None  # the source already read (as `run` passes it), instead of reading `source`
-    force: bool = False  # write into an `out` folder that holds something else than a model
-    labels_conflict: str = "error"  # an id labelled twice, differently: error | first | last
 
 
 @dataclass

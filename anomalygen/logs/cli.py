@@ -6,12 +6,8 @@ from pathlib import Path
 
 import typer
 
-from anomalygen.options import format_option
+from anomalygen.options import LABELS_CONFLICT_HELP, format_option
 from anomalygen.parallel import EXECUTOR_HELP, RAY_ADDRESS_HELP
-
-LABELS_CONFLICT_HELP = (
-    "a session id labelled twice, differently: error (naming both lines) | first | last (that row's label wins)"
-)
 
 
 def _echo(result) -> None:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 from typer.testing import CliRunner
 
+import anomalygen.deploy.cli as deploy_cli
+import anomalygen.deploy.trainer as trainer
 from anomalygen.cli import app
 from anomalygen.core.example import example_logs
+from anomalygen.deploy.outlets import OutletSettings
+from anomalygen.deploy.requests import DetectRequest, TrainRequest
 
 runner = CliRunner()
 
@@ -68,3 +73,37 @@ def test_train_writes_a_manifest_that_records_its_inputs(example_model):
     }
     vocab = json.loads((out / "vocabulary.json").read_text())
     assert vocab and all({"file", "line", "level", "template", "method"} <= set(r) for r in vocab.values())
+
+
+def test_train_s_command_line_defaults_are_the_request_s(monkeypatch):
+    seen: list = []
+    monkeypatch.setattr(trainer, "train", lambda req: seen.append(req) or _stop())
+    runner.invoke(app, ["train"])
+    assert seen == [TrainRequest()]
+    runner.invoke(app, ["train", "-m", "PCA", "--param", "n_components=3", "--holdout", "0.1", "--force"])
+    assert seen[1] == TrainRequest(model="PCA", params={"n_components": 3}, holdout=0.1, force=True)
+
+
+def test_detect_s_command_line_defaults_are_the_request_s_and_the_outlets(monkeypatch):
+    seen: list = []
+
+    class Loaded:
+        name = "stand-in"
+
+    def load(req):
+        seen.append(req)
+        return Loaded()
+
+    monkeypatch.setattr(deploy_cli, "_load", load)
+    monkeypatch.setattr(deploy_cli, "outlets", lambda settings, *_: seen.append(settings) or _stop())
+    runner.invoke(app, ["detect", "m", "a.log", "-"])
+    assert seen == [DetectRequest(Path("m"), ["a.log", "-"]), OutletSettings()]
+    runner.invoke(app, ["detect", "m", "a.log", "--json", "x.jsonl", "-F", "--alert-url", "http://h/", "-q"])
+    assert seen[2:] == [
+        DetectRequest(Path("m"), ["a.log"], json_out=Path("x.jsonl"), follow=True),
+        OutletSettings(alert_url="http://h/"),
+    ]
+
+
+def _stop():
+    raise RuntimeError("the stage is not run here")

@@ -21,7 +21,7 @@ class GenerateRequest:
     `synthesis/cli.py` makes an option of (`anomalygen/options.py`)."""
 
     out: Path = field(metadata=setting("output folder", "-o"))
-    source: Path | None = field(
+    source: Path | None = field(  # `src` in the help, as the README's synopsis names it
         default=None,
         metadata=setting("Java source tree; default: the embedded example service", argument=True, metavar="src"),
     )
@@ -60,9 +60,9 @@ class GenerateRequest:
         default=0.5,
         metadata=setting("share of sessions drawn from paths that print a statement the real logs never showed"),
     )
-    anomalous_share: float | None = field(
+    anomalous_share: float | None = field(  # the API's None is the command line's negative value
         default=0.1, metadata=setting("share of anomalous sessions to draw (a negative value: as the paths fall)")
-    )  # None or negative: as the paths fall
+    )
     hosts: Path | None = field(
         default=None,
         metadata=setting(

@@ -12,6 +12,7 @@ from typing import Any
 
 from anomalygen.core import formats
 
+# `--labels-conflict` of sessions, train and detect, whose defaults are all error
 LABELS_CONFLICT_HELP = (
     "a session id labelled twice, differently: error (naming both lines) | first | last (that row's label wins)"
 )

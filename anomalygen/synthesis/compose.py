@@ -18,9 +18,9 @@ base, cut into per-thread segments, and changes it:
   ran goes after the events every base holds (a behaviour the bases never showed acts on a key that already
   exists), a request's lines before the background threads' (which carry the request out later, once for each
   line the request printed; a thread line that carries out a new request never comes without it, and the two count
-  as one new behaviour against `novel_max`), and as many executions as the key has holders in this base (the number of executions most
-  of its repeating thread kinds agree on) where the statement sits in a loop of a request or runs on the holders' own
-  threads.
+  as one new behaviour against `novel_max`), and as many executions as the key has holders in this base (the
+  number of executions most of its repeating thread kinds agree on) where the statement sits in a loop of a request
+  or runs on the holders' own threads.
 A path whose events the bases never showed is drawn with weight `prior` against 1 for the others. Anomalous
 code paths (by the label rules) are never used, and only events of the bases or such paths are emitted.
 """

@@ -145,6 +145,7 @@ def _generator(req: GenerateRequest, a, fmt, rule_set, key: str | None, step, ho
         anomalous_share=anomalous,
         hosts=host_events,
         feasibility=req.feasibility,
+        cover=req.cover,
     )
     try:
         return Generator(a, cfg, model, seen), parse_info
@@ -192,6 +193,7 @@ def generate(req: GenerateRequest) -> GenerateResult:
         "loop_bound": req.loop_bound,
         "depth": req.depth,
         "feasibility": req.feasibility,
+        "cover": req.cover,
     }
     composed = step.sessions(gen, req.out, req.logs, code)
     counts = write_sessions(
@@ -225,6 +227,7 @@ def generate(req: GenerateRequest) -> GenerateResult:
         "executor": req.executor,
         "session_model": step.params(),
         "feasibility": req.feasibility,
+        "cover": req.cover,
         "host_sessions": len(gen.cfg.hosts) if gen.cfg.hosts else 0,
     }
     outputs = {

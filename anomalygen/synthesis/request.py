@@ -96,6 +96,14 @@ class GenerateRequest:
         default=True,
         metadata=setting("keep paths without the z3 check (an ablation)", flag="--no-feasibility", negate=True),
     )
+    cover: bool = field(
+        default=True,
+        metadata=setting(
+            "sample paths uniformly only, without a path through each statement the sample missed (an ablation)",
+            flag="--no-cover",
+            negate=True,
+        ),
+    )
     prior: float = field(
         default=0.0,
         metadata=setting(

@@ -264,6 +264,8 @@ def test_lcfg_paths_equal_reference_interpreter(data, k):
             return
         key = key_of(a, "A#m()")
         pf = PathFinder(a, PathConfig(max_paths=10**6))
+        if sum(pf.count(key)) > 10**5:  # few distinct sequences can still be many paths: too many to enumerate
+            return
         ep = pf.entry_paths(key)
         got = {(tuple(names[s] for s in p.events), p.exit) for p in ep.paths}
         assert got == expected, f"\n{body}"

@@ -208,6 +208,7 @@ class PathsRequest:
     loop_bound: int = 2
     sample: int | None = None
     seed: int = 0
+    cover: bool = True  # a sampled entry also gets a path through each statement its sample missed
     min_level: str | None = None
     exceptions: str = "all"
     lcfg_out: Path | None = None
@@ -251,6 +252,7 @@ def find_paths(req: PathsRequest) -> PathsResult:
         sample=req.sample,
         seed=req.seed,
         min_level=req.min_level,
+        cover=req.cover,
     )
     shared = Shared(finder_for, (str(tree.root), req.loop_bound, req.exceptions, cfg)).prime(PathFinder(a, cfg))
     keys = [e.key for e in chosen]
@@ -282,6 +284,7 @@ def find_paths(req: PathsRequest) -> PathsResult:
             "loop_bound": req.loop_bound,
             "sample": req.sample,
             "seed": req.seed,
+            "cover": req.cover,
             "exceptions": req.exceptions,
             "min_level": req.min_level,
             "jobs": req.jobs,
@@ -330,6 +333,7 @@ def _write_paths(req: PathsRequest, a: Analysis, chosen: list, found: list) -> t
                     "exception": str(ep.total[1]),
                     "cut": str(ep.total[2]),
                     "written": len(ep.paths),
+                    "covering": ep.covering,
                     "mode": ep.mode,
                     "distinct": ep.distinct_sequences,
                     "caps": dict(ep.caps),

@@ -108,6 +108,11 @@ def paths(
     loop_bound: int = typer.Option(2, min=0, help="loop iterations unrolled (0..k)"),
     sample: int | None = typer.Option(None, min=1, help="sample this many paths per entry even when all would fit"),
     seed: int = typer.Option(0, help="seed of the uniform sampler"),
+    cover: bool = typer.Option(
+        True,
+        "--cover/--no-cover",
+        help="after a uniform sample, one more path through each statement the sample missed",
+    ),
     min_level: str | None = typer.Option(
         None,
         help="the level the logs are recorded at (e.g. INFO): branches a "
@@ -138,6 +143,7 @@ def paths(
             loop_bound=loop_bound,
             sample=sample,
             seed=seed,
+            cover=cover,
             min_level=min_level,
             exceptions=exceptions,
             lcfg_out=lcfg_out,

@@ -47,6 +47,21 @@ def test_paths_writes_records_conditions_and_manifest(tmp_path):
     assert len((tmp_path / "lcfg.jsonl").read_text().splitlines()) >= 5
 
 
+def test_paths_covers_what_the_uniform_sample_missed_unless_told_not_to(tmp_path):
+    files = {}
+    for name, extra in {"cover": [], "uniform": ["--no-cover"]}.items():
+        out = tmp_path / f"{name}.jsonl"
+        r = runner.invoke(app, ["paths", "--out", str(out), "--max-paths", "30", *extra])
+        assert r.exit_code == 0, r.output
+        files[name] = list(read_paths(out))
+    printed = {name: {e for p in recs for e in p["events"]} for name, recs in files.items()}
+    assert printed["uniform"] < printed["cover"]  # statements only the covering paths reach
+    manifest = json.loads((tmp_path / "cover.manifest.json").read_text())
+    covering = sum(row["covering"] for row in manifest["outputs"]["per_entry"])
+    assert covering > 0 and len(files["cover"]) == len(files["uniform"]) + covering
+    assert json.loads((tmp_path / "uniform.manifest.json").read_text())["params"]["cover"] is False
+
+
 def test_paths_manifest_records_min_level(tmp_path):
     outs = {}
     for level in (None, "INFO"):

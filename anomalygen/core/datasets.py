@@ -1,5 +1,5 @@
-"""Labelled session datasets (real and synthetic): the one `Session` record, its loaders, and the short names of
-the shared data sets.
+"""Labelled session datasets (real and synthetic): the loaders of the one `Session` record (`core/sessions.py`,
+re-exported here with `DataFormatError` and `parse_label`), and the short names of the shared data sets.
 
 Formats accepted:
 - sessions JSONL: one object a line with `events` (event keys, e.g. source statement ids) and/or `templates`,
@@ -14,48 +14,15 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from anomalygen.core.errors import InputError
 from anomalygen.core.session_spec import HDFS_BLOCK_RE
+from anomalygen.core.sessions import DataFormatError, Session, parse_label
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 
 # short names for the shared data sets, which `evaluate` and `generate --real-sessions` accept and the command line
 # names in its help
 ALIASES = {"hdfs_100k": "hdfs/HDFS_100k.sessions.jsonl", "hdfs_deeplog": "hdfs/deeplog"}
-_LABELS = {"0": 0, "1": 1, "normal": 0, "anomaly": 1, "anomalous": 1, "abnormal": 1, "success": 0, "fail": 1}
-
-
-class DataFormatError(InputError):
-    """Bad input data; the message names the file and line."""
-
-
-@dataclass
-class Session:
-    session_id: str
-    label: int
-    events: list[str]
-    templates: list[str] | None = None
-    split: str | None = None
-    order: int = 0  # position in the source file: the chronological order where no timestamps exist
-    source: str = "real"
-    reason: str | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def parse_label(value, where: str) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int) and value in (0, 1):
-        return value
-    key = str(value).strip().lower()
-    if key not in _LABELS:
-        # synthesis may write finer labels (explicit/implicit/both): everything not normal is anomalous
-        if key in {"explicit", "implicit", "both"}:
-            return 1
-        raise DataFormatError(f"{where}: label {value!r} is not 0/1 or Normal/Anomaly")
-    return _LABELS[key]
 
 
 def load_sessions_jsonl(path: str | Path, source: str = "real", skipped: Skipped | None = None) -> list[Session]:
@@ -73,34 +40,7 @@ def load_sessions_jsonl(path: str | Path, source: str = "real", skipped: Skipped
 
 
 def _session(obj: dict, path: Path, lineno: int, source: str) -> Session:
-    where = f"{path}:{lineno}"
-    sid = obj.get("session_id", obj.get("block_id", obj.get("id")))
-    if sid is None:
-        sid = f"{path.stem}:{lineno}"
-    if "label" not in obj:
-        raise DataFormatError(f"{where}: missing 'label'")
-    events, templates = obj.get("events"), obj.get("templates")
-    if events is None and templates is None:
-        raise DataFormatError(f"{where}: needs 'events' or 'templates'")
-    for name, seq in (("events", events), ("templates", templates)):
-        if seq is not None and (not isinstance(seq, list) or not all(isinstance(e, str) for e in seq)):
-            raise DataFormatError(f"{where}: '{name}' must be a list of strings")
-    if events is not None and templates is not None and len(events) != len(templates):
-        raise DataFormatError(f"{where}: 'events' and 'templates' differ in length")
-    return Session(
-        session_id=str(sid),
-        label=parse_label(obj["label"], where),
-        events=list(events if events is not None else templates or []),
-        templates=list(templates) if templates is not None else None,
-        split=obj.get("split"),
-        order=lineno,
-        source=source,
-        reason=obj.get("reason"),
-        extra={
-            "has_event_ids": events is not None,
-            **({"params": obj["params"]} if isinstance(obj.get("params"), list) else {}),
-        },
-    )
+    return Session.from_dict(obj, f"{path}:{lineno}", source, lineno, f"{path.stem}:{lineno}", labelled=True)
 
 
 CONFLICTS = ("error", "first", "last")  # what a session id labelled twice, differently, gets
@@ -202,9 +142,7 @@ def load_loghub_structured(
             for sid in ids:
                 s = groups.get(sid)
                 if s is None:
-                    s = groups[sid] = Session(
-                        sid, -1, [], [], order=lineno, source=source, extra={"has_event_ids": True}
-                    )
+                    s = groups[sid] = Session(sid, -1, [], [], order=lineno, source=source, has_event_ids=True)
                 s.events.append(row["EventId"])
                 s.templates.append(row["EventTemplate"])  # type: ignore[union-attr]  # made with a list just above
     out = []
@@ -242,7 +180,7 @@ def load_hdfs_deeplog(directory: str | Path, templates_csv: str | Path | None = 
 
     def add(events: list[str], label: int, sid: str) -> None:
         tpl = [tmap.get(e, e) for e in events] if tmap else None
-        sessions.append(Session(sid, label, events, tpl, order=len(sessions), extra={"has_event_ids": True}))
+        sessions.append(Session(sid, label, events, tpl, order=len(sessions), has_event_ids=True))
 
     for name, label in (("hdfs_train", 0), ("hdfs_test_abnormal", 1)):
         p = directory / name

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from anomalygen.core.datasets import Session
+from anomalygen.core.sessions import Session
 from anomalygen.core.templates import WILDCARD
 
 _WS = re.compile(r"\s+")
@@ -33,7 +33,7 @@ def norm_template(t: str) -> str:
 
 
 def real_key_field(real: list[Session]) -> str:
-    return "events" if real and all(s.extra.get("has_event_ids") for s in real) else "templates"
+    return "events" if real and all(s.has_event_ids for s in real) else "templates"
 
 
 def load_template_map(path: str | Path | None) -> dict[str, str]:
@@ -50,10 +50,10 @@ def session_keys(s: Session, field: str, template_map: dict[str, str]) -> list[s
     if field == "events":
         return [template_map.get(e, e) for e in s.events] if template_map else list(s.events)
     if s.templates is not None:
-        if template_map and s.extra.get("has_event_ids"):
+        if template_map and s.has_event_ids:
             return [norm_template(template_map.get(e, t)) for e, t in zip(s.events, s.templates, strict=False)]
         return [norm_template(t) for t in s.templates]
-    if not s.extra.get("has_event_ids", False):
+    if not s.has_event_ids:
         return [norm_template(t) for t in s.events]  # a templates-only file: its events are templates
     missing = [e for e in s.events if e not in template_map]
     if missing:
@@ -77,7 +77,7 @@ def real_event_templates(real: list[Session]) -> dict[str, str]:
     """Event key -> template, for real sessions that carry both."""
     out: dict[str, str] = {}
     for s in real:
-        if s.templates and s.extra.get("has_event_ids"):
+        if s.templates and s.has_event_ids:
             for e, t in zip(s.events, s.templates, strict=False):
                 out.setdefault(e, t)
     return out
@@ -98,8 +98,8 @@ def auto_template_map(real: list[Session], synthetic: list[Session], to: str = "
     out: dict[str, str] = {}
     tried: set[str] = set()
     for s in synthetic:
-        params = s.extra.get("params")
-        if not s.templates or not params or not s.extra.get("has_event_ids"):
+        params = s.provenance.get("params")
+        if not s.templates or not params or not s.has_event_ids:
             continue
         for e, tpl, ps in zip(s.events, s.templates, params, strict=False):
             if e in tried:
@@ -279,17 +279,5 @@ def statement_sessions(real: list[Session], statements) -> tuple[list[Session], 
     for s in real:
         events = [emap.event_to_key.get(e, e) for e in s.events]
         templates = [text.get(k, t) for k, t in zip(events, s.templates or s.events, strict=False)]
-        out.append(
-            Session(
-                s.session_id,
-                s.label,
-                events,
-                templates,
-                s.split,
-                s.order,
-                s.source,
-                s.reason,
-                {**s.extra, "has_event_ids": True},
-            )
-        )
+        out.append(replace(s, events=events, templates=templates, has_event_ids=True))
     return out, emap

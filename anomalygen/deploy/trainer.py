@@ -104,7 +104,7 @@ def synthetic_sessions(req: TrainRequest, src: Path, tree, logs: list[Path], fmt
         info = {"synthesize": req.synthesize, "seed": req.seed}
     else:
         return [], {}
-    if not all(s.extra.get("has_event_ids") for s in syn):
+    if not all(s.has_event_ids for s in syn):
         raise TrainError("synthetic sessions must carry statement ids ('events'), as `anomalygen generate` writes")
     info["sessions"] = len(syn)
     info["anomalous"] = sum(s.label for s in syn)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from anomalygen.core.datasets import DataFormatError
+from anomalygen.core.sessions import DataFormatError
 from anomalygen.detect.registry import DEEP, DETECTORS, UNSUPERVISED, make_detector
 from anomalygen.jsonl import read_jsonl
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anomalygen.core.datasets import DataFormatError, Session, load_augment_dir, load_dataset, resolve_dataset
+from anomalygen.core.datasets import load_augment_dir, load_dataset, resolve_dataset
 from anomalygen.core.event_keys import KeyPlan, load_template_map, plan_keys
+from anomalygen.core.sessions import DataFormatError, Session
 from anomalygen.detect.semantic import resolve_backend
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.harness import EvalConfig, EvalResult, run_evaluation, sources_from_sessions

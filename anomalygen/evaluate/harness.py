@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from anomalygen.core.datasets import Session
 from anomalygen.core.event_keys import KeyPlan, plan_keys
+from anomalygen.core.sessions import Session
 from anomalygen.detect.base import best_f1_threshold
 from anomalygen.detect.registry import DEEP, DETECTORS, SEMANTIC, make_detector
 from anomalygen.evaluate import arms as A

@@ -41,7 +41,7 @@ from statistics import mean, median
 
 import numpy as np
 
-from anomalygen.core.datasets import DataFormatError
+from anomalygen.core.sessions import DataFormatError
 from anomalygen.detect.registry import UNSUPERVISED
 from anomalygen.evaluate import arms, metrics
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic

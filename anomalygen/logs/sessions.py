@@ -10,8 +10,9 @@ Identifier and field sessions are kept in memory as arrays of event numbers (4 b
 that grows with the log; windows stream. Sessions come out in order of their first line.
 
 Output rows (`write_sessions_jsonl`) carry `session_id`, `label` (0/1, or null when no label is known), `events`
-(statement ids or `D<n>` fallback ids), `templates`, `start` (`file:line` of the first line), `lines`; with a label
-they load with `anomalygen.core.datasets.load_sessions_jsonl`.
+(statement ids or `D<n>` fallback ids), `templates`, `start` (`file:line` of the first line), `lines`: the row of a
+core `Session` (`anomalygen.core.sessions`); with a label they load with
+`anomalygen.core.datasets.load_sessions_jsonl`.
 """
 
 from __future__ import annotations
@@ -21,36 +22,14 @@ import re
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from anomalygen.atomic import atomic_open
 from anomalygen.core.formats import LogFormat
 from anomalygen.core.session_spec import HDFS_BLOCK, SessionSpec
+from anomalygen.core.sessions import DataFormatError, Session, parse_label
 from anomalygen.jsonl import Skipped, note_or_raise, read_jsonl, require_some
 from anomalygen.logs.parse import ParsedLine
-
-
-@dataclass
-class RealSession:
-    session_id: str
-    events: list[str]
-    templates: list[str]
-    start: str = ""  # file:line of the first line
-    label: int | None = None
-    extra: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        d = {
-            "session_id": self.session_id,
-            "label": self.label,
-            "events": self.events,
-            "templates": self.templates,
-            "start": self.start,
-            "lines": len(self.events),
-        }
-        d.update(self.extra)
-        return d
 
 
 class _Vocab:
@@ -73,7 +52,7 @@ def by_identifier(
     fmt: LogFormat | None = None,
     field_name: str | None = None,
     flag: Callable[[ParsedLine], bool] | None = None,
-) -> Iterator[RealSession]:
+) -> Iterator[Session]:
     """Sessions keyed by identifiers in the message (or by a header field) of parsed lines;
     with `flag`, each session's `extra["flagged"]` counts its lines for which flag(line) holds."""
     rx = re.compile(pattern) if pattern else None
@@ -108,18 +87,13 @@ def by_identifier(
     items = vocab.items
     for sid, arr in sessions.items():
         evs = [items[i] for i in arr]
-        yield RealSession(
-            sid,
-            [e for e, _ in evs],
-            [t for _, t in evs],
-            starts[sid],
-            extra={"flagged": flagged.get(sid, 0)} if flag is not None else {},
-        )
+        extra = {"flagged": flagged.get(sid, 0)} if flag is not None else {}
+        yield _cut(sid, [e for e, _ in evs], [t for _, t in evs], starts[sid], extra)
 
 
 def by_count(
     lines: Iterable[ParsedLine], size: int, step: int, flag: Callable[[ParsedLine], bool] | None = None
-) -> Iterator[RealSession]:
+) -> Iterator[Session]:
     """Windows of `size` consecutive lines, one starting every `step` lines (fixed windows when step == size).
     The window after the last full one is emitted partial when it holds any line."""
     size, step = int(size), int(step)
@@ -143,7 +117,7 @@ def by_time(
     step: float,
     on_bad: Callable[[ParsedLine], None] | None = None,
     flag: Callable[[ParsedLine], bool] | None = None,
-) -> Iterator[RealSession]:
+) -> Iterator[Session]:
     """Windows [t0 + k*step, t0 + k*step + size) over line timestamps, t0 being the first line's time.
 
     A line earlier than every window still open (time went back: logs of several nodes one after the other, as
@@ -154,7 +128,7 @@ def by_time(
     k = 0
     seg = -1
 
-    def emit_one() -> Iterator[RealSession]:
+    def emit_one() -> Iterator[Session]:
         nonlocal k, win
         lo = t0 + k * step
         got = [x for tx, x in win if lo <= tx < lo + size]
@@ -190,13 +164,17 @@ def by_time(
 
 def _window(
     sid: str, lines: list[ParsedLine], extra: dict | None = None, flag: Callable[[ParsedLine], bool] | None = None
-) -> RealSession:
+) -> Session:
     extra = dict(extra or {})
     if flag is not None:
         extra["flagged"] = sum(1 for x in lines if flag(x))
-    return RealSession(
-        sid, [x.event_id for x in lines], [x.template for x in lines], f"{lines[0].file}:{lines[0].lineno}", extra=extra
-    )
+    start = f"{lines[0].file}:{lines[0].lineno}"
+    return _cut(sid, [x.event_id for x in lines], [x.template for x in lines], start, extra)
+
+
+def _cut(sid: str, events: list[str], templates: list[str], start: str, extra: dict) -> Session:
+    """A session as the logs stage hands it on: unlabelled until labels are joined, its row counting its lines."""
+    return Session(sid, None, events, templates, start=start, extra={"lines": len(events), **extra}, has_event_ids=True)
 
 
 def timestamp_getter(fmt: LogFormat) -> Callable[[ParsedLine], float | None]:
@@ -220,7 +198,7 @@ def group(
     fmt: LogFormat,
     on_bad_time: Callable[[ParsedLine], None] | None = None,
     flag: Callable[[ParsedLine], bool] | None = None,
-) -> Iterator[RealSession]:
+) -> Iterator[Session]:
     if spec.kind == "id":
         return by_identifier(lines, spec.pattern or HDFS_BLOCK, fmt, flag=flag)
     if spec.kind == "field":
@@ -237,7 +215,7 @@ def load_labels(path: str | Path, skipped: Skipped | None = None, conflict: str 
     """Session id -> 0/1 from loghub's `anomaly_label.csv` (`BlockId,Label`) or a sessions JSONL with labels
     (`block_id`/`session_id` + `label`, e.g. `HDFS_100k.sessions.jsonl`); bad records go to `skipped`; an id
     labelled twice, differently, is an error naming both lines unless `conflict` is first or last."""
-    from anomalygen.core.datasets import DataFormatError, LabelTable, load_label_csv, parse_label
+    from anomalygen.core.datasets import LabelTable, load_label_csv
 
     path = Path(path)
     if path.suffix in (".jsonl", ".json"):
@@ -267,7 +245,7 @@ def unmatched_labels(labels: dict[str, int], keys: Iterable[str], path: str | Pa
     )
 
 
-def weak_error_labels(sessions: Iterable[RealSession]) -> Iterator[RealSession]:
+def weak_error_labels(sessions: Iterable[Session]) -> Iterator[Session]:
     """The paper's ZooKeeper rule: a session with an ERROR line (counted in `extra["flagged"]`) is anomalous.
     Weak: an ERROR line is not a failure, nor its absence health; each row says `label_source: weak:error`."""
     for s in sessions:
@@ -276,13 +254,13 @@ def weak_error_labels(sessions: Iterable[RealSession]) -> Iterator[RealSession]:
         yield s
 
 
-def attach_labels(sessions: Iterable[RealSession], labels: dict[str, int]) -> Iterator[RealSession]:
+def attach_labels(sessions: Iterable[Session], labels: dict[str, int]) -> Iterator[Session]:
     for s in sessions:
         s.label = labels.get(s.session_id)
         yield s
 
 
-def write_sessions_jsonl(sessions: Iterable[RealSession], path: str | Path) -> dict:
+def write_sessions_jsonl(sessions: Iterable[Session], path: str | Path) -> dict:
     """Write sessions; returns counts (sessions, labelled, anomalous, lines)."""
     n = labelled = anomalous = lines = 0
     with atomic_open(path, "w") as fh:

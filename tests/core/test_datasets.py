@@ -18,7 +18,7 @@ from anomalygen.core.datasets import (
 def test_hdfs100k_loads_with_templates_as_keys(hdfs100k):
     assert len(hdfs100k) == 7940 and sum(s.label for s in hdfs100k) == 313
     s = hdfs100k[0]
-    assert s.events == s.templates and not s.extra["has_event_ids"] and s.split in {"train", "test"}
+    assert s.events == s.templates and not s.has_event_ids and s.split in {"train", "test"}
 
 
 def test_deeplog_hdfs_loads_all_files(data_dir):
@@ -59,7 +59,7 @@ def test_augment_dir_accepts_synthesis_format(tmp_path):
     (tmp_path / "sessions.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     ss = load_augment_dir(tmp_path)
     assert [s.label for s in ss] == [1, 0] and ss[0].source == "synthetic" and ss[0].reason == "catch block"
-    assert ss[1].templates is None and ss[1].extra["has_event_ids"]
+    assert ss[1].templates is None and ss[1].has_event_ids
 
 
 def test_loghub_structured_csv_with_labels(data_dir, tmp_path):
@@ -95,7 +95,6 @@ def test_auto_template_map_matches_synthetic_lines_to_real_templates(tmp_path):
             0,
             ["Receiving block <*> src: /<*> dest: /<*>"],
             templates=["Receiving block <*> src: /<*> dest: /<*>"],
-            extra={"has_event_ids": False},
         )
     ]
     p = tmp_path / "syn.jsonl"

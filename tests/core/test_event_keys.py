@@ -54,8 +54,8 @@ def test_event_statement_map_picks_the_most_specific_event_and_one_key_for_twins
 
 def _real():
     return [
-        Session("r1", 0, ["E5", "E9"], [TEMPLATES["E5"], TEMPLATES["E9"]], extra={"has_event_ids": True}),
-        Session("r2", 1, ["E99"], [TEMPLATES["E99"]], extra={"has_event_ids": True}),
+        Session("r1", 0, ["E5", "E9"], [TEMPLATES["E5"], TEMPLATES["E9"]], has_event_ids=True),
+        Session("r2", 1, ["E99"], [TEMPLATES["E99"]], has_event_ids=True),
     ]
 
 
@@ -67,7 +67,8 @@ def _syn():
             ["L9a", "Lnew"],
             ["Received block <*> of size <*> from <*>", "Block <*> was aligned"],
             source="synthetic",
-            extra={"has_event_ids": True, "params": [["blk_1", "5", "/10.0.0.1"], ["blk_1"]]},
+            provenance={"params": [["blk_1", "5", "/10.0.0.1"], ["blk_1"]]},
+            has_event_ids=True,
         )
     ]
 

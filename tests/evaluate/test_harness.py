@@ -168,7 +168,7 @@ def test_sparse_supervised_run_with_one_class_is_skipped_not_crashed(hdfs100k):
 
 
 def test_synthetic_without_templates_on_template_keyed_data_is_a_clear_error(hdfs100k):
-    syn = [Session("x", 0, ["Foo.java:1"], None, source="synthetic", extra={"has_event_ids": True})]
+    syn = [Session("x", 0, ["Foo.java:1"], None, source="synthetic", has_event_ids=True)]
     with pytest.raises(ValueError, match="template map"):
         run_evaluation(EvalConfig(models=["LR"], seeds=[0]), _subset(hdfs100k, 100, 10), syn)
     res = run_evaluation(

@@ -44,7 +44,7 @@ def sessions() -> list[Session]:
             ev += ["purge", "purge", "gone"]  # the behaviour to withhold: normal, in 40% of the sessions
         if label:
             ev.insert(2, "crash")
-        out.append(Session(f"s{i}", label, ev, None, None, i, "test", None, {"has_event_ids": True}))
+        out.append(Session(f"s{i}", label, ev, None, None, i, "test", has_event_ids=True))
     return out
 
 

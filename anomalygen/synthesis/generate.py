@@ -1,7 +1,8 @@
 """The synthesis stage end to end: paths -> feasible paths -> filled, labelled sessions -> loghub-format files.
 
 Stages talk through plain records: `PathRecord`s from the path finder, `Verdict`s from the checker, a
-`ValueModel` learned from real logs, and `SynthSession`s that the writer turns into files.
+`ValueModel` learned from real logs, and `Rendered` sessions (a core `Session` and its lines) that the writer
+turns into files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from anomalygen.core.formats import LogFormat
 from anomalygen.core.levels import LEVELS
 from anomalygen.core.session_spec import HDFS_BLOCK
+from anomalygen.core.sessions import Session
 from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import is_opaque
 from anomalygen.logs.parse import SOURCE, LogParser
@@ -71,17 +73,43 @@ class SynthLine:
 
 
 @dataclass
-class SynthSession:
-    session_id: str
-    label: int
-    reasons: list[str]
-    entry: str
-    path: int
-    exit: str
+class Rendered:
+    """A generated session as rendered: the core `Session` that leaves the stage (the row of `sessions.jsonl`)
+    and its lines with header, parameters and time, which only the writer of the raw log and its CSV reads."""
+
+    session: Session
     lines: list[SynthLine]
-    host: int | None = None  # index of the real session the path was spliced into
-    at: int | None = None  # position of the first synthetic event in it
-    provenance: dict | None = None  # how a composed session was made (base, changes)
+
+
+def rendered(
+    sid: str,
+    label: int,
+    reasons: list[str],
+    made: tuple[str, int, str],
+    lines: list[SynthLine],
+    host: int | None = None,
+    at: int | None = None,
+    composed: dict | None = None,
+) -> Rendered:
+    """`made` is the entry, the index of its path, and how the path exits; `host` the index of the real session
+    the path was spliced into and `at` where; `composed` how a composed session was made (base, changes)."""
+    entry, path, exit_ = made
+    provenance: dict = {"entry": entry, "path": path, "exit": exit_, "params": [ln.params for ln in lines]}
+    if host is not None:
+        provenance["host"], provenance["inserted_at"] = host, at
+    if composed is not None:
+        provenance["provenance"] = composed
+    session = Session(
+        sid,
+        label,
+        [ln.stmt.id for ln in lines],
+        [ln.stmt.template for ln in lines],
+        source="synthetic",
+        reason="; ".join(reasons),
+        provenance=provenance,
+        has_event_ids=True,
+    )
+    return Rendered(session, lines)
 
 
 @dataclass
@@ -295,7 +323,7 @@ class Generator:
             return pick(by_entry[pick(new_entries, rng)][True], rng)
         return pick(both[pick(all_entries, rng)], rng)
 
-    def sessions(self) -> Iterator[SynthSession]:
+    def sessions(self) -> Iterator[Rendered]:
         """`cfg.n` sessions: an entry drawn uniformly, then one of its distinct visible sequences uniformly
         (so long, branchy entries do not crowd out the rest), favouring sequences real logs never showed."""
         cfg = self.cfg
@@ -320,7 +348,7 @@ class Generator:
             sid, lines = self.fill_session(list(events), rng, renderer, clock, used_keys, k)
             # the label is the synthetic path's: a host is a real session labelled normal
             label, reasons = cand.label, self._reasons(cand)
-            yield SynthSession(sid, label, reasons, cand.entry, cand.index, cand.record.exit, lines, host, at)
+            yield rendered(sid, label, reasons, (cand.entry, cand.index, cand.record.exit), lines, host, at)
             self.progress("sessions", k + 1, cfg.n)
 
     def fill_session(

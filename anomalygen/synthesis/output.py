@@ -16,12 +16,12 @@ from anomalygen.core.statements import LogStatement
 from anomalygen.core.templates import effective_template
 from anomalygen.logs.parse import LogParser
 from anomalygen.synthesis.explore import EntryReport
-from anomalygen.synthesis.generate import SynthSession
+from anomalygen.synthesis.generate import Rendered
 
 RAW = "synthetic.log"
 
 
-def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, id_column: str = "SessionId") -> dict:
+def write_sessions(sessions: Iterable[Rendered], fmt: LogFormat, out: Path, id_column: str = "SessionId") -> dict:
     out.mkdir(parents=True, exist_ok=True)
     sessions = list(sessions)
     lines = sorted(((ln.ts, i, j) for i, s in enumerate(sessions) for j, ln in enumerate(s.lines)))
@@ -42,7 +42,7 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
                     ln.stmt.id,
                     ln.stmt.template,
                     json.dumps(ln.params, ensure_ascii=False),
-                    s.session_id,
+                    s.session.session_id,
                     ln.state,
                 ]
             )
@@ -50,29 +50,11 @@ def write_sessions(sessions: Iterable[SynthSession], fmt: LogFormat, out: Path, 
         w = csv.writer(fh)
         w.writerow([id_column, "Label"])
         for s in sessions:
-            w.writerow([s.session_id, "Anomaly" if s.label else "Normal"])
+            w.writerow([s.session.session_id, "Anomaly" if s.session.label else "Normal"])
     with atomic_open(out / "sessions.jsonl", "w") as fh:
         for s in sessions:
-            fh.write(
-                json.dumps(
-                    {
-                        "session_id": s.session_id,
-                        "label": s.label,
-                        "reason": "; ".join(s.reasons),
-                        "events": [ln.stmt.id for ln in s.lines],
-                        "templates": [ln.stmt.template for ln in s.lines],
-                        "entry": s.entry,
-                        "path": s.path,
-                        "exit": s.exit,
-                        "params": [ln.params for ln in s.lines],
-                        **({"host": s.host, "inserted_at": s.at} if s.host is not None else {}),
-                        **({"provenance": s.provenance} if s.provenance is not None else {}),
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    anomalous = sum(s.label for s in sessions)
+            fh.write(json.dumps(s.session.to_dict(), ensure_ascii=False) + "\n")
+    anomalous = sum(s.session.label or 0 for s in sessions)
     return {
         "sessions": len(sessions),
         "anomalous": anomalous,

@@ -11,7 +11,7 @@ from pathlib import Path
 from anomalygen import atomic
 from anomalygen.core.statements import LogStatement
 from anomalygen.synthesis.compose import ComposeConfig
-from anomalygen.synthesis.generate import Generator, SynthSession
+from anomalygen.synthesis.generate import Generator, Rendered
 from anomalygen.synthesis.markers import Markers
 from anomalygen.synthesis.whole import RealSessions, build_model, composed_sessions, load_real_sessions, log_sessions
 
@@ -30,14 +30,14 @@ class SessionModelStep:
         self.real: RealSessions | None = None
         self.markers: Markers | None = None
         self.by_key: dict[str, list[str]] | None = {} if enabled and real_spec is None else None
-        self.made: list[SynthSession] = []
+        self.made: list[Rendered] = []
         self.model_info: dict = {}
 
     def load(self, statements: list[LogStatement]) -> None:
         if self.enabled and self.real_spec is not None:
             self.real = load_real_sessions(self.real_spec, statements, self.fraction)
 
-    def sessions(self, gen: Generator, out: Path, logs: list[Path], code: dict) -> list[SynthSession] | None:
+    def sessions(self, gen: Generator, out: Path, logs: list[Path], code: dict) -> list[Rendered] | None:
         """Composed sessions, or None when there are no real normal sessions to compose from (or the step is
         off): then the caller writes one path per session."""
         if not self.enabled:
@@ -47,7 +47,7 @@ class SessionModelStep:
         if self.real is None or not self.real.normal():
             return None
         if self.real.labelled:
-            self.markers = Markers.learn([(ev, y) for _, ev, y in self.real.sessions if y is not None])
+            self.markers = Markers.learn([(s.events, s.label) for s in self.real.sessions if s.label is not None])
         manifest = {
             "code": code,
             "real_sessions": self.real.info,
@@ -87,18 +87,19 @@ class SessionModelStep:
     def summary(self) -> dict | None:
         if not self.made:
             return None
-        changes = Counter(c["change"] for s in self.made for c in (s.provenance or {}).get("changes", []))
+        composed = [s.session.provenance.get("provenance") or {} for s in self.made]
+        changes = Counter(c["change"] for p in composed for c in p.get("changes", []))
         out = {
             "file": MODEL_FILE,
             **self.model_info,
             "real_sessions": self.real.info if self.real else None,
             "composed": len(self.made),
             "changes": dict(sorted(changes.items())),
-            "with_relaxed_order": sum(1 for s in self.made if (s.provenance or {}).get("relaxed")),
+            "with_relaxed_order": sum(1 for p in composed if p.get("relaxed")),
         }
         if self.markers is not None:
-            anomalous = [[ln.stmt.id for ln in s.lines] for s in self.made if s.label]
-            normal = [[ln.stmt.id for ln in s.lines] for s in self.made if not s.label]
+            anomalous = [s.session.events for s in self.made if s.session.label]
+            normal = [s.session.events for s in self.made if not s.session.label]
             out["markers"] = {
                 "events": len(self.markers.events),
                 "transitions": len(self.markers.transitions),

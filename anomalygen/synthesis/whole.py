@@ -16,11 +16,12 @@ from pathlib import Path
 from anomalygen.core.datasets import load_dataset, resolve_dataset
 from anomalygen.core.event_keys import statement_sessions
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.sessions import Session
 from anomalygen.core.statements import LogStatement
 from anomalygen.manifest import tree_digest
 from anomalygen.source.entries import find_entries
 from anomalygen.synthesis.compose import ComposeConfig, SessionModel
-from anomalygen.synthesis.generate import Generator, SynthSession
+from anomalygen.synthesis.generate import Generator, Rendered, rendered
 from anomalygen.synthesis.markers import Markers
 from anomalygen.synthesis.novel import novel_statements
 from anomalygen.synthesis.render import HeaderRenderer
@@ -29,16 +30,18 @@ from anomalygen.synthesis.segments import attribute
 
 @dataclass
 class RealSessions:
-    sessions: list[tuple[str, list[str], int | None]]  # id, statement-keyed events, label (None: unlabelled)
+    """The real sessions composed from, keyed by statement ids, with what they are."""
+
+    sessions: list[Session]  # label None: unlabelled
     key_of: dict[str, str] = field(default_factory=dict)  # statement id -> the key its twins share
     info: dict = field(default_factory=dict)  # what they are, for the manifests
 
-    def normal(self) -> list[tuple[str, list[str]]]:
-        return [(sid, ev) for sid, ev, y in self.sessions if y == 0 and ev]
+    def normal(self) -> list[Session]:
+        return [s for s in self.sessions if s.label == 0 and s.events]
 
     @property
     def labelled(self) -> bool:
-        return any(y == 1 for _, _, y in self.sessions) and any(y == 0 for _, _, y in self.sessions)
+        return any(s.label == 1 for s in self.sessions) and any(s.label == 0 for s in self.sessions)
 
 
 def load_real_sessions(spec: str, statements: list[LogStatement], fraction: float = 1.0) -> RealSessions:
@@ -66,13 +69,13 @@ def load_real_sessions(spec: str, statements: list[LogStatement], fraction: floa
         info["mapping"] = {k: cov[k] for k in ("real_events", "real_events_mapped", "real_events_unmapped")}
     else:
         info["keyed_by"] = "statement ids"
-    return RealSessions([(s.session_id, list(s.events), s.label) for s in sessions], key_of, info)
+    return RealSessions(sessions, key_of, info)
 
 
 def log_sessions(by_key: dict[str, list[str]], gen: Generator, logs: list[Path]) -> RealSessions:
     """The real logs' own sessions, unlabelled: those the code rules call anomalous are left out, the rest are
     taken as normal."""
-    out: list[tuple[str, list[str], int | None]] = []
+    out: list[Session] = []
     dropped = 0
     for k, events in sorted(by_key.items()):
         ev = list(gen.visible([e for e in events if e in gen.by_id]))
@@ -82,7 +85,7 @@ def log_sessions(by_key: dict[str, list[str]], gen: Generator, logs: list[Path])
         if label:
             dropped += 1
             continue
-        out.append((k, ev, 0))
+        out.append(Session(k, 0, ev, has_event_ids=True))
     return RealSessions(
         out,
         {},
@@ -162,12 +165,12 @@ def _once(paths: list[tuple[str, ...]], shapes: list[dict[str, int]] | None) -> 
 
 def composed_sessions(
     gen: Generator, model: SessionModel, real: RealSessions, markers: Markers | None, n: int, seed: int
-) -> Iterator[SynthSession]:
+) -> Iterator[Rendered]:
     """`n` sessions composed from the real normal ones; a share (`anomalous_share`) carries one anomalous code
     path as an extra segment. A normal session holding a learned marker is not used (counted)."""
     cfg = gen.cfg
     rng = random.Random(seed)
-    bases = [(sid, list(gen.visible([e for e in ev if e in gen.by_id]))) for sid, ev in real.normal()]
+    bases = [(s.session_id, list(gen.visible([e for e in s.events if e in gen.by_id]))) for s in real.normal()]
     bases = [(sid, ev) for sid, ev in bases if ev]  # only lines that carry the session key land in a session
     if not bases:
         return
@@ -225,7 +228,7 @@ def composed_sessions(
             label, reasons = 0, []
         clock += rng.expovariate(1.0 / gen.model.session_gap_s)
         sid, lines = gen.fill_session(events, rng, renderer, clock, used, k)
-        yield SynthSession(sid, label, reasons, "composed", -1, "normal", lines, provenance=prov)
+        yield rendered(sid, label, reasons, ("composed", -1, "normal"), lines, composed=prov)
         k += 1
         gen.progress("sessions", k, n)
     gen.caps["composed_short"] += n - k

@@ -38,10 +38,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean, median
+from typing import cast
 
 import numpy as np
 
-from anomalygen.core.sessions import DataFormatError
+from anomalygen.core.sessions import DataFormatError, Session
 from anomalygen.detect.registry import UNSUPERVISED
 from anomalygen.evaluate import arms, metrics
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic
@@ -80,21 +81,30 @@ class TestbedWindows:
 
     __test__ = False
 
-    windows: list[dict]
-    startup: list[dict]
+    windows: list[Session]
+    startup: list[Session]
     faults: list[Interval]
     operations: list[Interval]
     name: str = "test"
 
 
-def read_windows(path: Path) -> list[dict]:
+def read_windows(path: Path) -> list[Session]:
     rows = []
     for n, obj in read_jsonl(path, DataFormatError):
         for key in ("events", "label", "start", "end"):
             if key not in obj:
                 raise DataFormatError(f"{path}:{n}: a window needs {key!r}")
-        rows.append(obj)
+        rows.append(Session.from_dict(obj, f"{path}:{n}", order=n, labelled=True))
     return rows
+
+
+def opens(w: Session) -> float:
+    """The epoch second a window opens (a window's `start`, which `read_windows` found there)."""
+    return float(cast(float, w.start))
+
+
+def span(w: Session) -> tuple[float, float]:
+    return opens(w), float(w.extra["end"])
 
 
 def load_run(
@@ -117,7 +127,7 @@ def load_run(
 
 
 def normal_events(run: TestbedWindows) -> list[list[str]]:
-    return [list(w["events"]) for w in run.windows if int(w["label"]) == 0]
+    return [list(w.events) for w in run.windows if w.label == 0]
 
 
 def oracle_addition(oracle: TestbedWindows, n: int, seed: int) -> list[list[str]]:
@@ -125,9 +135,9 @@ def oracle_addition(oracle: TestbedWindows, n: int, seed: int) -> list[list[str]
     is for; a seeded draw of `n` of them when there are more), then a seeded draw of its steady windows, with
     replacement only once they run out."""
     rng = np.random.default_rng(seed + 7919)
-    normal = [w for w in oracle.windows if int(w["label"]) == 0]
-    over_ops = [list(w["events"]) for w in normal if w.get("operations")]
-    steady = [list(w["events"]) for w in normal if not w.get("operations")]
+    normal = [w for w in oracle.windows if w.label == 0]
+    over_ops = [list(w.events) for w in normal if w.extra.get("operations")]
+    steady = [list(w.events) for w in normal if not w.extra.get("operations")]
     if len(over_ops) >= n:
         return [over_ops[i] for i in sorted(rng.choice(len(over_ops), n, replace=False))] if n > 0 else []
     rest = n - len(over_ops)
@@ -138,15 +148,14 @@ def oracle_addition(oracle: TestbedWindows, n: int, seed: int) -> list[list[str]
     return over_ops + [steady[i] for i in pick]
 
 
-def slots(windows: Sequence[dict], pred: Sequence[int]) -> tuple[list[Window], np.ndarray, np.ndarray]:
+def slots(windows: Sequence[Session], pred: Sequence[int]) -> tuple[list[Window], np.ndarray, np.ndarray]:
     """Windows merged per time slot (start, end): a slot alarms when any of its windows does and is anomalous
     when any is (labels come from time, so a slot's windows agree). One window per slot in the all-server form;
     one per server that printed in the per-server form. Returns the slots, their labels, their alarms."""
     merged: dict[tuple[float, float], list[int]] = {}
     for w, p in zip(windows, pred, strict=True):
-        key = (float(w["start"]), float(w["end"]))
-        got = merged.setdefault(key, [0, 0])
-        got[0] = max(got[0], int(w["label"]))
+        got = merged.setdefault(span(w), [0, 0])
+        got[0] = max(got[0], w.label or 0)
         got[1] = max(got[1], int(p))
     keys = sorted(merged)
     return (
@@ -174,7 +183,7 @@ def additions(
         arms.SYNTHETIC: sample_synthetic(synthetic, n, seed),
         arms.DUPLICATE: arms.duplicate(X_train, y_train, n, 0, seed).X,
         arms.NAIVE: arms.naive(X_train, y_train, n, 0, seed).X,
-        STARTUP: [list(w["events"]) for w in train.startup],
+        STARTUP: [list(w.events) for w in train.startup],
     }
     if inventory:
         seen = {e for x in X_train for e in x}
@@ -207,7 +216,7 @@ def evaluate_testbed(
             f"{len(X_train)} normal training windows and test runs with "
             f"{', '.join(str(len(t.windows)) for t, _ in judged) or 'no'} windows: nothing to evaluate"
         )
-    X_all = [list(w["events"]) for t, _ in judged for w in t.windows]
+    X_all = [list(w.events) for t, _ in judged for w in t.windows]
     bounds = np.cumsum([0] + [len(t.windows) for t, _ in judged])
     rows = []
     for seed in cfg.seeds:
@@ -412,16 +421,16 @@ def coverage(
     """Per planned-operation kind: the statements the test runs' windows over that kind (and over no fault)
     print that the training run never printed, and how many of them at least one synthetic normal session of
     each seed holds."""
-    seen = {e for w in train.windows for e in w["events"]}
+    seen = {e for w in train.windows for e in w.events}
     by_kind: dict[str, set[str]] = {}
     for t in tests:
         kind_of = {o.index: o.kind for o in t.operations}
         for w in t.windows:
-            if int(w["label"]) or not w.get("operations"):
+            if w.label or not w.extra.get("operations"):
                 continue
-            for idx in w["operations"]:
+            for idx in w.extra["operations"]:
                 if idx in kind_of:
-                    by_kind.setdefault(kind_of[idx], set()).update(e for e in w["events"] if e not in seen)
+                    by_kind.setdefault(kind_of[idx], set()).update(e for e in w.events if e not in seen)
     syn = {s: {e for x in xs for e in x} for s, xs in synthetic.items()}
     return [
         {
@@ -706,25 +715,24 @@ def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | Non
 # -- synthetic sessions in both forms ---------------------------------------------------------------------------
 
 
-def read_synthetic(path: Path) -> list[dict]:
-    """The generator's normal sessions (label 0): events, and, when a path was spliced into a host session,
-    the host's index and where the path begins (`host`, `inserted_at`)."""
+def read_synthetic(path: Path) -> list[Session]:
+    """The generator's normal sessions (label 0), whose provenance says, when a path was spliced into a host
+    session, the host's index and where the path begins (`host`, `inserted_at`)."""
     out = []
     for n, obj in read_jsonl(Path(path), DataFormatError):
-        ev = obj.get("events")
-        if not isinstance(ev, list):
+        if not isinstance(obj.get("events"), list):
             raise DataFormatError(f"{path}:{n}: needs an 'events' list")
         if str(obj.get("label")).lower() not in ("0", "normal"):
             continue
-        out.append({"events": [str(e) for e in ev], "host": obj.get("host"), "at": obj.get("inserted_at")})
+        out.append(Session.from_dict(obj, f"{path}:{n}", "synthetic", n))
     return out
 
 
-def path_of(rec: dict, hosts: Sequence[Sequence[str]]) -> list[str] | None:
+def path_of(rec: Session, hosts: Sequence[Sequence[str]]) -> list[str] | None:
     """The code path inside a spliced session: its events less the host session it was spliced into, found from
     the host's index and the insertion point. None when the session does not read back as host[:at] + path +
     host[at:] (a line the generator could not fill was dropped, or the host list differs)."""
-    h, at, ev = rec.get("host"), rec.get("at"), rec["events"]
+    h, at, ev = rec.provenance.get("host"), rec.provenance.get("inserted_at"), rec.events
     if h is None and at is None:  # generated without hosts: the session is the path
         return list(ev)
     if not isinstance(h, int) or not isinstance(at, int) or not 0 <= h < len(hosts):
@@ -737,7 +745,7 @@ def path_of(rec: dict, hosts: Sequence[Sequence[str]]) -> list[str] | None:
 
 
 def respliced(
-    recs: list[dict], hosts: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], seed: int
+    recs: list[Session], hosts: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], seed: int
 ) -> tuple[list[list[str]], int]:
     """The same synthetic sessions in another form: each one's code path taken out of the host it was generated
     in and spliced into a window of `targets` (drawn, with the place, by a generator seeded with `seed`), so that
@@ -784,9 +792,9 @@ class TestbedInputs:
 def split_in_time(run: TestbedWindows, cut: float) -> tuple[TestbedWindows, TestbedWindows]:
     """Windows starting before `cut` train, the rest test (with the faults and operations still under way)."""
     return (
-        TestbedWindows([w for w in run.windows if w["start"] < cut], run.startup, [], [], "train"),
+        TestbedWindows([w for w in run.windows if opens(w) < cut], run.startup, [], [], "train"),
         TestbedWindows(
-            [w for w in run.windows if w["start"] >= cut],
+            [w for w in run.windows if opens(w) >= cut],
             [],
             [f for f in run.faults if f.stop >= cut],
             [o for o in run.operations if o.stop >= cut],
@@ -837,14 +845,14 @@ def evaluate_runs(inp: TestbedInputs, cfg: TestbedEvalConfig, out: Path) -> dict
             tests = [load(k) for k in inp.tests()]
         else:
             if cut is None:  # one cut for both forms: the all-server middle window's start
-                ws = sorted(w["start"] for w in train.windows)
+                ws = sorted(opens(w) for w in train.windows)
                 cut = ws[len(ws) // 2] if ws else 0.0
             train, test = split_in_time(train, cut)
             tests = [test]
         val = load("val") if "val" in inp.runs else None
         oracle = load("oracle") if "oracle" in inp.runs else None
         if form == PER_SERVER:
-            synthetic = {s: [r["events"] for r in rs] for s, rs in recs.items()}
+            synthetic = {s: [r.events for r in rs] for s, rs in recs.items()}
             lost = {str(s): 0 for s in recs}
             cov = coverage(train, tests, synthetic)
         else:
@@ -866,6 +874,6 @@ def evaluate_runs(inp: TestbedInputs, cfg: TestbedEvalConfig, out: Path) -> dict
         if form == ALL_SERVER:
             info["n_train"] = len(normal_events(train))
             info["n_test"] = sum(len(t.windows) for t in tests)
-            info["n_test_anomalous"] = sum(int(w["label"]) for t in tests for w in t.windows)
+            info["n_test_anomalous"] = sum(w.label or 0 for t in tests for w in t.windows)
     info["verdict"] = write_results(rows, out, info, cov)
     return info

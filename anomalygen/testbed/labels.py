@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from anomalygen.core.sessions import Session
 from anomalygen.jsonl import read_jsonl
 
 
@@ -87,12 +88,12 @@ def windows(
     t1: float | None = None,
     prefix: str = "w",
     ops: Sequence[Interval] = (),
-) -> Iterator[dict]:
+) -> Iterator[Session]:
     """Labelled windows over `rows` = (t, event_id, template, ...) sorted by t; empty windows are skipped.
 
-    Sessions in the evaluation harness's JSONL shape: session_id, label, events, templates, plus start/end
-    (epoch seconds), lines, the fault indices/kinds the window overlaps and, when `ops` (planned operations,
-    with their margin) are given, the operations it overlaps (they do not change the label)."""
+    Core `Session`s whose `start` is the epoch second the window opens; `extra` holds its `end`, `lines`, the
+    fault indices/kinds the window overlaps and, when `ops` (planned operations, with their margin) are given,
+    the operations it overlaps (they do not change the label)."""
     if not rows:
         return
     t0 = rows[0][0] if t0 is None else t0
@@ -109,21 +110,19 @@ def windows(
         if hi == lo:
             continue
         hits = overlapping(ws, we, ivs)
-        w = {
-            "session_id": f"{prefix}{i:05d}",
-            "label": int(bool(hits)),
-            "events": [r[1] for r in rows[lo:hi]],
-            "templates": [r[2] for r in rows[lo:hi]],
-            "start": round(ws, 3),
-            "end": round(we, 3),
-            "lines": hi - lo,
-            "faults": hits,
-            "fault_kinds": sorted({kinds[h] for h in hits}),
-        }
+        extra = {"end": round(we, 3), "lines": hi - lo, "faults": hits, "fault_kinds": sorted({kinds[h] for h in hits})}
         if ops:
             op_hits = overlapping(ws, we, ops)
-            w["operations"], w["operation_kinds"] = op_hits, sorted({op_kinds[h] for h in op_hits})
-        yield w
+            extra["operations"], extra["operation_kinds"] = op_hits, sorted({op_kinds[h] for h in op_hits})
+        yield Session(
+            f"{prefix}{i:05d}",
+            int(bool(hits)),
+            [r[1] for r in rows[lo:hi]],
+            [r[2] for r in rows[lo:hi]],
+            start=round(ws, 3),
+            extra=extra,
+            has_event_ids=True,
+        )
 
 
 def per_host_windows(
@@ -135,13 +134,14 @@ def per_host_windows(
     t1: float | None = None,
     ops: Sequence[Interval] = (),
     prefix: str = "w",
-) -> list[dict]:
+) -> list[Session]:
     """`windows` per host: `rows` = (t, host, event_id, template) of any set of logs, one host per log file (or
     whatever the caller names a host), sorted by t. Every host is cut on the same grid from `t0` (default: the
     first row of any host), so window k of one host and window k of another cover the same time, and a slot's
     label is the same on every host (labels come from time intervals, not from where a line was printed).
 
-    The unit is host x window: `session_id` HOST/PREFIXnnnnn, and `host` names the host. Sorted by (start, id)."""
+    The unit is host x window: `session_id` HOST/PREFIXnnnnn, and `extra["host"]` names the host. Sorted by
+    (start, id)."""
     if not rows:
         return []
     t0 = rows[0][0] if t0 is None else t0
@@ -152,7 +152,7 @@ def per_host_windows(
     out = []
     for host in sorted(by_host):
         for w in windows(by_host[host], ivs, size, step, t0, t1, prefix=f"{host}/{prefix}", ops=ops):
-            w["host"] = host
+            w.extra["host"] = host
             out.append(w)
-    out.sort(key=lambda w: (w["start"], w["session_id"]))
+    out.sort(key=lambda w: (w.start, w.session_id))
     return out

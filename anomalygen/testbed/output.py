@@ -6,8 +6,8 @@
 - `templates.csv`, `parse_summary.json`: as `anomalygen parse` writes them.
 - `sessions.jsonl`: time windows over all servers' lines together (`sessions_startup.jsonl`: the same over the
   servers' start-up, before the workload); `sessions_by_server.jsonl` (and `sessions_startup_by_server.jsonl`):
-  the same windows per server (`zk2/w00012`; `labels.per_host_windows`, one stream per log file). Both load
-  with `anomalygen.core.datasets.load_sessions_jsonl`, so
+  the same windows per server (`zk2/w00012`; `labels.per_host_windows`, one stream per log file). Both are rows
+  of core `Session`s and load with `anomalygen.core.datasets.load_sessions_jsonl`, so
   `anomalygen evaluate --dataset OUT/sessions.jsonl` runs on them.
 """
 
@@ -17,11 +17,12 @@ import csv
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from anomalygen.core.formats import LogFormat
+from anomalygen.core.sessions import Session
 from anomalygen.logs.output import EXTRA_COLUMNS, write_templates
 from anomalygen.logs.parse import LogParser
 from anomalygen.testbed.labels import Interval, covering, per_host_windows, windows
@@ -131,14 +132,14 @@ def write_structured(
     }
 
 
-def write_sessions(sessions, path: Path) -> dict:
+def write_sessions(sessions: Iterable[Session], path: Path) -> dict:
     n = anomalous = events = 0
     with open(path, "w", encoding="utf-8") as fh:
         for s in sessions:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(s.to_dict(), ensure_ascii=False) + "\n")
             n += 1
-            anomalous += s["label"]
-            events += s["lines"]
+            anomalous += s.label
+            events += len(s.events)
     return {
         "windows": n,
         "anomalous": anomalous,
@@ -148,10 +149,10 @@ def write_sessions(sessions, path: Path) -> dict:
     }
 
 
-def _by_server(sessions: list[dict]) -> list[dict]:
+def _by_server(sessions: list[Session]) -> list[Session]:
     """Per-host windows as this folder has always written them: the host also under `server` (zk2)."""
     for s in sessions:
-        s["server"] = s["host"]
+        s.extra["server"] = s.extra["host"]
     return sessions
 
 

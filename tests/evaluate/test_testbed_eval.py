@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 
+from anomalygen.core.sessions import Session
 from anomalygen.evaluate import testbed as tb
 from anomalygen.testbed.labels import Interval
 
@@ -17,7 +18,7 @@ def _events(rng, extra=()):
 
 
 def _win(i, events, label=0):
-    return {"session_id": f"w{i}", "events": events, "label": label, "start": 10.0 * i, "end": 10.0 * i + 10}
+    return Session(f"w{i}", label, events, start=10.0 * i, extra={"end": 10.0 * i + 10})
 
 
 def _data():
@@ -54,14 +55,15 @@ def test_arms_and_operator_metrics():
 
 def test_load_run_reads_windows_faults_and_operations(tmp_path):
     (tmp_path / "w").mkdir()
-    (tmp_path / "w" / "sessions.jsonl").write_text(json.dumps(_win(0, ["a"])) + "\n")
+    (tmp_path / "w" / "sessions.jsonl").write_text(json.dumps(_win(0, ["a"]).to_dict()) + "\n")
     (tmp_path / "faults.jsonl").write_text(json.dumps({"index": 0, "kind": "pause", "start": 1.0, "end": 2.0}) + "\n")
     (tmp_path / "operations.jsonl").write_text(
         json.dumps({"index": 1, "kind": "snapshot", "start": 5.0, "end": 6.0, "planned": True}) + "\n"
     )
     run = tb.load_run(tmp_path / "w", tmp_path, margin=1.0)
     assert run.faults == [Interval(1.0, 3.0, 0, "pause")] and run.operations == [Interval(5.0, 7.0, 1, "snapshot")]
-    assert run.startup == [] and len(run.windows) == 1
+    assert run.startup == [] and [w.to_dict() for w in run.windows] == [_win(0, ["a"]).to_dict()]
+    assert tb.span(run.windows[0]) == (0.0, 10.0)
 
 
 def _run(name, windows, faults=(), operations=()):
@@ -70,10 +72,8 @@ def _run(name, windows, faults=(), operations=()):
 
 def test_slots_merge_per_server_windows():
     ws = [
-        {"start": 0.0, "end": 10.0, "label": 0, "events": ["a"], "host": "zk1"},
-        {"start": 0.0, "end": 10.0, "label": 0, "events": ["b"], "host": "zk2"},
-        {"start": 10.0, "end": 20.0, "label": 1, "events": ["a"], "host": "zk1"},
-        {"start": 10.0, "end": 20.0, "label": 1, "events": ["c"], "host": "zk2"},
+        Session(f"{host}/w{k}", k, events, start=10.0 * k, extra={"end": 10.0 * k + 10, "host": host})
+        for k, events, host in ((0, ["a"], "zk1"), (0, ["b"], "zk2"), (1, ["a"], "zk1"), (1, ["c"], "zk2"))
     ]
     wins, y, alarms = tb.slots(ws, [0, 1, 0, 0])
     assert [(w.start, w.alarm) for w in wins] == [(0.0, True), (10.0, False)]
@@ -84,7 +84,7 @@ def test_oracle_arm_trains_on_the_oracle_runs_windows(monkeypatch):
     train, test, synthetic = _data()
     oracle_windows = [_win(i, ["o1", "o2"]) for i in range(3)] + [_win(3 + i, ["a"]) for i in range(60)]
     for w in oracle_windows[:3]:
-        w["operations"] = [7]
+        w.extra["operations"] = [7]
     oracle = _run("oracle", oracle_windows, operations=[Interval(0.0, 30.0, 7, "leader_handover")])
     added = tb.additions(train, synthetic[0], 0, inventory=["a", "b", "c", "z1", "z2"], oracle=oracle)
     assert len(added["oracle"]) == 40 and added["oracle"][:3] == [["o1", "o2"]] * 3  # every operation window
@@ -172,9 +172,10 @@ def test_form_is_chosen_on_validation_rows_only():
 def test_respliced_moves_the_same_paths_into_other_windows():
     hosts = [["a", "b"], ["c"]]
     recs = [
-        {"events": ["a", "p", "q", "b"], "host": 0, "at": 1},
-        {"events": ["c", "r"], "host": 1, "at": 1},
-        {"events": ["a", "x"], "host": 0, "at": 1},  # does not read back as host[:at] + path + host[at:]
+        Session("s0", 0, ["a", "p", "q", "b"], provenance={"host": 0, "inserted_at": 1}),
+        Session("s1", 0, ["c", "r"], provenance={"host": 1, "inserted_at": 1}),
+        # does not read back as host[:at] + path + host[at:]
+        Session("s2", 0, ["a", "x"], provenance={"host": 0, "inserted_at": 1}),
     ]
     assert tb.path_of(recs[0], hosts) == ["p", "q"] and tb.path_of(recs[2], hosts) is None
     targets = [["t1", "t2", "t3"]]
@@ -189,7 +190,7 @@ def test_respliced_moves_the_same_paths_into_other_windows():
 def test_coverage_counts_unseen_operation_statements_in_synthetic_sessions():
     train = _run("train", [_win(0, ["a", "b"])])
     w1, w2 = _win(1, ["a", "r", "q"]), _win(2, ["s", "x"], label=1)
-    w1["operations"], w2["operations"] = [3], [3]  # w2 also overlaps a fault: not counted
+    w1.extra["operations"], w2.extra["operations"] = [3], [3]  # w2 also overlaps a fault: not counted
     test = _run("test1", [w1, w2], operations=[Interval(10.0, 25.0, 3, "leader_handover")])
     (c,) = tb.coverage(train, [test], {0: [["a", "r"]], 1: [["q", "r", "zz"]]})
     assert c["kind"] == "leader_handover" and c["unseen"] == 2 and c["statements"] == ["q", "r"]

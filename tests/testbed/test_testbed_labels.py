@@ -6,6 +6,7 @@ import json
 import pytest
 
 from anomalygen.core.datasets import load_sessions_jsonl
+from anomalygen.core.sessions import Session
 from anomalygen.testbed.labels import (
     Interval,
     LabelError,
@@ -54,12 +55,14 @@ def test_window_grid():
 def test_windows_label_skip_empty_and_keep_order():
     rows = [(0.5, "A", "a"), (3, "B", "b"), (12, "C", "c"), (31, "D", "d"), (32, "E", "e")]
     ivs = intervals([rec(0, "leader_kill", 11, 13)], margin=2)  # [11, 15]
-    got = list(windows(rows, ivs, 10, t0=0, t1=35))
+    cut = list(windows(rows, ivs, 10, t0=0, t1=35))
+    assert all(isinstance(w, Session) for w in cut) and [w.start for w in cut] == [0, 10, 30]
+    got = [w.to_dict() for w in cut]  # the rows sessions.jsonl holds
     assert [w["session_id"] for w in got] == ["w00000", "w00001", "w00003"]  # [20, 30) is empty
     assert [w["label"] for w in got] == [0, 1, 0]
     assert got[1]["events"] == ["C"] and got[1]["faults"] == [0] and got[1]["fault_kinds"] == ["leader_kill"]
     assert got[2]["events"] == ["D", "E"] and got[2]["templates"] == ["d", "e"] and got[2]["lines"] == 2
-    sliding = list(windows(rows, ivs, 10, step=5, t0=0, t1=35, prefix="zk1/w"))
+    sliding = [w.to_dict() for w in windows(rows, ivs, 10, step=5, t0=0, t1=35, prefix="zk1/w")]
     # [5,15) and [10,20) hold C inside [11,15]; [15,25) touches the interval but is empty, so it is skipped
     assert [w["session_id"] for w in sliding] == ["zk1/w00000", "zk1/w00001", "zk1/w00002", "zk1/w00005", "zk1/w00006"]
     assert [w["label"] for w in sliding] == [0, 1, 1, 0, 0]
@@ -172,7 +175,7 @@ def test_per_host_windows_of_two_hosts():
     ]
     fault = [Interval(110.0, 115.0, 0, "pause")]
     op = [Interval(130.0, 135.0, 1, "graceful_restart")]
-    ws = per_host_windows(rows, fault, 10.0, ops=op)
+    ws = [w.to_dict() for w in per_host_windows(rows, fault, 10.0, ops=op)]
     got = [(w["session_id"], w["host"], w["start"], w["events"], w["label"], w["operations"]) for w in ws]
     assert got == [
         ("db/w00000", "db", 100.0, ["e2"], 0, []),
@@ -220,8 +223,8 @@ def test_windows_note_planned_operations_without_changing_labels():
     rows = [(float(t), "E1", "tpl") for t in range(0, 40, 2)]
     faults = [Interval(5.0, 8.0, 0, "pause")]
     ops = [Interval(21.0, 24.0, 1, "graceful_restart")]
-    got = list(windows(rows, faults, 10.0, t0=0.0, t1=39.0, ops=ops))
+    got = [w.to_dict() for w in windows(rows, faults, 10.0, t0=0.0, t1=39.0, ops=ops)]
     assert [w["label"] for w in got] == [1, 0, 0, 0]
     assert [w["operations"] for w in got] == [[], [], [1], []]
     assert got[2]["operation_kinds"] == ["graceful_restart"]
-    assert "operations" not in next(windows(rows, faults, 10.0, t0=0.0, t1=39.0))
+    assert "operations" not in next(windows(rows, faults, 10.0, t0=0.0, t1=39.0)).to_dict()

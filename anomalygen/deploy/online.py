@@ -35,6 +35,11 @@ LINE_BITS = 40  # a kept line's place: file index << LINE_BITS | line number
 
 @dataclass(slots=True)
 class OpenSession:
+    """A session while its lines stream in: the in-progress builder, not a finished core `Session`. It stays
+    its own type when it closes, because what scores and explains it reads its codes into the shared event table
+    and the place and text of its kept lines, which a `Session` (lists of event ids) does not carry and which
+    converting each closed session would rebuild for nothing."""
+
     key: str
     first: int  # number of the parsed line that opened it: sessions sort by it into log order
     names: list[str]  # event id of each code: one table shared by a Sessionizer

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from anomalygen.cli import app
 from anomalygen.core.formats import LogFormat
 from anomalygen.core.session_spec import SessionSpec
+from anomalygen.core.sessions import Session
 from anomalygen.logs.parse import LogParser, ParsedLine
 from anomalygen.logs.sessions import (
     attach_labels,
@@ -88,6 +89,10 @@ def test_zookeeper_windows_keep_every_line(data_dir, stmt):
     assert sum(len(s.events) for s in fixed) == 2000
     assert all(s.label is None for s in fixed)
     nodes = list(group(lines, SessionSpec.parse("field:Node"), fmt))
+    # every kind of cut hands out the core record, unlabelled until labels are joined
+    counted = list(group(lines, SessionSpec.parse("window:count:500"), fmt))
+    assert all(isinstance(s, Session) and s.source == "real" for s in fixed + nodes + counted)
+    assert all(s.extra["lines"] == len(s.events) and isinstance(s.start, str) for s in fixed + nodes + counted)
     assert sum(len(s.events) for s in nodes) == 2000 and len(nodes) > 5
     assert timestamp_getter(fmt)(lines[0]) is not None
 
@@ -114,8 +119,10 @@ def test_sessions_cli(tmp_path, data_dir, fixtures):
         ],
     )
     assert res.exit_code == 0, res.output
-    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    lines = out.read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(x) for x in lines]
     assert rows and all(r["session_id"].startswith("blk_") for r in rows)
+    assert [json.dumps(Session.from_dict(r).to_dict(), ensure_ascii=False) for r in rows] == lines
     # a line naming several blocks (266 of them here) goes to each block, once
     text = (data_dir / "hdfs" / "HDFS_2k.log").read_text().splitlines()
     expected = sum(len(set(re.findall(r"blk_-?\d+", ln))) for ln in text)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from anomalygen.cli import app
 from anomalygen.core.datasets import load_label_csv, load_sessions_jsonl
+from anomalygen.core.sessions import Session
 from anomalygen.source.inventory import build_inventory
 
 FIX = Path(__file__).parent / "fixtures"
@@ -171,10 +172,31 @@ def _hosts(tmp: Path) -> Path:
     return p
 
 
-def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tmp_path):
+def _handed_out(monkeypatch) -> list:
+    """What the generator hands the writer, recorded on the way."""
+    from anomalygen.synthesis import output
+
+    seen: list = []
+    write = output.write_sessions
+    monkeypatch.setattr(output, "write_sessions", lambda sessions, *a: write(seen.extend(sessions) or seen, *a))
+    return seen
+
+
+def _rows_are_the_sessions(out: Path, handed: list) -> None:
+    """sessions.jsonl is the core Sessions the generator made, row for row, byte for byte."""
+    lines = (out / "sessions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert handed and all(isinstance(r.session, Session) and r.session.source == "synthetic" for r in handed)
+    assert lines == [json.dumps(r.session.to_dict(), ensure_ascii=False) for r in handed]
+    assert lines == [json.dumps(Session.from_dict(json.loads(x)).to_dict(), ensure_ascii=False) for x in lines]
+    assert all(r.session.events == [ln.stmt.id for ln in r.lines] for r in handed)
+
+
+def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tmp_path, monkeypatch):
     from anomalygen.synthesis.compose import load_session_model
 
+    handed = _handed_out(monkeypatch)
     out = gen(tmp_path, "--logs", str(FIX / "hdfsish.log"), "--n", "120", "--seed", "5")
+    _rows_are_the_sessions(out, handed)
     sessions = [json.loads(x) for x in (out / "sessions.jsonl").read_text().splitlines()]
     assert len(sessions) == 120 and all(s["entry"] == "composed" and "provenance" in s for s in sessions)
     assert sum(s["label"] == 0 for s in sessions) > 90
@@ -202,7 +224,9 @@ def test_composed_sessions_resessionize_to_sessions_jsonl_and_load_as_a_model(tm
     assert doc["manifest"]["real_sessions"]["logs"] == [str(FIX / "hdfsish.log")]
     bases = [s["events"] for s in sessions if s["label"] == 0][:10]
     assert model.compose(bases, 30, 1) == model.compose(bases, 30, 1)
+    handed.clear()
     off = gen(tmp_path / "off", "--logs", str(FIX / "hdfsish.log"), "--n", "20", "--session-model", "off")
+    _rows_are_the_sessions(off, handed)
     assert not (off / "session_model.json").exists()
     assert all(json.loads(x)["entry"] != "composed" for x in (off / "sessions.jsonl").read_text().splitlines())
 

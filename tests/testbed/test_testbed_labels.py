@@ -157,6 +157,9 @@ def test_build_outputs_from_three_logs(tmp_path):
     assert {s.session_id for s in by_server} >= {"zk1/w00000", "zk2/w00001", "zk3/w00002"}
     assert all(s.label == 1 for s in by_server if s.session_id in ("zk1/w00001", "zk2/w00001", "zk3/w00002"))
     assert all(s.label == 0 for s in by_server if s.session_id.endswith("w00000"))
+    for name in ("sessions.jsonl", "sessions_by_server.jsonl", "sessions_startup.jsonl"):
+        lines = (tmp_path / name).read_text(encoding="utf-8").splitlines()  # the rows of core Sessions, as they were
+        assert lines == [json.dumps(Session.from_dict(json.loads(x)).to_dict(), ensure_ascii=False) for x in lines]
     startup = [json.loads(ln) for ln in (tmp_path / "sessions_startup_by_server.jsonl").read_text().splitlines()]
     assert [(w["host"], w["server"], w["lines"]) for w in startup] == [("zk1", "zk1", 1)]
     assert (tmp_path / "templates.csv").exists()

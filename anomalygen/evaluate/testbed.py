@@ -21,49 +21,45 @@ Session forms: `all-server` (a 10 s window over every server's lines together) a
 server, each cut into the same 10 s windows: the unit a detector scores is server x window). An operator hears
 one alarm per time slot whichever server raised it, so per-server predictions are merged per slot (a slot alarms
 when any server's window does) before the operator metrics, the units and window F1: both forms are judged on
-the same slots. Which form the verdict uses is chosen on a validation run alone (`choose_form`), never on a test
-run.
+the same slots. Which form the verdict uses is chosen on a validation run alone (`testbed_units.choose_form`),
+never on a test run.
 
-Units: each fault and each planned operation of each test run, alarmed or not, paired across arms by (run,
-index, seed, detector): McNemar's exact test over the discordant pairs, synthetic against each control, and a
-paired t-test over runs x seeds of the share of planned restarts alarmed (`paired_tests`).
+Where the rest lives: reading runs' windows and synthetic sessions in `testbed_windows.py`, the units, paired tests
+and acceptance figures in `testbed_units.py`, the files and markdown in `testbed_report.py`.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import mean, median
-from typing import cast
+from statistics import median
 
 import numpy as np
 
-from anomalygen.core.sessions import DataFormatError, Session
+from anomalygen.core.sessions import Session
 from anomalygen.detect.registry import UNSUPERVISED
-from anomalygen.evaluate import arms, metrics
+from anomalygen.evaluate import arms
 from anomalygen.evaluate.alarms import fit_predict, sample_synthetic
 from anomalygen.evaluate.metrics import anomaly_metrics
 from anomalygen.evaluate.operator import Window, operator_metrics
-from anomalygen.jsonl import read_jsonl
-from anomalygen.testbed.labels import Interval, intervals, read_faults
-
-STARTUP = "startup"
-ARMS = (arms.BASELINE, arms.SYNTHETIC, arms.DUPLICATE, arms.NAIVE, arms.INVENTORY_RANDOM, STARTUP, arms.ORACLE)
-CONTROLS = (arms.DUPLICATE, arms.NAIVE, arms.INVENTORY_RANDOM, STARTUP)  # what the synthetic arm must beat
-ALL_SERVER, PER_SERVER = "all-server", "per-server"
-FORMS = (ALL_SERVER, PER_SERVER)
-# the windows files of each form in a windowed run's folder (`testbed/output.py` writes both)
-FORM_FILES = {
-    ALL_SERVER: ("sessions.jsonl", "sessions_startup.jsonl"),
-    PER_SERVER: ("sessions_by_server.jsonl", "sessions_startup_by_server.jsonl"),
-}
-RESTARTS = ("graceful_restart", "leader_handover", "rolling_restart")  # the planned restarts the issue is about
-SEQUENCE_MODELS = ("DeepLog", "LogAnomaly", "Transformer")
-MEAN = "mean of all"  # the row that averages every detector
+from anomalygen.evaluate.testbed_report import write_results
+from anomalygen.evaluate.testbed_units import ARMS, RESTARTS, STARTUP
+from anomalygen.evaluate.testbed_windows import (
+    ALL_SERVER,
+    FORMS,
+    PER_SERVER,
+    TestbedWindows,
+    host_list,
+    inventory_ids,
+    load_run,
+    normal_events,
+    opens,
+    read_synthetic,
+    respliced,
+    span,
+    split_in_time,
+)
 
 
 @dataclass
@@ -72,62 +68,6 @@ class TestbedEvalConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     epochs: int | None = None
     margin: float = 10.0
-
-
-@dataclass
-class TestbedWindows:
-    """One run's windows (`sessions.jsonl` rows), start-up windows, fault and planned-operation intervals; its
-    name in the evaluation (train, val, test1, ...)."""
-
-    __test__ = False
-
-    windows: list[Session]
-    startup: list[Session]
-    faults: list[Interval]
-    operations: list[Interval]
-    name: str = "test"
-
-
-def read_windows(path: Path) -> list[Session]:
-    rows = []
-    for n, obj in read_jsonl(path, DataFormatError):
-        for key in ("events", "label", "start", "end"):
-            if key not in obj:
-                raise DataFormatError(f"{path}:{n}: a window needs {key!r}")
-        rows.append(Session.from_dict(obj, f"{path}:{n}", order=n, labelled=True))
-    return rows
-
-
-def opens(w: Session) -> float:
-    """The epoch second a window opens (a window's `start`, which `read_windows` found there)."""
-    return float(cast(float, w.start))
-
-
-def span(w: Session) -> tuple[float, float]:
-    return opens(w), float(w.extra["end"])
-
-
-def load_run(
-    windows_dir: Path, run_dir: Path, margin: float, form: str = ALL_SERVER, name: str = "test"
-) -> TestbedWindows:
-    """Windows built into `windows_dir` (see `runner.relabel`) in the given form, and the records of the testbed
-    run `run_dir`."""
-    if form not in FORM_FILES:
-        raise ValueError(f"session form {form!r}: expected one of {', '.join(FORMS)}")
-    main, start = FORM_FILES[form]
-    ops = run_dir / "operations.jsonl"
-    startup = windows_dir / start
-    return TestbedWindows(
-        read_windows(windows_dir / main),
-        read_windows(startup) if startup.is_file() else [],
-        intervals(read_faults(run_dir / "faults.jsonl"), margin),
-        intervals(read_faults(ops), margin, planned=True) if ops.is_file() else [],
-        name,
-    )
-
-
-def normal_events(run: TestbedWindows) -> list[list[str]]:
-    return [list(w.events) for w in run.windows if w.label == 0]
 
 
 def oracle_addition(oracle: TestbedWindows, n: int, seed: int) -> list[list[str]]:
@@ -266,152 +206,6 @@ def _row(run: TestbedWindows, role: str, form: str, model: str, arm: str, seed: 
     }
 
 
-# -- the session form, chosen on validation ---------------------------------------------------------------------
-
-
-def validation_score(rows: list[dict]) -> float | None:
-    """The validation criterion of one form: the mean over detectors, arms and seeds of (share of the validation
-    run's faults detected - share of its planned operations with a false alarm). It rewards what the issue asks
-    for (faults caught, operations left quiet) and nothing else; None without validation rows."""
-    vals = [
-        (r["faults_detected"] / r["faults_total"] if r["faults_total"] else 0.0)
-        - (r["operations_alarmed"] / r["operations_total"] if r["operations_total"] else 0.0)
-        for r in rows
-        if r["role"] == "val"
-    ]
-    return round(mean(vals), 4) if vals else None
-
-
-def choose_form(rows: list[dict]) -> tuple[str, dict[str, float | None]]:
-    """The form with the higher validation score (`validation_score`, over rows of role `val` only: the test
-    runs never take part); a tie, or no validation run, keeps all-server, today's form."""
-    scores = {f: validation_score([r for r in rows if r["form"] == f]) for f in FORMS}
-    scores = {f: s for f, s in scores.items() if any(r["form"] == f for r in rows)}
-    best = ALL_SERVER
-    per, whole = scores.get(PER_SERVER), scores.get(ALL_SERVER)
-    if per is not None and (whole is None or per > whole):
-        best = PER_SERVER
-    if best not in scores and scores:
-        best = next(iter(scores))
-    return best, scores
-
-
-# -- units and paired tests -------------------------------------------------------------------------------------
-
-
-def units(rows: list[dict]) -> list[dict]:
-    """One row per (form, test run, detector, arm, seed, fault or operation): alarmed or not (a fault: detected,
-    i.e. some alarmed slot overlaps it with its margin; an operation: some slot over it that overlaps no fault
-    alarmed)."""
-    out = []
-    for r in rows:
-        if r["role"] != "test":
-            continue
-        base = {k: r[k] for k in ("form", "run", "model", "arm", "seed")}
-        for f in r["per_fault"]:
-            out.append(
-                {**base, "unit": "fault", "kind": f["kind"], "index": f["index"], "alarmed": int(f["detected"])}
-                | {"ttd_s": f["ttd_s"]}
-            )
-        for o in r["per_operation"]:
-            out.append(
-                {**base, "unit": "operation", "kind": o["kind"], "index": o["index"], "alarmed": int(o["alarms"] > 0)}
-                | {"ttd_s": None}
-            )
-    return out
-
-
-def write_units(us: list[dict], path: Path) -> None:
-    cols = ["form", "run", "model", "arm", "seed", "unit", "kind", "index", "alarmed", "ttd_s"]
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, cols)
-        w.writeheader()
-        for u in us:
-            w.writerow({k: ("" if u[k] is None else u[k]) for k in cols})
-
-
-def _restart_units(us: list[dict], form: str) -> dict[tuple, int]:
-    """(model, arm, run, seed, index) -> alarmed, for the planned restarts of one form."""
-    return {
-        (u["model"], u["arm"], u["run"], u["seed"], u["index"]): u["alarmed"]
-        for u in us
-        if u["form"] == form and u["unit"] == "operation" and u["kind"] in RESTARTS
-    }
-
-
-def mcnemar(a: Sequence[int], b: Sequence[int]) -> dict:
-    """McNemar's exact test on paired 0/1 outcomes (`metrics.mcnemar`, with 1 as the outcome it counts):
-    `a_only` pairs where a is 1 and b is 0, `b_only` the other way; the two-sided binomial p of the discordant
-    pairs (1.0 when there is none)."""
-    if len(a) != len(b):
-        raise ValueError(f"mcnemar: {len(a)} outcomes against {len(b)}")
-    r = metrics.mcnemar(np.ones(len(a), dtype=bool), a, b)
-    return {"pairs": len(a), "a_only": r["a_only_correct"], "b_only": r["b_only_correct"], "p": r["p_value"]}
-
-
-def paired_t(a: Sequence[float], b: Sequence[float]) -> dict:
-    """Paired t-test (scipy's ttest_rel) of a against b; t and p are None when it is undefined (fewer than two
-    pairs, or every difference the same)."""
-    from scipy.stats import ttest_rel
-
-    d = [x - y for x, y in zip(a, b, strict=True)]
-    if len(d) < 2 or max(d) == min(d):
-        return {"pairs": len(d), "mean_diff": round(mean(d), 4) if d else None, "t": None, "p": None}
-    res = ttest_rel(a, b)
-    return {"pairs": len(d), "mean_diff": round(mean(d), 4), "t": float(res.statistic), "p": float(res.pvalue)}
-
-
-def restart_shares(us: list[dict], form: str) -> dict[tuple[str, str], dict[tuple, float]]:
-    """(model, arm) -> {(run, seed): share of that run's planned restarts alarmed}, plus (MEAN, arm) averaging
-    the detectors per (run, seed)."""
-    got: dict[tuple, list[int]] = {}
-    for (model, arm, run, seed, _i), alarmed in _restart_units(us, form).items():
-        got.setdefault((model, arm, run, seed), []).append(alarmed)
-    out: dict[tuple[str, str], dict[tuple, float]] = {}
-    for (model, arm, run, seed), vals in got.items():
-        out.setdefault((model, arm), {})[(run, seed)] = mean(vals)
-    for arm in {a for _m, a in list(out)}:
-        per = [v for (m, a), v in out.items() if a == arm and m != MEAN]
-        keys = set.intersection(*(set(p) for p in per)) if per else set()
-        out[(MEAN, arm)] = {k: mean(p[k] for p in per) for k in keys}
-    return out
-
-
-def paired_tests(us: list[dict], form: str, against: Sequence[str] = (*CONTROLS, arms.BASELINE)) -> list[dict]:
-    """Synthetic against each other arm, over the planned restarts of the test runs, per detector and for all
-    detectors together (MEAN): McNemar over the units (run x restart x seed, and x detector for MEAN) and a
-    paired t-test over runs x seeds of the share of restarts alarmed (for MEAN: the detectors' mean share)."""
-    ru = _restart_units(us, form)
-    shares = restart_shares(us, form)
-    models = sorted({k[0] for k in ru})
-    out = []
-    for other in against:
-        for model in [*models, MEAN]:
-            keys = sorted(
-                (m, run, seed, i)
-                for (m, arm, run, seed, i) in ru
-                if arm == arms.SYNTHETIC and (model == MEAN or m == model) and (m, other, run, seed, i) in ru
-            )
-            if not keys:
-                continue
-            syn = [ru[(m, arms.SYNTHETIC, run, seed, i)] for m, run, seed, i in keys]
-            oth = [ru[(m, other, run, seed, i)] for m, run, seed, i in keys]
-            s_sh, o_sh = shares.get((model, arms.SYNTHETIC), {}), shares.get((model, other), {})
-            both = sorted(set(s_sh) & set(o_sh))
-            out.append(
-                {
-                    "form": form,
-                    "model": model,
-                    "against": other,
-                    "synthetic_share": round(mean(syn), 4),
-                    "other_share": round(mean(oth), 4),
-                    "mcnemar": mcnemar(syn, oth),
-                    "ttest": paired_t([s_sh[k] for k in both], [o_sh[k] for k in both]),
-                }
-            )
-    return out
-
-
 # -- coverage of operation statements by synthetic sessions -----------------------------------------------------
 
 
@@ -443,331 +237,6 @@ def coverage(
     ]
 
 
-# -- summary ----------------------------------------------------------------------------------------------------
-
-
-def _avg(rows: list[dict], key: str) -> str:
-    vals = [r[key] for r in rows if r.get(key) is not None]
-    return f"{mean(vals):.1f}" if vals else "-"
-
-
-def _p(x: float | None) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3g}"
-
-
-def summary_markdown(rows: list[dict], note: str = "") -> str:
-    """The operator tables over the rows given (one form, test rows; rows without a role count as test rows)."""
-    rows = [r for r in rows if r.get("role", "test") == "test"]
-    models = list(dict.fromkeys(r["model"] for r in rows))
-    arm_list = [a for a in ARMS if any(r["arm"] == a for r in rows)]
-    seeds = sorted({r["seed"] for r in rows})
-    runs = list(dict.fromkeys(r.get("run", "test") for r in rows))
-    out = [
-        "## Testbed: operator metrics (mean over test runs "
-        + ", ".join(runs)
-        + " and seeds "
-        + ", ".join(map(str, seeds))
-        + ")",
-        "",
-        note,
-        "",
-        "| detector | arm | faults detected | median time to detect (s) | false alarms/h, steady | false alarms/h, "
-        "planned operations | operations alarmed | window F1 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for m in models:
-        for a in arm_list:
-            got = [r for r in rows if r["model"] == m and r["arm"] == a]
-            if not got:
-                continue
-            out.append(
-                f"| {m} | {a} | {_avg(got, 'faults_detected')} of {mean(r['faults_total'] for r in got):g} | "
-                f"{_avg(got, 'median_ttd_s')} | {_avg(got, 'fa_per_hour_steady')} | "
-                f"{_avg(got, 'fa_per_hour_operations')} | {_avg(got, 'operations_alarmed')} of "
-                f"{mean(r['operations_total'] for r in got):g} | {mean(r['f1'] for r in got):.3f} |"
-            )
-    out += [
-        "",
-        "### Faults detected per kind (all detectors, runs and seeds together)",
-        "",
-        "| fault kind | " + " | ".join(arm_list) + " |",
-        "|---|" + "---|" * len(arm_list),
-    ]
-    kinds = sorted({f["kind"] for r in rows for f in r["per_fault"]})
-    for k in [*kinds, "all"]:
-        cells = []
-        for a in arm_list:
-            fs = [f for r in rows if r["arm"] == a for f in r["per_fault"] if k in ("all", f["kind"])]
-            ttd = [f["ttd_s"] for f in fs if f["detected"]]
-            cells.append(f"{len(ttd)}/{len(fs)}" + (f", median {median(ttd):.0f} s" if ttd else ""))
-        out.append(f"| {k} | " + " | ".join(cells) + " |")
-    out += [
-        "",
-        "### Planned operations with at least one false alarm (all detectors, runs and seeds together)",
-        "",
-        "| operation kind | " + " | ".join(arm_list) + " |",
-        "|---|" + "---|" * len(arm_list),
-    ]
-    for k in sorted({o["kind"] for r in rows for o in r["per_operation"]}):
-        cells = []
-        for a in arm_list:
-            ops = [o for r in rows if r["arm"] == a for o in r["per_operation"] if o["kind"] == k]
-            cells.append(f"{sum(o['alarms'] > 0 for o in ops)}/{len(ops)}")
-        out.append(f"| {k} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
-
-
-def restart_table(us: list[dict], form: str) -> str:
-    """Share of planned restarts (the three restart kinds together) with a false alarm, per arm, for the sequence
-    models and the mean of every detector (other detectors below them)."""
-    shares = restart_shares(us, form)
-    arm_list = [a for a in ARMS if any(a == k[1] for k in shares)]
-    models = sorted({m for m, _a in shares if m != MEAN})
-    order = [m for m in SEQUENCE_MODELS if m in models] + [MEAN] + [m for m in models if m not in SEQUENCE_MODELS]
-    ru = _restart_units(us, form)
-    out = ["| detector | " + " | ".join(arm_list) + " |", "|---|" + "---|" * len(arm_list)]
-    for m in order:
-        cells = []
-        for a in arm_list:
-            vals = [v for (mm, aa, *_k), v in ru.items() if aa == a and (m == MEAN or mm == m)]
-            cells.append(f"{mean(vals):.2f} ({sum(vals)}/{len(vals)})" if vals else "-")
-        out.append(f"| {'**' + m + '**' if m == MEAN else m} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
-
-
-def tests_table(tests: list[dict]) -> str:
-    out = [
-        "| detector | synthetic vs | synthetic share | other share | McNemar: only synthetic / only other alarmed, "
-        "p | paired t over runs x seeds: mean diff, t, p |",
-        "|---|---|---|---|---|---|",
-    ]
-    for t in tests:
-        mc, tt = t["mcnemar"], t["ttest"]
-        out.append(
-            f"| {t['model']} | {t['against']} | {t['synthetic_share']:.2f} | {t['other_share']:.2f} | "
-            f"{mc['a_only']} / {mc['b_only']} of {mc['pairs']}, p {_p(mc['p'])} | "
-            f"{_p(tt['mean_diff'])}, {_p(tt['t'])}, p {_p(tt['p'])} |"
-        )
-    return "\n".join(out) + "\n"
-
-
-def coverage_table(cov: list[dict]) -> str:
-    out = [
-        "| operation kind | statements its windows print that training never did | of them in a synthetic normal "
-        "session (per seed) |",
-        "|---|---|---|",
-    ]
-    for c in cov:
-        per = ", ".join(f"seed {s}: {n}" for s, n in c["in_synthetic"].items()) or "-"
-        out.append(f"| {c['kind']} | {c['unseen']} | {per} |")
-    return "\n".join(out) + "\n"
-
-
-def acceptance(rows: list[dict], us: list[dict], tests: list[dict], form: str, window: float, alpha: float = 0.05):
-    """The issue's acceptance figures for one form, per sequence model and for the mean of all detectors: the
-    share of planned restarts alarmed (baseline, synthetic, oracle), whether synthetic at least halves the
-    baseline's, whether it is below every control with McNemar p < alpha, whether faults detected fell for any
-    fault kind, and how far the median time to detect moved (at most one window allowed)."""
-    ru = _restart_units(us, form)
-    models = sorted({k[0] for k in ru})
-    out = []
-    for model in [m for m in SEQUENCE_MODELS if m in models] + [MEAN]:
-
-        def share(arm: str, model: str = model) -> float | None:
-            vals = [v for (m, a, *_k), v in ru.items() if a == arm and (model == MEAN or m == model)]
-            return mean(vals) if vals else None
-
-        def faults(arm: str, model: str = model) -> list[dict]:
-            return [
-                f
-                for r in rows
-                if r["form"] == form and r["role"] == "test" and r["arm"] == arm and model in (MEAN, r["model"])
-                for f in r["per_fault"]
-            ]
-
-        base, syn = share(arms.BASELINE), share(arms.SYNTHETIC)
-        vs = [t for t in tests if t["model"] == model and t["against"] in CONTROLS]
-        below = bool(vs) and all(t["synthetic_share"] < t["other_share"] and t["mcnemar"]["p"] < alpha for t in vs)
-        fb, fs = faults(arms.BASELINE), faults(arms.SYNTHETIC)
-        fell = sorted(
-            k
-            for k in {f["kind"] for f in fb}
-            if sum(f["detected"] for f in fs if f["kind"] == k) < sum(f["detected"] for f in fb if f["kind"] == k)
-        )
-        tb_ = [f["ttd_s"] for f in fb if f["detected"]]
-        ts_ = [f["ttd_s"] for f in fs if f["detected"]]
-        grew = round(median(ts_) - median(tb_), 1) if tb_ and ts_ else None
-        out.append(
-            {
-                "model": model,
-                "baseline": base,
-                "synthetic": syn,
-                "oracle": share(arms.ORACLE),
-                "halved": base is not None and syn is not None and syn <= base / 2,
-                "below_every_control": below,
-                "max_p_vs_controls": max((t["mcnemar"]["p"] for t in vs), default=None),
-                "fault_kinds_fell": fell,
-                "median_ttd_change_s": grew,
-                "ttd_within_one_window": grew is not None and grew <= window,
-            }
-        )
-    return out
-
-
-def acceptance_table(acc: list[dict]) -> str:
-    def f(x):
-        return "-" if x is None else f"{x:.2f}"
-
-    out = [
-        "| detector | restarts alarmed: baseline | synthetic | oracle | halved | below every control (McNemar "
-        "p < 0.05; largest p) | fault kinds detected less | median time to detect, change (s) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for a in acc:
-        out.append(
-            f"| {a['model']} | {f(a['baseline'])} | {f(a['synthetic'])} | {f(a['oracle'])} | "
-            f"{'yes' if a['halved'] else 'no'} | {'yes' if a['below_every_control'] else 'no'} "
-            f"({_p(a['max_p_vs_controls'])}) | {', '.join(a['fault_kinds_fell']) or 'none'} | "
-            f"{_p(a['median_ttd_change_s'])} ({'within' if a['ttd_within_one_window'] else 'not within'} one window) |"
-        )
-    return "\n".join(out) + "\n"
-
-
-def write_results(rows: list[dict], out: Path, info: dict, cov: list[dict] | None = None) -> dict:
-    """testbed.json (info, rows, form choice, tests, coverage), units.csv, tests.json and summary.md; returns
-    what summary.md rests on (the chosen form, its scores, the tests)."""
-    out.mkdir(parents=True, exist_ok=True)
-    for r in rows:  # rows made before forms and roles existed read as one all-server test run
-        r.setdefault("form", ALL_SERVER)
-        r.setdefault("role", "test")
-        r.setdefault("run", "test")
-    form, scores = choose_form(rows)
-    us = units(rows)
-    write_units(us, out / "units.csv")
-    forms = [f for f in FORMS if any(r["form"] == f for r in rows)]
-    tests = {f: paired_tests(us, f) for f in forms}
-    window = float(info.get("window") or 10.0)
-    acc = acceptance(rows, us, tests.get(form, []), form, window)
-    verdict = {"form": form, "validation_scores": scores, "acceptance": acc, "tests": tests}
-    (out / "tests.json").write_text(json.dumps(verdict, indent=1) + "\n", encoding="utf-8")
-    doc = {"info": info, "verdict": verdict, "coverage": cov or [], "rows": rows}
-    (out / "testbed.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    note = (
-        f"Train: {info.get('train')} ({info.get('n_train')} normal windows); test: {info.get('test')} "
-        f"({info.get('n_test')} windows, {info.get('n_test_anomalous')} in fault intervals + "
-        f"{info.get('margin')} s margin). Windows of {info.get('window')} s; in the per-server form a time slot "
-        "alarms when any server's window does, so both forms are judged on the same slots. An alarm is raised "
-        "when its window closes. Each detector at its natural threshold (no anomaly in training to tune one)."
-    )
-    if scores.get(form) is not None:
-        why = (
-            f"chosen on the validation run {info.get('val')} alone: mean over detectors, arms and seeds of (share "
-            "of its faults detected - share of its planned operations with a false alarm): "
-            + ", ".join(f"{f} {s}" for f, s in scores.items())
-            + " (a tie keeps all-server). The test runs took no part in the choice."
-        )
-    else:
-        why = "no validation run: today's form, all-server (give --val-testbed to choose on validation data)."
-    parts = [
-        f"## Session form used for the verdict: **{form}**",
-        "",
-        why,
-        "",
-        f"## Acceptance figures ({form}; test runs)",
-        "",
-        "Share of planned restarts alarmed (the three restart kinds together); whether synthetic at least halves "
-        "the baseline's; whether it is below every control (real-duplicate, naive, inventory-random, startup) with "
-        "McNemar p < 0.05; fault kinds the synthetic arm detects less often than the baseline; the change of the "
-        "median time to detect over all faults detected (synthetic - baseline).",
-        "",
-        acceptance_table(acc),
-        f"## Planned restarts with a false alarm ({', '.join(RESTARTS)} together; {form}; test runs)",
-        "",
-        "Share of (test run, restart, seed) units with at least one alarmed slot over the restart (alarmed/units).",
-        "",
-        restart_table(us, form),
-        f"## Synthetic against each other arm over the planned restarts ({form})",
-        "",
-        "McNemar's exact test over the units (run x restart x seed; for the mean of all detectors, x detector: "
-        "pairs that are not independent, read its p as a summary); paired t-test over runs x seeds of the share "
-        "of restarts alarmed. A negative mean difference: synthetic alarms less.",
-        "",
-        tests_table(tests.get(form, [])),
-        summary_markdown([r for r in rows if r["form"] == form], note),
-    ]
-    if cov:
-        parts += ["## Coverage of operation statements by synthetic normal sessions", "", coverage_table(cov)]
-    for other in forms:
-        if other != form:
-            parts += [
-                f"## The other form, {other} (not used for the verdict)",
-                "",
-                restart_table(us, other),
-                tests_table(tests.get(other, [])),
-                summary_markdown(
-                    [r for r in rows if r["form"] == other], f"The same runs and arms in the {other} form."
-                ),
-            ]
-    (out / "summary.md").write_text("\n".join(parts), encoding="utf-8")
-    return verdict
-
-
-# -- synthetic sessions in both forms ---------------------------------------------------------------------------
-
-
-def read_synthetic(path: Path) -> list[Session]:
-    """The generator's normal sessions (label 0), whose provenance says, when a path was spliced into a host
-    session, the host's index and where the path begins (`host`, `inserted_at`)."""
-    out = []
-    for n, obj in read_jsonl(Path(path), DataFormatError):
-        if not isinstance(obj.get("events"), list):
-            raise DataFormatError(f"{path}:{n}: needs an 'events' list")
-        if str(obj.get("label")).lower() not in ("0", "normal"):
-            continue
-        out.append(Session.from_dict(obj, f"{path}:{n}", "synthetic", n))
-    return out
-
-
-def path_of(rec: Session, hosts: Sequence[Sequence[str]]) -> list[str] | None:
-    """The code path inside a spliced session: its events less the host session it was spliced into, found from
-    the host's index and the insertion point. None when the session does not read back as host[:at] + path +
-    host[at:] (a line the generator could not fill was dropped, or the host list differs)."""
-    h, at, ev = rec.provenance.get("host"), rec.provenance.get("inserted_at"), rec.events
-    if h is None and at is None:  # generated without hosts: the session is the path
-        return list(ev)
-    if not isinstance(h, int) or not isinstance(at, int) or not 0 <= h < len(hosts):
-        return None
-    host = list(hosts[h])
-    k = len(ev) - len(host)
-    if k < 0 or at > len(host) or ev[:at] != host[:at] or ev[at + k :] != host[at:]:
-        return None
-    return ev[at : at + k]
-
-
-def respliced(
-    recs: list[Session], hosts: Sequence[Sequence[str]], targets: Sequence[Sequence[str]], seed: int
-) -> tuple[list[list[str]], int]:
-    """The same synthetic sessions in another form: each one's code path taken out of the host it was generated
-    in and spliced into a window of `targets` (drawn, with the place, by a generator seeded with `seed`), so that
-    both forms learn the same paths and generation runs once per seed. Sessions whose path cannot be read back
-    are left out; returns the sessions and how many were left out."""
-    rng = np.random.default_rng(seed + 15485863)
-    out, lost = [], 0
-    for rec in recs:
-        p = path_of(rec, hosts)
-        if p is None or not targets:
-            lost += 1
-            continue
-        base = list(targets[int(rng.integers(len(targets)))])
-        at = int(rng.integers(len(base) + 1))
-        out.append(base[:at] + p + base[at:])
-    return out, lost
-
-
-def inventory_ids(path: Path) -> list[str]:
-    return [str(obj["id"]) for _n, obj in read_jsonl(Path(path), DataFormatError) if "id" in obj]
-
-
 # -- the whole evaluation over windowed runs (what `run --testbed` calls) ---------------------------------------
 
 
@@ -789,37 +258,12 @@ class TestbedInputs:
         return [k for k in self.runs if k.startswith("test")]
 
 
-def split_in_time(run: TestbedWindows, cut: float) -> tuple[TestbedWindows, TestbedWindows]:
-    """Windows starting before `cut` train, the rest test (with the faults and operations still under way)."""
-    return (
-        TestbedWindows([w for w in run.windows if opens(w) < cut], run.startup, [], [], "train"),
-        TestbedWindows(
-            [w for w in run.windows if opens(w) >= cut],
-            [],
-            [f for f in run.faults if f.stop >= cut],
-            [o for o in run.operations if o.stop >= cut],
-            "test",
-        ),
-    )
-
-
-def _host_list(inp: TestbedInputs, known: set[str]) -> list[list[str]]:
-    """The host sessions exactly as the generator saw them (`synthesis.api._host_events`): the first fraction of
-    the file's normal sessions, statements of the inventory only, empty ones dropped."""
-    from anomalygen.synthesis.hosts import load_hosts
-
-    if inp.hosts is None or not inp.hosts.is_file():
-        return []
-    hosts = load_hosts(inp.hosts, inp.host_fraction)
-    return [h for h in ([e for e in hs if e in known] for hs in hosts) if h] if known else hosts
-
-
 def evaluate_runs(inp: TestbedInputs, cfg: TestbedEvalConfig, out: Path) -> dict:
     """Both session forms over every run, the form chosen on validation, units, paired tests, coverage; writes
     OUT (see `write_results`) and returns the info it records."""
     inventory = inventory_ids(inp.inventory) if inp.inventory and inp.inventory.is_file() else None
     known = set(inventory or ())
-    hosts = _host_list(inp, known)
+    hosts = host_list(inp.hosts, inp.host_fraction, known)
     recs = {s: read_synthetic(p / "sessions.jsonl") for s, p in inp.synthetic.items()}
     rows: list[dict] = []
     info: dict = {

@@ -94,7 +94,7 @@ def _generate(args, log: Path, out: Path) -> dict[str, Path]:
     for name, extra in {"synthetic": [], "whole-path": ["--session-model", "off"]}.items():
         d = out / f"gen-{name}"
         if not (args.reuse and (d / "sessions.jsonl").is_file()):
-            cmd = [*cli, "--out", str(d), *extra]
+            cmd = [*cli, "--out", str(d), *extra, *(["--no-cover"] if args.no_cover else [])]
             print("$", shlex.join(cmd), flush=True)
             subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         dirs[name] = d
@@ -197,6 +197,9 @@ def main() -> None:
     ap.add_argument("--prior", type=float, default=0.029)
     ap.add_argument("--jobs", type=int, default=default_jobs())
     ap.add_argument("--reuse", action="store_true", help="keep the inventory and generator outputs in --out")
+    ap.add_argument(
+        "--no-cover", action="store_true", help="generate without covering paths (the uniform-sample ablation)"
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     behaviours = args.behaviour or BEHAVIOURS

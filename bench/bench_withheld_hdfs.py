@@ -95,6 +95,8 @@ def _generate(args, log: Path, out: Path) -> dict[str, Path]:
         d = out / f"gen-{name}"
         if not (args.reuse and (d / "sessions.jsonl").is_file()):
             cmd = [*cli, "--out", str(d), *extra, *(["--no-cover"] if args.no_cover else [])]
+            if args.novel_share is not None:
+                cmd += ["--novel-share", str(args.novel_share)]
             print("$", shlex.join(cmd), flush=True)
             subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
         dirs[name] = d
@@ -199,6 +201,9 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="keep the inventory and generator outputs in --out")
     ap.add_argument(
         "--no-cover", action="store_true", help="generate without covering paths (the uniform-sample ablation)"
+    )
+    ap.add_argument(
+        "--novel-share", type=float, default=None, help="generate's --novel-share (default: generate's own, 0.5)"
     )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

@@ -9,12 +9,10 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT
+from anomalygen.source.lcfg import CUT, ENTRY, EXIT_INDEX
 
 if TYPE_CHECKING:
     from anomalygen.source.paths import Ctx, PathFinder, PathRecord
-
-_EXIT_INDEX = {EXIT: 0, EXC_EXIT: 1, CUT: 2}
 
 
 class Covering:
@@ -34,11 +32,11 @@ class Covering:
         table = self.pf._table(key, ctx, target)
         clean = self._through(key, ctx, target, None, avoid) if stmt is not None else None
         t = [False] * len(table)
-        for v, k in _EXIT_INDEX.items():  # the exits have the lowest ids after ENTRY: set before the pass
+        for v, k in EXIT_INDEX.items():  # the exits have the lowest ids after ENTRY: set before the pass
             t[v] = stmt is None and k == target
         for v in range(len(table) - 1, -1, -1):  # other edges run to higher node ids, as in `suffix`
             row = table[v]
-            if v in _EXIT_INDEX or row is None or row[0] in avoid:
+            if v in EXIT_INDEX or row is None or row[0] in avoid:
                 continue
             elif stmt is not None and row[0] == stmt:
                 t[v] = clean[v]  # type: ignore[index]  # set whenever stmt is

@@ -18,6 +18,7 @@ from anomalygen.source.expr import Expr
 
 ENTRY, EXIT, EXC_EXIT, CUT = 0, 1, 2, 3
 EXIT_KINDS = {EXIT: "normal", EXC_EXIT: "exception", CUT: "cut"}
+EXIT_INDEX = {EXIT: 0, EXC_EXIT: 1, CUT: 2}  # each exit node's place in a per-exit-kind count triple
 
 
 @dataclass

@@ -18,10 +18,9 @@ from typing import Any
 from anomalygen.core import levels
 from anomalygen.source.analysis import Analysis, AnalysisConfig
 from anomalygen.source.covering import Covering
-from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT, LCFG
+from anomalygen.source.lcfg import CUT, ENTRY, EXC_EXIT, EXIT, EXIT_INDEX, LCFG
 
 KINDS = ("normal", "exception", "cut")
-_EXIT_INDEX = {EXIT: 0, EXC_EXIT: 1, CUT: 2}
 Ctx = tuple[int, frozenset]  # call depth, recursion-relevant methods on the call stack
 Counts = tuple[int, int, int]  # paths ending normally, by an exception, cut at a loop bound
 _OPAQUE: Counts = (1, 1, 0)  # a call we do not expand: it returns or throws, printing nothing
@@ -171,7 +170,7 @@ class PathFinder:
         s: list[Counts] = [(0, 0, 0)] * n
         s[EXIT], s[EXC_EXIT], s[CUT] = (1, 0, 0), (0, 1, 0), (0, 0, 1)
         for v in range(n - 1, -1, -1):
-            if v in _EXIT_INDEX:
+            if v in EXIT_INDEX:
                 continue
             node = g.nodes[v]
             out = outs[v]
@@ -204,7 +203,7 @@ class PathFinder:
     # ---- enumeration --------------------------------------------------------------------------
     def _walk(self, key: str, ctx: Ctx, v: int, frame: str) -> Iterator[tuple[list, list, int, list]]:
         """(events, conditions, exit node, caps) of every path from node v of `key` to an exit."""
-        if v in _EXIT_INDEX:
+        if v in EXIT_INDEX:
             yield [], [], v, []
             return
         g = self.a.lcfg(key)
@@ -240,7 +239,7 @@ class PathFinder:
         if len(events) > self.cfg.max_length:
             events = events[: self.cfg.max_length]
             caps.append("max_length")
-        return PathRecord(entry, events, conds, KINDS[_EXIT_INDEX[ex]], caps)
+        return PathRecord(entry, events, conds, KINDS[EXIT_INDEX[ex]], caps)
 
     # ---- sampling -----------------------------------------------------------------------------
     def _table(self, key: str, ctx: Ctx, target: int) -> list[tuple | None]:
@@ -257,7 +256,7 @@ class PathFinder:
         outs = self.out(key)
         table: list[tuple | None] = [None] * len(g.nodes)
         for v, node in enumerate(g.nodes):
-            if v in _EXIT_INDEX or not outs[v] or not s[v][target]:
+            if v in EXIT_INDEX or not outs[v] or not s[v][target]:
                 continue
             weighted: list[tuple[int, tuple]] = []
             if node.kind == "call":
@@ -294,19 +293,15 @@ class PathFinder:
         events: list[str],
         conds: list[tuple],
         caps: list[str],
-        start: int = ENTRY,
-        printed: bool = False,
     ) -> int:
-        """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those, from node
-        `start` (whose statement `printed` says is already appended); its exit node."""
+        """Append one path of `key` that ends in exit kind `target`, drawn uniformly among those; its exit node."""
         table = self._table(key, ctx, target)
         bits = rng.getrandbits
-        v = start
+        v = ENTRY
         while True:
             stmt, cum, choices, k = table[v]  # type: ignore[misc]
-            if stmt is not None and not printed:
+            if stmt is not None:
                 events.append(stmt)
-            printed = False
             if cum is None:
                 choice = choices[0]
             else:

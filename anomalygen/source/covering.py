@@ -22,6 +22,7 @@ class Covering:
     def __init__(self, pf: PathFinder):
         self.pf = pf
         self._thru: dict[tuple[str, Ctx, int, str | None, frozenset[str]], list[bool]] = {}
+        self._printables: dict[str, list[str]] = {}  # a caller asks again, each round, for the same entry
 
     def _through(self, key: str, ctx: Ctx, target: int, stmt: str | None, avoid: frozenset[str]) -> list[bool]:
         """Per node of `key`: some path from it ends in exit kind `target`, prints `stmt` (None: anything) and
@@ -114,6 +115,9 @@ class Covering:
 
     def _printable(self, key: str) -> list[str]:
         """Statements of the methods `key` reaches within the call depth, in a stable order."""
+        hit = self._printables.get(key)
+        if hit is not None:
+            return hit
         seen, frontier = {key}, [key]
         for _ in range(self.pf.cfg.depth):
             frontier = [c for m in frontier for c in sorted(self.pf.a.callgraph.callees_of.get(m, ())) if c not in seen]
@@ -123,7 +127,8 @@ class Covering:
         for m in sorted(seen):
             if m in self.pf.a.callgraph.logging:
                 out += [n.stmt for n in self.pf.a.lcfg(m).nodes if n.kind == "log" and n.stmt]
-        return list(dict.fromkeys(out))
+        found = self._printables[key] = list(dict.fromkeys(out))
+        return found
 
     def paths(self, key: str, printed: set[str], seed: int, avoid: frozenset[str] = frozenset()) -> list[PathRecord]:
         """One path through each statement the entry can print that is not in `printed`, at most `max_paths` of

@@ -12,6 +12,11 @@
    verification=E2): `evaluate --withhold` on the full-HDFS event sequences keyed by statement ids, training
    shares 1% and 5%, every detector, arms baseline / synthetic / real-duplicate / naive / inventory-random /
    oracle / whole-path, 5 seeds, F1 re-weighted to HDFS_v1's 2.9% anomaly share.
+4. How often each new behaviour is added is chosen on validation (`evaluate --calibrate`): for each tested
+   behaviour, the other behaviours of the default set that share none of its events (or `--calibrate
+   NAME=EVENTS`) are taken out of a trial training set, and the share of added sessions given new behaviour
+   (synthetic's `novel_share`, inventory-random's insert share) with the best validation F1 wins, per cell and
+   detector. `--no-calibrate` keeps the arms' own shares.
 
 Prints, and writes to OUT/bench.md: per behaviour and share, the mean over detectors of the novel-normal FPR,
 seen-normal FPR, recall and F1 of every arm, the paired tests of synthetic against the baseline and every
@@ -183,6 +188,33 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _calibration(outcome, frac_list: list[float]) -> str:
+    """Per share and detector, the shares calibration chose over the seeds (synthetic / inventory-random)."""
+    runs = [r for r in outcome.result.runs if r.get("status") == "ok" and "share_chosen" in r]
+    if not runs:
+        return ""
+    on = runs[0]["calibrated_on"]
+    lines = [
+        f"\nShare of added sessions given new behaviour chosen on validation (calibrated on {on}; "
+        "the five seeds' choices):\n",
+        "| share | detector | synthetic | inventory-random |",
+        "|---|---|---|---|",
+    ]
+    for frac in frac_list:
+        for m in sorted({r["model"] for r in runs if r["train_fraction"] == frac}):
+
+            def ch(arm: str, frac: float = frac, m: str = m) -> str:
+                xs = [
+                    f"{r['share_chosen']:g}"
+                    for r in runs
+                    if r["arm"] == arm and r["train_fraction"] == frac and r["model"] == m
+                ]
+                return " ".join(xs) or "n/a"
+
+            lines.append(f"| {frac:g} | {m} | {ch('synthetic')} | {ch('inventory-random')} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, help="Hadoop 0.17.2 tree (needed unless --reuse finds everything)")
@@ -205,6 +237,14 @@ def main() -> None:
     ap.add_argument(
         "--novel-share", type=float, default=None, help="generate's --novel-share (default: generate's own, 0.5)"
     )
+    ap.add_argument(
+        "--calibrate",
+        action="append",
+        default=None,
+        help="NAME=EVENTS to calibrate on (default: the other default behaviours sharing no event with the tested one)",
+    )
+    ap.add_argument("--calibrate-shares", default=None, help="candidate shares (default: evaluate's, 0,0.5,1)")
+    ap.add_argument("--no-calibrate", action="store_true", help="keep each arm's own share (no calibration)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     behaviours = args.behaviour or BEHAVIOURS
@@ -227,7 +267,20 @@ def main() -> None:
     fracs = [float(x) for x in args.fractions.split(",")]
     command = "python bench/bench_withheld_hdfs.py " + shlex.join(sys.argv[1:])
     text = f"Command: `{command}`\n\nValue log: {filt}\n"
+    from anomalygen.evaluate.calibrate import DEFAULT_SHARES, parse_shares
+
+    defaults = parse_withhold(BEHAVIOURS)
+    explicit = parse_withhold(args.calibrate, "--calibrate") if args.calibrate else None
     for name, events in spec.items():
+        calibrate = (
+            {}
+            if args.no_calibrate
+            else explicit
+            if explicit is not None
+            else {n: e for n, e in defaults.items() if n != name and not set(e) & set(events)}
+        )
+        if calibrate:
+            print(f"{name}: calibrated on {calibrate}", flush=True)
         cfg = EvalConfig(
             models=models,
             ratios=[1.0],
@@ -238,6 +291,8 @@ def main() -> None:
             jobs=args.jobs,
             withhold={name: events},
             cache_dir=str(args.out / "cache"),
+            calibrate=calibrate,
+            calibrate_shares=parse_shares(args.calibrate_shares) if args.calibrate_shares else list(DEFAULT_SHARES),
         )
         t0 = time.perf_counter()
         outcome = evaluate(
@@ -252,7 +307,7 @@ def main() -> None:
                 on_info=print,
             )
         )
-        part = _report(name, outcome, fracs)
+        part = _report(name, outcome, fracs) + _calibration(outcome, fracs)
         part += f"\n{len(outcome.result.runs)} runs in {time.perf_counter() - t0:.0f} s with {args.jobs} workers\n"
         print(part, flush=True)
         text += part

@@ -36,6 +36,11 @@ class Composer(Protocol):
 
     def compose(self, bases: list[list[str]], n: int, seed: int, avoid: set[str] = ...) -> list[list[str]]: ...
 
+    @property
+    def novel_share(self) -> float: ...
+
+    def at_novel_share(self, share: float) -> Composer: ...
+
 
 @dataclass
 class SyntheticSource:
@@ -75,8 +80,15 @@ def counts(n_train: int, ratio: float, anomalous_share: float) -> tuple[int, int
 
 
 def from_source(
-    src: SyntheticSource, X_train: list[list[str]], y_train: np.ndarray, n_normal: int, n_anom: int, seed: int
+    src: SyntheticSource,
+    X_train: list[list[str]],
+    y_train: np.ndarray,
+    n_normal: int,
+    n_anom: int,
+    seed: int,
+    share: float | None = None,
 ) -> Addition:
+    """`share`: the session model's share of composed sessions given new behaviour (None: the model's own)."""
     rng = np.random.default_rng(seed)
     normal_idx = np.flatnonzero(src.y == 0)
     anom_idx = np.flatnonzero(src.y == 1)
@@ -85,7 +97,8 @@ def from_source(
     origin: list[str] = []
     if src.composer is not None and n_normal:
         bases = [x for x, lab in zip(X_train, y_train, strict=True) if lab == 0]
-        made = src.composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) if bases else []
+        composer = src.composer if share is None else src.composer.at_novel_share(share)
+        made = composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) if bases else []
         X += [src.to_key(s) if src.to_key else list(s) for s in made]
         origin += ["composed"] * len(made)
     elif n_normal and len(normal_idx):
@@ -169,12 +182,18 @@ def inventory_random(
     n_anom: int,
     seed: int,
     max_inserts: int = 3,
+    share: float = 1.0,
 ) -> Addition:
+    """`share`: the share of the sessions given insertions (the rest are copies), the knob an evaluation may
+    calibrate like the session model's `novel_share`."""
     rng = np.random.default_rng(seed)
     normals = [X_train[i] for i in np.flatnonzero(y_train == 0)]
     X: list[list[str]] = []
     for _ in range(n_normal if normals and unseen else 0):
         s = list(normals[int(rng.integers(len(normals)))])
+        if share < 1.0 and rng.random() >= share:  # drawn only below 1, so the default's stream is unchanged
+            X.append(s)
+            continue
         for _ in range(int(rng.integers(1, max_inserts + 1))):
             s.insert(int(rng.integers(len(s) + 1)), unseen[int(rng.integers(len(unseen)))])
         X.append(s)
@@ -200,7 +219,10 @@ def make_addition(
     n_anom: int,
     seed: int,
     ctx: CellContext | None = None,
+    share: float | None = None,
 ) -> Addition:
+    """`share`: for an arm with that knob (`knob`), the share of its added normal sessions given new
+    behaviour; None keeps the arm's own."""
     ctx = ctx or CellContext()
     if arm == BASELINE:
         return Addition([], np.zeros(0, dtype=np.int64), [])
@@ -212,11 +234,22 @@ def make_addition(
             raise ValueError("arm 'inventory-random' needs the system's inventory (--source or --inventory)")
         seen = {e for x in X_train for e in x}
         unseen = sorted(k for k in set(ctx.inventory) if k not in seen)
-        return inventory_random(X_train, y_train, unseen, n_normal, n_anom, seed)
+        return inventory_random(X_train, y_train, unseen, n_normal, n_anom, seed, share=1.0 if share is None else share)
     if arm == DUPLICATE:
         return duplicate(X_train, y_train, n_normal, n_anom, seed)
     if arm == NAIVE:
         return naive(X_train, y_train, n_normal, n_anom, seed)
     if arm not in sources:
         raise ValueError(f"arm {arm!r} has no synthetic sessions (give --augment, or --augment-ablation {arm}=DIR)")
-    return from_source(sources[arm], X_train, y_train, n_normal, n_anom, seed)
+    return from_source(sources[arm], X_train, y_train, n_normal, n_anom, seed, share)
+
+
+def knob(arm: str, sources: dict[str, SyntheticSource]) -> float | None:
+    """The arm's own share of added sessions given new behaviour, for the arms that have one (a session model,
+    the inventory-random control); None for the others, which add nothing new to calibrate."""
+    if arm == INVENTORY_RANDOM:
+        return 1.0
+    src = sources.get(arm)
+    if arm in BUILT_IN or src is None or src.composer is None:
+        return None
+    return float(getattr(src.composer, "novel_share", 0.0))

@@ -8,6 +8,9 @@ import typer
 
 from anomalygen.checks import writable
 from anomalygen.core.datasets import ALIASES
+from anomalygen.evaluate.calibrate import DEFAULT_SHARES
+
+_SHARES = ",".join(f"{v:g}" for v in DEFAULT_SHARES)
 
 
 def _floats(text: str, what: str, low: float, high: float, low_open: bool = False) -> list[float]:
@@ -38,11 +41,20 @@ def _ablations(specs: list[str]) -> dict[str, Path]:
     return out
 
 
-def _withhold(specs: list[str]) -> dict[str, list[str]]:
+def _withhold(specs: list[str], flag: str = "--withhold") -> dict[str, list[str]]:
     from anomalygen.evaluate.withhold import parse_withhold
 
     try:
-        return parse_withhold(specs)
+        return parse_withhold(specs, flag)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def _shares(text: str) -> list[float]:
+    from anomalygen.evaluate.calibrate import parse_shares
+
+    try:
+        return parse_shares(text)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
 
@@ -84,6 +96,16 @@ def evaluate(
         help="NAME=EVENTS: a behaviour (its events: the dataset's event keys "
         "or statement ids, e.g. deletion=E21,E23) whose sessions leave "
         "training and validation in every arm but oracle (repeatable)",
+    ),
+    calibrate: list[str] = typer.Option(
+        [],
+        help="NAME=EVENTS: a behaviour the training holds, on which the arms that add new behaviour "
+        "(a session model, inventory-random) choose per cell and detector, on validation only, how "
+        "often to add it: each of --calibrate-shares is tried with this behaviour taken out of "
+        "training (repeatable)",
+    ),
+    calibrate_shares: str = typer.Option(
+        _SHARES, help="with --calibrate: the candidate shares of added sessions given new behaviour"
     ),
     ratios: str = typer.Option("1", help="sessions each arm adds, as a share of the real training sessions"),
     seeds: int = typer.Option(5, min=1, help="number of seeds (0..N-1)"),
@@ -145,6 +167,8 @@ def evaluate(
         jobs=jobs,
         cache_dir=str(cache) if cache else None,
         withhold=_withhold(withhold),
+        calibrate=_withhold(calibrate, "--calibrate"),
+        calibrate_shares=_shares(calibrate_shares),
     )
     req = EvaluateRequest(
         dataset,

@@ -8,8 +8,6 @@ come back in cell order, so the outputs do not depend on the number of workers.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 import time
@@ -19,19 +17,19 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from anomalygen.core.event_keys import KeyPlan, plan_keys
 from anomalygen.core.sessions import Session
-from anomalygen.detect.base import best_f1_threshold
 from anomalygen.detect.registry import DEEP, DETECTORS, SEMANTIC, make_detector
 from anomalygen.evaluate import arms as A
+from anomalygen.evaluate import calibrate as C
 from anomalygen.evaluate import splits as S
+from anomalygen.evaluate.cellcache import CellCache
 from anomalygen.evaluate.compare import paired_table
-from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar, prior_weights
+from anomalygen.evaluate.metrics import anomaly_metrics, mcnemar, tuned_threshold
 from anomalygen.evaluate.withhold import Withheld, find_withheld, novel_metrics, unseen_metrics
 
 
@@ -57,6 +55,8 @@ class EvalConfig:
     cache_dir: str | None = None  # finished cells are kept here and not trained again (same inputs, same cell)
     withhold: dict[str, list[str]] = field(default_factory=dict)  # behaviour -> events kept out of training
     unseen: bool = False  # also fpr_unseen: false alarms on test normal sessions with an event training lacks
+    calibrate: dict[str, list[str]] = field(default_factory=dict)  # behaviours training holds, to choose shares on
+    calibrate_shares: list[float] = field(default_factory=lambda: list(C.DEFAULT_SHARES))
 
     def resolved_arms(self, sources: dict, inventory: bool = False) -> list[str]:
         if self.arms is not None:
@@ -145,8 +145,10 @@ def run_evaluation(
         raise ValueError("arm 'inventory-random' needs the system's inventory (--source or --inventory)")
     X_real = [plan.real(s) for s in real]
     y_real = np.array([s.label for s in real], dtype=np.int64)
-    wh = find_withheld(cfg.withhold, [list(s.events) for s in real], X_real, y_real) if cfg.withhold else Withheld()
+    raw = [list(s.events) for s in real]
+    wh = find_withheld(cfg.withhold, raw, X_real, y_real) if cfg.withhold else Withheld()
     held = wh.any(len(real))
+    cw = find_withheld(cfg.calibrate, raw, X_real, y_real) if cfg.calibrate else None
     share = (
         sources[A.SYNTHETIC].anomalous_share
         if A.SYNTHETIC in sources
@@ -166,7 +168,9 @@ def run_evaluation(
         "ambiguous_test_anomalies": {},
         "validation": {},
         "withheld": wh.info(y_real) if wh.active else {},
+        "calibration": {"behaviours": cw.info(y_real), "shares": list(cfg.calibrate_shares)} if cw else {},
     }
+    maker = _Additions(cfg, sources, share, X_real, y_real, wh, cw)
     cells, tests = [], {}
     for seed in cfg.seeds:
         pool, test = _split(cfg, real, seed)
@@ -185,18 +189,14 @@ def run_evaluation(
                 "normal": int(np.sum(y_real[va] == 0)),
                 "anomalous": int(np.sum(y_real[va] == 1)),
             }
-            X_tr = [X_real[i] for i in tr]
             ctx = A.CellContext([X_real[i] for i in gone], y_real[gone], inventory)
             for arm in arms:
                 for ratio in [0.0] if arm == A.BASELINE else cfg.aug_ratios():
-                    n_normal, n_anom = A.counts(len(tr), ratio, share)
-                    add = A.make_addition(arm, sources, X_tr, y_real[tr], n_normal, n_anom, seed + 104729, ctx)
-                    if wh.active:
-                        add.info = {"n_train_withheld": len(gone), **wh.addition_stats(add.X, add.y)}
+                    add, calib, why = maker.additions(arm, ratio, seed, tr, va, gone, ctx)
                     for name in cfg.models:
-                        cells.append(_Cell(name, seed, frac, arm, ratio, tr, va, test, add))
+                        cells.append(_Cell(name, seed, frac, arm, ratio, tr, va, test, add, calib, why))
     shared = _Shared(cfg, X_real, y_real, plan.texts, factory, held if wh.active else None)
-    cache = _Cache(cfg, X_real, y_real, plan.texts) if cfg.cache_dir else None
+    cache = CellCache(cfg, X_real, y_real, plan.texts) if cfg.cache_dir else None
     runs, preds = _run_cells(cells, shared, cfg.jobs, on_run, cache)
     for r in runs:
         if r.get("semantic_backend"):
@@ -214,6 +214,42 @@ def run_evaluation(
 
 
 @dataclass
+class _Additions:
+    """What each arm of a cell adds: at the arm's own share, and, for an arm calibrated on validation, at each
+    candidate share from the cell's training sessions with and without the calibration behaviours."""
+
+    cfg: EvalConfig
+    sources: dict[str, A.SyntheticSource]
+    share: float  # the synthetic data's anomalous share
+    X: list[list[str]]
+    y: np.ndarray
+    wh: Withheld
+    cw: Withheld | None
+
+    def make(self, arm, ratio, seed, idx, gone, ctx, s: float | None = None) -> A.Addition:
+        n_normal, n_anom = A.counts(len(idx), ratio, self.share)
+        add = A.make_addition(
+            arm, self.sources, [self.X[i] for i in idx], self.y[idx], n_normal, n_anom, seed + 104729, ctx, s
+        )
+        if self.wh.active:
+            add.info = {"n_train_withheld": len(gone), **self.wh.addition_stats(add.X, add.y)}
+        return add
+
+    def additions(self, arm, ratio, seed, tr, va, gone, ctx) -> tuple[A.Addition, C.Calibration | None, str]:
+        add = self.make(arm, ratio, seed, tr, gone, ctx)
+        own = A.knob(arm, self.sources) if self.cw is not None else None
+        if own is None or self.cw is None:
+            return add, None, ""
+
+        def at(s: float, idx: np.ndarray) -> A.Addition:
+            return add if s == own and idx is tr else self.make(arm, ratio, seed, idx, gone, ctx, s)
+
+        names = list(self.cfg.calibrate)
+        calib, why = C.plan(names, self.cfg.calibrate_shares, self.cw.any(len(self.y)), tr, va, self.y, at)
+        return add, calib, why
+
+
+@dataclass
 class _Cell:
     model: str
     seed: int
@@ -224,6 +260,8 @@ class _Cell:
     va: np.ndarray
     test: np.ndarray
     add: A.Addition
+    calib: C.Calibration | None = None  # the arm's share is chosen on validation (calibrate.py)
+    calib_skipped: str = ""  # why a cell that would be calibrated is not
 
 
 @dataclass
@@ -265,73 +303,7 @@ def _exit_with(parent: int) -> None:
             os._exit(1)
 
 
-class _Cache:
-    """Finished cells on disk, keyed by everything that decides their result: the cell, the settings, the data,
-    the indices, what the arm added, and the detector and harness code."""
-
-    FIELDS = (
-        "split",
-        "test_fraction",
-        "val_fraction",
-        "val_min_normal",
-        "val_min_anomalous",
-        "prior",
-        "epochs",
-        "withhold",
-        "unseen",
-        "semantic",
-        "tune_supervised",
-    )
-
-    def __init__(self, cfg: EvalConfig, X, y, texts):
-        self.dir = Path(cfg.cache_dir)  # type: ignore[arg-type]  # made only with a cache_dir
-        self.dir.mkdir(parents=True, exist_ok=True)
-        h = hashlib.sha256(json.dumps({f: getattr(cfg, f) for f in self.FIELDS}, sort_keys=True).encode())
-        h.update(json.dumps([X, y.tolist()]).encode())
-        self.texts = hashlib.sha256(json.dumps(sorted(texts.items())).encode()).hexdigest()  # semantic models only
-        pkg = Path(__file__).resolve().parents[1]
-        for f in sorted([*(pkg / "detect").glob("*.py"), Path(__file__)]):
-            h.update(f.read_bytes())
-        self.base = h.hexdigest()
-
-    def key(self, c: _Cell) -> Path:
-        h = hashlib.sha256(self.base.encode())
-        h.update(
-            json.dumps(
-                [
-                    c.model,
-                    c.seed,
-                    c.frac,
-                    c.arm,
-                    c.ratio,
-                    c.add.X,
-                    c.add.y.tolist(),
-                    self.texts if c.model in SEMANTIC else None,
-                ]
-            ).encode()
-        )
-        for a in (c.tr, c.va, c.test):
-            h.update(np.asarray(a, dtype=np.int64).tobytes())
-        return self.dir / f"{h.hexdigest()[:40]}.json"
-
-    def get(self, c: _Cell):
-        p = self.key(c)
-        if not p.is_file():
-            return None
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-            return doc["row"], (None if doc["pred"] is None else np.asarray(doc["pred"], dtype=np.int64))
-        except (ValueError, KeyError):  # a torn or foreign file is a miss
-            return None
-
-    def put(self, c: _Cell, row: dict, pred) -> None:
-        p = self.key(c)
-        tmp = p.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"row": row, "pred": None if pred is None else pred.tolist()}), encoding="utf-8")
-        os.replace(tmp, p)
-
-
-def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: _Cache | None = None):
+def _run_cells(cells: list[_Cell], shared: _Shared, jobs: int, on_run, cache: CellCache | None = None):
     done = {i: cache.get(c) for i, c in enumerate(cells)} if cache else {}
     todo = [c for i, c in enumerate(cells) if done.get(i) is None]
     if jobs <= 1 or len(todo) <= 1:
@@ -381,10 +353,12 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     assert sh is not None, "a worker's initializer sets it before any cell"
     cfg = sh.cfg
     supervised = bool(getattr(DETECTORS.get(cell.model), "supervised", False)) if cell.model in DETECTORS else False
-    add = cell.add
-    keep = np.ones(len(add.y), dtype=bool) if supervised else add.y == 0
-    X_fit = [sh.X[i] for i in cell.tr] + [x for x, k in zip(add.X, keep, strict=True) if k]
-    y_fit = np.concatenate([sh.y[cell.tr], add.y[keep]])
+    add, calibration = cell.add, dict[str, Any]()
+    if cell.calib is not None:
+        add, calibration = _calibrated(cell, cell.calib, sh, supervised)
+    elif cell.calib_skipped:
+        calibration = {"calibration_skipped": cell.calib_skipped}
+    X_fit, y_fit, keep = _fit_data(sh, cell.tr, add, supervised)
     X_val, y_val = [sh.X[i] for i in cell.va], sh.y[cell.va]
     X_test, y_test = [sh.X[i] for i in cell.test], sh.y[cell.test]
     row = {
@@ -404,11 +378,9 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
         "n_test_anomalous": int(y_test.sum()),
         "supervised": supervised,
         **add.info,
+        **calibration,
     }
-    params = {"random_state": cell.seed, "verbose": cfg.verbose, "semantic": cfg.semantic, "event_texts": sh.texts}
-    if cfg.epochs is not None and cell.model in DEEP:
-        params["epochs"] = cfg.epochs
-    det = sh.factory(cell.model, params)  # the settings every cell offers; each detector takes its own
+    det = _detector(sh, cell)
     try:
         pred, extra = _fit_score(det, X_fit, y_fit, X_val, y_val, X_test, cfg)
     except ValueError as exc:  # e.g. one class only in a sparse supervised training set
@@ -422,6 +394,39 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     if cell.model in SEMANTIC:
         row["semantic_backend"] = getattr(det, "semantic_backend_", None)
     return row, pred
+
+
+def _detector(sh: _Shared, cell: _Cell):
+    cfg = sh.cfg
+    params = {"random_state": cell.seed, "verbose": cfg.verbose, "semantic": cfg.semantic, "event_texts": sh.texts}
+    if cfg.epochs is not None and cell.model in DEEP:
+        params["epochs"] = cfg.epochs
+    return sh.factory(cell.model, params)  # the settings every cell offers; each detector takes its own
+
+
+def _fit_data(sh: _Shared, tr: np.ndarray, add: A.Addition, supervised: bool):
+    """The real training sessions plus what the arm added (its anomalous ones for supervised detectors only)."""
+    keep = np.ones(len(add.y), dtype=bool) if supervised else add.y == 0
+    X_fit = [sh.X[i] for i in tr] + [x for x, k in zip(add.X, keep, strict=True) if k]
+    return X_fit, np.concatenate([sh.y[tr], add.y[keep]]), keep
+
+
+def _calibrated(cell: _Cell, cal: C.Calibration, sh: _Shared, supervised: bool) -> tuple[A.Addition, dict]:
+    """Each candidate share tried on validation only (`calibrate.py`); the arm's addition at the best one."""
+    X_fit_va, y_fit_va = [sh.X[i] for i in cal.va_fit], sh.y[cal.va_fit]
+    X_va, y_va = [sh.X[i] for i in cal.va], sh.y[cal.va]
+    metric = "f1_prior" if sh.cfg.prior is not None else "f1"
+    scores = []
+    for add in cal.trial:
+        X_fit, y_fit, _ = _fit_data(sh, cal.tr, add, supervised)
+        try:
+            pred, _ = _fit_score(_detector(sh, cell), X_fit, y_fit, X_fit_va, y_fit_va, X_va, sh.cfg)
+        except ValueError:  # this trial cannot train the detector: it cannot win
+            scores.append(-1.0)
+            continue
+        scores.append(float(anomaly_metrics(y_va, pred, sh.cfg.prior)[metric]))
+    k = C.choose(scores)
+    return cal.final[k], C.row_fields(cal, scores, k)
 
 
 def _fit_score(det, X_fit, y_fit, X_val, y_val, X_test, cfg):
@@ -452,28 +457,6 @@ def unique_scores(det, X: list[list[str]]) -> np.ndarray:
     if not len(pos):
         return np.zeros(0)
     return np.asarray(det.decision_function([list(k) for k in index]), dtype=np.float64)[pos]
-
-
-def tuned_threshold(scores: np.ndarray, y: np.ndarray, default: float, prior: float | None) -> float:
-    """The validation cut with the best F1; with a prior, the best F1 re-weighted to that anomaly share, so the
-    cut is chosen for the metric that is reported (an anomaly-heavy validation set would otherwise pull it low)."""
-    if prior is None:
-        return best_f1_threshold(scores, y, default)
-    scores = np.asarray(scores, dtype=np.float64)
-    w = prior_weights(y, prior)
-    uniq = np.unique(scores)
-    cands = np.concatenate(([default], (uniq[:-1] + uniq[1:]) / 2, [uniq[0] - 1.0]))
-    pos = y == 1
-    wpos = float(w[pos].sum())
-    best, best_f1 = default, -1.0
-    for t in cands:
-        flag = scores > t
-        tp = float(w[flag & pos].sum())
-        denom = float(w[flag].sum()) + wpos
-        f1 = 2 * tp / denom if denom else 0.0
-        if f1 > best_f1 + 1e-12:
-            best, best_f1 = float(t), f1
-    return best
 
 
 def _ambiguous(X, y, pool, test) -> int:

@@ -7,6 +7,8 @@ import numpy as np
 from scipy.stats import binomtest
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from anomalygen.detect.base import best_f1_threshold
+
 
 def prior_weights(y_true, prior: float) -> np.ndarray:
     """Per-session weights that make anomalies `prior` of the total weight (and normals 1 - prior), so that a
@@ -61,3 +63,25 @@ def mean_std(values) -> tuple[float, float]:
     if len(v) == 0:
         return float("nan"), float("nan")
     return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0
+
+
+def tuned_threshold(scores: np.ndarray, y: np.ndarray, default: float, prior: float | None) -> float:
+    """The validation cut with the best F1; with a prior, the best F1 re-weighted to that anomaly share, so the
+    cut is chosen for the metric that is reported (an anomaly-heavy validation set would otherwise pull it low)."""
+    if prior is None:
+        return best_f1_threshold(scores, y, default)
+    scores = np.asarray(scores, dtype=np.float64)
+    w = prior_weights(y, prior)
+    uniq = np.unique(scores)
+    cands = np.concatenate(([default], (uniq[:-1] + uniq[1:]) / 2, [uniq[0] - 1.0]))
+    pos = y == 1
+    wpos = float(w[pos].sum())
+    best, best_f1 = default, -1.0
+    for t in cands:
+        flag = scores > t
+        tp = float(w[flag & pos].sum())
+        denom = float(w[flag].sum()) + wpos
+        f1 = 2 * tp / denom if denom else 0.0
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = float(t), f1
+    return best

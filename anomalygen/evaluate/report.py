@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from anomalygen import atomic
+from anomalygen.evaluate.calibrate import calibration_md
 from anomalygen.evaluate.compare import MEAN_OF_MODELS, headline
 from anomalygen.evaluate.harness import EvalResult
 from anomalygen.evaluate.metrics import mean_std
@@ -270,9 +271,11 @@ def write_report(result: EvalResult, out: str | Path, manifest: dict) -> dict[st
             "seeds).\n"
         )
     withheld = withheld_md(result.runs, result.paired, result.info.get("withheld", {}))
+    calibration = calibration_md(result.runs, result.info.get("calibration", {}))
     md = (
         verdict_md(result)
         + ("\n" + withheld if withheld else "")
+        + ("\n" + calibration if calibration else "")
         + "\n## All runs (mean ± std over seeds)\n\n"
         + legend
         + "\n"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-def parse_withhold(specs: list[str]) -> dict[str, list[str]]:
+def parse_withhold(specs: list[str], flag: str = "--withhold") -> dict[str, list[str]]:
     """`NAME=E1,E2` pairs -> {name: events}; a malformed or repeated name is a ValueError naming it."""
     out: dict[str, list[str]] = {}
     for spec in specs:
@@ -30,9 +30,9 @@ def parse_withhold(specs: list[str]) -> dict[str, list[str]]:
         name = name.strip()
         keys = [e.strip() for e in events.split(",") if e.strip()]
         if not eq or not name or not keys:
-            raise ValueError(f"--withhold {spec!r}: expected NAME=EVENT[,EVENT...] (e.g. deletion=E21,E23)")
+            raise ValueError(f"{flag} {spec!r}: expected NAME=EVENT[,EVENT...] (e.g. deletion=E21,E23)")
         if name in out:
-            raise ValueError(f"--withhold {spec!r}: behaviour {name!r} named twice")
+            raise ValueError(f"{flag} {spec!r}: behaviour {name!r} named twice")
         out[name] = keys
     return out
 

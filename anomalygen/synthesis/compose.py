@@ -31,7 +31,7 @@ import json
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,15 @@ class SessionModel:
         alts = {str(r): [[str(e) for e in p] for p in ps] for r, ps in d.get("alternatives", {}).items()}
         novel = {n.key: n for n in (NovelStatement.from_dict(x) for x in d.get("novel", []))}
         return cls(ThreadModel.from_dict(d.get("threads", {})), alts, cfg, d.get("manifest", {}), novel)
+
+    def at_novel_share(self, share: float) -> SessionModel:
+        """The same model giving `share` of its composed sessions statements the bases never showed (how often
+        new behaviour happens is not in the code: an evaluation calibrates it on validation)."""
+        return replace(self, config=replace(self.config, novel_share=float(share)))
+
+    @property
+    def novel_share(self) -> float:
+        return self.config.novel_share
 
     def with_keys(self, key_of: dict[str, str]) -> SessionModel:
         """The model over a dataset's event keys (statement id -> key; identical twins share one key)."""

@@ -218,6 +218,16 @@ def test_no_new_statement_without_a_novel_share_and_the_model_round_trips(tmp_pa
     assert 0.35 < share < 0.65
 
 
+def test_a_model_at_another_novel_share_leaves_the_original_as_it_was():
+    m = model(novel_share=0.5)
+    none, every = m.at_novel_share(0.0), m.at_novel_share(1.0)
+    assert m.novel_share == 0.5 and none.novel_share == 0.0 and every.config.novel_max == m.config.novel_max
+    new = {"del", "gone", "verify", "reopen"}
+    assert not any(set(c) & new for c in none.compose(BASES, 200, seed=1))
+    assert all(set(c) & new for c in every.compose(BASES, 200, seed=1))
+    assert m.compose(BASES, 50, seed=1) == model(novel_share=0.5).compose(BASES, 50, seed=1)
+
+
 def test_keys_the_labels_tie_to_failures_are_never_added():
     out = model(novel_share=1.0).compose(BASES, 300, seed=5, avoid={"del", "verify"})
     assert not any({"del", "verify"} & set(c) for c in out)

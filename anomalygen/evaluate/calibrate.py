@@ -1,0 +1,129 @@
+"""How much new behaviour an arm adds, chosen on validation from behaviour the training does show.
+
+The code says which statements a young system's logs have not shown yet, not how often the system will print
+them. An arm with that knob (the session model's `novel_share`, the `inventory-random` control's share of
+sessions given insertions) is calibrated per cell and detector, on validation only: `--calibrate NAME=EVENTS`
+names behaviours the training does hold. Each candidate share is tried on the cell's training sessions less every
+session holding a calibration behaviour (so that, for the trial, it is behaviour the training never showed, as a
+withheld one is for the test), with the threshold chosen on the validation sessions without it (as the test's
+threshold is chosen without the withheld behaviour), and judged by F1 (at the prior, with one) on the whole
+validation set, which holds it. The detector is then trained as usual, on the full training sessions plus the
+arm's sessions at the chosen share. Ties go to the smaller share (less invented content). The test set is read
+nowhere here; the controls with the knob get the same calibration as the generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from anomalygen.evaluate import arms as A
+
+DEFAULT_SHARES = (0.0, 0.5, 1.0)
+
+
+def parse_shares(text: str) -> list[float]:
+    """'0,0.5,1' -> sorted distinct shares in [0, 1]; anything else is a ValueError naming the value."""
+    out = set()
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        try:
+            v = float(part)
+        except ValueError:
+            raise ValueError(f"--calibrate-shares: {part.strip()!r} is not a number") from None
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"--calibrate-shares: {v:g} is outside [0, 1]")
+        out.add(v)
+    if not out:
+        raise ValueError("--calibrate-shares: give at least one share, e.g. 0,0.5,1")
+    return sorted(out)
+
+
+@dataclass
+class Calibration:
+    """One cell's trials: the candidate shares, the sessions each trial trains and is judged on, and the arm's
+    additions at each share (for the trials, and for the final training)."""
+
+    names: list[str]  # the calibration behaviours
+    shares: list[float]  # ascending
+    tr: np.ndarray  # training less every session holding a calibration behaviour
+    va_fit: np.ndarray  # validation less them: each trial's threshold
+    va: np.ndarray  # the whole validation set: where trials are compared
+    trial: list[A.Addition]  # per share: made from `tr`
+    final: list[A.Addition]  # per share: made from the cell's full training sessions
+
+
+def plan(
+    names: list[str],
+    shares: list[float],
+    held: np.ndarray,
+    tr: np.ndarray,
+    va: np.ndarray,
+    y: np.ndarray,
+    make: Callable[[float, np.ndarray], A.Addition],
+) -> tuple[Calibration | None, str]:
+    """A cell's calibration, or None and why not. `held`: per real session, holds a calibration behaviour;
+    `make(share, training indices)`: the arm's addition."""
+    tr_c, va_fit = tr[~held[tr]], va[~held[va]]
+    if not np.any(held[va] & (y[va] == 0)):
+        return None, "no validation normal session holds a calibration behaviour"
+    if not np.any(y[tr_c] == 0):
+        return None, "every training normal session holds a calibration behaviour"
+    cal = Calibration(
+        list(names),
+        sorted(shares),
+        tr_c,
+        va_fit,
+        va,
+        [make(s, tr_c) for s in sorted(shares)],
+        [make(s, tr) for s in sorted(shares)],
+    )
+    return cal, ""
+
+
+def choose(scores: list[float]) -> int:
+    """The best trial; among equals, the first (the smallest share)."""
+    best = max(scores)
+    return next(i for i, s in enumerate(scores) if s >= best - 1e-12)
+
+
+def row_fields(cal: Calibration, scores: list[float], k: int) -> dict:
+    """What a calibrated cell adds to its row: the share chosen and every trial's validation score."""
+    return {
+        "calibrated_on": "+".join(cal.names),
+        "share_chosen": cal.shares[k],
+        "calibration_scores": " ".join(f"{s:g}:{v:.4f}" for s, v in zip(cal.shares, scores, strict=True)),
+        "n_train_calibration": len(cal.tr),
+    }
+
+
+def calibration_md(runs: list[dict], info: dict) -> str:
+    """The calibration section of summary.md: per training share and arm, how often each share was chosen."""
+    if not info:
+        return ""
+    cal = [r for r in runs if r.get("status") == "ok" and "share_chosen" in r]
+    skipped = sorted({r["calibration_skipped"] for r in runs if r.get("calibration_skipped")})
+    shares = [float(s) for s in info.get("shares", [])]
+    behaviours = info.get("behaviours", {})
+    lines = [
+        "## Calibration: how often new behaviour is added, chosen on validation",
+        "",
+        "Calibrated on: "
+        + "; ".join(f"{n} = {', '.join(b['keys'])} ({b['normal']} normal sessions)" for n, b in behaviours.items())
+        + ". Each candidate share is tried with these behaviours taken out of the cell's training; the one with "
+        "the best validation F1 wins (the test set is not read).",
+        "",
+        "| train fraction | arm | cells | " + " | ".join(f"chose {s:g}" for s in shares) + " |",
+        "|---|---|---|" + "---|" * len(shares),
+    ]
+    for frac in sorted({r["train_fraction"] for r in cal}):
+        for arm in dict.fromkeys(r["arm"] for r in cal if r["train_fraction"] == frac):
+            chosen = [float(r["share_chosen"]) for r in cal if r["train_fraction"] == frac and r["arm"] == arm]
+            counts = " | ".join(str(sum(1 for c in chosen if abs(c - s) < 1e-9)) for s in shares)
+            lines.append(f"| {frac:g} | {arm} | {len(chosen)} | {counts} |")
+    if skipped:
+        lines += ["", "Not calibrated (the arm's own share kept): " + "; ".join(skipped) + "."]
+    return "\n".join(lines) + "\n"

@@ -281,6 +281,12 @@ def main() -> None:
         )
         if calibrate:
             print(f"{name}: calibrated on {calibrate}", flush=True)
+        elif not args.no_calibrate:
+            print(
+                f"{name}: not calibrated (every default behaviour shares an event with it; give --calibrate "
+                "NAME=EVENTS); the arms keep their own shares",
+                flush=True,
+            )
         cfg = EvalConfig(
             models=models,
             ratios=[1.0],

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Shape guards of the withheld bench's synthetic additions: per withheld behaviour, training share and candidate
+share of sessions given new behaviour, the median length of the composed normal sessions (real normal: 19) and
+the share of them holding an event the whole data set shows only in anomalous sessions.
+
+    python bench/withheld_shape.py /work/bench_withheld
+
+(reads the bench's `inventory.jsonl` and `gen-synthetic`; the cells are the bench's: same splits, seeds and
+composition seeds, 5 seeds per line)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from anomalygen.core.datasets import load_augment_dir, load_dataset, resolve_dataset  # noqa: E402 - after sys.path
+from anomalygen.core.event_keys import plan_keys  # noqa: E402
+from anomalygen.evaluate import arms as A  # noqa: E402
+from anomalygen.evaluate import splits as S  # noqa: E402
+from anomalygen.evaluate.api import EvaluateRequest, _composer, _statements  # noqa: E402
+from anomalygen.evaluate.harness import EvalConfig, _split, sources_from_sessions  # noqa: E402
+from anomalygen.evaluate.withhold import find_withheld, parse_withhold  # noqa: E402
+
+BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
+
+
+def main() -> None:
+    bench = Path(sys.argv[1] if len(sys.argv) > 1 else "bench_withheld_hdfs")
+    gen = bench / "gen-synthetic"
+    real = load_dataset(resolve_dataset("hdfs_deeplog"))
+    syn = load_augment_dir(gen)
+    print("| behaviour | training share | novel share | median length | anomaly-only | composed normal |")
+    print("|---|---|---|---|---|---|")
+    for beh in BEHAVIOURS:
+        spec = parse_withhold([beh])
+        cfg = EvalConfig(models=["PCA"], seeds=[0], train_fractions=[0.01], prior=0.029, withhold=spec)
+        req = EvaluateRequest(
+            "hdfs_deeplog", Path("unused"), cfg, augment=gen, template_map="auto", inventory=bench / "inventory.jsonl"
+        )
+        statements, _ = _statements(req, [gen])
+        plan = plan_keys(real, syn, None, auto=True, statements=statements)
+        source = sources_from_sessions(syn, plan, "synthetic", _composer(gen, True))
+        X = [plan.real(s) for s in real]
+        y = np.array([s.label for s in real])
+        only = A.anomaly_only(X, y)  # events the whole data set shows only in anomalous sessions
+        held = find_withheld(spec, [list(s.events) for s in real], X, y).any(len(real))
+        for frac in (0.01, 0.05):
+            for share in (0.0, 0.5, 1.0):
+                lens, bad = [], 0
+                for seed in range(5):
+                    pool, _test = _split(cfg, real, seed)
+                    sub = S.stratified_subset(pool, y, frac, seed)
+                    tr, _va = S.train_validation(sub, y, cfg.val_fraction, seed)
+                    gone, tr = tr[held[tr]], tr[~held[tr]]
+                    nn, na = A.counts(len(tr), 1.0, source.anomalous_share)
+                    ctx = A.CellContext([X[i] for i in gone], y[gone], None)
+                    add = A.make_addition(
+                        "synthetic", {"synthetic": source}, [X[i] for i in tr], y[tr], nn, na, seed + 104729, ctx, share
+                    )
+                    normal = [x for x, lab in zip(add.X, add.y, strict=True) if lab == 0]
+                    lens += [len(x) for x in normal]
+                    bad += sum(1 for x in normal if set(x) & only)
+                print(
+                    f"| {beh.split('=')[0]} | {frac:g} | {share:g} | {np.median(lens):g} | "
+                    f"{bad / max(len(lens), 1):.2%} | {len(lens)} |"
+                )
+    print(f"\nreal normal median length: {np.median([len(x) for x, lab in zip(X, y, strict=True) if lab == 0]):g}")
+
+
+if __name__ == "__main__":
+    main()

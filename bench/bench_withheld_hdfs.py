@@ -33,7 +33,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -193,7 +193,8 @@ def _calibration(outcome, frac_list: list[float]) -> str:
     runs = [r for r in outcome.result.runs if r.get("status") == "ok" and "share_chosen" in r]
     if not runs:
         return ""
-    on = runs[0]["calibrated_on"]
+    cells = Counter(r["calibrated_on"] for r in runs if r["arm"] == "synthetic" and r["model"] == runs[0]["model"])
+    on = ", ".join(f"{k} in {n} cells" if len(cells) > 1 else k for k, n in sorted(cells.items()))
     lines = [
         f"\nShare of added sessions given new behaviour chosen on validation (calibrated on {on}; "
         "the five seeds' choices):\n",
@@ -241,7 +242,8 @@ def main() -> None:
         "--calibrate",
         action="append",
         default=None,
-        help="NAME=EVENTS to calibrate on (default: the other default behaviours sharing no event with the tested one)",
+        help="NAME=EVENTS to calibrate on, or 'auto' (evaluate --calibrate auto; default: the other default "
+        "behaviours sharing no event with the tested one)",
     )
     ap.add_argument("--calibrate-shares", default=None, help="candidate shares (default: evaluate's, 0,0.5,1)")
     ap.add_argument("--no-calibrate", action="store_true", help="keep each arm's own share (no calibration)")
@@ -270,7 +272,8 @@ def main() -> None:
     from anomalygen.evaluate.calibrate import DEFAULT_SHARES, parse_shares
 
     defaults = parse_withhold(BEHAVIOURS)
-    explicit = parse_withhold(args.calibrate, "--calibrate") if args.calibrate else None
+    auto = args.calibrate == ["auto"]
+    explicit = parse_withhold(args.calibrate, "--calibrate") if args.calibrate and not auto else None
     for name, events in spec.items():
         calibrate = (
             {}
@@ -279,7 +282,10 @@ def main() -> None:
             if explicit is not None
             else {n: e for n, e in defaults.items() if n != name and not set(e) & set(events)}
         )
-        if calibrate:
+        if auto and not args.no_calibrate:
+            calibrate = {}
+            print(f"{name}: calibrated per cell on a behaviour the session model could add (auto)", flush=True)
+        elif calibrate:
             print(f"{name}: calibrated on {calibrate}", flush=True)
         elif not args.no_calibrate:
             print(
@@ -298,6 +304,7 @@ def main() -> None:
             withhold={name: events},
             cache_dir=str(args.out / "cache"),
             calibrate=calibrate,
+            calibrate_auto=auto and not args.no_calibrate,
             calibrate_shares=parse_shares(args.calibrate_shares) if args.calibrate_shares else list(DEFAULT_SHARES),
         )
         t0 = time.perf_counter()

@@ -10,6 +10,11 @@ threshold is chosen without the withheld behaviour), and judged by F1 (at the pr
 validation set, which holds it. The detector is then trained as usual, on the full training sessions plus the
 arm's sessions at the chosen share. Ties go to the smaller share (less invented content). The test set is read
 nowhere here; the controls with the knob get the same calibration as the generator.
+
+`--calibrate auto` needs no name: per cell it takes, among the behaviours the session model could add (a statement
+it offers as new, a request with the thread line carrying it out as one), the one the cell's training holds in the
+most normal sessions, up to half of them (a trial without a behaviour most sessions hold would train on a set unlike
+the cell's).
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from anomalygen.evaluate import arms as A
+from anomalygen.evaluate.withhold import find_withheld
 
 DEFAULT_SHARES = (0.0, 0.5, 1.0)
+AUTO = "auto"
 
 
 def parse_shares(text: str) -> list[float]:
@@ -84,6 +91,82 @@ def plan(
     return cal, ""
 
 
+@dataclass
+class Named:
+    """Calibration behaviours named by their events: the same in every cell."""
+
+    names: list[str]
+    held: np.ndarray  # per real session: holds one of them
+
+    def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | None:
+        return self.names, self.held
+
+
+class Auto:
+    """Per cell, the behaviour a session model could add that the cell's training holds in the most normal sessions
+    (at most half of them); ties go to the first in key order."""
+
+    def __init__(self, units: list[frozenset[str]], X: list[list[str]]):
+        self.units = sorted(units, key=sorted)
+        self.X = X
+        self._masks: dict[frozenset[str], np.ndarray] = {}
+
+    def mask(self, unit: frozenset[str]) -> np.ndarray:
+        if unit not in self._masks:
+            self._masks[unit] = np.array([not unit.isdisjoint(x) for x in self.X], dtype=bool)
+        return self._masks[unit]
+
+    def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | None:
+        normal = tr[y[tr] == 0]
+        best: tuple[int, frozenset[str]] | None = None
+        for unit in self.units:
+            n = int(self.mask(unit)[normal].sum())
+            if 0 < n <= len(normal) / 2 and (best is None or n > best[0]):
+                best = (n, unit)
+        if best is None:
+            return None
+        return [f"auto({','.join(sorted(best[1]))})"], self.mask(best[1])
+
+
+def chooser(
+    named: dict[str, list[str]],
+    auto: bool,
+    shares: list[float],
+    sources: dict[str, A.SyntheticSource],
+    raw: list[list[str]],
+    X: list[list[str]],
+    y: np.ndarray,
+) -> tuple[Named | Auto | None, dict]:
+    """What the calibrated arms choose their share on, and its entry in the evaluation's info. `raw`: each real
+    session's events as the dataset writes them, `X`: in the evaluation's keys."""
+    info: dict = {"shares": list(shares)}
+    if named:
+        cw = find_withheld(named, raw, X, y)
+        return Named(list(named), cw.any(len(y))), {"behaviours": cw.info(y), **info}
+    if not auto:
+        return None, {}
+    models = [s for s in sources.values() if s.composer is not None and getattr(s.composer, "novel", None)]
+    if not models:
+        return None, {"behaviours": AUTO, "skipped": "no session model offers new behaviour", **info}
+    src = sources[A.SYNTHETIC] if sources.get(A.SYNTHETIC) in models else models[0]
+    novel: dict = getattr(src.composer, "novel", None) or {}  # a session model's; the Composer protocol lacks it
+    return Auto(units(novel, src.key_of), X), {"behaviours": AUTO, **info}
+
+
+def units(novel: dict, key_of: dict[str, str] | None = None) -> list[frozenset[str]]:
+    """The behaviours a session model offers (`SessionModel.novel`: key -> statement with its `follow`), in the
+    evaluation's keys: each statement on its own, a request together with the thread line that carries it out."""
+    to_key = key_of or {}
+    led = {n.follow for n in novel.values() if n.follow in novel}
+    out = set()
+    for k, n in novel.items():
+        if k in led:
+            continue
+        keys = {k} | ({n.follow} if n.follow in novel else set())
+        out.add(frozenset(to_key.get(x, x) for x in keys))
+    return sorted(out, key=sorted)
+
+
 def choose(scores: list[float]) -> int:
     """The best trial; among equals, the first (the smallest share)."""
     best = max(scores)
@@ -108,11 +191,17 @@ def calibration_md(runs: list[dict], info: dict) -> str:
     skipped = sorted({r["calibration_skipped"] for r in runs if r.get("calibration_skipped")})
     shares = [float(s) for s in info.get("shares", [])]
     behaviours = info.get("behaviours", {})
+    on = (
+        "per cell, the behaviour the session model could add that the cell's training holds in the most normal "
+        "sessions, up to half (`calibrated_on` in runs.csv)"
+        if behaviours == AUTO
+        else "; ".join(f"{n} = {', '.join(b['keys'])} ({b['normal']} normal sessions)" for n, b in behaviours.items())
+    )
     lines = [
         "## Calibration: how often new behaviour is added, chosen on validation",
         "",
         "Calibrated on: "
-        + "; ".join(f"{n} = {', '.join(b['keys'])} ({b['normal']} normal sessions)" for n, b in behaviours.items())
+        + on
         + ". Each candidate share is tried with these behaviours taken out of the cell's training; the one with "
         "the best validation F1 wins (the test set is not read).",
         "",

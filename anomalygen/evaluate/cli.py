@@ -50,6 +50,14 @@ def _withhold(specs: list[str], flag: str = "--withhold") -> dict[str, list[str]
         raise typer.BadParameter(str(e)) from None
 
 
+def _calibrate(specs: list[str]) -> tuple[dict[str, list[str]], bool]:
+    from anomalygen.evaluate.calibrate import AUTO
+
+    if AUTO in specs and len(specs) > 1:
+        raise typer.BadParameter(f"--calibrate {AUTO} chooses the behaviour itself: give it alone, or name behaviours")
+    return _withhold([s for s in specs if s != AUTO], "--calibrate"), AUTO in specs
+
+
 def _shares(text: str) -> list[float]:
     from anomalygen.evaluate.calibrate import parse_shares
 
@@ -102,7 +110,8 @@ def evaluate(
         help="NAME=EVENTS: a behaviour the training holds, on which the arms that add new behaviour "
         "(a session model, inventory-random) choose per cell and detector, on validation only, how "
         "often to add it: each of --calibrate-shares is tried with this behaviour taken out of "
-        "training (repeatable)",
+        "training (repeatable); 'auto': per cell, the behaviour the session model could add that the "
+        "training holds in the most normal sessions, up to half",
     ),
     calibrate_shares: str = typer.Option(
         _SHARES, help="with --calibrate: the candidate shares of added sessions given new behaviour"
@@ -150,6 +159,7 @@ def evaluate(
     _open_unit("--test-fraction", test_fraction)
     _open_unit("--prior", prior)
     names = parse_models(models)
+    named, auto = _calibrate(calibrate)
     cfg = EvalConfig(
         models=names,
         ratios=_floats(ratios, "--ratios", 0.0, 100.0),
@@ -167,7 +177,8 @@ def evaluate(
         jobs=jobs,
         cache_dir=str(cache) if cache else None,
         withhold=_withhold(withhold),
-        calibrate=_withhold(calibrate, "--calibrate"),
+        calibrate=named,
+        calibrate_auto=auto,
         calibrate_shares=_shares(calibrate_shares),
     )
     req = EvaluateRequest(

@@ -56,6 +56,7 @@ class EvalConfig:
     withhold: dict[str, list[str]] = field(default_factory=dict)  # behaviour -> events kept out of training
     unseen: bool = False  # also fpr_unseen: false alarms on test normal sessions with an event training lacks
     calibrate: dict[str, list[str]] = field(default_factory=dict)  # behaviours training holds, to choose shares on
+    calibrate_auto: bool = False  # ... or, per cell, one the session model could add (calibrate.Auto)
     calibrate_shares: list[float] = field(default_factory=lambda: list(C.DEFAULT_SHARES))
 
     def resolved_arms(self, sources: dict, inventory: bool = False) -> list[str]:
@@ -148,7 +149,7 @@ def run_evaluation(
     raw = [list(s.events) for s in real]
     wh = find_withheld(cfg.withhold, raw, X_real, y_real) if cfg.withhold else Withheld()
     held = wh.any(len(real))
-    cw = find_withheld(cfg.calibrate, raw, X_real, y_real) if cfg.calibrate else None
+    chooser, cal_info = C.chooser(cfg.calibrate, cfg.calibrate_auto, cfg.calibrate_shares, sources, raw, X_real, y_real)
     share = (
         sources[A.SYNTHETIC].anomalous_share
         if A.SYNTHETIC in sources
@@ -168,9 +169,9 @@ def run_evaluation(
         "ambiguous_test_anomalies": {},
         "validation": {},
         "withheld": wh.info(y_real) if wh.active else {},
-        "calibration": {"behaviours": cw.info(y_real), "shares": list(cfg.calibrate_shares)} if cw else {},
+        "calibration": cal_info,
     }
-    maker = _Additions(cfg, sources, share, X_real, y_real, wh, cw)
+    maker = _Additions(cfg, sources, share, X_real, y_real, wh, chooser)
     cells, tests = [], {}
     for seed in cfg.seeds:
         pool, test = _split(cfg, real, seed)
@@ -224,7 +225,7 @@ class _Additions:
     X: list[list[str]]
     y: np.ndarray
     wh: Withheld
-    cw: Withheld | None
+    chooser: C.Named | C.Auto | None
 
     def make(self, arm, ratio, seed, idx, gone, ctx, s: float | None = None) -> A.Addition:
         n_normal, n_anom = A.counts(len(idx), ratio, self.share)
@@ -237,15 +238,17 @@ class _Additions:
 
     def additions(self, arm, ratio, seed, tr, va, gone, ctx) -> tuple[A.Addition, C.Calibration | None, str]:
         add = self.make(arm, ratio, seed, tr, gone, ctx)
-        own = A.knob(arm, self.sources) if self.cw is not None else None
-        if own is None or self.cw is None:
+        own = A.knob(arm, self.sources) if self.chooser is not None else None
+        if own is None or self.chooser is None:
             return add, None, ""
+        picked = self.chooser.pick(tr, self.y)
+        if picked is None:
+            return add, None, "no behaviour the session model could add is held by at most half the training"
 
         def at(s: float, idx: np.ndarray) -> A.Addition:
             return add if s == own and idx is tr else self.make(arm, ratio, seed, idx, gone, ctx, s)
 
-        names = list(self.cfg.calibrate)
-        calib, why = C.plan(names, self.cfg.calibrate_shares, self.cw.any(len(self.y)), tr, va, self.y, at)
+        calib, why = C.plan(picked[0], self.cfg.calibrate_shares, picked[1], tr, va, self.y, at)
         return add, calib, why
 
 

@@ -147,6 +147,16 @@ class RunRequest:
     )
     seeds: int | None = field(default=None, metadata=_meta(5, ("int",), "seeds per setting (default 5)"))
     epochs: int | None = field(default=None, metadata=_meta(3, ("int",), "epochs of the deep detectors (default 3)"))
+    calibrate: str | None = field(
+        default=None,
+        metadata=_meta(
+            "auto",
+            ("choice", "auto", "none"),
+            "how often the arms that add new behaviour (synthetic, inventory-random) add it: auto (default: chosen "
+            "per cell and detector on validation, from a behaviour the training holds that the session model could "
+            "add; evaluate --calibrate auto) | none (the generator's own share)",
+        ),
+    )
     llm: str | None = field(
         default=None,
         metadata=_meta(
@@ -201,6 +211,7 @@ class RunSettings:
     split: str
     seeds: int
     epochs: int
+    calibrate: str
     llm: str
     # why the logs chose `sessions_by` (auto); absent from run.json otherwise, as before the settings were typed
     session_rule: str | None = None

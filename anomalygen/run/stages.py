@@ -194,7 +194,7 @@ def _models(s: RunSettings) -> list[str]:
 
 
 def _evaluate_settings(s: RunSettings) -> dict[str, object]:
-    return {k: getattr(s, k) for k in ("ratios", "models", "split", "train_fractions", "seeds", "epochs")}
+    return {k: getattr(s, k) for k in ("ratios", "models", "split", "train_fractions", "seeds", "epochs", "calibrate")}
 
 
 def _evaluate(s: RunSettings, r: Path) -> None:
@@ -213,6 +213,7 @@ def _evaluate(s: RunSettings, r: Path) -> None:
         verbose=False,
         jobs=default_jobs(),
         unseen=True,
+        calibrate_auto=s.calibrate == "auto",
     )
     # the run's inventory: every statement's key, for the inventory-random control
     outcome = evaluate(

@@ -11,6 +11,7 @@ from anomalygen.detect.base import BaseDetector
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate import calibrate as C
 from anomalygen.evaluate.harness import EvalConfig, run_evaluation
+from anomalygen.synthesis.novel import REQUEST, THREAD, NovelStatement
 
 FITTED: list[list[list[str]]] = []
 
@@ -191,6 +192,7 @@ def test_knob_names_the_arms_that_add_new_behaviour():
     [
         (["--calibrate", "verification"], "--calibrate 'verification': expected NAME=EVENT"),
         (["--calibrate", "v=E2", "--calibrate-shares", "0,2"], "--calibrate-shares: 2 is outside [0, 1]"),
+        (["--calibrate", "auto", "--calibrate", "v=E2"], "--calibrate auto chooses the behaviour itself"),
     ],
 )
 def test_cli_refuses_a_bad_calibration_in_one_line(tmp_path, args, says):
@@ -207,3 +209,56 @@ def test_cli_refuses_a_bad_calibration_in_one_line(tmp_path, args, says):
     r = CliRunner().invoke(app, ["evaluate", "--dataset", str(ds), "--out", str(tmp_path / "o"), *args])
     assert r.exit_code == 2
     assert says in " ".join(r.output.split()) and "Traceback" not in r.output
+
+
+OFFER = {
+    "verify": NovelStatement("verify", "Scanner.run", THREAD, False, "why"),
+    "purge": NovelStatement("purge", "Server.delete", REQUEST, True, "why", "gone"),
+    "gone": NovelStatement("gone", "Worker.run", THREAD, True, "why"),
+    "open": NovelStatement("open", "Server.open", REQUEST, False, "why"),
+}
+
+
+class Offered(NewBehaviour):
+    """A session model that also says which statements it could add (`SessionModel.novel`)."""
+
+    def __init__(self, offer, novel_share=0.5):
+        super().__init__(offer, novel_share)
+        self.novel = OFFER
+
+    def at_novel_share(self, share):
+        return Offered(self.offer, share)
+
+
+def test_auto_calibration_picks_the_offered_behaviour_the_training_holds_in_the_most_sessions_up_to_half():
+    assert C.units(OFFER) == [frozenset({"gone", "purge"}), frozenset({"open"}), frozenset({"verify"})]
+    assert C.units(OFFER, {"purge": "E23"}) == [frozenset({"E23", "gone"}), frozenset({"open"}), frozenset({"verify"})]
+    FITTED.clear()
+    src = A.SyntheticSource("synthetic", [["open", "crash"]], np.array([1]), composer=Offered([["verify"]]))
+    cfg = EvalConfig(
+        models=["vocab"],
+        seeds=[0],
+        train_fractions=[0.5],
+        arms=["baseline", "synthetic"],
+        val_min_normal=0,
+        val_min_anomalous=0,
+        withhold={"deletion": ["purge", "gone"]},
+        calibrate_auto=True,
+    )
+    res = run_evaluation(cfg, sessions(), {"synthetic": src}, {}, factory=lambda n, p: Vocabulary(p["random_state"]))
+    (syn,) = [r for r in res.runs if r["arm"] == "synthetic"]
+    # `open` is in every session (more than half), `purge`/`gone` are withheld (in none): `verify` it is
+    assert syn["calibrated_on"] == "auto(verify)" and syn["share_chosen"] == 0.5
+    assert res.info["calibration"]["behaviours"] == C.AUTO
+
+
+def test_auto_calibration_without_a_session_model_says_so():
+    res = evaluate({}, arms=("baseline", "inventory-random"))
+    assert res.info["calibration"] == {}
+    FITTED.clear()
+    cfg = EvalConfig(models=["vocab"], seeds=[0], arms=["baseline", "inventory-random"], calibrate_auto=True)
+    res = run_evaluation(
+        cfg, sessions(), {}, {}, factory=lambda n, p: Vocabulary(p["random_state"]), inventory=["open", "x"]
+    )
+    assert res.info["calibration"]["skipped"] == "no session model offers new behaviour"
+    assert all("share_chosen" not in r for r in res.runs)

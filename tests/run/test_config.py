@@ -64,11 +64,14 @@ def test_flags_win_over_the_file_and_each_value_is_checked_where_it_came_from(tm
         resolve({}, load_config(conf), conf)
     with pytest.raises(ConfigError, match=r"^--seeds: "):
         resolve({"seeds": 0}, {})
+    assert resolve({}, {})["calibrate"] == "auto" and resolve({"calibrate": "none"}, {})["calibrate"] == "none"
+    with pytest.raises(ConfigError, match="calibrate: expected one of auto, none"):
+        resolve({"calibrate": "sometimes"}, {})
 
 
 def test_a_config_key_that_is_no_setting_is_refused_naming_the_known_ones(tmp_path):
     conf = tmp_path / "run.yaml"
     conf.write_text("max_path: 5\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown setting 'max_path' \\(known: anomalous_share, epochs"):
+    with pytest.raises(ConfigError, match="unknown setting 'max_path' \\(known: anomalous_share, calibrate, epochs"):
         load_config(conf)
     assert Path(DEFAULTS["out"]) == Path("anomalygen_run")

@@ -150,11 +150,13 @@ class RunRequest:
     calibrate: str | None = field(
         default=None,
         metadata=_meta(
-            "auto",
+            "none",
             ("choice", "auto", "none"),
-            "how often the arms that add new behaviour (synthetic, inventory-random) add it: auto (default: chosen "
-            "per cell and detector on validation, from a behaviour the training holds that the session model could "
-            "add; evaluate --calibrate auto) | none (the generator's own share)",
+            "how often the arms that add new behaviour (synthetic, inventory-random) add it: none (default: the "
+            "generator's own share) | auto (chosen per cell and detector on validation, from a behaviour the "
+            "training holds that the session model could add: evaluate --calibrate auto; BENCHMARKS says where "
+            "that helps and where it does not). A --testbed run draws the generator's sessions as they are and has "
+            "nothing to calibrate",
         ),
     )
     llm: str | None = field(

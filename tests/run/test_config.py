@@ -64,7 +64,7 @@ def test_flags_win_over_the_file_and_each_value_is_checked_where_it_came_from(tm
         resolve({}, load_config(conf), conf)
     with pytest.raises(ConfigError, match=r"^--seeds: "):
         resolve({"seeds": 0}, {})
-    assert resolve({}, {})["calibrate"] == "auto" and resolve({"calibrate": "none"}, {})["calibrate"] == "none"
+    assert resolve({}, {})["calibrate"] == "none" and resolve({"calibrate": "auto"}, {})["calibrate"] == "auto"
     with pytest.raises(ConfigError, match="calibrate: expected one of auto, none"):
         resolve({"calibrate": "sometimes"}, {})
 

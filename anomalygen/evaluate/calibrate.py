@@ -205,14 +205,18 @@ def calibration_md(runs: list[dict], info: dict) -> str:
         + ". Each candidate share is tried with these behaviours taken out of the cell's training; the one with "
         "the best validation F1 wins (the test set is not read).",
         "",
-        "| train fraction | arm | cells | " + " | ".join(f"chose {s:g}" for s in shares) + " |",
-        "|---|---|---|" + "---|" * len(shares),
     ]
+    if cal:
+        lines += [
+            "| train fraction | arm | cells | " + " | ".join(f"chose {s:g}" for s in shares) + " |",
+            "|---|---|---|" + "---|" * len(shares),
+        ]
     for frac in sorted({r["train_fraction"] for r in cal}):
         for arm in dict.fromkeys(r["arm"] for r in cal if r["train_fraction"] == frac):
             chosen = [float(r["share_chosen"]) for r in cal if r["train_fraction"] == frac and r["arm"] == arm]
             counts = " | ".join(str(sum(1 for c in chosen if abs(c - s) < 1e-9)) for s in shares)
             lines.append(f"| {frac:g} | {arm} | {len(chosen)} | {counts} |")
+    skipped += [info["skipped"]] if info.get("skipped") else []
     if skipped:
-        lines += ["", "Not calibrated (the arm's own share kept): " + "; ".join(skipped) + "."]
+        lines += ([""] if cal else []) + ["Not calibrated (the arm's own share kept): " + "; ".join(skipped) + "."]
     return "\n".join(lines) + "\n"

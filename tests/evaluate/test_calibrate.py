@@ -262,3 +262,17 @@ def test_auto_calibration_without_a_session_model_says_so():
     )
     assert res.info["calibration"]["skipped"] == "no session model offers new behaviour"
     assert all("share_chosen" not in r for r in res.runs)
+
+
+def test_summary_counts_the_choices_and_says_what_was_not_calibrated():
+    res = evaluate({"verification": ["verify"]})
+    md = C.calibration_md(res.runs, res.info["calibration"])
+    assert "verification = verify" in md
+    assert "| 0.5 | synthetic | 2 | 0 | 2 | 0 |" in md
+    skipped = evaluate({"also-deletion": ["purge"]})
+    md = C.calibration_md(skipped.runs, skipped.info["calibration"])
+    assert "| train fraction |" not in md
+    assert "Not calibrated (the arm's own share kept): no validation normal session holds" in md
+    assert C.calibration_md([], {}) == ""
+    auto = C.calibration_md([], {"behaviours": C.AUTO, "shares": [0.0], "skipped": "no session model offers it"})
+    assert "per cell" in auto and "no session model offers it" in auto

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from anomalygen.checks import number_list
 from anomalygen.evaluate import arms as A
 from anomalygen.evaluate.withhold import find_withheld
 
@@ -33,20 +34,7 @@ AUTO = "auto"
 
 def parse_shares(text: str) -> list[float]:
     """'0,0.5,1' -> sorted distinct shares in [0, 1]; anything else is a ValueError naming the value."""
-    out = set()
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        try:
-            v = float(part)
-        except ValueError:
-            raise ValueError(f"--calibrate-shares: {part.strip()!r} is not a number") from None
-        if not 0.0 <= v <= 1.0:
-            raise ValueError(f"--calibrate-shares: {v:g} is outside [0, 1]")
-        out.add(v)
-    if not out:
-        raise ValueError("--calibrate-shares: give at least one share, e.g. 0,0.5,1")
-    return sorted(out)
+    return sorted(set(number_list(text, "--calibrate-shares", 0.0, 1.0)))
 
 
 @dataclass
@@ -79,16 +67,9 @@ def plan(
         return None, "no validation normal session holds a calibration behaviour"
     if not np.any(y[tr_c] == 0):
         return None, "every training normal session holds a calibration behaviour"
-    cal = Calibration(
-        list(names),
-        sorted(shares),
-        tr_c,
-        va_fit,
-        va,
-        [make(s, tr_c) for s in sorted(shares)],
-        [make(s, tr) for s in sorted(shares)],
-    )
-    return cal, ""
+    ordered = sorted(shares)
+    trial, final = [make(s, tr_c) for s in ordered], [make(s, tr) for s in ordered]
+    return Calibration(list(names), ordered, tr_c, va_fit, va, trial, final), ""
 
 
 @dataclass
@@ -98,7 +79,8 @@ class Named:
     names: list[str]
     held: np.ndarray  # per real session: holds one of them
 
-    def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | None:
+    def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | str:
+        """The behaviours and, per real session, whether it holds one; or why this cell has none."""
         return self.names, self.held
 
 
@@ -116,7 +98,7 @@ class Auto:
             self._masks[unit] = np.array([not unit.isdisjoint(x) for x in self.X], dtype=bool)
         return self._masks[unit]
 
-    def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | None:
+    def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | str:
         normal = tr[y[tr] == 0]
         best: tuple[int, frozenset[str]] | None = None
         for unit in self.units:
@@ -124,7 +106,7 @@ class Auto:
             if 0 < n <= len(normal) / 2 and (best is None or n > best[0]):
                 best = (n, unit)
         if best is None:
-            return None
+            return "no behaviour the session model could add is held by at most half the training"
         return [f"auto({','.join(sorted(best[1]))})"], self.mask(best[1])
 
 
@@ -145,12 +127,14 @@ def chooser(
         return Named(list(named), cw.any(len(y))), {"behaviours": cw.info(y), **info}
     if not auto:
         return None, {}
-    models = [s for s in sources.values() if s.composer is not None and getattr(s.composer, "novel", None)]
-    if not models:
+    # a session model's offer (`SessionModel.novel`; the Composer protocol does not promise one), per source
+    offers: dict[str, dict] = {
+        name: novel for name, s in sources.items() if (novel := getattr(s.composer, "novel", None))
+    }
+    if not offers:
         return None, {"behaviours": AUTO, "skipped": "no session model offers new behaviour", **info}
-    src = sources[A.SYNTHETIC] if sources.get(A.SYNTHETIC) in models else models[0]
-    novel: dict = getattr(src.composer, "novel", None) or {}  # a session model's; the Composer protocol lacks it
-    return Auto(units(novel, src.key_of), X), {"behaviours": AUTO, **info}
+    name = A.SYNTHETIC if A.SYNTHETIC in offers else next(iter(offers))
+    return Auto(units(offers[name], sources[name].key_of), X), {"behaviours": AUTO, **info}
 
 
 def units(novel: dict, key_of: dict[str, str] | None = None) -> list[frozenset[str]]:

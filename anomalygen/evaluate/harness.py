@@ -146,7 +146,7 @@ def run_evaluation(
         raise ValueError("arm 'inventory-random' needs the system's inventory (--source or --inventory)")
     X_real = [plan.real(s) for s in real]
     y_real = np.array([s.label for s in real], dtype=np.int64)
-    raw = [list(s.events) for s in real]
+    raw = [list(s.events) for s in real] if cfg.withhold or cfg.calibrate else []  # named events, as written
     wh = find_withheld(cfg.withhold, raw, X_real, y_real) if cfg.withhold else Withheld()
     held = wh.any(len(real))
     chooser, cal_info = C.chooser(cfg.calibrate, cfg.calibrate_auto, cfg.calibrate_shares, sources, raw, X_real, y_real)
@@ -242,8 +242,8 @@ class _Additions:
         if own is None or self.chooser is None:
             return add, None, ""
         picked = self.chooser.pick(tr, self.y)
-        if picked is None:
-            return add, None, "no behaviour the session model could add is held by at most half the training"
+        if isinstance(picked, str):
+            return add, None, picked
 
         def at(s: float, idx: np.ndarray) -> A.Addition:
             return add if s == own and idx is tr else self.make(arm, ratio, seed, idx, gone, ctx, s)
@@ -356,7 +356,8 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
     assert sh is not None, "a worker's initializer sets it before any cell"
     cfg = sh.cfg
     supervised = bool(getattr(DETECTORS.get(cell.model), "supervised", False)) if cell.model in DETECTORS else False
-    add, calibration = cell.add, dict[str, Any]()
+    add = cell.add
+    calibration: dict[str, Any] = {}
     if cell.calib is not None:
         add, calibration = _calibrated(cell, cell.calib, sh, supervised)
     elif cell.calib_skipped:

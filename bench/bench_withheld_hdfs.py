@@ -188,6 +188,32 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _calibrate_on(args, name: str, events: list[str]) -> tuple[dict[str, list[str]], bool, str]:
+    """What the tested behaviour `name` is calibrated on: the named `--calibrate` behaviours, `auto`, or by
+    default the other default behaviours that share none of its events; and a line saying which (none with
+    --no-calibrate)."""
+    from anomalygen.evaluate.withhold import parse_withhold
+
+    if args.no_calibrate:
+        return {}, False, ""
+    if args.calibrate == ["auto"]:
+        return {}, True, "calibrated per cell on a behaviour the session model could add (auto)"
+    if args.calibrate:
+        named = parse_withhold(args.calibrate, "--calibrate")
+    else:
+        named = {n: e for n, e in parse_withhold(BEHAVIOURS).items() if n != name and not set(e) & set(events)}
+    if not named:
+        return (
+            {},
+            False,
+            (
+                "not calibrated (every default behaviour shares an event with it; give --calibrate NAME=EVENTS); the "
+                "arms keep their own shares"
+            ),
+        )
+    return named, False, f"calibrated on {named}"
+
+
 def _calibration(outcome, frac_list: list[float]) -> str:
     """Per share and detector, the shares calibration chose over the seeds (synthetic / inventory-random)."""
     runs = [r for r in outcome.result.runs if r.get("status") == "ok" and "share_chosen" in r]
@@ -271,28 +297,11 @@ def main() -> None:
     text = f"Command: `{command}`\n\nValue log: {filt}\n"
     from anomalygen.evaluate.calibrate import DEFAULT_SHARES, parse_shares
 
-    defaults = parse_withhold(BEHAVIOURS)
-    auto = args.calibrate == ["auto"]
-    explicit = parse_withhold(args.calibrate, "--calibrate") if args.calibrate and not auto else None
+    shares = parse_shares(args.calibrate_shares) if args.calibrate_shares else list(DEFAULT_SHARES)
     for name, events in spec.items():
-        calibrate = (
-            {}
-            if args.no_calibrate
-            else explicit
-            if explicit is not None
-            else {n: e for n, e in defaults.items() if n != name and not set(e) & set(events)}
-        )
-        if auto and not args.no_calibrate:
-            calibrate = {}
-            print(f"{name}: calibrated per cell on a behaviour the session model could add (auto)", flush=True)
-        elif calibrate:
-            print(f"{name}: calibrated on {calibrate}", flush=True)
-        elif not args.no_calibrate:
-            print(
-                f"{name}: not calibrated (every default behaviour shares an event with it; give --calibrate "
-                "NAME=EVENTS); the arms keep their own shares",
-                flush=True,
-            )
+        calibrate, auto, said = _calibrate_on(args, name, events)
+        if said:
+            print(f"{name}: {said}", flush=True)
         cfg = EvalConfig(
             models=models,
             ratios=[1.0],
@@ -304,8 +313,8 @@ def main() -> None:
             withhold={name: events},
             cache_dir=str(args.out / "cache"),
             calibrate=calibrate,
-            calibrate_auto=auto and not args.no_calibrate,
-            calibrate_shares=parse_shares(args.calibrate_shares) if args.calibrate_shares else list(DEFAULT_SHARES),
+            calibrate_auto=auto,
+            calibrate_shares=shares,
         )
         t0 = time.perf_counter()
         outcome = evaluate(

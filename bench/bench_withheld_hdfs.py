@@ -221,9 +221,10 @@ def _calibration(outcome, frac_list: list[float]) -> str:
         return ""
     cells = Counter(r["calibrated_on"] for r in runs if r["arm"] == "synthetic" and r["model"] == runs[0]["model"])
     on = ", ".join(f"{k} in {n} cells" if len(cells) > 1 else k for k, n in sorted(cells.items()))
+    seeds = len({r["seed"] for r in runs})
     lines = [
         f"\nShare of added sessions given new behaviour chosen on validation (calibrated on {on}; "
-        "the five seeds' choices):\n",
+        f"each of the {seeds} seeds' choices):\n",
         "| share | detector | synthetic | inventory-random |",
         "|---|---|---|---|",
     ]

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from anomalygen.checks import writable
+from anomalygen.checks import number_list, writable
 from anomalygen.core.datasets import ALIASES
+from anomalygen.core.errors import InputError
 from anomalygen.evaluate.calibrate import DEFAULT_SHARES
 
 _SHARES = ",".join(f"{v:g}" for v in DEFAULT_SHARES)
@@ -15,15 +16,9 @@ _SHARES = ",".join(f"{v:g}" for v in DEFAULT_SHARES)
 
 def _floats(text: str, what: str, low: float, high: float, low_open: bool = False) -> list[float]:
     try:
-        vals = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise typer.BadParameter(f"{what}: expected comma-separated numbers, got {text!r}") from None
-    bad = [v for v in vals if v > high or v < low or (low_open and v == low)]
-    if not vals or bad:
-        raise typer.BadParameter(
-            f"{what}: {bad[0] if bad else text!r} is not in {'(' if low_open else '['}{low:g}, {high:g}]"
-        )
-    return vals
+        return number_list(text, what, low, high, low_open)
+    except InputError as e:
+        raise typer.BadParameter(str(e)) from None
 
 
 def _open_unit(name: str, value: float | None) -> None:

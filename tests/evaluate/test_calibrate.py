@@ -193,6 +193,9 @@ def test_knob_names_the_arms_that_add_new_behaviour():
         (["--calibrate", "verification"], "--calibrate 'verification': expected NAME=EVENT"),
         (["--calibrate", "v=E2", "--calibrate-shares", "0,2"], "--calibrate-shares: 2 is outside [0, 1]"),
         (["--calibrate", "auto", "--calibrate", "v=E2"], "--calibrate auto chooses the behaviour itself"),
+        # the other comma-separated numbers are checked the same way
+        (["--train-fractions", "0,0.5"], "--train-fractions: 0 is outside (0, 1]"),
+        (["--ratios", "1,x"], "--ratios: expected comma-separated numbers, got '1,x'"),
     ],
 )
 def test_cli_refuses_a_bad_calibration_in_one_line(tmp_path, args, says):

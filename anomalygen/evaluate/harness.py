@@ -392,7 +392,7 @@ def _run_cell(cell: _Cell) -> tuple[dict, np.ndarray | None]:
         return row, None
     row.update(extra, status="ok", **anomaly_metrics(y_test, pred, cfg.prior))
     if sh.novel is not None:
-        row.update(novel_metrics(y_test, pred, sh.novel[cell.test]))
+        row.update(novel_metrics(y_test, pred, sh.novel[cell.test], X_test, X_fit, y_fit))
     if cfg.unseen:
         row.update(unseen_metrics(y_test, pred, X_test, [sh.X[i] for i in cell.tr]))
     if cell.model in SEMANTIC:

@@ -106,6 +106,13 @@ def test_withheld_events_reach_no_training_arm_but_the_oracle():
         assert base["n_train_real"] == orc["n_train_real"] and orc["n_train_withheld"] > 0
         assert orc["added_with_deletion"] == 1.0 and orc["exact_deletion"] >= 1
         assert base["added_with_deletion"] == 0.0
+        # nothing the baseline trained on shows the withheld events; the oracle's additions show them all
+        assert base["n_test_novel_covered"] == 0 and base["fpr_novel_uncovered"] == 1.0
+        assert orc["n_test_novel_covered"] == orc["n_test_novel_normal"] and orc["fpr_novel_covered"] == 0.0
+    from anomalygen.evaluate.withhold import withheld_md
+
+    md = withheld_md(res.runs, res.paired, res.info["withheld"])
+    assert "| 0.5 | oracle | 0.000 |" in md and "| 1.000 | 0.000 |" in md  # oracle: all covered, none flagged
     info = res.info["withheld"]["deletion"]
     assert info["keys"] == ["gone", "purge"] and info["sessions"] == info["normal"] + info["anomalous"]
     assert {p["metric"] for p in res.paired} >= {"fpr_novel", "fpr_seen"}
@@ -118,6 +125,21 @@ def test_novel_fpr_counts_the_right_sessions():
     m = novel_metrics(y, pred, novel)
     assert m == {"n_test_novel_normal": 2, "fpr_novel": 0.5, "fpr_seen": 0.5}
     assert novel_metrics(y, np.array([1, 1, 0, 0, 0, 0]), novel)["fpr_seen"] == 0.0
+
+
+def test_novel_fpr_split_by_what_the_detector_was_shown():
+    y = np.array([0, 0, 0, 0, 1])
+    novel = np.array([True, True, True, False, True])
+    X_test = [["a", "new"], ["a", "new", "odd"], ["a", "new"], ["a"], ["a", "new"]]
+    pred = np.array([0, 1, 1, 0, 1])
+    # "new" reaches a normal training session (an arm added it); "odd" only an anomalous one, which shows nothing
+    X_fit, y_fit = [["a"], ["a", "new"], ["odd"]], np.array([0, 0, 1])
+    m = novel_metrics(y, pred, novel, X_test, X_fit, y_fit)
+    assert m["n_test_novel_normal"] == 3 and m["n_test_novel_covered"] == 2
+    assert m["fpr_novel_covered"] == 0.5 and m["fpr_novel_uncovered"] == 1.0
+    # without "new" in training nothing is covered
+    m = novel_metrics(y, pred, novel, X_test, [["a"]], np.array([0]))
+    assert m["n_test_novel_covered"] == 0 and m["fpr_novel_uncovered"] == 2 / 3
 
 
 def test_withhold_spec_and_dataset_checks():

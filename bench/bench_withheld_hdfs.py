@@ -264,7 +264,7 @@ def _calibrate_on(args, name: str, events: list[str]) -> tuple[dict[str, list[st
     if args.no_calibrate:
         return {}, False, ""
     if args.calibrate == ["auto"]:
-        return {}, True, "calibrated per cell on a behaviour the session model could add (auto)"
+        return {}, True, "calibrated per cell on a behaviour the session model could add and reproduces (auto)"
     if args.calibrate:
         named = parse_withhold(args.calibrate, "--calibrate")
     else:

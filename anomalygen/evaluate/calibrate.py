@@ -14,7 +14,10 @@ nowhere here; the controls with the knob get the same calibration as the generat
 `--calibrate auto` needs no name: per cell it takes, among the behaviours the session model could add (a statement
 it offers as new, a request with the thread line carrying it out as one), the one the cell's training holds in the
 most normal sessions, up to half of them (a trial without a behaviour most sessions hold would train on a set unlike
-the cell's).
+the cell's), that the session model reproduces: composed from the cell's training normal sessions without it, the
+composed sessions and those bases together show every event of most of the training sessions holding it. A
+behaviour whose real sessions also hold lines the model never prints as normal would calibrate the share on what
+the generator cannot make, not on how often to add what it can; a cell with no such behaviour keeps the arm's share.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from anomalygen.evaluate.withhold import find_withheld
 
 DEFAULT_SHARES = (0.0, 0.5, 1.0)
 AUTO = "auto"
+REPRODUCE_N = 200  # sessions composed to judge whether the session model reproduces a behaviour
 
 
 def parse_shares(text: str) -> list[float]:
@@ -86,12 +90,14 @@ class Named:
 
 class Auto:
     """Per cell, the behaviour a session model could add that the cell's training holds in the most normal sessions
-    (at most half of them); ties go to the first in key order."""
+    (at most half of them) and that the model reproduces (module docstring); ties go to the first in key order."""
 
-    def __init__(self, units: list[frozenset[str]], X: list[list[str]]):
+    def __init__(self, units: list[frozenset[str]], X: list[list[str]], source: A.SyntheticSource | None = None):
         self.units = sorted(units, key=sorted)
         self.X = X
+        self.source = source  # whose session model must reproduce the behaviour (None: no such check)
         self._masks: dict[frozenset[str], np.ndarray] = {}
+        self._picked: dict[bytes, tuple[list[str], np.ndarray] | str] = {}
 
     def mask(self, unit: frozenset[str]) -> np.ndarray:
         if unit not in self._masks:
@@ -99,15 +105,39 @@ class Auto:
         return self._masks[unit]
 
     def pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | str:
+        key = np.asarray(tr).tobytes()
+        if key not in self._picked:  # every calibrated arm of a cell asks
+            self._picked[key] = self._pick(tr, y)
+        return self._picked[key]
+
+    def _pick(self, tr: np.ndarray, y: np.ndarray) -> tuple[list[str], np.ndarray] | str:
         normal = tr[y[tr] == 0]
-        best: tuple[int, frozenset[str]] | None = None
-        for unit in self.units:
-            n = int(self.mask(unit)[normal].sum())
-            if 0 < n <= len(normal) / 2 and (best is None or n > best[0]):
-                best = (n, unit)
-        if best is None:
+        held = [(int(self.mask(u)[normal].sum()), i, u) for i, u in enumerate(self.units)]
+        ranked = [(n, u) for n, i, u in sorted(held, key=lambda t: (-t[0], t[1])) if 0 < n <= len(normal) / 2]
+        if not ranked:
             return "no behaviour the session model could add is held by at most half the training"
-        return [f"auto({','.join(sorted(best[1]))})"], self.mask(best[1])
+        for _, unit in ranked:
+            if self.reproduced(unit, tr, y) > 0.5:
+                return [f"auto({','.join(sorted(unit))})"], self.mask(unit)
+        return (
+            "no behaviour the session model could add, held by at most half the training, is reproduced by it in "
+            "most of the training sessions holding it"
+        )
+
+    def reproduced(self, unit: frozenset[str], tr: np.ndarray, y: np.ndarray, n: int = REPRODUCE_N) -> float:
+        """The share of the cell's training normal sessions holding `unit` whose every event the session model's
+        compositions from the others (with new behaviour in each), or those others themselves, show."""
+        src = self.source
+        if src is None or src.composer is None:
+            return 1.0
+        normal = tr[y[tr] == 0]
+        holders = normal[self.mask(unit)[normal]]
+        bases = [self.X[i] for i in normal[~self.mask(unit)[normal]]]
+        X_tr = [self.X[i] for i in tr]
+        made = src.composer.at_novel_share(1.0).compose(bases, n, 0, A.anomaly_only(X_tr, y[tr], src.key_of))
+        shown = {e for s in bases for e in s}
+        shown |= {e for s in made for e in (src.to_key(s) if src.to_key else s)}
+        return float(np.mean([all(e in shown for e in self.X[i]) for i in holders])) if len(holders) else 0.0
 
 
 def chooser(
@@ -134,7 +164,7 @@ def chooser(
     if not offers:
         return None, {"behaviours": AUTO, "skipped": "no session model offers new behaviour", **info}
     name = A.SYNTHETIC if A.SYNTHETIC in offers else next(iter(offers))
-    return Auto(units(offers[name], sources[name].key_of), X), {"behaviours": AUTO, **info}
+    return Auto(units(offers[name], sources[name].key_of), X, sources[name]), {"behaviours": AUTO, **info}
 
 
 def units(novel: dict, key_of: dict[str, str] | None = None) -> list[frozenset[str]]:
@@ -177,7 +207,7 @@ def calibration_md(runs: list[dict], info: dict) -> str:
     behaviours = info.get("behaviours", {})
     on = (
         "per cell, the behaviour the session model could add that the cell's training holds in the most normal "
-        "sessions, up to half (`calibrated_on` in runs.csv)"
+        "sessions, up to half, and that the model reproduces in most of them (`calibrated_on` in runs.csv)"
         if behaviours == AUTO
         else "; ".join(f"{n} = {', '.join(b['keys'])} ({b['normal']} normal sessions)" for n, b in behaviours.items())
     )

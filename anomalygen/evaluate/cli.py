@@ -106,7 +106,7 @@ def evaluate(
         "(a session model, inventory-random) choose per cell and detector, on validation only, how "
         "often to add it: each of --calibrate-shares is tried with this behaviour taken out of "
         "training (repeatable); 'auto': per cell, the behaviour the session model could add that the "
-        "training holds in the most normal sessions, up to half",
+        "training holds in the most normal sessions, up to half, and that the session model reproduces",
     ),
     calibrate_shares: str = typer.Option(
         _SHARES, help="with --calibrate: the candidate shares of added sessions given new behaviour"

@@ -279,3 +279,34 @@ def test_summary_counts_the_choices_and_says_what_was_not_calibrated():
     assert C.calibration_md([], {}) == ""
     auto = C.calibration_md([], {"behaviours": C.AUTO, "shares": [0.0], "skipped": "no session model offers it"})
     assert "per cell" in auto and "no session model offers it" in auto
+
+
+def test_auto_calibration_skips_a_behaviour_the_session_model_does_not_reproduce():
+    rng = np.random.default_rng(1)
+    X, y = [], []
+    for i in range(300):
+        ev = ["open", "write", "close"]
+        if rng.random() < 0.2:
+            ev += ["verify"]
+        if rng.random() < 0.4:
+            ev += ["scan", "scan-warning"]  # real scans print a line the model never offers as normal
+        X.append(ev)
+        y.append(int(i % 10 == 0))
+    y_arr, tr = np.array(y), np.arange(300)
+    units = [frozenset({"verify"}), frozenset({"scan"})]
+
+    def source(offer):
+        return A.SyntheticSource("synthetic", [], np.zeros(0, dtype=np.int64), composer=NewBehaviour(offer))
+
+    # by share of sessions alone, scan; the model's scans lack the warning its real sessions hold: verify
+    assert C.Auto(units, X).pick(tr, y_arr)[0] == ["auto(scan)"]
+    auto = C.Auto(units, X, source([["verify"], ["scan"]]))
+    assert auto.reproduced(frozenset({"scan"}), tr, y_arr) == 0.0
+    assert auto.reproduced(frozenset({"verify"}), tr, y_arr) == 1.0
+    names, held = auto.pick(tr, y_arr)
+    assert names == ["auto(verify)"] and held.tolist() == ["verify" in x for x in X]
+    # a model that offers the warning as well reproduces scans
+    assert C.Auto(units, X, source([["scan", "scan-warning"]])).pick(tr, y_arr)[0] == ["auto(scan)"]
+    # and one that reproduces neither leaves the cell uncalibrated, saying why
+    why = C.Auto(units, X, source([["other"]])).pick(tr, y_arr)
+    assert isinstance(why, str) and "reproduced" in why

@@ -245,9 +245,9 @@ def test_cli_writes_every_output(data_dir, tmp_path, hdfs100k):
     assert manifest["data"]["key_mode"] == "templates" and manifest["data"]["keys"]["shared_keys"] > 0
     assert "f1_prior" in (out / "runs.csv").read_text().splitlines()[0]
     for bad_args, why in (
-        (["--train-fractions", "0"], "not in (0, 1]"),
-        (["--train-fractions", "2"], "not in"),
-        (["--ratios", "-1"], "not in"),
+        (["--train-fractions", "0"], "outside (0, 1]"),
+        (["--train-fractions", "2"], "outside"),
+        (["--ratios", "-1"], "outside"),
         (["--augment-ablation", "x"], "NAME=DIR"),
         (["--prior", "1.5"], "not in (0, 1)"),
     ):

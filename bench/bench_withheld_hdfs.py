@@ -47,6 +47,7 @@ from bench.bench_augment_hdfs import ensure_inventory  # noqa: E402 - imported o
 
 DATA = ROOT.parent / "shared" / "data" / "hdfs"
 BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
+OFFERED = "offered by the session model as new normal behaviour"
 BLOCK = re.compile(r"blk_-?\d+")  # HDFS_v1's session key, only to filter this bench's value log
 
 
@@ -59,6 +60,37 @@ def _statement_ids(events: set[str], inventory: Path) -> set[str]:
     real = load_dataset(resolve_dataset("hdfs_deeplog"))
     emap = event_statement_map(real_event_templates(real), statements_for(None, inventory, None))
     return {sid for sid, key in emap.statement_to_key.items() if key in {emap.event_to_key.get(e) for e in events}}
+
+
+def _companions(name: str, events: list[str], gen: Path, inventory: Path) -> str:
+    """What the real normal sessions of a withheld behaviour hold besides its own events that no other normal
+    session holds, and whether the generator's session model offers each as new normal behaviour: a session
+    holding one it does not offer is one no synthetic session can cover."""
+    from anomalygen.core.datasets import load_dataset, resolve_dataset
+    from anomalygen.core.event_keys import event_statement_map, real_event_templates
+    from anomalygen.source.api import statements_for
+
+    real = load_dataset(resolve_dataset("hdfs_deeplog"))
+    want = set(events)
+    normal = [set(s.events) for s in real if s.label == 0]
+    holders = [s for s in normal if s & want]
+    others = set().union(*(s for s in normal if not s & want))
+    only = Counter(e for s in holders for e in s - want - others)
+    emap = event_statement_map(real_event_templates(real), statements_for(None, inventory, None))
+    doc = json.loads((gen / "session_model.json").read_text(encoding="utf-8"))
+    offered_keys = {emap.statement_to_key.get(n["key"]) for n in doc.get("novel", [])}
+    offered = {e for e in only if emap.event_to_key.get(e) in offered_keys}
+    beyond = sum(1 for s in holders if (s - want - others) - offered)
+    said = ", ".join(
+        f"{e} in {n:,} ({n / len(holders):.1%}; {OFFERED if e in offered else 'not offered'})"
+        for e, n in only.most_common()
+    )
+    return (
+        f"\n{name} (a description of the whole dataset for this report; no arm reads it): {len(holders):,} real normal "
+        f"sessions hold it. Events they hold that no other normal session holds: {said or 'none'}. "
+        f"{beyond / len(holders):.1%} hold one the session model does not offer: no synthetic session can cover "
+        "those.\n"
+    )
 
 
 def _filtered_log(log: Path, sids: set[str], inventory: Path, out: Path) -> dict:
@@ -283,9 +315,16 @@ def _calibrate_on(args, name: str, events: list[str]) -> tuple[dict[str, list[st
 
 def _calibration(outcome, frac_list: list[float]) -> str:
     """Per share and detector, the shares calibration chose over the seeds (synthetic / inventory-random)."""
-    runs = [r for r in outcome.result.runs if r.get("status") == "ok" and "share_chosen" in r]
+    ok = [r for r in outcome.result.runs if r.get("status") == "ok"]
+    skipped = Counter(r["calibration_skipped"] for r in ok if r["arm"] == "synthetic" and r.get("calibration_skipped"))
+    said = "".join(
+        f"\nNot calibrated in {n} of {sum(1 for r in ok if r['arm'] == 'synthetic')} synthetic cells (the arm's own "
+        f"share kept): {why}.\n"
+        for why, n in sorted(skipped.items())
+    )
+    runs = [r for r in ok if "share_chosen" in r]
     if not runs:
-        return ""
+        return said
     cells = Counter(r["calibrated_on"] for r in runs if r["arm"] == "synthetic" and r["model"] == runs[0]["model"])
     on = ", ".join(f"{k} in {n} cells" if len(cells) > 1 else k for k, n in sorted(cells.items()))
     seeds = len({r["seed"] for r in runs})
@@ -307,7 +346,7 @@ def _calibration(outcome, frac_list: list[float]) -> str:
                 return " ".join(xs) or "n/a"
 
             lines.append(f"| {frac:g} | {m} | {ch('synthetic')} | {ch('inventory-random')} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + said
 
 
 def main() -> None:
@@ -397,7 +436,8 @@ def main() -> None:
                 on_info=print,
             )
         )
-        part = _report(name, outcome, fracs) + _calibration(outcome, fracs)
+        part = _report(name, outcome, fracs) + _companions(name, events, dirs["synthetic"], inventory)
+        part += _calibration(outcome, fracs)
         part += f"\n{len(outcome.result.runs)} runs in {time.perf_counter() - t0:.0f} s with {args.jobs} workers\n"
         print(part, flush=True)
         text += part

@@ -245,7 +245,30 @@ def _covered(runs: list[dict], arms: list[str], frac_list: list[float]) -> list[
                 float(r["fpr_novel_uncovered"]) for r in cells if r["n_test_novel_covered"] < r["n_test_novel_normal"]
             ]
             lines.append(f"| {frac:g} | {arm} | {share:.3f} | {cov} | {f'{np.mean(unc):.3f}' if unc else 'n/a'} |")
+    adding = [r for r in ok if r["arm"] == "synthetic" and float(r.get("share_chosen", 1.0)) > 0]
+    if not adding:
+        return lines
+    lines += [
+        "",
+        "The same split per detector, synthetic arm, over the cells where it added new behaviour (a share above 0 "
+        "chosen or kept):\n",
+        "| share | detector | cells | covered | novel-normal FPR, covered | novel-normal FPR, not covered |",
+        "|---|---|---|---|---|---|",
+    ]
+    for frac in frac_list:
+        for m in sorted({r["model"] for r in adding if r["train_fraction"] == frac}):
+            cells = [r for r in adding if r["train_fraction"] == frac and r["model"] == m]
+            share = np.mean([r["n_test_novel_covered"] / max(1, r["n_test_novel_normal"]) for r in cells])
+            cov = [float(r["fpr_novel_covered"]) for r in cells if r["n_test_novel_covered"]]
+            unc = [
+                float(r["fpr_novel_uncovered"]) for r in cells if r["n_test_novel_covered"] < r["n_test_novel_normal"]
+            ]
+            lines.append(f"| {frac:g} | {m} | {len(cells)} | {share:.3f} | {_mean_or_na(cov)} | {_mean_or_na(unc)} |")
     return lines
+
+
+def _mean_or_na(xs: list[float]) -> str:
+    return f"{np.mean(xs):.3f}" if xs else "n/a"
 
 
 def _recall_without_flag_all(runs: list[dict], frac_list: list[float]) -> list[str]:

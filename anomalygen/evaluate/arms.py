@@ -39,7 +39,7 @@ class Composer(Protocol):
     @property
     def novel_share(self) -> float: ...
 
-    def at_novel_share(self, share: float) -> Composer: ...
+    def at_novel_share(self, share: float, each: bool | None = None) -> Composer: ...
 
 
 @dataclass
@@ -87,8 +87,10 @@ def from_source(
     n_anom: int,
     seed: int,
     share: float | None = None,
+    each: bool = False,
 ) -> Addition:
-    """`share`: the session model's share of composed sessions given new behaviour (None: the model's own)."""
+    """`share`: the session model's share of composed sessions given new behaviour (None: the model's own); with
+    `each`, the share of them given each new behaviour on its own."""
     rng = np.random.default_rng(seed)
     normal_idx = np.flatnonzero(src.y == 0)
     anom_idx = np.flatnonzero(src.y == 1)
@@ -97,7 +99,7 @@ def from_source(
     origin: list[str] = []
     if src.composer is not None and n_normal:
         bases = [x for x, lab in zip(X_train, y_train, strict=True) if lab == 0]
-        composer = src.composer if share is None else src.composer.at_novel_share(share)
+        composer = src.composer if share is None else src.composer.at_novel_share(share, each)
         made = composer.compose(bases, n_normal, seed, anomaly_only(X_train, y_train, src.key_of)) if bases else []
         X += [src.to_key(s) if src.to_key else list(s) for s in made]
         origin += ["composed"] * len(made)
@@ -220,9 +222,11 @@ def make_addition(
     seed: int,
     ctx: CellContext | None = None,
     share: float | None = None,
+    each: bool = False,
 ) -> Addition:
     """`share`: for an arm with that knob (`knob`), the share of its added normal sessions given new
-    behaviour; None keeps the arm's own."""
+    behaviour; None keeps the arm's own. `each`: a session model's share is per new behaviour (the
+    `inventory-random` control has one knob only)."""
     ctx = ctx or CellContext()
     if arm == BASELINE:
         return Addition([], np.zeros(0, dtype=np.int64), [])
@@ -241,7 +245,7 @@ def make_addition(
         return naive(X_train, y_train, n_normal, n_anom, seed)
     if arm not in sources:
         raise ValueError(f"arm {arm!r} has no synthetic sessions (give --augment, or --augment-ablation {arm}=DIR)")
-    return from_source(sources[arm], X_train, y_train, n_normal, n_anom, seed, share)
+    return from_source(sources[arm], X_train, y_train, n_normal, n_anom, seed, share, each)
 
 
 def knob(arm: str, sources: dict[str, SyntheticSource]) -> float | None:

@@ -58,6 +58,8 @@ class EvalConfig:
     calibrate: dict[str, list[str]] = field(default_factory=dict)  # behaviours training holds, to choose shares on
     calibrate_auto: bool = False  # ... or, per cell, one the session model could add (calibrate.Auto)
     calibrate_shares: list[float] = field(default_factory=lambda: list(C.DEFAULT_SHARES))
+    # a calibrated session model's share is how often each new behaviour appears, not how often any does
+    calibrate_each: bool = True
 
     def resolved_arms(self, sources: dict, inventory: bool = False) -> list[str]:
         if self.arms is not None:
@@ -227,10 +229,10 @@ class _Additions:
     wh: Withheld
     chooser: C.Named | C.Auto | None
 
-    def make(self, arm, ratio, seed, idx, gone, ctx, s: float | None = None) -> A.Addition:
+    def make(self, arm, ratio, seed, idx, gone, ctx, s: float | None = None, each: bool = False) -> A.Addition:
         n_normal, n_anom = A.counts(len(idx), ratio, self.share)
         add = A.make_addition(
-            arm, self.sources, [self.X[i] for i in idx], self.y[idx], n_normal, n_anom, seed + 104729, ctx, s
+            arm, self.sources, [self.X[i] for i in idx], self.y[idx], n_normal, n_anom, seed + 104729, ctx, s, each
         )
         if self.wh.active:
             add.info = {"n_train_withheld": len(gone), **self.wh.addition_stats(add.X, add.y)}
@@ -245,10 +247,16 @@ class _Additions:
         if isinstance(picked, str):
             return add, None, picked
 
+        each = self.cfg.calibrate_each and arm in self.sources
+
         def at(s: float, idx: np.ndarray) -> A.Addition:
-            return add if s == own and idx is tr else self.make(arm, ratio, seed, idx, gone, ctx, s)
+            if s == own and idx is tr and not each:
+                return add
+            return self.make(arm, ratio, seed, idx, gone, ctx, s, each)
 
         calib, why = C.plan(picked[0], self.cfg.calibrate_shares, picked[1], tr, va, self.y, at)
+        if calib is not None:
+            calib.each = each
         return add, calib, why
 
 

@@ -13,7 +13,8 @@ base, cut into per-thread segments, and changes it:
 - a segment added from an entry that prints the session key but never ran in the bases (`prior`: a low weight,
   so rarely-run code such as Balancer or upgrade does not crowd out the common lifecycle);
 - statements the bases never showed, which the code prints for the key on normal lines (`novel_share` of the
-  sessions, `novel.py`), placed and counted as the code says. One printed by a thread kind the base runs goes
+  sessions, `novel.py`; with `novel_each`, each new behaviour on its own in that share), placed and counted as the
+  code says. One printed by a thread kind the base runs goes
   into one of that kind's segments (another branch of the same execution). One of a thread kind the base never
   ran goes after the events every base holds (a behaviour the bases never showed acts on a key that already
   exists), a request's lines before the background threads' (which carry the request out later, once for each
@@ -54,6 +55,9 @@ class ComposeConfig:
     max_swaps: int = 3
     novel_share: float = 0.0  # sessions given statements the bases never showed (0: only what they showed)
     novel_max: int = 3  # most such statements in one session
+    # True: each new behaviour on its own in `novel_share` of the sessions (how often one appears no longer falls
+    # with the number the code offers); False: 1..novel_max of them in `novel_share` of the sessions
+    novel_each: bool = False
 
 
 @dataclass
@@ -74,9 +78,12 @@ class SessionModel:
 
     # ---- persistence --------------------------------------------------------------------------
     def to_dict(self) -> dict:
+        config = asdict(self.config)
+        if not self.config.novel_each:
+            del config["novel_each"]  # absent is the default: files written before it existed read the same
         return {
             "format": FORMAT,
-            "config": asdict(self.config),
+            "config": config,
             "threads": self.threads.to_dict(),
             "alternatives": {r: [list(p) for p in ps] for r, ps in sorted(self.alternatives.items())},
             "manifest": self.manifest,
@@ -92,10 +99,12 @@ class SessionModel:
         novel = {n.key: n for n in (NovelStatement.from_dict(x) for x in d.get("novel", []))}
         return cls(ThreadModel.from_dict(d.get("threads", {})), alts, cfg, d.get("manifest", {}), novel)
 
-    def at_novel_share(self, share: float) -> SessionModel:
-        """The same model giving `share` of its composed sessions statements the bases never showed (how often
-        new behaviour happens is not in the code: an evaluation calibrates it on validation)."""
-        return replace(self, config=replace(self.config, novel_share=float(share)))
+    def at_novel_share(self, share: float, each: bool | None = None) -> SessionModel:
+        """The same model giving `share` of its composed sessions statements the bases never showed, or with
+        `each`, giving each new behaviour to `share` of them on its own (how often new behaviour happens is not
+        in the code: an evaluation calibrates it on validation)."""
+        each = self.config.novel_each if each is None else each
+        return replace(self, config=replace(self.config, novel_share=float(share), novel_each=bool(each)))
 
     @property
     def novel_share(self) -> float:
@@ -165,6 +174,8 @@ class _Composer:
             for k, n in sorted(model.novel.items())
             if k not in self.vocab and k not in avoid and n.role not in failing
         ]
+        # the new behaviours one could add: a request and the thread line carrying it out are one
+        self.n_units = len(self.novel) - len({n.follow for n in self.novel} & {n.key for n in self.novel})
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:
@@ -209,16 +220,20 @@ class _Composer:
             changes.append({"change": "add_entry", "role": r, "segment": list(path)})
         first_novel = len(pieces)
         tiers: list[int] = []
-        if self.novel and rng.random() < cfg.novel_share:
+        if cfg.novel_each:
+            k = sum(1 for _ in range(self.n_units) if rng.random() < cfg.novel_share)
+            if k:
+                tiers = self._add_novel(pieces, changes, rng, count=k)
+        elif self.novel and rng.random() < cfg.novel_share:
             tiers = self._add_novel(pieces, changes, rng)
         events, relaxed = self._order(pieces, rng, first_novel, tiers)
         return Composed(events, bi, changes, relaxed)
 
-    def _add_novel(self, pieces: list[Piece], changes: list[dict], rng: random.Random) -> list[int]:
-        """1..`novel_max` new behaviours (each further one with `novel_share`): a statement the bases never
-        showed, and with a request the thread statement that carries it out (always, and only, after it):
-        inserted into a running segment of their thread kind, or appended as pieces of their own; returns each
-        appended piece's tier (0: a request's lines, 1: a background thread's)."""
+    def _add_novel(self, pieces: list[Piece], changes: list[dict], rng: random.Random, count: int = 0) -> list[int]:
+        """1..`novel_max` new behaviours (each further one with `novel_share`), or `count` of them: a statement
+        the bases never showed, and with a request the thread statement that carries it out (always, and only,
+        after it): inserted into a running segment of their thread kind, or appended as pieces of their own;
+        returns each appended piece's tier (0: a request's lines, 1: a background thread's)."""
         running = Counter(r for r, _ in pieces)
         holders = _holders(running)
         by_key = {n.key: n for n in self.novel}
@@ -266,6 +281,10 @@ class _Composer:
                 follow, carried = by_key[n.follow], lines  # the request carried out by each holder it named
                 continue
             follow = None
+            if count:
+                if added >= count or not pool:
+                    break
+                continue
             if added >= self.cfg.novel_max or not pool or rng.random() >= self.cfg.novel_share:
                 break
         return tiers

@@ -35,14 +35,14 @@ class Vocabulary(BaseDetector):
 
 
 class NewBehaviour:
-    """A stand-in session model: copies of the bases, `novel_share` of them ending in each behaviour of `offer`
-    that no base shows."""
+    """A stand-in session model: copies of the bases, `novel_share` of them ending in one behaviour of `offer`
+    that no base shows (with `each`: each such behaviour in `novel_share` of them on its own)."""
 
-    def __init__(self, offer: list[list[str]], novel_share: float = 0.5):
-        self.offer, self.novel_share = offer, novel_share
+    def __init__(self, offer: list[list[str]], novel_share: float = 0.5, each: bool = False):
+        self.offer, self.novel_share, self.each = offer, novel_share, each
 
-    def at_novel_share(self, share: float) -> NewBehaviour:
-        return NewBehaviour(self.offer, share)
+    def at_novel_share(self, share: float, each: bool | None = None) -> NewBehaviour:
+        return NewBehaviour(self.offer, share, self.each if each is None else each)
 
     def compose(self, bases, n, seed, avoid=()):
         rng = np.random.default_rng(seed)
@@ -51,7 +51,11 @@ class NewBehaviour:
         out = []
         for _ in range(n):
             s = list(bases[int(rng.integers(len(bases)))])
-            if new and rng.random() < self.novel_share:
+            if self.each:
+                for b in new:
+                    if rng.random() < self.novel_share:
+                        s += b
+            elif new and rng.random() < self.novel_share:
                 s += new[int(rng.integers(len(new)))]
             out.append(s)
         return out
@@ -105,12 +109,13 @@ def test_the_share_is_chosen_on_validation_from_a_behaviour_the_training_holds()
         # given it already teach the detector everything, and ties go to the smaller share
         scores = dict(pair.split(":") for pair in syn["calibration_scores"].split())
         assert float(scores["0"]) < float(scores["0.5"]) == float(scores["1"])
-        assert syn["share_chosen"] == 0.5
+        assert syn["share_chosen"] == 0.5 and syn["share_per_behaviour"] is True
         assert 0 < syn["n_train_calibration"] < syn["n_train_real"]
         # the final training gets the arm at that share from the full training sessions: the withheld
         # behaviour, which the trials' bases lacked too, is what the added sessions bring
         assert syn["added_with_deletion"] > 0.2 and syn["fpr_novel"] == 0.0
-        assert rows[("inventory-random", seed)]["share_chosen"] in (0.5, 1.0)  # the control gets the same
+        inv = rows[("inventory-random", seed)]
+        assert inv["share_chosen"] in (0.5, 1.0) and inv["share_per_behaviour"] is False  # its own one knob
         assert "share_chosen" not in rows[("baseline", seed)]
     assert res.info["calibration"]["behaviours"]["verification"]["keys"] == ["verify"]
 
@@ -225,12 +230,12 @@ OFFER = {
 class Offered(NewBehaviour):
     """A session model that also says which statements it could add (`SessionModel.novel`)."""
 
-    def __init__(self, offer, novel_share=0.5):
-        super().__init__(offer, novel_share)
+    def __init__(self, offer, novel_share=0.5, each=False):
+        super().__init__(offer, novel_share, each)
         self.novel = OFFER
 
-    def at_novel_share(self, share):
-        return Offered(self.offer, share)
+    def at_novel_share(self, share, each=None):
+        return Offered(self.offer, share, self.each if each is None else each)
 
 
 def test_auto_calibration_picks_the_offered_behaviour_the_training_holds_in_the_most_sessions_up_to_half():
@@ -310,3 +315,21 @@ def test_auto_calibration_skips_a_behaviour_the_session_model_does_not_reproduce
     # and one that reproduces neither leaves the cell uncalibrated, saying why
     why = C.Auto(units, X, source([["other"]])).pick(tr, y_arr)
     assert isinstance(why, str) and "reproduced" in why
+
+
+def test_a_calibrated_session_model_share_is_per_behaviour(monkeypatch):
+    asked = []
+    original = NewBehaviour.at_novel_share
+
+    def spy(self, share, each=None):
+        asked.append((share, each))
+        return original(self, share, each)
+
+    monkeypatch.setattr(NewBehaviour, "at_novel_share", spy)
+    res = evaluate({"verification": ["verify"]}, arms=("baseline", "synthetic"))
+    # every trial and final addition asks for its share per behaviour
+    assert asked and {each for _, each in asked} == {True} and {s for s, _ in asked} == {0.0, 0.5, 1.0}
+    assert all(r["share_per_behaviour"] for r in res.runs if r["arm"] == "synthetic")
+    asked.clear()
+    plain = evaluate({}, arms=("baseline", "synthetic"))
+    assert not asked and all("share_per_behaviour" not in r for r in plain.runs)  # the model's own setting

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from anomalygen.synthesis.compose import ComposeConfig, SessionModel, load_session_model
 from anomalygen.synthesis.labels import Labeler
 from anomalygen.synthesis.novel import REQUEST, THREAD, NovelStatement, novel_statements, remap_novel, trigger_of
@@ -226,6 +228,24 @@ def test_a_model_at_another_novel_share_leaves_the_original_as_it_was():
     assert not any(set(c) & new for c in none.compose(BASES, 200, seed=1))
     assert all(set(c) & new for c in every.compose(BASES, 200, seed=1))
     assert m.compose(BASES, 50, seed=1) == model(novel_share=0.5).compose(BASES, 50, seed=1)
+
+
+def test_each_new_behaviour_on_its_own_share():
+    # new behaviours here: del (with its follower gone), verify, reopen; read is in a base
+    per = model().at_novel_share(0.3, each=True)
+    assert per.config.novel_each and per.novel_share == 0.3 and not model().config.novel_each
+    out = per.compose(BASES, 3000, seed=3)
+    for key in ("del", "verify", "reopen"):
+        assert 0.25 < np.mean([key in c for c in out]) < 0.35  # each in its share, whatever the others do
+    # one-of (the default): the same share spreads over the three, so each is rarer
+    spread = model().at_novel_share(0.3).compose(BASES, 3000, seed=3)
+    assert np.mean(["verify" in c for c in spread]) < 0.2
+    assert all(
+        {"del", "verify", "reopen"} <= set(c) for c in model().at_novel_share(1.0, each=True).compose(BASES, 50, 4)
+    )
+    # written only when set, read back
+    assert "novel_each" not in model().to_dict()["config"]
+    assert SessionModel.from_dict(per.to_dict()).config.novel_each is True
 
 
 def test_keys_the_labels_tie_to_failures_are_never_added():

@@ -348,6 +348,13 @@ def _calibration(outcome, frac_list: list[float]) -> str:
     runs = [r for r in ok if "share_chosen" in r]
     if not runs:
         return said
+    syn = [r for r in runs if r["arm"] == "synthetic"]
+    best = [max(float(t.split(":")[1]) for t in r["calibration_scores"].split()) for r in syn]
+    per = "per behaviour" if any(r.get("share_per_behaviour") for r in syn) else "of sessions given any new behaviour"
+    said += (
+        f"\nValidation F1 of the chosen trial (share {per}), mean over the {len(syn)} calibrated synthetic cells: "
+        f"{np.mean(best):.4f}.\n"
+    )
     cells = Counter(r["calibrated_on"] for r in runs if r["arm"] == "synthetic" and r["model"] == runs[0]["model"])
     on = ", ".join(f"{k} in {n} cells" if len(cells) > 1 else k for k, n in sorted(cells.items()))
     seeds = len({r["seed"] for r in runs})
@@ -403,6 +410,12 @@ def main() -> None:
     )
     ap.add_argument("--calibrate-shares", default=None, help="candidate shares (default: evaluate's, 0,0.5,1)")
     ap.add_argument("--no-calibrate", action="store_true", help="keep each arm's own share (no calibration)")
+    ap.add_argument(
+        "--calibrate-any",
+        action="store_true",
+        help="calibrate the share of sessions given any new behaviour (the generator's own sense) instead of the "
+        "share per behaviour",
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     behaviours = args.behaviour or BEHAVIOURS
@@ -445,6 +458,7 @@ def main() -> None:
             calibrate=calibrate,
             calibrate_auto=auto,
             calibrate_shares=shares,
+            calibrate_each=not args.calibrate_any,
         )
         t0 = time.perf_counter()
         outcome = evaluate(

@@ -14,8 +14,8 @@ nowhere here; the controls with the knob get the same calibration as the generat
 A session model's calibrated share is per new behaviour (`EvalConfig.calibrate_each`, the default): each behaviour
 it could add appears on its own in that share of the added sessions, so how often one does no longer falls with the
 number of behaviours the code offers (the generator's own setting, 1-3 of them in its share of the sessions, spreads
-one share over all of them). With the same three candidate shares, the best validation F1 per cell was higher this
-way on full HDFS for the next-event detectors and equal for the others (validation only; BENCHMARKS).
+one share over all of them). On full HDFS the best validation F1 per cell was higher this way on average, mostly
+through LogAnomaly, with a few detectors a little lower (validation only; BENCHMARKS has both runs).
 
 `--calibrate auto` needs no name: per cell it takes, among the behaviours the session model could add (a statement
 it offers as new, a request with the thread line carrying it out as one), the one the cell's training holds in the

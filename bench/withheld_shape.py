@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Shape guards of the withheld bench's synthetic additions: per withheld behaviour, training share and candidate
-share of sessions given new behaviour, the median length of the composed normal sessions (real normal: 19) and
-the share of them holding an event the whole data set shows only in anomalous sessions.
+share of sessions given each new behaviour (as the bench calibrates it; `--calibrate-any`: the share given any),
+the median length of the composed normal sessions (real normal: 19) and the share of them holding an event the
+whole data set shows only in anomalous sessions.
 
-    python bench/withheld_shape.py /work/bench_withheld
+    python bench/withheld_shape.py /work/bench_withheld [--calibrate-any]
 
 (reads the bench's `inventory.jsonl` and `gen-synthetic`; the cells are the bench's: same splits, seeds and
 composition seeds, 5 seeds per line)
@@ -31,11 +32,14 @@ BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
 
 
 def main() -> None:
-    bench = Path(sys.argv[1] if len(sys.argv) > 1 else "bench_withheld_hdfs")
+    args = [a for a in sys.argv[1:] if a != "--calibrate-any"]
+    each = "--calibrate-any" not in sys.argv[1:]
+    bench = Path(args[0] if args else "bench_withheld_hdfs")
     gen = bench / "gen-synthetic"
     real = load_dataset(resolve_dataset("hdfs_deeplog"))
     syn = load_augment_dir(gen)
-    print("| behaviour | training share | novel share | median length | anomaly-only | composed normal |")
+    per = "per behaviour" if each else "any"
+    print(f"| behaviour | training share | novel share ({per}) | median length | anomaly-only | composed normal |")
     print("|---|---|---|---|---|---|")
     for beh in BEHAVIOURS:
         spec = parse_withhold([beh])
@@ -61,7 +65,16 @@ def main() -> None:
                     nn, na = A.counts(len(tr), 1.0, source.anomalous_share)
                     ctx = A.CellContext([X[i] for i in gone], y[gone], None)
                     add = A.make_addition(
-                        "synthetic", {"synthetic": source}, [X[i] for i in tr], y[tr], nn, na, seed + 104729, ctx, share
+                        "synthetic",
+                        {"synthetic": source},
+                        [X[i] for i in tr],
+                        y[tr],
+                        nn,
+                        na,
+                        seed + 104729,
+                        ctx,
+                        share,
+                        each,
                     )
                     normal = [x for x, lab in zip(add.X, add.y, strict=True) if lab == 0]
                     lens += [len(x) for x in normal]

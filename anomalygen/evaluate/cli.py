@@ -109,7 +109,13 @@ def evaluate(
         "training holds in the most normal sessions, up to half, and that the session model reproduces",
     ),
     calibrate_shares: str = typer.Option(
-        _SHARES, help="with --calibrate: the candidate shares of added sessions given new behaviour"
+        _SHARES, help="with --calibrate: the candidate shares of added sessions given each new behaviour"
+    ),
+    calibrate_any: bool = typer.Option(
+        False,
+        "--calibrate-any",
+        help="with --calibrate: a session model's share is of sessions given any new behaviour (1-3 of those it "
+        "offers), not per behaviour",
     ),
     ratios: str = typer.Option("1", help="sessions each arm adds, as a share of the real training sessions"),
     seeds: int = typer.Option(5, min=1, help="number of seeds (0..N-1)"),
@@ -175,6 +181,7 @@ def evaluate(
         calibrate=named,
         calibrate_auto=auto,
         calibrate_shares=_shares(calibrate_shares),
+        calibrate_each=not calibrate_any,
     )
     req = EvaluateRequest(
         dataset,

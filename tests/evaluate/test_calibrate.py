@@ -333,3 +333,28 @@ def test_a_calibrated_session_model_share_is_per_behaviour(monkeypatch):
     asked.clear()
     plain = evaluate({}, arms=("baseline", "synthetic"))
     assert not asked and all("share_per_behaviour" not in r for r in plain.runs)  # the model's own setting
+
+
+@pytest.mark.parametrize("flag, each", [([], True), (["--calibrate-any"], False)])
+def test_cli_calibrates_per_behaviour_unless_told_otherwise(tmp_path, monkeypatch, flag, each):
+    import typer
+    from typer.testing import CliRunner
+
+    from anomalygen.evaluate import api, cli
+
+    seen = []
+
+    def fake(req):
+        seen.append(req.config)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(api, "evaluate", fake)
+    ds = tmp_path / "d.jsonl"
+    ds.write_text('{"block_id": "a", "label": 0, "templates": ["x"]}\n')
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    cli.register(app)
+    args = ["evaluate", "--dataset", str(ds), "--out", str(tmp_path / "o"), "--calibrate", "v=E2", *flag]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2 and "stop here" in r.output
+    assert seen[0].calibrate == {"v": ["E2"]} and seen[0].calibrate_each is each

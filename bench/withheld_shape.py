@@ -2,7 +2,8 @@
 """Shape guards of the withheld bench's synthetic additions: per withheld behaviour, training share and candidate
 share of sessions given each new behaviour (as the bench calibrates it; `--calibrate-any`: the share given any),
 the median length of the composed normal sessions (real normal: 19) and the share of them holding an event the
-whole data set shows only in anomalous sessions.
+whole data set shows only in anomalous sessions; then the same over what the bench's detectors trained on (each
+calibrated cell's additions at the share it chose, from the bench's runs.csv).
 
     python bench/withheld_shape.py /work/bench_withheld [--calibrate-any]
 
@@ -12,6 +13,7 @@ composition seeds, 5 seeds per line)
 
 from __future__ import annotations
 
+import csv
 import sys
 from pathlib import Path
 
@@ -54,7 +56,9 @@ def main() -> None:
         y = np.array([s.label for s in real])
         only = A.anomaly_only(X, y)  # events the whole data set shows only in anomalous sessions
         held = find_withheld(spec, [list(s.events) for s in real], X, y).any(len(real))
+        name = beh.split("=")[0]
         for frac in (0.01, 0.05):
+            by: dict[tuple[float, int], tuple[list[int], int]] = {}  # (share, seed) -> lengths, anomaly-only count
             for share in (0.0, 0.5, 1.0):
                 lens, bad = [], 0
                 for seed in range(5):
@@ -77,13 +81,40 @@ def main() -> None:
                         each,
                     )
                     normal = [x for x, lab in zip(add.X, add.y, strict=True) if lab == 0]
-                    lens += [len(x) for x in normal]
-                    bad += sum(1 for x in normal if set(x) & only)
+                    by[(share, seed)] = ([len(x) for x in normal], sum(1 for x in normal if set(x) & only))
+                    lens += by[(share, seed)][0]
+                    bad += by[(share, seed)][1]
                 print(
-                    f"| {beh.split('=')[0]} | {frac:g} | {share:g} | {np.median(lens):g} | "
+                    f"| {name} | {frac:g} | {share:g} | {np.median(lens):g} | "
                     f"{bad / max(len(lens), 1):.2%} | {len(lens)} |"
                 )
+            print(_as_chosen(bench / f"eval-{name}" / "runs.csv", name, frac, by))
     print(f"\nreal normal median length: {np.median([len(x) for x, lab in zip(X, y, strict=True) if lab == 0]):g}")
+
+
+def _as_chosen(runs_csv: Path, name: str, frac: float, by: dict) -> str:
+    """The same over the additions the bench's detectors were trained on: each calibrated synthetic cell's
+    composed normal sessions at the share it chose (read from the bench's runs.csv)."""
+    if not runs_csv.is_file():
+        return f"| {name} | {frac:g} | as chosen: no {runs_csv} | | | |"
+    lens: list[int] = []
+    bad = cells = 0
+    with runs_csv.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["arm"] != "synthetic" or float(r["train_fraction"]) != frac or not r.get("share_chosen"):
+                continue
+            got = by.get((float(r["share_chosen"]), int(r["seed"])))
+            if got is None:
+                continue
+            lens += got[0]
+            bad += got[1]
+            cells += 1
+    if not cells:
+        return f"| {name} | {frac:g} | as chosen: no calibrated cell | | | |"
+    return (
+        f"| {name} | {frac:g} | as chosen ({cells} cells) | {np.median(lens):g} | {bad / max(len(lens), 1):.2%} | "
+        f"{len(lens)} |"
+    )
 
 
 if __name__ == "__main__":

@@ -223,6 +223,8 @@ def _report(name: str, outcome, frac_list: list[float]) -> str:
 def _covered(runs: list[dict], arms: list[str], frac_list: list[float]) -> list[str]:
     """The novel-normal test sessions split by whether some normal session the detector trained on (real or
     added) shows each of their events: an arm can only be asked to teach the covered ones."""
+    from anomalygen.evaluate.withhold import covered_split
+
     ok = [r for r in runs if r.get("status") == "ok" and "n_test_novel_covered" in r]
     if not ok:
         return []
@@ -235,16 +237,9 @@ def _covered(runs: list[dict], arms: list[str], frac_list: list[float]) -> list[
     ]
     for frac in frac_list:
         for arm in arms:
-            cells = [r for r in ok if r["arm"] == arm and r["train_fraction"] == frac]
-            if not cells:
-                continue
-            share = np.mean([r["n_test_novel_covered"] / max(1, r["n_test_novel_normal"]) for r in cells])
-            with_cov = [float(r["fpr_novel_covered"]) for r in cells if r["n_test_novel_covered"]]
-            cov = f"{np.mean(with_cov):.3f}" if with_cov else "n/a"
-            unc = [
-                float(r["fpr_novel_uncovered"]) for r in cells if r["n_test_novel_covered"] < r["n_test_novel_normal"]
-            ]
-            lines.append(f"| {frac:g} | {arm} | {share:.3f} | {cov} | {f'{np.mean(unc):.3f}' if unc else 'n/a'} |")
+            split = covered_split([r for r in ok if r["arm"] == arm and r["train_fraction"] == frac])
+            if split is not None:
+                lines.append(f"| {frac:g} | {arm} | {split[0]:.3f} | {_na(split[1])} | {_na(split[2])} |")
     adding = [r for r in ok if r["arm"] == "synthetic" and float(r.get("share_chosen", 1.0)) > 0]
     if not adding:
         return lines
@@ -258,17 +253,14 @@ def _covered(runs: list[dict], arms: list[str], frac_list: list[float]) -> list[
     for frac in frac_list:
         for m in sorted({r["model"] for r in adding if r["train_fraction"] == frac}):
             cells = [r for r in adding if r["train_fraction"] == frac and r["model"] == m]
-            share = np.mean([r["n_test_novel_covered"] / max(1, r["n_test_novel_normal"]) for r in cells])
-            cov = [float(r["fpr_novel_covered"]) for r in cells if r["n_test_novel_covered"]]
-            unc = [
-                float(r["fpr_novel_uncovered"]) for r in cells if r["n_test_novel_covered"] < r["n_test_novel_normal"]
-            ]
-            lines.append(f"| {frac:g} | {m} | {len(cells)} | {share:.3f} | {_mean_or_na(cov)} | {_mean_or_na(unc)} |")
+            split = covered_split(cells)
+            if split is not None:
+                lines.append(f"| {frac:g} | {m} | {len(cells)} | {split[0]:.3f} | {_na(split[1])} | {_na(split[2])} |")
     return lines
 
 
-def _mean_or_na(xs: list[float]) -> str:
-    return f"{np.mean(xs):.3f}" if xs else "n/a"
+def _na(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
 
 
 def _recall_without_flag_all(runs: list[dict], frac_list: list[float]) -> list[str]:

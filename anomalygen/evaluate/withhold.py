@@ -143,14 +143,25 @@ def unseen_metrics(y_test: np.ndarray, pred: np.ndarray, X_test: list[list[str]]
     return {"n_test_unseen_normal": int(nov.sum()), "fpr_unseen": _alarm_rate(pred, nov)}
 
 
+def covered_split(rows: list[dict]) -> tuple[float, float | None, float | None] | None:
+    """Over cells' rows (`novel_metrics` with the training sessions): the mean share of the novel-normal sessions
+    covered, and the mean novel-normal FPR on the covered and on the other ones (each over the cells that have
+    some; None where none has); None without such rows."""
+    rows = [r for r in rows if "n_test_novel_covered" in r and r.get("n_test_novel_normal")]
+    if not rows:
+        return None
+    share = float(np.mean([r["n_test_novel_covered"] / r["n_test_novel_normal"] for r in rows]))
+    cov = [float(r["fpr_novel_covered"]) for r in rows if r["n_test_novel_covered"]]
+    unc = [float(r["fpr_novel_uncovered"]) for r in rows if r["n_test_novel_covered"] < r["n_test_novel_normal"]]
+    return share, float(np.mean(cov)) if cov else None, float(np.mean(unc)) if unc else None
+
+
 def _covered(cells: list[dict], arm: str) -> str:
     """`share | FPR` of the arm's novel-normal sessions covered by what its detectors trained on."""
-    rows = [r for r in cells if r["arm"] == arm and "n_test_novel_covered" in r and r.get("n_test_novel_normal")]
-    if not rows:
+    split = covered_split([r for r in cells if r["arm"] == arm])
+    if split is None:
         return "n/a | n/a"
-    share = float(np.mean([r["n_test_novel_covered"] / r["n_test_novel_normal"] for r in rows]))
-    fpr = [float(r["fpr_novel_covered"]) for r in rows if r["n_test_novel_covered"]]
-    return f"{share:.3f} | {np.mean(fpr):.3f}" if fpr else f"{share:.3f} | n/a"
+    return f"{split[0]:.3f} | {'n/a' if split[1] is None else f'{split[1]:.3f}'}"
 
 
 def withheld_md(runs: list[dict], paired: list[dict], info: dict) -> str:

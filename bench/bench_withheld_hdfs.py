@@ -27,6 +27,7 @@ and how many of the withheld real normal sequences the synthetic sessions reprod
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shlex
@@ -51,14 +52,20 @@ OFFERED = "offered by the session model as new normal behaviour"
 BLOCK = re.compile(r"blk_-?\d+")  # HDFS_v1's session key, only to filter this bench's value log
 
 
-def _statement_ids(events: set[str], inventory: Path) -> set[str]:
-    """The statements the dataset's events stand for (the evaluation's own event -> statement map)."""
+@functools.cache
+def _dataset(inventory: Path):
+    """The full-HDFS sessions and the evaluation's own event -> statement map, read once per run."""
     from anomalygen.core.datasets import load_dataset, resolve_dataset
     from anomalygen.core.event_keys import event_statement_map, real_event_templates
     from anomalygen.source.api import statements_for
 
     real = load_dataset(resolve_dataset("hdfs_deeplog"))
-    emap = event_statement_map(real_event_templates(real), statements_for(None, inventory, None))
+    return real, event_statement_map(real_event_templates(real), statements_for(None, inventory, None))
+
+
+def _statement_ids(events: set[str], inventory: Path) -> set[str]:
+    """The statements the dataset's events stand for (the evaluation's own event -> statement map)."""
+    _, emap = _dataset(inventory)
     return {sid for sid, key in emap.statement_to_key.items() if key in {emap.event_to_key.get(e) for e in events}}
 
 
@@ -66,17 +73,12 @@ def _companions(name: str, events: list[str], gen: Path, inventory: Path) -> str
     """What the real normal sessions of a withheld behaviour hold besides its own events that no other normal
     session holds, and whether the generator's session model offers each as new normal behaviour: a session
     holding one it does not offer is one no synthetic session can cover."""
-    from anomalygen.core.datasets import load_dataset, resolve_dataset
-    from anomalygen.core.event_keys import event_statement_map, real_event_templates
-    from anomalygen.source.api import statements_for
-
-    real = load_dataset(resolve_dataset("hdfs_deeplog"))
+    real, emap = _dataset(inventory)
     want = set(events)
     normal = [set(s.events) for s in real if s.label == 0]
     holders = [s for s in normal if s & want]
     others = set().union(*(s for s in normal if not s & want))
     only = Counter(e for s in holders for e in s - want - others)
-    emap = event_statement_map(real_event_templates(real), statements_for(None, inventory, None))
     doc = json.loads((gen / "session_model.json").read_text(encoding="utf-8"))
     offered_keys = {emap.statement_to_key.get(n["key"]) for n in doc.get("novel", [])}
     offered = {e for e in only if emap.event_to_key.get(e) in offered_keys}
@@ -279,11 +281,8 @@ def _recall_without_flag_all(runs: list[dict], frac_list: list[float]) -> list[s
         )
         if not flag_all:
             continue
-        means = {}
-        for arm in ("synthetic", "baseline"):
-            per = _mean_rows([r for r in ok if r["model"] not in flag_all and r["train_fraction"] == frac], "recall")
-            means[arm] = per.get((frac, arm), [])
-        s, b = means["synthetic"], means["baseline"]
+        per = _mean_rows([r for r in ok if r["model"] not in flag_all and r["train_fraction"] == frac], "recall")
+        s, b = per.get((frac, "synthetic"), []), per.get((frac, "baseline"), [])
         if len(s) != len(b) or len(s) < 2:
             continue
         p = ttest_rel(s, b).pvalue

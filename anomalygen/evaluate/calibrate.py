@@ -70,9 +70,10 @@ def plan(
     va: np.ndarray,
     y: np.ndarray,
     make: Callable[[float, np.ndarray], A.Addition],
+    each: bool = False,
 ) -> tuple[Calibration | None, str]:
     """A cell's calibration, or None and why not. `held`: per real session, holds a calibration behaviour;
-    `make(share, training indices)`: the arm's addition."""
+    `make(share, training indices)`: the arm's addition; `each`: whether `make`'s share is per new behaviour."""
     tr_c, va_fit = tr[~held[tr]], va[~held[va]]
     if not np.any(held[va] & (y[va] == 0)):
         return None, "no validation normal session holds a calibration behaviour"
@@ -80,7 +81,7 @@ def plan(
         return None, "every training normal session holds a calibration behaviour"
     ordered = sorted(shares)
     trial, final = [make(s, tr_c) for s in ordered], [make(s, tr) for s in ordered]
-    return Calibration(list(names), ordered, tr_c, va_fit, va, trial, final), ""
+    return Calibration(list(names), ordered, tr_c, va_fit, va, trial, final, each), ""
 
 
 @dataclass

@@ -254,9 +254,7 @@ class _Additions:
                 return add
             return self.make(arm, ratio, seed, idx, gone, ctx, s, each)
 
-        calib, why = C.plan(picked[0], self.cfg.calibrate_shares, picked[1], tr, va, self.y, at)
-        if calib is not None:
-            calib.each = each
+        calib, why = C.plan(picked[0], self.cfg.calibrate_shares, picked[1], tr, va, self.y, at, each)
         return add, calib, why
 
 

@@ -174,8 +174,12 @@ class _Composer:
             for k, n in sorted(model.novel.items())
             if k not in self.vocab and k not in avoid and n.role not in failing
         ]
-        # the new behaviours one could add: a request and the thread line carrying it out are one
-        self.n_units = len(self.novel) - len({n.follow for n in self.novel} & {n.key for n in self.novel})
+        self.by_key = {n.key: n for n in self.novel}
+        # a thread line that carries out a new request's work has no work to carry out without that request: it
+        # comes with the request, never drawn on its own (where the bases already show the request, it may), and
+        # the two are one new behaviour
+        self.led = {n.follow for n in self.novel if n.follow in self.by_key}
+        self.n_units = len(self.novel) - len(self.led)  # the new behaviours one could add
         self.pieces: list[list[Piece]] = []
         self.pool: dict[str, list[Piece]] = defaultdict(list)
         for b in bases:
@@ -236,10 +240,7 @@ class _Composer:
         returns each appended piece's tier (0: a request's lines, 1: a background thread's)."""
         running = Counter(r for r, _ in pieces)
         holders = _holders(running)
-        by_key = {n.key: n for n in self.novel}
-        # a thread line that carries out a new request's work has no work to carry out without that request: it
-        # comes with the request, never drawn on its own (where the bases already show the request, it may)
-        led = {n.follow for n in self.novel if n.follow in by_key}
+        by_key, led = self.by_key, self.led
         pool = [n for n in self.novel if n.key not in led]
         tiers: list[int] = []
         follow: NovelStatement | None = None

@@ -25,9 +25,8 @@ sys.path.insert(0, str(ROOT))
 from anomalygen.core.datasets import load_augment_dir, load_dataset, resolve_dataset  # noqa: E402 - after sys.path
 from anomalygen.core.event_keys import plan_keys  # noqa: E402
 from anomalygen.evaluate import arms as A  # noqa: E402
-from anomalygen.evaluate import splits as S  # noqa: E402
 from anomalygen.evaluate.api import EvaluateRequest, _composer, _statements  # noqa: E402
-from anomalygen.evaluate.harness import EvalConfig, _split, sources_from_sessions  # noqa: E402
+from anomalygen.evaluate.harness import EvalConfig, _split, cell_sessions, sources_from_sessions  # noqa: E402
 from anomalygen.evaluate.withhold import find_withheld, parse_withhold  # noqa: E402
 
 BEHAVIOURS = ["deletion=E21,E23", "verification=E2"]
@@ -63,9 +62,7 @@ def main() -> None:
                 lens, bad = [], 0
                 for seed in range(5):
                     pool, _test = _split(cfg, real, seed)
-                    sub = S.stratified_subset(pool, y, frac, seed)
-                    tr, _va = S.train_validation(sub, y, cfg.val_fraction, seed)
-                    gone, tr = tr[held[tr]], tr[~held[tr]]
+                    tr, _va, gone = cell_sessions(cfg, pool, y, held, frac, seed)
                     nn, na = A.counts(len(tr), 1.0, source.anomalous_share)
                     ctx = A.CellContext([X[i] for i in gone], y[gone], None)
                     add = A.make_addition(

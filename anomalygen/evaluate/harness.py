@@ -180,14 +180,7 @@ def run_evaluation(
         tests[seed] = test
         info["ambiguous_test_anomalies"][seed] = _ambiguous(X_real, y_real, pool, test)
         for frac in cfg.train_fractions:
-            sub = S.stratified_subset(pool, y_real, frac, seed)
-            tr, va = S.train_validation(sub, y_real, cfg.val_fraction, seed)
-            # withheld sessions leave training and validation (the top-up too); the oracle gets the training ones
-            gone = tr[held[tr]]
-            tr, va = tr[~held[tr]], va[~held[va]]
-            va = S.top_up_validation(
-                va, pool[~held[pool]], sub, y_real, cfg.val_min_normal, cfg.val_min_anomalous, seed
-            )
+            tr, va, gone = cell_sessions(cfg, pool, y_real, held, frac, seed)
             info["validation"][f"{seed}/{frac:g}"] = {
                 "normal": int(np.sum(y_real[va] == 0)),
                 "anomalous": int(np.sum(y_real[va] == 1)),
@@ -214,6 +207,19 @@ def run_evaluation(
     paired = paired_table(runs, mc, arms, metrics)
     info["config"] = asdict(cfg)
     return EvalResult(runs, paired, info, mc)
+
+
+def cell_sessions(
+    cfg: EvalConfig, pool: np.ndarray, y: np.ndarray, held: np.ndarray, frac: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One cell's training and validation indices, and the training ones its withheld behaviours removed (the
+    oracle's): withheld sessions leave training and validation, the validation top-up included."""
+    sub = S.stratified_subset(pool, y, frac, seed)
+    tr, va = S.train_validation(sub, y, cfg.val_fraction, seed)
+    gone = tr[held[tr]]
+    tr, va = tr[~held[tr]], va[~held[va]]
+    va = S.top_up_validation(va, pool[~held[pool]], sub, y, cfg.val_min_normal, cfg.val_min_anomalous, seed)
+    return tr, va, gone
 
 
 @dataclass

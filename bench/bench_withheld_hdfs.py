@@ -14,9 +14,9 @@
    oracle / whole-path, 5 seeds, F1 re-weighted to HDFS_v1's 2.9% anomaly share.
 4. How often each new behaviour is added is chosen on validation (`evaluate --calibrate`): for each tested
    behaviour, the other behaviours of the default set that share none of its events (or `--calibrate
-   NAME=EVENTS`) are taken out of a trial training set, and the share of added sessions given new behaviour
-   (synthetic's `novel_share`, inventory-random's insert share) with the best validation F1 wins, per cell and
-   detector. `--no-calibrate` keeps the arms' own shares.
+   NAME=EVENTS`) are taken out of a trial training set, and the share of added sessions given each new behaviour
+   (synthetic's `novel_share`, per behaviour; `--calibrate-any`: given any; inventory-random's insert share) with the
+   best validation F1 wins, per cell and detector. `--no-calibrate` keeps the arms' own shares.
 
 Prints, and writes to OUT/bench.md: per behaviour and share, the mean over detectors of the novel-normal FPR,
 seen-normal FPR, recall and F1 of every arm, the paired tests of synthetic against the baseline and every
